@@ -1,0 +1,1 @@
+# src/bus: see the module header for what it promises.

@@ -1,0 +1,1 @@
+# src/config: see the module header for what it promises.

@@ -1,0 +1,1 @@
+# src/daemon: see the module header for what it promises.

@@ -1,0 +1,1 @@
+# src/image: see the module header for what it promises.

@@ -1,0 +1,1 @@
+# src/net: see the module header for what it promises.

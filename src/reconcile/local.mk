@@ -1,0 +1,1 @@
+# src/reconcile: see the module header for what it promises.

@@ -1,0 +1,1 @@
+# src/shim: see the module header for what it promises.

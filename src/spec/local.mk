@@ -1,0 +1,1 @@
+# src/spec: see the module header for what it promises.

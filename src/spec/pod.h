@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The pod spec (DESIGN.md "The pod spec", man tank-pod(5)).
+ *
+ * pod_parse() is the only way a Pod comes to exist from outside input: it parses
+ * JSON, validates strictly and fills defaults. Whatever it returns is valid, so
+ * nothing downstream (reconciler, shim, network) checks again. A refusal comes
+ * back as -EINVAL with *ret_error set to "<json path>: <reason>", e.g.
+ * `containers[1].mounts[0].volume: no volume "dta" in this pod`.
+ *
+ * pod_serialize() writes canonical JSON: fixed field order, defaults filled,
+ * env keys sorted. pod_parse(pod_serialize(p)) serializes to the same bytes. */
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+#define POD_NAME_MAX 63
+#define POD_JSON_MAX (1024 * 1024)       /* larger documents are refused */
+#define POD_JSON_DEPTH_MAX 32            /* deeper nesting is refused */
+
+typedef enum RestartPolicy {
+        RESTART_ALWAYS,
+        RESTART_ON_FAILURE,
+        RESTART_NEVER,
+        _RESTART_MAX,
+        _RESTART_INVALID = -EINVAL,
+} RestartPolicy;
+
+typedef enum NetworkMode {
+        NETWORK_NONE,     /* default: own netns, loopback only */
+        NETWORK_HOST,
+        NETWORK_MACVLAN,  /* an object with "nics" (and "dns") */
+        _NETWORK_MAX,
+        _NETWORK_INVALID = -EINVAL,
+} NetworkMode;
+
+typedef struct PodNic {
+        char *name;                 /* interface name inside the pod */
+        char *parent;               /* host interface, or "auto" (default) */
+        struct in_addr address;
+        unsigned prefixlen;         /* 0..32 */
+        bool has_gateway;
+        struct in_addr gateway;
+} PodNic;
+
+typedef struct PodNetwork {
+        NetworkMode mode;
+        PodNic *nics;
+        size_t n_nics;
+        char **dns;                 /* NULL: inherit the host adapter's; else IP strings */
+} PodNetwork;
+
+typedef struct PodVolume {
+        char *name;
+        char *host_path;            /* NULL for a managed volume */
+} PodVolume;
+
+typedef struct PodMount {
+        char *volume;
+        char *path;                 /* absolute, normalized */
+        bool read_only;
+} PodMount;
+
+#define LIMIT_UNSET UINT64_MAX
+typedef struct PodLimits {
+        uint64_t memory;            /* bytes, LIMIT_UNSET if absent */
+        uint64_t pids;              /* LIMIT_UNSET if absent */
+        uint64_t cpu_quota_us;      /* 0 if absent */
+        uint64_t cpu_period_us;     /* 0 if absent */
+} PodLimits;
+
+typedef struct PodContainer {
+        char *name;
+        char *image;                /* normalized reference; NULL when rootfs is set */
+        char *rootfs;               /* absolute host path; NULL when image is set */
+        char **command;             /* NULL: absent (not the same as empty) */
+        char **args;                /* NULL: absent */
+        char **env;                 /* KEY=VALUE, sorted by key; NULL: none */
+        char *working_dir;          /* NULL: absent */
+        PodMount *mounts;
+        size_t n_mounts;
+        PodLimits limits;
+        bool tty;
+} PodContainer;
+
+typedef struct Pod {
+        char *name;
+        RestartPolicy restart;
+        PodNetwork network;
+        PodVolume *volumes;
+        size_t n_volumes;
+        PodContainer *containers;
+        size_t n_containers;
+} Pod;
+
+Pod *pod_free(Pod *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Pod *, pod_free);
+#define _cleanup_pod_free_ _cleanup_(pod_freep)
+
+/* Parse and validate one pod object. On -EINVAL, *ret_error (if ret_error is
+ * non-NULL) is the malloc'd "<path>: <reason>" message; -ENOMEM otherwise. */
+int pod_parse(const char *json, size_t len, Pod **ret, char **ret_error);
+
+/* Accept a single pod object or a JSON array of them (tankctl apply). Paths in
+ * errors for an array are prefixed "[i].". */
+int pod_parse_many(const char *json, size_t len, Pod ***ret, size_t *ret_n, char **ret_error);
+void pod_array_free(Pod **pods, size_t n);
+
+int pod_serialize(const Pod *p, char **ret_json);          /* canonical, compact */
+int pod_serialize_pretty(const Pod *p, char **ret_json);   /* canonical, indented */
+
+/* Content hashes (lowercase hex SHA-256 of canonical JSON), for the reconciler:
+ * container_hash covers one container's own fields; pod_level_hash covers
+ * everything that is not a container (restart, network, volumes): a change there
+ * restarts the whole pod. */
+#define SPEC_HASH_LEN 64
+int pod_hash(const Pod *p, char ret[static SPEC_HASH_LEN + 1]);
+int pod_level_hash(const Pod *p, char ret[static SPEC_HASH_LEN + 1]);
+int container_hash(const PodContainer *c, char ret[static SPEC_HASH_LEN + 1]);
+
+const PodContainer *pod_find_container(const Pod *p, const char *name);
+const PodVolume *pod_find_volume(const Pod *p, const char *name);
+
+const char *restart_policy_to_string(RestartPolicy r);
+RestartPolicy restart_policy_from_string(const char *s);
+
+bool pod_name_is_valid(const char *s);    /* lowercase DNS label, 1..63 */

@@ -1,0 +1,1 @@
+# src/store: see the module header for what it promises.

@@ -1,0 +1,1 @@
+# src/tankctl: see the module header for what it promises.
