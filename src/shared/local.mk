@@ -5,4 +5,12 @@ libtank_la_SOURCES += \
 	src/shared/strv.h \
 	src/shared/strv.c \
 	src/shared/unit-name.h \
-	src/shared/unit-name.c
+	src/shared/unit-name.c \
+	src/shared/hashmap.h \
+	src/shared/hashmap.c
+
+check_PROGRAMS += tests/unit/test-shared
+TESTS += tests/unit/test-shared
+tests_unit_test_shared_SOURCES = tests/unit/test-shared.c
+tests_unit_test_shared_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_shared_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
