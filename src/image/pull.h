@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Asynchronous image pulls, on the daemon's sd-event loop.
+ *
+ * image_pull("busybox", ...) resolves the reference, fetches the manifest (OCI
+ * index/manifest, Docker manifest list/schema2), picks this host's platform from
+ * an index (error lists the platforms the image has), verifies a pull by digest
+ * against the digest asked for, fetches config and layers (layers in parallel)
+ * into the blob store verifying each against its digest while streaming, hands
+ * each verified layer to the layer hook (extraction, H6's layer store) and finally
+ * writes the image record + tag. Only then is the completion called with the
+ * manifest digest. Two pulls of the same reference (or the same digest) share one
+ * operation; each caller gets its own completion.
+ *
+ * Failure leaves nothing that a later pull or a container start would use: blobs
+ * become visible only when verified, the image record only when everything is in
+ * place. A crashed pull leaves at most temp files, swept on the next start. */
+
+#include <systemd/sd-event.h>
+
+#include "macro.h"
+#include "registry.h"
+#include "blobstore.h"
+
+typedef struct Puller Puller;
+typedef struct PullRequest PullRequest;
+
+/* Called for each verified layer, in manifest order, before the image record is
+ * written. blob_fd is a read-only O_CLOEXEC fd at offset 0 (not owned: dup it to
+ * keep it). media_type is the layer's as given in the manifest (tar, tar+gzip,
+ * tar+zstd, OCI or Docker flavour). diff_id is the config's rootfs.diff_ids entry
+ * for this layer (the uncompressed digest to verify). Return < 0 to fail the pull;
+ * *ret_error (malloc'd, optional) names the bad entry. The hook runs synchronously
+ * on the event loop. */
+typedef int (*pull_layer_hook_t)(void *userdata, int blob_fd, const char *media_type,
+                                 const char *digest, const char *diff_id, char **ret_error);
+
+/* r < 0: error_message says why (never NULL then). On success digest is the
+ * manifest digest ("sha256:<hex>") of the platform image that was stored, and
+ * the record can be loaded with image_record_load(). */
+typedef void (*pull_handler_t)(int r, const char *digest, const char *error_message, void *userdata);
+
+int puller_new(sd_event *event, Registry *registry, BlobStore *store, Puller **ret);
+Puller *puller_free(Puller *p);       /* cancels outstanding pulls without calling handlers */
+DEFINE_TRIVIAL_CLEANUP_FUNC(Puller *, puller_free);
+
+void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata);
+
+/* Override the platform (tests, cross pulls): os "linux", arch "arm64", variant
+ * "v8" or NULL. Default is the host's (platform_host()). */
+int puller_set_platform(Puller *p, const char *os, const char *arch, const char *variant);
+
+/* Start (or join) a pull. ret_request (optional) allows cancelling this caller's
+ * interest; the underlying pull is aborted when nobody waits for it any more.
+ * Invalid references fail synchronously with -EINVAL and a message in ret_error. */
+int image_pull(Puller *p, const char *reference, pull_handler_t cb, void *userdata,
+               PullRequest **ret_request, char **ret_error);
+void pull_request_cancel(PullRequest *req);
