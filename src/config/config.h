@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Tank's configuration (DESIGN.md "Configuration", man tank.conf(5)).
+ *
+ * config_load() reads <dir>/tank.conf and then every file ending in ".conf" in
+ * <dir>/tank.conf.d, in strcmp() order; a missing file or directory is not an error. Scalar keys: the
+ * last assignment wins (main file < drop-ins in order). List keys (Endpoints=,
+ * DNS=, Insecure=, Mirror=) work like systemd's: every assignment appends, an
+ * empty assignment clears what was set before. Finally $TANK_DATA_DIR, when set
+ * and non-empty, replaces [Tank] DataDirectory=.
+ *
+ * Whatever config_load() returns is valid and complete: defaults are filled, all
+ * paths are absolute, and the store mode is decided:
+ *   - standalone (no Endpoints=): store_data_dir is [Store] DataDirectory= or,
+ *     by default, <data_dir>/store;
+ *   - external (Endpoints= given): store_data_dir is NULL. Endpoints= together
+ *     with an explicit [Store] DataDirectory= is refused, because Tank never
+ *     starts an etcd of its own in that mode and a data directory would silently
+ *     mean nothing.
+ *
+ * Refusals are -EINVAL with *ret_error = "FILE:LINE: reason" (or "FILE: reason"
+ * for whole-file problems; "TANK_DATA_DIR: reason" for the environment).
+ * Unknown sections and keys are not errors: each one becomes a string
+ * "FILE:LINE: unknown key X in section [Y]" in *ret_warnings, for the caller to
+ * print. The library itself never prints. */
+
+#include <stdint.h>
+
+#include "macro.h"
+
+/* Fixed by DESIGN.md, independent of --prefix: tank is a system service. */
+#define TANK_CONFIG_DIR_DEFAULT "/etc/tank"
+#define TANK_DATA_DIR_DEFAULT "/var/lib/tank"
+#define TANK_AUTH_FILE_DEFAULT "/etc/tank/auth.json"
+#define TANK_CONFIG_FILE_MAX (1024 * 1024)   /* larger files are refused */
+
+#ifndef USEC_PER_SEC
+#define USEC_PER_SEC UINT64_C(1000000)
+#endif
+#ifndef USEC_PER_MSEC
+#define USEC_PER_MSEC UINT64_C(1000)
+#endif
+
+typedef enum HostAdapter {
+        HOST_ADAPTER_AUTO,    /* default: uplink and DNS from the default route / resolv.conf */
+        HOST_ADAPTER_STATIC,  /* Uplink= (required) and DNS= as configured */
+        _HOST_ADAPTER_MAX,
+        _HOST_ADAPTER_INVALID = -EINVAL,
+} HostAdapter;
+
+typedef struct RegistryMirror {
+        char *registry;       /* e.g. "docker.io" or "127.0.0.1:5000" */
+        char *url;            /* http:// or https:// URL */
+} RegistryMirror;
+
+typedef struct TankConfig {
+        /* [Tank] */
+        char *data_dir;
+
+        /* [Store] */
+        char *store_data_dir;           /* NULL in external (bring-your-own) mode */
+        char **store_endpoints;         /* NULL: standalone */
+        char *store_cert_file;          /* NULL when unset */
+        char *store_key_file;
+        char *store_trusted_ca_file;
+
+        /* [Host] */
+        HostAdapter host_adapter;
+        char *host_uplink;              /* NULL when unset (only allowed with auto) */
+        char **host_dns;                /* IP address strings; NULL: none */
+
+        /* [Registry] */
+        RegistryMirror *mirrors;
+        size_t n_mirrors;
+        char **insecure_registries;     /* host[:port] entries; NULL: none */
+        char *auth_file;
+
+        /* [Restart], in microseconds */
+        uint64_t backoff_base_usec;     /* default 1 s */
+        uint64_t backoff_cap_usec;      /* default 300 s, >= base */
+        uint64_t stable_usec;           /* default 60 s */
+        uint64_t stop_timeout_usec;     /* default 10 s: SIGTERM .. SIGKILL grace */
+} TankConfig;
+
+TankConfig *config_free(TankConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(TankConfig *, config_free);
+#define _cleanup_config_free_ _cleanup_(config_freep)
+
+/* A config with every default filled, as if no file existed (TANK_DATA_DIR is
+ * not consulted). */
+int config_new_default(TankConfig **ret);
+
+/* Load the main file, the drop-ins and $TANK_DATA_DIR (see above).
+ * ret_warnings may be NULL (warnings are then dropped by the caller's choice);
+ * on success *ret_warnings is set (NULL when there were none). On -EINVAL,
+ * *ret_error (if non-NULL) is the malloc'd message; other errors are -errno
+ * (-ENOMEM, -EACCES on an unreadable file, ...) and also set *ret_error. */
+int config_load(const char *dir, TankConfig **ret, char ***ret_warnings, char **ret_error);
+
+const char *host_adapter_to_string(HostAdapter a);
+HostAdapter host_adapter_from_string(const char *s);
+
+/* "30", "500ms", "2min", "1h 30min": a systemd-style time span; a bare number
+ * means seconds. Units: us, ms, s/sec, m/min, h/hr, d. Overflow is -ERANGE,
+ * anything else malformed -EINVAL. */
+int config_parse_sec(const char *s, uint64_t *ret_usec);
