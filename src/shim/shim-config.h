@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The contract between tankd and tank-shim (one shim per running container).
+ *
+ * 1. tankd writes a container config (JSON, below) with shim_config_write(),
+ *    e.g. to /run/tank/pods/<pod>/<container>/config.json (mode 0600).
+ * 2. tankd creates socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC), keeps one
+ *    end and runs, with the other end as fd N (not CLOEXEC in the child):
+ *        PKGLIBEXECDIR/tank-shim --config PATH --sync-fd N
+ *    tankd must NOT be a child subreaper (PR_SET_CHILD_SUBREAPER): the shim
+ *    double-forks and must be reparented away from tankd.
+ * 3. The first process validates the config (invalid: sends "error ..." and
+ *    exits SHIM_EXIT_CONFIG), forks the monitor and exits 0 at once; tankd
+ *    reaps it. The monitor calls setsid() and sends    "pid <monitor pid>".
+ * 4. tankd calls StartTransientUnit(tank-<pod>-<ctr>.scope, PIDs=[pid]) and,
+ *    once the job is done, sends "go". EOF (or anything else) instead of "go"
+ *    makes the monitor exit without creating anything (no exit record).
+ * 5. The monitor, now in the scope, opens the journal streams and creates the
+ *    container. When the workload has been execve()d it sends
+ *        "running <workload pid, as seen from the host>"
+ *    or, if anything failed, "error <message>" (and writes the exit record with
+ *    status 125/126/127 and the message). Then it closes the sync fd: tankd's
+ *    further knowledge comes from the scope (UnitRemoved) and the exit record.
+ *    Every message is one SOCK_SEQPACKET packet, ASCII, no trailing NUL or
+ *    newline, at most SHIM_SYNC_MSG_MAX bytes.
+ * 6. To stop a container, tankd sends SIGTERM to the monitor (or lets systemd
+ *    do it when stopping the scope): the monitor sends the config's
+ *    stop_signal to the workload and SIGKILLs it after stop_timeout_sec. After
+ *    the workload is reaped the monitor drains output, writes the exit record
+ *    atomically (exit-record.h) and exits 0.
+ *    Note: a PID-1 workload without a handler for the stop signal ignores it
+ *    (pid_namespaces(7)); the SIGKILL after the timeout then ends it, as with
+ *    docker stop.
+ *
+ * Exit status of the first process (the one tankd forked): SHIM_EXIT_*.
+ * The monitor's own exit status is not seen by tankd (it's reparented).
+ *
+ * The config file (every path absolute; unknown fields and wrong types are
+ * refused with the JSON path of the fault; size capped at SHIM_CONFIG_MAX):
+ * {
+ *   "pod": "web", "container": "app",          // DNS labels; hostname = pod
+ *   "rootfs": {"directory": "/abs/dir"}         // test/plain mode: bound onto
+ *                                               //   itself, used read-write
+ *          |  {"lower": ["/l0", "/l1"],         // layer dirs, LOWEST first
+ *              "upper": "/u", "work": "/w",     // per-container scratch
+ *              "target": "/run/.../rootfs"},    // empty dir the overlay is
+ *                                               //   mounted on (shim's ns only)
+ *   "argv": ["/bin/sh", "-c", "..."],           // non-empty; argv[0] without
+ *                                               //   '/' is searched in PATH of env
+ *   "env": ["PATH=/usr/bin:/bin", "K=V"],       // KEY=VALUE, already merged
+ *   "cwd": "/srv",                              // created if missing, verified
+ *                                               //   to resolve inside the root
+ *   "user": "1000:1000" | "nobody" | "app:grp"  // optional, default root. Names
+ *                                               //   resolve in the ROOTFS's
+ *                                               //   /etc/passwd and /etc/group
+ *                                               //   (the shim does it after
+ *                                               //   mounting); supplementary
+ *                                               //   groups from /etc/group
+ *   "additional_gids": [10, 20],                // optional, added to the above
+ *   "mounts": [{"source": "/host/dir", "destination": "/in/ctr",
+ *               "read_only": true}],            // binds; a missing source is an
+ *                                               //   error; the destination is
+ *                                               //   created inside the root
+ *                                               //   without following symlinks
+ *   "network": "host" | "private"               // host netns | a fresh one
+ *            | "/run/tank/netns/web",           //   (lo up) | join by path
+ *   "tty": false,
+ *   "exit_file": "/run/tank/pods/web/app/exit.json",
+ *   "attach_socket": "/run/tank/pods/web/app/attach",   // optional, tty only
+ *   "resolv_conf": "/path", "hosts": "/path",   // optional, bound read-only
+ *   "hostname_file": "/path",                   //   over /etc/{resolv.conf,
+ *                                               //   hosts,hostname}
+ *   "log": "journal" | "inherit",               // default journal; inherit =
+ *                                               //   the shim's stdout/stderr
+ *   "log_identifier": "web/app",                // default "<pod>/<container>"
+ *   "stop_signal": 15, "stop_timeout_sec": 10   // optional, these defaults
+ * }
+ */
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+#define SHIM_CONFIG_MAX (1024 * 1024)
+#define SHIM_SYNC_MSG_MAX 4096
+#define SHIM_ARGV_MAX 4096
+#define SHIM_MOUNTS_MAX 256
+#define SHIM_GIDS_MAX 64
+
+/* Exit status of the process tankd forks. */
+enum {
+        SHIM_EXIT_OK      = 0,   /* monitor forked (further news on the sync fd) */
+        SHIM_EXIT_FAILURE = 1,   /* internal error before the fork (OOM, fork failed) */
+        SHIM_EXIT_USAGE   = 2,   /* bad command line */
+        SHIM_EXIT_CONFIG  = 3,   /* config missing/malformed/invalid */
+};
+
+/* Workload exit statuses used when there was no workload to speak of, as
+ * docker/podman do: the exit record carries "error" with the reason. */
+enum {
+        SHIM_STATUS_SETUP_FAILED   = 125, /* namespaces, mounts, user, seccomp ... */
+        SHIM_STATUS_NOT_EXECUTABLE = 126, /* execve EACCES/ENOEXEC/... */
+        SHIM_STATUS_NOT_FOUND      = 127, /* argv[0] not found */
+};
+
+typedef enum ShimNetworkMode {
+        SHIM_NETWORK_HOST,
+        SHIM_NETWORK_PRIVATE,
+        SHIM_NETWORK_PATH,
+        _SHIM_NETWORK_MAX,
+        _SHIM_NETWORK_INVALID = -EINVAL,
+} ShimNetworkMode;
+
+typedef enum ShimLogMode {
+        SHIM_LOG_JOURNAL,
+        SHIM_LOG_INHERIT,
+        _SHIM_LOG_MAX,
+        _SHIM_LOG_INVALID = -EINVAL,
+} ShimLogMode;
+
+typedef struct ShimMount {
+        char *source;          /* host path, must exist */
+        char *destination;     /* absolute path inside the container, normalized */
+        bool read_only;
+} ShimMount;
+
+typedef struct ShimConfig {
+        char *pod;
+        char *container;
+
+        /* Exactly one of rootfs_directory or (lower, upper, work, target). */
+        char *rootfs_directory;
+        char **rootfs_lower;   /* lowest first */
+        char *rootfs_upper;
+        char *rootfs_work;
+        char *rootfs_target;
+
+        char **argv;
+        char **env;
+        char *cwd;             /* default "/" */
+        char *user;            /* NULL: root */
+        gid_t *additional_gids;
+        size_t n_additional_gids;
+
+        ShimMount *mounts;
+        size_t n_mounts;
+
+        ShimNetworkMode network;
+        char *netns_path;      /* for SHIM_NETWORK_PATH */
+
+        bool tty;
+        char *exit_file;
+        char *attach_socket;   /* NULL: none */
+        char *resolv_conf;
+        char *hosts;
+        char *hostname_file;
+
+        ShimLogMode log;
+        char *log_identifier;  /* default "<pod>/<container>" */
+        int stop_signal;       /* default SIGTERM */
+        unsigned stop_timeout_sec; /* default 10 */
+} ShimConfig;
+
+ShimConfig *shim_config_new(void);       /* defaults filled; NULL on OOM */
+ShimConfig *shim_config_free(ShimConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ShimConfig *, shim_config_free);
+
+/* Validates what shim_config_parse() validates, for a config built in code. On
+ * -EINVAL, *ret_error (if given) says which field and why. */
+int shim_config_verify(const ShimConfig *c, char **ret_error);
+
+/* Parse and validate. -EINVAL/-EBADMSG with *ret_error = "<json path>: <reason>"
+ * (ret_error may be NULL), -ENOMEM. */
+int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret_error);
+int shim_config_serialize(const ShimConfig *c, char **ret_json);
+
+/* Read from a path (regular file, <= SHIM_CONFIG_MAX, O_NOFOLLOW not required:
+ * tankd owns the directory). Write atomically: temp file + fsync + rename. */
+int shim_config_load(const char *path, ShimConfig **ret, char **ret_error);
+int shim_config_write(const ShimConfig *c, const char *path);
+
+const char *shim_network_mode_to_string(ShimNetworkMode m);
+const char *shim_log_mode_to_string(ShimLogMode m);
