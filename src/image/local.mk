@@ -5,14 +5,3 @@ libtank_la_SOURCES += \
 	src/image/layer.c src/image/layer.h \
 	src/image/extract.c src/image/extract.h \
 	src/image/whiteout.c src/image/whiteout.h
-
-# H5: registry client, pulls, blob store
-libtank_la_SOURCES += \
-	src/image/registry.c src/image/registry.h src/image/registry-internal.h \
-	src/image/registry-fetch.c \
-	src/image/registry-json.c src/image/registry-json.h \
-	src/image/auth.c src/image/auth.h \
-	src/image/manifest.c src/image/manifest.h \
-	src/image/platform.c src/image/platform.h \
-	src/image/blobstore.c src/image/blobstore.h \
-	src/image/pull.c src/image/pull.h
