@@ -9,6 +9,22 @@
  * back as -EINVAL with *ret_error set to "<json path>: <reason>", e.g.
  * `containers[1].mounts[0].volume: no volume "dta" in this pod`.
  *
+ * Error paths: `$` is the whole document (not JSON, truncated, too big or too
+ * deep, NUL bytes, not an object, and unknown/duplicate/missing fields of the
+ * top-level object: `$: unknown field "foo"`). Fields are named bare at the top
+ * (`name: ...`) and dotted below (`network.nics[0].ip: ...`); array elements are
+ * `[i]`; env keys are `.KEY`, or `["odd key"]` when not an identifier. Unknown,
+ * duplicate and missing fields are reported at the object that holds them
+ * (`containers[0]: missing field "image"`). Untrusted text inside a reason is
+ * double-quoted with '"' and '\' escaped, non-printable bytes as \xNN, and cut
+ * after 64 bytes with "...". Only the first fault is reported; fields are
+ * checked in canonical order, whatever order the document has.
+ *
+ * Defaults filled: restart "always", network "none", NIC parent "auto", tty
+ * false, mount read_only false; image references are normalized
+ * (nginx -> docker.io/library/nginx:latest); memory sizes become bytes; dns
+ * addresses are written in canonical form.
+ *
  * pod_serialize() writes canonical JSON: fixed field order, defaults filled,
  * env keys sorted. pod_parse(pod_serialize(p)) serializes to the same bytes. */
 

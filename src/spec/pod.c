@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "pod.h"
+#include "strv.h"
+
+static void pod_container_done(PodContainer *c) {
+        free(c->name);
+        free(c->image);
+        free(c->rootfs);
+        strv_free(c->command);
+        strv_free(c->args);
+        strv_free(c->env);
+        free(c->working_dir);
+        for (size_t i = 0; i < c->n_mounts; i++) {
+                free(c->mounts[i].volume);
+                free(c->mounts[i].path);
+        }
+        free(c->mounts);
+}
+
+Pod *pod_free(Pod *p) {
+        if (!p)
+                return NULL;
+        free(p->name);
+        for (size_t i = 0; i < p->network.n_nics; i++) {
+                free(p->network.nics[i].name);
+                free(p->network.nics[i].parent);
+        }
+        free(p->network.nics);
+        strv_free(p->network.dns);
+        for (size_t i = 0; i < p->n_volumes; i++) {
+                free(p->volumes[i].name);
+                free(p->volumes[i].host_path);
+        }
+        free(p->volumes);
+        for (size_t i = 0; i < p->n_containers; i++)
+                pod_container_done(p->containers + i);
+        free(p->containers);
+        free(p);
+        return NULL;
+}
+
+void pod_array_free(Pod **pods, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                pod_free(pods[i]);
+        free(pods);
+}
+
+const PodContainer *pod_find_container(const Pod *p, const char *name) {
+        if (!p || !name)
+                return NULL;
+        FOREACH_ARRAY(c, p->containers, p->n_containers)
+                if (streq(c->name, name))
+                        return c;
+        return NULL;
+}
+
+const PodVolume *pod_find_volume(const Pod *p, const char *name) {
+        if (!p || !name)
+                return NULL;
+        FOREACH_ARRAY(v, p->volumes, p->n_volumes)
+                if (streq(v->name, name))
+                        return v;
+        return NULL;
+}
+
+static const char *const restart_policy_table[_RESTART_MAX] = {
+        [RESTART_ALWAYS] = "always",
+        [RESTART_ON_FAILURE] = "on_failure",
+        [RESTART_NEVER] = "never",
+};
+
+const char *restart_policy_to_string(RestartPolicy r) {
+        if (r < 0 || r >= _RESTART_MAX)
+                return NULL;
+        return restart_policy_table[r];
+}
+
+RestartPolicy restart_policy_from_string(const char *s) {
+        if (!s)
+                return _RESTART_INVALID;
+        for (int i = 0; i < _RESTART_MAX; i++)
+                if (streq(s, restart_policy_table[i]))
+                        return i;
+        return _RESTART_INVALID;
+}
+
+bool pod_name_is_valid(const char *s) {
+        size_t n;
+
+        if (!s)
+                return false;
+        n = strlen(s);
+        if (n < 1 || n > POD_NAME_MAX || s[0] == '-' || s[n - 1] == '-')
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+                        return false;
+        return true;
+}

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <yajl/yajl_gen.h>
+
+#include "pod.h"
+#include "spec-util.h"
+
+/* Canonical form: fields in the order of the spec reference, every default
+ * written out, env sorted by key (pod_parse already sorted it), memory in
+ * bytes. Optional fields with no default (command, args, working_dir, gateway,
+ * dns, limits members) appear only when set. */
+
+#define CHECK(expr)                                                     \
+        do {                                                            \
+                if ((expr) != yajl_gen_status_ok)                       \
+                        return -ENOMEM;                                 \
+        } while (0)
+
+static int gen_str(yajl_gen g, const char *s) {
+        CHECK(yajl_gen_string(g, (const unsigned char *) s, strlen(s)));
+        return 0;
+}
+
+#define STR(g, s)                               \
+        do {                                    \
+                int _r = gen_str(g, s);         \
+                if (_r < 0)                     \
+                        return _r;              \
+        } while (0)
+
+static int gen_strv(yajl_gen g, char * const *l) {
+        CHECK(yajl_gen_array_open(g));
+        for (char * const *s = l; s && *s; s++)
+                STR(g, *s);
+        CHECK(yajl_gen_array_close(g));
+        return 0;
+}
+
+static int gen_network(yajl_gen g, const PodNetwork *n) {
+        char buf[INET_ADDRSTRLEN + 4];
+
+        if (n->mode == NETWORK_NONE) {
+                STR(g, "none");
+                return 0;
+        }
+        if (n->mode == NETWORK_HOST) {
+                STR(g, "host");
+                return 0;
+        }
+        CHECK(yajl_gen_map_open(g));
+        STR(g, "nics");
+        CHECK(yajl_gen_array_open(g));
+        FOREACH_ARRAY(nic, n->nics, n->n_nics) {
+                CHECK(yajl_gen_map_open(g));
+                STR(g, "name");
+                STR(g, nic->name);
+                STR(g, "parent");
+                STR(g, nic->parent ?: "auto");
+                STR(g, "ip");
+                if (!inet_ntop(AF_INET, &nic->address, buf, INET_ADDRSTRLEN))
+                        return -errno;
+                sprintf(buf + strlen(buf), "/%u", nic->prefixlen);
+                STR(g, buf);
+                if (nic->has_gateway) {
+                        STR(g, "gateway");
+                        if (!inet_ntop(AF_INET, &nic->gateway, buf, INET_ADDRSTRLEN))
+                                return -errno;
+                        STR(g, buf);
+                }
+                CHECK(yajl_gen_map_close(g));
+        }
+        CHECK(yajl_gen_array_close(g));
+        if (n->dns) {
+                int r;
+                STR(g, "dns");
+                r = gen_strv(g, n->dns);
+                if (r < 0)
+                        return r;
+        }
+        CHECK(yajl_gen_map_close(g));
+        return 0;
+}
+
+static int gen_volumes(yajl_gen g, const Pod *p) {
+        CHECK(yajl_gen_array_open(g));
+        FOREACH_ARRAY(v, p->volumes, p->n_volumes) {
+                CHECK(yajl_gen_map_open(g));
+                STR(g, "name");
+                STR(g, v->name);
+                if (v->host_path) {
+                        STR(g, "source");
+                        CHECK(yajl_gen_map_open(g));
+                        STR(g, "host");
+                        STR(g, v->host_path);
+                        CHECK(yajl_gen_map_close(g));
+                }
+                CHECK(yajl_gen_map_close(g));
+        }
+        CHECK(yajl_gen_array_close(g));
+        return 0;
+}
+
+static int gen_pod_level_fields(yajl_gen g, const Pod *p) {
+        const char *restart = restart_policy_to_string(p->restart);
+        int r;
+
+        if (!restart)
+                return -EINVAL;
+        STR(g, "restart");
+        STR(g, restart);
+        STR(g, "network");
+        r = gen_network(g, &p->network);
+        if (r < 0)
+                return r;
+        STR(g, "volumes");
+        return gen_volumes(g, p);
+}
+
+static int gen_container(yajl_gen g, const PodContainer *c) {
+        int r;
+
+        CHECK(yajl_gen_map_open(g));
+        STR(g, "name");
+        STR(g, c->name);
+        STR(g, "image");
+        if (c->rootfs) {
+                CHECK(yajl_gen_map_open(g));
+                STR(g, "rootfs");
+                STR(g, c->rootfs);
+                CHECK(yajl_gen_map_close(g));
+        } else
+                STR(g, strempty(c->image));
+        if (c->command) {
+                STR(g, "command");
+                r = gen_strv(g, c->command);
+                if (r < 0)
+                        return r;
+        }
+        if (c->args) {
+                STR(g, "args");
+                r = gen_strv(g, c->args);
+                if (r < 0)
+                        return r;
+        }
+        STR(g, "env");
+        CHECK(yajl_gen_map_open(g));
+        for (char **e = c->env; e && *e; e++) {
+                size_t k = strcspn(*e, "=");
+                CHECK(yajl_gen_string(g, (const unsigned char *) *e, k));
+                STR(g, (*e)[k] ? *e + k + 1 : "");
+        }
+        CHECK(yajl_gen_map_close(g));
+        if (c->working_dir) {
+                STR(g, "working_dir");
+                STR(g, c->working_dir);
+        }
+        STR(g, "mounts");
+        CHECK(yajl_gen_array_open(g));
+        FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
+                CHECK(yajl_gen_map_open(g));
+                STR(g, "volume");
+                STR(g, m->volume);
+                STR(g, "path");
+                STR(g, m->path);
+                STR(g, "read_only");
+                CHECK(yajl_gen_bool(g, m->read_only));
+                CHECK(yajl_gen_map_close(g));
+        }
+        CHECK(yajl_gen_array_close(g));
+        STR(g, "limits");
+        CHECK(yajl_gen_map_open(g));
+        if (c->limits.memory != LIMIT_UNSET) {
+                STR(g, "memory");
+                CHECK(yajl_gen_integer(g, (long long) c->limits.memory));
+        }
+        if (c->limits.pids != LIMIT_UNSET) {
+                STR(g, "pids");
+                CHECK(yajl_gen_integer(g, (long long) c->limits.pids));
+        }
+        if (c->limits.cpu_period_us > 0) {
+                STR(g, "cpu");
+                CHECK(yajl_gen_array_open(g));
+                CHECK(yajl_gen_integer(g, (long long) c->limits.cpu_quota_us));
+                CHECK(yajl_gen_integer(g, (long long) c->limits.cpu_period_us));
+                CHECK(yajl_gen_array_close(g));
+        }
+        CHECK(yajl_gen_map_close(g));
+        STR(g, "tty");
+        CHECK(yajl_gen_bool(g, c->tty));
+        CHECK(yajl_gen_map_close(g));
+        return 0;
+}
+
+static int gen_pod(yajl_gen g, const Pod *p) {
+        int r;
+
+        CHECK(yajl_gen_map_open(g));
+        STR(g, "name");
+        STR(g, p->name);
+        r = gen_pod_level_fields(g, p);
+        if (r < 0)
+                return r;
+        STR(g, "containers");
+        CHECK(yajl_gen_array_open(g));
+        FOREACH_ARRAY(c, p->containers, p->n_containers) {
+                r = gen_container(g, c);
+                if (r < 0)
+                        return r;
+        }
+        CHECK(yajl_gen_array_close(g));
+        CHECK(yajl_gen_map_close(g));
+        return 0;
+}
+
+static int gen_pod_level(yajl_gen g, const Pod *p) {
+        int r;
+
+        CHECK(yajl_gen_map_open(g));
+        r = gen_pod_level_fields(g, p);
+        if (r < 0)
+                return r;
+        CHECK(yajl_gen_map_close(g));
+        return 0;
+}
+
+typedef int (*gen_func)(yajl_gen g, const void *data);
+
+/* Adapters with the exact gen_func type: calling through a cast function
+ * pointer is undefined behaviour. */
+static int gen_pod_any(yajl_gen g, const void *d) {
+        return gen_pod(g, d);
+}
+
+static int gen_container_any(yajl_gen g, const void *d) {
+        return gen_container(g, d);
+}
+
+static int gen_pod_level_any(yajl_gen g, const void *d) {
+        return gen_pod_level(g, d);
+}
+
+/* Indent compact JSON by two spaces per level, keeping empty arrays and
+ * objects on one line ("[]"), which yajl's beautifier does not. */
+static char *indent_json(const char *s) {
+        size_t depth = 0, n = strlen(s), cap = n * 2 + 64, len = 0;
+        bool in_string = false;
+        char *out = malloc(cap);
+
+        if (!out)
+                return NULL;
+        for (const char *c = s; *c; c++) {
+                /* Worst case per input byte: a newline plus the indentation. */
+                if (len + 2 * depth + 8 > cap) {
+                        char *t = realloc(out, cap = cap * 2 + 2 * depth + 8);
+                        if (!t) {
+                                free(out);
+                                return NULL;
+                        }
+                        out = t;
+                }
+#define NEWLINE() do { out[len++] = '\n'; for (size_t _i = 0; _i < depth; _i++) { out[len++] = ' '; out[len++] = ' '; } } while (0)
+                if (in_string) {
+                        out[len++] = *c;
+                        if (*c == '\\' && c[1])
+                                out[len++] = *++c;
+                        else if (*c == '"')
+                                in_string = false;
+                        continue;
+                }
+                switch (*c) {
+                case '"':
+                        in_string = true;
+                        out[len++] = *c;
+                        break;
+                case '{':
+                case '[':
+                        out[len++] = *c;
+                        if (c[1] == '}' || c[1] == ']')
+                                out[len++] = *++c;
+                        else {
+                                depth++;
+                                NEWLINE();
+                        }
+                        break;
+                case '}':
+                case ']':
+                        depth--;
+                        NEWLINE();
+                        out[len++] = *c;
+                        break;
+                case ',':
+                        out[len++] = ',';
+                        NEWLINE();
+                        break;
+                case ':':
+                        out[len++] = ':';
+                        out[len++] = ' ';
+                        break;
+                default:
+                        out[len++] = *c;
+                }
+#undef NEWLINE
+        }
+        out[len++] = '\n';
+        out[len] = 0;
+        return out;
+}
+
+static int serialize(gen_func f, const void *data, bool pretty, char **ret_json) {
+        const unsigned char *buf;
+        size_t len;
+        yajl_gen g;
+        char *s;
+        int r;
+
+        g = yajl_gen_alloc(NULL);
+        if (!g)
+                return -ENOMEM;
+        r = f(g, data);
+        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+                r = -ENOMEM;
+        if (r >= 0) {
+                s = pretty ? indent_json((const char *) buf) : strndup((const char *) buf, len);
+                if (!s)
+                        r = -ENOMEM;
+                else
+                        *ret_json = s;
+        }
+        yajl_gen_free(g);
+        return r;
+}
+
+int pod_serialize(const Pod *p, char **ret_json) {
+        return serialize(gen_pod_any, p, false, ret_json);
+}
+
+int pod_serialize_pretty(const Pod *p, char **ret_json) {
+        return serialize(gen_pod_any, p, true, ret_json);
+}
+
+int pod_container_serialize(const PodContainer *c, char **ret_json) {
+        return serialize(gen_container_any, c, false, ret_json);
+}
+
+int pod_level_serialize(const Pod *p, char **ret_json) {
+        return serialize(gen_pod_level_any, p, false, ret_json);
+}
