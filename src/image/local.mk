@@ -5,3 +5,19 @@ libtank_la_SOURCES += \
 	src/image/layer.c src/image/layer.h \
 	src/image/extract.c src/image/extract.h \
 	src/image/whiteout.c src/image/whiteout.h
+
+# H5: registry client, pulls, blob store
+libtank_la_SOURCES += \
+	src/image/registry.c src/image/registry.h src/image/registry-internal.h \
+	src/image/registry-fetch.c \
+	src/image/registry-json.c src/image/registry-json.h \
+	src/image/auth.c src/image/auth.h \
+	src/image/manifest.c src/image/manifest.h \
+	src/image/platform.c src/image/platform.h \
+	src/image/blobstore.c src/image/blobstore.h \
+	src/image/pull.c src/image/pull.h
+
+# H5: test driver for the system tests (tankctl pull needs the daemon)
+check_PROGRAMS += tests/system/pull-driver
+tests_system_pull_driver_SOURCES = tests/system/pull-driver.c
+tests_system_pull_driver_LDADD = $(TANK_LIBS)
