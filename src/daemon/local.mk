@@ -1,1 +1,12 @@
-# src/daemon: see the module header for what it promises.
+libtank_la_SOURCES += \
+	src/daemon/manager.h \
+	src/daemon/manager.c \
+	src/daemon/store-setup.c \
+	src/daemon/bus-api.h \
+	src/daemon/bus-api.c \
+	src/daemon/seed.h \
+	src/daemon/seed.c
+
+sbin_PROGRAMS += tankd
+tankd_SOURCES = src/daemon/tankd.c
+tankd_LDADD = $(TANK_LIBS)

@@ -1,1 +1,3 @@
-# src/net: see the module header for what it promises.
+libtank_la_SOURCES += \
+	src/net/netns.h \
+	src/net/netns.c

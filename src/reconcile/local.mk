@@ -7,3 +7,13 @@ TESTS += tests/unit/test-backoff
 tests_unit_test_backoff_SOURCES = tests/unit/test-backoff.c
 tests_unit_test_backoff_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_backoff_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+libtank_la_SOURCES += \
+	src/reconcile/podstate.h \
+	src/reconcile/podstate.c \
+	src/reconcile/units.h \
+	src/reconcile/units.c \
+	src/reconcile/launch.h \
+	src/reconcile/launch.c \
+	src/reconcile/reconcile.h \
+	src/reconcile/reconcile.c

@@ -7,7 +7,8 @@ libtank_la_SOURCES += \
 	src/shared/unit-name.h \
 	src/shared/unit-name.c \
 	src/shared/hashmap.h \
-	src/shared/hashmap.c
+	src/shared/hashmap.c \
+	src/shared/time-util.h
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared

@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
+#include "daemon/bus-api.h"
+#include "log.h"
+#include "reconcile/reconcile.h"
+#include "spec/reference.h"
+#include "strv.h"
+
+#define APPLY_MAX_ATTEMPTS 3
+
+static int reply_store_error(sd_bus_message *call, int r, const char *error) {
+        return sd_bus_reply_method_errorf(call, TANK_ERROR_STORE_UNAVAILABLE, "%s",
+                                          error ?: "store request failed");
+}
+
+typedef struct ApplyCall {
+        Manager *manager;
+        sd_bus_message *call;
+        Pod *pod;
+        unsigned attempts;
+} ApplyCall;
+
+static void apply_call_free(ApplyCall *a) {
+        if (!a)
+                return;
+        sd_bus_message_unref(a->call);
+        pod_free(a->pod);
+        free(a);
+}
+
+static void apply_done(Store *s, int r, int64_t mod_revision, const char *error, void *userdata) {
+        ApplyCall *a = userdata;
+        _cleanup_free_ char *path = NULL;
+
+        if (r == -ECANCELED)
+                goto finish;
+        /* Someone else wrote the pod between our read and our write: apply is
+         * create-or-replace, so try again against the revision that is there now. */
+        if ((r == -ESTALE || r == -EEXIST) && ++a->attempts < APPLY_MAX_ATTEMPTS) {
+                r = store_pods_put(s, a->pod, mod_revision, apply_done, a);
+                if (r >= 0)
+                        return;
+        }
+        if (r == -ESTALE || r == -EEXIST) {
+                (void) sd_bus_reply_method_errorf(a->call, TANK_ERROR_CONFLICT,
+                                                  "pod %s is being changed concurrently, try again",
+                                                  a->pod->name);
+                goto finish;
+        }
+        if (r < 0) {
+                (void) reply_store_error(a->call, r, error);
+                goto finish;
+        }
+        r = sd_bus_path_encode(TANK_BUS_POD_PREFIX, a->pod->name, &path);
+        if (r < 0)
+                (void) sd_bus_reply_method_errno(a->call, r, NULL);
+        else
+                (void) sd_bus_reply_method_return(a->call, "o", path);
+finish:
+        apply_call_free(a);
+}
+
+static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *reason = NULL;
+        _cleanup_pod_free_ Pod *pod = NULL;
+        const char *json;
+        PodState *p;
+        ApplyCall *a;
+        int64_t rev;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &json);
+        if (r < 0)
+                return r;
+        r = pod_parse(json, strlen(json), &pod, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, TANK_ERROR_INVALID_SPEC, "%s", strna(reason));
+        r = reconcile_check_admission(m, pod, &reason);
+        if (r < 0)
+                return sd_bus_error_setf(error, TANK_ERROR_INVALID_SPEC, "%s", strna(reason));
+        if (!m->store)
+                return sd_bus_error_set(error, TANK_ERROR_STORE_UNAVAILABLE, "store unreachable: not connected yet");
+
+        a = calloc(1, sizeof(ApplyCall));
+        if (!a)
+                return -ENOMEM;
+        a->manager = m;
+        a->call = sd_bus_message_ref(call);
+        a->pod = TAKE_PTR(pod);
+
+        /* Compare-and-swap against the revision we know; 0 means "must not exist". */
+        p = manager_get_pod(m, a->pod->name);
+        rev = p && p->desired ? p->mod_revision : 0;
+        r = store_pods_put(m->store, a->pod, rev, apply_done, a);
+        if (r < 0) {
+                apply_call_free(a);
+                return r;
+        }
+        return 1;
+}
+
+static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *spec = NULL, *status = NULL;
+        const char *name;
+        PodState *p;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        p = manager_get_pod(m, name);
+        if (!p || !p->desired)
+                return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\"", name);
+        r = pod_serialize(p->desired, &spec);
+        if (r < 0)
+                return r;
+        r = pod_state_status_json(p, &status);
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(call, "ss", spec, status);
+}
+
+static int image_summary(const Pod *pod, char **ret) {
+        const PodContainer *c = &pod->containers[0];
+        const char *s = c->image ?: c->rootfs;
+        char *r;
+
+        if (pod->n_containers > 1) {
+                if (asprintf(&r, "%s (+%zu)", s, pod->n_containers - 1) < 0)
+                        return -ENOMEM;
+        } else if (!(r = strdup(s)))
+                return -ENOMEM;
+        *ret = r;
+        return 0;
+}
+
+static int method_list(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        PodState *p;
+        int r;
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssuu)");
+        if (r < 0)
+                return r;
+        HASHMAP_FOREACH(p, m->pods) {
+                _cleanup_free_ char *image = NULL;
+
+                if (!p->desired)
+                        continue;
+                r = image_summary(p->desired, &image);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(reply, "(sssuu)", p->name, pod_phase_to_string(p->phase),
+                                          image, pod_state_restarts(p), pod_state_ready(p));
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void delete_done(Store *s, int r, int64_t mod_revision, const char *error, void *userdata) {
+        sd_bus_message *call = userdata;
+        const char *name = NULL;
+
+        if (r == -ENOENT) {
+                (void) sd_bus_message_rewind(call, true);
+                (void) sd_bus_message_read(call, "s", &name);
+                (void) sd_bus_reply_method_errorf(call, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\"", strna(name));
+        } else if (r < 0 && r != -ECANCELED)
+                (void) reply_store_error(call, r, error);
+        else if (r >= 0)
+                (void) sd_bus_reply_method_return(call, NULL);
+        sd_bus_message_unref(call);
+}
+
+static int method_delete(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        if (!pod_name_is_valid(name))
+                return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\": not a valid pod name", name);
+        if (!m->store)
+                return sd_bus_error_set(error, TANK_ERROR_STORE_UNAVAILABLE, "store unreachable: not connected yet");
+        r = store_pods_delete(m->store, name, 0, delete_done, sd_bus_message_ref(call));
+        if (r < 0) {
+                sd_bus_message_unref(call);
+                return r;
+        }
+        return 1;
+}
+
+static void pull_done(int r, const char *digest, const char *message, void *userdata) {
+        sd_bus_message *call = userdata;
+
+        if (r < 0)
+                (void) sd_bus_reply_method_errorf(call, TANK_ERROR_PULL_FAILED, "%s", strna(message));
+        else
+                (void) sd_bus_reply_method_return(call, "s", digest);
+        sd_bus_message_unref(call);
+}
+
+static int method_pull(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *message = NULL;
+        const char *image;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &image);
+        if (r < 0)
+                return r;
+        r = image_pull(m->puller, image, pull_done, sd_bus_message_ref(call), NULL, &message);
+        if (r < 0) {
+                sd_bus_message_unref(call);
+                if (r == -ENOMEM)
+                        return r;
+                return sd_bus_error_setf(error, TANK_ERROR_PULL_FAILED, "%s", message ?: strerror(-r));
+        }
+        return 1;
+}
+
+static int method_images(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **digests = NULL;
+        Manager *m = userdata;
+        int r;
+
+        r = image_record_list(m->blobs, &digests);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sstt)");
+        if (r < 0)
+                return r;
+        STRV_FOREACH(d, digests) {
+                _cleanup_(image_record_freep) ImageRecord *rec = NULL;
+
+                if (image_record_load(m->blobs, *d, &rec) < 0)
+                        continue;
+                r = sd_bus_message_append(reply, "(sstt)", strempty(rec->name), rec->digest,
+                                          rec->size, rec->pulled_usec);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("s", spec_json), SD_BUS_RESULT("o", pod),
+                                method_apply, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Get", SD_BUS_ARGS("s", name),
+                                SD_BUS_RESULT("s", spec_json, "s", status_json),
+                                method_get, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssuu)", pods),
+                                method_list, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
+                                method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Pull", SD_BUS_ARGS("s", image), SD_BUS_RESULT("s", digest),
+                                method_pull, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Images", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstt)", images),
+                                method_images, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+/* ---- Pod objects ---- */
+
+static int pod_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                    void **ret_found, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *name = NULL;
+        PodState *p;
+        int r;
+
+        r = sd_bus_path_decode(path, TANK_BUS_POD_PREFIX, &name);
+        if (r <= 0)
+                return r;
+        p = manager_get_pod(m, name);
+        if (!p)
+                return 0;
+        *ret_found = p;
+        return 1;
+}
+
+static int pod_enumerate(sd_bus *bus, const char *path, void *userdata, char ***ret_nodes,
+                         sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        Manager *m = userdata;
+        PodState *p;
+        int r;
+
+        HASHMAP_FOREACH(p, m->pods) {
+                r = strv_extend(&l, p->object_path);
+                if (r < 0)
+                        return r;
+        }
+        *ret_nodes = TAKE_PTR(l);
+        return 1;
+}
+
+static int property_get_phase(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error) {
+        PodState *p = userdata;
+        return sd_bus_message_append(reply, "s", pod_phase_to_string(p->phase));
+}
+
+static int property_get_restarts(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error) {
+        PodState *p = userdata;
+        return sd_bus_message_append(reply, "u", streq(property, "Ready") ? pod_state_ready(p)
+                                                                          : pod_state_restarts(p));
+}
+
+/* The most recent exit among the pod's containers. */
+static const ContainerState *pod_last_exited(const PodState *p) {
+        const ContainerState *best = NULL;
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const ContainerState *c = p->containers[i];
+                if (c->last_exit.valid && (!best || c->last_exit.at_usec > best->last_exit.at_usec))
+                        best = c;
+        }
+        return best;
+}
+
+static int property_get_last_exit(sd_bus *bus, const char *path, const char *interface,
+                                  const char *property, sd_bus_message *reply, void *userdata,
+                                  sd_bus_error *error) {
+        const ContainerState *c = pod_last_exited(userdata);
+        _cleanup_free_ char *s = NULL;
+
+        if (!c)
+                return sd_bus_message_append(reply, "s", "");
+        if (exit_info_to_string(&c->last_exit, &s) < 0)
+                return -ENOMEM;
+        return sd_bus_message_append(reply, "s", s);
+}
+
+static int property_get_next_restart(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
+        PodState *p = userdata;
+        uint64_t next = 0;
+
+        for (size_t i = 0; i < p->n_containers; i++) {
+                uint64_t t = p->containers[i]->next_restart_usec;
+                if (t && (!next || t < next))
+                        next = t;
+        }
+        return sd_bus_message_append(reply, "t", next);
+}
+
+static int property_get_message(sd_bus *bus, const char *path, const char *interface,
+                                const char *property, sd_bus_message *reply, void *userdata,
+                                sd_bus_error *error) {
+        PodState *p = userdata;
+        const char *msg = p->message;
+
+        for (size_t i = 0; !msg && i < p->n_containers; i++)
+                msg = p->containers[i]->message;
+        return sd_bus_message_append(reply, "s", strempty(msg));
+}
+
+static int property_get_containers(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error) {
+        PodState *p = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sssuus)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const ContainerState *c = p->containers[i];
+                _cleanup_free_ char *e = NULL;
+
+                if (exit_info_to_string(&c->last_exit, &e) < 0)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(sssuus)", c->name, container_phase_to_string(c->phase),
+                                          c->unit, c->restarts, (uint32_t) c->pid, e);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static const sd_bus_vtable pod_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Name", "s", NULL, offsetof(PodState, name), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Slice", "s", NULL, offsetof(PodState, slice), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Phase", "s", property_get_phase, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Message", "s", property_get_message, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Restarts", "u", property_get_restarts, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Ready", "u", property_get_restarts, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LastExit", "s", property_get_last_exit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NextRestartUSec", "t", property_get_next_restart, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Containers", "a(sssuus)", property_get_containers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_api_install(Manager *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, TANK_BUS_PATH, TANK_MANAGER_INTERFACE, manager_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the Manager interface: %m");
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, TANK_BUS_POD_PREFIX, TANK_POD_INTERFACE,
+                                       pod_vtable, pod_find, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the Pod interface: %m");
+        r = sd_bus_add_node_enumerator(m->bus, NULL, TANK_BUS_POD_PREFIX, pod_enumerate, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the pod enumerator: %m");
+        r = sd_bus_add_object_manager(m->bus, NULL, TANK_BUS_PATH);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the object manager: %m");
+        return 0;
+}
+
+void bus_pod_emit_added(Manager *m, PodState *p) {
+        if (m->bus)
+                (void) sd_bus_emit_object_added(m->bus, p->object_path);
+}
+
+void bus_pod_emit_removed(Manager *m, PodState *p) {
+        if (m->bus)
+                (void) sd_bus_emit_object_removed(m->bus, p->object_path);
+}
+
+void bus_pod_emit_changed(Manager *m, PodState *p) {
+        if (m->bus)
+                (void) sd_bus_emit_properties_changed(m->bus, p->object_path, TANK_POD_INTERFACE,
+                                                      "Phase", "Message", "Restarts", "Ready", "LastExit",
+                                                      "NextRestartUSec", "Containers", NULL);
+}

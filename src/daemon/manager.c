@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "daemon/bus-api.h"
+#include "daemon/manager.h"
+#include "daemon/seed.h"
+#include "log.h"
+#include "time-util.h"
+#include "reconcile/reconcile.h"
+#include "strv.h"
+
+#define RESYNC_INTERVAL_USEC (60ULL * 1000000ULL)
+
+static int manager_open_images(Manager *m) {
+        int r;
+
+        r = blobstore_open(m->config->data_dir, &m->blobs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the image store under %s: %m", m->config->data_dir);
+        r = layer_store_open(m->config->data_dir, &m->layers);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the layer store under %s: %m", m->config->data_dir);
+        r = registry_new(m->event, NULL, &m->registry);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the registry client: %m");
+        for (size_t i = 0; i < m->config->n_mirrors; i++) {
+                r = registry_add_mirror(m->registry, m->config->mirrors[i].registry, m->config->mirrors[i].url);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to add mirror %s: %m", m->config->mirrors[i].registry);
+        }
+        STRV_FOREACH(h, m->config->insecure_registries) {
+                r = registry_add_insecure(m->registry, *h);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to add insecure registry %s: %m", *h);
+        }
+        if (m->config->auth_file) {
+                _cleanup_free_ char *error = NULL;
+                r = registry_load_auth_file(m->registry, m->config->auth_file, &error);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to load %s: %s", m->config->auth_file, strempty(error));
+        }
+        r = puller_new(m->event, m->registry, m->blobs, &m->puller);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up image pulls: %m");
+        puller_set_layer_hook(m->puller, reconcile_unpack_layer, m);
+        return 0;
+}
+
+int manager_new(const ManagerOptions *opts, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
+        _cleanup_strv_free_ char **warnings = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *e;
+        int r;
+
+        if (!m)
+                return log_oom();
+
+        m->config_dir = strdup(opts->config_dir ?: TANK_CONFIG_DIR_DEFAULT);
+        e = opts->runtime_dir ?: getenv("TANK_RUNTIME_DIR");
+        m->runtime_dir = strdup(e ?: "/run/tank");
+        e = opts->shim_path ?: getenv("TANK_SHIM_PATH");
+        m->shim_path = strdup(e ?: PKGLIBEXECDIR "/tank-shim");
+        m->pods = hashmap_new();
+        if (!m->config_dir || !m->runtime_dir || !m->shim_path || !m->pods)
+                return log_oom();
+
+        r = config_load(m->config_dir, &m->config, &warnings, &error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load configuration: %s", strempty(error));
+        STRV_FOREACH(w, warnings)
+                log_warning("%s", *w);
+
+        m->backoff = (BackoffPolicy) {
+                .base_usec = m->config->backoff_base_usec,
+                .cap_usec = m->config->backoff_cap_usec,
+                .stable_usec = m->config->stable_usec,
+        };
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate event loop: %m");
+
+        /* Child sources and clean shutdown need these signals blocked. */
+        sigset_t ss;
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGTERM);
+        sigaddset(&ss, SIGINT);
+        sigaddset(&ss, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch termination signals: %m");
+
+        if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s: %m", m->runtime_dir);
+        if (mkdir(m->config->data_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s: %m", m->config->data_dir);
+
+        r = manager_open_images(m);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        PodState *p;
+
+        if (!m)
+                return NULL;
+        HASHMAP_FOREACH(p, m->pods)
+                pod_state_free(p);
+        hashmap_free(m->pods);
+        sd_bus_slot_unref(m->systemd_signals);
+        sd_event_source_disable_unref(m->resync_timer);
+        sd_event_source_disable_unref(m->reconcile_event);
+        store_watch_free(m->watch);
+        store_free(m->store);
+        puller_free(m->puller);
+        registry_free(m->registry);
+        layer_store_free(m->layers);
+        blobstore_free(m->blobs);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        config_free(m->config);
+        free(m->config_dir);
+        free(m->runtime_dir);
+        free(m->shim_path);
+        free(m);
+        return NULL;
+}
+
+void manager_notify_status(Manager *m, const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (!s)
+                return;
+        log_info("%s", s);
+        (void) sd_notifyf(false, "STATUS=%s", s);
+}
+
+PodState *manager_get_pod(Manager *m, const char *name) {
+        return hashmap_get(m->pods, name);
+}
+
+static int manager_dispatch_reconcile(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        PodState *p;
+
+        HASHMAP_FOREACH(p, m->pods)
+                if (p->reconcile_queued) {
+                        p->reconcile_queued = false;
+                        /* May free p (a deleted pod that is fully torn down). */
+                        reconcile_pod(m, p);
+                }
+        return 0;
+}
+
+void manager_queue_reconcile(Manager *m, PodState *p) {
+        p->reconcile_queued = true;
+        if (!m->reconcile_event &&
+            sd_event_add_defer(m->event, &m->reconcile_event, manager_dispatch_reconcile, m) < 0) {
+                log_oom();
+                return;
+        }
+        (void) sd_event_source_set_enabled(m->reconcile_event, SD_EVENT_ONESHOT);
+}
+
+static PodState *manager_ensure_pod(Manager *m, const char *name) {
+        PodState *p = hashmap_get(m->pods, name);
+        int r;
+
+        if (p)
+                return p;
+        r = pod_state_new(m, name, &p);
+        if (r >= 0) {
+                r = hashmap_put(m->pods, name, p);
+                if (r < 0)
+                        p = pod_state_free(p);
+        }
+        if (r < 0) {
+                log_oom();
+                return NULL;
+        }
+        p->created_realtime_usec = now_realtime_usec();
+        bus_pod_emit_added(m, p);
+        return p;
+}
+
+/* Takes ownership of pod (NULL: the pod is no longer desired). */
+static void manager_set_desired(Manager *m, const char *name, Pod *pod, int64_t mod_revision) {
+        PodState *p = pod ? manager_ensure_pod(m, name) : hashmap_get(m->pods, name);
+
+        if (!p) {
+                pod_free(pod);
+                return;
+        }
+        if (pod && p->mod_revision == mod_revision && p->desired) {
+                pod_free(pod);
+                return;
+        }
+        pod_free(p->desired);
+        p->desired = pod;
+        p->mod_revision = pod ? mod_revision : 0;
+        manager_queue_reconcile(m, p);
+}
+
+static const char *pod_name_from_key(const char *key) {
+        const char *n = startswith(key, STORE_PODS_PREFIX);
+        return n && pod_name_is_valid(n) ? n : NULL;
+}
+
+static void on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
+        Manager *m = userdata;
+        const char *name = pod_name_from_key(ev->kv.key);
+        _cleanup_free_ char *error = NULL;
+        Pod *pod = NULL;
+
+        if (!name) {
+                log_warning("Ignoring store key %s: not a pod key.", ev->kv.key);
+                return;
+        }
+        if (ev->type == STORE_EVENT_DELETE) {
+                log_info("Pod %s deleted (revision %" PRIi64 ").", name, ev->kv.mod_revision);
+                manager_set_desired(m, name, NULL, 0);
+                return;
+        }
+        if (store_pod_from_kv(&ev->kv, &pod, &error) < 0) {
+                log_warning("Ignoring corrupt store value %s", strna(error));
+                return;
+        }
+        log_info("Pod %s applied (revision %" PRIi64 ").", name, ev->kv.mod_revision);
+        manager_set_desired(m, name, pod, ev->kv.mod_revision);
+}
+
+static void manager_first_sync(Manager *m) {
+        m->store_synced = true;
+        /* Adopt what an earlier tankd left running before anything new starts. */
+        reconcile_adopt_all(m);
+        seed_pods(m);
+        if (!m->ready) {
+                m->ready = true;
+                (void) sd_notify(false, "READY=1");
+        }
+        manager_notify_status(m, "Reconciling %zu pods.", hashmap_size(m->pods));
+}
+
+static void on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int64_t revision, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_(hashmap_freep) Hashmap *seen = hashmap_new();
+        PodState *p;
+
+        if (!seen) {
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; i < n_kvs; i++) {
+                const char *name = pod_name_from_key(kvs[i].key);
+                _cleanup_free_ char *error = NULL;
+                Pod *pod = NULL;
+
+                if (!name) {
+                        log_warning("Ignoring store key %s: not a pod key.", kvs[i].key);
+                        continue;
+                }
+                if (store_pod_from_kv(&kvs[i], &pod, &error) < 0) {
+                        log_warning("Ignoring corrupt store value %s", strna(error));
+                        continue;
+                }
+                (void) hashmap_put(seen, name, (void *) name);
+                manager_set_desired(m, name, pod, kvs[i].mod_revision);
+        }
+        HASHMAP_FOREACH(p, m->pods)
+                if (p->desired && !hashmap_get(seen, p->name))
+                        manager_set_desired(m, p->name, NULL, 0);
+
+        log_info("Store listed %zu pods at revision %" PRIi64 ".", n_kvs, revision);
+        if (!m->store_synced)
+                manager_first_sync(m);
+}
+
+static void on_watch_broken(StoreWatch *w, int r, const char *error, void *userdata) {
+        Manager *m = userdata;
+        manager_notify_status(m, "Store watch interrupted, resuming: %s", strna(error));
+}
+
+static void on_store_health(Store *s, bool up, const char *error, void *userdata) {
+        Manager *m = userdata;
+
+        if (up)
+                manager_notify_status(m, "Store is up (%s).", strna(store_current_endpoint(s)));
+        else
+                manager_notify_status(m, "Store is down: %s", strna(error));
+}
+
+static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        PodState *p;
+
+        /* The slow level-triggered pass catches drift nobody told us about. */
+        HASHMAP_FOREACH(p, m->pods)
+                manager_queue_reconcile(m, p);
+        return sd_event_source_set_time_relative(s, RESYNC_INTERVAL_USEC) < 0 ? 0 :
+                sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+int manager_connect_store(Manager *m, char **endpoints) {
+        static const StoreWatchCallbacks callbacks = {
+                .event = on_watch_event,
+                .resync = on_watch_resync,
+                .broken = on_watch_broken,
+        };
+        StoreConfig sc = {
+                .endpoints = endpoints,
+                .cert_file = m->config->store_cert_file,
+                .key_file = m->config->store_key_file,
+                .trusted_ca_file = m->config->store_trusted_ca_file,
+        };
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = store_new(m->event, &sc, &m->store, &error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the store client: %s", strna(error));
+        store_set_health_callback(m->store, on_store_health, m);
+
+        r = store_watch_new(m->store, STORE_PODS_PREFIX, 0, &callbacks, m, &m->watch);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the store: %m");
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus: %m");
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+
+        r = bus_api_install(m);
+        if (r < 0)
+                return r;
+        r = reconcile_subscribe_systemd(m);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_request_name(m->bus, TANK_BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire bus name %s: %m", TANK_BUS_NAME);
+
+        r = manager_start_store(m);
+        if (r < 0)
+                return r;
+
+        r = sd_event_add_time_relative(m->event, &m->resync_timer, CLOCK_MONOTONIC,
+                                       RESYNC_INTERVAL_USEC, 0, on_resync_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the resync timer: %m");
+
+        manager_notify_status(m, "Waiting for the store.");
+        r = sd_event_loop(m->event);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping; containers keep running.");
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        log_info("tankd stopped; %zu pods left running in their scopes.", hashmap_size(m->pods));
+        return 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* tankd's one context object: the event loop, the bus, the store client and the
+ * pods it reconciles. There are no globals; everything hangs off a Manager. */
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config/config.h"
+#include "hashmap.h"
+#include "image/blobstore.h"
+#include "image/layer.h"
+#include "image/pull.h"
+#include "image/registry.h"
+#include "reconcile/backoff.h"
+#include "reconcile/podstate.h"
+#include "store/pods.h"
+#include "store/store.h"
+
+#define TANK_BUS_NAME "org.tank.Tank1"
+#define TANK_BUS_PATH "/org/tank/Tank1"
+#define TANK_BUS_POD_PREFIX "/org/tank/Tank1/pod"
+#define TANK_MANAGER_INTERFACE "org.tank.Tank1.Manager"
+#define TANK_POD_INTERFACE "org.tank.Tank1.Pod"
+
+#define TANK_ERROR_INVALID_SPEC "org.tank.Tank1.Error.InvalidSpec"
+#define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
+#define TANK_ERROR_NOT_A_TTY "org.tank.Tank1.Error.NotATty"
+#define TANK_ERROR_NOT_RUNNING "org.tank.Tank1.Error.NotRunning"
+#define TANK_ERROR_STORE_UNAVAILABLE "org.tank.Tank1.Error.StoreUnavailable"
+#define TANK_ERROR_PULL_FAILED "org.tank.Tank1.Error.PullFailed"
+#define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
+
+typedef struct ManagerOptions {
+        const char *config_dir;         /* default TANK_CONFIG_DIR_DEFAULT */
+        const char *runtime_dir;        /* default /run/tank ($TANK_RUNTIME_DIR) */
+        const char *shim_path;          /* default PKGLIBEXECDIR/tank-shim ($TANK_SHIM_PATH) */
+} ManagerOptions;
+
+struct Manager {
+        sd_event *event;
+        sd_bus *bus;                    /* the system bus: our service and systemd's */
+
+        TankConfig *config;
+        char *config_dir;
+        char *runtime_dir;
+        char *shim_path;
+        BackoffPolicy backoff;
+
+        Store *store;
+        StoreWatch *watch;
+        bool store_synced;              /* the watch delivered its first full list */
+
+        Registry *registry;
+        BlobStore *blobs;
+        LayerStore *layers;
+        Puller *puller;
+
+        Hashmap *pods;                  /* name -> PodState */
+
+        sd_bus_slot *systemd_signals;   /* UnitRemoved, JobRemoved matches */
+        sd_event_source *resync_timer;
+        sd_event_source *reconcile_event;   /* deferred, ONESHOT while pods are queued */
+        bool ready;                     /* READY=1 sent */
+        bool stopping;
+};
+
+int manager_new(const ManagerOptions *opts, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Connect everything and run until SIGTERM/SIGINT. Containers keep running. */
+int manager_run(Manager *m);
+
+/* Bring up the store: standalone (boot our own etcd, then connect) or the
+ * configured endpoints. Asynchronous: READY=1 follows the first full list. */
+int manager_start_store(Manager *m);
+int manager_connect_store(Manager *m, char **endpoints);
+
+/* Called when the store or the host changed something about pod `name`. */
+void manager_queue_reconcile(Manager *m, PodState *p);
+PodState *manager_get_pod(Manager *m, const char *name);
+
+void manager_notify_status(Manager *m, const char *fmt, ...) _printf_(2, 3);

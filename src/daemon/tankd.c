@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "daemon/manager.h"
+#include "log.h"
+
+static void help(void) {
+        printf("%s [OPTIONS...]\n\n"
+               "Tank's daemon: keeps the pods in the store running on this host.\n\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show package version\n"
+               "     --config-dir=DIR    Read tank.conf, tank.conf.d/ and pods.d/ from DIR\n"
+               "                         (default: " TANK_CONFIG_DIR_DEFAULT ")\n"
+               "     --runtime-dir=DIR   Runtime state (default: /run/tank)\n"
+               "\nSee tankd(8), tank.conf(5) and tank-pod(5).\n",
+               program_invocation_short_name);
+}
+
+typedef struct Args {
+        const char *config_dir;
+        const char *runtime_dir;
+} Args;
+
+static int parse_argv(int argc, char *argv[], Args *args) {
+        enum { ARG_VERSION = 0x100, ARG_CONFIG_DIR, ARG_RUNTIME_DIR };
+        static const struct option options[] = {
+                { "help",        no_argument,       NULL, 'h'             },
+                { "version",     no_argument,       NULL, ARG_VERSION     },
+                { "config-dir",  required_argument, NULL, ARG_CONFIG_DIR  },
+                { "runtime-dir", required_argument, NULL, ARG_RUNTIME_DIR },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("tankd %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_CONFIG_DIR:
+                        args->config_dir = optarg;
+                        break;
+                case ARG_RUNTIME_DIR:
+                        args->runtime_dir = optarg;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                log_error("%s takes no arguments.", program_invocation_short_name);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        Args args = {};
+        int r;
+
+        log_set_prefix("tankd");
+        log_parse_environment();
+
+        r = parse_argv(argc, argv, &args);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        r = manager_new(&(ManagerOptions) { .config_dir = args.config_dir, .runtime_dir = args.runtime_dir }, &m);
+        if (r < 0)
+                return EXIT_FAILURE;
+        r = manager_run(m);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "image/extract.h"
+#include "log.h"
+#include "net/netns.h"
+#include "reconcile/launch.h"
+#include "reconcile/units.h"
+#include "shim/exit-record.h"
+#include "shim/shim-config.h"
+#include "spec/oci.h"
+#include "strv.h"
+#include "time-util.h"
+
+#define STATE_FILE_MAX (64 * 1024)
+
+typedef enum LaunchStep {
+        STEP_WAIT_PID,
+        STEP_WAIT_SCOPE,
+        STEP_WAIT_RUNNING,
+} LaunchStep;
+
+struct Launch {
+        Manager *manager;
+        ContainerState *container;
+        launch_handler_t cb;
+        int sync_fd;
+        sd_event_source *io;
+        UnitJob *job;
+        LaunchStep step;
+        pid_t shim_pid;
+        char *shim_error;
+        bool go_sent;
+};
+
+int container_run_dir(Manager *m, const char *pod, const char *container, char **ret) {
+        char *p;
+        if (asprintf(&p, "%s/pods/%s/%s", m->runtime_dir, pod, container) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+int container_scratch_dir(Manager *m, const char *pod, const char *container, char **ret) {
+        char *p;
+        if (asprintf(&p, "%s/pods/%s/%s", m->config->data_dir, pod, container) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = 0;
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static void launch_free(Launch *l) {
+        if (!l)
+                return;
+        sd_event_source_disable_unref(l->io);
+        unit_job_cancel(l->job);
+        safe_close(l->sync_fd);
+        free(l->shim_error);
+        free(l);
+}
+
+void launch_abort(Launch *l) {
+        if (!l)
+                return;
+        /* Closing the sync fd before "go" makes the shim give up without creating
+         * anything; after "go" the container runs and is found by adoption. */
+        l->container->launch = NULL;
+        launch_free(l);
+}
+
+static void launch_finish(Launch *l, int r, const char *message) {
+        ContainerState *c = l->container;
+        launch_handler_t cb = l->cb;
+
+        c->launch = NULL;
+        launch_free(l);
+        cb(c, r, message);
+}
+
+static int send_packet(int fd, const char *s) {
+        ssize_t n = send(fd, s, strlen(s), MSG_NOSIGNAL);
+        return n < 0 ? -errno : 0;
+}
+
+static void on_scope_started(int r, const char *message, void *userdata) {
+        Launch *l = userdata;
+        ContainerState *c = l->container;
+
+        l->job = NULL;
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "failed to start %s: %s", c->unit, message ?: strerror(-r)) < 0)
+                        msg = NULL;
+                /* The shim sees EOF instead of "go" and exits without a container. */
+                launch_finish(l, r, msg ?: "failed to start the scope");
+                return;
+        }
+        r = send_packet(l->sync_fd, "go");
+        if (r < 0) {
+                launch_finish(l, r, "tank-shim went away before it could be started");
+                return;
+        }
+        l->go_sent = true;
+        l->step = STEP_WAIT_RUNNING;
+}
+
+static int launch_handle_packet(Launch *l, const char *msg) {
+        Manager *m = l->manager;
+        ContainerState *c = l->container;
+        const char *v;
+        int r;
+
+        if ((v = startswith(msg, "error "))) {
+                free(l->shim_error);
+                l->shim_error = strdup(v);
+                return 0;
+        }
+        if (l->step == STEP_WAIT_PID && (v = startswith(msg, "pid "))) {
+                const PodContainer *spec = pod_find_container(c->pod->desired, c->name);
+                _cleanup_free_ char *description = NULL;
+                ScopeProperties props;
+                int pid;
+
+                if (sscanf(v, "%d", &pid) != 1 || pid <= 1)
+                        return -EBADMSG;
+                l->shim_pid = c->shim_pid = pid;
+                l->step = STEP_WAIT_SCOPE;
+                /* Record before the scope exists: a crash from here on leaves a
+                 * trace that adoption can follow. */
+                (void) container_state_save(m, c);
+                if (asprintf(&description, "Tank container %s/%s", c->pod->name, c->name) < 0)
+                        return -ENOMEM;
+                props = (ScopeProperties) {
+                        .name = c->unit,
+                        .slice = c->pod->slice,
+                        .description = description,
+                        .pid = pid,
+                        .limits = spec ? &spec->limits : NULL,
+                };
+                r = unit_start_scope(m->bus, &props, on_scope_started, l, &l->job);
+                return r;
+        }
+        if (l->step == STEP_WAIT_RUNNING && (v = startswith(msg, "running "))) {
+                int pid;
+
+                if (sscanf(v, "%d", &pid) != 1 || pid <= 1)
+                        return -EBADMSG;
+                c->pid = pid;
+                launch_finish(l, 0, NULL);
+                return 1;
+        }
+        return -EBADMSG;
+}
+
+static int on_sync_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Launch *l = userdata;
+        char buf[SHIM_SYNC_MSG_MAX + 1];
+        ssize_t n;
+        int r;
+
+        n = recv(fd, buf, SHIM_SYNC_MSG_MAX, MSG_DONTWAIT);
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                launch_finish(l, -errno, "lost the sync channel to tank-shim");
+                return 0;
+        }
+        if (n == 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "tank-shim failed: %s",
+                             l->shim_error ?: "it exited before the container was running") < 0)
+                        msg = NULL;
+                launch_finish(l, l->go_sent ? -ENOEXEC : -EIO, msg ?: "tank-shim failed");
+                return 0;
+        }
+        buf[n] = 0;
+        if (memchr(buf, 0, n)) {
+                launch_finish(l, -EBADMSG, "malformed message from tank-shim");
+                return 0;
+        }
+        r = launch_handle_packet(l, buf);
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "failed to start container: %s", strerror(-r)) < 0)
+                        msg = NULL;
+                launch_finish(l, r, msg ?: "failed to start container");
+        }
+        return 0;
+}
+
+static int on_first_shim_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        /* The shim's first process only forks the monitor; what matters comes
+         * over the sync fd. This source just reaps it. */
+        if (si->si_code != CLD_EXITED || si->si_status != SHIM_EXIT_OK)
+                log_debug("tank-shim (pid %d) exited with %d/%d", si->si_pid, si->si_code, si->si_status);
+        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
+
+static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, ShimConfig *sc, char **ret_error) {
+        sc->mounts = calloc(spec->n_mounts ?: 1, sizeof(ShimMount));
+        if (!sc->mounts)
+                return -ENOMEM;
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const PodMount *pm = &spec->mounts[i];
+                const PodVolume *v = pod_find_volume(pod, pm->volume);
+                ShimMount *sm = &sc->mounts[sc->n_mounts];
+                char *src;
+                int r;
+
+                if (!v)
+                        return -EINVAL; /* validation guarantees this never happens */
+                if (v->host_path) {
+                        struct stat st;
+                        if (stat(v->host_path, &st) < 0) {
+                                if (asprintf(ret_error, "volume %s: host path %s: %s", v->name,
+                                             v->host_path, strerror(errno)) < 0)
+                                        return -ENOMEM;
+                                return -ENOENT;
+                        }
+                        src = strdup(v->host_path);
+                } else {
+                        if (asprintf(&src, "%s/volumes/%s/%s", m->config->data_dir, pod->name, v->name) < 0)
+                                src = NULL;
+                        else if ((r = mkdir_p(src, 0755)) < 0) {
+                                free(src);
+                                return r;
+                        }
+                }
+                if (!src)
+                        return -ENOMEM;
+                sm->source = src;
+                sm->destination = strdup(pm->path);
+                sm->read_only = pm->read_only;
+                if (!sm->destination)
+                        return -ENOMEM;
+                sc->n_mounts++;
+        }
+        return 0;
+}
+
+static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
+                             const char *run_dir, ShimConfig **ret, char **ret_error) {
+        _cleanup_(shim_config_freep) ShimConfig *sc = shim_config_new();
+        _cleanup_free_ char *scratch = NULL;
+        const Pod *pod = c->pod->desired;
+        ImageConfig empty = {};
+        int r;
+
+        if (!sc)
+                return -ENOMEM;
+        if (!(sc->pod = strdup(pod->name)) || !(sc->container = strdup(c->name)))
+                return -ENOMEM;
+
+        r = container_scratch_dir(m, pod->name, c->name, &scratch);
+        if (r < 0)
+                return r;
+        if (asprintf(&sc->rootfs_upper, "%s/upper", scratch) < 0 ||
+            asprintf(&sc->rootfs_work, "%s/work", scratch) < 0 ||
+            asprintf(&sc->rootfs_target, "%s/rootfs", run_dir) < 0)
+                return -ENOMEM;
+        if ((r = mkdir_p(sc->rootfs_upper, 0755)) < 0 || (r = mkdir_p(sc->rootfs_work, 0700)) < 0 ||
+            (r = mkdir_p(sc->rootfs_target, 0755)) < 0)
+                return r;
+
+        if (image) {
+                for (size_t i = 0; i < image->n_layers; i++) {
+                        _cleanup_free_ char *root = NULL;
+                        r = layer_store_root_path(m->layers, image->layers[i].diff_id, &root);
+                        if (r < 0) {
+                                if (asprintf(ret_error, "layer %s of %s is missing from the layer store",
+                                             image->layers[i].diff_id, strna(image->name)) < 0)
+                                        return -ENOMEM;
+                                return r;
+                        }
+                        r = strv_consume(&sc->rootfs_lower, TAKE_PTR(root));
+                        if (r < 0)
+                                return r;
+                }
+        } else {
+                r = strv_extend(&sc->rootfs_lower, spec->rootfs);
+                if (r < 0)
+                        return r;
+        }
+
+        r = oci_resolve(image ? image->config : &empty, spec, &sc->argv, &sc->env, &sc->cwd);
+        if (r == -ENOEXEC)
+                return asprintf(ret_error, "nothing to run: no command in the spec and no Entrypoint/Cmd in the image") < 0 ? -ENOMEM : r;
+        if (r < 0)
+                return r;
+        if (image && image->config && image->config->user && !isempty(image->config->user))
+                if (!(sc->user = strdup(image->config->user)))
+                        return -ENOMEM;
+
+        r = resolve_mounts(m, pod, spec, sc, ret_error);
+        if (r < 0)
+                return r;
+
+        switch (pod->network.mode) {
+        case NETWORK_HOST:
+                sc->network = SHIM_NETWORK_HOST;
+                break;
+        case NETWORK_NONE:
+                r = netns_ensure(m->runtime_dir, pod->name, &sc->netns_path);
+                if (r < 0)
+                        return asprintf(ret_error, "failed to create the pod's network namespace: %s",
+                                        strerror(-r)) < 0 ? -ENOMEM : r;
+                sc->network = SHIM_NETWORK_PATH;
+                break;
+        default:
+                return asprintf(ret_error, "network.nics: macvlan networking is not available in this build of tankd") < 0
+                        ? -ENOMEM : -EOPNOTSUPP;
+        }
+
+        sc->tty = spec->tty;
+        if (asprintf(&sc->exit_file, "%s/exit.json", run_dir) < 0)
+                return -ENOMEM;
+        if (spec->tty && asprintf(&sc->attach_socket, "%s/attach", run_dir) < 0)
+                return -ENOMEM;
+        sc->stop_timeout_sec = (unsigned) MAX(m->config->stop_timeout_usec / USEC_PER_SEC, 1U);
+        sc->log = getenv("TANK_SHIM_LOG_INHERIT") ? SHIM_LOG_INHERIT : SHIM_LOG_JOURNAL;
+
+        *ret = TAKE_PTR(sc);
+        return 0;
+}
+
+int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
+                     launch_handler_t cb, char **ret_error) {
+        _cleanup_free_ char *run_dir = NULL, *config_path = NULL, *exit_path = NULL;
+        _cleanup_(shim_config_freep) ShimConfig *sc = NULL;
+        int sv[2] = { -EBADF, -EBADF }, r;
+        Launch *l;
+        pid_t pid;
+
+        r = container_run_dir(m, c->pod->name, c->name, &run_dir);
+        if (r < 0)
+                return r;
+        r = mkdir_p(run_dir, 0700);
+        if (r < 0)
+                return r;
+        if (asprintf(&config_path, "%s/config.json", run_dir) < 0 ||
+            asprintf(&exit_path, "%s/exit.json", run_dir) < 0)
+                return -ENOMEM;
+        (void) unlink(exit_path);
+
+        r = build_shim_config(m, c, spec, image, run_dir, &sc, ret_error);
+        if (r < 0)
+                return r;
+        r = shim_config_write(sc, config_path);
+        if (r < 0)
+                return r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return r;
+        }
+        if (pid == 0) {
+                /* Child: only async-signal-safe calls until execve(). */
+                sigset_t ss;
+                sigemptyset(&ss);
+                (void) sigprocmask(SIG_SETMASK, &ss, NULL);
+                if (dup2(sv[1], 3) < 0)
+                        _exit(SHIM_EXIT_FAILURE);
+                close_range(4, ~0U, 0);
+                execl(m->shim_path, "tank-shim", "--config", config_path, "--sync-fd", "3", (char *) NULL);
+                _exit(SHIM_EXIT_FAILURE);
+        }
+        safe_close(sv[1]);
+
+        l = calloc(1, sizeof(Launch));
+        if (!l) {
+                safe_close(sv[0]);
+                return -ENOMEM;
+        }
+        l->manager = m;
+        l->container = c;
+        l->cb = cb;
+        l->sync_fd = sv[0];
+        l->step = STEP_WAIT_PID;
+        c->launch = l;
+
+        /* Floating: the loop owns it, so the shim is reaped even if the launch is aborted. */
+        r = sd_event_add_child(m->event, NULL, pid, WEXITED, on_first_shim_exit, NULL);
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &l->io, l->sync_fd, EPOLLIN, on_sync_io, l);
+        if (r < 0) {
+                launch_abort(l);
+                return r;
+        }
+        return 0;
+}
+
+/* ---- state.json ---- */
+
+#define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *) (s), strlen(s))
+
+int container_state_save(Manager *m, ContainerState *c) {
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        yajl_gen g = yajl_gen_alloc(NULL);
+        const unsigned char *buf;
+        size_t len;
+        int r;
+
+        if (!g)
+                return -ENOMEM;
+        yajl_gen_map_open(g);
+        GEN_STR(g, "unit");
+        GEN_STR(g, c->unit);
+        GEN_STR(g, "hash");
+        GEN_STR(g, c->hash);
+        GEN_STR(g, "pod_hash");
+        GEN_STR(g, c->pod_hash);
+        GEN_STR(g, "image_digest");
+        GEN_STR(g, strempty(c->image_digest));
+        GEN_STR(g, "shim_pid");
+        yajl_gen_integer(g, c->shim_pid);
+        GEN_STR(g, "pid");
+        yajl_gen_integer(g, c->pid);
+        GEN_STR(g, "restarts");
+        yajl_gen_integer(g, c->restarts);
+        GEN_STR(g, "failures");
+        yajl_gen_integer(g, c->backoff.failures);
+        GEN_STR(g, "started_realtime_usec");
+        yajl_gen_integer(g, (long long) c->started_realtime_usec);
+        yajl_gen_map_close(g);
+        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+                yajl_gen_free(g);
+                return -ENOMEM;
+        }
+        r = container_run_dir(m, c->pod->name, c->name, &dir);
+        if (r >= 0 && asprintf(&path, "%s/state.json", dir) < 0)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = shim_write_file_atomic(path, (const char *) buf, len, 0600);
+        yajl_gen_free(g);
+        return r;
+}
+
+static int get_int(yajl_val root, const char *key, long long min, long long max, long long *ret) {
+        const char *path[] = { key, NULL };
+        yajl_val v = yajl_tree_get(root, path, yajl_t_number);
+
+        if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
+                return -EBADMSG;
+        *ret = YAJL_GET_INTEGER(v);
+        return 0;
+}
+
+static const char *get_str(yajl_val root, const char *key) {
+        const char *path[] = { key, NULL };
+        yajl_val v = yajl_tree_get(root, path, yajl_t_string);
+        return v ? YAJL_GET_STRING(v) : NULL;
+}
+
+int container_state_load(Manager *m, const char *pod, const char *container, ContainerState *c) {
+        _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
+        long long shim_pid, pid, restarts, failures, started;
+        const char *hash, *pod_hash, *digest;
+        yajl_val root;
+        size_t len;
+        int r;
+
+        r = container_run_dir(m, pod, container, &dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/state.json", dir) < 0)
+                return -ENOMEM;
+        r = shim_read_file(path, STATE_FILE_MAX, &data, &len);
+        if (r < 0)
+                return r;
+        root = yajl_tree_parse(data, NULL, 0);
+        if (!root)
+                return -EBADMSG;
+        hash = get_str(root, "hash");
+        pod_hash = get_str(root, "pod_hash");
+        digest = get_str(root, "image_digest");
+        if (!hash || strlen(hash) != SPEC_HASH_LEN || !pod_hash || strlen(pod_hash) != SPEC_HASH_LEN ||
+            get_int(root, "shim_pid", 0, INT32_MAX, &shim_pid) < 0 ||
+            get_int(root, "pid", 0, INT32_MAX, &pid) < 0 ||
+            get_int(root, "restarts", 0, UINT32_MAX, &restarts) < 0 ||
+            get_int(root, "failures", 0, UINT32_MAX, &failures) < 0 ||
+            get_int(root, "started_realtime_usec", 0, INT64_MAX, &started) < 0) {
+                yajl_tree_free(root);
+                return -EBADMSG;
+        }
+        memcpy(c->hash, hash, SPEC_HASH_LEN + 1);
+        memcpy(c->pod_hash, pod_hash, SPEC_HASH_LEN + 1);
+        r = free_and_strdup(&c->image_digest, isempty(digest) ? NULL : digest);
+        c->shim_pid = (pid_t) shim_pid;
+        c->pid = (pid_t) pid;
+        c->restarts = (unsigned) restarts;
+        c->backoff.failures = (unsigned) failures;
+        c->started_realtime_usec = (uint64_t) started;
+        yajl_tree_free(root);
+        return r;
+}

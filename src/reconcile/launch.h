@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Starting one container: write the shim config, spawn tank-shim, put it into
+ * its transient scope, tell it to go (the protocol of src/shim/shim-config.h),
+ * and record what runs in <runtime>/pods/<pod>/<container>/state.json so that a
+ * later tankd can adopt it. All steps are asynchronous; the outcome is reported
+ * through the callback exactly once (unless the launch is aborted). */
+
+#include "daemon/manager.h"
+#include "image/blobstore.h"
+
+typedef struct Launch Launch;
+
+/* r < 0: message says why the container could not be started. */
+typedef void (*launch_handler_t)(ContainerState *c, int r, const char *message);
+
+/* image may be NULL for {"rootfs": …} containers. */
+int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
+                     launch_handler_t cb, char **ret_error);
+void launch_abort(Launch *l);
+
+/* Paths under the runtime and data directories. */
+int container_run_dir(Manager *m, const char *pod, const char *container, char **ret);
+int container_scratch_dir(Manager *m, const char *pod, const char *container, char **ret);
+
+/* state.json: what a running container is, for adoption. */
+int container_state_save(Manager *m, ContainerState *c);
+int container_state_load(Manager *m, const char *pod, const char *container, ContainerState *c);

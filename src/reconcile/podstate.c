@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+#include "image/pull.h"
+#include "reconcile/launch.h"
+#include "reconcile/podstate.h"
+#include "reconcile/units.h"
+#include "unit-name.h"
+
+static const char *const container_phase_table[_CONTAINER_PHASE_MAX] = {
+        [CONTAINER_WAITING] = "waiting",
+        [CONTAINER_PULLING] = "pulling",
+        [CONTAINER_STARTING] = "starting",
+        [CONTAINER_RUNNING] = "running",
+        [CONTAINER_STOPPING] = "stopping",
+        [CONTAINER_BACKOFF] = "backoff",
+        [CONTAINER_EXITED] = "exited",
+        [CONTAINER_FAILED] = "failed",
+};
+
+static const char *const pod_phase_table[_POD_PHASE_MAX] = {
+        [POD_PENDING] = "pending",
+        [POD_RUNNING] = "running",
+        [POD_BACKOFF] = "backoff",
+        [POD_SUCCEEDED] = "succeeded",
+        [POD_FAILED] = "failed",
+        [POD_TERMINATING] = "terminating",
+};
+
+const char *container_phase_to_string(ContainerPhase p) {
+        return p >= 0 && p < _CONTAINER_PHASE_MAX ? container_phase_table[p] : NULL;
+}
+
+const char *pod_phase_to_string(PodPhase p) {
+        return p >= 0 && p < _POD_PHASE_MAX ? pod_phase_table[p] : NULL;
+}
+
+int pod_state_new(Manager *m, const char *name, PodState **ret) {
+        _cleanup_(pod_state_freep) PodState *p = calloc(1, sizeof(PodState));
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        p->manager = m;
+        p->name = strdup(name);
+        if (!p->name)
+                return -ENOMEM;
+        r = pod_slice_name(name, &p->slice);
+        if (r < 0)
+                return r;
+        r = sd_bus_path_encode("/org/tank/Tank1/pod", name, &p->object_path);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+static ContainerState *container_state_free(ContainerState *c) {
+        if (!c)
+                return NULL;
+        sd_event_source_disable_unref(c->timer);
+        sd_event_source_disable_unref(c->exit_watch);
+        unit_job_cancel(c->job);
+        if (c->pull)
+                pull_request_cancel(c->pull);
+        launch_abort(c->launch);
+        free(c->name);
+        free(c->unit);
+        free(c->message);
+        free(c->image_digest);
+        free(c);
+        return NULL;
+}
+
+PodState *pod_state_free(PodState *p) {
+        if (!p)
+                return NULL;
+        for (size_t i = 0; i < p->n_containers; i++)
+                container_state_free(p->containers[i]);
+        free(p->containers);
+        pod_free(p->desired);
+        free(p->name);
+        free(p->object_path);
+        free(p->slice);
+        free(p->message);
+        free(p);
+        return NULL;
+}
+
+ContainerState *pod_state_find_container(PodState *p, const char *name) {
+        for (size_t i = 0; i < p->n_containers; i++)
+                if (streq(p->containers[i]->name, name))
+                        return p->containers[i];
+        return NULL;
+}
+
+int pod_state_add_container(PodState *p, const char *name, ContainerState **ret) {
+        ContainerState *c, **a;
+        int r;
+
+        a = realloc(p->containers, (p->n_containers + 1) * sizeof(ContainerState *));
+        if (!a)
+                return -ENOMEM;
+        p->containers = a;
+
+        c = calloc(1, sizeof(ContainerState));
+        if (!c)
+                return -ENOMEM;
+        c->pod = p;
+        c->name = strdup(name);
+        r = c->name ? container_scope_name(p->name, name, &c->unit) : -ENOMEM;
+        if (r < 0) {
+                container_state_free(c);
+                return r;
+        }
+        c->shim_pid = c->pid = 0;
+        p->containers[p->n_containers++] = c;
+        *ret = c;
+        return 0;
+}
+
+void pod_state_remove_container(PodState *p, ContainerState *c) {
+        for (size_t i = 0; i < p->n_containers; i++)
+                if (p->containers[i] == c) {
+                        memmove(p->containers + i, p->containers + i + 1,
+                                (p->n_containers - i - 1) * sizeof(ContainerState *));
+                        p->n_containers--;
+                        container_state_free(c);
+                        return;
+                }
+}
+
+unsigned pod_state_restarts(const PodState *p) {
+        unsigned n = 0;
+        for (size_t i = 0; i < p->n_containers; i++)
+                n += p->containers[i]->restarts;
+        return n;
+}
+
+unsigned pod_state_ready(const PodState *p) {
+        unsigned n = 0;
+        for (size_t i = 0; i < p->n_containers; i++)
+                n += p->containers[i]->phase == CONTAINER_RUNNING;
+        return n;
+}
+
+PodPhase pod_state_compute_phase(const PodState *p) {
+        bool all_running = true, any_backoff = false, any_failed = false, all_exited_ok = true;
+
+        if (!p->desired)
+                return POD_TERMINATING;
+        if (p->message)
+                return POD_FAILED;
+        if (p->n_containers < p->desired->n_containers)
+                return POD_PENDING;
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const ContainerState *c = p->containers[i];
+
+                all_running = all_running && c->phase == CONTAINER_RUNNING;
+                any_backoff = any_backoff || c->phase == CONTAINER_BACKOFF;
+                any_failed = any_failed || c->phase == CONTAINER_FAILED ||
+                        (c->phase == CONTAINER_EXITED && (c->last_exit.code != 0 || c->last_exit.signal));
+                all_exited_ok = all_exited_ok && c->phase == CONTAINER_EXITED &&
+                        c->last_exit.code == 0 && !c->last_exit.signal;
+        }
+        if (all_running)
+                return POD_RUNNING;
+        if (any_failed)
+                return POD_FAILED;
+        if (any_backoff)
+                return POD_BACKOFF;
+        if (all_exited_ok)
+                return POD_SUCCEEDED;
+        return POD_PENDING;
+}
+
+int exit_info_to_string(const ExitInfo *e, char **ret) {
+        char *s;
+        int r;
+
+        if (!e->valid)
+                r = asprintf(&s, "%s", "");
+        else if (e->oom)
+                r = asprintf(&s, "oom (signal %d)", e->signal ?: SIGKILL);
+        else if (e->signal)
+                r = asprintf(&s, "signal %d (%s)", e->signal, sigabbrev_np(e->signal) ?: "?");
+        else
+                r = asprintf(&s, "exit %d", e->code);
+        if (r < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+#define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *) (s), strlen(s))
+
+static void gen_exit(yajl_gen g, const ExitInfo *e) {
+        if (!e->valid) {
+                yajl_gen_null(g);
+                return;
+        }
+        yajl_gen_map_open(g);
+        GEN_STR(g, "code");
+        yajl_gen_integer(g, e->code);
+        GEN_STR(g, "signal");
+        yajl_gen_integer(g, e->signal);
+        GEN_STR(g, "status");
+        yajl_gen_integer(g, e->signal ? 128 + e->signal : e->code);
+        GEN_STR(g, "oom");
+        yajl_gen_bool(g, e->oom);
+        GEN_STR(g, "at_usec");
+        yajl_gen_integer(g, (long long) e->at_usec);
+        yajl_gen_map_close(g);
+}
+
+int pod_state_status_json(const PodState *p, char **ret) {
+        yajl_gen g = yajl_gen_alloc(NULL);
+        const unsigned char *buf;
+        size_t len;
+        char *s;
+
+        if (!g)
+                return -ENOMEM;
+        yajl_gen_map_open(g);
+        GEN_STR(g, "phase");
+        GEN_STR(g, pod_phase_to_string(p->phase));
+        GEN_STR(g, "message");
+        if (p->message)
+                GEN_STR(g, p->message);
+        else
+                yajl_gen_null(g);
+        GEN_STR(g, "slice");
+        GEN_STR(g, p->slice);
+        GEN_STR(g, "restarts");
+        yajl_gen_integer(g, pod_state_restarts(p));
+        GEN_STR(g, "ready");
+        yajl_gen_integer(g, pod_state_ready(p));
+        GEN_STR(g, "created_usec");
+        yajl_gen_integer(g, (long long) p->created_realtime_usec);
+        GEN_STR(g, "revision");
+        yajl_gen_integer(g, (long long) p->mod_revision);
+        GEN_STR(g, "containers");
+        yajl_gen_array_open(g);
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const ContainerState *c = p->containers[i];
+
+                yajl_gen_map_open(g);
+                GEN_STR(g, "name");
+                GEN_STR(g, c->name);
+                GEN_STR(g, "state");
+                GEN_STR(g, container_phase_to_string(c->phase));
+                GEN_STR(g, "message");
+                if (c->message)
+                        GEN_STR(g, c->message);
+                else
+                        yajl_gen_null(g);
+                GEN_STR(g, "unit");
+                GEN_STR(g, c->unit);
+                GEN_STR(g, "pid");
+                yajl_gen_integer(g, c->pid);
+                GEN_STR(g, "image_digest");
+                if (c->image_digest)
+                        GEN_STR(g, c->image_digest);
+                else
+                        yajl_gen_null(g);
+                GEN_STR(g, "restarts");
+                yajl_gen_integer(g, c->restarts);
+                GEN_STR(g, "started_usec");
+                yajl_gen_integer(g, (long long) c->started_realtime_usec);
+                GEN_STR(g, "last_exit");
+                gen_exit(g, &c->last_exit);
+                GEN_STR(g, "next_restart_usec");
+                yajl_gen_integer(g, (long long) c->next_restart_usec);
+                yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+
+        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+                yajl_gen_free(g);
+                return -ENOMEM;
+        }
+        s = strndup((const char *) buf, len);
+        yajl_gen_free(g);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}

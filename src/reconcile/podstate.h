@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What tankd knows about each pod: the desired spec (from the store) beside the
+ * actual state of its containers (scopes, shims, exits, backoff). The reconciler
+ * owns these objects; the bus layer only reads them. */
+
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "reconcile/backoff.h"
+#include "spec/pod.h"
+
+struct UnitJob;
+struct PullRequest;
+struct Launch;
+
+typedef struct Manager Manager;
+
+typedef enum ContainerPhase {
+        CONTAINER_WAITING,      /* nothing running, nothing in progress */
+        CONTAINER_PULLING,      /* image pull in progress */
+        CONTAINER_STARTING,     /* shim spawned, scope job queued */
+        CONTAINER_RUNNING,
+        CONTAINER_STOPPING,     /* StopUnit queued */
+        CONTAINER_BACKOFF,      /* exited; restart timer armed */
+        CONTAINER_EXITED,       /* exited; policy says no restart */
+        CONTAINER_FAILED,       /* could not be started (reason in message); retried with backoff */
+        _CONTAINER_PHASE_MAX,
+} ContainerPhase;
+
+typedef enum PodPhase {
+        POD_PENDING,            /* being brought up (pull, start) */
+        POD_RUNNING,            /* every container running */
+        POD_BACKOFF,            /* some container waits for its restart */
+        POD_SUCCEEDED,          /* all exited with 0 and will not restart */
+        POD_FAILED,             /* a container failed and will not restart, or cannot start */
+        POD_TERMINATING,        /* deleted, tearing down */
+        _POD_PHASE_MAX,
+} PodPhase;
+
+typedef struct ExitInfo {
+        bool valid;
+        int code;               /* exit code, or -1 when killed */
+        int signal;             /* terminating signal, or 0 */
+        bool oom;
+        uint64_t at_usec;       /* CLOCK_REALTIME */
+} ExitInfo;
+
+typedef struct PodState PodState;
+
+typedef struct ContainerState {
+        PodState *pod;
+        char *name;
+        char *unit;                     /* tank-<pod>-<c>.scope */
+        char hash[SPEC_HASH_LEN + 1];   /* container_hash of what runs (or ran) */
+        char pod_hash[SPEC_HASH_LEN + 1];/* pod_level_hash it was started under */
+        ContainerPhase phase;
+        char *message;                  /* why it is failed/waiting, for humans */
+        char *image_digest;
+        pid_t shim_pid;
+        pid_t pid;                      /* workload, as seen from the host */
+        uint64_t started_usec;          /* CLOCK_MONOTONIC */
+        uint64_t started_realtime_usec;
+        unsigned restarts;
+        ExitInfo last_exit;
+        Backoff backoff;
+        uint64_t next_restart_usec;     /* CLOCK_REALTIME of the armed restart, 0 if none */
+        sd_event_source *timer;         /* restart backoff or stable-run timer */
+        sd_event_source *exit_watch;    /* inotify on the run dir for the exit record */
+        struct UnitJob *job;            /* in-flight StopUnit */
+        struct PullRequest *pull;       /* in-flight image pull */
+        struct Launch *launch;          /* in-flight start (shim + scope) */
+        bool exit_seen;                 /* the exit record appeared; waiting for the scope to go */
+        bool adopted;
+} ContainerState;
+
+struct PodState {
+        Manager *manager;
+        char *name;
+        char *object_path;
+        Pod *desired;                   /* NULL once deleted in the store */
+        int64_t mod_revision;
+        uint64_t created_realtime_usec; /* first seen (for AGE) */
+        char *slice;
+        char *message;                  /* pod-level error (network, volumes), NULL if none */
+        ContainerState **containers;    /* actual containers, also those no longer desired */
+        size_t n_containers;
+        PodPhase phase;
+        bool reconcile_queued;
+};
+
+const char *container_phase_to_string(ContainerPhase p);
+const char *pod_phase_to_string(PodPhase p);
+
+int pod_state_new(Manager *m, const char *name, PodState **ret);
+PodState *pod_state_free(PodState *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PodState *, pod_state_free);
+
+ContainerState *pod_state_find_container(PodState *p, const char *name);
+int pod_state_add_container(PodState *p, const char *name, ContainerState **ret);
+void pod_state_remove_container(PodState *p, ContainerState *c);
+
+/* Totals for List and the Pod object. */
+unsigned pod_state_restarts(const PodState *p);
+unsigned pod_state_ready(const PodState *p);
+PodPhase pod_state_compute_phase(const PodState *p);
+/* "exit 3", "signal 9 (KILL)", "oom", or "" */
+int exit_info_to_string(const ExitInfo *e, char **ret);
+/* The status JSON of Manager.Get (phase, message, restarts, containers[…]). */
+int pod_state_status_json(const PodState *p, char **ret);

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include "daemon/bus-api.h"
+#include "image/extract.h"
+#include "log.h"
+#include "net/netns.h"
+#include "reconcile/launch.h"
+#include "reconcile/reconcile.h"
+#include "reconcile/units.h"
+#include "shim/exit-record.h"
+#include "strv.h"
+#include "time-util.h"
+
+static void container_start(Manager *m, ContainerState *c, const PodContainer *spec);
+static void container_stop(Manager *m, ContainerState *c);
+
+static void container_set_message(ContainerState *c, const char *msg) {
+        (void) free_and_strdup(&c->message, msg);
+}
+
+static void pod_changed(Manager *m, PodState *p) {
+        p->phase = pod_state_compute_phase(p);
+        bus_pod_emit_changed(m, p);
+}
+
+/* ---- timers ---- */
+
+static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        ContainerState *c = userdata;
+        Manager *m = c->pod->manager;
+
+        c->timer = sd_event_source_disable_unref(c->timer);
+        c->next_restart_usec = 0;
+        c->phase = CONTAINER_WAITING;
+        manager_queue_reconcile(m, c->pod);
+        return 0;
+}
+
+static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        ContainerState *c = userdata;
+
+        c->timer = sd_event_source_disable_unref(c->timer);
+        if (c->phase == CONTAINER_RUNNING && c->backoff.failures > 0) {
+                log_info("Container %s/%s ran for StableSec: restart backoff reset.", c->pod->name, c->name);
+                backoff_reset(&c->backoff);
+                (void) container_state_save(c->pod->manager, c);
+        }
+        return 0;
+}
+
+static void container_arm_timer(Manager *m, ContainerState *c, uint64_t delay,
+                                sd_event_time_handler_t handler) {
+        int r;
+
+        c->timer = sd_event_source_disable_unref(c->timer);
+        r = sd_event_add_time_relative(m->event, &c->timer, CLOCK_MONOTONIC, delay, 1000, handler, c);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm a timer for %s: %m", c->unit);
+}
+
+static void container_schedule_restart(Manager *m, ContainerState *c, uint64_t delay) {
+        c->phase = CONTAINER_BACKOFF;
+        c->next_restart_usec = now_realtime_usec() + delay;
+        container_arm_timer(m, c, delay, on_restart_timer);
+}
+
+/* ---- exits ---- */
+
+static bool policy_restarts(RestartPolicy policy, const ExitInfo *e) {
+        switch (policy) {
+        case RESTART_ALWAYS:
+                return true;
+        case RESTART_ON_FAILURE:
+                return e->code != 0 || e->signal != 0;
+        default:
+                return false;
+        }
+}
+
+static void container_read_exit(Manager *m, ContainerState *c) {
+        _cleanup_free_ char *dir = NULL, *path = NULL;
+        ShimExit e = {};
+        int r;
+
+        c->last_exit = (ExitInfo) { .valid = true, .code = -1, .signal = SIGKILL, .at_usec = now_realtime_usec() };
+        if (container_run_dir(m, c->pod->name, c->name, &dir) < 0 || asprintf(&path, "%s/exit.json", dir) < 0)
+                return;
+        r = shim_exit_load(path, &e);
+        if (r < 0) {
+                /* No record: the shim itself was killed along with its scope. */
+                log_warning("Container %s/%s left no exit record (%s); counting it as killed.",
+                            c->pod->name, c->name, strerror(-r));
+                return;
+        }
+        c->last_exit = (ExitInfo) {
+                .valid = true,
+                .code = e.signal ? 0 : e.code,
+                .signal = e.signal,
+                .oom = e.oom,
+                .at_usec = e.exited_at ?: now_realtime_usec(),
+        };
+        if (e.error)
+                container_set_message(c, e.error);
+        shim_exit_done(&e);
+}
+
+/* The scope is gone: the container has ended, for whatever reason. */
+static void container_gone(Manager *m, ContainerState *c) {
+        const Pod *desired = c->pod->desired;
+        const PodContainer *spec = desired ? pod_find_container(desired, c->name) : NULL;
+        bool wanted_stop = c->phase == CONTAINER_STOPPING;
+        uint64_t ran = 0;
+        _cleanup_free_ char *e = NULL;
+
+        c->exit_watch = sd_event_source_disable_unref(c->exit_watch);
+        c->timer = sd_event_source_disable_unref(c->timer);
+        c->exit_seen = false;
+        container_read_exit(m, c);
+        if (c->started_usec)
+                ran = now_monotonic_usec() - c->started_usec;
+        c->pid = c->shim_pid = 0;
+        (void) exit_info_to_string(&c->last_exit, &e);
+        log_info("Container %s/%s ended: %s after %" PRIu64 " ms%s.", c->pod->name, c->name, strempty(e),
+                 ran / 1000, wanted_stop ? " (stopped)" : "");
+
+        if (wanted_stop || !spec) {
+                c->phase = CONTAINER_WAITING;
+        } else if (policy_restarts(desired->restart, &c->last_exit)) {
+                uint64_t delay = backoff_record_exit(&c->backoff, &m->backoff, ran);
+                c->restarts++;
+                log_info("Restarting %s/%s in %" PRIu64 " ms (failure %u).", c->pod->name, c->name,
+                         delay / 1000, c->backoff.failures);
+                container_schedule_restart(m, c, delay);
+        } else
+                c->phase = CONTAINER_EXITED;
+        (void) container_state_save(m, c);
+        manager_queue_reconcile(m, c->pod);
+        pod_changed(m, c->pod);
+}
+
+static int on_exit_record(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        ContainerState *c = userdata;
+
+        if (ev->len == 0 || !streq(ev->name, "exit.json"))
+                return 0;
+        /* The record comes first; the end of the scope follows (UnitRemoved). If
+         * systemd already forgot the unit, finish now. */
+        c->exit_seen = true;
+        if (unit_is_active(c->pod->manager->bus, c->unit) == 0 &&
+            (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING))
+                container_gone(c->pod->manager, c);
+        return 0;
+}
+
+static void container_watch_exit(Manager *m, ContainerState *c) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        c->exit_watch = sd_event_source_disable_unref(c->exit_watch);
+        r = container_run_dir(m, c->pod->name, c->name, &dir);
+        if (r >= 0)
+                r = sd_event_add_inotify(m->event, &c->exit_watch, dir, IN_MOVED_TO | IN_CLOSE_WRITE,
+                                         on_exit_record, c);
+        if (r < 0)
+                log_warning_errno(r, "Failed to watch %s for the exit record, relying on systemd: %m", strna(dir));
+}
+
+static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const char *unit, *path;
+        PodState *p;
+
+        if (sd_bus_message_read(msg, "so", &unit, &path) < 0 || !startswith(unit, "tank-"))
+                return 0;
+        HASHMAP_FOREACH(p, m->pods)
+                for (size_t i = 0; i < p->n_containers; i++) {
+                        ContainerState *c = p->containers[i];
+                        if (streq(c->unit, unit) &&
+                            (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING))
+                                container_gone(m, c);
+                }
+        return 0;
+}
+
+int reconcile_subscribe_systemd(Manager *m) {
+        int r;
+
+        r = sd_bus_match_signal_async(m->bus, &m->systemd_signals, "org.freedesktop.systemd1",
+                                      "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                                      "UnitRemoved", on_unit_removed, NULL, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch systemd's units: %m");
+        /* Without Subscribe() systemd does not broadcast UnitRemoved to us. */
+        r = sd_bus_call_method_async(m->bus, NULL, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                     "org.freedesktop.systemd1.Manager", "Subscribe", NULL, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to systemd: %m");
+        return 0;
+}
+
+/* ---- start ---- */
+
+static void on_launched(ContainerState *c, int r, const char *message) {
+        Manager *m = c->pod->manager;
+
+        if (r < 0) {
+                uint64_t delay;
+
+                log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
+                container_set_message(c, message);
+                c->last_exit = (ExitInfo) { .valid = true, .code = 125, .at_usec = now_realtime_usec() };
+                c->pid = c->shim_pid = 0;
+                c->exit_watch = sd_event_source_disable_unref(c->exit_watch);
+                delay = backoff_record_exit(&c->backoff, &m->backoff, 0);
+                c->phase = CONTAINER_FAILED;
+                c->next_restart_usec = now_realtime_usec() + delay;
+                container_arm_timer(m, c, delay, on_restart_timer);
+                pod_changed(m, c->pod);
+                return;
+        }
+        container_set_message(c, NULL);
+        c->phase = CONTAINER_RUNNING;
+        c->started_usec = now_monotonic_usec();
+        c->started_realtime_usec = now_realtime_usec();
+        (void) container_state_save(m, c);
+        log_info("Container %s/%s running as %s (pid %d).", c->pod->name, c->name, c->unit, (int) c->pid);
+        container_arm_timer(m, c, m->backoff.stable_usec, on_stable_timer);
+        if (c->exit_seen)       /* it already ended while we waited for "running" */
+                container_gone(m, c);
+        pod_changed(m, c->pod);
+}
+
+static void container_fail(Manager *m, ContainerState *c, const char *message) {
+        on_launched(c, -EINVAL, message);
+}
+
+static void container_launch_with_image(Manager *m, ContainerState *c, const PodContainer *spec,
+                                        const ImageRecord *image) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        if (image)
+                (void) free_and_strdup(&c->image_digest, image->digest);
+        c->exit_seen = false;
+        c->phase = CONTAINER_STARTING;
+        r = launch_container(m, c, spec, image, on_launched, &error);
+        if (r < 0) {
+                if (!error && asprintf(&error, "failed to start: %s", strerror(-r)) < 0)
+                        error = NULL;
+                container_fail(m, c, error ?: "failed to start");
+                return;
+        }
+        container_watch_exit(m, c);
+        pod_changed(m, c->pod);
+}
+
+static void on_pulled(int r, const char *digest, const char *message, void *userdata) {
+        ContainerState *c = userdata;
+        Manager *m = c->pod->manager;
+        _cleanup_(image_record_freep) ImageRecord *image = NULL;
+        const PodContainer *spec;
+
+        c->pull = NULL;
+        spec = c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
+        if (!spec) {
+                c->phase = CONTAINER_WAITING;
+                manager_queue_reconcile(m, c->pod);
+                return;
+        }
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "pulling %s: %s", spec->image, strna(message)) < 0)
+                        msg = NULL;
+                container_fail(m, c, msg ?: "image pull failed");
+                return;
+        }
+        r = image_record_load(m->blobs, digest, &image);
+        if (r < 0) {
+                container_fail(m, c, "pulled image record is unreadable");
+                return;
+        }
+        container_launch_with_image(m, c, spec, image);
+}
+
+static void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
+        _cleanup_(image_record_freep) ImageRecord *image = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = container_hash(spec, c->hash);
+        if (r >= 0)
+                r = pod_level_hash(c->pod->desired, c->pod_hash);
+        if (r < 0) {
+                container_fail(m, c, "failed to hash the container spec");
+                return;
+        }
+        if (!spec->image) {
+                container_launch_with_image(m, c, spec, NULL);
+                return;
+        }
+        /* Pull only what is not cached: a tag resolves to what was pulled last. */
+        if (image_record_load(m->blobs, spec->image, &image) >= 0) {
+                container_launch_with_image(m, c, spec, image);
+                return;
+        }
+        c->phase = CONTAINER_PULLING;
+        r = image_pull(m->puller, spec->image, on_pulled, c, &c->pull, &error);
+        if (r < 0) {
+                c->pull = NULL;
+                container_fail(m, c, error ?: "image pull could not be started");
+                return;
+        }
+        pod_changed(m, c->pod);
+}
+
+/* ---- stop ---- */
+
+static void on_stopped(int r, const char *message, void *userdata) {
+        ContainerState *c = userdata;
+        Manager *m = c->pod->manager;
+
+        c->job = NULL;
+        if (r < 0)
+                log_warning("Stopping %s: %s", c->unit, strna(message));
+        /* StopUnit's job is done when the scope is dead; UnitRemoved may already
+         * have run container_gone(). */
+        if (c->phase == CONTAINER_STOPPING && unit_is_active(m->bus, c->unit) <= 0)
+                container_gone(m, c);
+}
+
+static void container_stop(Manager *m, ContainerState *c) {
+        int r;
+
+        if (c->phase == CONTAINER_STOPPING)
+                return;
+        if (c->phase != CONTAINER_RUNNING) {
+                c->timer = sd_event_source_disable_unref(c->timer);
+                c->next_restart_usec = 0;
+                c->phase = CONTAINER_WAITING;
+                return;
+        }
+        c->phase = CONTAINER_STOPPING;
+        log_info("Stopping %s.", c->unit);
+        r = unit_stop(m->bus, c->unit, on_stopped, c, &c->job);
+        if (r < 0)
+                log_error_errno(r, "Failed to stop %s: %m", c->unit);
+}
+
+/* ---- the pass ---- */
+
+static void pod_cleanup(Manager *m, PodState *p) {
+        _cleanup_free_ char *run = NULL, *scratch = NULL;
+        int r;
+
+        r = netns_remove(m->runtime_dir, p->name);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove the network namespace of %s: %m", p->name);
+        if (asprintf(&run, "%s/pods", m->runtime_dir) >= 0) {
+                _cleanup_close_ int fd = open(run, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+                if (fd >= 0)
+                        (void) extract_rm_rf_at(fd, p->name);
+        }
+        if (asprintf(&scratch, "%s/pods", m->config->data_dir) >= 0) {
+                _cleanup_close_ int fd = open(scratch, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+                if (fd >= 0)
+                        (void) extract_rm_rf_at(fd, p->name);
+        }
+}
+
+static bool container_busy(const ContainerState *c) {
+        return c->phase == CONTAINER_STARTING || c->phase == CONTAINER_STOPPING ||
+               c->phase == CONTAINER_PULLING;
+}
+
+void reconcile_pod(Manager *m, PodState *p) {
+        char pod_hash[SPEC_HASH_LEN + 1] = "";
+        const Pod *d = p->desired;
+
+        if (d && pod_level_hash(d, pod_hash) < 0)
+                return (void) log_oom();
+
+        /* Containers that must go: not desired, or started under another spec. */
+        for (size_t i = 0; i < p->n_containers; i++) {
+                ContainerState *c = p->containers[i];
+                const PodContainer *spec = d ? pod_find_container(d, c->name) : NULL;
+                char hash[SPEC_HASH_LEN + 1];
+
+                if (spec && container_hash(spec, hash) < 0)
+                        return (void) log_oom();
+                if (spec && streq(hash, c->hash) && streq(pod_hash, c->pod_hash))
+                        continue;
+                if (c->phase == CONTAINER_PULLING) {
+                        pull_request_cancel(c->pull);
+                        c->pull = NULL;
+                        c->phase = CONTAINER_WAITING;
+                }
+                if (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING)
+                        container_stop(m, c);
+                else if (!container_busy(c) && spec && c->phase != CONTAINER_WAITING) {
+                        /* A new spec deserves a fresh start, not the old backoff. */
+                        c->timer = sd_event_source_disable_unref(c->timer);
+                        c->next_restart_usec = 0;
+                        backoff_reset(&c->backoff);
+                        c->phase = CONTAINER_WAITING;
+                }
+        }
+        /* Forget containers that are down and no longer desired. */
+        for (size_t i = p->n_containers; i > 0; i--) {
+                ContainerState *c = p->containers[i - 1];
+                if ((!d || !pod_find_container(d, c->name)) && !container_busy(c) &&
+                    c->phase != CONTAINER_RUNNING)
+                        pod_state_remove_container(p, c);
+        }
+
+        if (!d) {
+                if (p->n_containers > 0) {
+                        pod_changed(m, p);
+                        return;
+                }
+                log_info("Pod %s is gone; cleaning up.", p->name);
+                pod_cleanup(m, p);
+                bus_pod_emit_removed(m, p);
+                hashmap_remove(m->pods, p->name);
+                pod_state_free(p);
+                return;
+        }
+
+        /* Containers that must run. A pod-level change waits until every old
+         * container is down, so that a pod never runs with two network setups. */
+        for (size_t i = 0; i < p->n_containers; i++)
+                if (!streq(p->containers[i]->pod_hash, pod_hash) && p->containers[i]->pod_hash[0] &&
+                    (p->containers[i]->phase == CONTAINER_RUNNING || container_busy(p->containers[i]))) {
+                        pod_changed(m, p);
+                        return;
+                }
+        for (size_t i = 0; i < d->n_containers; i++) {
+                const PodContainer *spec = &d->containers[i];
+                ContainerState *c = pod_state_find_container(p, spec->name);
+
+                if (!c && pod_state_add_container(p, spec->name, &c) < 0)
+                        return (void) log_oom();
+                if (c->phase == CONTAINER_WAITING)
+                        container_start(m, c, spec);
+        }
+        pod_changed(m, p);
+}
+
+int reconcile_check_admission(Manager *m, const Pod *pod, char **ret_reason) {
+        PodState *p;
+
+        if (pod->network.mode != NETWORK_MACVLAN)
+                return 0;
+        /* An address belongs to one pod: refuse at apply, not at bring-up. */
+        HASHMAP_FOREACH(p, m->pods) {
+                if (!p->desired || streq(p->name, pod->name) || p->desired->network.mode != NETWORK_MACVLAN)
+                        continue;
+                for (size_t i = 0; i < pod->network.n_nics; i++)
+                        for (size_t j = 0; j < p->desired->network.n_nics; j++)
+                                if (pod->network.nics[i].address.s_addr ==
+                                    p->desired->network.nics[j].address.s_addr) {
+                                        char ip[INET_ADDRSTRLEN];
+                                        inet_ntop(AF_INET, &pod->network.nics[i].address, ip, sizeof ip);
+                                        if (asprintf(ret_reason, "network.nics[%zu].ip: address %s is already used by pod \"%s\"",
+                                                     i, ip, p->name) < 0)
+                                                return -ENOMEM;
+                                        return -EINVAL;
+                                }
+        }
+        return 0;
+}
+
+/* ---- adoption ---- */
+
+static bool shim_alive_in_scope(pid_t pid, const char *unit) {
+        _cleanup_free_ char *path = NULL, *data = NULL;
+        size_t len;
+
+        if (pid <= 1 || asprintf(&path, "/proc/%d/cgroup", (int) pid) < 0)
+                return false;
+        if (shim_read_file(path, 64 * 1024, &data, &len) < 0)
+                return false;
+        return strstr(data, unit) != NULL;
+}
+
+static void adopt_container(Manager *m, const char *pod, const char *container) {
+        PodState *p = manager_get_pod(m, pod);
+        ContainerState *c;
+        int r;
+
+        if (!p) {
+                /* Not desired any more: adopt it anyway, so that it is torn down. */
+                r = pod_state_new(m, pod, &p);
+                if (r < 0 || hashmap_put(m->pods, pod, p) < 0) {
+                        pod_state_free(p);
+                        return (void) log_oom();
+                }
+        }
+        if (pod_state_find_container(p, container))
+                return;
+        r = pod_state_add_container(p, container, &c);
+        if (r < 0)
+                return (void) log_oom();
+        r = container_state_load(m, pod, container, c);
+        if (r < 0) {
+                log_warning_errno(r, "Ignoring unreadable state of %s/%s: %m", pod, container);
+                pod_state_remove_container(p, c);
+                return;
+        }
+        c->adopted = true;
+        c->started_usec = now_monotonic_usec() -
+                MIN(now_realtime_usec() - MIN(c->started_realtime_usec, now_realtime_usec()), now_monotonic_usec());
+        if (shim_alive_in_scope(c->shim_pid, c->unit) && unit_is_active(m->bus, c->unit) > 0) {
+                c->phase = CONTAINER_RUNNING;
+                container_watch_exit(m, c);
+                log_info("Adopted %s/%s (%s, pid %d).", pod, container, c->unit, (int) c->pid);
+                if (c->backoff.failures > 0)
+                        container_arm_timer(m, c, m->backoff.stable_usec, on_stable_timer);
+        } else {
+                /* It ended while nobody watched: count the exit as if we had seen it. */
+                c->phase = CONTAINER_RUNNING;
+                container_gone(m, c);
+        }
+        manager_queue_reconcile(m, p);
+}
+
+void reconcile_adopt_all(Manager *m) {
+        _cleanup_free_ char *dir = NULL;
+        DIR *d;
+        struct dirent *de;
+
+        if (asprintf(&dir, "%s/pods", m->runtime_dir) < 0)
+                return (void) log_oom();
+        d = opendir(dir);
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *sub = NULL;
+                DIR *cd;
+                struct dirent *ce;
+
+                if (!pod_name_is_valid(de->d_name) || asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+                        continue;
+                cd = opendir(sub);
+                if (!cd)
+                        continue;
+                while ((ce = readdir(cd)))
+                        if (pod_name_is_valid(ce->d_name))
+                                adopt_container(m, de->d_name, ce->d_name);
+                closedir(cd);
+        }
+        closedir(d);
+}
+
+/* ---- layers ---- */
+
+int reconcile_unpack_layer(void *userdata, int blob_fd, const char *media_type,
+                           const char *digest, const char *diff_id, char **ret_error) {
+        Manager *m = userdata;
+        int r;
+
+        r = layer_store_unpack(m->layers, blob_fd, media_type, diff_id, ret_error);
+        return r < 0 ? r : 0;
+}

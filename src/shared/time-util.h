@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdint.h>
+#include <time.h>
+
+#define USEC_INFINITY UINT64_MAX
+#ifndef USEC_PER_SEC
+#define USEC_PER_SEC UINT64_C(1000000)
+#endif
+#ifndef USEC_PER_MSEC
+#define USEC_PER_MSEC UINT64_C(1000)
+#endif
+
+static inline uint64_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+static inline uint64_t now_realtime_usec(void) {
+        return now_usec(CLOCK_REALTIME);
+}
+
+static inline uint64_t now_monotonic_usec(void) {
+        return now_usec(CLOCK_MONOTONIC);
+}
