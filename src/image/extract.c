@@ -243,6 +243,14 @@ static int mkdir_parents(Extractor *x, const char *parent) {
         return TAKE_FD(fd);
 }
 
+/* O_DIRECTORY|O_NOFOLLOW on a final symlink gives ENOTDIR: say what it is. */
+static bool parent_is_symlink(Extractor *x, const char *parent) {
+        _cleanup_close_ int fd = openat_beneath(x->root_fd, parent, O_PATH);
+        struct stat st;
+
+        return fd >= 0 && fstat(fd, &st) >= 0 && S_ISLNK(st.st_mode);
+}
+
 /* Returns a borrowed fd for the parent directory; creates missing ones. */
 static int open_parent(Extractor *x, const char *parent, int *ret_fd) {
         _cleanup_free_ char *copy = NULL;
@@ -260,6 +268,8 @@ static int open_parent(Extractor *x, const char *parent, int *ret_fd) {
         fd = openat_beneath(x->root_fd, parent, O_RDONLY | O_DIRECTORY);
         if (fd == -ENOENT)
                 fd = mkdir_parents(x, parent);
+        if (fd == -ENOTDIR && parent_is_symlink(x, parent))
+                fd = -ELOOP;
         if (fd == -ELOOP)
                 return fail(x, fd, "parent directory '%s' is or passes through a symlink", parent);
         if (fd == -ENOTDIR)
@@ -555,6 +565,8 @@ static int extract_hardlink(Extractor *x, struct archive_entry *e, int parent_fd
                 tparent_fd = x->root_fd;
         else {
                 tfd = openat_beneath(x->root_fd, tparent, O_PATH | O_DIRECTORY);
+                if (tfd == -ENOTDIR && parent_is_symlink(x, tparent))
+                        tfd = -ELOOP;
                 if (tfd == -ELOOP)
                         return fail(x, tfd, "hardlink target's directory '%s' is or passes through a symlink", tparent);
                 if (tfd < 0)

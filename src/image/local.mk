@@ -4,7 +4,17 @@
 libtank_la_SOURCES += \
 	src/image/layer.c src/image/layer.h \
 	src/image/extract.c src/image/extract.h \
-	src/image/whiteout.c src/image/whiteout.h
+	src/image/whiteout.c src/image/whiteout.h \
+	src/image/rootfs.c src/image/rootfs.h
+
+# H6 tests; layer-tartest builds tar layers in memory (test-only, not in libtank)
+check_PROGRAMS += tests/unit/test-extract
+TESTS += tests/unit/test-extract
+tests_unit_test_extract_SOURCES = tests/unit/test-extract.c \
+	src/image/layer-tartest.c src/image/layer-tartest.h
+tests_unit_test_extract_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_extract_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+# end H6
 
 # H5: registry client, pulls, blob store
 libtank_la_SOURCES += \

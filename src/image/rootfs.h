@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Container root filesystems: an overlayfs of an image's layers (read-only
+ * lowerdirs) with a per-container upper and work directory in the pod's scratch
+ * (<data>/pods/<pod>/<container>/{upper,work}). A {"rootfs": "/path"} image is
+ * the single lower layer; overlayfs never writes to lower layers.
+ *
+ * Long layer lists: the classic mount(2) data is limited to one page, so mounts
+ * use the new mount API (fsopen/fsconfig/fsmount) and pass each lower layer as
+ * its own "lowerdir+" parameter (Linux >= 6.8), falling back to one "lowerdir"
+ * string (which fsconfig still limits to a page) on older kernels.
+ *
+ * Hardening: index=off (layers are shared between many overlays at once),
+ * redirect_dir=off, metacopy=off (layers cannot carry overlay xattrs anyway: the
+ * extractor refuses them).
+ *
+ * Promises: the upper directory's file system is checked first (statfs); one that
+ * cannot hold an overlay upper (overlay itself, NFS, FUSE, 9p, CIFS, squashfs,
+ * read-only mounts, ...) fails with a message naming the file system type.
+ * Library code: debug logging only, errors as return values + messages. */
+
+#include "macro.h"
+
+/* Human name for a statfs f_type ("ext4", "overlay", ...); "unknown" if unknown. */
+const char *rootfs_fs_type_name(long f_type);
+
+/* 0 if `path` can host overlay upper/work dirs, else -EOPNOTSUPP/-EROFS/... with a
+ * message naming the file system type. */
+int rootfs_check_upper_fs(const char *path, char **ret_error);
+
+/* Creates scratch_dir (and parents up to an existing one, 0700) with upper/ and
+ * work/ inside, after rootfs_check_upper_fs(). Returns their paths. Existing ones
+ * are kept (a restarted container keeps its writable layer). */
+int rootfs_prepare_scratch(const char *scratch_dir, char **ret_upper, char **ret_work,
+                           char **ret_error);
+
+/* The classic mount(2) option string for these layers, lower_dirs given lowest
+ * first (as in an image manifest): "lowerdir=TOP:...:BOTTOM,upperdir=U,workdir=W,
+ * index=off,...". upper/work may both be NULL (read-only overlay). Paths with
+ * ',', ':' or '\\' are refused (-EINVAL); > one page gives -E2BIG. */
+int rootfs_overlay_options(char * const *lower_dirs, const char *upper, const char *work,
+                           char **ret_options);
+
+/* Creates the overlay as a detached mount (fsmount) and returns its fd
+ * (O_CLOEXEC): attach it with move_mount(), e.g. inside the shim's namespace. */
+int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char *work,
+                        int *ret_mount_fd, char **ret_error);
+
+/* rootfs_open_overlay() + move_mount() onto target (an existing directory). */
+int rootfs_mount_overlay(char * const *lower_dirs, const char *upper, const char *work,
+                         const char *target, char **ret_error);
