@@ -20,7 +20,7 @@ RUN_DEPS=(
 )
 TEST_DEPS=(
         docker-registry skopeo busybox-static iproute2 util-linux procps tmux
-        python3 openssl apache2-utils curl jq
+        python3 openssl apache2-utils curl jq bc
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The seed's declarative basics, end to end against a real systemd, etcd and
+# registry: apply -> a scope in the pod's slice, the workload is PID 1, output in
+# the journal, list/get, Pod object on the bus; delete leaves nothing behind.
+set -u
+. "$TANK_SRCDIR/tests/system/lib.sh"
+. "$TANK_SRCDIR/tests/system/registry-lib.sh"
+. "$TANK_SRCDIR/tests/system/tank-lib.sh"
+trap tank_down EXIT
+
+tank_up
+
+tank_pod_json web always sh -c 'echo hello-from-web; exec sleep infinity' >/tmp/web.json
+tankctl apply -f /tmp/web.json || fail "apply failed"
+wait_phase web running 60
+
+# The container is a transient scope inside the pod's slice.
+systemctl is-active tank-web-app.scope >/dev/null || fail "tank-web-app.scope is not active"
+systemctl status tank-pod-web.slice --no-pager | grep -q 'tank-web-app.scope' ||
+        fail "systemctl status tank-pod-web.slice does not list the scope"
+assert_eq "$(systemctl show -P Slice tank-web-app.scope)" "tank-pod-web.slice" "scope slice"
+
+# The workload is PID 1 of its own PID namespace.
+pid=$(scope_pid web app)
+[ "$pid" -gt 1 ] 2>/dev/null || fail "no workload pid in status: $pid"
+nspid=$(awk '/^NSpid:/ {print $NF}' "/proc/$pid/status")
+assert_eq "$nspid" "1" "workload pid inside its namespace"
+assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep infinity " "workload cmdline"
+grep -q "tank-web-app.scope" "/proc/$pid/cgroup" || fail "workload is not in its scope's cgroup"
+
+# Its output reaches the journal under the scope, and tankctl logs shows it.
+wait_for 20 sh -c "journalctl -u tank-web-app.scope --no-pager | grep -q hello-from-web" ||
+        fail "journal lacks the workload's output"
+tankctl logs web | grep -q hello-from-web || fail "tankctl logs lacks the output"
+
+# list and get.
+tankctl list | grep -E '^web +running +1/1 +0 ' >/dev/null || { tankctl list; fail "list row for web"; }
+tankctl get web | grep -q 'Phase: *running' || fail "get shows no running phase"
+assert_eq "$(tankctl get web -o json | jq -r .spec.containers[0].image)" "$TANK_IMAGE" "spec image"
+
+# The pod is an object on the bus with properties.
+path=$(busctl --system call org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager Apply s "$(cat /tmp/web.json)" | awk '{print $2}' | tr -d '"')
+assert_eq "$path" "/org/tank/Tank1/pod/web" "Apply returns the pod object"
+assert_eq "$(busctl --system get-property org.tank.Tank1 /org/tank/Tank1/pod/web org.tank.Tank1.Pod Phase)" 's "running"' "Phase property"
+busctl --system tree org.tank.Tank1 | grep -q /org/tank/Tank1/pod/web || fail "busctl tree lacks the pod"
+# Re-applying the same spec must not restart anything.
+sleep 1
+assert_eq "$(scope_pid web app)" "$pid" "pid after an identical re-apply"
+
+# Errors are named and clear.
+out=$(tankctl get nosuch 2>&1) && fail "get of a missing pod succeeded"
+echo "$out" | grep -q 'no pod "nosuch"' || fail "unclear error: $out"
+echo '{"name": "bad", "containers": [{"name": "x", "image": "busybox", "bogus": 1}]}' >/tmp/bad.json
+out=$(tankctl apply -f /tmp/bad.json 2>&1) && fail "apply of a bad spec succeeded"
+echo "$out" | grep -q 'containers\[0\]: unknown field "bogus"' || fail "unclear apply error: $out"
+
+# Delete leaves no unit, mount, namespace or scratch behind.
+tankctl delete web || fail "delete failed"
+wait_for 30 sh -c '! tankctl get web >/dev/null 2>&1' || fail "pod still there after delete"
+wait_for 30 sh -c '! systemctl is-active tank-web-app.scope >/dev/null 2>&1' || fail "scope still active"
+kill -0 "$pid" 2>/dev/null && fail "workload survived delete"
+grep -q /run/tank/netns/web /proc/self/mountinfo && fail "netns mount left behind"
+[ -e /run/tank/netns/web ] && fail "netns file left behind"
+[ -e /run/tank/pods/web ] && fail "runtime dir left behind"
+[ -e /var/lib/tank/pods/web ] && fail "scratch left behind"
+grep -q "/run/tank/pods/web" /proc/self/mountinfo && fail "rootfs mount left behind"
+echo "basic: ok"

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Limits become unit properties, show up in the cgroup files and are enforced:
+# a fork bomb stops at pids.max, a memory hog is OOM-killed and the restart
+# policy applies.
+set -u
+. "$TANK_SRCDIR/tests/system/lib.sh"
+. "$TANK_SRCDIR/tests/system/registry-lib.sh"
+. "$TANK_SRCDIR/tests/system/tank-lib.sh"
+trap tank_down EXIT
+
+tank_up
+
+cg() { # cg HIERARCHY UNIT FILE
+        local path
+        path=$(systemctl show -P ControlGroup "$2")
+        cat "/sys/fs/cgroup/$1$path/$3"
+}
+
+cat <<EOF2 | tankctl apply -f - || fail "apply lim"
+{"name": "lim", "restart": "never", "containers": [{"name": "app", "image": "$TANK_IMAGE",
+  "command": ["sleep", "infinity"],
+  "limits": {"memory": "64M", "pids": 20, "cpu": [50000, 100000]}}]}
+EOF2
+wait_phase lim running
+assert_eq "$(systemctl show -P MemoryMax tank-lim-app.scope)" "67108864" "MemoryMax"
+assert_eq "$(systemctl show -P TasksMax tank-lim-app.scope)" "20" "TasksMax"
+assert_eq "$(cg memory tank-lim-app.scope memory.limit_in_bytes)" "67108864" "memory.limit_in_bytes"
+assert_eq "$(cg pids tank-lim-app.scope pids.max)" "20" "pids.max"
+assert_eq "$(cg cpu,cpuacct tank-lim-app.scope cpu.cfs_quota_us 2>/dev/null || cg cpu tank-lim-app.scope cpu.cfs_quota_us)" "50000" "cpu.cfs_quota_us"
+
+# A fork bomb (bounded, so a failure of the limit cannot take the machine down)
+# stops at pids.max.
+cat <<EOF2 | tankctl apply -f - || fail "apply bomb"
+{"name": "bomb", "restart": "never", "containers": [{"name": "app", "image": "$TANK_IMAGE",
+  "command": ["sh", "-c", "i=0; while [ \$i -lt 60 ]; do sleep 100 & i=\$((i+1)); done; sleep 2; ls /proc | grep -c '^[0-9]' >/dev/null; sleep infinity"],
+  "limits": {"pids": 10}}]}
+EOF2
+wait_phase bomb running
+sleep 3
+n=$(cg pids tank-bomb-app.scope pids.current)
+echo "pids.current with pids.max 10: $n"
+[ "$n" -le 10 ] || fail "pids.current $n exceeds pids.max 10"
+[ "$(cg pids tank-bomb-app.scope pids.events 2>/dev/null | awk '/max/ {print $2}')" -gt 0 ] 2>/dev/null ||
+        [ "$n" -eq 10 ] || fail "fork bomb never hit the limit"
+
+# A memory hog is OOM-killed; with on_failure it is restarted and the exit says oom.
+cat <<EOF2 | tankctl apply -f - || fail "apply hog"
+{"name": "hog", "restart": "on_failure", "containers": [{"name": "app", "image": "$TANK_IMAGE",
+  "command": ["sh", "-c", "head -c 200m /dev/zero | tail"],
+  "limits": {"memory": "32M"}}]}
+EOF2
+wait_for 60 sh -c "[ \"\$(tankctl get hog -o json | jq -r .status.restarts)\" -ge 1 ]" || { tankctl get hog; fail "hog was not restarted"; }
+assert_eq "$(container_field hog app last_exit.signal)" "9" "hog killed by SIGKILL"
+assert_eq "$(container_field hog app last_exit.oom)" "true" "hog exit marked oom"
+echo "limits: ok"

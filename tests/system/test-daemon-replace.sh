@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Apply is create-or-replace: a changed container restarts with the new spec, an
+# unchanged one keeps its PID; a pod-level change restarts the whole pod.
+set -u
+. "$TANK_SRCDIR/tests/system/lib.sh"
+. "$TANK_SRCDIR/tests/system/registry-lib.sh"
+. "$TANK_SRCDIR/tests/system/tank-lib.sh"
+trap tank_down EXIT
+
+tank_up
+
+spec() {
+        cat <<EOF2
+{"name": "two", "restart": "always", "volumes": [{"name": "data"}],
+ "containers": [
+  {"name": "a", "image": "$TANK_IMAGE", "command": ["sleep", "infinity"], "env": {"X": "$1"}},
+  {"name": "b", "image": "$TANK_IMAGE", "command": ["sleep", "infinity"]$2}]}
+EOF2
+}
+
+spec 1 "" | tankctl apply -f - || fail "apply"
+wait_phase two running
+a1=$(scope_pid two a); b1=$(scope_pid two b)
+
+spec 2 "" | tankctl apply -f - || fail "re-apply"
+wait_for 30 sh -c "[ \"\$(tankctl get two -o json | jq -r '.status.containers[] | select(.name==\"a\") | .pid')\" != $a1 ]" ||
+        fail "changed container a was not restarted"
+wait_phase two running
+a2=$(scope_pid two a)
+assert_eq "$(scope_pid two b)" "$b1" "unchanged container b keeps its pid"
+tr '\0' '\n' <"/proc/$a2/environ" | grep -qx X=2 || fail "a does not run with the new env"
+assert_eq "$(container_field two a restarts)" "0" "a replace is not a restart"
+
+# A pod-level change (a new volume) restarts every container.
+spec 2 ', "mounts": [{"volume": "data", "path": "/data"}]' | sed 's/"volumes": \[{"name": "data"}\]/"volumes": [{"name": "data"}, {"name": "more"}]/' |
+        tankctl apply -f - || fail "pod-level re-apply"
+wait_for 30 sh -c "[ \"\$(tankctl get two -o json | jq -r '.status.containers[] | select(.name==\"b\") | .pid')\" != $b1 ]" ||
+        fail "b was not restarted on a pod-level change"
+wait_phase two running
+[ "$(scope_pid two a)" != "$a2" ] || fail "a was not restarted on a pod-level change"
+echo "replace: ok"

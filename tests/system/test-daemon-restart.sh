@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Restart policies and backoff: always / on_failure / never with kill -9, exit 0
+# and exit 3; intervals follow min(base * 2^n, cap); the count resets after a
+# stable run (StableSec).
+set -u
+. "$TANK_SRCDIR/tests/system/lib.sh"
+. "$TANK_SRCDIR/tests/system/registry-lib.sh"
+. "$TANK_SRCDIR/tests/system/tank-lib.sh"
+trap tank_down EXIT
+
+TANK_TEST_BACKOFF_BASE=1 TANK_TEST_BACKOFF_CAP=4 TANK_TEST_STABLE=6 tank_up
+
+restarts() { tankctl get "$1" -o json | jq -r '.status.restarts'; }
+wait_restarts() {
+        wait_for "${3:-30}" sh -c "[ \"\$(tankctl get $1 -o json | jq -r .status.restarts)\" -ge $2 ]" ||
+                { tankctl get "$1" >&2; fail "$1 did not reach $2 restarts"; }
+}
+
+# always + kill -9 of the workload: restarted, counted, last exit = signal 9.
+tank_pod_json always always | tankctl apply -f - || fail "apply always"
+wait_phase always running
+pid=$(scope_pid always app)
+kill -9 "$pid"
+wait_restarts always 1
+wait_phase always running
+[ "$(scope_pid always app)" != "$pid" ] || fail "same pid after restart"
+assert_eq "$(container_field always app last_exit.signal)" "9" "last exit signal"
+tankctl get always | grep -q 'signal 9' || fail "get does not show the last exit"
+
+# on_failure: exit 0 stays down (phase succeeded), exit 3 is restarted.
+tank_pod_json ok on_failure sh -c 'exit 0' | tankctl apply -f -
+tank_pod_json bad on_failure sh -c 'exit 3' | tankctl apply -f -
+wait_phase ok succeeded
+assert_eq "$(restarts ok)" "0" "on_failure + exit 0 restarts"
+wait_restarts bad 2
+assert_eq "$(container_field bad app last_exit.code)" "3" "exit code recorded"
+
+# never: exit 3 is not restarted; the pod is failed with its exit visible.
+tank_pod_json nev never sh -c 'exit 3' | tankctl apply -f -
+wait_phase nev failed
+sleep 2
+assert_eq "$(restarts nev)" "0" "never restarts"
+
+# Backoff: a container that fails at once restarts after 1, 2, 4, 4 s (cap 4).
+tankctl delete bad ok nev >/dev/null
+tank_pod_json crash always sh -c 'exit 1' | tankctl apply -f -
+: >/tmp/starts
+for i in 1 2 3 4 5; do
+        wait_restarts crash "$i" 30
+        date +%s.%N >>/tmp/starts
+done
+read -r -a t < <(tr '\n' ' ' </tmp/starts)
+for i in 1 2 3; do
+        gap=$(echo "${t[$i]} - ${t[$((i-1))]}" | bc)
+        want=$(( i == 1 ? 2 : 4 ))
+        # Lower bound is the policy; the upper bound leaves room for a slow machine.
+        echo "gap $i: $gap s (policy $want s)"
+        [ "$(echo "$gap >= $want - 0.3" | bc)" = 1 ] || fail "restart gap $i was $gap s, policy says $want s"
+        [ "$(echo "$gap <= $want + 2.5" | bc)" = 1 ] || fail "restart gap $i was $gap s, far above $want s"
+done
+next=$(busctl --system get-property org.tank.Tank1 /org/tank/Tank1/pod/crash org.tank.Tank1.Pod NextRestartUSec | awk '{print $2}')
+[ "$next" -gt 0 ] 2>/dev/null || fail "NextRestartUSec not set while backing off: $next"
+
+# Reset after a stable run: three quick failures push the delay to the cap
+# (4 s); then a run longer than StableSec (6 s) fails, and the next restart comes
+# after the base delay (1 s) again, not after the cap. The count of runs lives
+# on a managed volume.
+tankctl delete crash >/dev/null
+cat <<EOF2 | tankctl apply -f - || fail "apply stable"
+{"name": "stable", "restart": "always", "volumes": [{"name": "n"}],
+ "containers": [{"name": "app", "image": "$TANK_IMAGE",
+   "mounts": [{"volume": "n", "path": "/n"}],
+   "command": ["sh", "-c", "n=\$(cat /n/count 2>/dev/null || echo 0); echo \$((n+1)) >/n/count; [ \$n -ge 3 ] && sleep 8; exit 1"]}]}
+EOF2
+wait_restarts stable 4 60
+s1=$(date +%s.%N)
+wait_restarts stable 5 60
+s2=$(date +%s.%N)
+gap=$(echo "$s2 - $s1" | bc)
+echo "stable gap: $gap s (8 s run + 1 s base; without the reset it would be 8 + 4 s)"
+[ "$(echo "$gap < 8 + 1 + 2" | bc)" = 1 ] || fail "backoff was not reset after a stable run ($gap s)"
+[ "$(echo "$gap >= 8 + 1 - 0.3" | bc)" = 1 ] || fail "restart came too early ($gap s)"
+echo "restart: ok"
