@@ -14,6 +14,12 @@ tests_unit_test_extract_SOURCES = tests/unit/test-extract.c \
 	src/image/layer-tartest.c src/image/layer-tartest.h
 tests_unit_test_extract_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_extract_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+check_PROGRAMS += tests/unit/test-layer-rootfs
+TESTS += tests/unit/test-layer-rootfs
+tests_unit_test_layer_rootfs_SOURCES = tests/unit/test-layer-rootfs.c \
+	src/image/layer-tartest.c src/image/layer-tartest.h
+tests_unit_test_layer_rootfs_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_layer_rootfs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 # end H6
 
 # H5: registry client, pulls, blob store

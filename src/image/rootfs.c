@@ -217,6 +217,23 @@ int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char 
                         return r;
         }
 
+        if (!upper && n == 1) {
+                /* overlayfs wants two lowers without an upper: a single read-only
+                 * layer is just a read-only bind mount. */
+                mnt_fd = open_tree(AT_FDCWD, lower_dirs[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (mnt_fd < 0)
+                        return set_error(ret_error, -errno, "cannot bind %s: %m", lower_dirs[0]);
+                if (mount_setattr(mnt_fd, "", AT_EMPTY_PATH,
+                                  &(struct mount_attr) { .attr_set = MOUNT_ATTR_RDONLY },
+                                  sizeof(struct mount_attr)) < 0) {
+                        r = -errno;
+                        safe_close(mnt_fd);
+                        return set_error(ret_error, r, "cannot make %s read-only: %m", lower_dirs[0]);
+                }
+                *ret_mount_fd = mnt_fd;
+                return 0;
+        }
+
         fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fs_fd < 0)
                 return set_error(ret_error, -errno, "cannot open overlay file system: %m");

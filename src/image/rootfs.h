@@ -43,7 +43,9 @@ int rootfs_overlay_options(char * const *lower_dirs, const char *upper, const ch
                            char **ret_options);
 
 /* Creates the overlay as a detached mount (fsmount) and returns its fd
- * (O_CLOEXEC): attach it with move_mount(), e.g. inside the shim's namespace. */
+ * (O_CLOEXEC): attach it with move_mount(), e.g. inside the shim's namespace.
+ * Without upper/work the mount is read-only (a single lower becomes a read-only
+ * bind mount, since overlayfs needs two lowers then). */
 int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char *work,
                         int *ret_mount_fd, char **ret_error);
 

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* Root filesystems: a multi-layer image (deletions, opaque directories,
+ * hardlinks, symlinks, setuid files, devices) extracted into the layer store and
+ * mounted as overlayfs; the merged tree is compared EXACTLY with a manifest.
+ * Also: more layers than a page of mount options, a {"rootfs": dir} lower,
+ * refusal of an overlay upper. Needs root; each test runs in its own mount
+ * namespace (check forks per test). */
+
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "image/layer-tartest.h"
+#include "image/layer.h"
+#include "image/rootfs.h"
+#include "strv.h"
+
+static char base[] = "/tmp/tank-test-rootfs-XXXXXX";
+static char data[512], mnt[512], scratch[512];
+
+static void setup(void) {
+        ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        ck_assert_ptr_nonnull(mkdtemp(base));
+        snprintf(data, sizeof(data), "%s/data", base);
+        snprintf(mnt, sizeof(mnt), "%s/mnt", base);
+        snprintf(scratch, sizeof(scratch), "%s/data/pods/web/app", base);
+        ck_assert_int_eq(mkdir(data, 0700), 0);
+        ck_assert_int_eq(mkdir(mnt, 0755), 0);
+}
+
+static void teardown(void) {
+        char cmd[600];
+
+        (void) umount2(mnt, MNT_DETACH);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+        (void) system(cmd);
+}
+
+/* Unpacks the layers and returns their root paths, lowest first. */
+static char **unpack_layers(const TestEntry *const *layers, size_t n) {
+        _cleanup_(layer_store_freep) LayerStore *s = NULL;
+        char **dirs = NULL;
+
+        ck_assert_int_eq(layer_store_open(data, &s), 0);
+        layer_store_set_sync(s, false);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *diff_id = NULL, *error = NULL;
+                char *p;
+                int fd;
+
+                test_tar_build(i % 2 ? LAYER_COMPRESSION_GZIP : LAYER_COMPRESSION_ZSTD, layers[i], &fd, &diff_id);
+                ck_assert_msg(layer_store_unpack(s, fd, NULL, diff_id, &error) == 0, "layer %zu: %s", i,
+                              strempty(error));
+                close(fd);
+                ck_assert_int_eq(layer_store_root_path(s, diff_id, &p), 0);
+                ck_assert_int_eq(strv_consume(&dirs, p), 0);
+        }
+        return dirs;
+}
+
+static void walk(int dir_fd, const char *prefix, char ***lines) {
+        DIR *d = fdopendir(dir_fd);
+        _cleanup_strv_free_ char **names = NULL;
+
+        ck_assert_ptr_nonnull(d);
+        for (struct dirent *de; (de = readdir(d));)
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        ck_assert_int_eq(strv_extend(&names, de->d_name), 0);
+
+        STRV_FOREACH(name, names) {
+                _cleanup_free_ char *path = NULL, *line = NULL;
+                char extra[256] = "";
+                struct stat st;
+
+                ck_assert(asprintf(&path, "%s%s%s", prefix, *prefix ? "/" : "", *name) > 0);
+                ck_assert_int_eq(fstatat(dirfd(d), *name, &st, AT_SYMLINK_NOFOLLOW), 0);
+                if (S_ISLNK(st.st_mode)) {
+                        char t[200] = "";
+                        ck_assert_int_gt(readlinkat(dirfd(d), *name, t, sizeof(t) - 1), 0);
+                        snprintf(extra, sizeof(extra), " -> %s", t);
+                } else if (S_ISREG(st.st_mode)) {
+                        char c[64] = "";
+                        int fd = openat(dirfd(d), *name, O_RDONLY | O_CLOEXEC);
+                        ck_assert_int_ge(fd, 0);
+                        ck_assert_int_ge(read(fd, c, sizeof(c) - 1), 0);
+                        close(fd);
+                        snprintf(extra, sizeof(extra), " links=%ju '%s'", (uintmax_t) st.st_nlink, c);
+                } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+                        snprintf(extra, sizeof(extra), " %u,%u", major(st.st_rdev), minor(st.st_rdev));
+                ck_assert(asprintf(&line, "%s %o %u:%u%s", path, st.st_mode, st.st_uid, st.st_gid, extra) > 0);
+                ck_assert_int_eq(strv_consume(lines, TAKE_PTR(line)), 0);
+
+                if (S_ISDIR(st.st_mode)) {
+                        int fd = openat(dirfd(d), *name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        ck_assert_int_ge(fd, 0);
+                        walk(fd, path, lines);
+                }
+        }
+        closedir(d);
+}
+
+static int cmp(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+static char *manifest(const char *root) {
+        _cleanup_strv_free_ char **lines = NULL;
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        ck_assert_int_ge(fd, 0);
+        walk(fd, "", &lines);
+        qsort(lines, strv_length(lines), sizeof(char *), cmp);
+        return strv_join(lines, "\n");
+}
+
+static const TestEntry layer1[] = {
+        { .path = "./", .type = S_IFDIR },
+        { .path = "bin/", .type = S_IFDIR },
+        { .path = "bin/busybox", .mode = 0755, .content = "BUSYBOX" },
+        { .path = "bin/sh", .hardlink = "bin/busybox" },
+        { .path = "bin/ls", .hardlink = "bin/busybox" },
+        { .path = "etc/", .type = S_IFDIR },
+        { .path = "etc/passwd", .content = "root:x:0:0" },
+        { .path = "etc/removed", .content = "bye" },
+        { .path = "etc/keep", .content = "v1" },
+        { .path = "opq/", .type = S_IFDIR },
+        { .path = "opq/a", .content = "a" },
+        { .path = "opq/sub/", .type = S_IFDIR },
+        { .path = "opq/sub/x", .content = "x" },
+        { .path = "usr/", .type = S_IFDIR },
+        { .path = "usr/bin", .type = S_IFLNK, .link = "../bin" },
+        { .path = "usr/suid", .mode = 04755, .content = "s" },
+        { .path = "lib", .type = S_IFLNK, .link = "usr/lib" },
+        {}
+};
+
+static const TestEntry layer2[] = {
+        { .path = "etc/", .type = S_IFDIR },
+        { .path = "etc/.wh.removed", .content = "" },
+        { .path = "etc/keep", .mode = 0600, .uid = 1000, .gid = 1000, .content = "v2" },
+        { .path = "opq/", .type = S_IFDIR, .mode = 0700 },
+        { .path = "opq/.wh..wh..opq", .content = "" },
+        { .path = "opq/c", .content = "c" },
+        { .path = ".wh.lib", .content = "" },
+        { .path = "lib/", .type = S_IFDIR },
+        { .path = "lib/libc.so", .mode = 0755, .content = "libc" },
+        { .path = "bin/", .type = S_IFDIR },
+        { .path = "bin/su", .mode = 04750, .gid = 10, .content = "su" },
+        {}
+};
+
+static const TestEntry layer3[] = {
+        { .path = "usr/", .type = S_IFDIR },
+        { .path = "usr/.wh.suid", .content = "" },
+        { .path = "bin/", .type = S_IFDIR },
+        { .path = "bin/.wh.sh", .content = "" },
+        { .path = "opq/", .type = S_IFDIR, .mode = 0700 },
+        { .path = "opq/d", .content = "d" },
+        { .path = "var/", .type = S_IFDIR, .mode = 01777 },
+        { .path = "var/fifo", .type = S_IFIFO, .mode = 0600 },
+        { .path = "dev/", .type = S_IFDIR },
+        { .path = "dev/null", .type = S_IFCHR, .mode = 0666, .rdev = (1 << 8) | 3 },  /* makedev(1, 3) */
+        {}
+};
+
+static const char expected[] =
+        "bin 40755 0:0\n"
+        "bin/busybox 100755 0:0 links=3 'BUSYBOX'\n"
+        "bin/ls 100755 0:0 links=3 'BUSYBOX'\n"
+        "bin/su 104750 0:10 links=1 'su'\n"
+        "dev 40755 0:0\n"
+        "dev/null 20666 0:0 1,3\n"
+        "etc 40755 0:0\n"
+        "etc/keep 100600 1000:1000 links=1 'v2'\n"
+        "etc/passwd 100644 0:0 links=1 'root:x:0:0'\n"
+        "lib 40755 0:0\n"
+        "lib/libc.so 100755 0:0 links=1 'libc'\n"
+        "opq 40700 0:0\n"
+        "opq/c 100644 0:0 links=1 'c'\n"
+        "opq/d 100644 0:0 links=1 'd'\n"
+        "usr 40755 0:0\n"
+        "usr/bin 120777 0:0 -> ../bin\n"
+        "var 41777 0:0\n"
+        "var/fifo 10600 0:0";
+
+START_TEST(test_multi_layer_tree) {
+        const TestEntry *const layers[] = { layer1, layer2, layer3 };
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *m = NULL, *before = NULL,
+                            *after = NULL, *p = NULL;
+        struct stat st;
+        int fd;
+
+        dirs = unpack_layers(layers, ELEMENTSOF(layers));
+        ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
+        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
+
+        m = manifest(mnt);
+        ck_assert_msg(streq(m, expected), "merged tree differs:\n%s\n--- expected:\n%s", m, expected);
+
+        /* Writes go to the container's upper dir, never into a shared layer. */
+        before = manifest(dirs[0]);
+        ck_assert(asprintf(&p, "%s/etc/new", mnt) > 0);
+        fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        free(p);
+        ck_assert(asprintf(&p, "%s/etc/passwd", mnt) > 0);
+        ck_assert_int_eq(unlink(p), 0);
+        after = manifest(dirs[0]);
+        ck_assert_str_eq(before, after);
+        free(p);
+        ck_assert(asprintf(&p, "%s/etc/new", upper) > 0);
+        ck_assert_int_eq(lstat(p, &st), 0);
+        free(p);
+        ck_assert(asprintf(&p, "%s/etc/passwd", upper) > 0);
+        ck_assert_int_eq(lstat(p, &st), 0);
+        ck_assert(S_ISCHR(st.st_mode));  /* overlayfs' own whiteout */
+
+        /* An overlay cannot host another overlay's upper dir: named clearly. */
+        free(error);
+        error = NULL;
+        ck_assert_int_eq(rootfs_check_upper_fs(mnt, &error), -EOPNOTSUPP);
+        ck_assert_ptr_nonnull(strstr(error, "overlay"));
+        free(error);
+        error = NULL;
+        free(p);
+        ck_assert(asprintf(&p, "%s/pods/x/y", mnt) > 0);
+        ck_assert_int_eq(rootfs_prepare_scratch(p, &upper, &work, &error), -EOPNOTSUPP);
+        ck_assert_ptr_nonnull(strstr(error, "overlay file system"));
+}
+END_TEST
+
+START_TEST(test_many_layers) {
+        enum { N = 60 };
+        TestEntry entries[N][2] = {};
+        const TestEntry *layers[N];
+        char names[N][16];
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL;
+
+        for (unsigned i = 0; i < N; i++) {
+                snprintf(names[i], sizeof(names[i]), "f%02u", i);
+                entries[i][0] = (TestEntry) { .path = names[i], .content = names[i] };
+                layers[i] = entries[i];
+        }
+        dirs = unpack_layers(layers, N);
+        ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
+
+        /* More than one page of options: only the new mount API can do it. */
+        ck_assert_int_eq(rootfs_overlay_options(dirs, upper, work, &opts), -E2BIG);
+        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
+        for (unsigned i = 0; i < N; i++) {
+                char p[2048];
+                snprintf(p, sizeof(p), "%s/%s", mnt, names[i]);
+                ck_assert_int_eq(access(p, F_OK), 0);
+        }
+}
+END_TEST
+
+START_TEST(test_rootfs_dir_and_options) {
+        _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL, *lower = NULL, *p = NULL;
+        _cleanup_strv_free_ char **dirs = NULL;
+        char *l2[] = { (char *) "/a", (char *) "/b", NULL }, *bad[] = { (char *) "/a:b", NULL };
+        int fd;
+
+        ck_assert_int_eq(rootfs_overlay_options(l2, "/u", "/w", &opts), 0);
+        ck_assert_str_eq(opts, "lowerdir=/b:/a,upperdir=/u,workdir=/w,index=off,redirect_dir=off,metacopy=off");
+        ck_assert_int_eq(rootfs_overlay_options(bad, "/u", "/w", &opts), -EINVAL);
+        ck_assert_int_eq(rootfs_overlay_options(l2, "/u", NULL, &opts), -EINVAL);
+
+        /* {"rootfs": "/path"}: the directory is the single, never written lower. */
+        ck_assert(asprintf(&lower, "%s/myroot", base) > 0);
+        ck_assert_int_eq(mkdir(lower, 0755), 0);
+        ck_assert(asprintf(&p, "%s/hello", lower) > 0);
+        fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        ck_assert_int_eq(strv_extend(&dirs, lower), 0);
+        ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
+        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
+        free(p);
+        ck_assert(asprintf(&p, "%s/hello", mnt) > 0);
+        ck_assert_int_eq(unlink(p), 0);
+        free(p);
+        ck_assert(asprintf(&p, "%s/hello", lower) > 0);
+        ck_assert_int_eq(access(p, F_OK), 0);
+
+        /* Read-only overlay without upper. */
+        ck_assert_int_eq(umount2(mnt, 0), 0);
+        ck_assert_msg(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error) == 0, "%s", strempty(error));
+        free(p);
+        ck_assert(asprintf(&p, "%s/hello", mnt) > 0);
+        ck_assert_int_eq(unlink(p), -1);
+        ck_assert_int_eq(errno, EROFS);
+
+        /* Missing lower: the kernel's reason comes back. */
+        ck_assert_int_eq(umount2(mnt, 0), 0);
+        free(dirs[0]);
+        dirs[0] = strdup("/nonexistent/tank");
+        ck_assert_int_lt(rootfs_mount_overlay(dirs, upper, work, mnt, &error), 0);
+        ck_assert_ptr_nonnull(strstr(error, "lowerdir"));
+}
+END_TEST
+
+static Suite *suite(void) {
+        Suite *s = suite_create("layer-rootfs");
+        TCase *tc = tcase_create("overlay");
+
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_multi_layer_tree);
+        tcase_add_test(tc, test_many_layers);
+        tcase_add_test(tc, test_rootfs_dir_and_options);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
