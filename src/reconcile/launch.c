@@ -390,7 +390,8 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
                 sigset_t ss;
                 sigemptyset(&ss);
                 (void) sigprocmask(SIG_SETMASK, &ss, NULL);
-                if (dup2(sv[1], 3) < 0)
+                /* dup2() onto itself keeps O_CLOEXEC: clear it explicitly. */
+                if (dup2(sv[1], 3) < 0 || fcntl(3, F_SETFD, 0) < 0)
                         _exit(SHIM_EXIT_FAILURE);
                 close_range(4, ~0U, 0);
                 execl(m->shim_path, "tank-shim", "--config", config_path, "--sync-fd", "3", (char *) NULL);

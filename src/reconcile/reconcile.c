@@ -510,7 +510,9 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
                 return (void) log_oom();
         r = container_state_load(m, pod, container, c);
         if (r < 0) {
-                log_warning_errno(r, "Ignoring unreadable state of %s/%s: %m", pod, container);
+                /* No state: it never got as far as a scope (a failed start). */
+                if (r != -ENOENT)
+                        log_warning_errno(r, "Ignoring unreadable state of %s/%s: %m", pod, container);
                 pod_state_remove_container(p, c);
                 return;
         }
