@@ -14,3 +14,30 @@ tests_unit_test_shim_config_SOURCES = tests/unit/test-shim-config.c
 tests_unit_test_shim_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 tests_unit_test_shim_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_shim_config_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+# The workload side lives in libtank too, so unit tests can reach user.c.
+libtank_la_SOURCES += \
+	src/shim/container.h \
+	src/shim/mounts.c \
+	src/shim/user.c \
+	src/shim/security.c
+
+pkglibexec_PROGRAMS += tank-shim
+tank_shim_SOURCES = \
+	src/shim/shim.c \
+	src/shim/monitor.h \
+	src/shim/monitor.c \
+	src/shim/workload.h \
+	src/shim/workload.c
+tank_shim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
+tank_shim_LDADD = $(TANK_LIBS)
+
+# System test helpers: the launcher plays tankd's side of the protocol; the
+# probe is static (no sanitizer runtime) so it runs inside a busybox rootfs.
+check_PROGRAMS += tests/system/shim-launch tests/system/shim-probe
+tests_system_shim_launch_SOURCES = tests/system/shim-launch.c
+tests_system_shim_probe_SOURCES = tests/system/shim-probe.c
+tests_system_shim_probe_CFLAGS = $(WARN_CFLAGS)
+tests_system_shim_probe_LDFLAGS = -all-static
+TESTS += tests/system/test-shim.sh
+EXTRA_DIST += tests/system/test-shim.sh

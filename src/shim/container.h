@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Internal to tank-shim: the steps that turn the workload child into a
+ * container. Every step runs in the child (PID 1 of the new PID namespace),
+ * fails with a negative errno and, where the reason is not obvious from it,
+ * a message in *ret_error ("what: why"), which the monitor writes into the
+ * exit record. Nothing here logs; nothing here is reached by tankd.
+ *
+ * Order (workload.c):
+ *   namespaces (mount, UTS, IPC, cgroup, net) -> mounts_setup() builds the
+ *   tree below the new root and pivots into it -> user_resolve() reads the
+ *   image's passwd/group -> cwd -> security_apply() (bounding set, ids, caps,
+ *   no_new_privs, seccomp) -> close fds -> execve. */
+
+#include <sys/types.h>
+
+#include "shim-config.h"
+
+/* Sets *ret_error (if NULL so far) to "<what>: <strerror(r)>"; returns r. */
+int shim_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+
+/* ---- mounts.c ---- */
+
+/* The result of mounts_setup() for the tty case: the PTY master (to be passed
+ * to the monitor) and its slave, created from the container's own devpts
+ * instance so the slave is openable inside. -EBADF when !tty. */
+typedef struct MountsResult {
+        int pty_master;
+        int pty_slave;
+} MountsResult;
+
+int mounts_setup(const ShimConfig *c, MountsResult *ret, char **ret_error);
+
+/* Resolve path (absolute, inside the root rootfd) without leaving the root:
+ * symlinks, "..", absolute links are all interpreted relative to rootfd, magic
+ * links (/proc/self/fd/...) are refused. Creates what is missing when
+ * create_mode is S_IFDIR or S_IFREG (the last component as that type, the
+ * parents as directories); 0 means "must exist". Returns an O_PATH fd. */
+int open_in_root(int rootfd, const char *path, mode_t create_mode, int *ret_fd);
+
+/* ---- user.c ---- */
+
+typedef struct UserIds {
+        uid_t uid;
+        gid_t gid;
+        gid_t *gids;         /* supplementary */
+        size_t n_gids;
+        char *home;          /* from passwd, or "/" */
+} UserIds;
+
+void user_ids_done(UserIds *u);
+
+/* Resolve "uid[:gid]", "name[:group]" against the passwd and group file
+ * contents (either may be NULL = absent). A numeric uid not in passwd is fine
+ * (gid 0 unless given, like docker); a name not found is -ESRCH. Supplementary
+ * groups: every group whose member list names the user, plus extra. */
+int user_resolve(const char *spec, const char *passwd, const char *group,
+                 const gid_t *extra, size_t n_extra, UserIds *ret, char **ret_error);
+
+/* Read /etc/passwd-like files from inside the current root, safely (no FIFOs,
+ * no magic links, size-capped). Missing file: *ret = NULL, returns 0. */
+int read_root_file(const char *path, char **ret);
+
+/* ---- security.c ---- */
+
+/* The default capability set (Podman's 11), as a bit mask. */
+uint64_t security_default_caps(void);
+
+/* The default seccomp policy: see the table in security.c. Builds the filter
+ * without loading it, so allocation happens before privileges are dropped. */
+int security_seccomp_build(void **ret_ctx);
+void security_seccomp_free(void *ctx);
+
+/* Bounding set, setgroups/setresgid/setresuid keeping caps, capset of the
+ * default set, ambient cleared, no_new_privs, then the seccomp filter. After
+ * this only close_range() and execve() may be called. */
+int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error);

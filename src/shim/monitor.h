@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Internal to tank-shim: everything after tankd's "go". Creates the container
+ * (workload.c in a child), reports "running <pid>" or "error <msg>" on sync_fd
+ * (and closes it), supervises the workload, writes the exit record. Returns 0
+ * when an exit record was written, negative errno otherwise. */
+
+#include "shim-config.h"
+
+int monitor_run(const ShimConfig *c, int sync_fd);

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The container's mount tree, built in the child's private mount namespace and
+ * then pivoted into. Every place we mount onto is resolved with openat2()
+ * RESOLVE_IN_ROOT from the root's fd and mounted through that fd with the new
+ * mount API (open_tree/fsmount + move_mount), so a hostile image cannot point
+ * a mount point (symlink, "..", /proc magic link) at the host. */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "container.h"
+#include "strv.h"
+
+int shim_error(char **ret_error, int r, const char *fmt, ...) {
+        _cleanup_free_ char *what = NULL;
+        va_list ap;
+
+        if (!ret_error || *ret_error)   /* the first, innermost reason wins */
+                return r;
+        va_start(ap, fmt);
+        if (vasprintf(&what, fmt, ap) < 0)
+                what = NULL;
+        va_end(ap);
+        if (what && asprintf(ret_error, "%s: %s", what, strerror(r < 0 ? -r : r)) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
+static int openat2_root(int rootfd, const char *path, int flags, int *ret_fd) {
+        struct open_how how = {
+                .flags = (uint64_t) (flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        const char *rel = path;
+        int fd;
+
+        while (*rel == '/')
+                rel++;
+        fd = (int) syscall(SYS_openat2, rootfd, *rel ? rel : ".", &how, sizeof how);
+        if (fd < 0)
+                return -errno;
+        *ret_fd = fd;
+        return 0;
+}
+
+int open_in_root(int rootfd, const char *path, mode_t create_mode, int *ret_fd) {
+        _cleanup_free_ char *prefix = NULL;
+        size_t n;
+        int r, fd;
+
+        r = openat2_root(rootfd, path, O_PATH, &fd);
+        if (r != -ENOENT || create_mode == 0) {
+                if (r >= 0)
+                        *ret_fd = fd;
+                return r;
+        }
+
+        /* Walk down, creating what is missing. Each step resolves from the root
+         * again, so whatever a symlink on the way says, we stay inside. */
+        n = strlen(path);
+        prefix = malloc(n + 1);
+        if (!prefix)
+                return -ENOMEM;
+        for (size_t i = 1; i <= n; i++) {
+                _cleanup_close_ int parent = -EBADF, child = -EBADF;
+                const char *name;
+                bool last;
+
+                if (i < n && path[i] != '/')
+                        continue;
+                if (path[i - 1] == '/')
+                        continue;
+                memcpy(prefix, path, i);
+                prefix[i] = 0;
+                last = i == n || strspn(path + i, "/") == n - i;
+
+                r = openat2_root(rootfd, prefix, O_PATH, &child);
+                if (r >= 0)
+                        continue;
+                if (r != -ENOENT)
+                        return r;
+
+                name = strrchr(prefix, '/') + 1;
+                prefix[name - prefix - 1] = 0;   /* cut at the slash, keep name */
+                r = openat2_root(rootfd, prefix, O_PATH | O_DIRECTORY, &parent);
+                if (r < 0)
+                        return r;
+                if (last && S_ISREG(create_mode)) {
+                        int t = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                        if (t < 0 && errno != EEXIST)
+                                return -errno;
+                        safe_close(t);
+                } else if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                /* EEXIST here means a dangling symlink: its target does not
+                 * exist inside the root. We refuse rather than guess. */
+                if (last)
+                        break;
+                memcpy(prefix, path, i);
+                prefix[i] = 0;
+                r = openat2_root(rootfd, prefix, O_PATH, &child);
+                if (r < 0)
+                        return r == -ENOENT ? -ELOOP : r;
+        }
+        r = openat2_root(rootfd, path, O_PATH, &fd);
+        if (r < 0)
+                return r == -ENOENT ? -ELOOP : r;
+        *ret_fd = fd;
+        return 0;
+}
+
+static int move_onto(int treefd, int destfd) {
+        return RET_NERRNO(move_mount(treefd, "", destfd, "",
+                                     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+}
+
+/* A fresh filesystem instance, created in the current namespaces (so proc
+ * belongs to the new PID namespace, mqueue to the new IPC one, sysfs to the
+ * container's netns). options: NULL-terminated "key=value" or "flag". */
+static int mount_new(const char *type, const char *const *options, unsigned attrs, int destfd) {
+        _cleanup_close_ int fsfd = -EBADF, mfd = -EBADF;
+
+        fsfd = fsopen(type, FSOPEN_CLOEXEC);
+        if (fsfd < 0)
+                return -errno;
+        for (const char *const *o = options; o && *o; o++) {
+                _cleanup_free_ char *key = strdup(*o);
+                char *eq;
+
+                if (!key)
+                        return -ENOMEM;
+                eq = strchr(key, '=');
+                if (eq) {
+                        *eq = 0;
+                        if (fsconfig(fsfd, FSCONFIG_SET_STRING, key, eq + 1, 0) < 0)
+                                return -errno;
+                } else if (fsconfig(fsfd, FSCONFIG_SET_FLAG, key, NULL, 0) < 0)
+                        return -errno;
+        }
+        if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
+        if (mfd < 0)
+                return -errno;
+        return move_onto(mfd, destfd);
+}
+
+/* Bind (recursively) what dirfd+path names onto destfd; read-only applies to
+ * the whole subtree (mount_setattr AT_RECURSIVE), not just the top mount. */
+static int bind_onto(int dirfd, const char *path, int destfd, unsigned attrs) {
+        _cleanup_close_ int treefd = -EBADF;
+
+        treefd = open_tree(dirfd, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE |
+                                        (isempty(path) ? AT_EMPTY_PATH : 0));
+        if (treefd < 0)
+                return -errno;
+        if (attrs != 0) {
+                struct mount_attr a = { .attr_set = attrs };
+                if (mount_setattr(treefd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+                        return -errno;
+        }
+        return move_onto(treefd, destfd);
+}
+
+static int setup_rootfs(const ShimConfig *c, int *ret_rootfd, char **ret_error) {
+        const char *where;
+        int r, fd;
+
+        if (c->rootfs_directory) {
+                where = c->rootfs_directory;
+                if (mount(where, where, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return shim_error(ret_error, -errno, "bind rootfs %s", where);
+        } else {
+                _cleanup_strv_free_ char **top_first = NULL;
+                _cleanup_free_ char *lower = NULL, *opts = NULL;
+
+                /* TODO: switch to src/image/rootfs.h (H6) once it lands; it
+                 * also handles lowerdir strings longer than a page. */
+                where = c->rootfs_target;
+                for (size_t i = strv_length(c->rootfs_lower); i > 0; i--)
+                        if (strv_extend(&top_first, c->rootfs_lower[i - 1]) < 0)
+                                return -ENOMEM;
+                lower = strv_join(top_first, ":");
+                if (!lower)
+                        return -ENOMEM;
+                if (!c->rootfs_upper && strv_length(c->rootfs_lower) == 1) {
+                        /* overlayfs wants two lowers without an upper */
+                        if (mount(c->rootfs_lower[0], where, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+                            mount(NULL, where, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                                return shim_error(ret_error, -errno, "bind rootfs %s", where);
+                } else {
+                        if (c->rootfs_upper)
+                                r = asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s",
+                                             lower, c->rootfs_upper, c->rootfs_work);
+                        else
+                                r = asprintf(&opts, "lowerdir=%s", lower);
+                        if (r < 0)
+                                return -ENOMEM;
+                        if (mount("overlay", where, "overlay", 0, opts) < 0)
+                                return shim_error(ret_error, -errno, "mount overlay on %s", where);
+                }
+        }
+
+        fd = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return shim_error(ret_error, -errno, "open rootfs %s", where);
+        *ret_rootfd = fd;
+        return 0;
+}
+
+static int setup_dev(int rootfd, bool tty, MountsResult *res, char **ret_error) {
+        static const char *const devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+        static const char *const dev_tmpfs[] = { "mode=755", "size=65536k", NULL };
+        static const char *const pts_opts[] = { "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
+        static const char *const shm_opts[] = { "mode=1777", "size=65536k", NULL };
+        static const struct { const char *name, *target; } links[] = {
+                { "ptmx", "pts/ptmx" }, { "fd", "/proc/self/fd" }, { "stdin", "/proc/self/fd/0" },
+                { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" }, { "core", "/proc/kcore" },
+        };
+        _cleanup_close_ int devfd = -EBADF, fd = -EBADF;
+        int r;
+
+        r = open_in_root(rootfd, "/dev", S_IFDIR, &fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "open /dev in the root");
+        r = mount_new("tmpfs", dev_tmpfs, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_STRICTATIME, fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount tmpfs on /dev");
+        fd = safe_close(fd);
+        r = openat2_root(rootfd, "/dev", O_PATH | O_DIRECTORY, &devfd);
+        if (r < 0)
+                return shim_error(ret_error, r, "open new /dev");
+
+        FOREACH_ARRAY(d, devices, ELEMENTSOF(devices)) {
+                _cleanup_close_ int node = -EBADF;
+                _cleanup_free_ char *host = NULL;
+
+                if (asprintf(&host, "/dev/%s", *d) < 0)
+                        return -ENOMEM;
+                node = openat(devfd, *d, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (node < 0)
+                        return shim_error(ret_error, -errno, "create /dev/%s", *d);
+                node = safe_close(node);
+                node = openat(devfd, *d, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (node < 0)
+                        return shim_error(ret_error, -errno, "open /dev/%s", *d);
+                r = bind_onto(AT_FDCWD, host, node, 0);
+                if (r < 0)
+                        return shim_error(ret_error, r, "bind %s", host);
+        }
+
+        FOREACH_ARRAY(l, links, ELEMENTSOF(links))
+                if (symlinkat(l->target, devfd, l->name) < 0)
+                        return shim_error(ret_error, -errno, "symlink /dev/%s", l->name);
+
+        if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0 ||
+            mkdirat(devfd, "mqueue", 0755) < 0)
+                return shim_error(ret_error, -errno, "mkdir in /dev");
+
+        fd = openat(devfd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return shim_error(ret_error, -errno, "open /dev/pts");
+        r = mount_new("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount devpts");
+        fd = safe_close(fd);
+
+        fd = openat(devfd, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return shim_error(ret_error, -errno, "open /dev/shm");
+        r = mount_new("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount /dev/shm");
+        fd = safe_close(fd);
+
+        fd = openat(devfd, "mqueue", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return shim_error(ret_error, -errno, "open /dev/mqueue");
+        r = mount_new("mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount /dev/mqueue");
+        fd = safe_close(fd);
+
+        if (tty) {
+                _cleanup_close_ int master = -EBADF, slave = -EBADF, console = -EBADF;
+                int unlock = 0;
+
+                /* The PTY comes from the container's own devpts instance, so
+                 * the slave is /dev/pts/0 inside and openable there. */
+                master = openat(devfd, "pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+                if (master < 0)
+                        return shim_error(ret_error, -errno, "open /dev/pts/ptmx");
+                if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                        return shim_error(ret_error, -errno, "unlock pty");
+                slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (slave < 0)
+                        return shim_error(ret_error, -errno, "open pty slave");
+                console = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (console < 0)
+                        return shim_error(ret_error, -errno, "create /dev/console");
+                console = safe_close(console);
+                console = openat(devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (console < 0)
+                        return shim_error(ret_error, -errno, "open /dev/console");
+                r = bind_onto(slave, "", console, 0);
+                if (r < 0)
+                        return shim_error(ret_error, r, "bind the pty onto /dev/console");
+                res->pty_master = TAKE_FD(master);
+                res->pty_slave = TAKE_FD(slave);
+        }
+        return 0;
+}
+
+/* Masked: unreadable for the workload (kernel internals, host timing and key
+ * data). Read-only: writable proc knobs that are not namespaced. */
+static const char *const masked_paths[] = {
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+        "/sys/firmware",
+};
+static const char *const readonly_paths[] = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+static int setup_masks(int rootfd, char **ret_error) {
+        static const char *const empty_tmpfs[] = { "size=0", "mode=0555", NULL };
+        int r;
+
+        FOREACH_ARRAY(p, masked_paths, ELEMENTSOF(masked_paths)) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+
+                r = open_in_root(rootfd, *p, 0, &fd);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return shim_error(ret_error, r, "open %s", *p);
+                if (fstatat(fd, "", &st, AT_EMPTY_PATH) < 0)
+                        return shim_error(ret_error, -errno, "stat %s", *p);
+                if (S_ISDIR(st.st_mode))
+                        r = mount_new("tmpfs", empty_tmpfs, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, fd);
+                else
+                        r = bind_onto(AT_FDCWD, "/dev/null", fd, 0);
+                if (r < 0)
+                        return shim_error(ret_error, r, "mask %s", *p);
+        }
+
+        FOREACH_ARRAY(p, readonly_paths, ELEMENTSOF(readonly_paths)) {
+                _cleanup_close_ int fd = -EBADF;
+
+                r = open_in_root(rootfd, *p, 0, &fd);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return shim_error(ret_error, r, "open %s", *p);
+                r = bind_onto(fd, "", fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                              MOUNT_ATTR_NOEXEC);
+                if (r < 0)
+                        return shim_error(ret_error, r, "make %s read-only", *p);
+        }
+        return 0;
+}
+
+static int setup_bind(int rootfd, const char *source, const char *dest, bool read_only,
+                      char **ret_error) {
+        _cleanup_close_ int destfd = -EBADF;
+        struct stat st, dst;
+        int r;
+
+        /* The source is the host's side, chosen by tankd: follow it normally. */
+        if (stat(source, &st) < 0)
+                return shim_error(ret_error, -errno, "mount source %s", source);
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+                return shim_error(ret_error, -EINVAL, "mount source %s is neither a directory nor a file", source);
+
+        r = open_in_root(rootfd, dest, S_ISDIR(st.st_mode) ? S_IFDIR : S_IFREG, &destfd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount point %s inside the root%s", dest,
+                                  r == -ELOOP ? " (a symlink leading nowhere inside the root)" : "");
+        if (fstatat(destfd, "", &dst, AT_EMPTY_PATH) < 0)
+                return shim_error(ret_error, -errno, "stat mount point %s", dest);
+        if (S_ISDIR(st.st_mode) != S_ISDIR(dst.st_mode))
+                return shim_error(ret_error, S_ISDIR(st.st_mode) ? -ENOTDIR : -EISDIR,
+                                  "mount point %s has another type than %s", dest, source);
+
+        r = bind_onto(AT_FDCWD, source, destfd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                      (read_only ? MOUNT_ATTR_RDONLY : 0));
+        if (r < 0)
+                return shim_error(ret_error, r, "bind %s on %s", source, dest);
+        return 0;
+}
+
+int mounts_setup(const ShimConfig *c, MountsResult *ret, char **ret_error) {
+        static const char *const no_options[] = { NULL };
+        _cleanup_close_ int rootfd = -EBADF, fd = -EBADF;
+        MountsResult res = { .pty_master = -EBADF, .pty_slave = -EBADF };
+        int r;
+
+        /* Nothing we do here may propagate back to the host. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return shim_error(ret_error, -errno, "make / private");
+
+        r = setup_rootfs(c, &rootfd, ret_error);
+        if (r < 0)
+                return r;
+
+        r = open_in_root(rootfd, "/proc", S_IFDIR, &fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "open /proc in the root");
+        r = mount_new("proc", no_options, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount /proc");
+        fd = safe_close(fd);
+
+        r = open_in_root(rootfd, "/sys", S_IFDIR, &fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "open /sys in the root");
+        r = mount_new("sysfs", no_options, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                      MOUNT_ATTR_NOEXEC, fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount /sys");
+        fd = safe_close(fd);
+
+        r = setup_dev(rootfd, c->tty, &res, ret_error);
+        if (r < 0)
+                goto fail;
+
+        if (c->resolv_conf && (r = setup_bind(rootfd, c->resolv_conf, "/etc/resolv.conf", true, ret_error)) < 0)
+                goto fail;
+        if (c->hosts && (r = setup_bind(rootfd, c->hosts, "/etc/hosts", true, ret_error)) < 0)
+                goto fail;
+        if (c->hostname_file && (r = setup_bind(rootfd, c->hostname_file, "/etc/hostname", true, ret_error)) < 0)
+                goto fail;
+        FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
+                r = setup_bind(rootfd, m->source, m->destination, m->read_only, ret_error);
+                if (r < 0)
+                        goto fail;
+        }
+
+        r = setup_masks(rootfd, ret_error);
+        if (r < 0)
+                goto fail;
+
+        /* pivot_root(".", ".") stacks the old root under the new one; detaching
+         * it leaves the host tree unreachable from the container. */
+        if (fchdir(rootfd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
+            umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+                r = shim_error(ret_error, -errno, "pivot_root");
+                goto fail;
+        }
+
+        *ret = res;
+        return 0;
+
+fail:
+        safe_close(res.pty_master);
+        safe_close(res.pty_slave);
+        return r;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Privileges of the workload: Podman's default capabilities, the image user,
+ * no_new_privs and a seccomp filter modelled on Docker's default profile.
+ *
+ * Docker's profile is an allow-list; we build the equivalent deny-list with
+ * libseccomp (default allow, EPERM for the listed calls), which is shorter,
+ * lets new harmless syscalls through, and matches its effective behaviour for
+ * a container without CAP_SYS_ADMIN et al.:
+ *
+ *   syscall(s)                        why denied
+ *   keyctl add_key request_key        kernel keyrings are not namespaced
+ *   mount umount2 pivot_root          changing the mount tree (CAP_SYS_ADMIN);
+ *   fsopen fsconfig fsmount fspick    also the new mount API, which has no
+ *   move_mount open_tree              capability check of its own to lean on
+ *   mount_setattr
+ *   unshare setns                     new namespaces are kernel attack surface
+ *   clone/clone3 with CLONE_NEW*      (docker: only with CAP_SYS_ADMIN); clone3
+ *                                     gets ENOSYS so libc falls back to clone,
+ *                                     whose flags a filter can inspect
+ *   swapon swapoff reboot             host-wide effects
+ *   kexec_load kexec_file_load
+ *   init_module finit_module          loading kernel code
+ *   delete_module create_module
+ *   get_kernel_syms query_module
+ *   acct                              host-wide process accounting
+ *   bpf perf_event_open               kernel attack surface, host observation
+ *   userfaultfd                       exploit primitive (stalls the kernel)
+ *   io_uring_setup/enter/register     large attack surface, bypasses filters
+ *   clock_settime clock_adjtime       the clock is not namespaced
+ *   settimeofday stime
+ *   iopl ioperm                       raw port I/O
+ *   quotactl quotactl_fd              host quotas
+ *   open_by_handle_at                 the "shocker" escape (file handles
+ *   name_to_handle_at                 reach outside the root)
+ *   lookup_dcookie                    kernel profiling, leaks paths
+ *   move_pages mbind set_mempolicy    NUMA control of host memory
+ *   get_mempolicy migrate_pages       (docker: CAP_SYS_NICE)
+ *   kcmp                              inspects other processes' kernel state
+ *   syslog                            the host kernel log (CAP_SYSLOG)
+ *   vhangup sethostname setdomainname hostname belongs to the pod
+ *   uselib ustat sysfs _sysctl        obsolete, never needed
+ *   nfsservctl vm86 vm86old
+ *   personality is allowed: Docker restricts its arguments, which a deny
+ *   list cannot express; the personality flags that matter (READ_IMPLIES_EXEC,
+ *   ADDR_NO_RANDOMIZE) only weaken the workload itself.
+ *   ptrace process_vm_readv/writev are allowed, as in Docker since kernel 4.8
+ *   (the seccomp bypass via ptrace is fixed there); without CAP_SYS_PTRACE the
+ *   workload can only trace its own descendants anyway.
+ * The filter covers the native ABI and, on x86-64, the i386 and x32 ABIs, so
+ * a 32-bit syscall cannot walk around it. */
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "container.h"
+
+static const char *const denied_syscalls[] = {
+        "keyctl", "add_key", "request_key",
+        "mount", "umount", "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
+        "move_mount", "open_tree", "mount_setattr",
+        "unshare", "setns",
+        "swapon", "swapoff", "reboot", "kexec_load", "kexec_file_load",
+        "init_module", "finit_module", "delete_module", "create_module", "get_kernel_syms",
+        "query_module", "acct", "bpf", "perf_event_open", "userfaultfd",
+        "io_uring_setup", "io_uring_enter", "io_uring_register",
+        "clock_settime", "clock_settime64", "clock_adjtime", "clock_adjtime64", "settimeofday",
+        "stime", "iopl", "ioperm", "quotactl", "quotactl_fd", "open_by_handle_at",
+        "name_to_handle_at", "lookup_dcookie", "move_pages", "mbind", "set_mempolicy",
+        "get_mempolicy", "migrate_pages", "kcmp", "syslog", "vhangup", "sethostname",
+        "setdomainname", "uselib", "ustat", "sysfs", "_sysctl", "nfsservctl", "vm86", "vm86old",
+};
+
+static const unsigned long clone_ns_flags[] = {
+        CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+        CLONE_NEWCGROUP,
+};
+
+static const int default_caps[] = {
+        CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_FSETID, CAP_KILL, CAP_NET_BIND_SERVICE,
+        CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
+};
+
+uint64_t security_default_caps(void) {
+        uint64_t m = 0;
+
+        FOREACH_ARRAY(c, default_caps, ELEMENTSOF(default_caps))
+                m |= UINT64_C(1) << *c;
+        return m;
+}
+
+void security_seccomp_free(void *ctx) {
+        if (ctx)
+                seccomp_release(ctx);
+}
+
+int security_seccomp_build(void **ret_ctx) {
+        scmp_filter_ctx ctx;
+        int r;
+
+        ctx = seccomp_init(SCMP_ACT_ALLOW);
+        if (!ctx)
+                return -ENOMEM;
+
+#if defined(__x86_64__)
+        /* Cover the compat ABIs too; EEXIST: already the native one. */
+        r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+        if (r < 0 && r != -EEXIST)
+                goto fail;
+        r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+        if (r < 0 && r != -EEXIST)
+                goto fail;
+#endif
+
+        FOREACH_ARRAY(name, denied_syscalls, ELEMENTSOF(denied_syscalls)) {
+                int nr = seccomp_syscall_resolve_name(*name);
+
+                if (nr == __NR_SCMP_ERROR)
+                        continue;   /* not on any of our ABIs */
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+                /* -EDOM/-EINVAL: exists by name but not on every ABI of the filter */
+                if (r < 0 && r != -EDOM && r != -EINVAL)
+                        goto fail;
+        }
+
+        FOREACH_ARRAY(f, clone_ns_flags, ELEMENTSOF(clone_ns_flags)) {
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+                                     SCMP_A0(SCMP_CMP_MASKED_EQ, *f, *f));
+                if (r < 0)
+                        goto fail;
+        }
+        r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+        if (r < 0 && r != -EDOM && r != -EINVAL)
+                goto fail;
+
+        /* The filter is ours: do not let libseccomp set no_new_privs on load
+         * (we do it explicitly, at a known point). */
+        r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        if (r < 0)
+                goto fail;
+
+        *ret_ctx = ctx;
+        return 0;
+fail:
+        seccomp_release(ctx);
+        return r;
+}
+
+static int drop_bounding_set(uint64_t keep) {
+        for (unsigned long c = 0; c < 64; c++) {
+                if (keep & (UINT64_C(1) << c))
+                        continue;
+                if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)   /* past CAP_LAST_CAP */
+                                break;
+                        return -errno;
+                }
+        }
+        return 0;
+}
+
+static int set_caps(uint64_t caps) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+
+        for (int i = 0; i < 2; i++) {
+                d[i].effective = d[i].permitted = d[i].inheritable = (uint32_t) (caps >> (32 * i));
+        }
+        return RET_NERRNO((int) syscall(SYS_capset, &h, d));
+}
+
+int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error) {
+        uint64_t caps = security_default_caps();
+        int r;
+
+        r = drop_bounding_set(caps);
+        if (r < 0)
+                return shim_error(ret_error, r, "drop capability bounding set");
+
+        /* Keep the permitted set across setresuid() so capset() below can
+         * still grant the default set; an exec as non-root then clears it,
+         * as in docker (no file caps, no ambient). */
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return shim_error(ret_error, -errno, "PR_SET_KEEPCAPS");
+        if (setgroups(u->n_gids, u->gids) < 0)
+                return shim_error(ret_error, -errno, "setgroups");
+        if (setresgid(u->gid, u->gid, u->gid) < 0)
+                return shim_error(ret_error, -errno, "setresgid(%u)", (unsigned) u->gid);
+        if (setresuid(u->uid, u->uid, u->uid) < 0)
+                return shim_error(ret_error, -errno, "setresuid(%u)", (unsigned) u->uid);
+        if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+                return shim_error(ret_error, -errno, "PR_SET_KEEPCAPS");
+
+        r = set_caps(caps);
+        if (r < 0)
+                return shim_error(ret_error, r, "capset");
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+                return shim_error(ret_error, -errno, "clear ambient capabilities");
+
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return shim_error(ret_error, -errno, "PR_SET_NO_NEW_PRIVS");
+
+        r = seccomp_load(seccomp_ctx);
+        if (r < 0)
+                return shim_error(ret_error, r, "load seccomp filter");
+        return 0;
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* tank-shim: the per-container monitor. The protocol with tankd is described
+ * in shim-config.h.
+ *
+ * CVE-2019-5736 (a container rewriting the runtime binary through
+ * /proc/<pid>/exe): the monitor itself lives in the host PID namespace, so the
+ * container's /proc has no entry for it. But the workload child *is* in the
+ * container between fork and execve, and its /proc/self/exe is our binary
+ * (an image could make its entrypoint /proc/self/exe to re-run us inside).
+ * So, like runc, we first re-exec ourselves from a sealed memfd copy: then
+ * /proc/<pid>/exe of every shim process is an anonymous, write-sealed file
+ * and the binary on disk is never reachable from the container. */
+#include <fcntl.h>
+#include <getopt.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "monitor.h"
+#include "shim-config.h"
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+extern char **environ;
+
+static int reexec_sealed(char **argv) {
+        _cleanup_close_ int self = -EBADF, mfd = -EBADF;
+        struct stat st;
+        int seals;
+
+        self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return log_error_errno(errno, "Failed to open /proc/self/exe: %m");
+        seals = fcntl(self, F_GET_SEALS);
+        if (seals >= 0 && (seals & SEALS) == SEALS)
+                return 0;   /* we are the sealed copy */
+
+        if (fstat(self, &st) < 0)
+                return log_error_errno(errno, "Failed to stat /proc/self/exe: %m");
+        mfd = memfd_create("tank-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (mfd < 0)
+                return log_error_errno(errno, "Failed to create memfd: %m");
+        for (off_t done = 0; done < st.st_size; ) {
+                ssize_t n = sendfile(mfd, self, NULL, (size_t) (st.st_size - done));
+                if (n <= 0)
+                        return log_error_errno(n < 0 ? errno : EIO, "Failed to copy the shim binary: %m");
+                done += n;
+        }
+        if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
+                return log_error_errno(errno, "Failed to seal the shim copy: %m");
+        fexecve(mfd, argv, environ);
+        return log_error_errno(errno, "Failed to re-execute the sealed shim: %m");
+}
+
+static void send_msg(int fd, const char *prefix, const char *text) {
+        char buf[SHIM_SYNC_MSG_MAX];
+        int n = snprintf(buf, sizeof buf, "%s%s", prefix, strempty(text));
+
+        if (n > (int) sizeof buf - 1)
+                n = (int) sizeof buf - 1;
+        (void) send(fd, buf, (size_t) n, MSG_NOSIGNAL);
+}
+
+static int wait_for_go(int fd) {
+        char buf[SHIM_SYNC_MSG_MAX];
+        ssize_t n;
+
+        do
+                n = recv(fd, buf, sizeof buf, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return log_error_errno(errno, "Failed to read the sync fd: %m");
+        if (n == 0) {
+                log_debug("tankd closed the sync fd without \"go\", not starting.");
+                return -ECANCELED;
+        }
+        if (n != 2 || memcmp(buf, "go", 2) != 0) {
+                log_error("Unexpected message on the sync fd, not starting.");
+                return -EPROTO;
+        }
+        return 0;
+}
+
+static void help(void) {
+        printf("tank-shim --config PATH --sync-fd N\n\n"
+               "The per-container monitor of Tank, started by tankd.\n");
+}
+
+int main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "config",  required_argument, NULL, 'c' },
+                { "sync-fd", required_argument, NULL, 's' },
+                { "help",    no_argument,       NULL, 'h' },
+                {}
+        };
+        _cleanup_(shim_config_freep) ShimConfig *c = NULL;
+        _cleanup_free_ char *error = NULL;
+        const char *config_path = NULL;
+        int sync_fd = -EBADF, opt, r;
+        struct stat st;
+        pid_t pid;
+
+        log_set_prefix("tank-shim");
+        log_parse_environment();
+
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'c':
+                        config_path = optarg;
+                        break;
+                case 's': {
+                        char *end;
+                        long v;
+                        errno = 0;
+                        v = strtol(optarg, &end, 10);
+                        if (errno || *end || v < 3 || v > 65535) {
+                                log_error("--sync-fd: not a file descriptor number: %s", optarg);
+                                return SHIM_EXIT_USAGE;
+                        }
+                        sync_fd = (int) v;
+                        break;
+                }
+                case 'h':
+                        help();
+                        return SHIM_EXIT_OK;
+                default:
+                        return SHIM_EXIT_USAGE;
+                }
+        if (!config_path || sync_fd < 0 || optind != argc) {
+                log_error("Usage: tank-shim --config PATH --sync-fd N");
+                return SHIM_EXIT_USAGE;
+        }
+        if (fstat(sync_fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+                log_error("--sync-fd %i: not an open socket.", sync_fd);
+                return SHIM_EXIT_USAGE;
+        }
+
+        /* The sync fd must survive this exec; it is CLOEXEC from here on. */
+        r = reexec_sealed(argv);
+        if (r < 0) {
+                send_msg(sync_fd, "error cannot re-execute from a sealed copy", NULL);
+                return SHIM_EXIT_FAILURE;
+        }
+        (void) fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+
+        r = shim_config_load(config_path, &c, &error);
+        if (r < 0) {
+                if (!error && asprintf(&error, "%s: %s", config_path, strerror(-r)) < 0)
+                        error = NULL;
+                log_error("Invalid config: %s", strempty(error));
+                send_msg(sync_fd, "error invalid config: ", error);
+                return SHIM_EXIT_CONFIG;
+        }
+
+        /* Leave tankd: our parent exits now, the monitor is reparented and
+         * lives on in the scope tankd is about to create for it. */
+        pid = fork();
+        if (pid < 0) {
+                r = log_error_errno(errno, "Failed to fork: %m");
+                send_msg(sync_fd, "error fork: ", strerror(-r));
+                return SHIM_EXIT_FAILURE;
+        }
+        if (pid > 0)
+                return SHIM_EXIT_OK;
+
+        (void) setsid();
+        {
+                char buf[32];
+                snprintf(buf, sizeof buf, "%i", (int) getpid());
+                send_msg(sync_fd, "pid ", buf);
+        }
+        r = wait_for_go(sync_fd);
+        if (r < 0)
+                return r == -ECANCELED ? EXIT_SUCCESS : EXIT_FAILURE;
+
+        r = monitor_run(c, sync_fd);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
