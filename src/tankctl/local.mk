@@ -1,1 +1,12 @@
-# src/tankctl: see the module header for what it promises.
+# src/tankctl: the command line client (see src/tankctl/tankctl.h), its man
+# pages and the examples check.
+bin_PROGRAMS += tankctl
+tankctl_SOURCES = \
+	src/tankctl/tankctl.h \
+	src/tankctl/tankctl.c \
+	src/tankctl/tankctl-bus.c \
+	src/tankctl/tankctl-util.c \
+	src/tankctl/verbs-spec.c \
+	src/tankctl/verbs-pods.c \
+	src/tankctl/verbs-interactive.c
+tankctl_LDADD = $(TANK_LIBS)

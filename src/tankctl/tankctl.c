@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+
+#include "log.h"
+#include "tankctl.h"
+
+static const struct {
+        const char *name;
+        int (*run)(int argc, char *argv[], Context *ctx);
+        const char *synopsis;
+        const char *summary;
+        const char *options;   /* verb-specific lines, NULL if none */
+} verbs[] = {
+        { "apply", verb_apply, "apply -f FILE|- [-f FILE]...",
+          "Create or replace the pods in FILE (one pod object or an array of them).\n"
+          "The spec is validated locally first; nothing is sent if any pod is invalid.",
+          "  -f, --filename=FILE    Read pods from FILE, \"-\" for standard input (repeatable)\n" },
+        { "get", verb_get, "get NAME [-o json]",
+          "Show a pod: phase, restarts, last exit and next restart of each container.",
+          "  -o, --output=FORMAT    \"json\" prints {\"spec\": ..., \"status\": ...}\n" },
+        { "list", verb_list, "list",
+          "List pods as a table: NAME PHASE READY RESTARTS AGE.",
+          "      --no-legend        Do not print the header line\n" },
+        { "delete", verb_delete, "delete NAME... [--volumes]",
+          "Delete pods: stop their containers, remove their units and scratch space.\n"
+          "Managed volumes are kept.",
+          "      --volumes          Also remove the pods' managed volumes (not implemented yet)\n" },
+        { "wait", verb_wait, "wait NAME --for=running|deleted [--timeout=SEC]",
+          "Wait until a pod is running, or until it is gone.",
+          "      --for=CONDITION    \"running\" or \"deleted\"\n"
+          "      --timeout=SEC      Give up after SEC (e.g. 30, 500ms, 2min); default: wait forever\n" },
+        { "exec", verb_exec, "exec [-t] [-e K=V]... [-w DIR] POD [-c CONTAINER] -- CMD [ARG...]",
+          "Run a command beside a pod's workload, in all of its namespaces and its scope.\n"
+          "Exits with the command's status (128+N when killed by signal N).",
+          "  -t, --tty              Allocate a terminal (interactive shells)\n"
+          "  -e, --env=K=V          Set an environment variable (repeatable, last wins)\n"
+          "  -w, --workdir=DIR      Working directory inside the container\n"
+          "  -c, --container=NAME   Container of the pod (default: the first)\n"
+          "      --detach-keys=SEQ  Detach sequence (default \"ctrl-p,ctrl-q\")\n" },
+        { "attach", verb_attach, "attach POD [-c CONTAINER] [--detach-keys=SEQ]",
+          "Connect the terminal to a tty container's main process.\n"
+          "Ctrl-P Ctrl-Q detaches and leaves it running.",
+          "  -c, --container=NAME   Container of the pod (default: the first)\n"
+          "      --detach-keys=SEQ  Detach sequence (default \"ctrl-p,ctrl-q\")\n" },
+        { "logs", verb_logs, "logs POD [-c CONTAINER] [-f]",
+          "Show a pod's output from the journal.",
+          "  -c, --container=NAME   Only this container\n"
+          "  -f, --follow           Keep printing new output\n" },
+        { "pull", verb_pull, "pull IMAGE",
+          "Pull an image into tankd's image store and print its digest.",
+          NULL },
+        { "images", verb_images, "images",
+          "List the images in tankd's image store.",
+          NULL },
+        { "rmi", verb_rmi, "rmi IMAGE...",
+          "Remove images that no pod uses.",
+          NULL },
+        { "volumes", verb_volumes, "volumes",
+          "List managed volumes.",
+          NULL },
+        { "validate", verb_validate, "validate -f FILE|- [-f FILE]...",
+          "Check pod specs offline and print them normalized (defaults filled).\n"
+          "On the first invalid pod, print \"FILE: PATH: REASON\" and exit 1.",
+          "  -f, --filename=FILE    Read pods from FILE, \"-\" for standard input (repeatable)\n" },
+};
+
+static void help(void) {
+        printf("tankctl [OPTIONS...] COMMAND ...\n\n"
+               "Control tankd, the declarative container orchestrator.\n\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %s\n", verbs[i].synopsis);
+        printf("\nOptions:\n"
+               "  -h, --help             Show this help (or COMMAND --help for a command's)\n"
+               "      --version          Show the version\n"
+               "  -H, --host=[USER@]HOST Talk to tankd on a remote host (over ssh)\n"
+               "      --system           Talk to tankd on the local system bus (default)\n"
+               "\nExit status: 0 success, 1 failure or refusal, 2 usage error;\n"
+               "exec returns the command's status.\n"
+               "See the tankctl(1) man page for details.\n");
+}
+
+void verb_help(const char *verb) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (!streq(verbs[i].name, verb))
+                        continue;
+                printf("Usage: tankctl %s\n\n%s\n\nOptions:\n%s"
+                       "  -h, --help             Show this help\n",
+                       verbs[i].synopsis, verbs[i].summary, strempty(verbs[i].options));
+                if (!streq(verb, "validate"))
+                        printf("  -H, --host=[USER@]HOST Talk to tankd on a remote host (over ssh)\n"
+                               "      --system           Talk to tankd on the local system bus (default)\n");
+                return;
+        }
+}
+
+int common_option(Context *ctx, int c) {
+        switch (c) {
+        case 'H':
+                ctx->host = optarg;
+                return 1;
+        case ARG_SYSTEM:
+                ctx->host = NULL;
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+int bad_option(const char *verb) {
+        fprintf(stderr, "Try 'tankctl %s --help' for more information.\n", verb);
+        return EXIT_USAGE;
+}
+
+int usage_error(const char *verb, const char *format, ...) {
+        va_list ap;
+
+        fputs("tankctl: ", stderr);
+        va_start(ap, format);
+        vfprintf(stderr, format, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        if (verb)
+                return bad_option(verb);
+        fputs("Try 'tankctl --help' for more information.\n", stderr);
+        return EXIT_USAGE;
+}
+
+static int parse_global(int argc, char *argv[], Context *ctx) {
+        enum { ARG_VERSION = ARG_VERB_BASE };
+        static const struct option options[] = {
+                COMMON_LONG_OPTIONS,
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        /* "+": stop at the verb, whose own options are its business */
+        while ((c = getopt_long(argc, argv, "+" COMMON_SHORT_OPTIONS, options, NULL)) >= 0) {
+                if (common_option(ctx, c))
+                        continue;
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("tankctl " PACKAGE_VERSION "\n");
+                        return 0;
+                default:
+                        fputs("Try 'tankctl --help' for more information.\n", stderr);
+                        return -EXIT_USAGE;
+                }
+        }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        Context ctx = {};
+        const char *verb;
+        int r;
+
+        log_set_prefix("tankctl");
+        log_parse_environment();
+
+        r = parse_global(argc, argv, &ctx);
+        if (r <= 0)
+                return -r;
+
+        if (optind >= argc)
+                return usage_error(NULL, "missing command");
+        verb = argv[optind];
+
+        if (streq(verb, "help")) {
+                if (optind + 1 >= argc) {
+                        help();
+                        return EXIT_SUCCESS;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                        if (streq(verbs[i].name, argv[optind + 1])) {
+                                verb_help(verbs[i].name);
+                                return EXIT_SUCCESS;
+                        }
+                return usage_error(NULL, "unknown command \"%s\"", argv[optind + 1]);
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, verb)) {
+                        _cleanup_free_ char *prog = NULL;
+                        int argc_verb = argc - optind;
+                        char **argv_verb = argv + optind;
+
+                        /* getopt names argv[0] in its complaints: "tankctl get: ..." */
+                        if (asprintf(&prog, "tankctl %s", verb) < 0)
+                                return log_oom(), EXIT_FAILURE;
+                        argv_verb[0] = prog;
+
+                        optind = 0;   /* a full getopt reset for the verb's own parsing */
+                        r = verbs[i].run(argc_verb, argv_verb, &ctx);
+                        sd_bus_flush_close_unref(ctx.bus);
+                        return r;
+                }
+
+        return usage_error(NULL, "unknown command \"%s\"", verb);
+}

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+#include "spec/pod.h"
+#include "strv.h"
+#include "tankctl.h"
+#include "unit-name.h"
+
+#define DETACH_KEYS_MAX 16
+
+typedef struct DetachKeys {
+        unsigned char seq[DETACH_KEYS_MAX];
+        size_t len;
+} DetachKeys;
+
+/* docker's syntax: comma-separated "ctrl-X" (X in a-z @ [ \ ] ^ _) or single
+ * characters, e.g. "ctrl-p,ctrl-q" (the default) or "ctrl-a,d". */
+static int parse_detach_keys(const char *s, DetachKeys *ret) {
+        DetachKeys k = {};
+
+        if (isempty(s))
+                return -EINVAL;
+        for (const char *p = s;;) {
+                size_t n = strcspn(p, ",");
+                const char *ctrl = startswith(p, "ctrl-");
+
+                if (k.len >= DETACH_KEYS_MAX)
+                        return -E2BIG;
+                if (ctrl && n == 6) {
+                        char c = ctrl[0];
+
+                        if (c >= 'a' && c <= 'z')
+                                k.seq[k.len++] = (unsigned char) (c - 'a' + 1);
+                        else if (c == '@' || c == '[' || c == '\\' || c == ']' || c == '^' || c == '_')
+                                k.seq[k.len++] = (unsigned char) (c - '@');
+                        else
+                                return -EINVAL;
+                } else if (n == 1 && (unsigned char) p[0] >= 0x20 && (unsigned char) p[0] < 0x7f)
+                        k.seq[k.len++] = (unsigned char) p[0];
+                else
+                        return -EINVAL;
+
+                if (p[n] == 0)
+                        break;
+                p += n + 1;
+        }
+        *ret = k;
+        return 0;
+}
+
+static bool env_assignment_is_valid(const char *s) {
+        const char *eq = strchr(s, '=');
+
+        if (!eq || eq == s)
+                return false;
+        for (const char *p = s; p < eq; p++)
+                if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                      (p > s && *p >= '0' && *p <= '9')))
+                        return false;
+        return true;
+}
+
+static int check_names(const char *verb, const char *pod, const char *container) {
+        if (!pod_name_is_valid(pod))
+                return usage_error(verb, "\"%s\" is not a valid pod name (a lowercase DNS label)", pod);
+        if (container && !pod_name_is_valid(container))
+                return usage_error(verb, "\"%s\" is not a valid container name (a lowercase DNS label)", container);
+        return PARSE_CONTINUE;
+}
+
+int verb_exec(int argc, char *argv[], Context *ctx) {
+        enum { ARG_DETACH_KEYS = ARG_VERB_BASE };
+        static const struct option options[] = {
+                COMMON_LONG_OPTIONS,
+                { "tty",         no_argument,       NULL, 't' },
+                { "interactive", no_argument,       NULL, 'i' },
+                { "env",         required_argument, NULL, 'e' },
+                { "workdir",     required_argument, NULL, 'w' },
+                { "container",   required_argument, NULL, 'c' },
+                { "detach-keys", required_argument, NULL, ARG_DETACH_KEYS },
+                {}
+        };
+        _cleanup_strv_free_ char **env = NULL;
+        const char *pod = NULL, *container = NULL, *workdir = NULL;
+        DetachKeys keys;
+        bool tty = false;
+        int c, r;
+
+        (void) parse_detach_keys("ctrl-p,ctrl-q", &keys);
+
+        /* POD may sit between options ("exec -t web -c app -- sh"), but nothing
+         * after the command may be taken as ours: "+" stops at the first
+         * non-option, which is POD the first time and the command the second. */
+        for (;;) {
+                c = getopt_long(argc, argv, "+" COMMON_SHORT_OPTIONS "tie:w:c:", options, NULL);
+                if (c < 0) {
+                        if (pod || optind >= argc || streq(argv[optind - 1], "--"))
+                                break;
+                        pod = argv[optind++];
+                        continue;
+                }
+                if (common_option(ctx, c))
+                        continue;
+                switch (c) {
+                case 'h':
+                        verb_help("exec");
+                        return EXIT_SUCCESS;
+                case 't':
+                        tty = true;
+                        break;
+                case 'i':
+                        break;   /* stdin is always forwarded; accepted for docker muscle memory */
+                case 'e':
+                        if (!env_assignment_is_valid(optarg))
+                                return usage_error("exec", "-e %s: expected KEY=VALUE", optarg);
+                        r = strv_extend(&env, optarg);
+                        if (r < 0)
+                                return log_oom(), EXIT_FAILURE;
+                        break;
+                case 'w':
+                        if (optarg[0] != '/')
+                                return usage_error("exec", "-w %s: the working directory must be absolute", optarg);
+                        workdir = optarg;
+                        break;
+                case 'c':
+                        container = optarg;
+                        break;
+                case ARG_DETACH_KEYS:
+                        if (parse_detach_keys(optarg, &keys) < 0)
+                                return usage_error("exec", "--detach-keys=%s: expected e.g. \"ctrl-p,ctrl-q\"", optarg);
+                        break;
+                default:
+                        return bad_option("exec");
+                }
+        }
+        if (!pod) {
+                if (optind < argc && streq(argv[optind - 1], "--"))
+                        return usage_error("exec", "missing pod name before \"--\"");
+                return usage_error("exec", "missing pod name");
+        }
+        r = check_names("exec", pod, container);
+        if (r != PARSE_CONTINUE)
+                return r;
+        if (optind >= argc)
+                return usage_error("exec", "missing command (tankctl exec POD -- CMD...)");
+
+        (void) tty;
+        (void) workdir;
+        log_error("exec: not implemented yet (needs tankd's Exec)");
+        return EXIT_FAILURE;
+}
+
+int verb_attach(int argc, char *argv[], Context *ctx) {
+        enum { ARG_DETACH_KEYS = ARG_VERB_BASE };
+        static const struct option options[] = {
+                COMMON_LONG_OPTIONS,
+                { "container",   required_argument, NULL, 'c' },
+                { "detach-keys", required_argument, NULL, ARG_DETACH_KEYS },
+                {}
+        };
+        const char *container = NULL;
+        DetachKeys keys;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "c:", options, NULL)) >= 0) {
+                if (common_option(ctx, c))
+                        continue;
+                switch (c) {
+                case 'h':
+                        verb_help("attach");
+                        return EXIT_SUCCESS;
+                case 'c':
+                        container = optarg;
+                        break;
+                case ARG_DETACH_KEYS:
+                        if (parse_detach_keys(optarg, &keys) < 0)
+                                return usage_error("attach", "--detach-keys=%s: expected e.g. \"ctrl-p,ctrl-q\"", optarg);
+                        break;
+                default:
+                        return bad_option("attach");
+                }
+        }
+        if (optind + 1 != argc)
+                return usage_error("attach", optind >= argc ? "missing pod name" : "exactly one pod name expected");
+        r = check_names("attach", argv[optind], container);
+        if (r != PARSE_CONTINUE)
+                return r;
+
+        log_error("attach: not implemented yet (needs tankd's Attach)");
+        return EXIT_FAILURE;
+}
+
+static void journal_closep(sd_journal **j) {
+        sd_journal_close(*j);
+}
+
+static int print_entry(sd_journal *j) {
+        const void *data;
+        size_t len;
+        int r;
+
+        r = sd_journal_get_data(j, "MESSAGE", &data, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        /* binary-safe: write the bytes as they are, one entry per line */
+        if (len >= 8)
+                fwrite((const char *) data + 8, 1, len - 8, stdout);
+        fputc('\n', stdout);
+        return 0;
+}
+
+int verb_logs(int argc, char *argv[], Context *ctx) {
+        static const struct option options[] = {
+                COMMON_LONG_OPTIONS,
+                { "container", required_argument, NULL, 'c' },
+                { "follow",    no_argument,       NULL, 'f' },
+                {}
+        };
+        _cleanup_(journal_closep) sd_journal *j = NULL;
+        _cleanup_free_ char *unit = NULL, *match = NULL;
+        const char *container = NULL, *pod;
+        bool follow = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "c:f", options, NULL)) >= 0) {
+                if (common_option(ctx, c))
+                        continue;
+                switch (c) {
+                case 'h':
+                        verb_help("logs");
+                        return EXIT_SUCCESS;
+                case 'c':
+                        container = optarg;
+                        break;
+                case 'f':
+                        follow = true;
+                        break;
+                default:
+                        return bad_option("logs");
+                }
+        }
+        if (optind + 1 != argc)
+                return usage_error("logs", optind >= argc ? "missing pod name" : "exactly one pod name expected");
+        pod = argv[optind];
+        r = check_names("logs", pod, container);
+        if (r != PARSE_CONTINUE)
+                return r;
+        if (ctx->host)
+                return log_error("logs: --host is not supported; run journalctl on that host"), EXIT_FAILURE;
+
+        /* The output lives in the journal under the container's scope (or the
+         * pod's slice for all containers), so no daemon round trip is needed. */
+        if (container) {
+                r = container_scope_name(pod, container, &unit);
+                if (r >= 0 && asprintf(&match, "_SYSTEMD_UNIT=%s", unit) < 0)
+                        r = -ENOMEM;
+        } else {
+                r = pod_slice_name(pod, &unit);
+                if (r >= 0 && asprintf(&match, "_SYSTEMD_SLICE=%s", unit) < 0)
+                        r = -ENOMEM;
+        }
+        if (r < 0)
+                return log_error_errno(r, "cannot build the unit name: %m"), EXIT_FAILURE;
+
+        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return log_error_errno(r, "cannot open the journal: %m"), EXIT_FAILURE;
+        r = sd_journal_add_match(j, match, 0);
+        if (r < 0)
+                return log_error_errno(r, "cannot filter the journal: %m"), EXIT_FAILURE;
+
+        for (;;) {
+                r = sd_journal_next(j);
+                if (r < 0)
+                        return log_error_errno(r, "cannot read the journal: %m"), EXIT_FAILURE;
+                if (r > 0) {
+                        r = print_entry(j);
+                        if (r < 0)
+                                return log_error_errno(r, "cannot read a journal entry: %m"), EXIT_FAILURE;
+                        continue;
+                }
+                if (!follow)
+                        break;
+                if (fflush(stdout) != 0)
+                        return EXIT_FAILURE;   /* reader went away (e.g. head) */
+                r = sd_journal_wait(j, UINT64_MAX);
+                if (r < 0)
+                        return log_error_errno(r, "cannot wait for the journal: %m"), EXIT_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}

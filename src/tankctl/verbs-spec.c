@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "log.h"
+#include "spec/pod.h"
+#include "strv.h"
+#include "tankctl.h"
+
+/* An array file may hold many pods; each pod is still capped by the parser. */
+#define SPEC_FILE_MAX (16 * 1024 * 1024)
+
+typedef struct PodList {
+        Pod **pods;
+        size_t n;
+} PodList;
+
+static void pod_list_done(PodList *l) {
+        pod_array_free(l->pods, l->n);
+        *l = (PodList) {};
+}
+
+static int parse_filename_options(const char *verb, int argc, char *argv[], Context *ctx, char ***ret_files) {
+        static const struct option options[] = {
+                COMMON_LONG_OPTIONS,
+                { "filename", required_argument, NULL, 'f' },
+                {}
+        };
+        _cleanup_strv_free_ char **files = NULL;
+        bool have_stdin = false;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "f:", options, NULL)) >= 0) {
+                if (common_option(ctx, c))
+                        continue;
+                switch (c) {
+                case 'h':
+                        verb_help(verb);
+                        return EXIT_SUCCESS;
+                case 'f':
+                        if (streq(optarg, "-")) {
+                                if (have_stdin)
+                                        return usage_error(verb, "standard input (\"-f -\") given twice");
+                                have_stdin = true;
+                        }
+                        r = strv_extend(&files, optarg);
+                        if (r < 0)
+                                return log_oom(), EXIT_FAILURE;
+                        break;
+                default:
+                        return bad_option(verb);
+                }
+        }
+        if (optind < argc)
+                return usage_error(verb, "unexpected argument \"%s\" (pods are read with -f FILE)", argv[optind]);
+        if (!files)
+                return usage_error(verb, "no input: give -f FILE or -f - for standard input");
+
+        *ret_files = TAKE_PTR(files);
+        return PARSE_CONTINUE;
+}
+
+/* Parse every file; the first invalid one ends it with "FILE: PATH: REASON". */
+static int load_pods(char **files, PodList *ret) {
+        _cleanup_(pod_list_done) PodList all = {};
+
+        STRV_FOREACH(f, files) {
+                _cleanup_free_ char *json = NULL, *error = NULL;
+                Pod **pods = NULL;
+                size_t len, n = 0;
+                Pod **merged;
+                int r;
+
+                r = read_input(*f, SPEC_FILE_MAX, &json, &len);
+                if (r != 0)
+                        return r;
+
+                r = pod_parse_many(json, len, &pods, &n, &error);
+                if (r == -ENOMEM)
+                        return log_oom(), EXIT_FAILURE;
+                if (r < 0) {
+                        log_error("%s: %s", input_name(*f), error ?: strerror(-r));
+                        return EXIT_FAILURE;
+                }
+
+                merged = reallocarray(all.pods, all.n + n, sizeof(Pod *));
+                if (!merged) {
+                        pod_array_free(pods, n);
+                        return log_oom(), EXIT_FAILURE;
+                }
+                all.pods = merged;
+                memcpy(all.pods + all.n, pods, n * sizeof(Pod *));
+                all.n += n;
+                free(pods);   /* the array only: its pods moved into all */
+        }
+
+        *ret = all;
+        all = (PodList) {};
+        return 0;
+}
+
+int verb_validate(int argc, char *argv[], Context *ctx) {
+        _cleanup_(pod_list_done) PodList list = {};
+        _cleanup_strv_free_ char **files = NULL;
+        int r;
+
+        r = parse_filename_options("validate", argc, argv, ctx, &files);
+        if (r != PARSE_CONTINUE)
+                return r;
+
+        r = load_pods(files, &list);
+        if (r != 0)
+                return r;
+
+        /* One pod prints as an object, several as an array, so that the output
+         * is itself valid input for apply and validate. */
+        if (list.n != 1)
+                fputs("[\n", stdout);
+        for (size_t i = 0; i < list.n; i++) {
+                _cleanup_free_ char *json = NULL;
+
+                r = pod_serialize_pretty(list.pods[i], &json);
+                if (r < 0)
+                        return log_error_errno(r, "cannot serialize pod %s: %m", list.pods[i]->name), EXIT_FAILURE;
+                /* drop a trailing newline, if any, to place the separators ourselves */
+                if (json[0] && json[strlen(json) - 1] == '\n')
+                        json[strlen(json) - 1] = 0;
+                fputs(json, stdout);
+                if (i + 1 < list.n)
+                        fputs(",\n", stdout);
+        }
+        if (list.n != 1)
+                fputs("\n]", stdout);
+        fputc('\n', stdout);
+
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_error_errno(errno, "cannot write to standard output: %m"), EXIT_FAILURE;
+        return EXIT_SUCCESS;
+}
+
+int verb_apply(int argc, char *argv[], Context *ctx) {
+        _cleanup_(pod_list_done) PodList list = {};
+        _cleanup_strv_free_ char **files = NULL;
+        int r, ret = EXIT_SUCCESS;
+
+        r = parse_filename_options("apply", argc, argv, ctx, &files);
+        if (r != PARSE_CONTINUE)
+                return r;
+
+        /* Validate everything before sending anything: a typo in the third pod
+         * must not leave the first two applied. */
+        r = load_pods(files, &list);
+        if (r != 0)
+                return r;
+        if (list.n == 0)
+                return log_error("no pods in the input"), EXIT_FAILURE;
+
+        for (size_t i = 0; i < list.n; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                _cleanup_free_ char *json = NULL;
+                const char *path;
+
+                r = pod_serialize(list.pods[i], &json);
+                if (r < 0)
+                        return log_error_errno(r, "cannot serialize pod %s: %m", list.pods[i]->name), EXIT_FAILURE;
+
+                r = manager_call_raw(ctx, "Apply", 0, &error, &reply, "s", json);
+                if (r > 0)
+                        return r;   /* tankd unreachable: the other pods would fail the same way */
+                if (r < 0) {
+                        ret = print_bus_error(&error, list.pods[i]->name);
+                        continue;
+                }
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r < 0)
+                        return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+                printf("pod/%s applied\n", list.pods[i]->name);
+        }
+        return ret;
+}
