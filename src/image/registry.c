@@ -99,7 +99,8 @@ static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp) {
                         return -1;
                 return 0;
         }
-        k = sd_event_add_time(r->event, &r->timer, CLOCK_MONOTONIC, now, 0, on_curl_timer, r);
+        /* Accuracy 1us: sd-event's default (250ms) would stall every transfer. */
+        k = sd_event_add_time(r->event, &r->timer, CLOCK_MONOTONIC, now, 1, on_curl_timer, r);
         if (k < 0)
                 return -1;
         (void) sd_event_source_set_description(r->timer, "registry-curl-timer");
