@@ -10,3 +10,7 @@ tankctl_SOURCES = \
 	src/tankctl/verbs-pods.c \
 	src/tankctl/verbs-interactive.c
 tankctl_LDADD = $(TANK_LIBS)
+
+# every example must validate (tests/unit/test-examples.sh runs tankctl validate)
+TESTS += tests/unit/test-examples.sh
+EXTRA_DIST += tests/unit/test-examples.sh
