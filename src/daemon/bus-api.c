@@ -2,6 +2,7 @@
 #include <inttypes.h>
 
 #include "daemon/bus-api.h"
+#include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconcile.h"
 #include "spec/reference.h"
@@ -265,6 +266,49 @@ static int method_images(sd_bus_message *call, void *userdata, sd_bus_error *err
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int method_list_volumes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        VolumeInfo *v = NULL;
+        size_t n = 0;
+        int r;
+
+        r = volumes_list(m->config->data_dir, &v, &n);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sst)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sst)", v[i].pod, v[i].name, v[i].size);
+        volume_info_array_free(v, n);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_remove_volumes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        if (!pod_name_is_valid(name))
+                return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\": not a valid pod name", name);
+        /* Volumes go only with their pod: never under a running container. */
+        if (manager_get_pod(m, name))
+                return sd_bus_error_setf(error, TANK_ERROR_BUSY,
+                                         "pod \"%s\" still exists; delete it first", name);
+        r = volumes_remove_pod(m->config->data_dir, name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "failed to remove the volumes of %s: %m", name);
+        return sd_bus_reply_method_return(call, "b", r > 0);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("s", spec_json), SD_BUS_RESULT("o", pod),
@@ -280,6 +324,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_pull, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Images", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstt)", images),
                                 method_images, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListVolumes", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sst)", volumes),
+                                method_list_volumes, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveVolumes", SD_BUS_ARGS("s", pod), SD_BUS_RESULT("b", removed),
+                                method_remove_volumes, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -5,7 +5,9 @@ libtank_la_SOURCES += \
 	src/daemon/bus-api.h \
 	src/daemon/bus-api.c \
 	src/daemon/seed.h \
-	src/daemon/seed.c
+	src/daemon/seed.c \
+	src/daemon/volumes.h \
+	src/daemon/volumes.c
 
 sbin_PROGRAMS += tankd
 tankd_SOURCES = src/daemon/tankd.c
