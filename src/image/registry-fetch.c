@@ -17,56 +17,6 @@
 
 #define MAX_REDIRECTS 5
 #define ERROR_BODY_MAX 2048U
-#define TOKEN_BODY_MAX (256U * 1024U)
-
-typedef enum FetchMode {
-        MODE_OBJECT,
-        MODE_TOKEN,
-} FetchMode;
-
-struct RegistryFetch {
-        Registry *registry;
-        CURL *easy;
-        struct curl_slist *headers;
-        FetchMode mode;
-        bool active;            /* holds a transfer slot / is in the multi */
-        bool queued;
-        bool in_callback;
-        RegistryFetch *queue_next;
-        RegistryFetch *all_prev, *all_next;
-
-        /* the request */
-        char *repository, *accept, *expected_digest, *object_url;
-        char *registry_host;    /* host[:port] the credentials and tokens belong to */
-        char *registry_scheme;
-        int64_t expected_size;
-        uint64_t max_size;
-        RegistrySink sink;
-        int fd;
-
-        /* progress */
-        char *url;              /* current URL: object_url or a redirect target */
-        char *authorization;    /* "Bearer ..." / "Basic ...": only for registry_host */
-        char *token_key;        /* tokens cache key of the token being fetched */
-        char *token_url;
-        char *token_auth;       /* Basic credentials for the token realm, or NULL */
-        unsigned attempt, redirects;
-        bool auth_tried;
-        sd_event_source *retry_timer;
-
-        /* the response being received */
-        long status;
-        EVP_MD_CTX *md;
-        uint64_t received;
-        char *buf;
-        size_t buf_size, buf_alloc;
-        char *content_type, *docker_digest, *www_authenticate, *location;
-        uint64_t retry_after_usec;
-        int write_error;        /* why the write callback stopped the transfer */
-
-        registry_fetch_handler_t cb;
-        void *userdata;
-};
 
 static void fetch_reset_response(RegistryFetch *f) {
         f->status = 0;
@@ -80,13 +30,6 @@ static void fetch_reset_response(RegistryFetch *f) {
         f->location = mfree(f->location);
         if (f->md)
                 (void) EVP_DigestInit_ex(f->md, EVP_sha256(), NULL);
-}
-
-static void erase_free(char *s) {
-        if (s) {
-                explicit_bzero(s, strlen(s));
-                free(s);
-        }
 }
 
 static void fetch_release_slot(RegistryFetch *f) {
@@ -169,8 +112,7 @@ static char *error_body_summary(const char *buf, size_t len) {
         return s;
 }
 
-static void fetch_finish(RegistryFetch *f, int r, const char *fmt, ...) _printf_(3, 4);
-static void fetch_finish(RegistryFetch *f, int r, const char *fmt, ...) {
+void fetch_finish(RegistryFetch *f, int r, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
 
@@ -217,7 +159,7 @@ static void fetch_finish(RegistryFetch *f, int r, const char *fmt, ...) {
         fetch_free(f);
 }
 
-static bool url_host_is(const char *url, const char *host) {
+bool url_host_is(const char *url, const char *host) {
         _cleanup_free_ char *h = NULL;
         return url_split(url, NULL, &h) >= 0 && streq(h, host);
 }
@@ -492,7 +434,7 @@ static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* Transient failure: try again from the start (redirect targets may have been
  * signed URLs that expired), after backoff or what Retry-After asks for. */
-static void fetch_retry(RegistryFetch *f, int err, const char *why) {
+void fetch_retry(RegistryFetch *f, int err, const char *why) {
         const RegistryOptions *o = &f->registry->opts;
         uint64_t delay, now;
         int r;
@@ -522,30 +464,13 @@ static void fetch_retry(RegistryFetch *f, int err, const char *why) {
                 fetch_finish(f, r, "%s; cannot schedule retry: %s", why, strerror(-r));
 }
 
-static void fetch_restart(RegistryFetch *f) {
+void fetch_restart(RegistryFetch *f) {
         int r;
 
         fetch_release_slot(f);
         r = fetch_begin(f);
         if (r < 0)
                 fetch_finish(f, r, "failed to start transfer: %s", strerror(-r));
-}
-
-static char *token_cache_key(const char *host, const char *scope) {
-        char *k;
-        return asprintf(&k, "%s\n%s", host, strempty(scope)) < 0 ? NULL : k;
-}
-
-static void token_cache_put(Registry *r, const char *key, const char *authorization) {
-        char *v = strdup(authorization), *old = NULL;
-
-        if (!v)
-                return;
-        if (hashmap_replace(r->tokens, key, v, (void **) &old) < 0) {
-                erase_free(v);
-                return;
-        }
-        erase_free(old);
 }
 
 static void fetch_follow_redirect(RegistryFetch *f) {
@@ -581,108 +506,6 @@ static void fetch_follow_redirect(RegistryFetch *f) {
                   streq(host, f->registry_host) ? "" : " (credentials withheld)");
         free(f->url);
         f->url = TAKE_PTR(new_url);
-        fetch_restart(f);
-}
-
-static void fetch_handle_challenge(RegistryFetch *f) {
-        _cleanup_(auth_challenge_done) AuthChallenge c = {};
-        _cleanup_free_ char *scope = NULL, *esc_service = NULL, *esc_scope = NULL, *realm_host = NULL, *realm_scheme = NULL;
-        const AuthEntry *cred;
-        int r;
-
-        if (f->auth_tried || !url_host_is(f->url, f->registry_host))
-                return fetch_finish(f, -EACCES, "%s: authentication failed (HTTP 401)%s",
-                                    f->registry_host, f->authorization ? "" : ", no credentials");
-        f->auth_tried = true;
-
-        if (!f->www_authenticate)
-                return fetch_finish(f, -EACCES, "%s: HTTP 401 without a WWW-Authenticate challenge", f->registry_host);
-        r = auth_challenge_parse(f->www_authenticate, &c);
-        if (r < 0)
-                return fetch_finish(f, -EACCES, "%s: unsupported or malformed WWW-Authenticate challenge", f->registry_host);
-
-        cred = auth_file_find(f->registry->auth, f->registry_host);
-
-        if (c.scheme == AUTH_SCHEME_BASIC) {
-                _cleanup_free_ char *key = NULL;
-
-                if (!cred)
-                        return fetch_finish(f, -EACCES, "%s requires authentication and the auth file has no credentials for it",
-                                            f->registry_host);
-                erase_free(f->authorization);
-                f->authorization = NULL;
-                r = auth_basic_header(cred->username, cred->password, &f->authorization);
-                if (r < 0)
-                        return fetch_finish(f, r, "cannot build Basic credentials: %s", strerror(-r));
-                key = token_cache_key(f->registry_host, NULL);
-                if (key)
-                        token_cache_put(f->registry, key, f->authorization);
-                return fetch_restart(f);
-        }
-
-        /* Bearer: get a token from the realm, then retry the request with it. */
-        if (url_split(c.realm, &realm_scheme, &realm_host) < 0)
-                return fetch_finish(f, -EACCES, "%s: bad token realm", f->registry_host);
-        if (c.scope)
-                scope = strdup(c.scope);
-        else if (asprintf(&scope, "repository:%s:pull", f->repository) < 0)
-                scope = NULL;
-        if (!scope)
-                return fetch_finish(f, -ENOMEM, "out of memory");
-
-        erase_free(f->token_auth);
-        f->token_auth = NULL;
-        if (cred) {
-                /* Credentials travel in clear only where the admin said so. */
-                if (streq(realm_scheme, "http") && !registry_host_is_insecure(f->registry, realm_host))
-                        return fetch_finish(f, -EPERM, "refusing to send credentials for %s to plain-http token realm %s (not listed in Insecure=)",
-                                            f->registry_host, realm_host);
-                r = auth_basic_header(cred->username, cred->password, &f->token_auth);
-                if (r < 0)
-                        return fetch_finish(f, r, "cannot build credentials: %s", strerror(-r));
-        }
-
-        esc_scope = curl_easy_escape(f->easy, scope, 0);
-        esc_service = c.service ? curl_easy_escape(f->easy, c.service, 0) : NULL;
-        if (!esc_scope || (c.service && !esc_service))
-                return fetch_finish(f, -ENOMEM, "out of memory");
-
-        free(f->token_url);
-        if (asprintf(&f->token_url, "%s%s%s%s%sscope=%s", c.realm, strchr(c.realm, '?') ? "&" : "?",
-                     esc_service ? "service=" : "", strempty(esc_service), esc_service ? "&" : "", esc_scope) < 0) {
-                f->token_url = NULL;
-                return fetch_finish(f, -ENOMEM, "out of memory");
-        }
-        free(f->token_key);
-        f->token_key = token_cache_key(f->registry_host, scope);
-        if (!f->token_key)
-                return fetch_finish(f, -ENOMEM, "out of memory");
-
-        f->mode = MODE_TOKEN;
-        fetch_restart(f);
-}
-
-static void fetch_token_done(RegistryFetch *f) {
-        _cleanup_free_ char *token = NULL, *bearer = NULL;
-        int r;
-
-        if (f->status == 429 || f->status >= 500)
-                return fetch_retry(f, -EAGAIN, "token endpoint busy");
-        if (f->status != 200)
-                return fetch_finish(f, -EACCES, "token endpoint refused (HTTP %ld)%s", f->status,
-                                    f->token_auth ? ": bad credentials?" : "");
-
-        r = auth_token_parse(f->buf, f->buf_size, &token);
-        if (r < 0)
-                return fetch_finish(f, -EACCES, "token endpoint returned no usable token");
-        if (asprintf(&bearer, "Bearer %s", token) < 0)
-                return fetch_finish(f, -ENOMEM, "out of memory");
-        explicit_bzero(token, strlen(token));
-
-        token_cache_put(f->registry, f->token_key, bearer);
-        erase_free(f->authorization);
-        f->authorization = TAKE_PTR(bearer);
-        f->mode = MODE_OBJECT;
         fetch_restart(f);
 }
 
@@ -781,14 +604,12 @@ void registry_fetch_transfer_done(RegistryFetch *f, CURLcode code) {
 
 int registry_fetch(Registry *r, const RegistryRequest *req, registry_fetch_handler_t cb,
                    void *userdata, RegistryFetch **ret) {
-        _cleanup_free_ char *base = NULL, *key = NULL;
+        _cleanup_free_ char *base = NULL, *key = NULL, *url = NULL;
         RegistryFetch *f;
         const char *cached;
         int k;
 
         if (!r || !req || !cb || !req->domain || !req->repository || !req->kind || !req->object)
-                return -EINVAL;
-        if (!streq(req->kind, "manifests") && !streq(req->kind, "blobs"))
                 return -EINVAL;
         if (req->expected_digest && !digest_is_valid(req->expected_digest))
                 return -EINVAL;
@@ -796,14 +617,10 @@ int registry_fetch(Registry *r, const RegistryRequest *req, registry_fetch_handl
                 return -EINVAL;
         if (req->sink == REGISTRY_SINK_FD && req->fd < 0)
                 return -EBADF;
-        /* The object becomes part of a URL path: only tags and digests. */
-        for (const char *p = req->object; *p; p++)
-                if (!(isalnum((unsigned char) *p) || strchr("._-:", *p)))
-                        return -EINVAL;
-        for (const char *p = req->repository; *p; p++)
-                if (!(isalnum((unsigned char) *p) || strchr("._-/", *p)))
-                        return -EINVAL;
 
+        k = registry_object_url(r, req->domain, req->repository, req->kind, req->object, &url);
+        if (k < 0)
+                return k;
         k = registry_endpoint(r, req->domain, &base);
         if (k < 0)
                 return k;
@@ -831,7 +648,7 @@ int registry_fetch(Registry *r, const RegistryRequest *req, registry_fetch_handl
         f->expected_digest = req->expected_digest ? strdup(req->expected_digest) : NULL;
         if (!f->easy || !f->md || !f->repository || (req->accept && !f->accept) ||
             (req->expected_digest && !f->expected_digest) ||
-            asprintf(&f->object_url, "%s/v2/%s/%s/%s", base, req->repository, req->kind, req->object) < 0 ||
+            !(f->object_url = strdup(url)) ||
             !(f->url = strdup(f->object_url))) {
                 fetch_free(f);
                 return -ENOMEM;

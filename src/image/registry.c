@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "registry-internal.h"
+#include "spec/reference.h"
 #include "strv.h"
 
 #define DEFAULT_DOCKER_ENDPOINT "https://registry-1.docker.io"
@@ -311,5 +312,51 @@ int registry_endpoint(Registry *r, const char *domain, char **ret_base_url) {
         if (!s)
                 return -ENOMEM;
         *ret_base_url = s;
+        return 0;
+}
+
+static bool repository_is_valid(const char *s) {
+        /* Path components of [a-z0-9] with separators, as the reference grammar. */
+        if (isempty(s) || strlen(s) > 255 || s[0] == '/' || s[strlen(s) - 1] == '/')
+                return false;
+        for (const char *p = s; *p; p++) {
+                if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p) || strchr("._-/", *p)))
+                        return false;
+                if (*p == '/' && p[1] == '/')
+                        return false;
+                if ((p == s || p[-1] == '/') && *p == '.')
+                        return false;   /* no "." or ".." components */
+        }
+        return true;
+}
+
+static bool object_is_valid(const char *s) {
+        if (isempty(s) || strlen(s) > 128 + 8)
+                return false;
+        if (startswith(s, "sha256:"))
+                return digest_is_valid(s);
+        /* a tag */
+        if (!(isalnum((unsigned char) s[0]) || s[0] == '_') || strlen(s) > 128)
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!(isalnum((unsigned char) *p) || strchr("._-", *p)))
+                        return false;
+        return true;
+}
+
+int registry_object_url(Registry *r, const char *domain, const char *repository,
+                        const char *kind, const char *object, char **ret_url) {
+        _cleanup_free_ char *base = NULL;
+        int k;
+
+        if (!kind || (!streq(kind, "manifests") && !streq(kind, "blobs")))
+                return -EINVAL;
+        if (!repository_is_valid(repository) || !object_is_valid(object))
+                return -EINVAL;
+        k = registry_endpoint(r, domain, &base);
+        if (k < 0)
+                return k;
+        if (asprintf(ret_url, "%s/v2/%s/%s/%s", base, repository, kind, object) < 0)
+                return -ENOMEM;
         return 0;
 }

@@ -56,6 +56,11 @@ int registry_load_auth_file(Registry *r, const char *path, char **ret_error);
  * reference domain, after Mirror= and Insecure=. */
 int registry_endpoint(Registry *r, const char *domain, char **ret_base_url);
 
+/* "<endpoint>/v2/<repository>/<kind>/<object>"; kind is "manifests" or "blobs",
+ * object a tag or a digest. -EINVAL for anything that could escape the path. */
+int registry_object_url(Registry *r, const char *domain, const char *repository,
+                        const char *kind, const char *object, char **ret_url);
+
 /* ---- Single fetches (used by pull.c; callable for anything else) ---- */
 
 typedef enum RegistrySink {
