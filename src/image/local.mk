@@ -37,3 +37,13 @@ libtank_la_SOURCES += \
 check_PROGRAMS += tests/system/pull-driver
 tests_system_pull_driver_SOURCES = tests/system/pull-driver.c
 tests_system_pull_driver_LDADD = $(TANK_LIBS)
+
+# H5: unit tests
+check_PROGRAMS += tests/unit/test-registry tests/unit/test-platform
+TESTS += tests/unit/test-registry tests/unit/test-platform
+tests_unit_test_registry_SOURCES = tests/unit/test-registry.c
+tests_unit_test_registry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_registry_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_platform_SOURCES = tests/unit/test-platform.c
+tests_unit_test_platform_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_platform_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
