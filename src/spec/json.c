@@ -227,7 +227,7 @@ static int yajl_reason(yajl_handle h, const char *text, size_t len, char **ret_r
         nl = strchr(m, '\n');
         if (nl)
                 *nl = 0;
-        r = asprintf(ret_reason, "invalid JSON at byte %zu: %s", at, m);
+        r = asprintf(ret_reason, "invalid JSON near byte %zu: %s", at, m);
         if (msg)
                 yajl_free_error(h, msg);
         return r < 0 ? -ENOMEM : -EINVAL;

@@ -16,3 +16,40 @@ libtank_la_SOURCES += \
 	src/spec/spec-util.c \
 	src/spec/serialize.c \
 	src/spec/hash.c
+
+spec_tests = \
+	tests/unit/test-spec \
+	tests/unit/test-spec-valid \
+	tests/unit/test-reference \
+	tests/unit/test-oci
+check_PROGRAMS += $(spec_tests)
+TESTS += $(spec_tests)
+
+tests_unit_test_spec_SOURCES = tests/unit/test-spec.c
+tests_unit_test_spec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_spec_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_spec_valid_SOURCES = tests/unit/test-spec-valid.c
+tests_unit_test_spec_valid_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_spec_valid_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_reference_SOURCES = tests/unit/test-reference.c
+tests_unit_test_reference_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_reference_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_oci_SOURCES = tests/unit/test-oci.c
+tests_unit_test_oci_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_oci_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+# libFuzzer target: ./configure --enable-fuzzing CC=clang, then
+#   make tests/fuzz/fuzz-spec
+#   tests/fuzz/fuzz-spec -max_total_time=600 -dict=$(srcdir)/tests/fuzz/fuzz-spec.dict \
+#           CORPUS_DIR $(srcdir)/tests/fuzz/corpus-spec
+EXTRA_DIST += tests/fuzz/corpus-spec tests/fuzz/fuzz-spec.dict
+if ENABLE_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz-spec
+tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz-spec.c
+tests_fuzz_fuzz_spec_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_spec_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_spec_LDADD = $(TANK_LIBS)
+endif

@@ -200,8 +200,6 @@ int image_reference_parse(const char *s, ImageReference **ret, const char **ret_
 
         if (name_len == 0)
                 REFUSE("empty repository name");
-        if (name_len > REFERENCE_NAME_MAX)
-                REFUSE("repository name longer than 255 characters");
 
         slash = memchr(name, '/', name_len);
         if (slash) {
@@ -252,6 +250,11 @@ int image_reference_parse(const char *s, ImageReference **ret, const char **ret_
                 if (!r->path)
                         return -ENOMEM;
         }
+
+        /* The limit applies to the normalized name (as docker/distribution's
+         * ParseNormalizedNamed does), so that the canonical string parses. */
+        if (strlen(r->domain) + 1 + strlen(r->path) > REFERENCE_NAME_MAX)
+                REFUSE("repository name longer than 255 characters");
 
         if (!r->tag && !r->digest) {
                 r->tag = strdup("latest");

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <check.h>
+
+#include "spec/pod.h"
+#include "strv.h"
+
+/* Specs are written with ' for " to stay readable; json() swaps them back. */
+static char *json(const char *s) {
+        char *r = strdup(s);
+        ck_assert_ptr_nonnull(r);
+        for (char *c = r; *c; c++)
+                if (*c == '\'')
+                        *c = '"';
+        return r;
+}
+
+#define APP "{'name':'app','image':'nginx'}"
+#define POD(fields) "{'name':'web'," fields "}"
+#define PODC(container) POD("'containers':[" container "]")
+#define PODV(volumes, container) POD("'volumes':[" volumes "],'containers':[" container "]")
+#define PODN(network) POD("'network':" network ",'containers':[" APP "]")
+#define CT(fields) "{'name':'app','image':'nginx'," fields "}"
+#define LIM(limits) PODC(CT("'limits':{" limits "}"))
+#define MNT(mounts) PODV("{'name':'data'}", CT("'mounts':[" mounts "]"))
+#define NIC(fields) PODN("{'nics':[{" fields "}]}")
+#define DNS_LABEL "must be a lowercase DNS label (1-63 characters of a-z, 0-9 and '-', not starting or ending with '-')"
+#define NORMALIZED "must be a normalized path (no \".\", \"..\" or empty components, no trailing \"/\")"
+#define IFNAME "must be an interface name (1-15 characters of a-z, A-Z, 0-9, '_', '-' and '.')"
+
+static const struct {
+        const char *spec;
+        const char *error;
+} invalid[] = {
+        /* whole document */
+        { "[]", "$: expected an object, got an array" },
+        { "'web'", "$: expected an object, got a string" },
+        { "42", "$: expected an object, got a number" },
+        { "null", "$: expected an object, got null" },
+        { "{'name':'web'", "$: truncated JSON (unexpected end of input)" },
+        { "{'name':'web','containers':[" APP, "$: truncated JSON (unexpected end of input)" },
+        { "", "$: empty document" },
+        { "   \n ", "$: empty document" },
+        { "{'name':'web',}", "$: invalid JSON near byte 15: invalid object key (must be a string)" },
+        { PODC(APP) " {}", "$: invalid JSON near byte 62: trailing garbage" },
+        { "/* c */ " PODC(APP), "$: invalid JSON near byte 0: probable comment found in input text, comments are not enabled." },
+        { "{'name':'w\xff'}", "$: invalid JSON near byte 11: invalid bytes in UTF8 string." },
+        { "{'name':[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+          "$: nesting deeper than 32 levels" },
+        /* top-level fields */
+        { POD("'foo':1,'containers':[" APP "]"), "$: unknown field \"foo\"" },
+        { POD("'\\u001b[31m':1,'containers':[" APP "]"), "$: unknown field \"\\x1b[31m\"" },
+        { POD("'a\\\\\\'b':1"), "$: unknown field \"a\\\\\\\"b\"" },
+        { POD("'n\\u0000':1"), "$: unknown field \"n\\x00\"" },
+        { POD("'name':'x','containers':[" APP "]"), "$: duplicate field \"name\"" },
+        { "{'containers':[" APP "]}", "$: missing field \"name\"" },
+        { "{'name':'web'}", "$: missing field \"containers\"" },
+        { "{'name':7,'containers':[" APP "]}", "name: expected a string, got a number" },
+        { "{'name':'Web','containers':[" APP "]}", "name: " DNS_LABEL },
+        { "{'name':'-web','containers':[" APP "]}", "name: " DNS_LABEL },
+        { "{'name':'web-','containers':[" APP "]}", "name: " DNS_LABEL },
+        { "{'name':'','containers':[" APP "]}", "name: " DNS_LABEL },
+        { "{'name':'web.x','containers':[" APP "]}", "name: " DNS_LABEL },
+        { "{'name':'a234567890123456789012345678901234567890123456789012345678901234','containers':[" APP "]}",
+          "name: " DNS_LABEL },
+        { "{'name':'we\\u0000b','containers':[" APP "]}", "name: contains a NUL character" },
+        { POD("'restart':'sometimes','containers':[" APP "]"),
+          "restart: must be one of \"always\", \"on_failure\", \"never\", got \"sometimes\"" },
+        { POD("'restart':1,'containers':[" APP "]"), "restart: expected a string, got a number" },
+        { POD("'containers':[]"), "containers: must not be empty" },
+        { POD("'containers':{}"), "containers: expected an array, got an object" },
+        /* network */
+        { PODN("'bridge'"), "network: must be \"none\", \"host\" or an object with \"nics\", got \"bridge\"" },
+        { PODN("1"), "network: expected a string or an object, got a number" },
+        { PODN("{}"), "network: missing field \"nics\"" },
+        { PODN("{'nics':[]}"), "network.nics: must not be empty" },
+        { PODN("{'nics':{}}"), "network.nics: expected an array, got an object" },
+        { PODN("{'nics':[{'name':'eth0','ip':'10.0.0.2/24'}],'mtu':1500}"), "network: unknown field \"mtu\"" },
+        { NIC("'name':'eth0'"), "network.nics[0]: missing field \"ip\"" },
+        { NIC("'ip':'10.0.0.2/24'"), "network.nics[0]: missing field \"name\"" },
+        { NIC("'name':'eth0','ip':'10.0.0.2'"),
+          "network.nics[0].ip: must be an IPv4 address with a prefix length (a.b.c.d/n), got \"10.0.0.2\"" },
+        { NIC("'name':'eth0','ip':'10.0.0.2/33'"), "network.nics[0].ip: prefix length 33 out of range 0..32" },
+        { NIC("'name':'eth0','ip':'10.0.0.2/99999999999'"),
+          "network.nics[0].ip: must be an IPv4 address with a prefix length (a.b.c.d/n), got \"10.0.0.2/99999999999\"" },
+        { NIC("'name':'eth0','ip':'300.0.0.2/24'"),
+          "network.nics[0].ip: must be an IPv4 address with a prefix length (a.b.c.d/n), got \"300.0.0.2/24\"" },
+        { NIC("'name':'eth0','ip':'10.0.0.2/2x'"),
+          "network.nics[0].ip: must be an IPv4 address with a prefix length (a.b.c.d/n), got \"10.0.0.2/2x\"" },
+        { NIC("'name':'eth0','ip':'10.0.0.2/24','gateway':'fe80::1'"),
+          "network.nics[0].gateway: must be an IPv4 address, got \"fe80::1\"" },
+        { NIC("'name':'eth0','ip':'10.0.0.2/24','gateway':'10.0.0.1/24'"),
+          "network.nics[0].gateway: must be an IPv4 address, got \"10.0.0.1/24\"" },
+        { NIC("'name':'eth 0','ip':'10.0.0.2/24'"), "network.nics[0].name: " IFNAME },
+        { NIC("'name':'abcdefghijklmnop','ip':'10.0.0.2/24'"), "network.nics[0].name: " IFNAME },
+        { NIC("'name':'lo','ip':'10.0.0.2/24'"), "network.nics[0].name: \"lo\" is the pod's loopback interface" },
+        { NIC("'name':'eth0','parent':'a/b','ip':'10.0.0.2/24'"),
+          "network.nics[0].parent: must be \"auto\" or an interface name (1-15 characters of a-z, A-Z, 0-9, '_', '-' and '.')" },
+        { NIC("'name':'eth0','ip':'10.0.0.2/24','mac':'x'"), "network.nics[0]: unknown field \"mac\"" },
+        { PODN("{'nics':[{'name':'eth0','ip':'10.0.0.2/24'},{'name':'eth0','ip':'10.0.1.2/24'}]}"),
+          "network.nics[1].name: duplicate NIC name \"eth0\"" },
+        { PODN("{'nics':[{'name':'eth0','ip':'10.0.0.2/24'}],'dns':['10.0.0.1','example.com']}"),
+          "network.dns[1]: must be an IPv4 or IPv6 address, got \"example.com\"" },
+        { PODN("{'nics':[{'name':'eth0','ip':'10.0.0.2/24'}],'dns':'10.0.0.1'}"),
+          "network.dns: expected an array, got a string" },
+        { PODN("{'nics':[{'name':'eth0','ip':'10.0.0.2/24'}],'dns':[1]}"),
+          "network.dns[0]: expected a string, got a number" },
+        /* volumes */
+        { POD("'volumes':{},'containers':[" APP "]"), "volumes: expected an array, got an object" },
+        { PODV("{}", APP), "volumes[0]: missing field \"name\"" },
+        { PODV("{'name':'Data'}", APP), "volumes[0].name: " DNS_LABEL },
+        { PODV("{'name':'data'},{'name':'data'}", APP), "volumes[1].name: duplicate volume name \"data\"" },
+        { PODV("{'name':'data','source':{'host':'srv/data'}}", APP),
+          "volumes[0].source.host: must be an absolute path" },
+        { PODV("{'name':'data','source':{'host':'/srv/../etc'}}", APP), "volumes[0].source.host: " NORMALIZED },
+        { PODV("{'name':'data','source':{'nfs':'x'}}", APP), "volumes[0].source: unknown field \"nfs\"" },
+        { PODV("{'name':'data','source':{}}", APP), "volumes[0].source: missing field \"host\"" },
+        { PODV("{'name':'data','source':'/srv'}", APP), "volumes[0].source: expected an object, got a string" },
+        /* containers */
+        { PODC("{'name':'app'}"), "containers[0]: missing field \"image\"" },
+        { PODC("{'image':'nginx'}"), "containers[0]: missing field \"name\"" },
+        { PODC("'app'"), "containers[0]: expected an object, got a string" },
+        { PODC("{'name':'App','image':'nginx'}"), "containers[0].name: " DNS_LABEL },
+        { PODC(APP "," APP), "containers[1].name: duplicate container name \"app\"" },
+        { PODC(CT("'imgae':'x'")), "containers[0]: unknown field \"imgae\"" },
+        { PODC("{'name':'app','image':5}"), "containers[0].image: expected a string or an object, got a number" },
+        { PODC("{'name':'app','image':'Nginx'}"),
+          "containers[0].image: invalid image reference \"Nginx\": repository name must be lowercase" },
+        { PODC("{'name':'app','image':'nginx:'}"), "containers[0].image: invalid image reference \"nginx:\": invalid tag" },
+        { PODC("{'name':'app','image':'nginx@sha256:abc'}"),
+          "containers[0].image: invalid image reference \"nginx@sha256:abc\": invalid digest (expected sha256: and 64 lowercase hex digits)" },
+        { PODC("{'name':'app','image':''}"), "containers[0].image: invalid image reference \"\": empty reference" },
+        { PODC("{'name':'app','image':{'rootfs':'srv/root'}}"), "containers[0].image.rootfs: must be an absolute path" },
+        { PODC("{'name':'app','image':{'path':'/srv/root'}}"), "containers[0].image: unknown field \"path\"" },
+        { PODC(CT("'command':'/bin/sh'")), "containers[0].command: expected an array, got a string" },
+        { PODC(CT("'command':['/bin/sh',1]")), "containers[0].command[1]: expected a string, got a number" },
+        { PODC(CT("'args':[null]")), "containers[0].args[0]: expected a string, got null" },
+        { PODC(CT("'args':['a\\u0000b']")), "containers[0].args[0]: contains a NUL character" },
+        { PODC(CT("'env':['A=1']")), "containers[0].env: expected an object, got an array" },
+        { PODC(CT("'env':{'PORT':8080}")), "containers[0].env.PORT: expected a string, got a number" },
+        { PODC(CT("'env':{'my var':true}")), "containers[0].env[\"my var\"]: expected a string, got a boolean" },
+        { PODC(CT("'env':{'A=B':'1'}")),
+          "containers[0].env: invalid variable name \"A=B\" (must be non-empty, without '=' or control characters)" },
+        { PODC(CT("'env':{'':'1'}")),
+          "containers[0].env: invalid variable name \"\" (must be non-empty, without '=' or control characters)" },
+        { PODC(CT("'env':{'B':'1','A':'1','B':'2'}")), "containers[0].env: duplicate variable \"B\"" },
+        { PODC(CT("'working_dir':'srv'")), "containers[0].working_dir: must be an absolute path" },
+        { PODC(CT("'working_dir':'/srv/'")), "containers[0].working_dir: " NORMALIZED },
+        { PODC(CT("'tty':'true'")), "containers[0].tty: expected a boolean, got a string" },
+        { PODC(CT("'tty':1")), "containers[0].tty: expected a boolean, got a number" },
+        /* mounts */
+        { PODV("{'name':'data'}", APP ",{'name':'db','image':'postgres','mounts':[{'volume':'dta','path':'/data'}]}"),
+          "containers[1].mounts[0].volume: no volume \"dta\" in this pod" },
+        { MNT("{'volume':'data','path':'data'}"), "containers[0].mounts[0].path: must be an absolute path" },
+        { MNT("{'volume':'data','path':'/data/'}"), "containers[0].mounts[0].path: " NORMALIZED },
+        { MNT("{'volume':'data','path':'/a//b'}"), "containers[0].mounts[0].path: " NORMALIZED },
+        { MNT("{'volume':'data','path':'/a/./b'}"), "containers[0].mounts[0].path: " NORMALIZED },
+        { MNT("{'volume':'data','path':'/a/..'}"), "containers[0].mounts[0].path: " NORMALIZED },
+        { MNT("{'volume':'data','path':'/'}"), "containers[0].mounts[0].path: cannot mount over the container's root \"/\"" },
+        { MNT("{'volume':'data','path':'/data'},{'volume':'data','path':'/data'}"),
+          "containers[0].mounts[1].path: \"/data\" is already mounted by mounts[0]" },
+        { MNT("{'volume':'data','path':'/data','read_only':'yes'}"),
+          "containers[0].mounts[0].read_only: expected a boolean, got a string" },
+        { MNT("{'volume':'data'}"), "containers[0].mounts[0]: missing field \"path\"" },
+        { MNT("{'volume':'data','path':'/d','mode':'rw'}"), "containers[0].mounts[0]: unknown field \"mode\"" },
+        { PODC(CT("'mounts':{}")), "containers[0].mounts: expected an array, got an object" },
+        /* limits */
+        { LIM("'cpus':2"), "containers[0].limits: unknown field \"cpus\"" },
+        { PODC(CT("'limits':[]")), "containers[0].limits: expected an object, got an array" },
+        { LIM("'memory':0"), "containers[0].limits.memory: must be positive" },
+        { LIM("'memory':-5"), "containers[0].limits.memory: must be positive" },
+        { LIM("'memory':'0M'"), "containers[0].limits.memory: must be positive" },
+        { LIM("'memory':'256MB'"),
+          "containers[0].limits.memory: must be a number of bytes or a size like \"256M\" (suffix K, M, G or T, base 1024), got \"256MB\"" },
+        { LIM("'memory':'-1G'"),
+          "containers[0].limits.memory: must be a number of bytes or a size like \"256M\" (suffix K, M, G or T, base 1024), got \"-1G\"" },
+        { LIM("'memory':''"),
+          "containers[0].limits.memory: must be a number of bytes or a size like \"256M\" (suffix K, M, G or T, base 1024), got \"\"" },
+        { LIM("'memory':'9999999T'"), "containers[0].limits.memory: size out of range" },
+        { LIM("'memory':'99999999999999999999999'"), "containers[0].limits.memory: size out of range" },
+        { LIM("'memory':1.5"), "containers[0].limits.memory: expected an integer, got a fraction or exponent" },
+        { LIM("'memory':1e3"), "containers[0].limits.memory: expected an integer, got a fraction or exponent" },
+        { LIM("'memory':99999999999999999999"), "containers[0].limits.memory: integer out of range" },
+        { LIM("'memory':true"), "containers[0].limits.memory: expected a number or a string, got a boolean" },
+        { LIM("'pids':'100'"), "containers[0].limits.pids: expected a number, got a string" },
+        { LIM("'pids':0"), "containers[0].limits.pids: must be positive" },
+        { LIM("'cpu':[1000,100000,1]"), "containers[0].limits.cpu: expected [quota_us, period_us], got 3 elements" },
+        { LIM("'cpu':[50000]"), "containers[0].limits.cpu: expected [quota_us, period_us], got 1 element" },
+        { LIM("'cpu':50000"), "containers[0].limits.cpu: expected an array, got a number" },
+        { LIM("'cpu':[50000,999]"), "containers[0].limits.cpu[1]: period 999 out of range 1000..1000000" },
+        { LIM("'cpu':[50000,1000001]"), "containers[0].limits.cpu[1]: period 1000001 out of range 1000..1000000" },
+        { LIM("'cpu':[500,100000]"), "containers[0].limits.cpu[0]: quota 500 out of range 1000..1000000000" },
+        { LIM("'cpu':[50000,'100000']"), "containers[0].limits.cpu[1]: expected a number, got a string" },
+        /* errors deeper in a later container are found too */
+        { PODC(APP ",{'name':'b','image':'busybox','limits':{'cpu':[1000,1]}}"),
+          "containers[1].limits.cpu[1]: period 1 out of range 1000..1000000" },
+};
+
+START_TEST(test_invalid) {
+        _cleanup_free_ char *spec = json(invalid[_i].spec);
+        _cleanup_free_ char *error = NULL;
+        Pod *pod = NULL;
+        int r;
+
+        r = pod_parse(spec, strlen(spec), &pod, &error);
+        ck_assert_msg(r == -EINVAL, "case %d (%s): r=%d", _i, invalid[_i].spec, r);
+        ck_assert_ptr_null(pod);
+        ck_assert_ptr_nonnull(error);
+        ck_assert_str_eq(error, invalid[_i].error);
+}
+END_TEST
+
+static void assert_refused(const char *spec, size_t len, const char *expected) {
+        _cleanup_free_ char *error = NULL;
+        Pod *pod = NULL;
+
+        ck_assert_int_eq(pod_parse(spec, len, &pod, &error), -EINVAL);
+        ck_assert_ptr_null(pod);
+        ck_assert_str_eq(error, expected);
+}
+
+START_TEST(test_nul_byte) {
+        static const char spec[] = "{\"name\":\"web\0\"}";
+        assert_refused(spec, sizeof(spec) - 1, "$: NUL byte at offset 12");
+}
+END_TEST
+
+START_TEST(test_too_large) {
+        size_t n = POD_JSON_MAX + 1;
+        _cleanup_free_ char *big = malloc(n);
+
+        ck_assert_ptr_nonnull(big);
+        memset(big, ' ', n);
+        big[0] = '{';
+        big[n - 1] = '}';
+        assert_refused(big, n, "$: document larger than 1048576 bytes");
+}
+END_TEST
+
+START_TEST(test_deep_nesting_huge) {
+        /* Far deeper than the cap: refused without building the tree. */
+        size_t n = 200000;
+        _cleanup_free_ char *deep = malloc(n);
+
+        ck_assert_ptr_nonnull(deep);
+        memset(deep, '[', n);
+        assert_refused(deep, n, "$: nesting deeper than 32 levels");
+}
+END_TEST
+
+START_TEST(test_hostile_key_is_cut) {
+        _cleanup_free_ char *spec = NULL, *error = NULL, *expected = NULL;
+        char key[201];
+        Pod *pod = NULL;
+
+        memset(key, 'k', 200);
+        key[200] = 0;
+        ck_assert_int_ge(asprintf(&spec, "{\"%s\":1}", key), 0);
+        ck_assert_int_ge(asprintf(&expected, "$: unknown field \"%.64s\"...", key), 0);
+        ck_assert_int_eq(pod_parse(spec, strlen(spec), &pod, &error), -EINVAL);
+        ck_assert_str_eq(error, expected);
+}
+END_TEST
+
+START_TEST(test_null_error_pointer) {
+        Pod *pod = NULL;
+        ck_assert_int_eq(pod_parse("[]", 2, &pod, NULL), -EINVAL);
+        ck_assert_ptr_null(pod);
+}
+END_TEST
+
+/* Arrays of pods (tankctl apply): paths are prefixed with the element. */
+static const struct {
+        const char *spec;
+        const char *error;
+} invalid_many[] = {
+        { "[]", "$: no pods in the array" },
+        { "'web'", "$: expected an object or an array, got a string" },
+        { "[" PODC(APP) ",1]", "[1]: expected an object, got a number" },
+        { "[" PODC(APP) "," PODC(APP) "]", "[1].name: duplicate pod name \"web\"" },
+        { "[" PODC(APP) ",{'name':'x'}]", "[1]: missing field \"containers\"" },
+        { "[" PODC("{'name':'app','image':'nginx:'}") "]",
+          "[0].containers[0].image: invalid image reference \"nginx:\": invalid tag" },
+        { "{'name':'x'}", "$: missing field \"containers\"" },
+        { "[" PODC(APP), "$: truncated JSON (unexpected end of input)" },
+};
+
+START_TEST(test_invalid_many) {
+        _cleanup_free_ char *spec = json(invalid_many[_i].spec);
+        _cleanup_free_ char *error = NULL;
+        Pod **pods = NULL;
+        size_t n = 0;
+
+        ck_assert_int_eq(pod_parse_many(spec, strlen(spec), &pods, &n, &error), -EINVAL);
+        ck_assert_ptr_null(pods);
+        ck_assert_str_eq(error, invalid_many[_i].error);
+}
+END_TEST
+
+static Suite *spec_suite(void) {
+        Suite *s = suite_create("spec-invalid");
+        TCase *tc = tcase_create("invalid");
+
+        tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid));
+        tcase_add_loop_test(tc, test_invalid_many, 0, ELEMENTSOF(invalid_many));
+        tcase_add_test(tc, test_nul_byte);
+        tcase_add_test(tc, test_too_large);
+        tcase_add_test(tc, test_deep_nesting_huge);
+        tcase_add_test(tc, test_hostile_key_is_cut);
+        tcase_add_test(tc, test_null_error_pointer);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int main(void) {
+        SRunner *sr = srunner_create(spec_suite());
+        int failed;
+
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
