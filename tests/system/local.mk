@@ -1,1 +1,28 @@
-# system tests: run inside the systemd sandbox
+# System tests: one TAP test, run-system-tests.sh, boots a tank-sandbox (a
+# private systemd in namespaces) unless already under systemd, and runs every
+# tests/system/test-*.sh inside it. Helper programs of those tests are
+# check_PROGRAMS declared by their modules' local.mk.
+
+TEST_EXTENSIONS = .tap
+TAP_LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/tests/system/tap-driver.sh
+# The runner exits non-zero when a test failed; the "not ok" lines already say so.
+AM_TAP_LOG_DRIVER_FLAGS = --ignore-exit
+
+TESTS += tests/system/run-system-tests.tap
+CLEANFILES += tests/system/run-system-tests.tap
+
+# A wrapper in the build tree that hands the runner both trees.
+tests/system/run-system-tests.tap: $(top_srcdir)/tests/system/run-system-tests.sh
+	$(AM_V_GEN)$(MKDIR_P) tests/system && \
+	{ echo '#!/bin/sh'; \
+	  echo "TANK_SRCDIR='$(abs_top_srcdir)' TANK_BUILDDIR='$(abs_top_builddir)' exec /bin/bash '$(abs_top_srcdir)/tests/system/run-system-tests.sh' \"\$$@\""; \
+	} >$@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+
+clean-local: clean-system-test-logs
+clean-system-test-logs:
+	-rm -rf tests/system/logs
+
+EXTRA_DIST += \
+	tests/system/run-system-tests.sh \
+	tests/system/tap-driver.sh \
+	tests/system/lib.sh
