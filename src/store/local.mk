@@ -1,1 +1,28 @@
-# src/store: see the module header for what it promises.
+# src/store: the desired-state store client on etcd (store.h), the typed pod layer
+# (pods.h) and the standalone etcd unit (etcd-server.h). See the headers.
+libtank_la_SOURCES += \
+	src/store/base64.h \
+	src/store/base64.c \
+	src/store/json-stream.h \
+	src/store/json-stream.c \
+	src/store/etcd-json.h \
+	src/store/etcd-json.c \
+	src/store/store.h \
+	src/store/store-internal.h \
+	src/store/store-http.c \
+	src/store/store.c \
+	src/store/watch.c \
+	src/store/pods.h \
+	src/store/pods.c
+
+#check_PROGRAMS += tests/unit/test-store
+#TESTS += tests/unit/test-store
+#tests_unit_test_store_SOURCES = tests/unit/test-store.c tests/unit/test-store-server.c
+#tests_unit_test_store_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lpthread
+#tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+# driver of the store system tests (tests/system/test-store-*.sh)
+check_PROGRAMS += tests/system/store-driver
+tests_system_store_driver_SOURCES = tests/system/store-driver.c
+tests_system_store_driver_LDADD = $(TANK_LIBS)
+EXTRA_DIST += tests/system/test-store-etcd.sh

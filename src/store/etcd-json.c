@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdint.h>
+
+#include "base64.h"
+#include "etcd-json.h"
+#include "json-stream.h"
+
+/* Every string we put into a request body is base64 or a number: no JSON
+ * escaping is ever needed, which keeps the builders plain asprintf(). */
+
+static int b64(const void *p, size_t n, char **ret) {
+        return store_base64_encode(p, n, ret);
+}
+
+static int put_op(const char *key, const void *value, size_t size, char **ret) {
+        _cleanup_free_ char *k = NULL, *v = NULL;
+        int r;
+
+        r = b64(key, strlen(key), &k);
+        if (r < 0)
+                return r;
+        r = b64(value, size, &v);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "{\"key\":\"%s\",\"value\":\"%s\"}", k, v) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int key_op(const char *key, const char *range_end, char **ret) {
+        _cleanup_free_ char *k = NULL, *e = NULL;
+        int r;
+
+        r = b64(key, strlen(key), &k);
+        if (r < 0)
+                return r;
+        if (range_end) {
+                r = b64(range_end, strlen(range_end), &e);
+                if (r < 0)
+                        return r;
+                if (asprintf(ret, "{\"key\":\"%s\",\"range_end\":\"%s\"}", k, e) < 0)
+                        return -ENOMEM;
+        } else if (asprintf(ret, "{\"key\":\"%s\"}", k) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int etcd_request_range(const char *key, const char *range_end, char **ret) {
+        return key_op(key, range_end, ret);
+}
+
+int etcd_request_put(const char *key, const void *value, size_t size, char **ret) {
+        return put_op(key, value, size, ret);
+}
+
+int etcd_request_delete(const char *key, const char *range_end, char **ret) {
+        return key_op(key, range_end, ret);
+}
+
+int etcd_request_txn(const char *key, EtcdCompare compare, int64_t compare_value,
+                     const void *value, size_t size, char **ret) {
+        _cleanup_free_ char *k = NULL, *op = NULL, *rng = NULL, *cmp = NULL;
+        int r;
+
+        r = b64(key, strlen(key), &k);
+        if (r < 0)
+                return r;
+        if (value)
+                r = put_op(key, value, size, &op);
+        else
+                r = key_op(key, NULL, &op);
+        if (r < 0)
+                return r;
+        r = key_op(key, NULL, &rng);
+        if (r < 0)
+                return r;
+
+        if (compare == ETCD_COMPARE_CREATE)
+                r = asprintf(&cmp, "[{\"key\":\"%s\",\"target\":\"CREATE\",\"result\":\"EQUAL\","
+                             "\"create_revision\":\"%" PRIi64 "\"}]", k, compare_value);
+        else if (compare == ETCD_COMPARE_MOD)
+                r = asprintf(&cmp, "[{\"key\":\"%s\",\"target\":\"MOD\",\"result\":\"EQUAL\","
+                             "\"mod_revision\":\"%" PRIi64 "\"}]", k, compare_value);
+        else
+                r = asprintf(&cmp, "[]");
+        if (r < 0)
+                return -ENOMEM;
+
+        if (asprintf(ret, "{\"compare\":%s,\"success\":[{\"%s\":%s}],\"failure\":[{\"request_range\":%s}]}",
+                     cmp, value ? "request_put" : "request_delete_range", op, rng) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int etcd_request_watch(const char *key, const char *range_end, int64_t start_revision, char **ret) {
+        _cleanup_free_ char *k = NULL, *e = NULL;
+        int r;
+
+        r = b64(key, strlen(key), &k);
+        if (r < 0)
+                return r;
+        r = b64(range_end ?: "", range_end ? strlen(range_end) : 0, &e);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "{\"create_request\":{\"key\":\"%s\",\"range_end\":\"%s\","
+                     "\"start_revision\":\"%" PRIi64 "\"}}", k, e, start_revision) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int count_message(const char *json _unused_, size_t len _unused_, void *userdata) {
+        (*(unsigned *) userdata)++;
+        return 0;
+}
+
+int etcd_parse_json(const char *body, size_t size, size_t max_size, yajl_val *ret, char **ret_error) {
+        JsonStream j;
+        const char *e = NULL;
+        unsigned n = 0;
+        char errbuf[256];
+        yajl_val v;
+        int r;
+
+        if (size > max_size) {
+                *ret_error = strdup("response too large");
+                return -EMSGSIZE;
+        }
+        if (memchr(body, 0, size)) {
+                *ret_error = strdup("response contains a NUL byte");
+                return -EBADMSG;
+        }
+
+        /* The structural scan bounds nesting before yajl_tree (which frees recursively)
+         * sees it, and makes sure there is exactly one object. */
+        json_stream_init(&j, max_size);
+        r = json_stream_feed(&j, body, size, count_message, &n, &e);
+        if (r >= 0 && json_stream_pending(&j)) {
+                e = "truncated JSON";
+                r = -EBADMSG;
+        }
+        json_stream_done(&j);
+        if (r >= 0 && n != 1) {
+                e = n == 0 ? "empty response" : "more than one JSON object";
+                r = -EBADMSG;
+        }
+        if (r < 0) {
+                if (asprintf(ret_error, "invalid response: %s", e ?: "out of memory") < 0)
+                        *ret_error = NULL;
+                return r;
+        }
+
+        /* body is NUL-terminated by the caller's buffer */
+        v = yajl_tree_parse(body, errbuf, sizeof errbuf);
+        if (!v) {
+                errbuf[strcspn(errbuf, "\n")] = 0;
+                if (asprintf(ret_error, "invalid JSON: %s", errbuf) < 0)
+                        *ret_error = NULL;
+                return -EBADMSG;
+        }
+        if (!YAJL_IS_OBJECT(v)) {
+                yajl_tree_free(v);
+                *ret_error = strdup("invalid response: not an object");
+                return -EBADMSG;
+        }
+        *ret = v;
+        return 0;
+}
+
+static yajl_val get(yajl_val obj, const char *field) {
+        if (!YAJL_IS_OBJECT(obj))
+                return NULL;
+        for (size_t i = 0; i < obj->u.object.len; i++)
+                if (streq(obj->u.object.keys[i], field))
+                        return obj->u.object.values[i];
+        return NULL;
+}
+
+static int bad(char **ret_error, const char *field, const char *what) {
+        if (asprintf(ret_error, "invalid response: %s: %s", field, what) < 0)
+                *ret_error = NULL;
+        return -EBADMSG;
+}
+
+int etcd_parse_error(yajl_val root, char **ret_message) {
+        yajl_val e = get(root, "error"), m;
+
+        if (!e)
+                return 0;
+        if (YAJL_IS_OBJECT(e))
+                m = get(e, "message");
+        else
+                m = get(root, "message") ?: e;
+        *ret_message = strdup(YAJL_IS_STRING(m) ? m->u.string : "unknown error");
+        return *ret_message ? 1 : -ENOMEM;
+}
+
+int etcd_parse_int64(yajl_val v, const char *field, int64_t *ret, char **ret_error) {
+        if (!v) {
+                *ret = 0;       /* proto3 JSON omits zero values */
+                return 0;
+        }
+        if (YAJL_IS_INTEGER(v)) {
+                *ret = v->u.number.i;
+                return 0;
+        }
+        if (YAJL_IS_STRING(v)) {
+                const char *s = v->u.string;
+                char *end;
+                long long x;
+
+                if (!*s || !(*s == '-' || (*s >= '0' && *s <= '9')))
+                        return bad(ret_error, field, "not an integer");
+                errno = 0;
+                x = strtoll(s, &end, 10);
+                if (errno == ERANGE)
+                        return bad(ret_error, field, "integer out of range");
+                if (*end)
+                        return bad(ret_error, field, "not an integer");
+                *ret = x;
+                return 0;
+        }
+        return bad(ret_error, field, "not an integer");
+}
+
+static int parse_revision(yajl_val v, const char *field, int64_t *ret, char **ret_error) {
+        int r = etcd_parse_int64(v, field, ret, ret_error);
+        if (r < 0)
+                return r;
+        if (*ret < 0)
+                return bad(ret_error, field, "negative revision");
+        return 0;
+}
+
+static int parse_b64(yajl_val v, const char *field, char **ret, size_t *ret_size, char **ret_error) {
+        if (!v) {
+                *ret = strdup("");
+                if (!*ret)
+                        return -ENOMEM;
+                *ret_size = 0;
+                return 0;
+        }
+        if (!YAJL_IS_STRING(v))
+                return bad(ret_error, field, "not a string");
+        if (store_base64_decode(v->u.string, strlen(v->u.string), ret, ret_size) < 0)
+                return bad(ret_error, field, "invalid base64");
+        return 0;
+}
+
+void store_kv_done(StoreKV *kv) {
+        if (!kv)
+                return;
+        free(kv->key);
+        free(kv->value);
+        *kv = (StoreKV) {};
+}
+
+int etcd_parse_kv(yajl_val v, StoreKV *ret, char **ret_error) {
+        _cleanup_free_ char *key = NULL, *value = NULL;
+        StoreKV kv = {};
+        size_t ks;
+        int r;
+
+        if (!YAJL_IS_OBJECT(v))
+                return bad(ret_error, "kv", "not an object");
+
+        r = parse_b64(get(v, "key"), "kv.key", &key, &ks, ret_error);
+        if (r < 0)
+                return r;
+        if (ks == 0 || strlen(key) != ks)
+                return bad(ret_error, "kv.key", "empty or contains NUL");
+        r = parse_b64(get(v, "value"), "kv.value", &value, &kv.value_size, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_revision(get(v, "create_revision"), "kv.create_revision", &kv.create_revision, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_revision(get(v, "mod_revision"), "kv.mod_revision", &kv.mod_revision, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_revision(get(v, "version"), "kv.version", &kv.version, ret_error);
+        if (r < 0)
+                return r;
+
+        kv.key = TAKE_PTR(key);
+        kv.value = TAKE_PTR(value);
+        *ret = kv;
+        return 0;
+}
+
+static void kvs_free(StoreKV *kvs, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                store_kv_done(kvs + i);
+        free(kvs);
+}
+
+static int parse_kvs(yajl_val v, StoreKV **ret, size_t *ret_n, char **ret_error) {
+        StoreKV *kvs;
+        size_t n;
+        int r;
+
+        if (!v) {
+                *ret = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        if (!YAJL_IS_ARRAY(v))
+                return bad(ret_error, "kvs", "not an array");
+        n = v->u.array.len;
+        kvs = calloc(MAX(n, (size_t) 1), sizeof(StoreKV));
+        if (!kvs)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = etcd_parse_kv(v->u.array.values[i], kvs + i, ret_error);
+                if (r < 0) {
+                        kvs_free(kvs, i);
+                        return r;
+                }
+        }
+        *ret = kvs;
+        *ret_n = n;
+        return 0;
+}
+
+void store_result_done(StoreResult *r) {
+        if (!r)
+                return;
+        kvs_free(r->kvs, r->n_kvs);
+        *r = (StoreResult) {};
+}
+
+static int parse_header(yajl_val root, int64_t *ret, char **ret_error) {
+        yajl_val h = get(root, "header");
+
+        if (!YAJL_IS_OBJECT(h))
+                return bad(ret_error, "header", "missing");
+        return parse_revision(get(h, "revision"), "header.revision", ret, ret_error);
+}
+
+int etcd_parse_result(EtcdOp op, yajl_val root, StoreResult *ret, char **ret_error) {
+        StoreResult res = {};
+        yajl_val v;
+        int r;
+
+        r = parse_header(root, &res.revision, ret_error);
+        if (r < 0)
+                return r;
+
+        switch (op) {
+        case ETCD_OP_RANGE:
+                r = parse_kvs(get(root, "kvs"), &res.kvs, &res.n_kvs, ret_error);
+                if (r < 0)
+                        return r;
+                break;
+        case ETCD_OP_PUT:
+                break;
+        case ETCD_OP_DELETE:
+                r = etcd_parse_int64(get(root, "deleted"), "deleted", &res.n_deleted, ret_error);
+                if (r < 0)
+                        return r;
+                break;
+        case ETCD_OP_TXN:
+                v = get(root, "succeeded");
+                if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+                        return bad(ret_error, "succeeded", "not a boolean");
+                res.succeeded = YAJL_IS_TRUE(v);
+
+                v = get(root, "responses");
+                if (v && (!YAJL_IS_ARRAY(v) || v->u.array.len > 1))
+                        return bad(ret_error, "responses", "not an array of at most one");
+                if (!res.succeeded) {
+                        yajl_val rr = v && v->u.array.len == 1 ? get(v->u.array.values[0], "response_range") : NULL;
+                        if (!rr)
+                                return bad(ret_error, "responses", "missing response_range for a failed compare");
+                        r = parse_kvs(get(rr, "kvs"), &res.kvs, &res.n_kvs, ret_error);
+                        if (r < 0)
+                                return r;
+                        if (res.n_kvs > 1) {
+                                store_result_done(&res);
+                                return bad(ret_error, "responses", "more than one kv for one key");
+                        }
+                } else if (v && v->u.array.len == 1) {
+                        yajl_val d = get(get(v->u.array.values[0], "response_delete_range"), "deleted");
+                        r = etcd_parse_int64(d, "deleted", &res.n_deleted, ret_error);
+                        if (r < 0)
+                                return r;
+                }
+                break;
+        }
+
+        *ret = res;
+        return 0;
+}
+
+void etcd_watch_message_done(EtcdWatchMessage *m) {
+        if (!m)
+                return;
+        for (size_t i = 0; i < m->n_events; i++)
+                store_kv_done(&m->events[i].kv);
+        free(m->events);
+        free(m->cancel_reason);
+        *m = (EtcdWatchMessage) {};
+}
+
+static int parse_bool(yajl_val v, const char *field, bool *ret, char **ret_error) {
+        if (!v) {
+                *ret = false;
+                return 0;
+        }
+        if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+                return bad(ret_error, field, "not a boolean");
+        *ret = YAJL_IS_TRUE(v);
+        return 0;
+}
+
+int etcd_parse_watch_message(yajl_val root, EtcdWatchMessage *ret, char **ret_error) {
+        EtcdWatchMessage m = {};
+        yajl_val res = get(root, "result"), v;
+        int r;
+
+        if (!YAJL_IS_OBJECT(res))
+                return bad(ret_error, "result", "missing");
+
+        r = parse_bool(get(res, "created"), "result.created", &m.created, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_bool(get(res, "canceled"), "result.canceled", &m.canceled, ret_error);
+        if (r < 0)
+                return r;
+        r = parse_revision(get(res, "compact_revision"), "result.compact_revision", &m.compact_revision, ret_error);
+        if (r < 0)
+                return r;
+        v = get(res, "cancel_reason");
+        if (v && !YAJL_IS_STRING(v))
+                return bad(ret_error, "result.cancel_reason", "not a string");
+        if (v) {
+                m.cancel_reason = strdup(v->u.string);
+                if (!m.cancel_reason)
+                        return -ENOMEM;
+        }
+        /* A cancel response may lack the revision; everything else has a header. */
+        v = get(res, "header");
+        if (!YAJL_IS_OBJECT(v)) {
+                r = bad(ret_error, "result.header", "missing");
+                goto fail;
+        }
+        r = parse_revision(get(v, "revision"), "result.header.revision", &m.revision, ret_error);
+        if (r < 0)
+                goto fail;
+
+        v = get(res, "events");
+        if (v) {
+                if (!YAJL_IS_ARRAY(v)) {
+                        r = bad(ret_error, "result.events", "not an array");
+                        goto fail;
+                }
+                m.events = calloc(MAX(v->u.array.len, (size_t) 1), sizeof(StoreEvent));
+                if (!m.events) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                for (size_t i = 0; i < v->u.array.len; i++) {
+                        yajl_val e = v->u.array.values[i], t;
+                        StoreEvent *ev = m.events + m.n_events;
+
+                        if (!YAJL_IS_OBJECT(e)) {
+                                r = bad(ret_error, "result.events[]", "not an object");
+                                goto fail;
+                        }
+                        t = get(e, "type");
+                        if (!t || (YAJL_IS_STRING(t) && streq(t->u.string, "PUT")))
+                                ev->type = STORE_EVENT_PUT;
+                        else if (YAJL_IS_STRING(t) && streq(t->u.string, "DELETE"))
+                                ev->type = STORE_EVENT_DELETE;
+                        else {
+                                r = bad(ret_error, "result.events[].type", "unknown event type");
+                                goto fail;
+                        }
+                        r = etcd_parse_kv(get(e, "kv"), &ev->kv, ret_error);
+                        if (r < 0)
+                                goto fail;
+                        m.n_events++;
+                        if (ev->kv.mod_revision <= 0) {
+                                r = bad(ret_error, "result.events[].kv.mod_revision", "missing");
+                                goto fail;
+                        }
+                        if (m.n_events > 1 && ev->kv.mod_revision < m.events[m.n_events - 2].kv.mod_revision) {
+                                r = bad(ret_error, "result.events", "revisions out of order");
+                                goto fail;
+                        }
+                }
+        }
+
+        *ret = m;
+        return 0;
+fail:
+        etcd_watch_message_done(&m);
+        return r;
+}
