@@ -54,7 +54,8 @@ void user_ids_done(UserIds *u);
 /* Resolve "uid[:gid]", "name[:group]" against the passwd and group file
  * contents (either may be NULL = absent). A numeric uid not in passwd is fine
  * (gid 0 unless given, like docker); a name not found is -ESRCH. Supplementary
- * groups: every group whose member list names the user, plus extra. */
+ * groups: the primary gid, every group whose member list names the user, plus
+ * extra (initgroups(3) semantics). */
 int user_resolve(const char *spec, const char *passwd, const char *group,
                  const gid_t *extra, size_t n_extra, UserIds *ret, char **ret_error);
 

@@ -171,7 +171,11 @@ int user_resolve(const char *spec, const char *passwd, const char *group,
                         return shim_error(ret_error, -ESRCH, "group \"%s\" in the image's /etc/group", grp);
         }
 
-        /* Supplementary groups: where the user is listed as a member. */
+        /* Supplementary groups, as initgroups(3) makes them: the primary
+         * group, then every group whose member list names the user. */
+        r = add_gid(&u, u.gid);
+        if (r < 0)
+                return r;
         if (uname && group)
                 for (const char *p = group; *p; ) {
                         const char *eol = strchrnul(p, '\n');

@@ -1,0 +1,229 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tank-shim run directly as root (no tankd): tests/system/shim-launch plays
+# tankd's side of the sync protocol; the container's root is a busybox-static
+# tree with tests/system/shim-probe copied in. Run from the top build dir
+# (make check does), or set TANK_SHIM / SHIM_LAUNCH / SHIM_PROBE.
+set -u
+
+SHIM=${TANK_SHIM:-$PWD/tank-shim}
+LAUNCH=${SHIM_LAUNCH:-$PWD/tests/system/shim-launch}
+PROBE=${SHIM_PROBE:-$PWD/tests/system/shim-probe}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+
+if [ "$(id -u)" != 0 ]; then
+        echo "test-shim: must run as root (namespaces, mounts)" >&2
+        exit 1
+fi
+for f in "$SHIM" "$LAUNCH" "$PROBE" "$BUSYBOX"; do
+        [ -x "$f" ] || { echo "test-shim: missing $f" >&2; exit 1; }
+done
+
+T=$(mktemp -d /tmp/test-shim.XXXXXX)
+CANARY=$(mktemp -d /tmp/canary-dir.XXXXXX)
+trap 'rm -rf "$T" "$CANARY"' EXIT
+failures=0
+n=0
+
+fail() { echo "not ok - $*"; failures=$((failures + 1)); }
+ok() { echo "ok - $*"; }
+check() {   # check DESCRIPTION COMMAND...
+        local what=$1; shift
+        n=$((n + 1))
+        if "$@"; then ok "$what"; else fail "$what"; echo "--- output:"; cat "$T/out" "$T/log" 2>/dev/null | sed 's/^/# /'; fi
+}
+has() { grep -qx -- "$1" "$T/out"; }
+has_re() { grep -qE -- "$1" "$T/out"; }
+exit_field() { sed -n "s/^ *\"$1\": \(.*\)$/\1/p" "$T/exit.json" | sed 's/,$//'; }
+status_is() { [ -f "$T/exit.json" ] && [ "$(exit_field status)" = "$1" ]; }
+
+make_rootfs() {   # make_rootfs DIR
+        mkdir -p "$1/bin" "$1/etc" "$1/tmp" "$1/home/app"
+        cp "$BUSYBOX" "$1/bin/busybox"
+        for a in $("$BUSYBOX" --list); do
+                [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"
+        done
+        cp "$PROBE" "$1/bin/shim-probe"
+        printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n' > "$1/etc/passwd"
+        printf 'root:x:0:\napp:x:1000:\nstaff:x:50:app\nother:x:60:root\n' > "$1/etc/group"
+        chown 1000:1000 "$1/home/app"
+}
+
+# json_strv WORD... -> ["WORD", ...] (no quotes or backslashes in the words)
+json_strv() {
+        local out="" w
+        for w in "$@"; do out="$out${out:+,}\"$w\""; done
+        echo "[$out]"
+}
+
+# run CONFIG_EXTRA SCRIPT [launcher options]: the workload is /bin/sh -c SCRIPT
+run() {
+        local extra=$1 script=$2; shift 2
+        script=${script//\\/\\\\}
+        script=${script//\"/\\\"}
+        rm -f "$T/exit.json"
+        cat > "$T/config.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},
+ "argv":["/bin/sh","-c","$script"],"env":["PATH=/bin"],"log":"inherit",
+ "exit_file":"$T/exit.json"${extra:+,$extra}}
+EOF
+        timeout 60 "$LAUNCH" "$@" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"
+}
+
+ROOT=$T/root
+make_rootfs "$ROOT"
+
+# --- basics: PID 1, hostname, exit codes, fds ---
+run "" 'echo pid=$$; cat /proc/1/cmdline | tr "\0" " "; echo; hostname; shim-probe fds; exit 3'
+check "workload is PID 1" has "pid=1"
+check "/proc/1/cmdline is the workload" has_re '^/bin/sh -c echo pid'
+check "hostname is the pod name" has "web"
+check "only fds 0 1 2 are open" bash -c "[ \"\$(grep -xE '[0-9]+' '$T/out' | tr '\n' ' ')\" = '0 1 2 ' ]"
+check "exit 3 recorded" status_is 3
+check "exit record: code 3, no signal" bash -c "[ \"\$(sed -n 's/.*\"code\": \\(.*\\),/\\1/p' '$T/exit.json')\" = 3 ]"
+check "protocol: pid, running" bash -c "grep -q '^first-exit 0' '$T/log' && grep -q '^pid ' '$T/log' && grep -q '^running ' '$T/log'"
+check "exit record written atomically (no temp left)" bash -c "[ -z \"\$(ls -A '$T' | grep '^\\.#')\" ]"
+
+run "" 'exit 0'
+check "exit 0 recorded" status_is 0
+
+run "" 'echo ready; sleep 100' --signal-workload 9 --delay-ms 200
+check "SIGKILL recorded as 137" status_is 137
+check "signal 9 in the record" bash -c "grep -q '\"signal\": 9' '$T/exit.json'"
+
+run '"stop_timeout_sec":1' 'sleep 100' --signal-monitor 15 --delay-ms 200
+check "SIGTERM to the shim: PID-1 sleep ignores it, SIGKILL after the timeout" status_is 137
+
+run '"stop_timeout_sec":20' 'trap "exit 7" TERM; while :; do sleep 0.1; done' --signal-monitor 15 --delay-ms 500
+check "SIGTERM forwarded to a workload that handles it" status_is 7
+
+# --- hardening ---
+run "" 'grep -E "^(CapEff|CapPrm|CapBnd|CapInh|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status; shim-probe syscalls'
+check "CapEff is the Podman default set" has_re '^CapEff:\s+00000000800405fb$'
+check "CapBnd is the Podman default set" has_re '^CapBnd:\s+00000000800405fb$'
+check "CapAmb empty" has_re '^CapAmb:\s+0000000000000000$'
+check "NoNewPrivs 1" has_re '^NoNewPrivs:\s+1$'
+check "Seccomp 2" has_re '^Seccomp:\s+2$'
+for s in keyctl add_key mount umount2 unshare_user unshare_net bpf perf_event_open userfaultfd; do
+        check "$s denied" has "$s=EPERM"
+done
+check "clone3 answers ENOSYS (libc falls back to clone)" has "clone3=ENOSYS"
+check "ordinary syscalls work" has "getpid=ok"
+
+run "" 'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do echo "$p $(shim-probe read $p)"; done; echo "acpi $(ls -A /proc/acpi 2>/dev/null | wc -l)"; echo "fw $(ls -A /sys/firmware | wc -l)"; echo "sys $(shim-probe write /proc/sys/kernel/hostname)"; echo "trigger $(shim-probe write /proc/sysrq-trigger)"; echo "sysfs $(shim-probe write /sys/kernel/uevent_helper)"'
+for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
+        check "$p masked (empty or absent)" has_re "^$p (bytes=0|ENOENT)\$"
+done
+check "/proc/acpi masked" has "acpi 0"
+check "/sys/firmware masked" has "fw 0"
+check "/proc/sys read-only" has "sys EROFS"
+check "/proc/sysrq-trigger read-only (where the kernel has it)" has_re "^trigger (EROFS|ENOENT)$"
+check "/sys read-only" has "sysfs EROFS"
+
+run "" 'ls /dev | tr "\n" " "; echo; readlink /dev/ptmx; grep -E " /dev/(pts|shm|mqueue) " /proc/mounts | cut -d" " -f3 | tr "\n" " "; echo; echo x > /dev/null && echo null-ok'
+check "minimal /dev" has_re '^core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero $'
+check "/dev/ptmx -> pts/ptmx" has "pts/ptmx"
+check "devpts, shm, mqueue mounted" has "devpts tmpfs mqueue "
+check "/dev/null works" has "null-ok"
+
+run "" 'cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "'
+check "private network: only lo" bash -c "[ \"\$(cat '$T/out')\" = lo ]"
+
+# --- mounts ---
+mkdir -p "$T/vol-ro" "$T/vol-rw" "$T/vol-ro/sub"
+echo hello > "$T/vol-ro/file"
+mount -t tmpfs tmpfs "$T/vol-ro/sub"   # a submount: must be read-only too
+echo etc-hosts > "$T/hosts"
+run "\"mounts\":[{\"source\":\"$T/vol-ro\",\"destination\":\"/ro\",\"read_only\":true},{\"source\":\"$T/vol-rw\",\"destination\":\"/srv/data\"}],\"hosts\":\"$T/hosts\"" \
+    'cat /ro/file; echo "ro $(shim-probe write /ro/x)"; echo "rosub $(shim-probe write /ro/sub/x)"; echo "rw $(shim-probe write /srv/data/x)"; cat /etc/hosts; echo "hosts $(shim-probe write /etc/hosts)"'
+check "read-only bind shows host files" has "hello"
+check "read-only bind: EROFS" has "ro EROFS"
+check "read-only bind: submount EROFS too" has "rosub EROFS"
+check "read-write bind (created mount point) writable" has "rw ok"
+check "write reached the host" test -f "$T/vol-rw/x"
+check "hosts bound read-only" bash -c "grep -qx etc-hosts '$T/out' && grep -qx 'hosts EROFS' '$T/out'"
+umount "$T/vol-ro/sub"
+
+# Hostile image: the mount point is a symlink to the host's canary directory.
+echo canary > "$CANARY/canary"
+ln -s "$CANARY" "$ROOT/data"
+mkdir -p "$ROOT$CANARY"
+run "\"mounts\":[{\"source\":\"$T/vol-rw\",\"destination\":\"/data\"}]" 'shim-probe write /data/pwned; ls /data'
+check "symlinked mount point stays inside the root" bash -c "[ ! -e '$CANARY/pwned' ] && [ \"\$(ls -A '$CANARY')\" = canary ] && [ -e '$T/vol-rw/pwned' ]"
+rm -rf "$ROOT/data" "$ROOT${CANARY%/*}"
+ln -s "$CANARY/sub" "$ROOT/data"
+run "\"mounts\":[{\"source\":\"$T/vol-rw\",\"destination\":\"/data\"}]" 'echo started'
+check "dangling symlink at the mount point refused (125)" status_is 125
+check "host canary untouched" bash -c "[ \"\$(ls -A '$CANARY')\" = canary ]"
+rm -f "$ROOT/data"
+ln -s ../../../../../.. "$ROOT/up"
+run "\"mounts\":[{\"source\":\"$T/vol-rw\",\"destination\":\"/up$CANARY\"}]" 'shim-probe write /up'"$CANARY"'/dotdot; echo done'
+check "../ symlink chain cannot climb out of the root" bash -c "[ ! -e '$CANARY/dotdot' ] && [ -e '$T/vol-rw/dotdot' ]"
+rm -rf "$ROOT/up" "$ROOT${CANARY%/*}"
+
+# --- user, cwd, env ---
+mkdir -p "$T/vol-app" && chown 1000:1000 "$T/vol-app"
+run "\"user\":\"app\",\"mounts\":[{\"source\":\"$T/vol-app\",\"destination\":\"/var/lib/app\"}],\"cwd\":\"/home/app\"" \
+    'id; pwd; echo "home=$HOME"; grep CapEff /proc/self/status; shim-probe write /var/lib/app/f; echo "etc $(shim-probe write /etc/x)"'
+check "non-root user from the image's passwd" has_re '^uid=1000\(app\) gid=1000\(app\) groups=(1000\(app\),50\(staff\)|50\(staff\),1000\(app\))$'
+check "cwd" has "/home/app"
+check "HOME from passwd" has "home=/home/app"
+check "non-root: no effective capabilities" has_re '^CapEff:\s+0000000000000000$'
+check "non-root writes its volume" has "ok"
+check "non-root cannot write root's files" has "etc EACCES"
+
+run '"user":"1234:60"' 'id -u; id -g'
+check "numeric user:group" bash -c "[ \"\$(tr '\n' ' ' < '$T/out')\" = '1234 60 ' ]"
+
+run '"user":"nobody"' 'true'
+check "unknown user name -> 125" status_is 125
+check "... with a reason" bash -c "grep -q 'nobody' '$T/exit.json'"
+
+run '"cwd":"/proc/self/fd/3"' 'pwd'
+check "cwd through a magic link refused (CVE-2024-21626)" status_is 125
+run '"cwd":"/new/dir"' 'pwd'
+check "missing cwd is created" has "/new/dir"
+
+# --- exec failures ---
+cat > "$T/config.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["nonexistent"],
+ "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json"}
+EOF
+rm -f "$T/exit.json"; timeout 60 "$LAUNCH" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"
+check "command not found -> 127" status_is 127
+check "... and \"error\" on the sync fd" grep -q '^error execve nonexistent' "$T/log"
+
+# --- tty ---
+run '"tty":true' 'tty; [ -t 0 ] && [ -t 1 ] && echo isatty; echo "term=$TERM"; ls -l /dev/console | cut -c1'
+check "tty: stdio is the container's /dev/pts/0" has_re '^/dev/pts/0.?$'
+check "tty: isatty" has_re '^isatty.?$'
+check "tty: TERM defaults to xterm" has_re '^term=xterm.?$'
+check "tty: /dev/console is the pty" has_re '^c.?$'
+
+# --- protocol edges ---
+rm -f "$T/exit.json"
+timeout 60 "$LAUNCH" --no-go "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"
+check "EOF instead of go: monitor leaves, nothing started" bash -c "grep -q '^monitor-gone' '$T/log' && [ ! -e '$T/exit.json' ]"
+
+echo '{"pod":"web"' > "$T/bad.json"
+timeout 60 "$LAUNCH" "$SHIM" "$T/bad.json" > "$T/out" 2> "$T/log"
+check "malformed config: exit 3 and an error message" bash -c "grep -q '^first-exit 3' '$T/log' && grep -q '^error invalid config' '$T/log'"
+
+# --- CVE-2019-5736: the workload's view of the shim binary ---
+run "" 'readlink /proc/1/exe; ls /proc | grep -cE "^[0-9]+$"'
+check "the container sees only its own processes" bash -c "[ \"\$(sed -n 2p '$T/out')\" -le 3 ]"
+cat > "$T/config.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["sleep","100"],
+ "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json","stop_timeout_sec":0}
+EOF
+rm -f "$T/exit.json"
+timeout 60 "$LAUNCH" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log" &
+for i in $(seq 100); do grep -q '^running' "$T/log" && break; sleep 0.1; done
+mon=$(sed -n 's/^pid //p' "$T/log")
+check "the shim runs from a sealed memfd, not its file" bash -c "readlink /proc/$mon/exe | grep -q '^/memfd:tank-shim'"
+kill -TERM "$mon"
+wait
+check "stop_timeout_sec 0: SIGTERM to the shim kills at once" status_is 137
+
+echo "1..$n"
+[ "$failures" = 0 ]
