@@ -14,3 +14,7 @@ tankctl_LDADD = $(TANK_LIBS)
 # every example must validate (tests/unit/test-examples.sh runs tankctl validate)
 TESTS += tests/unit/test-examples.sh
 EXTRA_DIST += tests/unit/test-examples.sh
+
+# the command line itself: help, usage errors, "tankd is not reachable"
+TESTS += tests/unit/test-tankctl.sh
+EXTRA_DIST += tests/unit/test-tankctl.sh

@@ -23,8 +23,8 @@ static const struct {
           "      --no-legend        Do not print the header line\n" },
         { "delete", verb_delete, "delete NAME... [--volumes]",
           "Delete pods: stop their containers, remove their units and scratch space.\n"
-          "Managed volumes are kept.",
-          "      --volumes          Also remove the pods' managed volumes (not implemented yet)\n" },
+          "Managed volumes are kept unless --volumes is given.",
+          "      --volumes          Also remove the pods' managed volumes, once the pods are gone\n" },
         { "wait", verb_wait, "wait NAME --for=running|deleted [--timeout=SEC]",
           "Wait until a pod is running, or until it is gone.",
           "      --for=CONDITION    \"running\" or \"deleted\"\n"

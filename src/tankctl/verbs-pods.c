@@ -373,6 +373,54 @@ finish:
         return ret;
 }
 
+static void sleep_usec(uint64_t usec) {
+        struct timespec ts = {
+                .tv_sec = (time_t) (usec / UINT64_C(1000000)),
+                .tv_nsec = (long) (usec % UINT64_C(1000000)) * 1000,
+        };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+static uint64_t now_monotonic(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
+}
+
+#define REMOVE_VOLUMES_TIMEOUT_USEC (120 * UINT64_C(1000000))
+#define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
+
+/* tankd removes volumes only once the pod is completely torn down (Busy
+ * until then), which takes up to the stop timeout: retry until then. */
+static int remove_volumes(Context *ctx, const char *name) {
+        uint64_t deadline = now_monotonic() + REMOVE_VOLUMES_TIMEOUT_USEC;
+
+        for (;;) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                int removed, r;
+
+                r = manager_call_raw(ctx, "RemoveVolumes", 0, &error, &reply, "s", name);
+                if (r > 0)
+                        return r;
+                if (r < 0) {
+                        if (sd_bus_error_has_name(&error, TANK_ERROR_BUSY) && now_monotonic() < deadline) {
+                                sleep_usec(WAIT_INTERVAL_USEC);
+                                continue;
+                        }
+                        return print_bus_error(&error, name);
+                }
+                r = sd_bus_message_read(reply, "b", &removed);
+                if (r < 0)
+                        return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+                printf(removed ? "pod/%s volumes removed\n" : "pod/%s had no volumes\n", name);
+                return EXIT_SUCCESS;
+        }
+}
+
 int verb_delete(int argc, char *argv[], Context *ctx) {
         enum { ARG_VOLUMES = ARG_VERB_BASE };
         static const struct option options[] = {
@@ -404,11 +452,6 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 if (r != PARSE_CONTINUE)
                         return r;
         }
-        if (volumes)
-                /* Refuse before deleting anything: half of what was asked is worse. */
-                return log_error("delete --volumes: not implemented yet (tankd has no volume removal API)"),
-                       EXIT_FAILURE;
-
         for (int i = optind; i < argc; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 
@@ -420,25 +463,14 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                         continue;
                 }
                 printf("pod/%s deleted\n", argv[i]);
+
+                if (volumes) {
+                        r = remove_volumes(ctx, argv[i]);
+                        if (r != 0)
+                                ret = r;
+                }
         }
         return ret;
-}
-
-static void sleep_usec(uint64_t usec) {
-        struct timespec ts = {
-                .tv_sec = (time_t) (usec / UINT64_C(1000000)),
-                .tv_nsec = (long) (usec % UINT64_C(1000000)) * 1000,
-        };
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
-static uint64_t now_monotonic(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
 }
 
 int verb_wait(int argc, char *argv[], Context *ctx) {
@@ -546,19 +578,64 @@ int verb_pull(int argc, char *argv[], Context *ctx) {
         return EXIT_SUCCESS;
 }
 
-static int not_implemented(const char *verb, const char *what) {
-        log_error("%s: not implemented yet (%s)", verb, what);
-        return EXIT_FAILURE;
+static void format_bytes(char *buf, size_t n, uint64_t bytes) {
+        static const char suffixes[] = "KMGTPE";
+        double v = (double) bytes;
+        size_t i = 0;
+
+        if (bytes < 1024) {
+                snprintf(buf, n, "%" PRIu64 "B", bytes);
+                return;
+        }
+        v /= 1024;
+        while (v >= 1024 && i + 1 < sizeof suffixes - 1) {
+                v /= 1024;
+                i++;
+        }
+        snprintf(buf, n, "%.1f%ciB", v, suffixes[i]);
 }
 
 int verb_images(int argc, char *argv[], Context *ctx) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        bool header = false;
         int r = parse_plain("images", argc, argv, ctx);
 
         if (r != PARSE_CONTINUE)
                 return r;
         if (optind < argc)
                 return usage_error("images", "unexpected argument \"%s\"", argv[optind]);
-        return not_implemented("images", "tankd has no image listing API");
+
+        r = manager_call(ctx, "Images", 0, NULL, &reply, NULL);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(sstt)");
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        for (;;) {
+                const char *name, *digest;
+                uint64_t size, pulled;
+                char sz[32], age[AGE_MAX] = "-";
+
+                r = sd_bus_message_read(reply, "(sstt)", &name, &digest, &size, &pulled);
+                if (r < 0)
+                        return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+                if (r == 0)
+                        break;
+                if (!header) {
+                        printf("%-50s  %-19s  %10s  %s\n", "IMAGE", "DIGEST", "SIZE", "PULLED");
+                        header = true;
+                }
+                format_bytes(sz, sizeof sz, size);
+                if (pulled > 0 && pulled <= now_realtime()) {
+                        format_age(age, sizeof age, now_realtime() - pulled);
+                        strncat(age, " ago", sizeof age - strlen(age) - 1);
+                }
+                /* "sha256:" + 12 hex digits, as docker shortens them */
+                printf("%-50s  %-19.19s  %10s  %s\n", isempty(name) ? "<none>" : name, digest, sz, age);
+        }
+        if (!header)
+                printf("No images.\n");
+        return EXIT_SUCCESS;
 }
 
 int verb_rmi(int argc, char *argv[], Context *ctx) {
@@ -568,15 +645,44 @@ int verb_rmi(int argc, char *argv[], Context *ctx) {
                 return r;
         if (optind >= argc)
                 return usage_error("rmi", "missing image reference");
-        return not_implemented("rmi", "tankd has no image removal API");
+        log_error("rmi: not implemented yet (tankd has no image removal API)");
+        return EXIT_FAILURE;
 }
 
 int verb_volumes(int argc, char *argv[], Context *ctx) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        bool header = false;
         int r = parse_plain("volumes", argc, argv, ctx);
 
         if (r != PARSE_CONTINUE)
                 return r;
         if (optind < argc)
                 return usage_error("volumes", "unexpected argument \"%s\"", argv[optind]);
-        return not_implemented("volumes", "tankd has no volume listing API");
+
+        r = manager_call(ctx, "ListVolumes", 0, NULL, &reply, NULL);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(sst)");
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        for (;;) {
+                const char *pod, *name;
+                uint64_t size;
+                char sz[32];
+
+                r = sd_bus_message_read(reply, "(sst)", &pod, &name, &size);
+                if (r < 0)
+                        return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+                if (r == 0)
+                        break;
+                if (!header) {
+                        printf("%-20s  %-20s  %10s\n", "POD", "VOLUME", "SIZE");
+                        header = true;
+                }
+                format_bytes(sz, sizeof sz, size);
+                printf("%-20s  %-20s  %10s\n", pod, name, sz);
+        }
+        if (!header)
+                printf("No volumes.\n");
+        return EXIT_SUCCESS;
 }
