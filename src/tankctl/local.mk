@@ -18,3 +18,13 @@ EXTRA_DIST += tests/unit/test-examples.sh
 # the command line itself: help, usage errors, "tankd is not reachable"
 TESTS += tests/unit/test-tankctl.sh
 EXTRA_DIST += tests/unit/test-tankctl.sh
+
+dist_man_MANS += \
+	man/tankctl.1 \
+	man/tankd.8 \
+	man/tank.conf.5 \
+	man/tank-pod.5
+
+# the man pages format cleanly and cover every command and key
+TESTS += tests/unit/test-man.sh
+EXTRA_DIST += tests/unit/test-man.sh
