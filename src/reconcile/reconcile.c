@@ -11,7 +11,9 @@
 #include "daemon/bus-api.h"
 #include "image/extract.h"
 #include "log.h"
+#include "net/host.h"
 #include "net/netns.h"
+#include "net/pod-network.h"
 #include "reconcile/launch.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/units.h"
@@ -102,7 +104,8 @@ static void container_read_exit(Manager *m, ContainerState *c) {
         }
         c->last_exit = (ExitInfo) {
                 .valid = true,
-                .code = e.signal ? 0 : e.code,
+                /* A start that failed has no exit code, only the 125/126/127 status. */
+                .code = e.signal ? 0 : e.code >= 0 ? e.code : e.status,
                 .signal = e.signal,
                 .oom = e.oom,
                 .at_usec = e.exited_at ?: now_realtime_usec(),
@@ -126,6 +129,7 @@ static void container_gone(Manager *m, ContainerState *c) {
         container_read_exit(m, c);
         if (c->started_usec)
                 ran = now_monotonic_usec() - c->started_usec;
+        c->started_usec = 0;
         c->pid = c->shim_pid = 0;
         (void) exit_info_to_string(&c->last_exit, &e);
         log_info("Container %s/%s ended: %s after %" PRIu64 " ms%s.", c->pod->name, c->name, strempty(e),
@@ -360,9 +364,9 @@ static void pod_cleanup(Manager *m, PodState *p) {
         _cleanup_free_ char *run = NULL, *scratch = NULL;
         int r;
 
-        r = netns_remove(m->runtime_dir, p->name);
+        r = pod_network_teardown(m->runtime_dir, p->name);
         if (r < 0)
-                log_warning_errno(r, "Failed to remove the network namespace of %s: %m", p->name);
+                log_warning_errno(r, "Failed to remove the network of %s: %m", p->name);
         if (asprintf(&run, "%s/pods", m->runtime_dir) >= 0) {
                 _cleanup_close_ int fd = open(run, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
                 if (fd >= 0)
@@ -454,10 +458,19 @@ void reconcile_pod(Manager *m, PodState *p) {
 }
 
 int reconcile_check_admission(Manager *m, const Pod *pod, char **ret_reason) {
+        _cleanup_host_facts_free_ HostFacts *facts = NULL;
         PodState *p;
+        int r;
 
         if (pod->network.mode != NETWORK_MACVLAN)
                 return 0;
+        /* Every parent must exist now; one that vanishes later fails only its pod. */
+        r = host_facts_new(m->config, &facts);
+        if (r < 0)
+                return r;
+        r = pod_network_check(pod, facts, ret_reason);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EINVAL;
         /* An address belongs to one pod: refuse at apply, not at bring-up. */
         HASHMAP_FOREACH(p, m->pods) {
                 if (!p->desired || streq(p->name, pod->name) || p->desired->network.mode != NETWORK_MACVLAN)
@@ -517,8 +530,11 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
                 return;
         }
         c->adopted = true;
-        c->started_usec = now_monotonic_usec() -
-                MIN(now_realtime_usec() - MIN(c->started_realtime_usec, now_realtime_usec()), now_monotonic_usec());
+        /* Carry the run time over into our monotonic clock, for StableSec. */
+        if (c->started_realtime_usec > 0)
+                c->started_usec = now_monotonic_usec() -
+                        MIN(now_realtime_usec() - MIN(c->started_realtime_usec, now_realtime_usec()),
+                            now_monotonic_usec());
         if (shim_alive_in_scope(c->shim_pid, c->unit) && unit_is_active(m->bus, c->unit) > 0) {
                 c->phase = CONTAINER_RUNNING;
                 container_watch_exit(m, c);
