@@ -7,6 +7,7 @@
 #include "daemon/bus-api.h"
 #include "daemon/manager.h"
 #include "daemon/seed.h"
+#include "store/etcd-server.h"
 #include "log.h"
 #include "time-util.h"
 #include "reconcile/reconcile.h"
@@ -123,6 +124,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->reconcile_event);
         store_watch_free(m->watch);
+        etcd_server_free(m->etcd);
         store_free(m->store);
         puller_free(m->puller);
         registry_free(m->registry);

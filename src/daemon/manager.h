@@ -49,6 +49,7 @@ struct Manager {
         char *shim_path;
         BackoffPolicy backoff;
 
+        struct EtcdServer *etcd;        /* standalone mode only */
         Store *store;
         StoreWatch *watch;
         bool store_synced;              /* the watch delivered its first full list */

@@ -1,9 +1,40 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "daemon/manager.h"
 #include "log.h"
+#include "store/etcd-server.h"
+#include "strv.h"
+
+static void on_etcd_ready(EtcdServer *e, int r, const char *endpoint, const char *error, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **endpoints = NULL;
+
+        if (r < 0) {
+                /* Without its store tankd can do nothing useful; systemd restarts us. */
+                log_error("Standalone store did not come up: %s", strna(error));
+                (void) sd_event_exit(m->event, r);
+                return;
+        }
+        manager_notify_status(m, "Store %s %s (%s).", ETCD_SERVER_UNIT,
+                              etcd_server_adopted(e) ? "adopted" : "started", endpoint);
+        if (strv_extend(&endpoints, endpoint) < 0 || manager_connect_store(m, endpoints) < 0)
+                (void) sd_event_exit(m->event, -ENOMEM);
+}
 
 int manager_start_store(Manager *m) {
-        if (m->config->store_endpoints)
+        EtcdServerConfig ec = {
+                .data_dir = m->config->store_data_dir,
+                .runtime_dir = m->runtime_dir,
+                .etcd_binary = ETCD_PATH,
+        };
+        int r;
+
+        if (m->config->store_endpoints) {
+                manager_notify_status(m, "Using the etcd cluster at %s.", m->config->store_endpoints[0]);
                 return manager_connect_store(m, m->config->store_endpoints);
-        return log_error_errno(EOPNOTSUPP, "Standalone store mode is not wired up yet; set [Store] Endpoints=.");
+        }
+        manager_notify_status(m, "Starting the standalone store in %s.", ec.data_dir);
+        r = etcd_server_start(m->bus, m->event, &ec, on_etcd_ready, m, &m->etcd);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the standalone store: %m");
+        return 0;
 }
