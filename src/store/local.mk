@@ -13,7 +13,9 @@ libtank_la_SOURCES += \
 	src/store/store.c \
 	src/store/watch.c \
 	src/store/pods.h \
-	src/store/pods.c
+	src/store/pods.c \
+	src/store/etcd-server.h \
+	src/store/etcd-server.c
 
 #check_PROGRAMS += tests/unit/test-store
 #TESTS += tests/unit/test-store
@@ -25,4 +27,4 @@ libtank_la_SOURCES += \
 check_PROGRAMS += tests/system/store-driver
 tests_system_store_driver_SOURCES = tests/system/store-driver.c
 tests_system_store_driver_LDADD = $(TANK_LIBS)
-EXTRA_DIST += tests/system/test-store-etcd.sh
+EXTRA_DIST += tests/system/test-store-etcd.sh tests/system/test-store-standalone.sh

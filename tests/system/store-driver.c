@@ -10,11 +10,14 @@
  *                             prints "ACK key rev" and the longest unavailability "GAP ms"
  *   pods-list                 prints "POD name rev" and "WARN text"
  *   pods-apply FILE           store_pods_put unconditional; prints "APPLIED rev"
+ *   standalone RUNTIME_DIR DATA_DIR UNIT  ensure the standalone etcd unit
+ *                             runs and is healthy; prints "READY endpoint created|adopted"
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <time.h>
 
+#include "store/etcd-server.h"
 #include "store/pods.h"
 #include "store/store.h"
 #include "strv.h"
@@ -309,6 +312,36 @@ static int cmd_pods_apply(Ctx *c, const char *path) {
         return c->ret;
 }
 
+static void server_ready(EtcdServer *e, int r, const char *endpoint, const char *error, void *userdata) {
+        Ctx *c = userdata;
+
+        if (r < 0) {
+                fprintf(stderr, "%s\n", strempty(error));
+                c->ret = 1;
+        } else
+                printf("READY %s %s\n", endpoint, etcd_server_adopted(e) ? "adopted" : "created");
+        sd_event_exit(c->event, 0);
+}
+
+static int cmd_standalone(Ctx *c, const char *runtime_dir, const char *data_dir, const char *unit) {
+        _cleanup_etcd_server_free_ EtcdServer *e = NULL;
+        sd_bus *bus = NULL;
+        EtcdServerConfig cfg = { .data_dir = data_dir, .runtime_dir = runtime_dir, .unit = unit };
+        int r;
+
+        CHECK(sd_bus_open_system(&bus) >= 0, "system bus");
+        CHECK(sd_bus_attach_event(bus, c->event, 0) >= 0, "attach");
+        r = etcd_server_start(bus, c->event, &cfg, server_ready, c, &e);
+        if (r < 0) {
+                fprintf(stderr, "etcd_server_start: %s\n", strerror(-r));
+                return 1;
+        }
+        (void) sd_event_loop(c->event);
+        e = etcd_server_free(e);
+        sd_bus_flush_close_unref(bus);
+        return c->ret;
+}
+
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "cert", required_argument, NULL, 'c' },
@@ -340,6 +373,13 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
         cmd = argv[optind];
+        if (streq(cmd, "standalone")) {
+                CHECK(argc - optind == 4, "standalone RUNTIME_DIR DATA_DIR UNIT");
+                CHECK(sd_event_default(&c.event) >= 0, "event");
+                r = cmd_standalone(&c, argv[optind + 1], argv[optind + 2], argv[optind + 3]);
+                sd_event_unref(c.event);
+                return r;
+        }
         for (char *e = strtok(argv[optind + 1], ","); e; e = strtok(NULL, ","))
                 CHECK(strv_extend(&endpoints, e) >= 0, "oom");
         cfg.endpoints = endpoints;
