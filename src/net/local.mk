@@ -1,3 +1,18 @@
 libtank_la_SOURCES += \
 	src/net/netns.h \
-	src/net/netns.c
+	src/net/netns.c \
+	src/net/nl-util.h \
+	src/net/nl-util.c \
+	src/net/host.h \
+	src/net/host.c \
+	src/net/host-static.c \
+	src/net/host-auto.c \
+	src/net/pod-network.h \
+	src/net/pod-network.c \
+	src/net/pod-files.c
+
+check_PROGRAMS += tests/unit/test-net
+TESTS += tests/unit/test-net
+tests_unit_test_net_SOURCES = tests/unit/test-net.c
+tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_net_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
