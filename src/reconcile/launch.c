@@ -11,7 +11,9 @@
 
 #include "image/extract.h"
 #include "log.h"
+#include "net/host.h"
 #include "net/netns.h"
+#include "net/pod-network.h"
 #include "reconcile/launch.h"
 #include "reconcile/units.h"
 #include "shim/exit-record.h"
@@ -326,15 +328,27 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
                 sc->network = SHIM_NETWORK_HOST;
                 break;
         case NETWORK_NONE:
-                r = netns_ensure(m->runtime_dir, pod->name, &sc->netns_path);
+        case NETWORK_MACVLAN: {
+                _cleanup_host_facts_free_ HostFacts *facts = NULL;
+                _cleanup_(pod_network_result_done) PodNetworkResult net = {};
+
+                /* Raised by the first container, adopted by the others and after a
+                 * tankd restart (src/net/pod-network.h). */
+                r = host_facts_new(m->config, &facts);
                 if (r < 0)
-                        return asprintf(ret_error, "failed to create the pod's network namespace: %s",
-                                        strerror(-r)) < 0 ? -ENOMEM : r;
+                        return r;
+                r = pod_network_setup(m->runtime_dir, pod, facts, &net, ret_error);
+                if (r < 0)
+                        return r;
+                sc->netns_path = TAKE_PTR(net.netns_path);
+                sc->hostname_file = TAKE_PTR(net.hostname_file);
+                sc->hosts = TAKE_PTR(net.hosts);
+                sc->resolv_conf = TAKE_PTR(net.resolv_conf);
                 sc->network = SHIM_NETWORK_PATH;
                 break;
+        }
         default:
-                return asprintf(ret_error, "network.nics: macvlan networking is not available in this build of tankd") < 0
-                        ? -ENOMEM : -EOPNOTSUPP;
+                return -EINVAL;
         }
 
         sc->tty = spec->tty;
