@@ -2,9 +2,11 @@
 /* Test driver for image pulls (tankctl pull needs the daemon):
  *   pull-driver --data DIR [--mirror "DOMAIN URL"]... [--insecure HOST]...
  *               [--auth-file FILE] [--platform os/arch[/variant]] [--unpack]
- *               [--attempts N] [--backoff-ms N] REF...
+ *               [--attempts N] [--backoff-ms N] [--abort-after-ms N] REF...
  * Pulls all REFs concurrently on one sd-event loop; prints "REF DIGEST" per
- * success, "REF: error: MESSAGE" per failure; exits 0 only if all succeeded. */
+ * success, "REF: error: MESSAGE" per failure; exits 0 only if all succeeded.
+ * --abort-after-ms tears everything down mid-pull (exit 3), as a daemon
+ * shutting down would. */
 
 #include <getopt.h>
 #include <systemd/sd-event.h>
@@ -33,6 +35,11 @@ static void on_done(int r, const char *digest, const char *error_message, void *
                 sd_event_exit(j->event, 0);
 }
 
+static int on_abort(sd_event_source *s, uint64_t usec, void *userdata) {
+        *(int *) userdata = 1;
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
 static int unpack_hook(void *userdata, int blob_fd, const char *media_type,
                        const char *digest, const char *diff_id, char **ret_error) {
         return layer_store_unpack(userdata, blob_fd, media_type, diff_id, ret_error);
@@ -48,6 +55,7 @@ int main(int argc, char *argv[]) {
                 { "unpack",     no_argument,       NULL, 'u' },
                 { "attempts",   required_argument, NULL, 'n' },
                 { "backoff-ms", required_argument, NULL, 'b' },
+                { "abort-after-ms", required_argument, NULL, 'x' },
                 {}
         };
         _cleanup_(layer_store_freep) LayerStore *layers = NULL;
@@ -59,7 +67,8 @@ int main(int argc, char *argv[]) {
         RegistryOptions opts = {};
         sd_event *event = NULL;
         bool unpack = false;
-        int c, r, pending = 0, failed = 0;
+        uint64_t abort_ms = 0;
+        int c, r, pending = 0, failed = 0, aborted = 0;
         Job *jobs;
 
         log_parse_environment();
@@ -73,6 +82,7 @@ int main(int argc, char *argv[]) {
                 case 'u': unpack = true; break;
                 case 'n': opts.max_attempts = (unsigned) atoi(optarg); break;
                 case 'b': opts.backoff_base_usec = (uint64_t) atoi(optarg) * 1000U; break;
+                case 'x': abort_ms = (uint64_t) atoi(optarg); break;
                 default: return 2;
                 }
         if (!data || optind >= argc) {
@@ -140,6 +150,12 @@ int main(int argc, char *argv[]) {
                         failed++;
                 }
         }
+        if (abort_ms > 0) {
+                r = sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, abort_ms * 1000U, 1,
+                                               on_abort, &aborted);
+                if (r < 0)
+                        return log_error_errno(r, "timer: %m"), 1;
+        }
         if (pending > 0)
                 (void) sd_event_loop(event);
 
@@ -147,5 +163,5 @@ int main(int argc, char *argv[]) {
         reg = registry_free(reg);
         sd_event_unref(event);
         free(jobs);
-        return failed > 0 ? 1 : 0;
+        return aborted ? 3 : failed > 0 ? 1 : 0;
 }

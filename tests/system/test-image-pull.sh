@@ -30,6 +30,10 @@ pull() {
         local data=$1; shift
         "$DRIVER" --data "$data" --attempts 4 --backoff-ms 50 "$@" >"$WORK/out" 2>&1
         RC=$?
+        if grep -qE "Sanitizer|runtime error:" "$WORK/out"; then
+                fail "sanitizer report pulling $*"
+                cat "$WORK/out"
+        fi
 }
 fresh() { mktemp -d "$WORK/data.XXXXXX"; }
 out_has() { grep -q -- "$1" "$WORK/out" || { echo "  expected \"$1\" in:"; sed 's/^/    /' "$WORK/out"; return 1; }; }
@@ -173,6 +177,26 @@ reg_proxy_mode "$PROXY" pass
 pull "$D" $PX "$RP/tank/multi:latest"
 check "re-run after a kill succeeds" [ "$RC" = 0 ]
 check "re-run swept the dead pull's temp files" [ -z "$(ls -A "$D/images/tmp")" ]
+
+# ---- torn down mid-pull (daemon shutdown): no crash, no leak, nothing used later ----
+D=$(fresh)
+reg_proxy_mode "$PROXY" slow
+pull "$D" $PX --abort-after-ms 700 "$RP/tank/multi:latest" "$RP/tank/busybox:latest"
+check "abort mid-pull exits cleanly" [ "$RC" = 3 ]
+check "abort mid-pull left no record or tag" [ -z "$(ls -A "$D/images/records/sha256")" -a -z "$(ls -A "$D/images/tags")" ]
+reg_proxy_mode "$PROXY" pass
+
+# ---- layers handed to the layer store ----
+D=$(fresh)
+pull "$D" $LOCAL --unpack "$R/tank/multi:latest"
+check "pull with --unpack succeeds" [ "$RC" = 0 ]
+ok_layers=0
+for id in $(jq -r '.rootfs.diff_ids[]' "$WORK/multi-oci/blobs/sha256/$(jq -r '.config.digest' \
+                "$WORK/multi-oci/blobs/sha256/${AMD#sha256:}" | cut -d: -f2)"); do
+        [ -d "$D/layers/sha256/${id#sha256:}/root" ] && ok_layers=$((ok_layers+1))
+done
+check "every layer extracted by diff_id" [ "$ok_layers" = 3 ]
+check "busybox is in the first layer" test -x "$(ls -d "$D"/layers/sha256/*/root/bin/busybox | head -1)"
 
 # ---- Basic auth (htpasswd) ----
 reg_start basic "$BASIC" "$(reg_htpasswd tank s3cret)" || exit 1
