@@ -20,6 +20,10 @@ tests_unit_test_layer_rootfs_SOURCES = tests/unit/test-layer-rootfs.c \
 	src/image/layer-tartest.c src/image/layer-tartest.h
 tests_unit_test_layer_rootfs_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_layer_rootfs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+# driver for tests/system/test-image-layers*.sh and bench/extract
+check_PROGRAMS += src/image/layer-tool
+src_image_layer_tool_SOURCES = src/image/layer-tool.c
+src_image_layer_tool_LDADD = $(TANK_LIBS)
 # end H6
 
 # H5: registry client, pulls, blob store
