@@ -26,3 +26,9 @@ EXTRA_DIST += \
 	tests/system/run-system-tests.sh \
 	tests/system/tap-driver.sh \
 	tests/system/lib.sh
+
+# The seed of src/bus: slice + scope with limits over sd-bus.
+check_PROGRAMS += tests/system/test-scope
+tests_system_test_scope_SOURCES = tests/system/test-scope.c
+tests_system_test_scope_LDADD = $(TANK_LIBS)
+EXTRA_DIST += tests/system/test-scope.sh

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Transient units over sd-bus, asynchronously, for an sd-event driven daemon.
+ *
+ * Promises:
+ *  - scope_start_async()/slice_start_async() call the manager's
+ *    StartTransientUnit (mode "fail") and report when the queued job is
+ *    removed. The JobRemoved match is installed before the call, so the result
+ *    cannot be missed; a JobRemoved that overtakes the method reply is kept.
+ *  - A unit of the same name left over in the failed state (UnitExists) is
+ *    reset with ResetFailedUnit and the start retried exactly once; a unit
+ *    that still exists after that gives -EEXIST.
+ *  - The callback runs exactly once, with r = 0 for the job results "done" and
+ *    "skipped", and a negative errno otherwise:
+ *        canceled, collected -> -ECANCELED     timeout    -> -ETIME
+ *        failed              -> -EIO           dependency -> -ENOLINK
+ *        anything else       -> -EBADE
+ *    or the errno of a failed method call (see bus_error_to_errno()). It gets
+ *    the job result string, or NULL when no job ran.
+ *  - With ret_slot, the caller owns the operation: unref'ing the slot before
+ *    the callback ran cancels it (no callback, the job itself is not undone);
+ *    it may be unref'ed from inside the callback. Without ret_slot the
+ *    operation is floating and frees itself after the callback.
+ *  - Errors are matched by D-Bus error name, never by message text. Nothing is
+ *    logged above debug level; no daemon-reload, ever.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+/* For the limit fields: leave the property unset. UINT64_MAX means infinity. */
+#define SCOPE_LIMIT_UNSET UINT64_C(0)
+
+typedef void (*bus_job_handler_t)(int r, const char *job_result, void *userdata);
+
+typedef struct UnitLimits {
+        uint64_t memory_max;    /* bytes -> MemoryMax */
+        uint64_t tasks_max;     /* -> TasksMax */
+        uint64_t cpu_quota_us;  /* with cpu_period_us -> CPUQuotaPerSecUSec + CPUQuotaPeriodUSec */
+        uint64_t cpu_period_us; /* 0 with a quota: 100 ms */
+} UnitLimits;
+
+typedef struct ScopeRequest {
+        const char *name;        /* "….scope", required */
+        const char *slice;       /* NULL: systemd's default slice */
+        const char *description; /* NULL: none */
+        const pid_t *pids;       /* moved into the scope; at least one */
+        size_t n_pids;
+        UnitLimits limits;
+        bool memory_accounting, tasks_accounting, cpu_accounting;
+        bool delegate;
+        const char *collect_mode; /* NULL: "inactive-or-failed" */
+} ScopeRequest;
+
+int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb, void *userdata,
+                      sd_bus_slot **ret_slot);
+
+/* A transient slice, e.g. tank-pod-web.slice, with a Description. */
+int slice_start_async(sd_bus *bus, const char *name, const char *description, bus_job_handler_t cb,
+                      void *userdata, sd_bus_slot **ret_slot);
+
+/* StopUnit(name, "replace"); -ENOENT in the callback if no such unit is loaded. */
+int unit_stop_async(sd_bus *bus, const char *name, bus_job_handler_t cb, void *userdata,
+                    sd_bus_slot **ret_slot);
+
+/* Synchronous, short calls. who: "all", "main" or "control". */
+int unit_kill(sd_bus *bus, const char *name, const char *who, int signo);
+/* SetUnitProperties(name, runtime=true, limits): live limit changes. */
+int unit_set_limits(sd_bus *bus, const char *name, const UnitLimits *limits);
+
+/* The errno for a D-Bus error, by name (systemd's and the bus's common ones). */
+int bus_error_to_errno(const sd_bus_error *e);

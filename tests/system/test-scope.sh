@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The seed of src/bus: over sd-bus, a transient slice and a scope with limits;
+# systemd must enforce them in the v1 hierarchies; limits change live; stop and
+# kill clean up; a stale failed scope of the same name is reset and replaced.
+set -u
+. "$TANK_SRCDIR/tests/system/lib.sh"
+
+T=$TANK_BUILDDIR/tests/system/test-scope
+[ -x "$T" ] || fail "$T is not built (make check builds it)"
+
+SLICE=tank-pod-x.slice
+SCOPE=tank-x-seed.scope
+
+cleanup() {
+        systemctl stop "$SCOPE" tank-x-stale.scope tank-x-cancel.scope "$SLICE" >/dev/null 2>&1
+        systemctl reset-failed "$SCOPE" tank-x-stale.scope tank-x-cancel.scope "$SLICE" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+out=$("$T" start "$SLICE" "$SCOPE") || { echo "$out"; fail "test-scope start failed"; }
+echo "$out"
+pid=$(echo "$out" | sed -n 's/^pid //p')
+[ -n "$pid" ] || fail "no pid printed"
+
+assert_eq "$(systemctl is-active "$SCOPE")" active "scope state"
+assert_eq "$(systemctl show -P Slice "$SCOPE")" "$SLICE" "scope's slice"
+assert_eq "$(systemctl show -P Description "$SLICE")" "Tank test pod" "slice description"
+assert_eq "$(systemctl show -P CollectMode "$SCOPE")" inactive-or-failed "collect mode"
+grep -q "$SLICE/$SCOPE" "/proc/$pid/cgroup" || fail "pid $pid is not in the scope: $(cat "/proc/$pid/cgroup")"
+
+# Enforced by the kernel, read back from cgroupfs.
+assert_eq "$(cgroup_v1_value memory "$SCOPE" memory.limit_in_bytes)" 67108864 "memory.limit_in_bytes"
+assert_eq "$(cgroup_v1_value pids "$SCOPE" pids.max)" 10 "pids.max"
+assert_eq "$(cgroup_v1_value cpu "$SCOPE" cpu.cfs_quota_us)" 50000 "cpu.cfs_quota_us"
+assert_eq "$(cgroup_v1_value cpu "$SCOPE" cpu.cfs_period_us)" 100000 "cpu.cfs_period_us"
+grep -qx "$pid" "/sys/fs/cgroup/pids$(unit_cgroup "$SCOPE")/cgroup.procs" || fail "pid not in the pids cgroup"
+
+systemctl status "$SLICE" --no-pager | grep -q "$SCOPE" ||
+        fail "systemctl status $SLICE does not list $SCOPE"
+
+# Live limit change.
+"$T" limits "$SCOPE" 134217728 || fail "unit_set_limits failed"
+assert_eq "$(cgroup_v1_value memory "$SCOPE" memory.limit_in_bytes)" 134217728 "memory.limit_in_bytes after SetUnitProperties"
+assert_eq "$(systemctl show -P MemoryMax "$SCOPE")" 134217728 "MemoryMax after SetUnitProperties"
+
+# Stop: the job is done, the process is gone, the unit is collected.
+"$T" stop "$SCOPE" || fail "stop of $SCOPE failed"
+wait_for 10 sh -c "! kill -0 $pid" || fail "pid $pid survived the stop"
+wait_for 10 sh -c "! systemctl is-active -q $SCOPE" || fail "$SCOPE still active"
+"$T" stop-missing tank-x-nonexistent.scope || fail "stopping an unknown unit did not give ENOENT"
+
+# Kill: a second scope, KillUnit SIGKILL, the scope goes away by itself.
+out=$("$T" start "$SLICE" "$SCOPE") || { echo "$out"; fail "second start failed"; }
+pid=$(echo "$out" | sed -n 's/^pid //p')
+"$T" kill "$SCOPE" || fail "unit_kill failed"
+wait_for 10 sh -c "! kill -0 $pid" || fail "pid $pid survived KillUnit"
+wait_for 10 sh -c "! systemctl is-active -q $SCOPE" || fail "$SCOPE still active after kill"
+
+# A failed leftover of the same name (a scope that overran RuntimeMaxSec, kept
+# by the default CollectMode): reset and retried once.
+systemd-run --quiet --scope --unit=tank-x-stale.scope -p RuntimeMaxSec=1 sleep 30 </dev/null >/dev/null 2>&1 &
+wait_for 15 sh -c '[ "$(systemctl is-active tank-x-stale.scope)" = failed ]' ||
+        fail "could not make a failed scope: $(systemctl status tank-x-stale.scope --no-pager 2>&1)"
+out=$("$T" stale "$SLICE" tank-x-stale.scope) || { echo "$out"; fail "stale-unit path failed"; }
+echo "$out"
+assert_eq "$(systemctl is-active tank-x-stale.scope)" active "scope started over a failed one"
+
+# Dropping the slot cancels the callback.
+"$T" cancel "$SLICE" tank-x-cancel.scope || fail "cancel: the callback ran"
+
+# Tearing down: nothing of ours is left.
+"$T" stop tank-x-stale.scope || fail "stop tank-x-stale.scope"
+systemctl stop tank-x-cancel.scope 2>/dev/null
+"$T" stop "$SLICE" || fail "stop of $SLICE failed"
+left() { systemctl list-units --all --no-legend "$SLICE" 'tank-x-*'; }
+wait_for 10 sh -c "! systemctl list-units --all --no-legend '$SLICE' 'tank-x-*' | grep -q ." ||
+        fail "units left: $(left)"
+cg=/sys/fs/cgroup/memory/tank.slice/tank-pod.slice/$SLICE
+[ ! -d "$cg" ] || fail "$cg still exists"
+echo "test-scope: all checks passed"
