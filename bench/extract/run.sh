@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Layer extraction alone: tank's layer store (libarchive decompress + sha256 of
+# the uncompressed stream + hostile-safe extraction) vs `tar -xzf` of the same
+# gzip blobs. Prints throughput (MB of uncompressed tar per second) of both and
+# the ratio tank/tar (target >= 0.9), best of ROUNDS.
+#
+#   bench/extract/run.sh [BUILDDIR]
+#   BENCH_TREES="/usr/include /usr/lib/python3.11 /usr/share/doc"  one layer each (~200 MB)
+#   BENCH_ROUNDS=3
+#   BENCH_FS=tmpfs|disk   tmpfs (default): a private tmpfs, measures the CPU
+#                         path; disk: BENCH_DIR (default /var/tmp), includes I/O
+#   BENCH_SYNC=0|1        tank syncs each layer before renaming it (default 0;
+#                         tar does not sync either)
+# Needs root (owners, device nodes, private mount namespace).
+
+set -eu
+BUILD=$(cd "${1:-${TANK_BUILDDIR:-.}}" && pwd)
+TOOL=$BUILD/src/image/layer-tool
+[ -x "$TOOL" ] || { echo "build $TOOL first: make -C $BUILD src/image/layer-tool" >&2; exit 1; }
+TREES=${BENCH_TREES:-/usr/include /usr/lib/python3.11 /usr/share/doc}
+ROUNDS=${BENCH_ROUNDS:-3}
+FS=${BENCH_FS:-tmpfs}
+SYNC=${BENCH_SYNC:-0}
+
+if [ "$FS" = tmpfs ] && [ -z "${BENCH_IN_NS:-}" ]; then
+        exec unshare -m --propagation private env BENCH_IN_NS=1 "$0" "$BUILD"
+fi
+
+W=$(mktemp -d "${BENCH_DIR:-/var/tmp}/tank-bench-extract.XXXXXX")
+trap 'umount -l "$W" 2>/dev/null; rm -rf "$W"' EXIT
+[ "$FS" = tmpfs ] && mount -t tmpfs -o size=4g tmpfs "$W"
+
+# The blobs: one gzip layer per tree, made by tar like an image builder would.
+blobs=() ids=() total=0
+i=0
+for t in $TREES; do
+        tar --numeric-owner -cf "$W/l$i.tar" -C "$(dirname "$t")" "$(basename "$t")"
+        total=$(( total + $(stat -c %s "$W/l$i.tar") ))
+        ids+=("sha256:$(sha256sum < "$W/l$i.tar" | cut -d' ' -f1)")
+        gzip -6 "$W/l$i.tar"
+        blobs+=("$W/l$i.tar.gz")
+        i=$((i + 1))
+done
+# Keep the blobs off the measured fs's page-cache budget question: both read the
+# same files from the same place.
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { x = $1; if (x == int(x) && x < 2) print x; else printf \"%.2f\", x }"; }
+best_tar= best_tank=
+for r in $(seq 1 "$ROUNDS"); do
+        rm -rf "$W/x" "$W/data"; mkdir "$W/x" "$W/data"
+        sync
+        s=$(now)
+        for b in "${blobs[@]}"; do
+                mkdir "$W/x/$(basename "$b")"
+                tar -xzf "$b" -C "$W/x/$(basename "$b")"
+        done
+        e=$(now)
+        t_tar=$(calc "$e - $s")
+
+        sync
+        s=$(now)
+        for j in "${!blobs[@]}"; do
+                if [ "$SYNC" = 1 ]; then
+                        "$TOOL" unpack "$W/data" "${ids[$j]}" "${blobs[$j]}" > /dev/null
+                else
+                        "$TOOL" unpack --no-sync "$W/data" "${ids[$j]}" "${blobs[$j]}" > /dev/null
+                fi
+        done
+        e=$(now)
+        t_tank=$(calc "$e - $s")
+        printf 'round %d: tar %.2fs, tank %.2fs\n' "$r" "$t_tar" "$t_tank"
+        if [ -z "$best_tar" ] || [ "$(calc "$t_tar < $best_tar")" = 1 ]; then best_tar=$t_tar; fi
+        if [ -z "$best_tank" ] || [ "$(calc "$t_tank < $best_tank")" = 1 ]; then best_tank=$t_tank; fi
+done
+
+mb=$(calc "$total / 1048576")
+tar_tp=$(calc "$mb / $best_tar")
+tank_tp=$(calc "$mb / $best_tank")
+ratio=$(calc "$tank_tp / $tar_tp")
+echo "layers: ${#blobs[@]}, uncompressed: $mb MB, fs: $FS, tank sync: $SYNC, load: $(cut -d' ' -f1 /proc/loadavg)"
+echo "tar -xzf:   $tar_tp MB/s ($best_tar s)"
+echo "tank:       $tank_tp MB/s ($best_tank s)"
+echo "ratio tank/tar: $ratio (target >= 0.9)"
