@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Test driver playing tankd's part of the shim protocol (src/shim/shim-config.h):
  *   shim-launch [--no-go] [--signal-monitor SIG] [--signal-workload SIG]
- *               [--delay-ms N] SHIM CONFIG
+ *               [--delay-ms N] [--before-go SHELL-CMD] SHIM CONFIG
+ * --before-go runs with $SHIM_PID set to the monitor's pid before "go".
  * Prints one line per event on stderr ("first-exit 0", "pid N", "running N",
  * "error ...", "monitor-gone") and waits until the monitor has exited.
  * Exit 0 if the protocol went as expected, 1 otherwise. */
@@ -44,10 +45,12 @@ int main(int argc, char *argv[]) {
                 { "signal-monitor", required_argument, NULL, 'm' },
                 { "signal-workload", required_argument, NULL, 'w' },
                 { "delay-ms", required_argument, NULL, 'd' },
+                { "before-go", required_argument, NULL, 'b' },
                 {}
         };
         int sv[2], opt, status, sig_monitor = 0, sig_workload = 0, delay_ms = 0;
         bool go = true;
+        const char *before_go = NULL;
         char buf[4096];
         pid_t child, monitor, workload;
 
@@ -57,6 +60,7 @@ int main(int argc, char *argv[]) {
                 case 'm': sig_monitor = atoi(optarg); break;
                 case 'w': sig_workload = atoi(optarg); break;
                 case 'd': delay_ms = atoi(optarg); break;
+                case 'b': before_go = optarg; break;
                 default: return 2;
                 }
         if (argc - optind != 2) {
@@ -92,6 +96,15 @@ int main(int argc, char *argv[]) {
                 close(sv[0]);
                 wait_gone(monitor);
                 return 0;
+        }
+        if (before_go) {
+                /* tankd's StartTransientUnit(PIDs=[monitor]) goes here. */
+                char env[32];
+                snprintf(env, sizeof env, "%d", (int) monitor);
+                setenv("SHIM_PID", env, 1);
+                status = system(before_go);
+                if (status != 0)
+                        return fprintf(stderr, "before-go-failed %d\n", status), 1;
         }
         if (send(sv[0], "go", 2, MSG_NOSIGNAL) != 2)
                 return perror("send"), 1;

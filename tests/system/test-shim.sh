@@ -6,9 +6,10 @@
 # (make check does), or set TANK_SHIM / SHIM_LAUNCH / SHIM_PROBE.
 set -u
 
-SHIM=${TANK_SHIM:-$PWD/tank-shim}
-LAUNCH=${SHIM_LAUNCH:-$PWD/tests/system/shim-launch}
-PROBE=${SHIM_PROBE:-$PWD/tests/system/shim-probe}
+B=${TANK_BUILDDIR:-$PWD}
+SHIM=${TANK_SHIM:-$B/tank-shim}
+LAUNCH=${SHIM_LAUNCH:-$B/tests/system/shim-launch}
+PROBE=${SHIM_PROBE:-$B/tests/system/shim-probe}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 if [ "$(id -u)" != 0 ]; then
@@ -224,6 +225,45 @@ check "the shim runs from a sealed memfd, not its file" bash -c "readlink /proc/
 kill -TERM "$mon"
 wait
 check "stop_timeout_sec 0: SIGTERM to the shim kills at once" status_is 137
+
+# --- under systemd: in a scope, output to the journal, OOM ---
+if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
+        SCOPE=tank-web-shimtest$$.scope
+        ident=web/shimtest$$
+        cat > "$T/config.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},
+ "argv":["/bin/sh","-c","echo out-line; echo err-line >&2; dd if=/dev/zero of=/dev/null bs=256M count=1"],
+ "env":["PATH=/bin"],"log":"journal","log_identifier":"$ident","exit_file":"$T/exit.json"}
+EOF
+        rm -f "$T/exit.json"
+        timeout 60 "$LAUNCH" --before-go "busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+                org.freedesktop.systemd1.Manager StartTransientUnit 'ssa(sv)a(sa(sv))' $SCOPE fail \
+                3 PIDs au 1 \$SHIM_PID MemoryMax t 67108864 MemoryAccounting b true 0 >/dev/null &&
+                for i in \$(seq 100); do grep -q $SCOPE /proc/\$SHIM_PID/cgroup && exit 0; sleep 0.05; done; exit 1" \
+                "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"
+        check "in a scope: memory hog killed (137)" status_is 137
+        check "in a scope: OOM kill detected" bash -c "grep -q '\"oom\": true' '$T/exit.json'"
+        journal_has() { journalctl -q -o cat -u "$SCOPE" -t "$ident" | grep -qx "$1"; }
+        n=$((n + 1))
+        if wait_for() { for i in $(seq 50); do journal_has "$1" && return 0; sleep 0.2; done; return 1; }; wait_for out-line && wait_for err-line; then
+                ok "stdout and stderr in the journal under the scope"
+        else
+                fail "stdout and stderr in the journal under the scope"
+                journalctl -q -o short -t "$ident" | sed 's/^/# /'
+        fi
+        systemctl stop "$SCOPE" >/dev/null 2>&1
+        systemctl reset-failed "$SCOPE" >/dev/null 2>&1
+else
+        # No journald: the shim says so and passes its own output on.
+        rm -f "$T/exit.json"
+        cat > "$T/config.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["echo","fallback-line"],
+ "log":"journal","exit_file":"$T/exit.json"}
+EOF
+        timeout 60 "$LAUNCH" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"
+        check "no journal: output passed on" has fallback-line
+        check "no journal: a warning says so" grep -q "Cannot connect to the journal" "$T/log"
+fi
 
 echo "1..$n"
 [ "$failures" = 0 ]
