@@ -110,6 +110,8 @@ static int parse_network(Ctx *c, const JsonValue *v, const char *path, PodNetwor
                         return r;
                 if (nics->n_items == 0)
                         return fail(c, p, "must not be empty");
+                if (nics->n_items > POD_NICS_MAX)
+                        return fail(c, p, "too many NICs (at most %u)", POD_NICS_MAX);
                 n->nics = calloc(nics->n_items, sizeof(PodNic));
                 if (!n->nics)
                         return -ENOMEM;
@@ -139,6 +141,8 @@ static int parse_network(Ctx *c, const JsonValue *v, const char *path, PodNetwor
                 r = parse_string_array(c, dns, p, &l);
                 if (r < 0)
                         return r;
+                if (strv_length(l) > POD_DNS_MAX)
+                        return fail(c, p, "too many DNS servers (at most %u)", POD_DNS_MAX);
                 for (size_t i = 0; l[i]; i++) {
                         union { struct in_addr a4; struct in6_addr a6; } a;
                         char buf[INET6_ADDRSTRLEN];
@@ -441,6 +445,8 @@ static int parse_container(Ctx *c, const JsonValue *v, const char *path, const P
                 r = expect_type(c, x, p, JSON_ARRAY);
                 if (r < 0)
                         return r;
+                if (x->n_items > POD_MOUNTS_MAX)
+                        return fail(c, p, "too many mounts (at most %u)", POD_MOUNTS_MAX);
                 ct->mounts = calloc(x->n_items ?: 1, sizeof(PodMount));
                 if (!ct->mounts)
                         return -ENOMEM;
@@ -519,6 +525,8 @@ static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **
                 r = expect_type(c, x, p, JSON_ARRAY);
                 if (r < 0)
                         return r;
+                if (x->n_items > POD_VOLUMES_MAX)
+                        return fail(c, p, "too many volumes (at most %u)", POD_VOLUMES_MAX);
                 pod->volumes = calloc(x->n_items ?: 1, sizeof(PodVolume));
                 if (!pod->volumes)
                         return -ENOMEM;
@@ -548,6 +556,8 @@ static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **
                         return r;
                 if (x->n_items == 0)
                         return fail(c, p, "must not be empty");
+                if (x->n_items > POD_CONTAINERS_MAX)
+                        return fail(c, p, "too many containers (at most %u)", POD_CONTAINERS_MAX);
                 pod->containers = calloc(x->n_items, sizeof(PodContainer));
                 if (!pod->containers)
                         return -ENOMEM;
@@ -625,6 +635,8 @@ int pod_parse_many(const char *json, size_t len, Pod ***ret, size_t *ret_n, char
         } else if (root->type == JSON_ARRAY) {
                 if (root->n_items == 0)
                         r = fail(&c, "$", "no pods in the array");
+                else if (root->n_items > POD_MANY_MAX)
+                        r = fail(&c, "$", "too many pods (at most %u)", POD_MANY_MAX);
                 else {
                         pods = calloc(root->n_items, sizeof(Pod *));
                         if (!pods)

@@ -36,6 +36,13 @@
 #define POD_NAME_MAX 63
 #define POD_JSON_MAX (1024 * 1024)       /* larger documents are refused */
 #define POD_JSON_DEPTH_MAX 32            /* deeper nesting is refused */
+/* Counts beyond any real pod, refused so that hostile input stays cheap. */
+#define POD_CONTAINERS_MAX 128
+#define POD_VOLUMES_MAX 256
+#define POD_MOUNTS_MAX 256               /* per container */
+#define POD_NICS_MAX 16
+#define POD_DNS_MAX 8
+#define POD_MANY_MAX 1024                /* pods in one pod_parse_many() array */
 
 typedef enum RestartPolicy {
         RESTART_ALWAYS,

@@ -268,6 +268,63 @@ START_TEST(test_null_error_pointer) {
 }
 END_TEST
 
+/* head, then n elements pre<i>post separated by commas, then tail. */
+static char *repeat(const char *head, const char *pre, const char *post, size_t n, const char *tail) {
+        size_t cap = strlen(head) + strlen(tail) + n * (strlen(pre) + strlen(post) + 24) + 1;
+        char *s = malloc(cap), *p;
+
+        ck_assert_ptr_nonnull(s);
+        p = stpcpy(s, head);
+        for (size_t i = 0; i < n; i++)
+                p += sprintf(p, "%s%s%zu%s", i ? "," : "", pre, i, post);
+        strcpy(p, tail);
+        return s;
+}
+
+START_TEST(test_counts_capped) {
+        static const struct {
+                const char *head, *pre, *post, *tail;
+                size_t ok;
+                const char *error;
+        } t[] = {
+                { "{\"name\":\"p\",\"containers\":[", "{\"name\":\"c", "\",\"image\":\"a\"}", "]}",
+                  POD_CONTAINERS_MAX, "containers: too many containers (at most 128)" },
+                { "{\"name\":\"p\",\"containers\":[{\"name\":\"a\",\"image\":\"a\"}],\"volumes\":[",
+                  "{\"name\":\"v", "\"}", "]}", POD_VOLUMES_MAX, "volumes: too many volumes (at most 256)" },
+                { "{\"name\":\"p\",\"volumes\":[{\"name\":\"v\"}],\"containers\":[{\"name\":\"a\",\"image\":\"a\",\"mounts\":[",
+                  "{\"volume\":\"v\",\"path\":\"/m", "\"}", "]}]}", POD_MOUNTS_MAX,
+                  "containers[0].mounts: too many mounts (at most 256)" },
+                { "{\"name\":\"p\",\"containers\":[{\"name\":\"a\",\"image\":\"a\"}],\"network\":{\"nics\":[",
+                  "{\"name\":\"eth", "\",\"ip\":\"10.0.0.1/8\"}", "]}}", POD_NICS_MAX,
+                  "network.nics: too many NICs (at most 16)" },
+                { "{\"name\":\"p\",\"containers\":[{\"name\":\"a\",\"image\":\"a\"}],\"network\":{\"nics\":[{\"name\":\"e\",\"ip\":\"10.0.0.1/8\"}],\"dns\":[",
+                  "\"10.0.0.", "\"", "]}}", POD_DNS_MAX, "network.dns: too many DNS servers (at most 8)" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                _cleanup_free_ char *ok = repeat(t[i].head, t[i].pre, t[i].post, t[i].ok, t[i].tail);
+                _cleanup_free_ char *bad = repeat(t[i].head, t[i].pre, t[i].post, t[i].ok + 1, t[i].tail);
+                _cleanup_free_ char *error = NULL;
+                Pod *pod = NULL;
+
+                ck_assert_msg(pod_parse(ok, strlen(ok), &pod, &error) == 0, "%s", strempty(error));
+                pod = pod_free(pod);
+                assert_refused(bad, strlen(bad), t[i].error);
+        }
+}
+END_TEST
+
+START_TEST(test_many_capped) {
+        _cleanup_free_ char *bad = repeat("[", "{\"name\":\"p", "\",\"containers\":[{\"name\":\"a\",\"image\":\"a\"}]}",
+                                          POD_MANY_MAX + 1, "]");
+        _cleanup_free_ char *error = NULL;
+        Pod **pods = NULL;
+        size_t n;
+
+        ck_assert_int_eq(pod_parse_many(bad, strlen(bad), &pods, &n, &error), -EINVAL);
+        ck_assert_str_eq(error, "$: too many pods (at most 1024)");
+}
+END_TEST
+
 /* Arrays of pods (tankctl apply): paths are prefixed with the element. */
 static const struct {
         const char *spec;
@@ -307,6 +364,8 @@ static Suite *spec_suite(void) {
         tcase_add_test(tc, test_deep_nesting_huge);
         tcase_add_test(tc, test_hostile_key_is_cut);
         tcase_add_test(tc, test_null_error_pointer);
+        tcase_add_test(tc, test_counts_capped);
+        tcase_add_test(tc, test_many_capped);
         suite_add_tcase(s, tc);
         return s;
 }
