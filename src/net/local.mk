@@ -16,3 +16,9 @@ TESTS += tests/unit/test-net
 tests_unit_test_net_SOURCES = tests/unit/test-net.c
 tests_unit_test_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_net_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+# bench/net: not run by make check (timings are not tests); run it as root:
+#   ./bench/net/bench-net [N]
+noinst_PROGRAMS += bench/net/bench-net
+bench_net_bench_net_SOURCES = bench/net/bench-net.c
+bench_net_bench_net_LDADD = $(TANK_LIBS)
