@@ -50,8 +50,9 @@ static void extractor_done(Extractor *x) {
         free(x->error);
 }
 
-/* Entry names are hostile: quote them printable and bounded. */
-static char *escape_name(const char *s) {
+/* Entry names (and anything derived from them) are hostile: make them printable
+ * and bounded. Quotes are escaped in names, which we quote ourselves. */
+static char *escape_name(const char *s, bool keep_quotes) {
         size_t n = 0, max = 512;
         char *r = malloc(max * 4 + 4);
 
@@ -63,7 +64,7 @@ static char *escape_name(const char *s) {
                         n += 3;
                         break;
                 }
-                if (*p >= 0x20 && *p < 0x7f && *p != '\\' && *p != '\'')
+                if (*p >= 0x20 && *p < 0x7f && *p != '\\' && (keep_quotes || *p != '\''))
                         r[n++] = (char) *p;
                 else
                         n += (size_t) sprintf(r + n, "\\x%02x", *p);
@@ -74,7 +75,7 @@ static char *escape_name(const char *s) {
 
 _printf_(3, 4)
 static int fail(Extractor *x, int r, const char *format, ...) {
-        _cleanup_free_ char *msg = NULL, *name = NULL;
+        _cleanup_free_ char *msg = NULL, *name = NULL, *emsg = NULL;
         va_list ap;
         int k;
 
@@ -90,8 +91,9 @@ static int fail(Extractor *x, int r, const char *format, ...) {
         if (k < 0)
                 return r;
 
-        name = escape_name(strempty(x->entry));
-        if (asprintf(&x->error, "layer entry '%s': %s", strempty(name), msg) < 0)
+        name = escape_name(strempty(x->entry), false);
+        emsg = escape_name(msg, true);
+        if (asprintf(&x->error, "layer entry '%s': %s", strempty(name), strempty(emsg)) < 0)
                 x->error = NULL;
         log_debug("%s", strempty(x->error));
         return r;
@@ -380,8 +382,18 @@ static int apply_xattrs(Extractor *x, struct archive_entry *e, XattrTarget how, 
                         r = setxattr(path, name, value, size, 0);
                 else
                         r = lsetxattr(path, name, value, size, 0);
-                if (r < 0)
+                if (r < 0) {
+                        /* Labels of other systems (security.selinux, ...) or user.*
+                         * on a file system without them must not fail an image;
+                         * file capabilities must not be lost silently. */
+                        if (!streq(name, "security.capability") &&
+                            (errno == EOPNOTSUPP || errno == EPERM || errno == EINVAL)) {
+                                (void) log_debug_errno(errno, "Cannot set xattr %s on %s, ignoring: %m",
+                                                       name, strempty(x->entry));
+                                continue;
+                        }
                         return fail(x, -errno, "cannot set xattr '%s': %m", name);
+                }
         }
         return 0;
 }

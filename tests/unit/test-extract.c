@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 
 #include "image/layer-tartest.h"
@@ -630,6 +631,63 @@ START_TEST(test_list) {
 }
 END_TEST
 
+START_TEST(test_concurrent_unpack) {
+        _cleanup_free_ char *diff_id = NULL;
+        unsigned n_fresh = 0;
+        pid_t pids[4];
+        int fd;
+
+        /* Two images sharing a layer, pulled at once: every unpacker succeeds,
+         * exactly one extraction wins, no temp dir is left. */
+        test_tar_build(LAYER_COMPRESSION_GZIP, simple_layer, &fd, &diff_id);
+        for (unsigned i = 0; i < ELEMENTSOF(pids); i++) {
+                pids[i] = fork();
+                ck_assert_int_ge(pids[i], 0);
+                if (pids[i] == 0) {
+                        _cleanup_(layer_store_freep) LayerStore *s = NULL;
+                        int r, bfd;
+                        char p[64];
+
+                        /* Own file description: an independent offset. */
+                        snprintf(p, sizeof(p), "/proc/self/fd/%i", fd);
+                        bfd = open(p, O_RDONLY | O_CLOEXEC);
+                        if (bfd < 0 || layer_store_open(data, &s) < 0)
+                                _exit(10);
+                        layer_store_set_sync(s, false);
+                        r = layer_store_unpack(s, bfd, NULL, diff_id, NULL);
+                        _exit(r < 0 ? 11 : r);
+                }
+        }
+        for (unsigned i = 0; i < ELEMENTSOF(pids); i++) {
+                int status;
+
+                ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+                ck_assert(WIFEXITED(status));
+                ck_assert_int_le(WEXITSTATUS(status), 1);
+                n_fresh += WEXITSTATUS(status) == 0;
+        }
+        close(fd);
+        ck_assert_uint_ge(n_fresh, 1);
+        ck_assert_uint_eq(count_entries(layers, NULL), 1);
+}
+END_TEST
+
+START_TEST(test_symlink_xattr) {
+        _cleanup_free_ char *diff_id = NULL, *error = NULL, *p = NULL;
+        char v[16] = "";
+
+        /* security.* xattrs go on the link itself (or are ignored), never its target. */
+        ck_assert_int_eq(unpack((TestEntry[]) {
+                { .path = "l", .type = S_IFLNK, .link = canary,
+                  .xattr_name = "security.tank", .xattr_value = "v" }, {} },
+                LAYER_COMPRESSION_NONE, NULL, &diff_id, &error), 0);
+        assert_outside_untouched();
+        ck_assert_int_eq(getxattr(canary, "security.tank", v, sizeof(v)), -1);
+        p = layer_path(diff_id, "l");
+        (void) lgetxattr(p, "security.tank", v, sizeof(v));  /* may be unsupported on symlinks */
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("extract");
         TCase *hostile = tcase_create("hostile"), *good = tcase_create("good"),
@@ -663,6 +721,8 @@ static Suite *suite(void) {
         tcase_add_test(store, test_bad_input);
         tcase_add_test(store, test_stale_temp_dirs);
         tcase_add_test(store, test_list);
+        tcase_add_test(store, test_concurrent_unpack);
+        tcase_add_test(hostile, test_symlink_xattr);
         suite_add_tcase(s, store);
         return s;
 }
