@@ -5,6 +5,7 @@ libtank_la_SOURCES += \
 	src/shim/shim-config.c \
 	src/shim/exit-record.h \
 	src/shim/exit-record.c \
+	src/shim/attach-protocol.h \
 	src/shim/json-util.h \
 	src/shim/json-util.c
 
@@ -28,15 +29,18 @@ tank_shim_SOURCES = \
 	src/shim/monitor.h \
 	src/shim/monitor.c \
 	src/shim/workload.h \
-	src/shim/workload.c
+	src/shim/workload.c \
+	src/shim/attach.h \
+	src/shim/attach.c
 tank_shim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 tank_shim_LDADD = $(TANK_LIBS)
 
 # System test helpers: the launcher plays tankd's side of the protocol; the
 # probe is static (no sanitizer runtime) so it runs inside a busybox rootfs.
 # tests/system/test-shim.sh itself runs through run-system-tests.sh.
-check_PROGRAMS += tests/system/shim-launch tests/system/shim-probe
+check_PROGRAMS += tests/system/shim-launch tests/system/shim-probe tests/system/shim-attach
 tests_system_shim_launch_SOURCES = tests/system/shim-launch.c
+tests_system_shim_attach_SOURCES = tests/system/shim-attach.c
 tests_system_shim_probe_SOURCES = tests/system/shim-probe.c
 tests_system_shim_probe_CFLAGS = $(WARN_CFLAGS)
 tests_system_shim_probe_LDFLAGS = -all-static

@@ -21,12 +21,11 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "attach.h"
 #include "exit-record.h"
 #include "log.h"
 #include "monitor.h"
 #include "workload.h"
-
-#define RING_SIZE (64 * 1024)
 
 /* SIGTERM/SIGINT mean "stop" (stop_signal, then SIGKILL after the timeout);
  * the others are passed on as they are. */
@@ -43,10 +42,7 @@ typedef struct Monitor {
         bool stopping;
         ShimExit exit;
         bool reaped;
-
-        /* The last RING_SIZE bytes of tty output, replayed to attach clients. */
-        char *ring;
-        size_t ring_head, ring_len;
+        AttachServer *attach;   /* tty only: replay buffer + attach socket */
 } Monitor;
 
 static uint64_t now_usec(void) {
@@ -103,18 +99,6 @@ static int oom_kill_count(uint64_t *ret) {
         return -ENODATA;
 }
 
-static void ring_append(Monitor *m, const char *buf, size_t n) {
-        if (!m->ring)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                m->ring[(m->ring_head + m->ring_len) % RING_SIZE] = buf[i];
-                if (m->ring_len < RING_SIZE)
-                        m->ring_len++;
-                else
-                        m->ring_head = (m->ring_head + 1) % RING_SIZE;
-        }
-}
-
 static void write_all(int fd, const char *buf, size_t n) {
         while (n > 0) {
                 ssize_t k = write(fd, buf, n);
@@ -136,7 +120,7 @@ static bool pty_copy(Monitor *m) {
         if (n <= 0)
                 return n < 0 && (errno == EAGAIN || errno == EINTR);
         write_all(m->out_fd, buf, (size_t) n);
-        ring_append(m, buf, (size_t) n);
+        attach_server_output(m->attach, buf, (size_t) n);
         return true;
 }
 
@@ -293,8 +277,8 @@ static void monitor_done(Monitor *m) {
         sd_event_source_disable_unref(m->pty_source);
         sd_event_source_disable_unref(m->stop_timer);
         sd_event_unref(m->event);
+        attach_server_free(m->attach);
         safe_close(m->pty_master);
-        free(m->ring);
         shim_exit_done(&m->exit);
 }
 
@@ -396,10 +380,14 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
                         goto fail_running;
         }
         if (m.pty_master >= 0) {
-                m.ring = malloc(RING_SIZE);
-                if (!m.ring) {
-                        r = -ENOMEM;
-                        goto fail_running;
+                r = attach_server_new(m.event, c->attach_socket, m.pty_master, &m.attach);
+                if (r < 0) {
+                        /* Attach is a convenience; the workload runs on without it. */
+                        log_warning_errno(r, "Cannot listen on %s, attach will not work: %m",
+                                          c->attach_socket);
+                        r = attach_server_new(m.event, NULL, m.pty_master, &m.attach);
+                        if (r < 0)
+                                goto fail_running;
                 }
                 (void) fcntl(m.pty_master, F_SETFL, O_NONBLOCK);
                 r = sd_event_add_io(m.event, &m.pty_source, m.pty_master, EPOLLIN, on_pty, &m);
@@ -418,6 +406,8 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
                         if (poll(&p, 1, 0) <= 0)
                                 break;
                 }
+
+        attach_server_exit(m.attach, m.exit.status);
 
         if (oom_known && m.exit.signal == SIGKILL && oom_kill_count(&oom_after) >= 0)
                 m.exit.oom = oom_after > oom_before;

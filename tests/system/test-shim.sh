@@ -10,13 +10,14 @@ B=${TANK_BUILDDIR:-$PWD}
 SHIM=${TANK_SHIM:-$B/tank-shim}
 LAUNCH=${SHIM_LAUNCH:-$B/tests/system/shim-launch}
 PROBE=${SHIM_PROBE:-$B/tests/system/shim-probe}
+ATTACH=${SHIM_ATTACH:-$B/tests/system/shim-attach}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 if [ "$(id -u)" != 0 ]; then
         echo "test-shim: must run as root (namespaces, mounts)" >&2
         exit 1
 fi
-for f in "$SHIM" "$LAUNCH" "$PROBE" "$BUSYBOX"; do
+for f in "$SHIM" "$LAUNCH" "$PROBE" "$ATTACH" "$BUSYBOX"; do
         [ -x "$f" ] || { echo "test-shim: missing $f" >&2; exit 1; }
 done
 
@@ -200,6 +201,30 @@ check "tty: stdio is the container's /dev/pts/0" has_re '^/dev/pts/0.?$'
 check "tty: isatty" has_re '^isatty.?$'
 check "tty: TERM defaults to xterm" has_re '^term=xterm.?$'
 check "tty: /dev/console is the pty" has_re '^c.?$'
+
+# --- attach (issue 8): replay, same shell on re-attach, resize, exit status ---
+cat > "$T/config.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["/bin/sh"],"tty":true,
+ "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json","attach_socket":"$T/attach"}
+EOF
+rm -f "$T/exit.json"
+timeout 60 "$LAUNCH" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log" &
+launcher=$!
+for i in $(seq 100); do [ -S "$T/attach" ] && break; sleep 0.1; done
+check "attach socket is a root-only socket" bash -c "[ \"\$(stat -c %a '$T/attach')\" = 700 ]"
+attach_q() { "$ATTACH" "$@" > "$T/attach.out"; }
+check "attach: type a command, see its output" \
+        attach_q "$T/attach" --input 'FOO=bar; echo mark-$((40+2))' --wait-for mark-42
+check "re-attach: replay shows the earlier output" attach_q "$T/attach" --wait-for mark-42
+check "re-attach: the same shell (variable kept)" \
+        attach_q "$T/attach" --input 'echo $FOO-again' --wait-for bar-again
+check "attach: resize reaches the pty" \
+        attach_q "$T/attach" --resize 33 101 --input 'stty size' --wait-for '33 101'
+"$ATTACH" "$T/attach" --input 'exit 5' --until-exit > "$T/attach.out"
+check "attach: the exit status comes back" grep -qx 'exit 5' "$T/attach.out"
+wait $launcher
+check "attach: exit record 5" status_is 5
+check "attach: socket removed at exit" test ! -e "$T/attach"
 
 # --- protocol edges ---
 rm -f "$T/exit.json"
