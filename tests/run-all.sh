@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Builds and runs every test, from a clean clone, as root:
+#   autoreconf -fi
+#   build/:      configure && make && make check
+#   build-asan/: configure --enable-sanitizers && make && make check
+# make check runs the unit tests and the system tests (which boot their own
+# systemd in a sandbox). Ends with exactly one line "N passed, N failed"
+# (summed over both builds from automake's test-suite.log: PASS vs
+# FAIL+ERROR+XPASS; a build that breaks counts as one failure) and exits
+# non-zero if anything failed. The logs of failing tests are printed before.
+#
+# Environment: JOBS (make -j, default 2), TANK_RUN_ALL_BUILDS (default
+# "build build-asan"), plus what tests/system/run-system-tests.sh takes.
+
+set -u
+
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+JOBS=${JOBS:-2}
+BUILDS=${TANK_RUN_ALL_BUILDS:-build build-asan}
+
+passed=0
+failed=0
+failures=()
+
+say() {
+        printf '\n=== %s\n' "$*"
+}
+
+if [[ $(id -u) != 0 ]]; then
+        echo "run-all: the system tests need root; run as root (sudo $0)" >&2
+fi
+
+# field NAME LOG: the "# NAME: n" count of an automake test-suite.log.
+field() {
+        sed -n "s/^# $1: *\([0-9][0-9]*\)\$/\1/p" "$2" | head -n 1
+}
+
+run_build() {
+        local dir=$SRC/$1 log
+        local -a flags=()
+        [[ $1 == *asan* ]] && flags+=(--enable-sanitizers)
+
+        say "$1: configure ${flags[*]}"
+        mkdir -p "$dir" || return 1
+        cd "$dir" || return 1
+        rm -f test-suite.log
+        if ! "$SRC/configure" "${flags[@]}" >configure.out 2>&1; then
+                tail -n 40 configure.out
+                failed=$((failed + 1)); failures+=("$1: configure")
+                return 1
+        fi
+        say "$1: make -j$JOBS"
+        if ! make -j"$JOBS" >make.out 2>&1; then
+                grep -E -B2 -A6 'error|Error' make.out | tail -n 80
+                failed=$((failed + 1)); failures+=("$1: make")
+                return 1
+        fi
+        say "$1: make check"
+        # The summary below counts; make's exit status is implied by it.
+        make -j"$JOBS" check 2>&1 | tee check.out | grep -E '^(PASS|FAIL|ERROR|XPASS|XFAIL|SKIP):|^# [A-Z]+:'
+        log=$dir/test-suite.log
+        if [[ ! -r $log ]]; then
+                tail -n 60 check.out
+                failed=$((failed + 1)); failures+=("$1: make check did not run the tests")
+                return 1
+        fi
+        local p f e x
+        p=$(field PASS "$log"); f=$(field FAIL "$log"); e=$(field ERROR "$log"); x=$(field XPASS "$log")
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+        if (( ${f:-0} + ${e:-0} + ${x:-0} > 0 )); then
+                failures+=("$1: $((${f:-0} + ${e:-0} + ${x:-0})) test(s)")
+                # test-suite.log holds the logs of exactly the failing tests.
+                say "$1: logs of the failing tests (tail)"
+                tail -n 300 "$log"
+        fi
+        # A make check that failed without a failing test (e.g. a check
+        # program that did not build) must not pass silently.
+        if grep -q '^make.*\*\*\*' check.out && (( ${f:-0} + ${e:-0} + ${x:-0} == 0 )); then
+                grep -E -B2 -A6 'error|\*\*\*' check.out | tail -n 60
+                failed=$((failed + 1)); failures+=("$1: make check")
+        fi
+        return 0
+}
+
+cd "$SRC" || exit 1
+say "autoreconf -fi"
+out=$(autoreconf -fi 2>&1) || {
+        echo "$out" | tail -n 40
+        echo "0 passed, 1 failed"
+        exit 1
+}
+
+for b in $BUILDS; do
+        run_build "$b"
+        cd "$SRC" || exit 1
+done
+
+if ((${#failures[@]} > 0)); then
+        say "failures"
+        printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+((failed == 0))
