@@ -334,6 +334,9 @@ static int parse_header(yajl_val root, int64_t *ret, char **ret_error) {
 
         if (!YAJL_IS_OBJECT(h))
                 return bad(ret_error, "header", "missing");
+        /* a store always has revision >= 1, so it is never omitted as a zero value */
+        if (!get(h, "revision"))
+                return bad(ret_error, "header.revision", "missing");
         return parse_revision(get(h, "revision"), "header.revision", ret, ret_error);
 }
 

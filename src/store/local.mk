@@ -17,11 +17,14 @@ libtank_la_SOURCES += \
 	src/store/etcd-server.h \
 	src/store/etcd-server.c
 
-#check_PROGRAMS += tests/unit/test-store
-#TESTS += tests/unit/test-store
-#tests_unit_test_store_SOURCES = tests/unit/test-store.c tests/unit/test-store-server.c
-#tests_unit_test_store_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lpthread
-#tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+check_PROGRAMS += tests/unit/test-store tests/unit/test-store-http
+TESTS += tests/unit/test-store tests/unit/test-store-http
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_store_http_SOURCES = tests/unit/test-store-http.c
+tests_unit_test_store_http_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lpthread
+tests_unit_test_store_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 # driver of the store system tests (tests/system/test-store-*.sh)
 check_PROGRAMS += tests/system/store-driver

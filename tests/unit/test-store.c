@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Store client, pure parts: base64, the incremental JSON framer fed byte by
+ * byte, request building and response parsing with hostile inputs. */
+#include <check.h>
+#include <inttypes.h>
+
+#include "store/base64.h"
+#include "store/etcd-json.h"
+#include "store/json-stream.h"
+
+START_TEST(test_base64_vectors) {
+        static const struct { const char *plain, *enc; } v[] = {
+                { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+                { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                _cleanup_free_ char *e = NULL, *d = NULL;
+                size_t n;
+
+                ck_assert_int_eq(store_base64_encode(v[i].plain, strlen(v[i].plain), &e), 0);
+                ck_assert_str_eq(e, v[i].enc);
+                ck_assert_int_eq(store_base64_decode(e, strlen(e), &d, &n), 0);
+                ck_assert_uint_eq(n, strlen(v[i].plain));
+                ck_assert_str_eq(d, v[i].plain);
+        }
+}
+END_TEST
+
+START_TEST(test_base64_roundtrip) {
+        unsigned char buf[300];
+
+        for (size_t i = 0; i < sizeof buf; i++)
+                buf[i] = (unsigned char) (i * 37 + 11);
+        for (size_t len = 0; len <= sizeof buf; len++) {
+                _cleanup_free_ char *e = NULL, *d = NULL;
+                size_t n;
+
+                ck_assert_int_eq(store_base64_encode(buf, len, &e), 0);
+                ck_assert_uint_eq(strlen(e), store_base64_encoded_size(len));
+                ck_assert_int_eq(store_base64_decode(e, strlen(e), &d, &n), 0);
+                ck_assert_uint_eq(n, len);
+                ck_assert_mem_eq(d, buf, len);
+        }
+}
+END_TEST
+
+START_TEST(test_base64_invalid) {
+        static const char *bad[] = { "Z", "Zg=", "Zg", "Z===", "====", "Zm9v\n", " Zm9v", "Zm9-", "Zh==",
+                                     "Zm9=", "Zg==Zg==", "=Zg=", "Zm\0v" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *d = NULL;
+                size_t n;
+                size_t len = i == ELEMENTSOF(bad) - 1 ? 4 : strlen(bad[i]);
+
+                ck_assert_msg(store_base64_decode(bad[i], len, &d, &n) == -EINVAL, "accepted \"%s\"", bad[i]);
+                ck_assert_ptr_null(d);
+        }
+}
+END_TEST
+
+typedef struct Collect {
+        char *msgs[16];
+        size_t n;
+} Collect;
+
+static int collect(const char *json, size_t len, void *userdata) {
+        Collect *c = userdata;
+
+        ck_assert_uint_eq(strlen(json), len);
+        ck_assert_uint_lt(c->n, ELEMENTSOF(c->msgs));
+        c->msgs[c->n++] = strdup(json);
+        return 0;
+}
+
+static void collect_done(Collect *c) {
+        for (size_t i = 0; i < c->n; i++)
+                free(c->msgs[i]);
+        c->n = 0;
+}
+
+START_TEST(test_stream_byte_by_byte) {
+        static const char input[] =
+                "{\"result\":{\"created\":true}}\n"
+                "  {\"a\":\"}{\\\"]\",\"b\":[1,{\"c\":[]}]}\r\n"
+                "{\"s\":\"\\\\\"}{\"x\":1}";
+        JsonStream j;
+        Collect c = {};
+        const char *e = NULL;
+
+        json_stream_init(&j, 1024);
+        for (size_t i = 0; i < strlen(input); i++)
+                ck_assert_int_eq(json_stream_feed(&j, input + i, 1, collect, &c, &e), 0);
+        ck_assert(!json_stream_pending(&j));
+        ck_assert_uint_eq(c.n, 4);
+        ck_assert_str_eq(c.msgs[0], "{\"result\":{\"created\":true}}");
+        ck_assert_str_eq(c.msgs[1], "{\"a\":\"}{\\\"]\",\"b\":[1,{\"c\":[]}]}");
+        ck_assert_str_eq(c.msgs[2], "{\"s\":\"\\\\\"}");
+        ck_assert_str_eq(c.msgs[3], "{\"x\":1}");
+        collect_done(&c);
+
+        /* the same, all at once, and split at every position */
+        for (size_t split = 0; split <= strlen(input); split++) {
+                json_stream_reset(&j);
+                ck_assert_int_eq(json_stream_feed(&j, input, split, collect, &c, &e), 0);
+                ck_assert_int_eq(json_stream_feed(&j, input + split, strlen(input) - split, collect, &c, &e), 0);
+                ck_assert_uint_eq(c.n, 4);
+                ck_assert_str_eq(c.msgs[1], "{\"a\":\"}{\\\"]\",\"b\":[1,{\"c\":[]}]}");
+                collect_done(&c);
+        }
+
+        /* a partial object stays pending */
+        json_stream_reset(&j);
+        ck_assert_int_eq(json_stream_feed(&j, "{\"a\":", 5, collect, &c, &e), 0);
+        ck_assert(json_stream_pending(&j));
+        json_stream_done(&j);
+}
+END_TEST
+
+START_TEST(test_stream_hostile) {
+        JsonStream j;
+        Collect c = {};
+        const char *e = NULL;
+        char big[2000];
+
+        json_stream_init(&j, 1000);
+        ck_assert_int_eq(json_stream_feed(&j, "[1]", 3, collect, &c, &e), -EBADMSG);
+        ck_assert_str_eq(e, "expected a JSON object");
+        /* a failed stream stays failed */
+        ck_assert_int_eq(json_stream_feed(&j, "{}", 2, collect, &c, &e), -EBADMSG);
+        json_stream_done(&j);
+
+        json_stream_init(&j, 1000);
+        ck_assert_int_eq(json_stream_feed(&j, "{}}", 3, collect, &c, &e), -EBADMSG);
+        ck_assert_uint_eq(c.n, 1);
+        collect_done(&c);
+        json_stream_done(&j);
+
+        /* nesting bomb */
+        json_stream_init(&j, 1000000);
+        memset(big, '[', sizeof big);
+        big[0] = '{';
+        ck_assert_int_eq(json_stream_feed(&j, "{\"a\":", 5, collect, &c, &e), 0);
+        ck_assert_int_eq(json_stream_feed(&j, big, sizeof big, collect, &c, &e), -EBADMSG);
+        ck_assert_str_eq(e, "nested too deeply");
+        json_stream_done(&j);
+
+        /* oversized, fed in pieces */
+        json_stream_init(&j, 1000);
+        memset(big, ' ', sizeof big);
+        big[0] = '{';
+        big[1] = '"';
+        int r = 0;
+        for (size_t i = 0; i < sizeof big && r == 0; i += 100)
+                r = json_stream_feed(&j, big + i, 100, collect, &c, &e);
+        ck_assert_int_eq(r, -EMSGSIZE);
+        ck_assert_uint_eq(c.n, 0);
+        json_stream_done(&j);
+}
+END_TEST
+
+START_TEST(test_requests) {
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL, *f = NULL, *end = NULL;
+
+        ck_assert_int_eq(etcd_request_put("a", "b", 1, &a), 0);
+        ck_assert_str_eq(a, "{\"key\":\"YQ==\",\"value\":\"Yg==\"}");
+        ck_assert_int_eq(etcd_request_range("/tank/", "/tank0", &b), 0);
+        ck_assert_str_eq(b, "{\"key\":\"L3Rhbmsv\",\"range_end\":\"L3Rhbmsw\"}");
+        ck_assert_int_eq(etcd_request_txn("a", ETCD_COMPARE_CREATE, 0, "b", 1, &c), 0);
+        ck_assert_str_eq(c, "{\"compare\":[{\"key\":\"YQ==\",\"target\":\"CREATE\",\"result\":\"EQUAL\","
+                         "\"create_revision\":\"0\"}],\"success\":[{\"request_put\":{\"key\":\"YQ==\",\"value\":\"Yg==\"}}],"
+                         "\"failure\":[{\"request_range\":{\"key\":\"YQ==\"}}]}");
+        ck_assert_int_eq(etcd_request_txn("a", ETCD_COMPARE_MOD, 42, NULL, 0, &d), 0);
+        ck_assert(strstr(d, "\"target\":\"MOD\"") && strstr(d, "\"mod_revision\":\"42\"") &&
+                  strstr(d, "\"request_delete_range\":{\"key\":\"YQ==\"}"));
+        ck_assert_int_eq(etcd_request_watch("/tank/", "/tank0", 7, &e), 0);
+        ck_assert_str_eq(e, "{\"create_request\":{\"key\":\"L3Rhbmsv\",\"range_end\":\"L3Rhbmsw\",\"start_revision\":\"7\"}}");
+        /* a value with quotes and NULs never needs escaping: it is base64 */
+        ck_assert_int_eq(etcd_request_put("k", "\"\0\\", 3, &f), 0);
+        ck_assert_str_eq(f, "{\"key\":\"aw==\",\"value\":\"IgBc\"}");
+
+        ck_assert_int_eq(store_prefix_range_end("/tank/", &end), 0);
+        ck_assert_str_eq(end, "/tank0");
+        free(end);
+        ck_assert_int_eq(store_prefix_range_end("a\xff\xff", &end), 0);
+        ck_assert_str_eq(end, "b");
+        free(end);
+        end = NULL;
+        ck_assert_int_eq(store_prefix_range_end("\xff", &end), -EINVAL);
+}
+END_TEST
+
+static int parse(EtcdOp op, const char *json, StoreResult *res, char **err) {
+        yajl_val root = NULL;
+        int r;
+
+        *err = NULL;
+        r = etcd_parse_json(json, strlen(json), 4096, &root, err);
+        if (r < 0)
+                return r;
+        r = etcd_parse_result(op, root, res, err);
+        yajl_tree_free(root);
+        return r;
+}
+
+START_TEST(test_parse_good) {
+        StoreResult res = {};
+        char *err = NULL;
+
+        ck_assert_int_eq(parse(ETCD_OP_RANGE,
+                "{\"header\":{\"cluster_id\":\"4057687761381503033\",\"revision\":\"2\",\"raft_term\":\"2\"},"
+                "\"kvs\":[{\"key\":\"YQ==\",\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"2\",\"value\":\"Yg==\"},"
+                "{\"key\":\"Yg==\",\"create_revision\":\"4\",\"mod_revision\":\"4\",\"version\":\"1\"}],\"count\":\"2\"}",
+                &res, &err), 0);
+        ck_assert_int_eq(res.revision, 2);
+        ck_assert_uint_eq(res.n_kvs, 2);
+        ck_assert_str_eq(res.kvs[0].key, "a");
+        ck_assert_str_eq(res.kvs[0].value, "b");
+        ck_assert_int_eq(res.kvs[0].mod_revision, 3);
+        ck_assert_int_eq(res.kvs[0].version, 2);
+        ck_assert_str_eq(res.kvs[1].value, "");      /* omitted = empty */
+        store_result_done(&res);
+
+        /* proto3 omits false and empty: a failed txn with no kv */
+        ck_assert_int_eq(parse(ETCD_OP_TXN, "{\"header\":{\"revision\":\"9\"},\"responses\":[{\"response_range\":"
+                               "{\"header\":{\"revision\":\"9\"}}}]}", &res, &err), 0);
+        ck_assert(!res.succeeded);
+        ck_assert_uint_eq(res.n_kvs, 0);
+        store_result_done(&res);
+
+        ck_assert_int_eq(parse(ETCD_OP_TXN, "{\"header\":{\"revision\":\"10\"},\"succeeded\":true,\"responses\":"
+                               "[{\"response_put\":{\"header\":{\"revision\":\"10\"}}}]}", &res, &err), 0);
+        ck_assert(res.succeeded);
+        ck_assert_int_eq(res.revision, 10);
+        store_result_done(&res);
+
+        ck_assert_int_eq(parse(ETCD_OP_DELETE, "{\"header\":{\"revision\":\"11\"},\"deleted\":\"3\"}", &res, &err), 0);
+        ck_assert_int_eq(res.n_deleted, 3);
+        store_result_done(&res);
+}
+END_TEST
+
+START_TEST(test_parse_hostile) {
+        static const struct { const char *json, *error; } v[] = {
+                { "", "empty response" },
+                { "hello", "expected a JSON object" },
+                { "{\"header\":", "truncated JSON" },
+                { "{\"header\":{}} {}", "more than one JSON object" },
+                { "[]", "expected a JSON object" },
+                { "{\"header\":{\"revision\":2,}}", "invalid JSON" },
+                { "{}", "header: missing" },
+                { "{\"header\":[]}", "header: missing" },
+                { "{\"header\":{\"revision\":{}}}", "header.revision: not an integer" },
+                { "{\"header\":{\"revision\":\"12x\"}}", "header.revision: not an integer" },
+                { "{\"header\":{\"revision\":\"\"}}", "header.revision: not an integer" },
+                { "{\"header\":{\"revision\":\" 1\"}}", "header.revision: not an integer" },
+                { "{\"header\":{\"revision\":\"123456789012345678901234567890\"}}", "integer out of range" },
+                { "{\"header\":{\"revision\":1e400}}", "header.revision: not an integer" },
+                { "{\"header\":{\"revision\":\"-5\"}}", "negative revision" },
+                { "{\"header\":{\"revision\":\"1\"},\"kvs\":{}}", "kvs: not an array" },
+                { "{\"header\":{\"revision\":\"1\"},\"kvs\":[1]}", "kv: not an object" },
+                { "{\"header\":{\"revision\":\"1\"},\"kvs\":[{\"key\":\"!!!!\"}]}", "kv.key: invalid base64" },
+                { "{\"header\":{\"revision\":\"1\"},\"kvs\":[{\"key\":\"YQ==\",\"value\":7}]}", "kv.value: not a string" },
+                { "{\"header\":{\"revision\":\"1\"},\"kvs\":[{}]}", "kv.key: empty" },
+                { "{\"header\":{\"revision\":\"1\"},\"kvs\":[{\"key\":\"YQBi\"}]}", "kv.key: empty or contains NUL" },
+                { "{\"header\":{\"revision\":\"1\"},\"kvs\":[{\"key\":\"YQ==\",\"mod_revision\":true}]}", "kv.mod_revision: not an integer" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+                StoreResult res = {};
+                char *err = NULL;
+                int r = parse(ETCD_OP_RANGE, v[i].json, &res, &err);
+
+                ck_assert_msg(r == -EBADMSG, "%s: r=%d", v[i].json, r);
+                ck_assert_msg(err && strstr(err, v[i].error), "%s: error \"%s\", wanted \"%s\"", v[i].json,
+                              strempty(err), v[i].error);
+                free(err);
+        }
+
+        /* txn specifics */
+        StoreResult res = {};
+        char *err = NULL;
+        ck_assert_int_eq(parse(ETCD_OP_TXN, "{\"header\":{\"revision\":\"1\"},\"succeeded\":\"yes\"}", &res, &err), -EBADMSG);
+        free(err);
+        ck_assert_int_eq(parse(ETCD_OP_TXN, "{\"header\":{\"revision\":\"1\"}}", &res, &err), -EBADMSG);
+        ck_assert(strstr(err, "missing response_range"));
+        free(err);
+
+        /* size cap and NUL bytes */
+        yajl_val root = NULL;
+        ck_assert_int_eq(etcd_parse_json("{\"a\":1}", 7, 6, &root, &err), -EMSGSIZE);
+        free(err);
+        ck_assert_int_eq(etcd_parse_json("{\"a\":\"\0\"}", 9, 100, &root, &err), -EBADMSG);
+        free(err);
+}
+END_TEST
+
+START_TEST(test_parse_watch) {
+        static const char *msgs[] = {
+                "{\"result\":{\"header\":{\"revision\":\"2\"},\"created\":true}}",
+                "{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"kv\":{\"key\":\"YQ==\",\"create_revision\":\"3\","
+                "\"mod_revision\":\"3\",\"version\":\"1\",\"value\":\"Yg==\"}},{\"type\":\"DELETE\",\"kv\":{\"key\":\"YQ==\","
+                "\"mod_revision\":\"4\"}}]}}",
+                "{\"result\":{\"header\":{},\"canceled\":true,\"compact_revision\":\"3\"}}",
+        };
+        EtcdWatchMessage m = {};
+        yajl_val root;
+        char *err = NULL;
+
+        ck_assert_int_eq(etcd_parse_json(msgs[0], strlen(msgs[0]), 4096, &root, &err), 0);
+        ck_assert_int_eq(etcd_parse_watch_message(root, &m, &err), 0);
+        yajl_tree_free(root);
+        ck_assert(m.created && !m.canceled && m.n_events == 0 && m.revision == 2);
+        etcd_watch_message_done(&m);
+
+        ck_assert_int_eq(etcd_parse_json(msgs[1], strlen(msgs[1]), 4096, &root, &err), 0);
+        ck_assert_int_eq(etcd_parse_watch_message(root, &m, &err), 0);
+        yajl_tree_free(root);
+        ck_assert_uint_eq(m.n_events, 2);
+        ck_assert_int_eq(m.events[0].type, STORE_EVENT_PUT);
+        ck_assert_str_eq(m.events[0].kv.value, "b");
+        ck_assert_int_eq(m.events[1].type, STORE_EVENT_DELETE);
+        ck_assert_int_eq(m.events[1].kv.mod_revision, 4);
+        etcd_watch_message_done(&m);
+
+        ck_assert_int_eq(etcd_parse_json(msgs[2], strlen(msgs[2]), 4096, &root, &err), 0);
+        ck_assert_int_eq(etcd_parse_watch_message(root, &m, &err), 0);
+        yajl_tree_free(root);
+        ck_assert(m.canceled && m.compact_revision == 3);
+        etcd_watch_message_done(&m);
+
+        static const struct { const char *json, *error; } bad[] = {
+                { "{\"x\":1}", "result: missing" },
+                { "{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"type\":\"EXPLODE\",\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"1\"}}]}}", "unknown event type" },
+                { "{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"kv\":{\"key\":\"YQ==\"}}]}}", "mod_revision: missing" },
+                { "{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"5\"}},"
+                  "{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"4\"}}]}}", "out of order" },
+                { "{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":{}}}", "events: not an array" },
+                { "{\"result\":{\"header\":{\"revision\":\"4\"},\"created\":1}}", "created: not a boolean" },
+                { "{\"result\":{\"events\":[]}}", "header: missing" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                ck_assert_int_eq(etcd_parse_json(bad[i].json, strlen(bad[i].json), 4096, &root, &err), 0);
+                ck_assert_msg(etcd_parse_watch_message(root, &m, &err) == -EBADMSG, "%s", bad[i].json);
+                ck_assert_msg(strstr(err, bad[i].error), "%s: %s", bad[i].json, err);
+                free(err);
+                yajl_tree_free(root);
+        }
+
+        /* a gateway error on the stream */
+        static const char e[] = "{\"error\":{\"grpc_code\":14,\"http_code\":503,\"message\":\"etcdserver: no leader\"}}";
+        ck_assert_int_eq(etcd_parse_json(e, strlen(e), 4096, &root, &err), 0);
+        ck_assert_int_eq(etcd_parse_error(root, &err), 1);
+        ck_assert_str_eq(err, "etcdserver: no leader");
+        free(err);
+        yajl_tree_free(root);
+}
+END_TEST
+
+int main(void) {
+        Suite *s = suite_create("store");
+        TCase *tc = tcase_create("pure");
+        SRunner *sr;
+        int failed;
+
+        tcase_add_test(tc, test_base64_vectors);
+        tcase_add_test(tc, test_base64_roundtrip);
+        tcase_add_test(tc, test_base64_invalid);
+        tcase_add_test(tc, test_stream_byte_by_byte);
+        tcase_add_test(tc, test_stream_hostile);
+        tcase_add_test(tc, test_requests);
+        tcase_add_test(tc, test_parse_good);
+        tcase_add_test(tc, test_parse_hostile);
+        tcase_add_test(tc, test_parse_watch);
+        suite_add_tcase(s, tc);
+
+        sr = srunner_create(s);
+        srunner_run_all(sr, CK_NORMAL);
+        failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
