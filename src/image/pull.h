@@ -42,7 +42,9 @@ typedef int (*pull_layer_hook_t)(void *userdata, int blob_fd, const char *media_
 typedef void (*pull_handler_t)(int r, const char *digest, const char *error_message, void *userdata);
 
 int puller_new(sd_event *event, Registry *registry, BlobStore *store, Puller **ret);
-Puller *puller_free(Puller *p);       /* cancels outstanding pulls without calling handlers */
+/* Cancels outstanding pulls without calling handlers. Free the Puller before
+ * its Registry and BlobStore. */
+Puller *puller_free(Puller *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Puller *, puller_free);
 
 void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata);
@@ -56,4 +58,5 @@ int puller_set_platform(Puller *p, const char *os, const char *arch, const char 
  * Invalid references fail synchronously with -EINVAL and a message in ret_error. */
 int image_pull(Puller *p, const char *reference, pull_handler_t cb, void *userdata,
                PullRequest **ret_request, char **ret_error);
+/* Only before the handler ran (the request is freed after its handler). */
 void pull_request_cancel(PullRequest *req);

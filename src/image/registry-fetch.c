@@ -267,7 +267,7 @@ static int fetch_begin(RegistryFetch *f) {
 }
 
 void registry_fetch_slot_free(Registry *r) {
-        while (r->queue_head && r->n_active < r->opts.max_parallel) {
+        while (!r->closing && r->queue_head && r->n_active < r->opts.max_parallel) {
                 RegistryFetch *f = r->queue_head;
                 int k;
 
@@ -284,6 +284,7 @@ void registry_fetch_slot_free(Registry *r) {
 }
 
 void registry_fetch_abort_all(Registry *r) {
+        r->closing = true;
         while (r->all)
                 fetch_free(r->all);
 }

@@ -23,6 +23,7 @@ struct Registry {
         Hashmap *tokens;         /* "host\nscope" -> "Bearer ..." (char *) */
 
         unsigned n_active;
+        bool closing;            /* registry_free(): start nothing, call no handler */
         RegistryFetch *queue_head, *queue_tail;   /* waiting for a transfer slot */
         RegistryFetch *all;      /* every live fetch, to abort them at free */
 };

@@ -2,7 +2,7 @@
 /* Test driver for image pulls (tankctl pull needs the daemon):
  *   pull-driver --data DIR [--mirror "DOMAIN URL"]... [--insecure HOST]...
  *               [--auth-file FILE] [--platform os/arch[/variant]] [--unpack]
- *               [--attempts N] [--backoff-ms N] [--abort-after-ms N] REF...
+ *               [--attempts N] [--backoff-ms N] [--abort-after-ms N] [--no-sync] REF...
  * Pulls all REFs concurrently on one sd-event loop; prints "REF DIGEST" per
  * success, "REF: error: MESSAGE" per failure; exits 0 only if all succeeded.
  * --abort-after-ms tears everything down mid-pull (exit 3), as a daemon
@@ -56,6 +56,7 @@ int main(int argc, char *argv[]) {
                 { "attempts",   required_argument, NULL, 'n' },
                 { "backoff-ms", required_argument, NULL, 'b' },
                 { "abort-after-ms", required_argument, NULL, 'x' },
+                { "no-sync",    no_argument,       NULL, 's' },
                 {}
         };
         _cleanup_(layer_store_freep) LayerStore *layers = NULL;
@@ -66,7 +67,7 @@ int main(int argc, char *argv[]) {
         const char *data = NULL, *auth = NULL, *platform = NULL;
         RegistryOptions opts = {};
         sd_event *event = NULL;
-        bool unpack = false;
+        bool unpack = false, no_sync = false;
         uint64_t abort_ms = 0;
         int c, r, pending = 0, failed = 0, aborted = 0;
         Job *jobs;
@@ -83,6 +84,7 @@ int main(int argc, char *argv[]) {
                 case 'n': opts.max_attempts = (unsigned) atoi(optarg); break;
                 case 'b': opts.backoff_base_usec = (uint64_t) atoi(optarg) * 1000U; break;
                 case 'x': abort_ms = (uint64_t) atoi(optarg); break;
+                case 's': no_sync = true; break;
                 default: return 2;
                 }
         if (!data || optind >= argc) {
@@ -131,6 +133,8 @@ int main(int argc, char *argv[]) {
                 r = layer_store_open(data, &layers);
                 if (r < 0)
                         return log_error_errno(r, "layer store: %m"), 1;
+                if (no_sync)
+                        layer_store_set_sync(layers, false);
                 puller_set_layer_hook(puller, unpack_hook, layers);
         }
 
