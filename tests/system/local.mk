@@ -32,3 +32,4 @@ check_PROGRAMS += tests/system/test-scope
 tests_system_test_scope_SOURCES = tests/system/test-scope.c
 tests_system_test_scope_LDADD = $(TANK_LIBS)
 EXTRA_DIST += tests/system/test-scope.sh
+EXTRA_DIST += tests/run-all.sh
