@@ -59,7 +59,7 @@ echo "$out" | grep -q 'containers\[0\]: unknown field "bogus"' || fail "unclear 
 tankctl delete web || fail "delete failed"
 wait_for 30 sh -c '! tankctl get web >/dev/null 2>&1' || fail "pod still there after delete"
 wait_for 30 sh -c '! systemctl is-active tank-web-app.scope >/dev/null 2>&1' || fail "scope still active"
-kill -0 "$pid" 2>/dev/null && fail "workload survived delete"
+wait_for 30 sh -c "! kill -0 $pid 2>/dev/null" || fail "workload survived delete"
 grep -q /run/tank/netns/web /proc/self/mountinfo && fail "netns mount left behind"
 [ -e /run/tank/netns/web ] && fail "netns file left behind"
 [ -e /run/tank/pods/web ] && fail "runtime dir left behind"
