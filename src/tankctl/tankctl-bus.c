@@ -62,8 +62,9 @@ int print_bus_error(const sd_bus_error *e, const char *prefix) {
                           strna(e->message));
         else if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_AUTH_FAILED,
                                         SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
-                log_error("%s%spermission denied (root or group tank is required): %s",
-                          strempty(prefix), prefix ? ": " : "", strna(e->message));
+                /* the bus's own message is a dump of its policy rules: not for humans */
+                log_error("%s%spermission denied: only root and members of group tank may do this",
+                          strempty(prefix), prefix ? ": " : "");
         else if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY) || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT))
                 log_error("%s%stankd did not answer in time", strempty(prefix), prefix ? ": " : "");
         else

@@ -3,7 +3,6 @@
 #include <inttypes.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
 
 #include "log.h"
 #include "tankctl.h"
@@ -110,70 +109,108 @@ bool json_int(yajl_val v, const char *key, long long *ret) {
 
 #define JSON_DEPTH_MAX 64
 
-static int gen_value(yajl_gen g, yajl_val v, unsigned depth) {
+static void json_print_string(FILE *f, const char *s) {
+        fputc('"', f);
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                switch (*p) {
+                case '"':
+                        fputs("\\\"", f);
+                        break;
+                case '\\':
+                        fputs("\\\\", f);
+                        break;
+                case '\n':
+                        fputs("\\n", f);
+                        break;
+                case '\t':
+                        fputs("\\t", f);
+                        break;
+                case '\r':
+                        fputs("\\r", f);
+                        break;
+                default:
+                        if (*p < 0x20 || *p == 0x7f)
+                                fprintf(f, "\\u%04x", *p);
+                        else
+                                fputc(*p, f);
+                }
+        fputc('"', f);
+}
+
+static void indent(FILE *f, unsigned depth) {
+        for (unsigned i = 0; i < depth; i++)
+                fputs("  ", f);
+}
+
+/* Our own printer rather than yajl_gen's beautifier, which spreads empty
+ * arrays and objects over several lines. */
+static int json_print_value(FILE *f, yajl_val v, unsigned depth) {
         if (depth > JSON_DEPTH_MAX)
                 return -E2BIG;
 
         if (YAJL_IS_STRING(v))
-                yajl_gen_string(g, (const unsigned char *) v->u.string, strlen(v->u.string));
+                json_print_string(f, v->u.string);
         else if (YAJL_IS_NUMBER(v))
-                yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+                fputs(v->u.number.r, f);
         else if (YAJL_IS_TRUE(v))
-                yajl_gen_bool(g, 1);
+                fputs("true", f);
         else if (YAJL_IS_FALSE(v))
-                yajl_gen_bool(g, 0);
+                fputs("false", f);
         else if (YAJL_IS_OBJECT(v)) {
-                yajl_gen_map_open(g);
+                if (v->u.object.len == 0) {
+                        fputs("{}", f);
+                        return 0;
+                }
+                fputs("{\n", f);
                 for (size_t i = 0; i < v->u.object.len; i++) {
                         int r;
 
-                        yajl_gen_string(g, (const unsigned char *) v->u.object.keys[i],
-                                        strlen(v->u.object.keys[i]));
-                        r = gen_value(g, v->u.object.values[i], depth + 1);
+                        indent(f, depth + 1);
+                        json_print_string(f, v->u.object.keys[i]);
+                        fputs(": ", f);
+                        r = json_print_value(f, v->u.object.values[i], depth + 1);
                         if (r < 0)
                                 return r;
+                        fputs(i + 1 < v->u.object.len ? ",\n" : "\n", f);
                 }
-                yajl_gen_map_close(g);
+                indent(f, depth);
+                fputc('}', f);
         } else if (YAJL_IS_ARRAY(v)) {
-                yajl_gen_array_open(g);
+                if (v->u.array.len == 0) {
+                        fputs("[]", f);
+                        return 0;
+                }
+                fputs("[\n", f);
                 for (size_t i = 0; i < v->u.array.len; i++) {
-                        int r = gen_value(g, v->u.array.values[i], depth + 1);
+                        int r;
 
+                        indent(f, depth + 1);
+                        r = json_print_value(f, v->u.array.values[i], depth + 1);
                         if (r < 0)
                                 return r;
+                        fputs(i + 1 < v->u.array.len ? ",\n" : "\n", f);
                 }
-                yajl_gen_array_close(g);
+                indent(f, depth);
+                fputc(']', f);
         } else
-                yajl_gen_null(g);
+                fputs("null", f);
         return 0;
 }
 
 /* Print {"key1": v1, "key2": v2} indented; key2 may be NULL. */
 int json_pretty_print(FILE *f, const char *key1, yajl_val v1, const char *key2, yajl_val v2) {
-        const unsigned char *buf;
-        size_t len;
-        yajl_gen g;
         int r;
 
-        g = yajl_gen_alloc(NULL);
-        if (!g)
-                return -ENOMEM;
-        (void) yajl_gen_config(g, yajl_gen_beautify, 1);
-        (void) yajl_gen_config(g, yajl_gen_indent_string, "  ");
-
-        yajl_gen_map_open(g);
-        yajl_gen_string(g, (const unsigned char *) key1, strlen(key1));
-        r = gen_value(g, v1, 0);
+        fputs("{\n  ", f);
+        json_print_string(f, key1);
+        fputs(": ", f);
+        r = json_print_value(f, v1, 1);
         if (r >= 0 && key2) {
-                yajl_gen_string(g, (const unsigned char *) key2, strlen(key2));
-                r = gen_value(g, v2, 0);
+                fputs(",\n  ", f);
+                json_print_string(f, key2);
+                fputs(": ", f);
+                r = json_print_value(f, v2, 1);
         }
-        yajl_gen_map_close(g);
-
-        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
-                fwrite(buf, 1, len, f);
-        else if (r >= 0)
-                r = -ENOMEM;
-        yajl_gen_free(g);
+        fputs("\n}\n", f);
         return r;
 }

@@ -89,8 +89,8 @@ static void format_exit(char *buf, size_t n, yajl_val e) {
         if (YAJL_IS_TRUE(oom))
                 snprintf(buf, n, "out of memory (killed)");
         else if (sig > 0)
-                snprintf(buf, n, "signal %lld%s%s", sig, sigabbrev_np((int) sig) ? " SIG" : "",
-                         strempty(sigabbrev_np((int) sig)));
+                snprintf(buf, n, "signal %lld%s%s%s", sig, sigabbrev_np((int) sig) ? " (SIG" : "",
+                         strempty(sigabbrev_np((int) sig)), sigabbrev_np((int) sig) ? ")" : "");
         else
                 snprintf(buf, n, "exit %lld", code);
 }
@@ -264,6 +264,10 @@ typedef struct ListRow {
         char *name, *phase, *ready, *restarts, *age;
 } ListRow;
 
+static int list_row_cmp(const void *a, const void *b) {
+        return strcmp(((const ListRow *) a)->name, ((const ListRow *) b)->name);
+}
+
 int verb_list(int argc, char *argv[], Context *ctx) {
         enum { ARG_NO_LEGEND = ARG_VERB_BASE };
         static const struct option options[] = {
@@ -350,6 +354,9 @@ int verb_list(int argc, char *argv[], Context *ctx) {
                 w[3] = MAX(w[3], strlen(row->restarts));
         }
 
+        /* tankd answers in hash order; people look for names */
+        if (n_rows > 1)
+                qsort(rows, n_rows, sizeof(ListRow), list_row_cmp);
         if (legend)
                 printf("%-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], "NAME", (int) w[1], "PHASE",
                        (int) w[2], "READY", (int) w[3], "RESTARTS", "AGE");
