@@ -22,3 +22,9 @@ tests_unit_test_net_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 noinst_PROGRAMS += bench/net/bench-net
 bench_net_bench_net_SOURCES = bench/net/bench-net.c
 bench_net_bench_net_LDADD = $(TANK_LIBS)
+
+check_PROGRAMS += tests/unit/test-net-resolved
+TESTS += tests/unit/test-net-resolved
+tests_unit_test_net_resolved_SOURCES = tests/unit/test-net-resolved.c
+tests_unit_test_net_resolved_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_net_resolved_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
