@@ -30,4 +30,5 @@ tests_unit_test_store_http_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 check_PROGRAMS += tests/system/store-driver
 tests_system_store_driver_SOURCES = tests/system/store-driver.c
 tests_system_store_driver_LDADD = $(TANK_LIBS)
-EXTRA_DIST += tests/system/test-store-etcd.sh tests/system/test-store-standalone.sh
+EXTRA_DIST += tests/system/test-store-etcd.sh tests/system/test-store-standalone.sh \
+	tests/system/test-store-cluster.sh

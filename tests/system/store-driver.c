@@ -29,7 +29,7 @@ typedef struct Ctx {
         unsigned count, limit;
         char *prefix;
         unsigned i;
-        uint64_t fail_since, max_gap;
+        uint64_t fail_since, max_gap, started, slowest;
 } Ctx;
 
 static uint64_t now_usec(void) {
@@ -234,6 +234,7 @@ static void write_cb(Store *s, int r, const StoreResult *res, const char *error,
                 write_next(c);  /* same index again: a put of the same value is idempotent */
                 return;
         }
+        c->slowest = MAX(c->slowest, now_usec() - c->started);
         if (c->fail_since > 0) {
                 uint64_t gap = now_usec() - c->fail_since;
                 printf("RECOVERED after %" PRIu64 " ms\n", gap / 1000);
@@ -243,7 +244,10 @@ static void write_cb(Store *s, int r, const StoreResult *res, const char *error,
         printf("ACK %s%06u %" PRIi64 "\n", c->prefix, c->i, res->revision);
         fflush(stdout);
         if (++c->i >= c->limit) {
+                /* GAP: longest stretch of failed puts; SLOWEST: longest single put (an
+                 * election can also show up as one slow put rather than failures) */
                 printf("GAP %" PRIu64 " ms\n", c->max_gap / 1000);
+                printf("SLOWEST %" PRIu64 " ms\n", c->slowest / 1000);
                 sd_event_exit(c->event, 0);
                 return;
         }
@@ -255,6 +259,7 @@ static void write_next(Ctx *c) {
 
         snprintf(key, sizeof key, "%s%06u", c->prefix, c->i);
         snprintf(value, sizeof value, "value-%06u", c->i);
+        c->started = now_usec();
         CHECK(store_put(c->store, key, value, strlen(value), write_cb, c) >= 0, "queue put");
 }
 
