@@ -550,3 +550,30 @@ int layer_store_remove(LayerStore *s, const char *diff_id) {
         r = extract_rm_rf_at(s->dir_fd, tmp);
         return r < 0 ? r : 1;
 }
+
+int layer_store_prune(LayerStore *s, char * const *keep, uint64_t *ret_freed) {
+        _cleanup_strv_free_ char **all = NULL;
+        uint64_t freed = 0;
+        int r, n = 0;
+
+        r = layer_store_list(s, &all);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(id, all) {
+                uint64_t size = 0;
+
+                if (strv_contains(keep, *id))
+                        continue;
+                (void) layer_store_size(s, *id, &size);
+                r = layer_store_remove(s, *id);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        freed += size;
+                        n++;
+                }
+        }
+        if (ret_freed)
+                *ret_freed = freed;
+        return n;
+}

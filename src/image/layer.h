@@ -82,3 +82,8 @@ int layer_store_remove(LayerStore *s, const char *diff_id);
 
 /* All present layers, as diff_ids. */
 int layer_store_list(LayerStore *s, char ***ret_diff_ids);
+
+/* Garbage collection: removes every present layer not in `keep` (the diff_ids
+ * of all images still recorded; the caller holds off new pulls meanwhile).
+ * Returns the number of layers removed; *ret_freed (optional) gets their size. */
+int layer_store_prune(LayerStore *s, char * const *keep, uint64_t *ret_freed);

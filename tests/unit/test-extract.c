@@ -628,6 +628,19 @@ START_TEST(test_list) {
         ck_assert_uint_eq(strv_length(l), 2);
         ck_assert(strv_contains(l, a));
         ck_assert(strv_contains(l, b));
+
+        /* GC keeps what images still use, removes the rest. */
+        {
+                char *keep[] = { a, NULL };
+                uint64_t freed = 0;
+
+                ck_assert_int_eq(layer_store_prune(s, keep, &freed), 1);
+                ck_assert_uint_eq(freed, 1);
+                ck_assert_int_eq(layer_store_has(s, a), 1);
+                ck_assert_int_eq(layer_store_has(s, b), 0);
+                ck_assert_int_eq(layer_store_prune(s, keep, NULL), 0);
+                ck_assert_uint_eq(count_entries(layers, NULL), 1);
+        }
 }
 END_TEST
 
