@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <systemd/sd-journal.h>
@@ -318,17 +319,15 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
         sock_parent = socks[0];
         sock_child = socks[1];
 
-        /* Only our children enter the new PID namespace; the monitor stays
-         * in the host's, invisible from the container's /proc. */
-        if (unshare(CLONE_NEWPID) < 0) {
-                r = -errno;
-                snprintf(msg, sizeof msg, "unshare(CLONE_NEWPID): %s", strerror(errno));
-                goto fail_setup;
-        }
-        m.pid = fork();
+        /* Only the child enters the new PID namespace; the monitor stays in
+         * the host's, invisible from the container's /proc. A raw fork-like
+         * clone() rather than unshare(CLONE_NEWPID) + fork(): after unshare,
+         * every later fork of ours (LSan's tracer, for one) would land in the
+         * container's namespace, which is dead once its PID 1 is. */
+        m.pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, 0);
         if (m.pid < 0) {
                 r = -errno;
-                snprintf(msg, sizeof msg, "fork: %s", strerror(errno));
+                snprintf(msg, sizeof msg, "clone(CLONE_NEWPID): %s", strerror(errno));
                 goto fail_setup;
         }
         if (m.pid == 0) {

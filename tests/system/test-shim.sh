@@ -32,6 +32,7 @@ ok() { echo "ok - $*"; }
 check() {   # check DESCRIPTION COMMAND...
         local what=$1; shift
         n=$((n + 1))
+        cat "$T/log" >> "$T/all.log" 2>/dev/null
         if "$@"; then ok "$what"; else fail "$what"; echo "--- output:"; cat "$T/out" "$T/log" 2>/dev/null | sed 's/^/# /'; fi
 }
 has() { grep -qx -- "$1" "$T/out"; }
@@ -289,6 +290,8 @@ EOF
         check "no journal: output passed on" has fallback-line
         check "no journal: a warning says so" grep -q "Cannot connect to the journal" "$T/log"
 fi
+
+check "no sanitizer report from any shim process" bash -c "! grep -B2 -A20 Sanitizer '$T/all.log'"
 
 echo "1..$n"
 [ "$failures" = 0 ]
