@@ -8,8 +8,19 @@ tankctl_SOURCES = \
 	src/tankctl/tankctl-util.c \
 	src/tankctl/verbs-spec.c \
 	src/tankctl/verbs-pods.c \
-	src/tankctl/verbs-interactive.c
+	src/tankctl/verbs-interactive.c \
+	src/tankctl/detach.h \
+	src/tankctl/detach.c
 tankctl_LDADD = $(TANK_LIBS)
+
+check_PROGRAMS += tests/unit/test-tankctl-detach
+TESTS += tests/unit/test-tankctl-detach
+tests_unit_test_tankctl_detach_SOURCES = \
+	tests/unit/test-tankctl-detach.c \
+	src/tankctl/detach.h \
+	src/tankctl/detach.c
+tests_unit_test_tankctl_detach_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_tankctl_detach_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 # every example must validate (tests/unit/test-examples.sh runs tankctl validate)
 TESTS += tests/unit/test-examples.sh

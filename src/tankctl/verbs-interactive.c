@@ -1,53 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <systemd/sd-journal.h>
 
+#include "detach.h"
 #include "log.h"
 #include "spec/pod.h"
 #include "strv.h"
 #include "tankctl.h"
 #include "unit-name.h"
-
-#define DETACH_KEYS_MAX 16
-
-typedef struct DetachKeys {
-        unsigned char seq[DETACH_KEYS_MAX];
-        size_t len;
-} DetachKeys;
-
-/* docker's syntax: comma-separated "ctrl-X" (X in a-z @ [ \ ] ^ _) or single
- * characters, e.g. "ctrl-p,ctrl-q" (the default) or "ctrl-a,d". */
-static int parse_detach_keys(const char *s, DetachKeys *ret) {
-        DetachKeys k = {};
-
-        if (isempty(s))
-                return -EINVAL;
-        for (const char *p = s;;) {
-                size_t n = strcspn(p, ",");
-                const char *ctrl = startswith(p, "ctrl-");
-
-                if (k.len >= DETACH_KEYS_MAX)
-                        return -E2BIG;
-                if (ctrl && n == 6) {
-                        char c = ctrl[0];
-
-                        if (c >= 'a' && c <= 'z')
-                                k.seq[k.len++] = (unsigned char) (c - 'a' + 1);
-                        else if (c == '@' || c == '[' || c == '\\' || c == ']' || c == '^' || c == '_')
-                                k.seq[k.len++] = (unsigned char) (c - '@');
-                        else
-                                return -EINVAL;
-                } else if (n == 1 && (unsigned char) p[0] >= 0x20 && (unsigned char) p[0] < 0x7f)
-                        k.seq[k.len++] = (unsigned char) p[0];
-                else
-                        return -EINVAL;
-
-                if (p[n] == 0)
-                        break;
-                p += n + 1;
-        }
-        *ret = k;
-        return 0;
-}
 
 static bool env_assignment_is_valid(const char *s) {
         const char *eq = strchr(s, '=');
@@ -87,7 +46,7 @@ int verb_exec(int argc, char *argv[], Context *ctx) {
         bool tty = false;
         int c, r;
 
-        (void) parse_detach_keys("ctrl-p,ctrl-q", &keys);
+        (void) detach_keys_parse(DETACH_KEYS_DEFAULT, &keys);
 
         /* POD may sit between options ("exec -t web -c app -- sh"), but nothing
          * after the command may be taken as ours: "+" stops at the first
@@ -127,7 +86,7 @@ int verb_exec(int argc, char *argv[], Context *ctx) {
                         container = optarg;
                         break;
                 case ARG_DETACH_KEYS:
-                        if (parse_detach_keys(optarg, &keys) < 0)
+                        if (detach_keys_parse(optarg, &keys) < 0)
                                 return usage_error("exec", "--detach-keys=%s: expected e.g. \"ctrl-p,ctrl-q\"", optarg);
                         break;
                 default:
@@ -174,7 +133,7 @@ int verb_attach(int argc, char *argv[], Context *ctx) {
                         container = optarg;
                         break;
                 case ARG_DETACH_KEYS:
-                        if (parse_detach_keys(optarg, &keys) < 0)
+                        if (detach_keys_parse(optarg, &keys) < 0)
                                 return usage_error("attach", "--detach-keys=%s: expected e.g. \"ctrl-p,ctrl-q\"", optarg);
                         break;
                 default:
