@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "container.h"
+#include "image/rootfs.h"
 #include "strv.h"
 
 int shim_error(char **ret_error, int r, const char *fmt, ...) {
@@ -176,33 +177,17 @@ static int setup_rootfs(const ShimConfig *c, int *ret_rootfd, char **ret_error) 
                 if (mount(where, where, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return shim_error(ret_error, -errno, "bind rootfs %s", where);
         } else {
-                _cleanup_strv_free_ char **top_first = NULL;
-                _cleanup_free_ char *lower = NULL, *opts = NULL;
+                _cleanup_free_ char *why = NULL;
 
-                /* TODO: switch to src/image/rootfs.h (H6) once it lands; it
-                 * also handles lowerdir strings longer than a page. */
+                /* The overlay exists only in this (the container's) mount namespace. */
                 where = c->rootfs_target;
-                for (size_t i = strv_length(c->rootfs_lower); i > 0; i--)
-                        if (strv_extend(&top_first, c->rootfs_lower[i - 1]) < 0)
-                                return -ENOMEM;
-                lower = strv_join(top_first, ":");
-                if (!lower)
-                        return -ENOMEM;
-                if (!c->rootfs_upper && strv_length(c->rootfs_lower) == 1) {
-                        /* overlayfs wants two lowers without an upper */
-                        if (mount(c->rootfs_lower[0], where, NULL, MS_BIND | MS_REC, NULL) < 0 ||
-                            mount(NULL, where, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-                                return shim_error(ret_error, -errno, "bind rootfs %s", where);
-                } else {
-                        if (c->rootfs_upper)
-                                r = asprintf(&opts, "lowerdir=%s,upperdir=%s,workdir=%s",
-                                             lower, c->rootfs_upper, c->rootfs_work);
-                        else
-                                r = asprintf(&opts, "lowerdir=%s", lower);
-                        if (r < 0)
-                                return -ENOMEM;
-                        if (mount("overlay", where, "overlay", 0, opts) < 0)
-                                return shim_error(ret_error, -errno, "mount overlay on %s", where);
+                r = rootfs_mount_overlay(c->rootfs_lower, c->rootfs_upper, c->rootfs_work, where, &why);
+                if (r < 0) {
+                        if (why && ret_error && !*ret_error) {
+                                *ret_error = TAKE_PTR(why);
+                                return r;
+                        }
+                        return shim_error(ret_error, r, "mount overlay on %s", where);
                 }
         }
 

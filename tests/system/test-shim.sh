@@ -100,6 +100,21 @@ check "SIGTERM to the shim: PID-1 sleep ignores it, SIGKILL after the timeout" s
 run '"stop_timeout_sec":20' 'trap "exit 7" TERM; while :; do sleep 0.1; done' --signal-monitor 15 --delay-ms 500
 check "SIGTERM forwarded to a workload that handles it" status_is 7
 
+# --- overlay root, as tankd sets it up: image layers + per-container upper ---
+mkdir -p "$T/layer2/etc" "$T/upper" "$T/work" "$T/merged"
+echo from-layer2 > "$T/layer2/etc/motd"
+cat > "$T/config.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"lower":["$ROOT","$T/layer2"],"upper":"$T/upper",
+ "work":"$T/work","target":"$T/merged"},"argv":["/bin/sh","-c","cat /etc/motd; echo new > /etc/newfile; rm /bin/vi; echo done"],
+ "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json"}
+EOF
+rm -f "$T/exit.json"
+timeout 60 "$LAUNCH" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"
+check "overlay: upper layer wins, workload ran" bash -c "grep -qx from-layer2 '$T/out' && grep -qx done '$T/out'"
+check "overlay: writes land in upper" test -f "$T/upper/etc/newfile"
+check "overlay: lower layers untouched" bash -c "[ -L '$ROOT/bin/vi' ] && [ ! -e '$ROOT/etc/newfile' ]"
+check "overlay: mounted only in the container's namespace" bash -c "! grep -q ' $T/merged ' /proc/self/mounts"
+
 # --- hardening ---
 run "" 'grep -E "^(CapEff|CapPrm|CapBnd|CapInh|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status; shim-probe syscalls'
 check "CapEff is the Podman default set" has_re '^CapEff:\s+00000000800405fb$'
