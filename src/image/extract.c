@@ -11,35 +11,11 @@
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 
-#include "extract.h"
+#include "extract-internal.h"
 #include "log.h"
 #include "whiteout.h"
 
 #define RM_RF_MAX_DEPTH (EXTRACT_MAX_DEPTH + 16U)
-
-typedef struct DirTime {
-        char *path;
-        struct timespec ts[2];
-} DirTime;
-
-typedef struct Extractor {
-        int root_fd;
-
-        /* The parent directory resolved last: tar entries come grouped by
-         * directory, so this saves one openat2() walk per entry. Dropped when
-         * the directory (or one of its ancestors) is removed. */
-        char *cache_path;
-        int cache_fd;
-
-        DirTime *dir_times;
-        size_t n_dir_times, n_dir_times_allocated;
-
-        ExtractStats stats;
-        bool privileged;
-
-        const char *entry;  /* the current entry's raw name, for messages */
-        char *error;
-} Extractor;
 
 static void extractor_done(Extractor *x) {
         free(x->cache_path);
@@ -73,8 +49,7 @@ static char *escape_name(const char *s, bool keep_quotes) {
         return r;
 }
 
-_printf_(3, 4)
-static int fail(Extractor *x, int r, const char *format, ...) {
+int extract_fail(Extractor *x, int r, const char *format, ...) {
         _cleanup_free_ char *msg = NULL, *name = NULL, *emsg = NULL;
         va_list ap;
         int k;
@@ -273,18 +248,18 @@ static int open_parent(Extractor *x, const char *parent, int *ret_fd) {
         if (fd == -ENOTDIR && parent_is_symlink(x, parent))
                 fd = -ELOOP;
         if (fd == -ELOOP)
-                return fail(x, fd, "parent directory '%s' is or passes through a symlink", parent);
+                return extract_fail(x, fd, "parent directory '%s' is or passes through a symlink", parent);
         if (fd == -ENOTDIR)
-                return fail(x, fd, "parent '%s' is not a directory", parent);
+                return extract_fail(x, fd, "parent '%s' is not a directory", parent);
         if (fd == -EXDEV)
-                return fail(x, fd, "parent '%s' leaves the layer directory", parent);
+                return extract_fail(x, fd, "parent '%s' leaves the layer directory", parent);
         if (fd < 0)
-                return fail(x, fd, "cannot open parent directory '%s': %m", parent);
+                return extract_fail(x, fd, "cannot open parent directory '%s': %m", parent);
 
         copy = strdup(parent);
         if (!copy) {
                 safe_close(fd);
-                return fail(x, -ENOMEM, "out of memory");
+                return extract_fail(x, -ENOMEM, "out of memory");
         }
         cache_invalidate(x);
         x->cache_path = TAKE_PTR(copy);
@@ -303,7 +278,7 @@ static int remove_existing(Extractor *x, int parent_fd, const char *parent, cons
         if (fstatat(parent_fd, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT)
                         return 0;
-                return fail(x, -errno, "cannot stat existing entry: %m");
+                return extract_fail(x, -errno, "cannot stat existing entry: %m");
         }
         if (S_ISDIR(st.st_mode)) {
                 if (keep_dir)
@@ -311,184 +286,11 @@ static int remove_existing(Extractor *x, int parent_fd, const char *parent, cons
                 cache_invalidate_below(x, parent, leaf);
                 r = extract_rm_rf_at(parent_fd, leaf);
                 if (r < 0)
-                        return fail(x, r, "cannot replace existing directory: %m");
+                        return extract_fail(x, r, "cannot replace existing directory: %m");
                 return 0;
         }
         if (unlinkat(parent_fd, leaf, 0) < 0)
-                return fail(x, -errno, "cannot replace existing entry: %m");
-        return 0;
-}
-
-static int entry_owner(Extractor *x, struct archive_entry *e, uid_t *ret_uid, gid_t *ret_gid) {
-        int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
-
-        /* (uid_t) -1 would mean "leave unchanged" to chown(). */
-        if (uid < 0 || uid >= (int64_t) UINT32_MAX || gid < 0 || gid >= (int64_t) UINT32_MAX)
-                return fail(x, -EINVAL, "invalid owner %" PRIi64 ":%" PRIi64, uid, gid);
-        *ret_uid = (uid_t) uid;
-        *ret_gid = (gid_t) gid;
-        return 0;
-}
-
-static void entry_times(struct archive_entry *e, struct timespec ts[2]) {
-        if (archive_entry_mtime_is_set(e)) {
-                ts[1].tv_sec = archive_entry_mtime(e);
-                ts[1].tv_nsec = archive_entry_mtime_nsec(e);
-        } else
-                ts[1].tv_nsec = UTIME_OMIT;
-        if (archive_entry_atime_is_set(e)) {
-                ts[0].tv_sec = archive_entry_atime(e);
-                ts[0].tv_nsec = archive_entry_atime_nsec(e);
-        } else
-                ts[0] = ts[1];
-        for (unsigned i = 0; i < 2; i++)
-                if (ts[i].tv_nsec != UTIME_OMIT && (ts[i].tv_nsec < 0 || ts[i].tv_nsec > 999999999L))
-                        ts[i].tv_nsec = 0;
-}
-
-/* 1: apply, 0: skip, < 0: refuse the layer. Overlayfs' own xattrs would let a
- * layer redirect lookups to arbitrary paths or fake opaqueness/metacopy. */
-static int xattr_policy(const char *name) {
-        if (startswith(name, "trusted.overlay.") || startswith(name, "user.overlay."))
-                return -EPERM;
-        if (startswith(name, "user.") || startswith(name, "security."))
-                return 1;
-        return 0;
-}
-
-typedef enum XattrTarget { XATTR_FD, XATTR_PATH, XATTR_LPATH } XattrTarget;
-
-static int apply_xattrs(Extractor *x, struct archive_entry *e, XattrTarget how, int fd,
-                        const char *path) {
-        const char *name;
-        const void *value;
-        size_t size;
-        int r;
-
-        archive_entry_xattr_reset(e);
-        while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-                if (!name)
-                        continue;
-                r = xattr_policy(name);
-                if (r < 0)
-                        return fail(x, r, "carries the overlayfs xattr '%s'", name);
-                if (r == 0) {
-                        log_debug("Ignoring xattr %s on %s.", name, strempty(x->entry));
-                        continue;
-                }
-                if (how == XATTR_FD)
-                        r = fsetxattr(fd, name, value, size, 0);
-                else if (how == XATTR_PATH)
-                        r = setxattr(path, name, value, size, 0);
-                else
-                        r = lsetxattr(path, name, value, size, 0);
-                if (r < 0) {
-                        /* Labels of other systems (security.selinux, ...) or user.*
-                         * on a file system without them must not fail an image;
-                         * file capabilities must not be lost silently. */
-                        if (!streq(name, "security.capability") &&
-                            (errno == EOPNOTSUPP || errno == EPERM || errno == EINVAL)) {
-                                (void) log_debug_errno(errno, "Cannot set xattr %s on %s, ignoring: %m",
-                                                       name, strempty(x->entry));
-                                continue;
-                        }
-                        return fail(x, -errno, "cannot set xattr '%s': %m", name);
-                }
-        }
-        return 0;
-}
-
-static int chown_allowed_error(Extractor *x, int err) {
-        /* Unprivileged extraction (tests, rootless use) keeps the caller's ids. */
-        return err == EPERM && !x->privileged ? 0 : -err;
-}
-
-/* Metadata on a real fd of the entry itself (regular file or directory). */
-static int apply_metadata_fd(Extractor *x, struct archive_entry *e, int fd, bool times) {
-        struct timespec ts[2];
-        uid_t uid;
-        gid_t gid;
-        int r;
-
-        r = entry_owner(x, e, &uid, &gid);
-        if (r < 0)
-                return r;
-        if (fchown(fd, uid, gid) < 0 && (r = chown_allowed_error(x, errno)) < 0)
-                return fail(x, r, "cannot set owner: %m");
-        /* After chown, which clears setuid/setgid. */
-        if (fchmod(fd, archive_entry_perm(e) & 07777) < 0)
-                return fail(x, -errno, "cannot set mode: %m");
-        /* After chown too: chown drops security.capability. */
-        r = apply_xattrs(x, e, XATTR_FD, fd, NULL);
-        if (r < 0)
-                return r;
-        if (times) {
-                entry_times(e, ts);
-                if (futimens(fd, ts) < 0)
-                        return fail(x, -errno, "cannot set times: %m");
-        }
-        return 0;
-}
-
-/* Metadata on a device node or fifo: opened O_PATH (never really opened) and
- * changed through its /proc/self/fd magic link, which names the inode itself. */
-static int apply_metadata_special(Extractor *x, struct archive_entry *e, int parent_fd,
-                                  const char *leaf, mode_t type) {
-        _cleanup_close_ int fd = -EBADF;
-        char proc[64];
-        struct timespec ts[2];
-        struct stat st;
-        uid_t uid;
-        gid_t gid;
-        int r;
-
-        r = entry_owner(x, e, &uid, &gid);
-        if (r < 0)
-                return r;
-        fd = openat(parent_fd, leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return fail(x, -errno, "cannot open created node: %m");
-        if (fstat(fd, &st) < 0)
-                return fail(x, -errno, "cannot stat created node: %m");
-        if ((st.st_mode & S_IFMT) != type)
-                return fail(x, -EIO, "created node changed type");
-
-        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0 && (r = chown_allowed_error(x, errno)) < 0)
-                return fail(x, r, "cannot set owner: %m");
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%i", fd);
-        if (chmod(proc, archive_entry_perm(e) & 07777) < 0)
-                return fail(x, -errno, "cannot set mode: %m");
-        r = apply_xattrs(x, e, XATTR_PATH, -1, proc);
-        if (r < 0)
-                return r;
-        entry_times(e, ts);
-        if (utimensat(AT_FDCWD, proc, ts, 0) < 0)
-                return fail(x, -errno, "cannot set times: %m");
-        return 0;
-}
-
-static int apply_metadata_symlink(Extractor *x, struct archive_entry *e, int parent_fd,
-                                  const char *leaf) {
-        struct timespec ts[2];
-        char proc[64 + EXTRACT_MAX_PATH];
-        uid_t uid;
-        gid_t gid;
-        int r;
-
-        r = entry_owner(x, e, &uid, &gid);
-        if (r < 0)
-                return r;
-        if (fchownat(parent_fd, leaf, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 &&
-            (r = chown_allowed_error(x, errno)) < 0)
-                return fail(x, r, "cannot set owner: %m");
-        /* lsetxattr() does not follow the leaf; the fd link only names the parent. */
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%i/%s", parent_fd, leaf);
-        r = apply_xattrs(x, e, XATTR_LPATH, -1, proc);
-        if (r < 0)
-                return r;
-        entry_times(e, ts);
-        if (utimensat(parent_fd, leaf, ts, AT_SYMLINK_NOFOLLOW) < 0)
-                return fail(x, -errno, "cannot set times: %m");
+                return extract_fail(x, -errno, "cannot replace existing entry: %m");
         return 0;
 }
 
@@ -505,13 +307,13 @@ static int write_data(Extractor *x, struct archive *a, struct archive_entry *e, 
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN)
-                        return fail(x, -EBADMSG, "cannot read data: %s",
+                        return extract_fail(x, -EBADMSG, "cannot read data: %s",
                                     strempty(archive_error_string(a)));
                 if (off < 0)
-                        return fail(x, -EBADMSG, "negative data offset");
+                        return extract_fail(x, -EBADMSG, "negative data offset");
                 if (off != pos) {
                         if (lseek(fd, off, SEEK_SET) < 0)
-                                return fail(x, -errno, "cannot seek: %m");
+                                return extract_fail(x, -errno, "cannot seek: %m");
                         pos = off;
                 }
                 for (const char *p = buf; len > 0;) {
@@ -519,7 +321,7 @@ static int write_data(Extractor *x, struct archive *a, struct archive_entry *e, 
                         if (n < 0) {
                                 if (errno == EINTR)
                                         continue;
-                                return fail(x, -errno, "cannot write: %m");
+                                return extract_fail(x, -errno, "cannot write: %m");
                         }
                         p += n;
                         len -= (size_t) n;
@@ -531,7 +333,7 @@ static int write_data(Extractor *x, struct archive *a, struct archive_entry *e, 
         /* A sparse file may end in a hole. */
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > pos &&
             ftruncate(fd, archive_entry_size(e)) < 0)
-                return fail(x, -errno, "cannot set size: %m");
+                return extract_fail(x, -errno, "cannot set size: %m");
         return 0;
 }
 
@@ -542,15 +344,15 @@ static int record_dir_time(Extractor *x, struct archive_entry *e, const char *pa
                 size_t n = MAX(x->n_dir_times_allocated * 2, (size_t) 64);
                 d = reallocarray(x->dir_times, n, sizeof(DirTime));
                 if (!d)
-                        return fail(x, -ENOMEM, "out of memory");
+                        return extract_fail(x, -ENOMEM, "out of memory");
                 x->dir_times = d;
                 x->n_dir_times_allocated = n;
         }
         d = x->dir_times + x->n_dir_times;
         d->path = strdup(path);
         if (!d->path)
-                return fail(x, -ENOMEM, "out of memory");
-        entry_times(e, d->ts);
+                return extract_fail(x, -ENOMEM, "out of memory");
+        extract_entry_times(e, d->ts);
         x->n_dir_times++;
         return 0;
 }
@@ -566,11 +368,11 @@ static int extract_hardlink(Extractor *x, struct archive_entry *e, int parent_fd
 
         reason = normalize_path(archive_entry_hardlink(e), &target, &depth);
         if (reason)
-                return fail(x, -EINVAL, "hardlink target: %s", reason);
+                return extract_fail(x, -EINVAL, "hardlink target: %s", reason);
         if (isempty(target))
-                return fail(x, -EINVAL, "hardlink to the layer root");
+                return extract_fail(x, -EINVAL, "hardlink to the layer root");
         if (streq(target, path))
-                return fail(x, -EINVAL, "hardlink to itself");
+                return extract_fail(x, -EINVAL, "hardlink to itself");
 
         split_path(target, &tparent, &tleaf);
         if (isempty(tparent))
@@ -580,16 +382,16 @@ static int extract_hardlink(Extractor *x, struct archive_entry *e, int parent_fd
                 if (tfd == -ENOTDIR && parent_is_symlink(x, tparent))
                         tfd = -ELOOP;
                 if (tfd == -ELOOP)
-                        return fail(x, tfd, "hardlink target's directory '%s' is or passes through a symlink", tparent);
+                        return extract_fail(x, tfd, "hardlink target's directory '%s' is or passes through a symlink", tparent);
                 if (tfd < 0)
-                        return fail(x, tfd, "hardlink target's directory '%s': %m", tparent);
+                        return extract_fail(x, tfd, "hardlink target's directory '%s': %m", tparent);
                 tparent_fd = tfd;
         }
 
         if (fstatat(tparent_fd, tleaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return fail(x, -errno, "hardlink target '%s/%s': %m", tparent, tleaf);
+                return extract_fail(x, -errno, "hardlink target '%s/%s': %m", tparent, tleaf);
         if (S_ISDIR(st.st_mode))
-                return fail(x, -EPERM, "hardlink target '%s/%s' is a directory", tparent, tleaf);
+                return extract_fail(x, -EPERM, "hardlink target '%s/%s' is a directory", tparent, tleaf);
 
         if (fstatat(parent_fd, leaf, &dst, AT_SYMLINK_NOFOLLOW) >= 0 &&
             dst.st_dev == st.st_dev && dst.st_ino == st.st_ino)
@@ -600,7 +402,7 @@ static int extract_hardlink(Extractor *x, struct archive_entry *e, int parent_fd
 
         /* flags 0: a symlink target is linked itself, never followed. */
         if (linkat(tparent_fd, tleaf, parent_fd, leaf, 0) < 0)
-                return fail(x, -errno, "cannot create hardlink: %m");
+                return extract_fail(x, -errno, "cannot create hardlink: %m");
         return 0;
 }
 
@@ -612,20 +414,20 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
         int parent_fd = -EBADF, wh, r;
 
         if (!x->entry)
-                return fail(x, -EBADMSG, "name not readable in this locale");
+                return extract_fail(x, -EBADMSG, "name not readable in this locale");
         if (++x->stats.n_entries > EXTRACT_MAX_ENTRIES)
-                return fail(x, -E2BIG, "more than %u entries", EXTRACT_MAX_ENTRIES);
+                return extract_fail(x, -E2BIG, "more than %u entries", EXTRACT_MAX_ENTRIES);
 
         reason = normalize_path(x->entry, &path, &depth);
         if (reason)
-                return fail(x, -EINVAL, "%s", reason);
+                return extract_fail(x, -EINVAL, "%s", reason);
 
         if (isempty(path)) {
                 /* "." / "./": only metadata for the root, never a replacement
                  * (umoci CVE-2021-29136: a symlink named '.'). */
                 if (type != AE_IFDIR || archive_entry_hardlink(e))
-                        return fail(x, -EINVAL, "would replace the layer root");
-                r = apply_metadata_fd(x, e, x->root_fd, false);
+                        return extract_fail(x, -EINVAL, "would replace the layer root");
+                r = extract_apply_metadata_fd(x, e, x->root_fd, false);
                 if (r < 0)
                         return r;
                 return record_dir_time(x, e, "");
@@ -633,15 +435,15 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
 
         split = strdup(path);
         if (!split)
-                return fail(x, -ENOMEM, "out of memory");
+                return extract_fail(x, -ENOMEM, "out of memory");
         split_path(split, &parent, &leaf);
 
         if (check_parent_components(parent) < 0)
-                return fail(x, -EINVAL, "whiteout prefix on a parent directory");
+                return extract_fail(x, -EINVAL, "whiteout prefix on a parent directory");
 
         wh = whiteout_classify(leaf, &wh_target);
         if (wh < 0)
-                return fail(x, wh, "whiteout does not name an entry of its directory");
+                return extract_fail(x, wh, "whiteout does not name an entry of its directory");
         if (wh == WHITEOUT_IGNORED)
                 return 0;
 
@@ -653,7 +455,7 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
         case WHITEOUT_OPAQUE_DIR:
                 r = whiteout_set_opaque(parent_fd);
                 if (r < 0)
-                        return fail(x, r, "cannot mark directory opaque: %m");
+                        return extract_fail(x, r, "cannot mark directory opaque: %m");
                 return 0;
         case WHITEOUT_FILE:
                 r = remove_existing(x, parent_fd, parent, wh_target, false);
@@ -661,7 +463,7 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
                         return r;
                 r = whiteout_create(parent_fd, wh_target);
                 if (r < 0)
-                        return fail(x, r, "cannot create whiteout: %m");
+                        return extract_fail(x, r, "cannot create whiteout: %m");
                 return 0;
         default:
                 break;
@@ -679,11 +481,11 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
                 if (r < 0)
                         return r;
                 if (r == 0 && mkdirat(parent_fd, leaf, 0700) < 0)
-                        return fail(x, -errno, "cannot create directory: %m");
+                        return extract_fail(x, -errno, "cannot create directory: %m");
                 fd = openat(parent_fd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 if (fd < 0)
-                        return fail(x, -errno, "cannot open directory: %m");
-                r = apply_metadata_fd(x, e, fd, false);
+                        return extract_fail(x, -errno, "cannot open directory: %m");
+                r = extract_apply_metadata_fd(x, e, fd, false);
                 if (r < 0)
                         return r;
                 return record_dir_time(x, e, path);
@@ -697,26 +499,26 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
                         return r;
                 fd = openat(parent_fd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
                 if (fd < 0)
-                        return fail(x, -errno, "cannot create file: %m");
+                        return extract_fail(x, -errno, "cannot create file: %m");
                 r = write_data(x, a, e, fd);
                 if (r < 0)
                         return r;
-                return apply_metadata_fd(x, e, fd, true);
+                return extract_apply_metadata_fd(x, e, fd, true);
         }
 
         case AE_IFLNK: {
                 const char *target = archive_entry_symlink(e);
 
                 if (isempty(target))
-                        return fail(x, -EINVAL, "symlink without target");
+                        return extract_fail(x, -EINVAL, "symlink without target");
                 if (strlen(target) >= EXTRACT_MAX_PATH)
-                        return fail(x, -ENAMETOOLONG, "symlink target too long");
+                        return extract_fail(x, -ENAMETOOLONG, "symlink target too long");
                 r = remove_existing(x, parent_fd, parent, leaf, false);
                 if (r < 0)
                         return r;
                 if (symlinkat(target, parent_fd, leaf) < 0)
-                        return fail(x, -errno, "cannot create symlink: %m");
-                return apply_metadata_symlink(x, e, parent_fd, leaf);
+                        return extract_fail(x, -errno, "cannot create symlink: %m");
+                return extract_apply_metadata_symlink(x, e, parent_fd, leaf);
         }
 
         case AE_IFCHR:
@@ -726,15 +528,15 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
                 if (r < 0)
                         return r;
                 if (mknodat(parent_fd, leaf, type | 0600, type == AE_IFIFO ? 0 : archive_entry_rdev(e)) < 0)
-                        return fail(x, -errno, "cannot create node: %m");
-                return apply_metadata_special(x, e, parent_fd, leaf, type);
+                        return extract_fail(x, -errno, "cannot create node: %m");
+                return extract_apply_metadata_special(x, e, parent_fd, leaf, type);
 
         case AE_IFSOCK:
                 log_debug("Skipping socket %s.", x->entry);
                 return 0;
 
         default:
-                return fail(x, -EBADMSG, "unknown entry type 0%o", (unsigned) type);
+                return extract_fail(x, -EBADMSG, "unknown entry type 0%o", (unsigned) type);
         }
 }
 
@@ -771,7 +573,7 @@ int extract_tar(struct archive *a, int root_fd, ExtractStats *ret_stats, char **
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN) {
-                        r = fail(&x, -EBADMSG, "invalid tar header after %" PRIu64 " entries: %s",
+                        r = extract_fail(&x, -EBADMSG, "invalid tar header after %" PRIu64 " entries: %s",
                                  x.stats.n_entries, strempty(archive_error_string(a)));
                         goto finish;
                 }

@@ -4,6 +4,7 @@
 libtank_la_SOURCES += \
 	src/image/layer.c src/image/layer.h \
 	src/image/extract.c src/image/extract.h \
+	src/image/extract-meta.c src/image/extract-internal.h \
 	src/image/whiteout.c src/image/whiteout.h \
 	src/image/rootfs.c src/image/rootfs.h
 
