@@ -59,7 +59,8 @@ run_build() {
         fi
         say "$1: make check"
         # The summary below counts; make's exit status is implied by it.
-        make -j"$JOBS" check 2>&1 | tee check.out | grep -E '^(PASS|FAIL|ERROR|XPASS|XFAIL|SKIP):|^# [A-Z]+:'
+        make -j"$JOBS" check 2>&1 | tee check.out |
+                grep --line-buffered -E '^(PASS|FAIL|ERROR|XPASS|XFAIL|SKIP):|^# [A-Z]+:'
         log=$dir/test-suite.log
         if [[ ! -r $log ]]; then
                 tail -n 60 check.out
