@@ -16,6 +16,13 @@ tests_unit_test_shim_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 tests_unit_test_shim_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_shim_config_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
+check_PROGRAMS += tests/unit/test-shim-user
+TESTS += tests/unit/test-shim-user
+tests_unit_test_shim_user_SOURCES = tests/unit/test-shim-user.c
+tests_unit_test_shim_user_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
+tests_unit_test_shim_user_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_shim_user_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
 # The workload side lives in libtank too, so unit tests can reach user.c.
 libtank_la_SOURCES += \
 	src/shim/container.h \
