@@ -524,6 +524,16 @@ int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
         return 0;
 }
 
+int layer_store_pull_hook(void *userdata, int blob_fd, const char *media_type,
+                          const char *digest, const char *diff_id, char **ret_error) {
+        int r;
+
+        r = layer_store_unpack(userdata, blob_fd, media_type, diff_id, ret_error);
+        if (r < 0)
+                log_debug("Layer %s (blob %s) refused.", strempty(diff_id), strempty(digest));
+        return MIN(r, 0);
+}
+
 int layer_store_remove(LayerStore *s, const char *diff_id) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -EBADF;

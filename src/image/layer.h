@@ -65,6 +65,13 @@ bool layer_diff_id_is_valid(const char *diff_id);
 int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
                        const char *diff_id, char **ret_error);
 
+/* Adapter with the shape of pull.h's pull_layer_hook_t: userdata is the
+ * LayerStore; 0 on success (also when already present). Blocking: extraction
+ * takes seconds, so run it off the event loop (worker thread with its own
+ * LayerStore, or a child process). */
+int layer_store_pull_hook(void *userdata, int blob_fd, const char *media_type,
+                          const char *digest, const char *diff_id, char **ret_error);
+
 /* > 0 if the layer is present, 0 if not, < 0 on error (invalid diff_id: -EINVAL). */
 int layer_store_has(LayerStore *s, const char *diff_id);
 
