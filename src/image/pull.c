@@ -40,6 +40,10 @@ struct PullOp {
         ImageReference *ref;
         PullRequest *requests;
         bool detached;          /* no longer in puller->ops: a new pull of the key may be */
+        /* Another reference that resolved to the same manifest digest follows the
+         * op that got there first instead of downloading it again. */
+        PullOp *leader;
+        PullOp *followers, *next_follower;
 
         RegistryFetch *fetch;   /* manifest or config in flight */
         char *manifest_digest;
@@ -75,9 +79,28 @@ static void layer_job_done(LayerJob *j, BlobStore *s) {
         j->fd = safe_close(j->fd);
 }
 
+static void pull_op_unfollow(PullOp *op) {
+        if (!op->leader)
+                return;
+        for (PullOp **i = &op->leader->followers; *i; i = &(*i)->next_follower)
+                if (*i == op) {
+                        *i = op->next_follower;
+                        break;
+                }
+        op->leader = NULL;
+        op->next_follower = NULL;
+}
+
 static PullOp *pull_op_free(PullOp *op) {
         if (!op)
                 return NULL;
+        pull_op_unfollow(op);
+        while (op->followers) {
+                PullOp *f = op->followers;
+                op->followers = f->next_follower;
+                f->leader = NULL;
+                f->next_follower = NULL;
+        }
         if (op->key && !op->detached)
                 (void) hashmap_remove(op->puller->ops, op->key);
         registry_fetch_cancel(op->fetch);
@@ -126,6 +149,11 @@ static void pull_op_complete(PullOp *op, int r, const char *digest, const char *
         FOREACH_ARRAY(j, op->layers, op->n_layers)
                 layer_job_done(j, op->puller->store);
 
+        /* Followers are done when their leader is: tag them, tell their waiters. */
+        PullOp *followers = TAKE_PTR(op->followers);
+        for (PullOp *f = followers; f; f = f->next_follower)
+                f->leader = NULL;
+
         _cleanup_free_ char *d = digest ? strdup(digest) : NULL;
         while (reqs) {
                 PullRequest *q = reqs;
@@ -134,6 +162,36 @@ static void pull_op_complete(PullOp *op, int r, const char *digest, const char *
                 free(q);
         }
         pull_op_free(op);
+
+        while (followers) {
+                PullOp *f = followers;
+                int k = r;
+
+                followers = f->next_follower;
+                f->next_follower = NULL;
+                if (k >= 0)
+                        k = d ? image_tag_set(f->puller->store, f->key, d) : -ENOMEM;
+                if (k < 0 && r >= 0)
+                        pull_op_complete(f, k, NULL, "cannot tag the image: %s", strerror(-k));
+                else
+                        pull_op_complete(f, k, d, "%s", msg ?: "pull failed");
+        }
+}
+
+/* Is another op already getting this manifest digest? Then wait for it. */
+static bool pull_op_try_follow(PullOp *op) {
+        PullOp *other;
+
+        HASHMAP_FOREACH(other, op->puller->ops)
+                if (other != op && !other->leader && other->manifest_digest &&
+                    streq(other->manifest_digest, op->manifest_digest)) {
+                        op->leader = other;
+                        op->next_follower = other->followers;
+                        other->followers = op;
+                        log_debug("pull %s: same image as %s, sharing its pull", op->key, other->key);
+                        return true;
+                }
+        return false;
 }
 
 static int fetch_manifest(PullOp *op, const char *object, const char *expected_digest);
@@ -416,6 +474,8 @@ static void on_manifest(RegistryFetch *f, int r, const char *error_message, Regi
                 op->manifest_digest = strdup(best->digest);
                 if (!op->manifest_digest)
                         return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
+                if (pull_op_try_follow(op))
+                        return;
                 r = fetch_manifest(op, best->digest, best->digest);
                 if (r < 0)
                         return pull_op_complete(op, r, NULL, "cannot fetch manifest: %s", strerror(-r));
@@ -426,6 +486,8 @@ static void on_manifest(RegistryFetch *f, int r, const char *error_message, Regi
                 op->manifest_digest = strdup(resp->digest);
                 if (!op->manifest_digest)
                         return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
+                if (pull_op_try_follow(op))
+                        return;
         }
         r = blobstore_put(p->store, op->manifest_digest, resp->body, resp->body_size);
         if (r < 0)
@@ -588,6 +650,14 @@ void pull_request_cancel(PullRequest *req) {
                         free(req);
                         break;
                 }
-        if (!op->requests)
+        if (op->requests)
+                return;
+        /* Nobody waits for this op; but followers may still wait for its result. */
+        if (!op->followers) {
+                PullOp *leader = op->leader;
+
                 pull_op_free(op);
+                if (leader && !leader->requests && !leader->followers)
+                        pull_op_free(leader);
+        }
 }

@@ -125,6 +125,17 @@ pull "$D" --insecure "127.0.0.1:$PROXY" "127.0.0.1:$PROXY/tank/multi:latest" "12
 check "three requests for one image all succeed" [ "$RC" = 0 -a "$(wc -l <"$WORK/out")" = 3 ]
 check "they shared one manifest fetch" [ "$(grep -c 'GET /v2/tank/multi/manifests/latest' "$REG_DIR/proxy-$PROXY.requests")" = 1 ]
 
+: >"$REG_DIR/proxy-$PROXY.requests"
+D=$(fresh)
+pull "$D" --insecure "127.0.0.1:$PROXY" --platform linux/amd64 "127.0.0.1:$PROXY/tank/multi:latest" \
+        "127.0.0.1:$PROXY/tank/multi@$AMD" "127.0.0.1:$PROXY/tank/multi@$MULTI"
+check "tag, index digest and manifest digest pulls all succeed" [ "$RC" = 0 -a "$(grep -c " $AMD\$" "$WORK/out")" = 3 ]
+check "same image by different references downloads each layer once" \
+        [ "$(grep 'GET /v2/tank/multi/blobs/' "$REG_DIR/proxy-$PROXY.requests" | sort | uniq -d | wc -l)" = 0 ]
+D2=$(fresh)
+pull "$D2" $LOCAL --platform linux/amd64 "$R/tank/multi@$AMD"
+check "every reference got its tag" [ "$(ls "$D/images/tags" | wc -l)" = 3 ]
+
 # ---- faults ----
 PX="--insecure 127.0.0.1:$PROXY"
 RP=127.0.0.1:$PROXY
