@@ -16,6 +16,7 @@
 
 #include "image/layer-tartest.h"
 #include "image/layer.h"
+#include "image/pull.h"
 #include "strv.h"
 
 static char base[] = "/tmp/tank-test-extract-XXXXXX";
@@ -587,6 +588,22 @@ START_TEST(test_bad_input) {
 }
 END_TEST
 
+START_TEST(test_pull_hook) {
+        _cleanup_(layer_store_freep) LayerStore *s = NULL;
+        _cleanup_free_ char *diff_id = NULL, *error = NULL;
+        pull_layer_hook_t hook = layer_store_pull_hook;  /* the contract with pull.h */
+        int fd;
+
+        ck_assert_int_eq(layer_store_open(data, &s), 0);
+        test_tar_build(LAYER_COMPRESSION_GZIP, simple_layer, &fd, &diff_id);
+        ck_assert_int_eq(hook(s, fd, "application/vnd.oci.image.layer.v1.tar+gzip", "sha256:blob", diff_id, &error), 0);
+        ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+        ck_assert_int_eq(hook(s, fd, NULL, "sha256:blob", diff_id, &error), 0);
+        ck_assert_int_eq(layer_store_has(s, diff_id), 1);
+        close(fd);
+}
+END_TEST
+
 START_TEST(test_stale_temp_dirs) {
         _cleanup_(layer_store_freep) LayerStore *s = NULL, *s2 = NULL;
         char p[PATH_MAX];
@@ -735,6 +752,7 @@ static Suite *suite(void) {
         tcase_add_test(store, test_stale_temp_dirs);
         tcase_add_test(store, test_list);
         tcase_add_test(store, test_concurrent_unpack);
+        tcase_add_test(store, test_pull_hook);
         tcase_add_test(hostile, test_symlink_xattr);
         suite_add_tcase(s, store);
         return s;
