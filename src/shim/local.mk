@@ -40,7 +40,9 @@ tank_shim_SOURCES = \
 	src/shim/attach.h \
 	src/shim/attach.c
 tank_shim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
-tank_shim_LDADD = $(TANK_LIBS)
+# Only the libraries the shim uses (it is mapped twice per start: the
+# sealed re-exec), not all of TANK_LIBS.
+tank_shim_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(SECCOMP_LIBS)
 
 # System test helpers: the launcher plays tankd's side of the protocol; the
 # probe is static (no sanitizer runtime) so it runs inside a busybox rootfs.
