@@ -218,6 +218,8 @@ static int fetch_setup(RegistryFetch *f) {
             curl_easy_setopt(f->easy, CURLOPT_UNRESTRICTED_AUTH, 0L) != CURLE_OK ||
             curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
             curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            /* Fewer, larger writes and hash updates for multi-MB blobs. */
+            curl_easy_setopt(f->easy, CURLOPT_BUFFERSIZE, 256L * 1024L) != CURLE_OK ||
             curl_easy_setopt(f->easy, CURLOPT_USERAGENT, "tank/" PACKAGE_VERSION) != CURLE_OK ||
             curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) (o->connect_timeout_usec / 1000)) != CURLE_OK ||
             curl_easy_setopt(f->easy, CURLOPT_LOW_SPEED_LIMIT, 1024L) != CURLE_OK ||
