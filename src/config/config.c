@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dirent.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 
 #include "config.h"
+#include "config-files.h"
 #include "config-values.h"
 #include "strv.h"
 
@@ -452,33 +452,6 @@ static char *ini_reader_cb(char *str, int num, void *stream) {
         return str;
 }
 
-static int read_fd_all(int fd, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-
-        buf = malloc(TANK_CONFIG_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + len, TANK_CONFIG_FILE_MAX + 1 - len);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-                if (len > TANK_CONFIG_FILE_MAX)
-                        return -EFBIG;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 static int parse_one_file(ParseState *s, int dir_fd, const char *name, const char *display) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
@@ -508,7 +481,7 @@ static int parse_one_file(ParseState *s, int dir_fd, const char *name, const cha
                 return -EINVAL;
         }
 
-        r = read_fd_all(fd, &buf, &len);
+        r = config_read_fd_all(fd, &buf, &len);
         if (r == -EFBIG)
                 return state_error(s, "file larger than %u bytes", (unsigned) TANK_CONFIG_FILE_MAX);
         if (r < 0) {
@@ -550,60 +523,6 @@ static int parse_one_file(ParseState *s, int dir_fd, const char *name, const cha
                 return state_error(s, "syntax error: expected [Section], Key=Value or a comment");
         }
         return s->error ? -EINVAL : 0;
-}
-
-static int cmp_strp(const void *a, const void *b) {
-        return strcmp(*(char * const *) a, *(char * const *) b);
-}
-
-static int collect_dropins(int dir_fd, char ***ret) {
-        _cleanup_strv_free_ char **names = NULL;
-        DIR *d;
-        int fd, r = 0;
-
-        fd = openat(dir_fd, "tank.conf.d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno == ENOENT) {
-                        *ret = NULL;
-                        return 0;
-                }
-                return -errno;
-        }
-        d = fdopendir(fd);
-        if (!d) {
-                r = -errno;
-                safe_close(fd);
-                return r;
-        }
-
-        for (;;) {
-                struct dirent *de;
-                const char *dot;
-
-                errno = 0;
-                de = readdir(d);
-                if (!de) {
-                        if (errno != 0)
-                                r = -errno;
-                        break;
-                }
-                if (de->d_name[0] == '.')
-                        continue;
-                dot = strrchr(de->d_name, '.');
-                if (!dot || !streq(dot, ".conf"))
-                        continue;
-                r = strv_extend(&names, de->d_name);
-                if (r < 0)
-                        break;
-        }
-        closedir(d);
-        if (r < 0)
-                return r;
-
-        if (names)
-                qsort(names, strv_length(names), sizeof(char *), cmp_strp);
-        *ret = TAKE_PTR(names);
-        return 0;
 }
 
 static TankConfig *config_new_unset(void) {
@@ -746,7 +665,7 @@ int config_load(const char *dir, TankConfig **ret, char ***ret_warnings, char **
                 if (r < 0)
                         goto finish;
 
-                r = collect_dropins(dir_fd, &dropins);
+                r = config_collect_dropins(dir_fd, &dropins);
                 if (r < 0) {
                         if (asprintf(&s.error, "%s/tank.conf.d: cannot read directory: %s", dir, strerror(-r)) < 0)
                                 s.error = NULL;

@@ -3,6 +3,8 @@ libtank_la_SOURCES += \
 	src/config/config.h \
 	src/config/config.c \
 	src/config/config-values.h \
+	src/config/config-files.h \
+	src/config/config-files.c \
 	src/config/config-values.c
 
 check_PROGRAMS += tests/unit/test-config
