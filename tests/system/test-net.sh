@@ -125,6 +125,48 @@ out=$(macvlan_pod c '[{"name": "eth0", "parent": "eth7", "ip": "192.0.2.8/24"}]'
 echo "$out" | grep -qF 'network.nics[0].parent: no interface "eth7" on this host' || fail "unclear parent error: $out"
 tankctl get c >/dev/null 2>&1 && fail "a refused pod exists"
 
+echo "== the flagship pod: macvlan + managed volume + host volume + limits + restart"
+mkdir -p /tmp/tank-net-api-config && echo port=8080 >/tmp/tank-net-api-config/api.conf
+cat >/tmp/api.json <<EOF2
+{
+  "name": "api",
+  "restart": "always",
+  "network": {
+    "nics": [{"name": "eth0", "parent": "auto", "ip": "192.0.2.20/24", "gateway": "192.0.2.1"}],
+    "dns": ["192.0.2.1"]
+  },
+  "volumes": [{"name": "state"}, {"name": "config", "source": {"host": "/tmp/tank-net-api-config"}}],
+  "containers": [{
+    "name": "app",
+    "image": "$TANK_IMAGE",
+    "command": ["sh", "-c"], "args": ["echo run >>/var/lib/app/runs; exec httpd -f -p 8080 -h /etc/api"],
+    "env": {"PORT": "8080"}, "working_dir": "/srv",
+    "mounts": [{"volume": "state", "path": "/var/lib/app"},
+               {"volume": "config", "path": "/etc/api", "read_only": true}],
+    "limits": {"memory": 536870912, "pids": 200, "cpu": [100000, 100000]},
+    "tty": false
+  }]
+}
+EOF2
+tankctl apply -f /tmp/api.json || fail "apply api"
+wait_phase api running 60
+assert_eq "$(systemctl show -P MemoryMax tank-api-app.scope)" "536870912" "MemoryMax of the flagship pod"
+wait_for 10 R busybox wget -q -O /dev/null http://192.0.2.20:8080/api.conf || fail "the router cannot fetch from api"
+assert_eq "$(R busybox wget -q -O - http://192.0.2.20:8080/api.conf)" "port=8080" "api.conf served over the macvlan"
+ino_api=$(stat -L -c %i /run/tank/netns/api)
+pid_api=$(scope_pid api app)
+kill -9 "$pid_api"
+wait_for 30 sh -c "p=\$(tankctl get api -o json | jq -r '.status.containers[0].pid'); [ \"\$p\" != \"$pid_api\" ] && [ \"\$p\" -gt 1 ] 2>/dev/null" ||
+        fail "api was not restarted after kill -9 of its workload"
+wait_phase api running 60
+assert_eq "$(stat -L -c %i /run/tank/netns/api)" "$ino_api" "netns of api after a container restart"
+assert_eq "$(in_pod api cat /var/lib/app/runs | wc -l | tr -d ' ')" "2" "runs recorded in the managed volume"
+wait_for 10 R busybox wget -q -O /dev/null http://192.0.2.20:8080/api.conf || fail "api unreachable after its restart"
+tankctl delete api || fail "delete api"
+wait_for 30 sh -c '! tankctl get api >/dev/null 2>&1' || fail "api still there after delete"
+wait_for 10 sh -c '[ ! -e /run/tank/netns/api ]' || fail "netns of api left behind"
+rm -rf /tmp/tank-net-api-config
+
 echo "== a restart of tankd adopts the namespaces"
 ino_a=$(stat -L -c %i /run/tank/netns/a)
 pid_a=$(scope_pid a app)
