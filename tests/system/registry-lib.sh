@@ -34,6 +34,12 @@ reg_wait_port() {
 # reg_start NAME PORT [AUTH_YAML]: all instances share $REG_DIR/storage.
 reg_start() {
         local name=$1 port=$2 auth=${3:-}
+        # Debian's docker-registry.service (port 5000, htpasswd) must not answer
+        # in our place: the sandbox masks it; anywhere else, refuse to guess.
+        if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
+                reg_log "127.0.0.1:$port is already in use (docker-registry.service? mask it in the sandbox)"
+                return 1
+        fi
         mkdir -p "$REG_DIR/storage"
         cat >"$REG_DIR/$name.yml" <<EOF
 version: 0.1
