@@ -37,6 +37,28 @@ field() {
         sed -n "s/^# $1: *\([0-9][0-9]*\)\$/\1/p" "$2" | head -n 1
 }
 
+# The tail of each failing test's log; for the system tests (one TAP test of
+# many results), the log of each failing system test.
+show_failures() {
+        local trs log t
+        while IFS= read -r trs; do
+                grep -qE '^:test-result: (FAIL|ERROR|XPASS)' "$trs" || continue
+                log=${trs%.trs}.log
+                if [[ $trs == */run-system-tests.trs ]]; then
+                        sed -n 's/^not ok [0-9]* - \([^ ]*\).*/\1/p' "$log" |
+                                while IFS= read -r t; do
+                                        echo "--- system test $t"
+                                        tail -n 40 "$1/tests/system/logs/$t.log" 2>/dev/null
+                                done
+                        # A bail-out (sandbox did not boot) is in the TAP log.
+                        grep -q '^:test-result: ERROR' "$trs" && tail -n 40 "$log"
+                else
+                        echo "--- ${log#"$1"/}"
+                        tail -n 60 "$log"
+                fi
+        done < <(find "$1" -name '*.trs' | LC_ALL=C sort)
+}
+
 run_build() {
         local dir=$SRC/$1 log
         local -a flags=()
@@ -73,9 +95,8 @@ run_build() {
         failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
         if (( ${f:-0} + ${e:-0} + ${x:-0} > 0 )); then
                 failures+=("$1: $((${f:-0} + ${e:-0} + ${x:-0})) test(s)")
-                # test-suite.log holds the logs of exactly the failing tests.
                 say "$1: logs of the failing tests (tail)"
-                tail -n 300 "$log"
+                show_failures "$dir"
         fi
         # A make check that failed without a failing test (e.g. a check
         # program that did not build) must not pass silently.
