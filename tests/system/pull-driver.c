@@ -2,7 +2,8 @@
 /* Test driver for image pulls (tankctl pull needs the daemon):
  *   pull-driver --data DIR [--mirror "DOMAIN URL"]... [--insecure HOST]...
  *               [--auth-file FILE] [--platform os/arch[/variant]] [--unpack]
- *               [--attempts N] [--backoff-ms N] [--abort-after-ms N] [--no-sync] REF...
+ *               [--attempts N] [--backoff-ms N] [--abort-after-ms N] [--no-sync]
+ *               [--stall-s N] REF...
  * Pulls all REFs concurrently on one sd-event loop; prints "REF DIGEST" per
  * success, "REF: error: MESSAGE" per failure; exits 0 only if all succeeded.
  * --abort-after-ms tears everything down mid-pull (exit 3), as a daemon
@@ -57,6 +58,7 @@ int main(int argc, char *argv[]) {
                 { "backoff-ms", required_argument, NULL, 'b' },
                 { "abort-after-ms", required_argument, NULL, 'x' },
                 { "no-sync",    no_argument,       NULL, 's' },
+                { "stall-s",    required_argument, NULL, 't' },
                 {}
         };
         _cleanup_(layer_store_freep) LayerStore *layers = NULL;
@@ -85,6 +87,7 @@ int main(int argc, char *argv[]) {
                 case 'b': opts.backoff_base_usec = (uint64_t) atoi(optarg) * 1000U; break;
                 case 'x': abort_ms = (uint64_t) atoi(optarg); break;
                 case 's': no_sync = true; break;
+                case 't': opts.stall_timeout_usec = (uint64_t) atoi(optarg) * 1000000U; break;
                 default: return 2;
                 }
         if (!data || optind >= argc) {

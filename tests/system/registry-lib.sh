@@ -194,6 +194,7 @@ registry_start_with_busybox() {
 # reg_proxy_mode PORT MODE (read per request):
 #   pass | 500:N | 429:N (Retry-After: 1) | tamper-blob |
 #   tamper-manifest (body changed, Docker-Content-Digest kept) |
+#   hang:N (first N object requests get no answer for 30 s) |
 #   redirect:PORT (blob GETs -> 307 to 127.0.0.2:PORT) | slow (blobs at ~200 KiB/s)
 # Every request line and its Authorization header (present or not) is appended
 # to $REG_DIR/proxy-PORT.requests.
@@ -237,6 +238,10 @@ class H(http.server.BaseHTTPRequestHandler):
         is_blob = "/blobs/" in self.path
         if m.startswith("500:") and is_obj and n <= int(m[4:]):
             return self.reply(500, b'{"errors":[{"code":"UNKNOWN","message":"injected"}]}')
+        if m.startswith("hang:") and is_obj and n <= int(m[5:]):
+            time.sleep(30)
+            self.close_connection = True
+            return
         if m.startswith("429:") and is_obj and n <= int(m[4:]):
             return self.reply(429, b"slow down", [("Retry-After", "1")])
         if m.startswith("redirect:") and is_blob and self.command == "GET":

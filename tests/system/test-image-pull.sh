@@ -151,6 +151,13 @@ pull "$(fresh)" $PX "$RP/tank/busybox:latest"
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 check "429 then success" [ "$RC" = 0 ]
 check "Retry-After: 1 was honoured (waited ${elapsed} ms)" [ "$elapsed" -ge 900 ]
+reg_proxy_mode "$PROXY" hang:1
+pull "$(fresh)" $PX --stall-s 1 "$RP/tank/busybox:latest"
+check "a stalled request times out and is retried" [ "$RC" = 0 ]
+reg_proxy_mode "$PROXY" hang:50
+pull "$(fresh)" $PX --stall-s 1 --attempts 2 "$RP/tank/busybox:latest"
+check "a registry that never answers fails after bounded retries" out_has "gave up after 2 attempts"
+reg_proxy_mode "$PROXY" pass
 pull "$(fresh)" "127.0.0.1:$((P+99))/tank/busybox:latest" --insecure "127.0.0.1:$((P+99))"
 check "registry down fails clearly" out_has "Couldn't connect to server"
 
