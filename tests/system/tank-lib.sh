@@ -93,3 +93,8 @@ wait_phase() {
                 { tankctl get "$pod" -o json >&2; journalctl -u tankd --no-pager | tail -30 >&2;
                   fail "pod $pod did not reach phase $phase within ${timeout}s"; }
 }
+
+# The standalone store's client endpoint, for etcdctl.
+tank_store_endpoint() {
+        echo "unix:///run/tank/etcd.sock:0"
+}
