@@ -120,6 +120,15 @@ static int append_scope_properties(sd_bus_message *m, UnitJob *j) {
         r = sd_bus_message_append(m, "(sv)", "PIDs", "au", 1, (uint32_t) j->pid);
         if (r < 0)
                 return r;
+        /* The device cgroup: only what the shim puts into the container's /dev. */
+        r = sd_bus_message_append(m, "(sv)(sv)",
+                                  "DevicePolicy", "s", "closed",
+                                  "DeviceAllow", "a(ss)", 8,
+                                  "/dev/null", "rwm", "/dev/zero", "rwm", "/dev/full", "rwm",
+                                  "/dev/random", "rwm", "/dev/urandom", "rwm", "/dev/tty", "rwm",
+                                  "/dev/ptmx", "rwm", "char-pts", "rwm");
+        if (r < 0)
+                return r;
         if (j->has_limits) {
                 if (j->limits.memory != LIMIT_UNSET) {
                         r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", j->limits.memory);
