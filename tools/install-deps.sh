@@ -20,7 +20,7 @@ RUN_DEPS=(
 )
 TEST_DEPS=(
         docker-registry skopeo busybox-static iproute2 util-linux procps tmux
-        python3 openssl apache2-utils curl jq bc
+        python3 python3-jwt openssl apache2-utils curl jq bc git ca-certificates zstd
 )
 
 export DEBIAN_FRONTEND=noninteractive
