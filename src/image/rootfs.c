@@ -10,6 +10,7 @@
 #include "log.h"
 #include "rootfs.h"
 #include "strv.h"
+#include "fs-util.h"
 
 #define OPTIONS_MAX 4095U  /* mount(2) copies one page of data */
 
@@ -85,24 +86,6 @@ int rootfs_check_upper_fs(const char *path, char **ret_error) {
         if (svfs.f_flag & ST_RDONLY)
                 return set_error(ret_error, -EROFS, "%s is on a read-only %s file system",
                                  path, rootfs_fs_type_name((long) sfs.f_type));
-        return 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
         return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "image/extract.h"
+#include "image/rootfs.h"
 #include "log.h"
 #include "net/host.h"
 #include "net/netns.h"
@@ -21,6 +22,7 @@
 #include "spec/oci.h"
 #include "strv.h"
 #include "time-util.h"
+#include "fs-util.h"
 
 #define STATE_FILE_MAX (64 * 1024)
 
@@ -56,24 +58,6 @@ int container_scratch_dir(Manager *m, const char *pod, const char *container, ch
         if (asprintf(&p, "%s/pods/%s/%s", m->config->data_dir, pod, container) < 0)
                 return -ENOMEM;
         *ret = p;
-        return 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
         return 0;
 }
 
@@ -282,12 +266,15 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
         r = container_scratch_dir(m, pod->name, c->name, &scratch);
         if (r < 0)
                 return r;
-        if (asprintf(&sc->rootfs_upper, "%s/upper", scratch) < 0 ||
-            asprintf(&sc->rootfs_work, "%s/work", scratch) < 0 ||
-            asprintf(&sc->rootfs_target, "%s/rootfs", run_dir) < 0)
+        /* Refuses a data directory whose file system cannot hold an overlay
+         * upper directory, naming that file system. */
+        r = rootfs_prepare_scratch(scratch, &sc->rootfs_upper, &sc->rootfs_work, ret_error);
+        if (r < 0)
+                return r;
+        if (asprintf(&sc->rootfs_target, "%s/rootfs", run_dir) < 0)
                 return -ENOMEM;
-        if ((r = mkdir_p(sc->rootfs_upper, 0755)) < 0 || (r = mkdir_p(sc->rootfs_work, 0700)) < 0 ||
-            (r = mkdir_p(sc->rootfs_target, 0755)) < 0)
+        r = mkdir_p(sc->rootfs_target, 0755);
+        if (r < 0)
                 return r;
 
         if (image) {

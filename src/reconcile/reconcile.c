@@ -294,11 +294,25 @@ static void on_pulled(int r, const char *digest, const char *message, void *user
         container_launch_with_image(m, c, spec, image);
 }
 
+static void container_wipe_scratch(Manager *m, ContainerState *c) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&dir, "%s/pods/%s", m->config->data_dir, c->pod->name) < 0)
+                return;
+        fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+        if (fd >= 0)
+                (void) extract_rm_rf_at(fd, c->name);
+}
+
 static void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
         _cleanup_(image_record_freep) ImageRecord *image = NULL;
         _cleanup_free_ char *error = NULL;
         int r;
 
+        char old_hash[SPEC_HASH_LEN + 1];
+
+        memcpy(old_hash, c->hash, sizeof old_hash);
         r = container_hash(spec, c->hash);
         if (r >= 0)
                 r = pod_level_hash(c->pod->desired, c->pod_hash);
@@ -306,6 +320,10 @@ static void container_start(Manager *m, ContainerState *c, const PodContainer *s
                 container_fail(m, c, "failed to hash the container spec");
                 return;
         }
+        /* A restart keeps the container's writable layer; a new spec is a new
+         * container and starts from the image again (as compose recreates). */
+        if (old_hash[0] && !streq(old_hash, c->hash))
+                container_wipe_scratch(m, c);
         if (!spec->image) {
                 container_launch_with_image(m, c, spec, NULL);
                 return;

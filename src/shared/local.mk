@@ -8,7 +8,9 @@ libtank_la_SOURCES += \
 	src/shared/unit-name.c \
 	src/shared/hashmap.h \
 	src/shared/hashmap.c \
-	src/shared/time-util.h
+	src/shared/time-util.h \
+	src/shared/fs-util.h \
+	src/shared/fs-util.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared

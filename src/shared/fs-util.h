@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* mkdir -p: missing parents are created 0755, the last component with `mode`.
+ * Existing directories are left as they are. */
+int mkdir_p(const char *path, mode_t mode);
