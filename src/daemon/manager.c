@@ -46,7 +46,8 @@ static int manager_open_images(Manager *m) {
         r = puller_new(m->event, m->registry, m->blobs, &m->puller);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up image pulls: %m");
-        puller_set_layer_hook(m->puller, reconcile_unpack_layer, m);
+        /* No layer hook: extraction runs off the loop when a container needs
+         * the image (reconcile/unpack.h), so a pull never blocks the daemon. */
         return 0;
 }
 

@@ -15,5 +15,7 @@ libtank_la_SOURCES += \
 	src/reconcile/units.c \
 	src/reconcile/launch.h \
 	src/reconcile/launch.c \
+	src/reconcile/unpack.h \
+	src/reconcile/unpack.c \
 	src/reconcile/reconcile.h \
 	src/reconcile/reconcile.c

@@ -8,6 +8,7 @@
 #include "reconcile/launch.h"
 #include "reconcile/podstate.h"
 #include "reconcile/units.h"
+#include "reconcile/unpack.h"
 #include "unit-name.h"
 
 static const char *const container_phase_table[_CONTAINER_PHASE_MAX] = {
@@ -67,6 +68,7 @@ static ContainerState *container_state_free(ContainerState *c) {
         if (c->pull)
                 pull_request_cancel(c->pull);
         launch_abort(c->launch);
+        unpack_job_cancel(c->unpack);
         free(c->name);
         free(c->unit);
         free(c->message);

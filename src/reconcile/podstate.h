@@ -14,6 +14,7 @@
 
 struct UnitJob;
 struct PullRequest;
+struct UnpackJob;
 struct Launch;
 
 typedef struct Manager Manager;
@@ -71,6 +72,7 @@ typedef struct ContainerState {
         sd_event_source *exit_watch;    /* inotify on the run dir for the exit record */
         struct UnitJob *job;            /* in-flight StopUnit */
         struct PullRequest *pull;       /* in-flight image pull */
+        struct UnpackJob *unpack;       /* in-flight layer extraction */
         struct Launch *launch;          /* in-flight start (shim + scope) */
         bool exit_seen;                 /* the exit record appeared; waiting for the scope to go */
         bool adopted;

@@ -17,6 +17,7 @@
 #include "reconcile/launch.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/units.h"
+#include "reconcile/unpack.h"
 #include "shim/exit-record.h"
 #include "strv.h"
 #include "time-util.h"
@@ -246,13 +247,11 @@ static void container_fail(Manager *m, ContainerState *c, const char *message) {
         on_launched(c, -EINVAL, message);
 }
 
-static void container_launch_with_image(Manager *m, ContainerState *c, const PodContainer *spec,
-                                        const ImageRecord *image) {
+static void container_launch_now(Manager *m, ContainerState *c, const PodContainer *spec,
+                                 const ImageRecord *image) {
         _cleanup_free_ char *error = NULL;
         int r;
 
-        if (image)
-                (void) free_and_strdup(&c->image_digest, image->digest);
         c->exit_seen = false;
         c->phase = CONTAINER_STARTING;
         r = launch_container(m, c, spec, image, on_launched, &error);
@@ -264,6 +263,52 @@ static void container_launch_with_image(Manager *m, ContainerState *c, const Pod
         }
         container_watch_exit(m, c);
         pod_changed(m, c->pod);
+}
+
+static void on_layers_ready(int r, const char *message, void *userdata) {
+        ContainerState *c = userdata;
+        Manager *m = c->pod->manager;
+        _cleanup_(image_record_freep) ImageRecord *image = NULL;
+        const PodContainer *spec;
+
+        c->unpack = NULL;
+        spec = c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
+        if (!spec) {
+                c->phase = CONTAINER_WAITING;
+                manager_queue_reconcile(m, c->pod);
+                return;
+        }
+        if (r < 0) {
+                container_fail(m, c, message ?: "layer extraction failed");
+                return;
+        }
+        if (!c->image_digest || image_record_load(m->blobs, c->image_digest, &image) < 0) {
+                container_fail(m, c, "the image record vanished while its layers were extracted");
+                return;
+        }
+        container_launch_now(m, c, spec, image);
+}
+
+/* Layers are extracted in a worker thread (unpack.h); the container starts
+ * when they are all in the layer store. */
+static void container_launch_with_image(Manager *m, ContainerState *c, const PodContainer *spec,
+                                        const ImageRecord *image) {
+        int r;
+
+        if (!image) {
+                container_launch_now(m, c, spec, NULL);
+                return;
+        }
+        (void) free_and_strdup(&c->image_digest, image->digest);
+        c->phase = CONTAINER_PULLING;
+        r = unpack_image_layers(m->event, m->config->data_dir, m->blobs, m->layers, image,
+                                on_layers_ready, c, &c->unpack);
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "cannot extract the layers of %s: %s", strna(image->name), strerror(-r)) < 0)
+                        msg = NULL;
+                container_fail(m, c, msg ?: "cannot extract layers");
+        }
 }
 
 static void on_pulled(int r, const char *digest, const char *message, void *userdata) {
@@ -420,8 +465,11 @@ void reconcile_pod(Manager *m, PodState *p) {
                 if (spec && streq(hash, c->hash) && streq(pod_hash, c->pod_hash))
                         continue;
                 if (c->phase == CONTAINER_PULLING) {
-                        pull_request_cancel(c->pull);
+                        if (c->pull)
+                                pull_request_cancel(c->pull);
+                        unpack_job_cancel(c->unpack);
                         c->pull = NULL;
+                        c->unpack = NULL;
                         c->phase = CONTAINER_WAITING;
                 }
                 if (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING)
@@ -593,15 +641,4 @@ void reconcile_adopt_all(Manager *m) {
                 closedir(cd);
         }
         closedir(d);
-}
-
-/* ---- layers ---- */
-
-int reconcile_unpack_layer(void *userdata, int blob_fd, const char *media_type,
-                           const char *digest, const char *diff_id, char **ret_error) {
-        Manager *m = userdata;
-        int r;
-
-        r = layer_store_unpack(m->layers, blob_fd, media_type, diff_id, ret_error);
-        return r < 0 ? r : 0;
 }

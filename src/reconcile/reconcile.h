@@ -27,7 +27,3 @@ void reconcile_adopt_all(Manager *m);
 
 /* Subscribe to systemd's UnitRemoved so container exits are noticed. */
 int reconcile_subscribe_systemd(Manager *m);
-
-/* The puller's layer hook: extract a verified layer into the layer store. */
-int reconcile_unpack_layer(void *userdata, int blob_fd, const char *media_type,
-                           const char *digest, const char *diff_id, char **ret_error);
