@@ -2,6 +2,7 @@
 #include <inttypes.h>
 
 #include "daemon/bus-api.h"
+#include "daemon/bus-exec.h"
 #include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconcile.h"
@@ -480,6 +481,9 @@ int bus_api_install(Manager *m) {
         r = sd_bus_add_node_enumerator(m->bus, NULL, TANK_BUS_POD_PREFIX, pod_enumerate, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the pod enumerator: %m");
+        r = bus_exec_install(m);
+        if (r < 0)
+                return r;
         r = sd_bus_add_object_manager(m->bus, NULL, TANK_BUS_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the object manager: %m");

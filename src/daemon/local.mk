@@ -12,3 +12,8 @@ libtank_la_SOURCES += \
 sbin_PROGRAMS += tankd
 tankd_SOURCES = src/daemon/tankd.c
 tankd_LDADD = $(TANK_LIBS)
+
+# Exec and Attach (issue 8)
+libtank_la_SOURCES += \
+	src/daemon/bus-exec.h \
+	src/daemon/bus-exec.c

@@ -32,6 +32,7 @@
 #define TANK_ERROR_PULL_FAILED "org.tank.Tank1.Error.PullFailed"
 #define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
 #define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
+#define TANK_ERROR_EXEC_FAILED "org.tank.Tank1.Error.ExecFailed"
 
 typedef struct ManagerOptions {
         const char *config_dir;         /* default TANK_CONFIG_DIR_DEFAULT */

@@ -54,3 +54,13 @@ tests_system_shim_probe_SOURCES = tests/system/shim-probe.c
 tests_system_shim_probe_CFLAGS = $(WARN_CFLAGS)
 tests_system_shim_probe_LDFLAGS = -all-static
 EXTRA_DIST += tests/system/test-shim.sh
+
+# tank-exec: tankd's helper for Exec (src/shim/exec-protocol.h).
+pkglibexec_PROGRAMS += tank-exec
+tank_exec_SOURCES = \
+	src/shim/exec-protocol.h \
+	src/shim/exec.c \
+	src/shim/exec-relay.h \
+	src/shim/exec-relay.c
+tank_exec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
+tank_exec_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(SECCOMP_LIBS)

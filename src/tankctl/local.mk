@@ -39,3 +39,8 @@ dist_man_MANS += \
 # the man pages format cleanly and cover every command and key
 TESTS += tests/unit/test-man.sh
 EXTRA_DIST += tests/unit/test-man.sh
+
+# exec/attach: the terminal relay (issue 8)
+tankctl_SOURCES += \
+	src/tankctl/relay.h \
+	src/tankctl/relay.c

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <systemd/sd-journal.h>
 
 #include "detach.h"
 #include "log.h"
+#include "relay.h"
 #include "spec/pod.h"
 #include "strv.h"
 #include "tankctl.h"
+#include "time-util.h"
 #include "unit-name.h"
 
 static bool env_assignment_is_valid(const char *s) {
@@ -26,6 +29,56 @@ static int check_names(const char *verb, const char *pod, const char *container)
         if (container && !pod_name_is_valid(container))
                 return usage_error(verb, "\"%s\" is not a valid container name (a lowercase DNS label)", container);
         return PARSE_CONTINUE;
+}
+
+
+/* The terminal fd belongs to the reply message: keep our own copy. */
+static int reply_fd(sd_bus_message *reply, const char *types, int *ret, const char **ret_path) {
+        int fd, r;
+
+        r = ret_path ? sd_bus_message_read(reply, types, &fd, ret_path) : sd_bus_message_read(reply, types, &fd);
+        if (r < 0)
+                return r;
+        fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return -errno;
+        *ret = fd;
+        return 0;
+}
+
+static int call_exec(Context *ctx, const char *pod, const char *container, char **argv, char **env,
+                     const char *cwd, bool tty, int *ret_fd) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *session;
+        sd_bus *bus;
+        int r;
+
+        r = ctx_bus(ctx, &bus);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_new_method_call(bus, &m, TANK_BUS_NAME, TANK_BUS_PATH, TANK_BUS_MANAGER, "Exec");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", pod, strempty(container));
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, argv);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, env);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "sb", strempty(cwd), tty);
+        if (r < 0)
+                return log_error_errno(r, "cannot build the Exec call: %m"), EXIT_FAILURE;
+        r = sd_bus_call(bus, m, 60 * USEC_PER_SEC, &error, &reply);
+        if (r < 0) {
+                if (sd_bus_error_is_set(&error))
+                        return print_bus_error(&error, pod);
+                return log_error_errno(r, "Exec failed: %m"), EXIT_FAILURE;
+        }
+        r = reply_fd(reply, "ho", ret_fd, &session);
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        log_debug("exec session %s", session);
+        return 0;
 }
 
 int verb_exec(int argc, char *argv[], Context *ctx) {
@@ -104,10 +157,22 @@ int verb_exec(int argc, char *argv[], Context *ctx) {
         if (optind >= argc)
                 return usage_error("exec", "missing command (tankctl exec POD -- CMD...)");
 
-        (void) tty;
-        (void) workdir;
-        log_error("exec: not implemented yet (needs tankd's Exec)");
-        return EXIT_FAILURE;
+        if (ctx->host)
+                return log_error("exec: --host is not supported (a terminal cannot travel over ssh's bus transport)"),
+                       EXIT_FAILURE;
+
+        /* The caller's TERM first, so -e TERM=... still wins (last writer). */
+        _cleanup_strv_free_ char **full_env = NULL;
+        _cleanup_free_ char *term = NULL;
+        if (asprintf(&term, "TERM=%s", getenv("TERM") ?: "xterm") < 0 || strv_extend(&full_env, term) < 0 ||
+            strv_extend_strv(&full_env, env) < 0)
+                return log_oom(), EXIT_FAILURE;
+
+        _cleanup_close_ int fd = -EBADF;
+        r = call_exec(ctx, pod, container, argv + optind, full_env, workdir, tty, &fd);
+        if (r != 0)
+                return r;
+        return relay_run(fd, tty, &keys);
 }
 
 int verb_attach(int argc, char *argv[], Context *ctx) {
@@ -121,6 +186,8 @@ int verb_attach(int argc, char *argv[], Context *ctx) {
         const char *container = NULL;
         DetachKeys keys;
         int c, r;
+
+        (void) detach_keys_parse(DETACH_KEYS_DEFAULT, &keys);
 
         while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "c:", options, NULL)) >= 0) {
                 if (common_option(ctx, c))
@@ -146,8 +213,20 @@ int verb_attach(int argc, char *argv[], Context *ctx) {
         if (r != PARSE_CONTINUE)
                 return r;
 
-        log_error("attach: not implemented yet (needs tankd's Attach)");
-        return EXIT_FAILURE;
+        if (ctx->host)
+                return log_error("attach: --host is not supported (a terminal cannot travel over ssh's bus transport)"),
+                       EXIT_FAILURE;
+
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        r = manager_call(ctx, "Attach", 30 * USEC_PER_SEC, argv[optind], &reply, "ss", argv[optind],
+                         strempty(container));
+        if (r != 0)
+                return r;
+        r = reply_fd(reply, "h", &fd, NULL);
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        return relay_run(fd, true, &keys);
 }
 
 static void journal_closep(sd_journal **j) {

@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "daemon/bus-exec.h"
+#include "log.h"
+#include "reconcile/launch.h"
+#include "shim/exec-protocol.h"
+#include "strv.h"
+#include "time-util.h"
+
+#define EXEC_ARGV_MAX 4096
+#define EXEC_ENV_MAX 4096
+
+typedef struct ExecService {
+        Manager *manager;
+        uint64_t next_id;
+} ExecService;
+
+typedef struct ExecSession {
+        Manager *manager;
+        char *path;
+        char *pod;
+        char *container;
+        char *unit;
+        uint32_t pid;           /* the process, as seen from the host; 0 until running */
+        int running;            /* sd-bus "b" */
+        int32_t exit_status;    /* -1 while running */
+
+        sd_bus_message *call;   /* the Exec call, until answered */
+        int client_fd;          /* our end of the caller's socket, until answered */
+        int sync_fd;
+        sd_event_source *io;
+        sd_event_source *linger;
+        pid_t workload_pid;
+        pid_t helper_pid;
+        sd_bus_slot *object;    /* floating; its destroy callback frees us */
+} ExecSession;
+
+static void exec_session_free(void *userdata) {
+        ExecSession *s = userdata;
+
+        if (!s)
+                return;
+        sd_bus_message_unref(s->call);
+        safe_close(s->client_fd);
+        sd_event_source_disable_unref(s->io);
+        safe_close(s->sync_fd);
+        sd_event_source_disable_unref(s->linger);
+        free(s->path);
+        free(s->pod);
+        free(s->container);
+        free(s->unit);
+        free(s);
+}
+
+static void session_fail_call(ExecSession *s, const char *name, const char *message) {
+        if (!s->call)
+                return;
+        (void) sd_bus_reply_method_errorf(s->call, name, "%s", message);
+        s->call = sd_bus_message_unref(s->call);
+        s->client_fd = safe_close(s->client_fd);
+}
+
+/* Frees s through the slot's destroy callback: taking the slot back from the
+ * bus hands us the bus's reference, which we drop. */
+static void session_remove(ExecSession *s) {
+        sd_bus_slot *slot = s->object;
+
+        (void) sd_bus_slot_set_floating(slot, 0);
+        sd_bus_slot_unref(slot);
+}
+
+static int on_linger_done(sd_event_source *src, uint64_t usec, void *userdata) {
+        ExecSession *s = userdata;
+
+        (void) sd_bus_emit_object_removed(s->manager->bus, s->path);
+        session_remove(s);
+        return 0;
+}
+
+static void session_ended(ExecSession *s, int status) {
+        if (!s->running)
+                return;
+        s->running = false;
+        s->exit_status = status;
+        s->io = sd_event_source_disable_unref(s->io);
+        s->sync_fd = safe_close(s->sync_fd);
+        (void) sd_bus_emit_properties_changed(s->manager->bus, s->path, TANK_SESSION_INTERFACE,
+                                              "Running", "ExitStatus", NULL);
+        if (sd_event_add_time_relative(s->manager->event, &s->linger, CLOCK_MONOTONIC,
+                                       BUS_EXEC_SESSION_LINGER_USEC, 0, on_linger_done, s) < 0)
+                log_debug("session %s: cannot arm the removal timer, it stays", s->path);
+}
+
+static int sync_send(ExecSession *s, const char *msg) {
+        return send(s->sync_fd, msg, strlen(msg), MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* The hierarchy directory of one /proc/PID/cgroup line's controller field:
+ * "" is the unified one (at /sys/fs/cgroup, or /sys/fs/cgroup/unified on a
+ * hybrid host), "name=systemd" is /sys/fs/cgroup/systemd, "cpu,cpuacct" is
+ * /sys/fs/cgroup/cpu,cpuacct. */
+static int hierarchy_dir(const char *controllers, size_t n, char **ret) {
+        const char *name;
+
+        if (n == 0)
+                return (*ret = strdup(access("/sys/fs/cgroup/cgroup.procs", F_OK) >= 0 ? "/sys/fs/cgroup"
+                                                                                     : "/sys/fs/cgroup/unified"))
+                               ? 0 : -ENOMEM;
+        name = startswith(controllers, "name=") ?: controllers;
+        if (controllers != name)
+                n -= strlen("name=");
+        if (memchr(name, '/', n) || (n <= 2 && name[0] == '.'))
+                return -EINVAL;
+        return asprintf(ret, "/sys/fs/cgroup/%.*s", (int) n, name) < 0 ? -ENOMEM : 0;
+}
+
+/* systemd refuses AttachProcessesToUnit for a scope without Delegate=yes
+ * ("Process migration not available on non-delegated units"), so the helper
+ * joins the cgroups the workload runs in directly (every hierarchy in which
+ * it sits in the container's scope; v1, hybrid or unified), after checking
+ * that it is the container's scope. Short synchronous writes to cgroupfs. */
+static int join_scope(ExecSession *s, pid_t helper) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t ul = strlen(s->unit);
+        char line[4096], buf[32];
+        bool found = false;
+        int n;
+
+        if (asprintf(&path, "/proc/%d/cgroup", (int) s->workload_pid) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        n = snprintf(buf, sizeof buf, "%d", (int) helper);
+        while (fgets(line, sizeof line, f)) {
+                _cleanup_free_ char *dir = NULL, *procs = NULL;
+                _cleanup_close_ int fd = -EBADF;
+                char *ctl, *cg;
+                size_t l;
+                int r;
+
+                ctl = strchr(line, ':');
+                cg = ctl ? strchr(ctl + 1, ':') : NULL;
+                if (!cg)
+                        continue;
+                ctl++;
+                cg++;
+                l = strcspn(cg, "\n");
+                if (l < ul + 1 || cg[l - ul - 1] != '/' || strncmp(cg + l - ul, s->unit, ul) != 0)
+                        continue;   /* this hierarchy does not place the workload in its scope */
+                r = hierarchy_dir(ctl, (size_t) (cg - 1 - ctl), &dir);
+                if (r < 0)
+                        return r;
+                if (asprintf(&procs, "%s%.*s/cgroup.procs", dir, (int) l, cg) < 0)
+                        return -ENOMEM;
+                fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0)
+                        return -errno;
+                if (write(fd, buf, (size_t) n) != n)
+                        return -errno;
+                found = true;
+        }
+        /* Not in its scope (any more): the pid is not our workload. */
+        return found ? 0 : -ESRCH;
+}
+
+static int session_handle_packet(ExecSession *s, const char *msg) {
+        const char *arg;
+        int v, r;
+
+        if ((arg = startswith(msg, "pid "))) {
+                v = atoi(arg);
+                if (v <= 0 || v != s->helper_pid)
+                        return -EBADMSG;
+                r = join_scope(s, v);
+                if (r < 0) {
+                        _cleanup_free_ char *why = NULL;
+                        if (asprintf(&why, "cannot move the exec helper into %s: %s", s->unit, strerror(-r)) < 0)
+                                why = NULL;
+                        session_fail_call(s, TANK_ERROR_EXEC_FAILED, why ?: "cannot enter the container's scope");
+                        return -ECANCELED;
+                }
+                return sync_send(s, "go");
+        }
+        if ((arg = startswith(msg, "running "))) {
+                v = atoi(arg);
+                if (v <= 0 || !s->call)
+                        return -EBADMSG;
+                s->pid = (uint32_t) v;
+                (void) sd_bus_reply_method_return(s->call, "ho", s->client_fd, s->path);
+                s->call = sd_bus_message_unref(s->call);
+                s->client_fd = safe_close(s->client_fd);
+                return 0;
+        }
+        if ((arg = startswith(msg, "error "))) {
+                session_fail_call(s, TANK_ERROR_EXEC_FAILED, arg);
+                return 0;
+        }
+        if ((arg = startswith(msg, "exit "))) {
+                session_ended(s, atoi(arg));
+                return 0;
+        }
+        return -EBADMSG;
+}
+
+static int on_sync_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        ExecSession *s = userdata;
+        char buf[EXEC_SYNC_MSG_MAX + 1];
+        ssize_t n;
+
+        n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return 0;
+        if (n > 0) {
+                buf[n] = 0;
+                if (!memchr(buf, 0, (size_t) n) && session_handle_packet(s, buf) >= 0)
+                        return 0;
+                log_debug("session %s: bad message from tank-exec", s->path);
+        }
+        /* EOF or nonsense: the helper is gone (or must go). */
+        session_fail_call(s, TANK_ERROR_EXEC_FAILED, "the exec helper failed");
+        session_ended(s, -1);
+        return 0;
+}
+
+static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
+        return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+}
+
+static const sd_bus_vtable session_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Pod", "s", NULL, offsetof(ExecSession, pod), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Container", "s", NULL, offsetof(ExecSession, container), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Pid", "u", NULL, offsetof(ExecSession, pid), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Running", "b", NULL, offsetof(ExecSession, running), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ExitStatus", "i", NULL, offsetof(ExecSession, exit_status),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_VTABLE_END
+};
+
+static int helper_path(Manager *m, char **ret) {
+        _cleanup_free_ char *dir = NULL;
+        const char *e = getenv("TANK_EXEC_PATH");
+
+        if (e)
+                return (*ret = strdup(e)) ? 0 : -ENOMEM;
+        dir = strdup(m->shim_path);
+        if (!dir)
+                return -ENOMEM;
+        return asprintf(ret, "%s/tank-exec", dirname(dir)) < 0 ? -ENOMEM : 0;
+}
+
+/* Find the container and check it has a live workload. Replies the error itself. */
+static int find_container(Manager *m, sd_bus_message *call, const char *pod, const char *container,
+                          sd_bus_error *error, ContainerState **ret) {
+        PodState *p = manager_get_pod(m, pod);
+        ContainerState *c = NULL;
+
+        if (!p)
+                return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no such pod: %s", pod);
+        if (isempty(container)) {
+                if (p->desired && p->desired->n_containers > 0)
+                        c = pod_state_find_container(p, p->desired->containers[0].name);
+                else if (p->n_containers > 0)
+                        c = p->containers[0];
+        } else
+                c = pod_state_find_container(p, container);
+        if (!c) {
+                if (!isempty(container) && p->desired) {
+                        bool known = false;
+                        for (size_t i = 0; i < p->desired->n_containers; i++)
+                                known = known || streq(p->desired->containers[i].name, container);
+                        if (!known)
+                                return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD,
+                                                         "pod %s has no container %s", pod, container);
+                }
+                return sd_bus_error_setf(error, TANK_ERROR_NOT_RUNNING, "pod %s: container %s is not running",
+                                         pod, isempty(container) ? "(first)" : container);
+        }
+        if (c->phase != CONTAINER_RUNNING || c->pid <= 0 || !c->unit)
+                return sd_bus_error_setf(error, TANK_ERROR_NOT_RUNNING, "pod %s: container %s is not running (%s)",
+                                         pod, c->name, container_phase_to_string(c->phase));
+        *ret = c;
+        return 0;
+}
+
+static bool env_is_valid(char **env) {
+        STRV_FOREACH(e, env) {
+                const char *eq = strchr(*e, '=');
+                if (!eq || eq == *e)
+                        return false;
+        }
+        return true;
+}
+
+static int spawn_helper(ExecSession *s, ContainerState *c, char **argv, char **env, const char *cwd, int tty,
+                        int sync_child, int client_child, sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL, *run_dir = NULL, *config = NULL, *pidarg = NULL;
+        _cleanup_strv_free_ char **args = NULL;
+        pid_t pid;
+        int r;
+
+        r = helper_path(s->manager, &path);
+        if (r >= 0)
+                r = container_run_dir(s->manager, c->pod->name, c->name, &run_dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&config, "%s/config.json", run_dir) < 0 || asprintf(&pidarg, "%d", (int) c->pid) < 0)
+                return -ENOMEM;
+        if (strv_extend(&args, "tank-exec") < 0 || strv_extend(&args, "--config") < 0 ||
+            strv_extend(&args, config) < 0 || strv_extend(&args, "--pid") < 0 || strv_extend(&args, pidarg) < 0 ||
+            strv_extend(&args, "--sync-fd") < 0 || strv_extend(&args, "3") < 0 ||
+            strv_extend(&args, "--client-fd") < 0 || strv_extend(&args, "4") < 0 ||
+            (tty && strv_extend(&args, "--tty") < 0) ||
+            (!isempty(cwd) && (strv_extend(&args, "--cwd") < 0 || strv_extend(&args, cwd) < 0)))
+                return -ENOMEM;
+        STRV_FOREACH(e, env)
+                if (strv_extend(&args, "--env") < 0 || strv_extend(&args, *e) < 0)
+                        return -ENOMEM;
+        if (strv_extend(&args, "--") < 0 || strv_extend_strv(&args, argv) < 0)
+                return -ENOMEM;
+
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                /* Only async-signal-safe calls until execve(). */
+                sigset_t ss;
+                sigemptyset(&ss);
+                (void) sigprocmask(SIG_SETMASK, &ss, NULL);
+                /* Move both out of the way of 3 and 4 before placing them. */
+                sync_child = fcntl(sync_child, F_DUPFD_CLOEXEC, 10);
+                client_child = fcntl(client_child, F_DUPFD_CLOEXEC, 10);
+                if (sync_child < 0 || client_child < 0 || dup2(sync_child, 3) < 0 || dup2(client_child, 4) < 0)
+                        _exit(1);
+                close_range(5, ~0U, 0);
+                execv(path, args);
+                _exit(1);
+        }
+        s->helper_pid = pid;
+        r = sd_event_add_child(s->manager->event, NULL, pid, WEXITED, on_helper_exit, NULL);
+        if (r < 0)
+                log_debug_errno(r, "cannot watch tank-exec %d: %m", (int) pid);
+        return 0;
+}
+
+static int method_exec(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        ExecService *svc = userdata;
+        Manager *m = svc->manager;
+        _cleanup_strv_free_ char **argv = NULL, **env = NULL;
+        _cleanup_close_ int sync_child = -EBADF, client_child = -EBADF;
+        const char *pod, *container, *cwd;
+        ContainerState *c = NULL;
+        ExecSession *s;
+        int sv[2], cl[2], tty, r;
+
+        r = sd_bus_message_read(call, "ss", &pod, &container);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(call, &argv);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(call, &env);
+        if (r >= 0)
+                r = sd_bus_message_read(call, "sb", &cwd, &tty);
+        if (r < 0)
+                return r;
+        if (strv_length(argv) == 0 || strv_length(argv) > EXEC_ARGV_MAX || isempty(argv[0]))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "argv must name a command");
+        if (strv_length(env) > EXEC_ENV_MAX || !env_is_valid(env))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "env entries must be KEY=VALUE");
+        if (!isempty(cwd) && cwd[0] != '/')
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "cwd must be absolute");
+        r = find_container(m, call, pod, container, error, &c);
+        if (r < 0)
+                return r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+        sync_child = sv[1];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cl) < 0) {
+                safe_close(sv[0]);
+                return -errno;
+        }
+        client_child = cl[1];
+
+        s = calloc(1, sizeof(ExecSession));
+        if (!s) {
+                safe_close(sv[0]);
+                safe_close(cl[0]);
+                return -ENOMEM;
+        }
+        s->manager = m;
+        s->sync_fd = sv[0];
+        s->client_fd = cl[0];
+        s->running = true;
+        s->exit_status = -1;
+        s->workload_pid = c->pid;
+        if (asprintf(&s->path, TANK_BUS_SESSION_PREFIX "/%" PRIu64, ++svc->next_id) < 0 ||
+            !(s->pod = strdup(pod)) || !(s->container = strdup(c->name)) || !(s->unit = strdup(c->unit))) {
+                exec_session_free(s);
+                return -ENOMEM;
+        }
+        r = sd_bus_add_object_vtable(m->bus, &s->object, s->path, TANK_SESSION_INTERFACE, session_vtable, s);
+        if (r < 0) {
+                exec_session_free(s);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(s->object, exec_session_free);
+        /* The bus holds the only reference from now on: it frees the session
+         * when it goes, or session_remove() does. */
+        (void) sd_bus_slot_set_floating(s->object, 1);
+        sd_bus_slot_unref(s->object);
+
+        r = sd_event_add_io(m->event, &s->io, s->sync_fd, EPOLLIN, on_sync_io, s);
+        if (r >= 0)
+                r = spawn_helper(s, c, argv, env, cwd, tty, sync_child, client_child, error);
+        if (r < 0) {
+                session_remove(s);
+                return r;
+        }
+        s->call = sd_bus_message_ref(call);
+        (void) sd_bus_emit_object_added(m->bus, s->path);
+        return 1;
+}
+
+static int connect_attach(Manager *m, ContainerState *c, int *ret) {
+        _cleanup_free_ char *run_dir = NULL;
+        _cleanup_close_ int dirfd = -EBADF, fd = -EBADF;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int r;
+
+        r = container_run_dir(m, c->pod->name, c->name, &run_dir);
+        if (r < 0)
+                return r;
+        dirfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return -errno;
+        /* Through the dirfd: the run dir may be longer than sun_path allows. */
+        (void) snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/attach", dirfd);
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return -errno;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+static int method_attach(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        ExecService *svc = userdata;
+        Manager *m = svc->manager;
+        _cleanup_close_ int fd = -EBADF;
+        const char *pod, *container;
+        ContainerState *c = NULL;
+        PodState *p;
+        int r;
+
+        r = sd_bus_message_read(call, "ss", &pod, &container);
+        if (r < 0)
+                return r;
+        p = manager_get_pod(m, pod);
+        if (!p)
+                return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no such pod: %s", pod);
+        if (p->desired)
+                for (size_t i = 0; i < p->desired->n_containers; i++) {
+                        const PodContainer *pc = &p->desired->containers[i];
+                        if ((isempty(container) && i == 0) || streq(pc->name, container)) {
+                                if (!pc->tty)
+                                        return sd_bus_error_setf(error, TANK_ERROR_NOT_A_TTY,
+                                                                 "pod %s: container %s has no tty (\"tty\": true in the spec)",
+                                                                 pod, pc->name);
+                                break;
+                        }
+                }
+        r = find_container(m, call, pod, container, error, &c);
+        if (r < 0)
+                return r;
+        r = connect_attach(m, c, &fd);
+        if (r == -ENOENT || r == -ECONNREFUSED)
+                return sd_bus_error_setf(error, TANK_ERROR_NOT_RUNNING, "pod %s: container %s has no attach socket",
+                                         pod, c->name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "cannot connect to the container's terminal: %m");
+        return sd_bus_reply_method_return(call, "h", fd);
+}
+
+static const sd_bus_vtable exec_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("Exec",
+                                SD_BUS_ARGS("s", pod, "s", container, "as", argv, "as", env, "s", cwd, "b", tty),
+                                SD_BUS_RESULT("h", terminal, "o", session), method_exec,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Attach", SD_BUS_ARGS("s", pod, "s", container), SD_BUS_RESULT("h", terminal),
+                                method_attach, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
+int bus_exec_install(Manager *m) {
+        sd_bus_slot *slot = NULL;
+        ExecService *svc;
+        int r;
+
+        svc = calloc(1, sizeof(ExecService));
+        if (!svc)
+                return log_oom();
+        svc->manager = m;
+        /* A vtable of its own beside the Manager's (sd-bus wants distinct userdata). */
+        r = sd_bus_add_object_vtable(m->bus, &slot, TANK_BUS_PATH, TANK_MANAGER_INTERFACE, exec_vtable, svc);
+        if (r < 0) {
+                free(svc);
+                return log_error_errno(r, "Failed to register Exec/Attach: %m");
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        (void) sd_bus_slot_set_floating(slot, 1);
+        sd_bus_slot_unref(slot);
+        return 0;
+}

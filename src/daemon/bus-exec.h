@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Interactive containers (issue 8) on tankd's bus:
+ *   Manager.Exec(s pod, s container, as argv, as env, s cwd, b tty) -> (h terminal, o session)
+ *   Manager.Attach(s pod, s container) -> (h terminal)
+ * and one org.tank.Tank1.Session object per exec at
+ * /org/tank/Tank1/session/<n> (Pod, Container, Pid, Running, ExitStatus;
+ * PropertiesChanged when the process ends; removed BUS_EXEC_SESSION_LINGER_USEC
+ * later). The terminal fd speaks src/shim/exec-protocol.h (Exec) or
+ * src/shim/attach-protocol.h (Attach). Exec runs PKGLIBEXECDIR/tank-exec
+ * (next to the shim; $TANK_EXEC_PATH overrides), moves it into the
+ * container's scope (its cgroup: the scope is not delegated, so systemd's
+ * AttachProcessesToUnit refuses), and never blocks
+ * the event loop. */
+
+#include "daemon/manager.h"
+
+#define TANK_SESSION_INTERFACE "org.tank.Tank1.Session"
+#define TANK_BUS_SESSION_PREFIX "/org/tank/Tank1/session"
+#define BUS_EXEC_SESSION_LINGER_USEC (60 * USEC_PER_SEC)
+
+/* Registers Exec and Attach on the Manager object and the session objects.
+ * Everything it allocates is owned by the bus connection. */
+int bus_exec_install(Manager *m);

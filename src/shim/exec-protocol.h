@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Exec sessions (issue 8): tankd's Exec starts tank-exec, which joins a
+ * running container and runs one more process in it.
+ *
+ * The caller's socket (AF_UNIX SOCK_SEQPACKET, returned by Exec) speaks the
+ * attach protocol of attach-protocol.h, extended:
+ *
+ *   server -> client
+ *     ATTACH_TAG_OUTPUT    stdout (or the PTY's output with a tty)
+ *     EXEC_TAG_STDERR      stderr (never with a tty: it is the PTY)
+ *     ATTACH_TAG_EXIT      int32 status: the code, or 128+signal. Last packet.
+ *   client -> server
+ *     ATTACH_TAG_INPUT     stdin bytes, binary-safe, never dropped (the client
+ *                          is back-pressured instead)
+ *     ATTACH_TAG_RESIZE    uint16 rows, uint16 cols (tty only)
+ *     EXEC_TAG_STDIN_EOF   no more input: the process's stdin is closed
+ *
+ * A client that goes away detaches: the process keeps running; with a tty
+ * the PTY master stays open in tank-exec so the process is not hung up, and
+ * its output is discarded.
+ *
+ * tankd <-> tank-exec sync socket (SOCK_SEQPACKET, ASCII packets, no NUL):
+ *   exec  -> tankd  "pid <tank-exec pid>"    tankd moves it into the
+ *                                            container's scope, then
+ *   tankd -> exec   "go"                     (EOF instead: exit at once)
+ *   exec  -> tankd  "running <pid>"          the process, as seen by the host
+ *                 | "error <message>"        nothing was started
+ *   exec  -> tankd  "exit <status>"          it ended (after the client got it)
+ *
+ * Command line (tankd only):
+ *   tank-exec --config PATH --pid WORKLOAD-PID --sync-fd N --client-fd M
+ *             [--tty] [--cwd DIR] [--env K=V]... -- ARGV...
+ * The process gets the container's config env, TERM=xterm unless set, then
+ * every --env (last writer per key wins). */
+
+#include "attach-protocol.h"
+
+#define EXEC_TAG_STDERR    3
+#define EXEC_TAG_STDIN_EOF 4
+
+#define EXEC_SYNC_MSG_MAX 4096
