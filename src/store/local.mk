@@ -32,3 +32,9 @@ tests_system_store_driver_SOURCES = tests/system/store-driver.c
 tests_system_store_driver_LDADD = $(TANK_LIBS)
 EXTRA_DIST += tests/system/test-store-etcd.sh tests/system/test-store-standalone.sh \
 	tests/system/test-store-cluster.sh
+
+# bench/store: client vs raw curl against one etcd (bench/store/run.sh)
+noinst_PROGRAMS += bench/store/store-bench
+bench_store_store_bench_SOURCES = bench/store/store-bench.c
+bench_store_store_bench_LDADD = $(TANK_LIBS) -lpthread
+EXTRA_DIST += bench/store/run.sh

@@ -36,21 +36,31 @@ static int socket_cb(CURL *easy _unused_, curl_socket_t fd, int what, void *user
         if (what & CURL_POLL_OUT)
                 events |= EPOLLOUT;
 
-        if (src) {
-                r = sd_event_source_set_io_events(src, events);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(src, SD_EVENT_ON);
-        } else {
-                r = sd_event_add_io(s->event, &src, fd, events, io_handler, s);
-                if (r >= 0) {
-                        (void) sd_event_source_set_description(src, "store-curl-io");
-                        if (curl_multi_assign(s->multi, fd, src) != CURLM_OK) {
-                                sd_event_source_disable_unref(src);
-                                r = -EIO;
-                        }
+        /* Always register afresh: curl may hand us a new socket under an fd number we
+         * still have a source for, and sd-event skips the epoll update when the
+         * events look unchanged, which would leave the new socket unwatched. */
+        src = sd_event_source_disable_unref(src);
+        curl_multi_assign(s->multi, fd, NULL);
+        r = sd_event_add_io(s->event, &src, fd, events, io_handler, s);
+        if (r >= 0) {
+                (void) sd_event_source_set_description(src, "store-curl-io");
+                if (curl_multi_assign(s->multi, fd, src) != CURLM_OK) {
+                        sd_event_source_disable_unref(src);
+                        r = -EIO;
                 }
         }
         return r < 0 ? -1 : 0;
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp);
+
+/* curl only reports changes of its deadline; after a timeout ran, make sure the
+ * (oneshot) timer reflects the deadline curl has now. */
+static void rearm_timer(Store *s) {
+        long ms = -1;
+
+        if (s->multi && curl_multi_timeout(s->multi, &ms) == CURLM_OK && ms >= 0)
+                (void) timer_cb(s->multi, ms, s);
 }
 
 static int timer_handler(sd_event_source *src _unused_, uint64_t usec _unused_, void *userdata) {
@@ -59,7 +69,12 @@ static int timer_handler(sd_event_source *src _unused_, uint64_t usec _unused_, 
 
         (void) curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         process_done(s);
+        rearm_timer(s);
         return 0;
+}
+
+static int defer_handler(sd_event_source *src, void *userdata) {
+        return timer_handler(src, 0, userdata);
 }
 
 static int timer_cb(CURLM *multi _unused_, long timeout_ms, void *userp) {
@@ -67,14 +82,24 @@ static int timer_cb(CURLM *multi _unused_, long timeout_ms, void *userp) {
         uint64_t usec;
         int r;
 
+        /* A fresh source each time rather than moving one: a moved oneshot timer was
+         * seen to stay silent while curl waited for it (a stalled request). */
+        s->timer = sd_event_source_disable_unref(s->timer);
         if (timeout_ms < 0)
-                return sd_event_source_set_enabled(s->timer, SD_EVENT_OFF) < 0 ? -1 : 0;
+                return 0;
 
-        usec = now_usec() + (uint64_t) timeout_ms * 1000U;
-        r = sd_event_source_set_time(s->timer, usec);
-        if (r >= 0)
-                r = sd_event_source_set_enabled(s->timer, SD_EVENT_ONESHOT);
-        return r < 0 ? -1 : 0;
+        /* Round up: fired even a microsecond before curl's own deadline, curl finds
+         * nothing expired and, the deadline being unchanged, never asks again. */
+        if (timeout_ms == 0)    /* "now": the next loop iteration, not a timer's ~1 ms */
+                r = sd_event_add_defer(s->event, &s->timer, defer_handler, s);
+        else {
+                usec = now_usec() + (uint64_t) timeout_ms * 1000U + 999U;
+                r = sd_event_add_time(s->event, &s->timer, CLOCK_MONOTONIC, usec, 1, timer_handler, s);
+        }
+        if (r < 0)
+                return -1;
+        (void) sd_event_source_set_description(s->timer, "store-curl-timer");
+        return 0;
 }
 
 static int io_handler(sd_event_source *src _unused_, int fd, uint32_t revents, void *userdata) {
@@ -94,16 +119,9 @@ static int io_handler(sd_event_source *src _unused_, int fd, uint32_t revents, v
 }
 
 int store_http_init(Store *s) {
-        int r;
-
         s->multi = curl_multi_init();
         if (!s->multi)
                 return -ENOMEM;
-        r = sd_event_add_time(s->event, &s->timer, CLOCK_MONOTONIC, UINT64_MAX, 0, timer_handler, s);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_description(s->timer, "store-curl-timer");
-        (void) sd_event_source_set_enabled(s->timer, SD_EVENT_OFF);
 
         if (curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
             curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s) != CURLM_OK ||
