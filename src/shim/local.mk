@@ -64,3 +64,5 @@ tank_exec_SOURCES = \
 	src/shim/exec-relay.c
 tank_exec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 tank_exec_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(SECCOMP_LIBS)
+# exec/attach system tests (run by run-system-tests.sh) and their PTY driver
+EXTRA_DIST += tests/system/test-exec.sh tests/system/test-attach.sh tests/system/pty-drive.py

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# tankctl exec (issue 8), driven under a real PTY (tests/system/pty-drive.py,
+# which also fails when the caller's terminal settings are not restored):
+# namespaces and root, exit statuses, env/cwd/TERM, detach (also split),
+# a failed partial detach match passed through, resize, concurrent sessions,
+# Session objects on the bus, signals to tankctl, a dying helper, errors.
+set -u
+. "$TANK_SRCDIR/tests/system/lib.sh"
+. "$TANK_SRCDIR/tests/system/registry-lib.sh"
+. "$TANK_SRCDIR/tests/system/tank-lib.sh"
+trap tank_down EXIT
+
+drive() { python3 "$TANK_SRCDIR/tests/system/pty-drive.py" "$@"; }
+
+tank_up
+
+tank_pod_json web always sleep infinity >/tmp/web.json
+tankctl apply -f /tmp/web.json || fail "apply failed"
+wait_phase web running 60
+wpid=$(scope_pid web app)
+
+# An interactive shell: PID 1 sleep beside it, the container's root and
+# hostname, the window size, a resize, and exit with a status.
+out=$(TERM=xterm-256color drive -- tankctl exec -t web -- /bin/sh <<'EOF'
+expect #
+send ps -o pid,comm,args; hostname; test -d /work || echo ROOT-IS-CONTAINER\r
+expect 1 +sleep +sleep infinity
+expect \n +[0-9]+ +sh
+expect \nweb
+expect ROOT-IS-CONTAINER
+send stty size\r
+expect 24 80
+resize 33 101
+send stty size\r
+expect 33 101
+send echo TERM=$TERM\r
+expect TERM=xterm-256color
+send exit 5\r
+wait
+EOF
+) || fail "interactive exec: $out"
+echo "$out" | grep -q '^EXIT 5$' || fail "exit status of the shell: $out"
+
+# Without a tty: stdout and stderr apart, the status, a signal, binary data.
+out=$(tankctl exec web -- sh -c 'echo hi; echo oops >&2; exit 3' 2>/tmp/exec-err)
+assert_eq "$?" 3 "exit status"
+assert_eq "$out" "hi" "stdout"
+assert_eq "$(cat /tmp/exec-err)" "oops" "stderr"
+tankctl exec web -- sh -c 'kill -9 $$'
+assert_eq "$?" 137 "status of a command killed by SIGKILL"
+tankctl exec web -- sh -c 'kill -TERM $$'
+assert_eq "$?" 143 "status of a command killed by SIGTERM"
+head -c 300000 /dev/urandom >/tmp/blob
+tankctl exec web -- cat </tmp/blob >/tmp/blob.out || fail "cat of binary stdin failed"
+cmp -s /tmp/blob /tmp/blob.out || fail "binary data changed on the way"
+out=$(tankctl exec web -- nosuchcommand 2>&1)
+assert_eq "$?" 127 "status of a missing command"
+echo "$out" | grep -q nosuchcommand || fail "no word about the missing command: $out"
+
+# Environment and working directory: the container's, TERM, -e (last wins), -w.
+out=$(TERM=vt100 tankctl exec -e FOO=one -e FOO=two -e BAR=x -w /tmp web -- sh -c 'echo $FOO $BAR $TERM $PATH; pwd')
+assert_eq "$(echo "$out" | head -1 | cut -d' ' -f1-3)" "two x vt100" "env overrides and TERM"
+echo "$out" | head -1 | grep -q /bin || fail "PATH of the container missing: $out"
+assert_eq "$(echo "$out" | tail -1)" "/tmp" "cwd override"
+assert_eq "$(tankctl exec web -- pwd)" "/" "default cwd"
+tankctl exec -w /nonexistent web -- true 2>/dev/null && fail "exec with a missing -w succeeded"
+
+# The process runs in the container's scope (its limits apply) and its PID namespace.
+out=$(tankctl exec web -- sh -c 'echo $$; cat /proc/self/cgroup')
+nspid=$(echo "$out" | head -1)
+[ "$nspid" -gt 1 ] 2>/dev/null || fail "exec'd pid in the namespace: $out"
+tankctl exec web -- sleep 5678 &
+bgexec=$!
+wait_for 10 sh -c "ps -eo args | grep -q '^sleep 5678'" || fail "exec'd sleep not seen from the host"
+hpid=$(pgrep -x -f 'sleep 5678')
+grep -q tank-web-app.scope "/proc/$hpid/cgroup" || fail "exec'd process not in the container's scope: $(cat /proc/$hpid/cgroup)"
+assert_eq "$(readlink /proc/$hpid/ns/pid)" "$(readlink /proc/$wpid/ns/pid)" "pid namespace"
+assert_eq "$(readlink /proc/$hpid/ns/mnt)" "$(readlink /proc/$wpid/ns/mnt)" "mount namespace"
+assert_eq "$(readlink /proc/$hpid/ns/net)" "$(readlink /proc/$wpid/ns/net)" "network namespace"
+assert_eq "$(awk '/^CapBnd/ {print $2}' /proc/$hpid/status)" "$(awk '/^CapBnd/ {print $2}' /proc/$wpid/status)" "bounding set"
+assert_eq "$(awk '/^NoNewPrivs/ {print $2}' /proc/$hpid/status)" "1" "no_new_privs"
+assert_eq "$(awk '/^Seccomp:/ {print $2}' /proc/$hpid/status)" "2" "seccomp filter"
+kill "$hpid"
+wait $bgexec
+assert_eq "$?" 143 "status of the exec'd sleep killed from outside"
+
+# A Session object tells the status too.
+tankctl exec web -- sh -c 'exit 9'
+sess=$(busctl --system tree --list org.tank.Tank1 | grep /session/ | sort -t/ -k6 -n | tail -1)
+[ -n "$sess" ] || fail "no session object"
+assert_eq "$(busctl --system get-property org.tank.Tank1 "$sess" org.tank.Tank1.Session ExitStatus)" "i 9" "session ExitStatus"
+assert_eq "$(busctl --system get-property org.tank.Tank1 "$sess" org.tank.Tank1.Session Running)" "b false" "session Running"
+assert_eq "$(busctl --system get-property org.tank.Tank1 "$sess" org.tank.Tank1.Session Pod)" 's "web"' "session Pod"
+norm() { python3 "$TANK_SRCDIR/tests/system/introspect-normalize.py" "$@"; }
+busctl --system introspect --xml-interface org.tank.Tank1 "$sess" | norm org.tank.Tank1.Session >/tmp/live-session
+norm org.tank.Tank1.Session <"$TANK_SRCDIR/dbus/org.tank.Tank1.xml" >/tmp/file-session
+diff -u /tmp/file-session /tmp/live-session || fail "dbus/org.tank.Tank1.xml differs from the Session interface"
+
+# Detach with Ctrl-P Ctrl-Q, the two keys in separate writes: the process
+# keeps running (seen from a second exec); a Ctrl-P followed by another key
+# reaches the process.
+out=$(drive -- tankctl exec -t web -- cat -v <<'EOF'
+send a\x10b\r
+expect a\^Pb
+send \x10
+sleep 0.3
+send \x11
+expect detached
+wait
+EOF
+) || fail "detach: $out"
+echo "$out" | grep -q '^EXIT 0$' || fail "detach exit status: $out"
+tankctl exec web -- ps -o args | grep -q '^cat -v' || fail "cat not running after the detach"
+tankctl exec web -- sh -c 'kill $(pidof cat)'
+out=$(drive -- tankctl exec -t --detach-keys=ctrl-a,d web -- sleep 4321 <<'EOF'
+sleep 0.5
+send \x01d
+expect detached
+wait
+EOF
+) || fail "custom detach keys: $out"
+tankctl exec web -- ps -o args | grep -q '^sleep 4321' || fail "sleep not running after the detach"
+
+# Two sessions at once; ending one affects neither the other nor the workload.
+tankctl exec web -- sh -c 'sleep 2; echo one' >/tmp/one & p1=$!
+tankctl exec web -- sh -c 'sleep 1; echo two; exit 4' >/tmp/two & p2=$!
+wait $p2; assert_eq "$?" 4 "second concurrent exec"
+wait $p1; assert_eq "$?" 0 "first concurrent exec"
+assert_eq "$(cat /tmp/one)$(cat /tmp/two)" "onetwo" "concurrent outputs"
+assert_eq "$(scope_pid web app)" "$wpid" "workload after the execs"
+
+# Signals to tankctl and a dying server side restore the terminal too.
+out=$(drive -- tankctl exec -t web -- sleep 999 <<'EOF'
+sleep 0.5
+signal TERM
+wait
+EOF
+) || fail "SIGTERM to tankctl: $out"
+echo "$out" | grep -q '^EXIT 143$' || fail "status after SIGTERM: $out"
+out=$(drive -- tankctl exec -t web -- sleep 998 <<'EOF'
+sleep 0.5
+send \x03
+wait
+EOF
+) || fail "Ctrl-C in the container: $out"
+echo "$out" | grep -q '^EXIT 130$' || fail "Ctrl-C reaches the process, not tankctl: $out"
+drive -- tankctl exec -t web -- sleep 997 >/tmp/crash.out <<'EOF' &
+sleep 0.5
+expect .*
+sleep 2
+wait
+EOF
+dpid=$!
+wait_for 10 pgrep -f 'tank-exec .*sleep 997' >/dev/null || fail "no helper"
+kill -KILL "$(pgrep -f 'tank-exec .*sleep 997' | head -1)"
+wait $dpid || fail "dying helper: $(cat /tmp/crash.out)"
+grep -q 'connection to the container lost' /tmp/crash.out || fail "no word about the lost connection: $(cat /tmp/crash.out)"
+grep -q '^EXIT 1$' /tmp/crash.out || fail "status after the helper died: $(cat /tmp/crash.out)"
+
+# Errors.
+out=$(tankctl exec nosuch -- true 2>&1) && fail "exec into a missing pod succeeded"
+echo "$out" | grep -q 'no such pod' || fail "unclear error: $out"
+tank_pod_json done never true >/tmp/done.json
+tankctl apply -f /tmp/done.json || fail "apply done failed"
+wait_phase done succeeded 60
+out=$(tankctl exec done -- true 2>&1) && fail "exec into a finished pod succeeded"
+echo "$out" | grep -q 'not running' || fail "unclear error: $out"
+out=$(busctl --system call org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager Exec ssasassb done "" 1 true 0 "" false 2>&1) &&
+        fail "Exec into a finished pod succeeded on the bus"
+echo "$out" | grep -q 'not running' || fail "unclear bus error: $out"
+exit 0
