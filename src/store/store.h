@@ -10,7 +10,8 @@
  *   success or a negative errno plus a one-line human message, e.g.
  *   "store unreachable: http://127.0.0.1:2379: Connection refused". A Store that
  *   is freed with operations pending calls their callbacks with -ECANCELED
- *   (result NULL) so owners can release their userdata.
+ *   (result NULL) so owners can release their userdata. store_free() must not be
+ *   called from inside a Store callback (defer it); store_watch_free() may be.
  * - Connection-level failures (refused, reset, timeout, TLS) fail over to the
  *   next endpoint and retry with exponential backoff, up to max_attempts in
  *   total. etcd answering with an error (HTTP 4xx/5xx with a JSON "error") is
