@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Pod networking end to end (issue 7): macvlan pods on a veth "LAN" whose far
-# side is a "router" namespace (192.0.2.1/24 on lan0, 198.51.100.1/24 on lan1);
+# side is a "router" namespace (192.0.2.1/24 on tlan0, 198.51.100.1/24 on tlan1);
 # pod-to-router, pod-to-pod and router-to-pod traffic; two NICs on two uplinks;
 # the gateway route; resolv.conf/hosts/hostname; parent from [Host] Uplink= and
 # from the auto adapter's default route; "none" and "host"; adoption across a
@@ -14,11 +14,16 @@ set -u
 . "$TANK_SRCDIR/tests/system/tank-lib.sh"
 
 ROUTER=tank-net-router
+# This test adds links, addresses and a default route to the namespace it runs
+# in, and tankd must share that namespace: only the sandbox's own is safe.
+# (Under the host's systemd, run the suite with TANK_SYSTEM_TESTS_SANDBOX=1.)
+[ "${container:-}" = tank-sandbox ] || [ "$(cat /run/systemd/container 2>/dev/null)" = tank-sandbox ] ||
+        fail "test-net.sh changes the network namespace it runs in: run it inside the tank sandbox"
 net_cleanup() {
         tank_down
-        ip route del default dev lan1 2>/dev/null
-        ip link del lan0 2>/dev/null
-        ip link del lan1 2>/dev/null
+        ip route del default dev tlan1 2>/dev/null
+        ip link del tlan0 2>/dev/null
+        ip link del tlan1 2>/dev/null
         ip netns del "$ROUTER" 2>/dev/null
 }
 trap net_cleanup EXIT
@@ -26,9 +31,9 @@ trap net_cleanup EXIT
 # The LAN.
 ip netns del "$ROUTER" 2>/dev/null
 ip netns add "$ROUTER" || fail "ip netns add"
-ip link add lan0 type veth peer name r0 netns "$ROUTER" || fail "veth lan0"
-ip link add lan1 type veth peer name r1 netns "$ROUTER" || fail "veth lan1"
-ip link set lan0 up && ip link set lan1 up || fail "uplinks up"
+ip link add tlan0 type veth peer name r0 netns "$ROUTER" || fail "veth tlan0"
+ip link add tlan1 type veth peer name r1 netns "$ROUTER" || fail "veth tlan1"
+ip link set tlan0 up && ip link set tlan1 up || fail "uplinks up"
 ip -n "$ROUTER" link set lo up
 ip -n "$ROUTER" addr add 192.0.2.1/24 dev r0 && ip -n "$ROUTER" link set r0 up || fail "router r0"
 ip -n "$ROUTER" addr add 198.51.100.1/24 dev r1 && ip -n "$ROUTER" link set r1 up || fail "router r1"
@@ -36,7 +41,7 @@ host_addrs_before=$(ip -o addr show | awk '{print $2, $4}' | sort)
 
 tank_up "[Host]
 Adapter=static
-Uplink=lan0
+Uplink=tlan0
 DNS=198.51.100.53"
 
 R() { ip netns exec "$ROUTER" "$@"; }
@@ -97,8 +102,8 @@ echo "== the host namespace holds no pod link or address"
 assert_eq "$(ip -o addr show | awk '{print $2, $4}' | sort)" "$host_addrs_before" "host addresses"
 
 echo "== two NICs on two uplinks"
-apply "$(macvlan_pod duo '[{"name": "eth0", "parent": "lan0", "ip": "192.0.2.7/24", "gateway": "192.0.2.1"},
-        {"name": "eth1", "parent": "lan1", "ip": "198.51.100.7/24"}]')"
+apply "$(macvlan_pod duo '[{"name": "eth0", "parent": "tlan0", "ip": "192.0.2.7/24", "gateway": "192.0.2.1"},
+        {"name": "eth1", "parent": "tlan1", "ip": "198.51.100.7/24"}]')"
 wait_phase duo running 60
 in_pod duo ping -c1 -W3 192.0.2.1 >/dev/null || fail "duo cannot reach 192.0.2.1 over eth0"
 in_pod duo ping -c1 -W3 198.51.100.1 >/dev/null || fail "duo cannot reach 198.51.100.1 over eth1"
@@ -115,7 +120,7 @@ wait_phase hostnet running 60
 assert_eq "$(in_net quiet ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')" "lo " "links of a none pod"
 in_net quiet ip -o link show lo | grep -q 'UP' || fail "lo of a none pod is down"
 assert_eq "$(readlink /proc/"$(scope_pid hostnet app)"/ns/net)" "$(readlink /proc/self/ns/net)" "netns of a host pod"
-in_net hostnet ip -o link show lan1 >/dev/null || fail "a host pod does not see lan1"
+in_net hostnet ip -o link show tlan1 >/dev/null || fail "a host pod does not see tlan1"
 
 echo "== refused at apply: duplicate address, missing parent"
 out=$(macvlan_pod c '[{"name": "eth0", "ip": "192.0.2.5/24"}]' | tankctl apply -f - 2>&1) && fail "duplicate address accepted"
@@ -178,14 +183,14 @@ assert_eq "$(scope_pid a app)" "$pid_a" "workload of a after a tankd restart"
 in_pod a ping -c1 -W3 192.0.2.1 >/dev/null || fail "a lost the LAN over a tankd restart"
 
 echo "== the auto adapter: uplink of the default route, DNS of the host"
-ip route add default dev lan1 || fail "default route"
+ip route add default dev tlan1 || fail "default route"
 tank_write_config "[Host]
 Adapter=auto"
 systemctl restart tankd.service || fail "restart tankd"
 tank_wait_bus 60
 apply "$(macvlan_pod auto1 '[{"name": "eth0", "ip": "198.51.100.9/24", "gateway": "198.51.100.1"}]')"
 wait_phase auto1 running 60
-in_pod auto1 ping -c1 -W3 198.51.100.1 >/dev/null || fail "auto1 (parent auto = lan1) cannot reach 198.51.100.1"
+in_pod auto1 ping -c1 -W3 198.51.100.1 >/dev/null || fail "auto1 (parent auto = tlan1) cannot reach 198.51.100.1"
 want=$(awk '$1 == "nameserver" && $2 !~ /^127\./ && $2 != "::1" {print $2}' /etc/resolv.conf | awk '!seen[$0]++')
 got=$(in_pod auto1 awk '$1 == "nameserver" {print $2}' /etc/resolv.conf)
 assert_eq "$got" "$want" "auto1's resolv.conf (the host's servers, stubs skipped)"
