@@ -239,7 +239,7 @@ static int parse_adapter(ParseState *s, const char *key, const char *value, void
         HostAdapter *a = data, v;
 
         if (isempty(value)) {
-                *a = HOST_ADAPTER_AUTO;
+                *a = HOST_ADAPTER_STATIC;
                 return 0;
         }
         v = host_adapter_from_string(value);
@@ -530,7 +530,7 @@ static TankConfig *config_new_unset(void) {
 
         if (!c)
                 return NULL;
-        c->host_adapter = HOST_ADAPTER_AUTO;
+        c->host_adapter = HOST_ADAPTER_STATIC;
         c->backoff_base_usec = SEC_UNSET;
         c->backoff_cap_usec = SEC_UNSET;
         c->stable_usec = SEC_UNSET;
@@ -620,7 +620,10 @@ static int config_verify(ParseState *s) {
                                     "[Store] Endpoints= (an external etcd) and DataDirectory= (set at %s) "
                                     "exclude each other: Tank runs no etcd of its own with Endpoints=",
                                     s->store_data_dir_origin);
-        if (c->host_adapter == HOST_ADAPTER_STATIC && !c->host_uplink)
+        /* Only an explicit Adapter=static insists: by default a host may run pods
+         * without NICs, or NICs with explicit parents, and never set an uplink;
+         * a NIC with parent "auto" is then refused at apply with the reason. */
+        if (c->host_adapter == HOST_ADAPTER_STATIC && s->adapter_origin && !c->host_uplink)
                 return origin_error(s, s->adapter_origin, "[Host] Adapter=static needs Uplink=");
         if (!!c->store_cert_file != !!c->store_key_file)
                 return origin_error(s, s->key_file_origin ?: "[Store]",

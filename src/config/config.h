@@ -43,8 +43,8 @@
 #endif
 
 typedef enum HostAdapter {
-        HOST_ADAPTER_AUTO,    /* default: uplink and DNS from the default route / resolv.conf */
-        HOST_ADAPTER_STATIC,  /* Uplink= (required) and DNS= as configured */
+        HOST_ADAPTER_AUTO,    /* uplink and DNS from the default route / resolved or resolv.conf */
+        HOST_ADAPTER_STATIC,  /* default (DESIGN.md): Uplink= and DNS= as configured */
         _HOST_ADAPTER_MAX,
         _HOST_ADAPTER_INVALID = -EINVAL,
 } HostAdapter;
@@ -67,7 +67,7 @@ typedef struct TankConfig {
 
         /* [Host] */
         HostAdapter host_adapter;
-        char *host_uplink;              /* NULL when unset (only allowed with auto) */
+        char *host_uplink;              /* NULL when unset (refused with an explicit Adapter=static) */
         char **host_dns;                /* IP address strings; NULL: none */
 
         /* [Registry] */

@@ -75,7 +75,7 @@ static void check_defaults(const TankConfig *c) {
         ck_assert_ptr_null(c->store_cert_file);
         ck_assert_ptr_null(c->store_key_file);
         ck_assert_ptr_null(c->store_trusted_ca_file);
-        ck_assert_int_eq(c->host_adapter, HOST_ADAPTER_AUTO);
+        ck_assert_int_eq(c->host_adapter, HOST_ADAPTER_STATIC);
         ck_assert_ptr_null(c->host_uplink);
         ck_assert_ptr_null(c->host_dns);
         ck_assert_uint_eq(c->n_mirrors, 0);
