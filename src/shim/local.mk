@@ -66,3 +66,13 @@ tank_exec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 tank_exec_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(SECCOMP_LIBS)
 # exec/attach system tests (run by run-system-tests.sh) and their PTY driver
 EXTRA_DIST += tests/system/test-exec.sh tests/system/test-attach.sh tests/system/pty-drive.py
+
+check_PROGRAMS += tests/unit/test-exec-relay
+TESTS += tests/unit/test-exec-relay
+tests_unit_test_exec_relay_SOURCES = \
+	tests/unit/test-exec-relay.c \
+	src/shim/exec-relay.h \
+	src/shim/exec-relay.c
+tests_unit_test_exec_relay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
+tests_unit_test_exec_relay_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_exec_relay_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lutil
