@@ -38,7 +38,8 @@ static void send_packet(ExecRelay *r, Pending *p, uint8_t tag, const void *data,
         if (r->client < 0)
                 return;
         buf[0] = tag;
-        memcpy(buf + 1, data, n);
+        if (n > 0)
+                memcpy(buf + 1, data, n);
         /* Blocking: a slow client slows the process's output (back-pressure)
          * rather than losing it. */
         if (send(r->client, buf, n + 1, MSG_NOSIGNAL) < 0)

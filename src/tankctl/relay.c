@@ -56,7 +56,8 @@ static int send_packet(Relay *r, uint8_t tag, const void *data, size_t n) {
         uint8_t buf[1 + ATTACH_DATA_MAX];
 
         buf[0] = tag;
-        memcpy(buf + 1, data, n);
+        if (n > 0)
+                memcpy(buf + 1, data, n);
         for (;;) {
                 if (send(r->fd, buf, n + 1, MSG_NOSIGNAL) >= 0)
                         return 0;

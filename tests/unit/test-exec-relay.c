@@ -78,7 +78,8 @@ static int relay_status(Run *r) {
 static void send_tag(int fd, uint8_t tag, const void *data, size_t n) {
         uint8_t buf[1 + ATTACH_DATA_MAX];
         buf[0] = tag;
-        memcpy(buf + 1, data, n);
+        if (n > 0)
+                memcpy(buf + 1, data, n);
         ck_assert_int_eq(send(fd, buf, n + 1, MSG_NOSIGNAL), (ssize_t) n + 1);
 }
 
