@@ -50,7 +50,8 @@ typedef struct BusJob {
         uint32_t *pids;
         size_t n_pids;
         UnitLimits limits;
-        bool memory_accounting, tasks_accounting, cpu_accounting, delegate;
+        bool memory_accounting, tasks_accounting, cpu_accounting, delegate, container_devices;
+        uint64_t timeout_stop_usec;
 } BusJob;
 
 static const struct {
@@ -237,6 +238,21 @@ static int build_start(BusJob *j, sd_bus_message **ret) {
                         return r;
                 if (j->delegate) {
                         r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1);
+                        if (r < 0)
+                                return r;
+                }
+                if (j->container_devices) {
+                        r = sd_bus_message_append(m, "(sv)(sv)",
+                                                  "DevicePolicy", "s", "closed",
+                                                  "DeviceAllow", "a(ss)", 8,
+                                                  "/dev/null", "rwm", "/dev/zero", "rwm", "/dev/full", "rwm",
+                                                  "/dev/random", "rwm", "/dev/urandom", "rwm",
+                                                  "/dev/tty", "rwm", "/dev/ptmx", "rwm", "char-pts", "rwm");
+                        if (r < 0)
+                                return r;
+                }
+                if (j->timeout_stop_usec > 0) {
+                        r = sd_bus_message_append(m, "(sv)", "TimeoutStopUSec", "t", j->timeout_stop_usec);
                         if (r < 0)
                                 return r;
                 }
@@ -455,6 +471,8 @@ int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb
         j->tasks_accounting = req->tasks_accounting;
         j->cpu_accounting = req->cpu_accounting;
         j->delegate = req->delegate;
+        j->container_devices = req->container_devices;
+        j->timeout_stop_usec = req->timeout_stop_usec;
 
         return bus_job_start(j, ret_slot);
 }
@@ -531,4 +549,26 @@ int unit_set_limits(sd_bus *bus, const char *name, const UnitLimits *limits) {
         if (r < 0)
                 return sd_bus_error_is_set(&error) ? bus_error_to_errno(&error) : r;
         return 0;
+}
+
+int unit_is_active(sd_bus *bus, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *state = NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit", &error, &reply,
+                               "s", name);
+        if (r < 0)
+                return sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit") ? 0 : r;
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_string(bus, SYSTEMD_DEST, path, "org.freedesktop.systemd1.Unit",
+                                       "ActiveState", &error, &state);
+        if (r < 0)
+                return r;
+        return streq(state, "active") || streq(state, "activating") || streq(state, "deactivating") ||
+               streq(state, "reloading");
 }

@@ -53,6 +53,10 @@ typedef struct ScopeRequest {
         bool memory_accounting, tasks_accounting, cpu_accounting;
         bool delegate;
         const char *collect_mode; /* NULL: "inactive-or-failed" */
+        /* DevicePolicy=closed, allowing only what a container's /dev holds:
+         * null, zero, full, random, urandom, tty, ptmx and the pts devices. */
+        bool container_devices;
+        uint64_t timeout_stop_usec; /* 0: systemd's default */
 } ScopeRequest;
 
 int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb, void *userdata,
@@ -70,6 +74,10 @@ int unit_stop_async(sd_bus *bus, const char *name, bus_job_handler_t cb, void *u
 int unit_kill(sd_bus *bus, const char *name, const char *who, int signo);
 /* SetUnitProperties(name, runtime=true, limits): live limit changes. */
 int unit_set_limits(sd_bus *bus, const char *name, const UnitLimits *limits);
+
+/* Synchronous: is the unit loaded and active, activating, deactivating or
+ * reloading? 1 yes, 0 no (also when there is no such unit), < 0 error. */
+int unit_is_active(sd_bus *bus, const char *name);
 
 /* The errno for a D-Bus error, by name (systemd's and the bus's common ones). */
 int bus_error_to_errno(const sd_bus_error *e);

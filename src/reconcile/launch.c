@@ -16,7 +16,7 @@
 #include "net/netns.h"
 #include "net/pod-network.h"
 #include "reconcile/launch.h"
-#include "reconcile/units.h"
+#include "bus/scope.h"
 #include "shim/exit-record.h"
 #include "shim/shim-config.h"
 #include "spec/oci.h"
@@ -38,7 +38,7 @@ struct Launch {
         launch_handler_t cb;
         int sync_fd;
         sd_event_source *io;
-        UnitJob *job;
+        sd_bus_slot *job;               /* StartTransientUnit in flight */
         LaunchStep step;
         pid_t shim_pid;
         char *shim_error;
@@ -65,7 +65,7 @@ static void launch_free(Launch *l) {
         if (!l)
                 return;
         sd_event_source_disable_unref(l->io);
-        unit_job_cancel(l->job);
+        sd_bus_slot_unref(l->job);
         safe_close(l->sync_fd);
         free(l->shim_error);
         free(l);
@@ -94,14 +94,15 @@ static int send_packet(int fd, const char *s) {
         return n < 0 ? -errno : 0;
 }
 
-static void on_scope_started(int r, const char *message, void *userdata) {
+static void on_scope_started(int r, const char *job_result, void *userdata) {
         Launch *l = userdata;
         ContainerState *c = l->container;
 
-        l->job = NULL;
+        l->job = sd_bus_slot_unref(l->job);
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
-                if (asprintf(&msg, "failed to start %s: %s", c->unit, message ?: strerror(-r)) < 0)
+                if (asprintf(&msg, "failed to start %s: %s", c->unit,
+                             job_result ? job_result : strerror(-r)) < 0)
                         msg = NULL;
                 /* The shim sees EOF instead of "go" and exits without a container. */
                 launch_finish(l, r, msg ?: "failed to start the scope");
@@ -130,7 +131,7 @@ static int launch_handle_packet(Launch *l, const char *msg) {
         if (l->step == STEP_WAIT_PID && (v = startswith(msg, "pid "))) {
                 const PodContainer *spec = pod_find_container(c->pod->desired, c->name);
                 _cleanup_free_ char *description = NULL;
-                ScopeProperties props;
+                ScopeRequest req;
                 int pid;
 
                 if (sscanf(v, "%d", &pid) != 1 || pid <= 1)
@@ -142,14 +143,29 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                 (void) container_state_save(m, c);
                 if (asprintf(&description, "Tank container %s/%s", c->pod->name, c->name) < 0)
                         return -ENOMEM;
-                props = (ScopeProperties) {
+                pid_t pids[1] = { pid };
+                req = (ScopeRequest) {
                         .name = c->unit,
                         .slice = c->pod->slice,
                         .description = description,
-                        .pid = pid,
-                        .limits = spec ? &spec->limits : NULL,
+                        .pids = pids,
+                        .n_pids = 1,
+                        .memory_accounting = true,
+                        .tasks_accounting = true,
+                        .cpu_accounting = true,
+                        .container_devices = true,
+                        /* systemd's backstop behind the shim's own SIGTERM..SIGKILL grace */
+                        .timeout_stop_usec = m->config->stop_timeout_usec + 20 * USEC_PER_SEC,
                 };
-                r = unit_start_scope(m->bus, &props, on_scope_started, l, &l->job);
+                if (spec) {
+                        req.limits.memory_max = spec->limits.memory == LIMIT_UNSET ? SCOPE_LIMIT_UNSET
+                                                                                   : spec->limits.memory;
+                        req.limits.tasks_max = spec->limits.pids == LIMIT_UNSET ? SCOPE_LIMIT_UNSET
+                                                                                : spec->limits.pids;
+                        req.limits.cpu_quota_us = spec->limits.cpu_quota_us;
+                        req.limits.cpu_period_us = spec->limits.cpu_period_us;
+                }
+                r = scope_start_async(m->bus, &req, on_scope_started, l, &l->job);
                 return r;
         }
         if (l->step == STEP_WAIT_RUNNING && (v = startswith(msg, "running "))) {

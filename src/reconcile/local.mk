@@ -11,8 +11,6 @@ tests_unit_test_backoff_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 libtank_la_SOURCES += \
 	src/reconcile/podstate.h \
 	src/reconcile/podstate.c \
-	src/reconcile/units.h \
-	src/reconcile/units.c \
 	src/reconcile/launch.h \
 	src/reconcile/launch.c \
 	src/reconcile/unpack.h \

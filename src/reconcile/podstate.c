@@ -7,7 +7,6 @@
 #include "image/pull.h"
 #include "reconcile/launch.h"
 #include "reconcile/podstate.h"
-#include "reconcile/units.h"
 #include "reconcile/unpack.h"
 #include "unit-name.h"
 
@@ -64,7 +63,7 @@ static ContainerState *container_state_free(ContainerState *c) {
                 return NULL;
         sd_event_source_disable_unref(c->timer);
         sd_event_source_disable_unref(c->exit_watch);
-        unit_job_cancel(c->job);
+        sd_bus_slot_unref(c->job);
         if (c->pull)
                 pull_request_cancel(c->pull);
         launch_abort(c->launch);

@@ -12,7 +12,6 @@
 #include "reconcile/backoff.h"
 #include "spec/pod.h"
 
-struct UnitJob;
 struct PullRequest;
 struct UnpackJob;
 struct Launch;
@@ -70,7 +69,7 @@ typedef struct ContainerState {
         uint64_t next_restart_usec;     /* CLOCK_REALTIME of the armed restart, 0 if none */
         sd_event_source *timer;         /* restart backoff or stable-run timer */
         sd_event_source *exit_watch;    /* inotify on the run dir for the exit record */
-        struct UnitJob *job;            /* in-flight StopUnit */
+        sd_bus_slot *job;               /* in-flight StopUnit */
         struct PullRequest *pull;       /* in-flight image pull */
         struct UnpackJob *unpack;       /* in-flight layer extraction */
         struct Launch *launch;          /* in-flight start (shim + scope) */

@@ -16,7 +16,7 @@
 #include "net/pod-network.h"
 #include "reconcile/launch.h"
 #include "reconcile/reconcile.h"
-#include "reconcile/units.h"
+#include "bus/scope.h"
 #include "reconcile/unpack.h"
 #include "shim/exit-record.h"
 #include "strv.h"
@@ -390,13 +390,15 @@ static void container_start(Manager *m, ContainerState *c, const PodContainer *s
 
 /* ---- stop ---- */
 
-static void on_stopped(int r, const char *message, void *userdata) {
+static void on_stopped(int r, const char *job_result, void *userdata) {
         ContainerState *c = userdata;
         Manager *m = c->pod->manager;
 
-        c->job = NULL;
-        if (r < 0)
-                log_warning("Stopping %s: %s", c->unit, strna(message));
+        c->job = sd_bus_slot_unref(c->job);
+        if (r < 0 && r != -ENOENT && job_result)
+                log_warning("Stopping %s: job %s", c->unit, job_result);
+        else if (r < 0 && r != -ENOENT)
+                log_warning_errno(r, "Stopping %s: %m", c->unit);
         /* StopUnit's job is done when the scope is dead; UnitRemoved may already
          * have run container_gone(). */
         if (c->phase == CONTAINER_STOPPING && unit_is_active(m->bus, c->unit) <= 0)
@@ -416,7 +418,7 @@ static void container_stop(Manager *m, ContainerState *c) {
         }
         c->phase = CONTAINER_STOPPING;
         log_info("Stopping %s.", c->unit);
-        r = unit_stop(m->bus, c->unit, on_stopped, c, &c->job);
+        r = unit_stop_async(m->bus, c->unit, on_stopped, c, &c->job);
         if (r < 0)
                 log_error_errno(r, "Failed to stop %s: %m", c->unit);
 }
