@@ -17,3 +17,6 @@ tankd_LDADD = $(TANK_LIBS)
 libtank_la_SOURCES += \
 	src/daemon/bus-exec.h \
 	src/daemon/bus-exec.c
+
+# startup benchmark; tools that run and install tankd
+EXTRA_DIST += bench/startup/run.sh tools/tank-up tools/install-deps.sh

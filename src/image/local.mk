@@ -53,3 +53,5 @@ tests_unit_test_platform_SOURCES = tests/unit/test-platform.c
 tests_unit_test_platform_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_platform_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += tests/system/registry-lib.sh tests/system/test-image-pull.sh bench/pull/run.sh
+# layer-tool system test and the extraction benchmark
+EXTRA_DIST += tests/system/test-image-layers.sh bench/extract/run.sh

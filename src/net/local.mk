@@ -28,3 +28,5 @@ TESTS += tests/unit/test-net-resolved
 tests_unit_test_net_resolved_SOURCES = tests/unit/test-net-resolved.c
 tests_unit_test_net_resolved_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_net_resolved_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+# system test (run by run-system-tests.sh)
+EXTRA_DIST += tests/system/test-net.sh

@@ -76,3 +76,6 @@ tests_unit_test_exec_relay_SOURCES = \
 tests_unit_test_exec_relay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 tests_unit_test_exec_relay_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_exec_relay_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lutil
+
+# exec latency benchmark
+EXTRA_DIST += bench/exec/run.sh

@@ -33,3 +33,15 @@ tests_system_test_scope_SOURCES = tests/system/test-scope.c
 tests_system_test_scope_LDADD = $(TANK_LIBS)
 EXTRA_DIST += tests/system/test-scope.sh
 EXTRA_DIST += tests/run-all.sh
+# harness helpers and tankd's system tests
+EXTRA_DIST += \
+	tests/system/tank-lib.sh \
+	tests/system/introspect-normalize.py \
+	tests/system/test-daemon-basic.sh \
+	tests/system/test-daemon-bus.sh \
+	tests/system/test-daemon-limits.sh \
+	tests/system/test-daemon-replace.sh \
+	tests/system/test-daemon-restart.sh \
+	tests/system/test-daemon-seed.sh \
+	tests/system/test-daemon-survive.sh \
+	tests/system/test-store-durability.sh
