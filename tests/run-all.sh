@@ -80,8 +80,12 @@ run_build() {
                 return 1
         fi
         say "$1: make check"
+        # Sanitized binaries run several times slower: give each system test
+        # more time there, not less coverage.
+        local timeout=${TANK_SYSTEM_TEST_TIMEOUT:-300}
+        [[ $1 == *asan* ]] && timeout=${TANK_SYSTEM_TEST_TIMEOUT:-900}
         # The summary below counts; make's exit status is implied by it.
-        make -j"$JOBS" check 2>&1 | tee check.out |
+        TANK_SYSTEM_TEST_TIMEOUT=$timeout make -j"$JOBS" check 2>&1 | tee check.out |
                 grep --line-buffered -E '^(PASS|FAIL|ERROR|XPASS|XFAIL|SKIP):|^# [A-Z]+:'
         log=$dir/test-suite.log
         if [[ ! -r $log ]]; then
