@@ -1,0 +1,77 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Volumes end to end (issue 6): a managed volume outlives a changed spec, a
+# kill -9 of the workload and a restart of tankd; two containers share it; a
+# host volume shows the host's files; read_only is a real read-only mount; a
+# missing host path is a clear per-pod error; delete keeps volumes and
+# delete --volumes removes them; tankctl volumes lists them.
+set -u
+. "$TANK_SRCDIR/tests/system/lib.sh"
+. "$TANK_SRCDIR/tests/system/registry-lib.sh"
+. "$TANK_SRCDIR/tests/system/tank-lib.sh"
+trap 'tank_down; rm -rf /srv/hostvol' EXIT
+
+tank_up
+mkdir -p /srv/hostvol && echo from-the-host >/srv/hostvol/file
+
+spec() { # spec VERSION
+        cat <<EOF2
+{"name": "vol", "restart": "always",
+ "volumes": [{"name": "data"}, {"name": "cfg", "source": {"host": "/srv/hostvol"}}],
+ "containers": [
+  {"name": "writer", "image": "$TANK_IMAGE", "env": {"V": "$1"},
+   "mounts": [{"volume": "data", "path": "/data"}, {"volume": "cfg", "path": "/cfg", "read_only": true}],
+   "command": ["sh", "-c", "echo \$V >>/data/log; cat /cfg/file >/data/seen; (echo x >/cfg/new) 2>/data/ro-error; exec sleep infinity"]},
+  {"name": "reader", "image": "$TANK_IMAGE",
+   "mounts": [{"volume": "data", "path": "/shared"}],
+   "command": ["sleep", "infinity"]}]}
+EOF2
+}
+in_ctr() { # in_ctr CONTAINER CMD...: run in the container's mount namespace
+        local pid
+        pid=$(scope_pid vol "$1"); shift
+        nsenter -t "$pid" -m -- "$@"
+}
+
+spec 1 | tankctl apply -f - || fail "apply"
+wait_phase vol running
+wait_for 10 test -s /var/lib/tank/volumes/vol/data/seen || fail "writer did not write its volume"
+assert_eq "$(cat /var/lib/tank/volumes/vol/data/seen)" "from-the-host" "host volume content"
+grep -q "Read-only file system" /var/lib/tank/volumes/vol/data/ro-error || fail "write to a read_only mount did not fail with EROFS: $(cat /var/lib/tank/volumes/vol/data/ro-error)"
+[ -e /srv/hostvol/new ] && fail "a read_only mount was written"
+assert_eq "$(in_ctr reader cat /shared/seen)" "from-the-host" "the other container sees the shared volume"
+
+# A changed spec (new env) restarts the writer; the volume keeps its file.
+spec 2 | tankctl apply -f -
+wait_for 30 sh -c "[ \$(wc -l </var/lib/tank/volumes/vol/data/log) -ge 2 ]" || fail "writer not restarted with the new spec"
+# kill -9 of the workload: restarted, file still there.
+kill -9 "$(scope_pid vol writer)"
+wait_for 30 sh -c "[ \$(wc -l </var/lib/tank/volumes/vol/data/log) -ge 3 ]" || fail "writer not restarted after kill -9"
+# A restart of tankd touches nothing.
+systemctl restart tankd.service
+tank_wait_bus 60
+wait_phase vol running
+assert_eq "$(tr '\n' ' ' </var/lib/tank/volumes/vol/data/log)" "1 2 2 " "volume log across replace, kill and tankd restart"
+
+tankctl volumes | grep -E '^vol +data ' >/dev/null || { tankctl volumes; fail "tankctl volumes does not list vol/data"; }
+
+# A missing host path is a per-pod error with its reason; other pods keep running.
+cat <<EOF2 | tankctl apply -f - || fail "apply nohost"
+{"name": "nohost", "volumes": [{"name": "x", "source": {"host": "/srv/does-not-exist"}}],
+ "containers": [{"name": "app", "image": "$TANK_IMAGE", "command": ["sleep", "infinity"],
+   "mounts": [{"volume": "x", "path": "/x"}]}]}
+EOF2
+wait_for 30 sh -c "tankctl get nohost | grep -q '/srv/does-not-exist'" || { tankctl get nohost; fail "no clear error for a missing host path"; }
+[ -e /srv/does-not-exist ] && fail "a missing host path was created"
+wait_phase vol running 5
+
+# delete keeps managed volumes; delete --volumes removes them.
+tankctl delete vol nohost || fail "delete"
+wait_for 30 sh -c '! tankctl get vol >/dev/null 2>&1' || fail "vol still there"
+[ -s /var/lib/tank/volumes/vol/data/log ] || fail "delete removed a managed volume"
+spec 3 | tankctl apply -f - && wait_phase vol running
+assert_eq "$(head -1 /var/lib/tank/volumes/vol/data/log)" "1" "volume content after delete and re-apply"
+tankctl delete --volumes vol || fail "delete --volumes"
+wait_for 60 test ! -e /var/lib/tank/volumes/vol || fail "delete --volumes left the volumes"
+[ -s /srv/hostvol/file ] || fail "delete --volumes touched a host volume"
+echo "volumes: ok"
