@@ -20,6 +20,7 @@ wait_phase tt running 60
 pid=$(scope_pid tt app)
 
 out=$(drive -- tankctl attach tt <<'EOF'
+expect #
 send X=kept-$((40+2))\r
 send echo typed-$X\r
 expect typed-kept-42
@@ -43,6 +44,7 @@ EOF
 second=$!
 sleep 1
 out=$(drive -- tankctl attach tt <<'EOF'
+expect #
 send echo $X; echo both-see-''me\r
 expect kept-42
 expect both-see-me
@@ -56,6 +58,7 @@ grep -q '^EXIT 0$' /tmp/second.out || fail "second client status: $(cat /tmp/sec
 # The main process ends: attach returns its status, restart=always brings a
 # fresh one that can be attached again.
 out=$(drive -- tankctl attach tt <<'EOF'
+expect #
 send exit 7\r
 wait
 EOF
@@ -64,6 +67,7 @@ echo "$out" | grep -q '^EXIT 7$' || fail "exit status through attach: $out"
 wait_for 30 sh -c '[ "$(tankctl get tt -o json | jq .status.restarts)" -ge 1 ]' || fail "no restart after the exit"
 wait_phase tt running 60
 out=$(drive -- tankctl attach tt <<'EOF'
+expect #
 send echo fresh-$X-shell\r
 expect fresh--shell
 send \x10\x11

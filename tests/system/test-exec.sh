@@ -100,7 +100,9 @@ diff -u /tmp/file-session /tmp/live-session || fail "dbus/org.tank.Tank1.xml dif
 # Detach with Ctrl-P Ctrl-Q, the two keys in separate writes: the process
 # keeps running (seen from a second exec); a Ctrl-P followed by another key
 # reaches the process.
-out=$(drive -- tankctl exec -t web -- cat -v <<'EOF'
+# READY comes from inside: tankctl has switched the terminal to raw mode.
+out=$(drive -- tankctl exec -t web -- sh -c 'echo READY; exec cat -v' <<'EOF'
+expect READY
 send a\x10b\r
 expect a\^Pb
 send \x10
@@ -113,8 +115,8 @@ EOF
 echo "$out" | grep -q '^EXIT 0$' || fail "detach exit status: $out"
 tankctl exec web -- ps -o args | grep -q '^cat -v' || fail "cat not running after the detach"
 tankctl exec web -- sh -c 'kill $(pidof cat)'
-out=$(drive -- tankctl exec -t --detach-keys=ctrl-a,d web -- sleep 4321 <<'EOF'
-sleep 0.5
+out=$(drive -- tankctl exec -t --detach-keys=ctrl-a,d web -- sh -c 'echo READY; exec sleep 4321' <<'EOF'
+expect READY
 send \x01d
 expect detached
 wait
@@ -138,8 +140,8 @@ wait
 EOF
 ) || fail "SIGTERM to tankctl: $out"
 echo "$out" | grep -q '^EXIT 143$' || fail "status after SIGTERM: $out"
-out=$(drive -- tankctl exec -t web -- sleep 998 <<'EOF'
-sleep 0.5
+out=$(drive -- tankctl exec -t web -- sh -c 'echo READY; exec sleep 998' <<'EOF'
+expect READY
 send \x03
 wait
 EOF
