@@ -259,6 +259,7 @@ static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, 
                 sm->source = src;
                 sm->destination = strdup(pm->path);
                 sm->read_only = pm->read_only;
+                sm->give_to_user = !v->host_path;
                 if (!sm->destination)
                         return -ENOMEM;
                 sc->n_mounts++;

@@ -269,7 +269,7 @@ static int parse_rootfs(JsonCtx *j, yajl_val v, ShimConfig *c) {
 }
 
 static int parse_mounts(JsonCtx *j, yajl_val v, ShimConfig *c) {
-        static const char *const fields[] = { "source", "destination", "read_only", NULL };
+        static const char *const fields[] = { "source", "destination", "read_only", "give_to_user", NULL };
         int r;
 
         if (!YAJL_IS_ARRAY(v))
@@ -300,6 +300,8 @@ static int parse_mounts(JsonCtx *j, yajl_val v, ShimConfig *c) {
                                 r = get_path(j, x, field, &sm->source);
                         else if (streq(key, "destination"))
                                 r = get_path(j, x, field, &sm->destination);
+                        else if (streq(key, "give_to_user"))
+                                r = json_get_bool(j, x, field, &sm->give_to_user);
                         else
                                 r = json_get_bool(j, x, field, &sm->read_only);
                         if (r < 0)
@@ -511,6 +513,10 @@ int shim_config_serialize(const ShimConfig *c, char **ret_json) {
                 r |= json_gen_kv_string(g, "destination", m->destination);
                 r |= json_gen_string(g, "read_only");
                 r |= yajl_gen_bool(g, m->read_only);
+                if (m->give_to_user) {
+                        r |= json_gen_string(g, "give_to_user");
+                        r |= yajl_gen_bool(g, true);
+                }
                 r |= yajl_gen_map_close(g);
         }
         r |= yajl_gen_array_close(g);

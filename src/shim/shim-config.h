@@ -124,6 +124,8 @@ typedef struct ShimMount {
         char *source;          /* host path, must exist */
         char *destination;     /* absolute path inside the container, normalized */
         bool read_only;
+        bool give_to_user;     /* a managed volume: hand it, while still empty and
+                                * root's, to the workload's user ("give_to_user") */
 } ShimMount;
 
 typedef struct ShimConfig {

@@ -4,6 +4,7 @@
  * monitor over the socket as one packet: 'E', the exit status (125/126/127),
  * the message. The PTY master (tty case) travels as 'M' with SCM_RIGHTS. A
  * successful execve() closes the socket (CLOEXEC): EOF means "running". */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -28,6 +29,43 @@ _noreturn_ static void fail(int sock, int status, const char *msg) {
                 n = (int) sizeof buf - 1;
         (void) send(sock, buf, (size_t) n, MSG_NOSIGNAL);
         _exit(status);
+}
+
+/* A managed volume starts as an empty directory owned by root; an image that
+ * runs as another user must be able to write it, so it is handed over the first
+ * time (while it is still empty and root's). Never a host volume: those keep
+ * whatever owner their host gave them. */
+static int give_volumes_to_user(const ShimConfig *c, const UserIds *u, char **ret_error) {
+        if (u->uid == 0 && u->gid == 0)
+                return 0;
+        FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st;
+                DIR *d;
+                struct dirent *de;
+                bool empty = true;
+
+                if (!m->give_to_user || m->read_only)
+                        continue;
+                fd = open(m->destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        return shim_error(ret_error, -errno, "open volume %s", m->destination);
+                if (st.st_uid != 0 || st.st_gid != 0)
+                        continue;
+                d = fdopendir(dup(fd));
+                if (!d)
+                        return shim_error(ret_error, -errno, "read volume %s", m->destination);
+                while ((de = readdir(d)))
+                        if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+                                empty = false;
+                                break;
+                        }
+                closedir(d);
+                if (empty && fchown(fd, u->uid, u->gid) < 0)
+                        return shim_error(ret_error, -errno, "hand volume %s to uid %u",
+                                          m->destination, (unsigned) u->uid);
+        }
+        return 0;
 }
 
 static int send_fd(int sock, int fd) {
@@ -248,6 +286,10 @@ void workload_run(const WorkloadArgs *a) {
                 (void) shim_error(&error, r, "user %s", strempty(c->user));
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
         }
+
+        r = give_volumes_to_user(c, &u, &error);
+        if (r < 0)
+                fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 
         r = enter_cwd(c->cwd ?: "/", &error);
         if (r < 0)

@@ -82,13 +82,14 @@ import gzip, hashlib, io, json, os, sys, tarfile
 
 args = sys.argv[1:]
 out = args.pop(0)
-arches, layers, cmd, force_index = [], [], ["sh"], False
+arches, layers, cmd, force_index, user = [], [], ["sh"], False, None
 while args:
     a = args.pop(0)
     if a == "--arch": arches.append(args.pop(0))
     elif a == "--layer": layers.append(args.pop(0))
     elif a == "--cmd": cmd = args.pop(0).split()
     elif a == "--index": force_index = True
+    elif a == "--user": user = args.pop(0)
     else: sys.exit("reg_mkimage: unknown argument " + a)
 arches = arches or ["amd64"]
 os.makedirs(out + "/blobs/sha256", exist_ok=True)
@@ -133,6 +134,7 @@ for a in arches:
                       "WorkingDir": "/"},
            "rootfs": {"type": "layers", "diff_ids": diff_ids}}
     if variant: cfg["variant"] = variant
+    if user: cfg["config"]["User"] = user
     cd, cn = put(json.dumps(cfg, sort_keys=True).encode())
     m = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
          "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cn},
@@ -167,8 +169,8 @@ reg_busybox_rootfs() {
         for a in $("$bb" --list); do
                 [ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
         done
-        echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
-        echo "root:x:0:" >"$root/etc/group"
+        printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/:/bin/sh\n' >"$root/etc/passwd"
+        printf 'root:x:0:\napp:x:1000:\n' >"$root/etc/group"
         echo "tank test image" >"$root/etc/tank-release"
 }
 
@@ -187,7 +189,10 @@ registry_start_with_busybox() {
         rm -rf "$REG_DIR/busybox-root" "$REG_DIR/busybox-oci"
         reg_busybox_rootfs "$REG_DIR/busybox-root"
         reg_mkimage "$REG_DIR/busybox-oci" --layer "$REG_DIR/busybox-root" >/dev/null || return 1
-        reg_push "$REG_DIR/busybox-oci" tank/busybox:latest "$port"
+        reg_push "$REG_DIR/busybox-oci" tank/busybox:latest "$port" || return 1
+        # The same image running as the unprivileged user "app" (uid 1000).
+        reg_mkimage "$REG_DIR/busybox-user-oci" --layer "$REG_DIR/busybox-root" --user app >/dev/null || return 1
+        reg_push "$REG_DIR/busybox-user-oci" tank/busybox-user:latest "$port"
 }
 
 # reg_proxy_start PORT UPSTREAM_PORT: a proxy whose behaviour is set with

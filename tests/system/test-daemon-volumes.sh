@@ -55,6 +55,19 @@ assert_eq "$(tr '\n' ' ' </var/lib/tank/volumes/vol/data/log)" "1 2 2 " "volume 
 
 tankctl volumes | grep -E '^vol +data ' >/dev/null || { tankctl volumes; fail "tankctl volumes does not list vol/data"; }
 
+# An image that runs as a non-root user (app, uid 1000) can write its managed
+# volume: the fresh volume is handed to that user.
+cat <<EOF2 | tankctl apply -f - || fail "apply user"
+{"name": "user", "restart": "never", "volumes": [{"name": "home"}],
+ "containers": [{"name": "app", "image": "127.0.0.1:5000/tank/busybox-user:latest",
+   "mounts": [{"volume": "home", "path": "/home/app"}],
+   "command": ["sh", "-c", "id -u >/home/app/uid && echo written >/home/app/file"]}]}
+EOF2
+wait_phase user succeeded 60
+assert_eq "$(cat /var/lib/tank/volumes/user/home/uid)" "1000" "the workload runs as uid 1000"
+assert_eq "$(cat /var/lib/tank/volumes/user/home/file)" "written" "a non-root user writes its managed volume"
+assert_eq "$(stat -c %u /var/lib/tank/volumes/user/home)" "1000" "volume owner"
+
 # A missing host path is a per-pod error with its reason; other pods keep running.
 cat <<EOF2 | tankctl apply -f - || fail "apply nohost"
 {"name": "nohost", "volumes": [{"name": "x", "source": {"host": "/srv/does-not-exist"}}],
@@ -66,7 +79,7 @@ wait_for 30 sh -c "tankctl get nohost | grep -q '/srv/does-not-exist'" || { tank
 wait_phase vol running 5
 
 # delete keeps managed volumes; delete --volumes removes them.
-tankctl delete vol nohost || fail "delete"
+tankctl delete vol nohost user || fail "delete"
 wait_for 30 sh -c '! tankctl get vol >/dev/null 2>&1' || fail "vol still there"
 [ -s /var/lib/tank/volumes/vol/data/log ] || fail "delete removed a managed volume"
 spec 3 | tankctl apply -f - && wait_phase vol running
