@@ -44,4 +44,5 @@ EXTRA_DIST += \
 	tests/system/test-daemon-restart.sh \
 	tests/system/test-daemon-seed.sh \
 	tests/system/test-daemon-survive.sh \
+	tests/system/test-daemon-volumes.sh \
 	tests/system/test-store-durability.sh
