@@ -171,4 +171,12 @@ echo "$out" | grep -q 'not running' || fail "unclear error: $out"
 out=$(busctl --system call org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager Exec ssasassb done "" 1 true 0 "" false 2>&1) &&
         fail "Exec into a finished pod succeeded on the bus"
 echo "$out" | grep -q 'not running' || fail "unclear bus error: $out"
+# Only root and group tank may exec (dbus/org.tank.Tank1.conf).
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        busctl --system call org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager Exec ssasassb web "" 1 true 0 "" false 2>&1) &&
+        fail "an unprivileged caller could Exec"
+echo "$out" | grep -qi 'denied' || fail "unprivileged Exec: unclear refusal: $out"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups tankctl attach web 2>&1) &&
+        fail "an unprivileged caller could Attach"
+echo "$out" | grep -q 'permission denied' || fail "unprivileged attach: unclear refusal: $out"
 exit 0
