@@ -3,6 +3,7 @@
 
 #include "daemon/bus-api.h"
 #include "daemon/bus-exec.h"
+#include "daemon/bus-images.h"
 #include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconcile.h"
@@ -482,6 +483,9 @@ int bus_api_install(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to register the pod enumerator: %m");
         r = bus_exec_install(m);
+        if (r < 0)
+                return r;
+        r = bus_images_install(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, TANK_BUS_PATH);

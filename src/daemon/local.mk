@@ -20,3 +20,6 @@ libtank_la_SOURCES += \
 
 # startup benchmark; tools that run and install tankd
 EXTRA_DIST += bench/startup/run.sh tools/tank-up tools/install-deps.sh
+
+# H11: image GC on the bus (RemoveImage, PruneImages, ImagesWithUsers)
+libtank_la_SOURCES += src/daemon/bus-images.h src/daemon/bus-images.c

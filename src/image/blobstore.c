@@ -621,3 +621,65 @@ int image_record_list(BlobStore *s, char ***ret_digests) {
         *ret_digests = TAKE_PTR(l);
         return 0;
 }
+
+int blobstore_remove_blob(BlobStore *s, const char *digest) {
+        const char *hex = digest_hex(digest);
+
+        if (!hex)
+                return -EINVAL;
+        if (unlinkat(s->blobs_fd, hex, 0) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return 0;
+}
+
+/* Tags first: a tag without its record would resolve to nothing, a record
+ * without tags is still listed (and can be removed again). */
+static int remove_tags_of(BlobStore *s, const char *digest) {
+        _cleanup_close_ int fd = -EBADF;
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        fd = openat(s->tags_fd, ".", O_RDONLY|O_DIRECTORY|O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        d = fdopendir(fd);
+        if (!d)
+                return -errno;
+        TAKE_FD(fd);
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *text = NULL;
+                _cleanup_close_ int tfd = -EBADF;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                tfd = openat(s->tags_fd, de->d_name, O_RDONLY|O_CLOEXEC|O_NOFOLLOW|O_NOCTTY);
+                if (tfd < 0)
+                        continue;
+                if (read_all_fd(tfd, 128, &text, NULL) < 0)
+                        continue;
+                text[strcspn(text, "\n")] = 0;
+                if (!streq(text, digest))
+                        continue;
+                if (unlinkat(s->tags_fd, de->d_name, 0) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        break;
+                }
+        }
+        closedir(d);
+        return r;
+}
+
+int image_record_remove(BlobStore *s, const char *digest) {
+        const char *hex = digest_hex(digest);
+        int r;
+
+        if (!hex)
+                return -EINVAL;
+        r = remove_tags_of(s, digest);
+        if (r < 0)
+                return r;
+        if (unlinkat(s->records_fd, hex, 0) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        return 1;
+}

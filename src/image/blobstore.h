@@ -78,3 +78,10 @@ int image_reference_key(const ImageReference *ref, char **ret);
 
 /* All record digests (for `tankctl images`). */
 int image_record_list(BlobStore *s, char ***ret_digests);
+
+/* For garbage collection (src/image/gc.h). */
+/* Unlinks a verified blob; 0 if it was not there. */
+int blobstore_remove_blob(BlobStore *s, const char *digest);
+/* Unlinks every tag that points at digest, then its record: 1 if a record was
+ * removed, 0 if there was none. */
+int image_record_remove(BlobStore *s, const char *digest);

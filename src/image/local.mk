@@ -55,3 +55,6 @@ tests_unit_test_platform_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += tests/system/registry-lib.sh tests/system/test-image-pull.sh bench/pull/run.sh
 # layer-tool system test and the extraction benchmark
 EXTRA_DIST += tests/system/test-image-layers.sh bench/extract/run.sh
+
+# H11: image garbage collection (issue 4)
+libtank_la_SOURCES += src/image/gc.c src/image/gc.h

@@ -50,10 +50,15 @@ static const struct {
           "Pull an image into tankd's image store and print its digest.",
           NULL },
         { "images", verb_images, "images",
-          "List the images in tankd's image store.",
+          "List the images in tankd's image store, their sizes and the pods that use them.",
           NULL },
         { "rmi", verb_rmi, "rmi IMAGE...",
-          "Remove images that no pod uses.",
+          "Remove images (by reference or sha256: digest) that no pod uses,\n"
+          "with their layers and blobs no other image shares.\n"
+          "An image a pod uses is refused, naming the pods.",
+          NULL },
+        { "image", verb_image, "image prune",
+          "Remove every image no pod uses, with its unshared layers and blobs.",
           NULL },
         { "volumes", verb_volumes, "volumes",
           "List managed volumes.",

@@ -88,6 +88,7 @@ int verb_wait(int argc, char *argv[], Context *ctx);
 int verb_pull(int argc, char *argv[], Context *ctx);
 int verb_images(int argc, char *argv[], Context *ctx);
 int verb_rmi(int argc, char *argv[], Context *ctx);
+int verb_image(int argc, char *argv[], Context *ctx);
 int verb_volumes(int argc, char *argv[], Context *ctx);
 int verb_exec(int argc, char *argv[], Context *ctx);
 int verb_attach(int argc, char *argv[], Context *ctx);

@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "log.h"
 #include "spec/pod.h"
+#include "strv.h"
 #include "tankctl.h"
 
 #define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
@@ -612,24 +613,32 @@ int verb_images(int argc, char *argv[], Context *ctx) {
         if (optind < argc)
                 return usage_error("images", "unexpected argument \"%s\"", argv[optind]);
 
-        r = manager_call(ctx, "Images", 0, NULL, &reply, NULL);
+        r = manager_call(ctx, "ImagesWithUsers", 0, NULL, &reply, NULL);
         if (r != 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(sstt)");
+        r = sd_bus_message_enter_container(reply, 'a', "(ssttas)");
         if (r < 0)
                 return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
         for (;;) {
+                _cleanup_strv_free_ char **pods = NULL;
+                _cleanup_free_ char *users = NULL;
                 const char *name, *digest;
                 uint64_t size, pulled;
                 char sz[32], age[AGE_MAX] = "-";
 
-                r = sd_bus_message_read(reply, "(sstt)", &name, &digest, &size, &pulled);
-                if (r < 0)
-                        return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+                r = sd_bus_message_enter_container(reply, 'r', "ssttas");
                 if (r == 0)
                         break;
+                if (r > 0)
+                        r = sd_bus_message_read(reply, "sstt", &name, &digest, &size, &pulled);
+                if (r > 0)
+                        r = sd_bus_message_read_strv(reply, &pods);
+                if (r > 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
                 if (!header) {
-                        printf("%-50s  %-19s  %10s  %s\n", "IMAGE", "DIGEST", "SIZE", "PULLED");
+                        printf("%-50s  %-19s  %10s  %-14s  %s\n", "IMAGE", "DIGEST", "SIZE", "PULLED", "PODS");
                         header = true;
                 }
                 format_bytes(sz, sizeof sz, size);
@@ -637,23 +646,66 @@ int verb_images(int argc, char *argv[], Context *ctx) {
                         format_age(age, sizeof age, now_realtime() - pulled);
                         strncat(age, " ago", sizeof age - strlen(age) - 1);
                 }
+                users = strv_join(pods, ",");
+                if (!users)
+                        return log_oom(), EXIT_FAILURE;
                 /* "sha256:" + 12 hex digits, as docker shortens them */
-                printf("%-50s  %-19.19s  %10s  %s\n", isempty(name) ? "<none>" : name, digest, sz, age);
+                printf("%-50s  %-19.19s  %10s  %-14s  %s\n", isempty(name) ? "<none>" : name, digest, sz, age,
+                       isempty(users) ? "-" : users);
         }
         if (!header)
                 printf("No images.\n");
         return EXIT_SUCCESS;
 }
 
+static int print_removed(sd_bus_message *reply) {
+        _cleanup_strv_free_ char **removed = NULL;
+        int r;
+
+        r = sd_bus_message_read_strv(reply, &removed);
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        STRV_FOREACH(d, removed)
+                printf("Deleted: %s\n", *d);
+        return EXIT_SUCCESS;
+}
+
 int verb_rmi(int argc, char *argv[], Context *ctx) {
-        int r = parse_plain("rmi", argc, argv, ctx);
+        int ret = EXIT_SUCCESS, r = parse_plain("rmi", argc, argv, ctx);
 
         if (r != PARSE_CONTINUE)
                 return r;
         if (optind >= argc)
                 return usage_error("rmi", "missing image reference");
-        log_error("rmi: not implemented yet (tankd has no image removal API)");
-        return EXIT_FAILURE;
+        /* Each image on its own: one in use does not keep the others. */
+        for (int i = optind; i < argc; i++) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+
+                r = manager_call(ctx, "RemoveImage", 0, argv[i], &reply, "s", argv[i]);
+                if (r == 0)
+                        r = print_removed(reply);
+                if (r != 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+int verb_image(int argc, char *argv[], Context *ctx) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = parse_plain("image", argc, argv, ctx);
+
+        if (r != PARSE_CONTINUE)
+                return r;
+        if (optind >= argc)
+                return usage_error("image", "missing subcommand (prune)");
+        if (!streq(argv[optind], "prune"))
+                return usage_error("image", "unknown subcommand \"%s\"", argv[optind]);
+        if (optind + 1 < argc)
+                return usage_error("image", "unexpected argument \"%s\"", argv[optind + 1]);
+        r = manager_call(ctx, "PruneImages", 0, NULL, &reply, NULL);
+        if (r != 0)
+                return r;
+        return print_removed(reply);
 }
 
 int verb_volumes(int argc, char *argv[], Context *ctx) {

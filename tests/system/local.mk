@@ -46,3 +46,4 @@ EXTRA_DIST += \
 	tests/system/test-daemon-survive.sh \
 	tests/system/test-daemon-volumes.sh \
 	tests/system/test-store-durability.sh
+EXTRA_DIST += tests/system/test-image-gc.sh
