@@ -265,6 +265,18 @@ static void container_launch_now(Manager *m, ContainerState *c, const PodContain
         pod_changed(m, c->pod);
 }
 
+/* An asynchronous step finished: is the container still desired? If not, it
+ * goes back to waiting and the pass decides what happens to it. */
+static const PodContainer *container_spec_or_requeue(Manager *m, ContainerState *c) {
+        const PodContainer *spec = c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
+
+        if (!spec) {
+                c->phase = CONTAINER_WAITING;
+                manager_queue_reconcile(m, c->pod);
+        }
+        return spec;
+}
+
 static void on_layers_ready(int r, const char *message, void *userdata) {
         ContainerState *c = userdata;
         Manager *m = c->pod->manager;
@@ -272,12 +284,9 @@ static void on_layers_ready(int r, const char *message, void *userdata) {
         const PodContainer *spec;
 
         c->unpack = NULL;
-        spec = c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
-        if (!spec) {
-                c->phase = CONTAINER_WAITING;
-                manager_queue_reconcile(m, c->pod);
+        spec = container_spec_or_requeue(m, c);
+        if (!spec)
                 return;
-        }
         if (r < 0) {
                 container_fail(m, c, message ?: "layer extraction failed");
                 return;
@@ -318,12 +327,9 @@ static void on_pulled(int r, const char *digest, const char *message, void *user
         const PodContainer *spec;
 
         c->pull = NULL;
-        spec = c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
-        if (!spec) {
-                c->phase = CONTAINER_WAITING;
-                manager_queue_reconcile(m, c->pod);
+        spec = container_spec_or_requeue(m, c);
+        if (!spec)
                 return;
-        }
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 if (asprintf(&msg, "pulling %s: %s", spec->image, strna(message)) < 0)

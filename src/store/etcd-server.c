@@ -7,6 +7,7 @@
 #include "etcd-server.h"
 #include "store.h"
 #include "strv.h"
+#include "fs-util.h"
 
 #define POLL_INTERVAL_USEC (200U * 1000U)
 
@@ -39,24 +40,6 @@ int etcd_server_endpoint(const char *runtime_dir, char **ret) {
                 return -EINVAL;
         if (asprintf(ret, "unix://%s/" ETCD_SERVER_SOCKET, runtime_dir) < 0)
                 return -ENOMEM;
-        return 0;
-}
-
-static int mkdir_parents_and_self(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
         return 0;
 }
 
@@ -323,10 +306,10 @@ int etcd_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *c, E
             !c->runtime_dir || c->runtime_dir[0] != '/')
                 return -EINVAL;
 
-        r = mkdir_parents_and_self(c->runtime_dir, 0755);
+        r = mkdir_p(c->runtime_dir, 0755);
         if (r < 0)
                 return r;
-        r = mkdir_parents_and_self(c->data_dir, 0700);
+        r = mkdir_p(c->data_dir, 0700);
         if (r < 0)
                 return r;
 
