@@ -58,3 +58,9 @@ EXTRA_DIST += tests/system/test-image-layers.sh bench/extract/run.sh
 
 # H11: image garbage collection (issue 4)
 libtank_la_SOURCES += src/image/gc.c src/image/gc.h
+check_PROGRAMS += tests/unit/test-image-gc
+TESTS += tests/unit/test-image-gc
+tests_unit_test_image_gc_SOURCES = tests/unit/test-image-gc.c \
+	src/image/layer-tartest.c src/image/layer-tartest.h
+tests_unit_test_image_gc_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_image_gc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
