@@ -238,34 +238,7 @@ static int method_pull(sd_bus_message *call, void *userdata, sd_bus_error *error
 }
 
 static int method_images(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_strv_free_ char **digests = NULL;
-        Manager *m = userdata;
-        int r;
-
-        r = image_record_list(m->blobs, &digests);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_return(call, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sstt)");
-        if (r < 0)
-                return r;
-        STRV_FOREACH(d, digests) {
-                _cleanup_(image_record_freep) ImageRecord *rec = NULL;
-
-                if (image_record_load(m->blobs, *d, &rec) < 0)
-                        continue;
-                r = sd_bus_message_append(reply, "(sstt)", strempty(rec->name), rec->digest,
-                                          rec->size, rec->pulled_usec);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return bus_images_reply(userdata, call, false);
 }
 
 static int method_list_volumes(sd_bus_message *call, void *userdata, sd_bus_error *error) {

@@ -69,10 +69,9 @@ static int reply_removed(sd_bus_message *call, char **removed) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_images_with_users(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+int bus_images_reply(Manager *m, sd_bus_message *call, bool with_users) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **digests = NULL;
-        Manager *m = userdata;
         int r;
 
         r = image_record_list(m->blobs, &digests);
@@ -81,7 +80,7 @@ static int method_images_with_users(sd_bus_message *call, void *userdata, sd_bus
         r = sd_bus_message_new_method_return(call, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ssttas)");
+        r = sd_bus_message_open_container(reply, 'a', with_users ? "(ssttas)" : "(sstt)");
         if (r < 0)
                 return r;
         STRV_FOREACH(d, digests) {
@@ -90,14 +89,16 @@ static int method_images_with_users(sd_bus_message *call, void *userdata, sd_bus
 
                 if (image_record_load(m->blobs, *d, &rec) < 0)
                         continue;
-                r = image_users(m, rec->digest, &pods);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_open_container(reply, 'r', "ssttas");
+                if (with_users) {
+                        r = image_users(m, rec->digest, &pods);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_open_container(reply, 'r', with_users ? "ssttas" : "sstt");
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "sstt", strempty(rec->name), rec->digest,
                                                   rec->size, rec->pulled_usec);
-                if (r >= 0)
+                if (r >= 0 && with_users)
                         r = sd_bus_message_append_strv(reply, pods);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
@@ -108,6 +109,10 @@ static int method_images_with_users(sd_bus_message *call, void *userdata, sd_bus
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_images_with_users(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return bus_images_reply(userdata, call, true);
 }
 
 static int method_remove_image(sd_bus_message *call, void *userdata, sd_bus_error *error) {

@@ -15,3 +15,6 @@
 
 /* Registers the methods on the Manager object; owned by the bus connection. */
 int bus_images_install(Manager *m);
+
+/* The reply of Images (a(sstt)) and, with_users, of ImagesWithUsers (a(ssttas)). */
+int bus_images_reply(Manager *m, sd_bus_message *call, bool with_users);
