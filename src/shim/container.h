@@ -77,3 +77,10 @@ void security_seccomp_free(void *ctx);
  * default set, ambient cleared, no_new_privs, then the seccomp filter. After
  * this only close_range() and execve() may be called. */
 int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error);
+
+/* The PATH a workload or exec gets when its environment has none. */
+#define SHIM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* execve() argv[0] as found in env's PATH (not ours, as execvpe() would);
+ * returns only on failure, with the most telling error, as a shell would. */
+int shim_execve_path(char **argv, char **env);

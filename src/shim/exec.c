@@ -24,7 +24,6 @@
 #include "log.h"
 #include "strv.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 typedef struct ExecArgs {
         const char *config_path;
@@ -206,7 +205,7 @@ static int build_env(const ShimConfig *c, char **extra, const UserIds *u, char *
 
         if (!env)
                 return -ENOMEM;
-        if (!strv_env_get(env, "PATH") && strv_env_set(&env, "PATH=" DEFAULT_PATH) < 0)
+        if (!strv_env_get(env, "PATH") && strv_env_set(&env, "PATH=" SHIM_DEFAULT_PATH) < 0)
                 return -ENOMEM;
         if (!strv_env_get(env, "HOSTNAME") &&
             (asprintf(&host, "HOSTNAME=%s", c->pod) < 0 || strv_env_set(&env, host) < 0))
@@ -221,32 +220,6 @@ static int build_env(const ShimConfig *c, char **extra, const UserIds *u, char *
                         return -ENOMEM;
         *ret = TAKE_PTR(env);
         return 0;
-}
-
-static int exec_in_path(char **argv, char **env) {
-        const char *path;
-        int last = -ENOENT;
-
-        if (strchr(argv[0], '/')) {
-                execve(argv[0], argv, env);
-                return -errno;
-        }
-        path = strv_env_get(env, "PATH") ?: DEFAULT_PATH;
-        for (const char *p = path;;) {
-                const char *e = strchrnul(p, ':');
-                char buf[PATH_MAX];
-                int n = snprintf(buf, sizeof buf, "%.*s%s%s", (int) (e - p), p, e == p ? "" : "/", argv[0]);
-
-                if (n > 0 && n < (int) sizeof buf) {
-                        execve(buf, argv, env);
-                        if (errno != ENOENT && errno != ENOTDIR)
-                                last = -errno;
-                }
-                if (!*e)
-                        break;
-                p = e + 1;
-        }
-        return last;
 }
 
 static int enter_cwd(const char *cwd, char **error) {
@@ -335,7 +308,7 @@ _noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, int in,
                 goto fail;
         if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 _exit(SHIM_STATUS_SETUP_FAILED);
-        r = exec_in_path(a->argv, env);
+        r = shim_execve_path(a->argv, env);
         dprintf(2, "tank exec: %s: %s\n", a->argv[0], strerror(-r));
         _exit(r == -ENOENT ? SHIM_STATUS_NOT_FOUND : SHIM_STATUS_NOT_EXECUTABLE);
 fail:

@@ -28,7 +28,8 @@ libtank_la_SOURCES += \
 	src/shim/container.h \
 	src/shim/mounts.c \
 	src/shim/user.c \
-	src/shim/security.c
+	src/shim/security.c \
+	src/shim/execve-path.c
 
 pkglibexec_PROGRAMS += tank-shim
 tank_shim_SOURCES = \

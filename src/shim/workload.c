@@ -18,7 +18,6 @@
 #include "strv.h"
 #include "workload.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 _noreturn_ static void fail(int sock, int status, const char *msg) {
         char buf[SHIM_SYNC_MSG_MAX];
@@ -154,7 +153,7 @@ static int setup_env(const ShimConfig *c, const UserIds *u, char ***ret) {
         if (!env)
                 return -ENOMEM;
         /* What docker adds when the image does not say: */
-        if (!strv_env_get(env, "PATH") && strv_env_set(&env, "PATH=" DEFAULT_PATH) < 0)
+        if (!strv_env_get(env, "PATH") && strv_env_set(&env, "PATH=" SHIM_DEFAULT_PATH) < 0)
                 return -ENOMEM;
         if (!strv_env_get(env, "HOSTNAME")) {
                 if (asprintf(&host, "HOSTNAME=%s", c->pod) < 0 || strv_env_set(&env, host) < 0)
@@ -206,35 +205,6 @@ static int set_oom_score_adj(int v) {
         if (fd < 0)
                 return -errno;
         return write(fd, buf, (size_t) n) == n ? 0 : -errno;
-}
-
-/* execvpe() would search the PATH of *our* environment; the workload's PATH
- * is in env. Remember the most telling error, as a shell would. */
-static int exec_workload(char **argv, char **env) {
-        const char *path;
-        int last = -ENOENT;
-
-        if (strchr(argv[0], '/')) {
-                execve(argv[0], argv, env);
-                return -errno;
-        }
-        path = strv_env_get(env, "PATH") ?: DEFAULT_PATH;
-        for (const char *p = path; ; ) {
-                const char *e = strchrnul(p, ':');
-                char buf[PATH_MAX];
-                int n;
-
-                n = snprintf(buf, sizeof buf, "%.*s%s%s", (int) (e - p), p, e == p ? "" : "/", argv[0]);
-                if (n > 0 && n < (int) sizeof buf) {
-                        execve(buf, argv, env);
-                        if (errno != ENOENT && errno != ENOTDIR)
-                                last = -errno;
-                }
-                if (!*e)
-                        break;
-                p = e + 1;
-        }
-        return last;
 }
 
 void workload_run(const WorkloadArgs *a) {
@@ -322,7 +292,7 @@ void workload_run(const WorkloadArgs *a) {
         if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, "close_range");
 
-        r = exec_workload(c->argv, env);
+        r = shim_execve_path(c->argv, env);
         if (asprintf(&msg, "execve %s: %s", c->argv[0], strerror(-r)) < 0)
                 msg = NULL;
         fail(a->sock, r == -ENOENT ? SHIM_STATUS_NOT_FOUND : SHIM_STATUS_NOT_EXECUTABLE, msg);
