@@ -220,6 +220,11 @@ static void on_launched(ContainerState *c, int r, const char *message) {
                 uint64_t delay;
 
                 log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
+                /* A live scope of this name that nobody tracks (e.g. left by a
+                 * tankd killed mid-launch) would block every retry: stop it, so
+                 * the retry after the backoff finds the name free. */
+                if (r == -EEXIST)
+                        (void) unit_stop_async(m->bus, c->unit, NULL, NULL, NULL);
                 container_set_message(c, message);
                 c->last_exit = (ExitInfo) { .valid = true, .code = 125, .at_usec = now_realtime_usec() };
                 c->pid = c->shim_pid = 0;
