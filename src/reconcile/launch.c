@@ -360,6 +360,8 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
                 return -ENOMEM;
         if (spec->tty && asprintf(&sc->attach_socket, "%s/attach", run_dir) < 0)
                 return -ENOMEM;
+        if (asprintf(&sc->pid_file, "%s/pid", run_dir) < 0)
+                return -ENOMEM;
         sc->stop_timeout_sec = (unsigned) MAX(m->config->stop_timeout_usec / USEC_PER_SEC, 1U);
         sc->log = getenv("TANK_SHIM_LOG_INHERIT") ? SHIM_LOG_INHERIT : SHIM_LOG_JOURNAL;
 
@@ -369,7 +371,7 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
 
 int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
                      launch_handler_t cb, char **ret_error) {
-        _cleanup_free_ char *run_dir = NULL, *config_path = NULL, *exit_path = NULL;
+        _cleanup_free_ char *run_dir = NULL, *config_path = NULL, *exit_path = NULL, *pid_path = NULL;
         _cleanup_(shim_config_freep) ShimConfig *sc = NULL;
         int sv[2] = { -EBADF, -EBADF }, r;
         Launch *l;
@@ -382,9 +384,11 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         if (r < 0)
                 return r;
         if (asprintf(&config_path, "%s/config.json", run_dir) < 0 ||
-            asprintf(&exit_path, "%s/exit.json", run_dir) < 0)
+            asprintf(&exit_path, "%s/exit.json", run_dir) < 0 ||
+            asprintf(&pid_path, "%s/pid", run_dir) < 0)
                 return -ENOMEM;
         (void) unlink(exit_path);
+        (void) unlink(pid_path);
 
         r = build_shim_config(m, c, spec, image, run_dir, &sc, ret_error);
         if (r < 0)
@@ -543,4 +547,23 @@ int container_state_load(Manager *m, const char *pod, const char *container, Con
         c->started_realtime_usec = (uint64_t) started;
         yajl_tree_free(root);
         return r;
+}
+
+int container_pid_load(Manager *m, ContainerState *c) {
+        _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
+        size_t len;
+        int pid, n = 0, r;
+
+        r = container_run_dir(m, c->pod->name, c->name, &dir);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/pid", dir) < 0)
+                return -ENOMEM;
+        r = shim_read_file(path, 64, &data, &len);
+        if (r < 0)
+                return r;
+        if (sscanf(data, "%d\n%n", &pid, &n) != 1 || (size_t) n != len || pid <= 1)
+                return -EBADMSG;
+        c->pid = pid;
+        return 0;
 }

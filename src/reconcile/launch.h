@@ -27,3 +27,7 @@ int container_scratch_dir(Manager *m, const char *pod, const char *container, ch
 /* state.json: what a running container is, for adoption. */
 int container_state_save(Manager *m, ContainerState *c);
 int container_state_load(Manager *m, const char *pod, const char *container, ContainerState *c);
+
+/* <run dir>/pid, written by tank-shim once the workload runs: sets c->pid.
+ * For a scope adopted before tankd heard "running". -ENOENT: not yet. */
+int container_pid_load(Manager *m, ContainerState *c);

@@ -154,7 +154,17 @@ static void container_gone(Manager *m, ContainerState *c) {
 static int on_exit_record(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
         ContainerState *c = userdata;
 
-        if (ev->len == 0 || !streq(ev->name, "exit.json"))
+        if (ev->len == 0)
+                return 0;
+        /* Adopted mid-launch: the workload's pid arrives in a file, not as "running". */
+        if (streq(ev->name, "pid")) {
+                if (c->pid <= 0 && c->phase == CONTAINER_RUNNING && container_pid_load(c->pod->manager, c) >= 0) {
+                        (void) container_state_save(c->pod->manager, c);
+                        pod_changed(c->pod->manager, c->pod);
+                }
+                return 0;
+        }
+        if (!streq(ev->name, "exit.json"))
                 return 0;
         /* The record comes first; the end of the scope follows (UnitRemoved). If
          * systemd already forgot the unit, finish now. */
@@ -617,6 +627,10 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
         if (shim_alive_in_scope(c->shim_pid, c->unit) && unit_is_active(m->bus, c->unit) > 0) {
                 c->phase = CONTAINER_RUNNING;
                 container_watch_exit(m, c);
+                /* Killed before "running" arrived: the shim's pid file knows
+                 * (or will, and the exit watch sees it appear). */
+                if (c->pid <= 0 && container_pid_load(m, c) >= 0)
+                        (void) container_state_save(m, c);
                 log_info("Adopted %s/%s (%s, pid %d).", pod, container, c->unit, (int) c->pid);
                 if (c->backoff.failures > 0)
                         container_arm_timer(m, c, m->backoff.stable_usec, on_stable_timer);

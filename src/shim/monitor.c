@@ -366,6 +366,15 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
 
         send_sync(sync_fd, "running %i", (int) m.pid);
         sync_fd = safe_close(sync_fd);
+        /* tankd may die before it reads "running": the file tells the next
+         * tankd which process to report when it adopts the scope. */
+        if (c->pid_file) {
+                char pid[32];
+                int n = snprintf(pid, sizeof pid, "%i\n", (int) m.pid);
+                r = shim_write_file_atomic(c->pid_file, pid, (size_t) n, 0644);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to write %s: %m", c->pid_file);
+        }
 
         r = sd_event_new(&m.event);
         if (r < 0)

@@ -65,6 +65,7 @@ ShimConfig *shim_config_free(ShimConfig *c) {
         free(c->netns_path);
         free(c->exit_file);
         free(c->attach_socket);
+        free(c->pid_file);
         free(c->resolv_conf);
         free(c->hosts);
         free(c->hostname_file);
@@ -209,6 +210,8 @@ int shim_config_verify(const ShimConfig *c, char **ret_error) {
                 return fail(ret_error, "exit_file: not a canonical absolute path");
         if (c->attach_socket && !path_valid(c->attach_socket))
                 return fail(ret_error, "attach_socket: not a canonical absolute path");
+        if (c->pid_file && !path_valid(c->pid_file))
+                return fail(ret_error, "pid_file: not a canonical absolute path");
         if (c->resolv_conf && !path_valid(c->resolv_conf))
                 return fail(ret_error, "resolv_conf: not a canonical absolute path");
         if (c->hosts && !path_valid(c->hosts))
@@ -375,6 +378,8 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
                 return get_path(j, x, k, &c->exit_file);
         if (streq(k, "attach_socket"))
                 return get_path(j, x, k, &c->attach_socket);
+        if (streq(k, "pid_file"))
+                return get_path(j, x, k, &c->pid_file);
         if (streq(k, "resolv_conf"))
                 return get_path(j, x, k, &c->resolv_conf);
         if (streq(k, "hosts"))
@@ -415,7 +420,7 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
 int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret_error) {
         static const char *const fields[] = {
                 "pod", "container", "rootfs", "argv", "env", "cwd", "user", "additional_gids",
-                "mounts", "network", "tty", "exit_file", "attach_socket", "resolv_conf",
+                "mounts", "network", "tty", "exit_file", "attach_socket", "pid_file", "resolv_conf",
                 "hosts", "hostname_file", "log", "log_identifier", "stop_signal",
                 "stop_timeout_sec", NULL };
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
@@ -528,6 +533,8 @@ int shim_config_serialize(const ShimConfig *c, char **ret_json) {
         r |= json_gen_kv_string(g, "exit_file", c->exit_file);
         if (c->attach_socket)
                 r |= json_gen_kv_string(g, "attach_socket", c->attach_socket);
+        if (c->pid_file)
+                r |= json_gen_kv_string(g, "pid_file", c->pid_file);
         if (c->resolv_conf)
                 r |= json_gen_kv_string(g, "resolv_conf", c->resolv_conf);
         if (c->hosts)

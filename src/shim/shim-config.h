@@ -68,6 +68,8 @@
  *   "tty": false,
  *   "exit_file": "/run/tank/pods/web/app/exit.json",
  *   "attach_socket": "/run/tank/pods/web/app/attach",   // optional, tty only
+ *   "pid_file": "/run/tank/pods/web/app/pid",   // optional: the workload's pid,
+ *                                               //   written once it runs
  *   "resolv_conf": "/path", "hosts": "/path",   // optional, bound read-only
  *   "hostname_file": "/path",                   //   over /etc/{resolv.conf,
  *                                               //   hosts,hostname}
@@ -155,6 +157,7 @@ typedef struct ShimConfig {
         bool tty;
         char *exit_file;
         char *attach_socket;   /* NULL: none */
+        char *pid_file;        /* NULL: none */
         char *resolv_conf;
         char *hosts;
         char *hostname_file;

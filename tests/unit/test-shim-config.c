@@ -16,7 +16,8 @@ static const char good[] =
         "\"mounts\":[{\"source\":\"/var/lib/tank/volumes/web/data\",\"destination\":\"/data\"},"
         "{\"source\":\"/etc/api\",\"destination\":\"/etc/api\",\"read_only\":true}],"
         "\"network\":\"/run/tank/netns/web\",\"tty\":true,\"exit_file\":\"/run/tank/x/exit.json\","
-        "\"attach_socket\":\"/run/tank/x/attach\",\"resolv_conf\":\"/run/tank/x/resolv.conf\","
+        "\"attach_socket\":\"/run/tank/x/attach\",\"pid_file\":\"/run/tank/x/pid\","
+        "\"resolv_conf\":\"/run/tank/x/resolv.conf\","
         "\"log\":\"inherit\",\"stop_signal\":3,\"stop_timeout_sec\":5}";
 
 START_TEST(test_parse_good) {
@@ -41,6 +42,7 @@ START_TEST(test_parse_good) {
         ck_assert_int_eq(c->network, SHIM_NETWORK_PATH);
         ck_assert_str_eq(c->netns_path, "/run/tank/netns/web");
         ck_assert(c->tty);
+        ck_assert_str_eq(c->pid_file, "/run/tank/x/pid");
         ck_assert_int_eq(c->log, SHIM_LOG_INHERIT);
         ck_assert_int_eq(c->stop_signal, 3);
         ck_assert_int_eq(c->stop_timeout_sec, 5);
@@ -66,6 +68,7 @@ START_TEST(test_defaults) {
         ck_assert_int_eq(c->stop_signal, SIGTERM);
         ck_assert_int_eq(c->stop_timeout_sec, 10);
         ck_assert_ptr_null(c->cwd);
+        ck_assert_ptr_null(c->pid_file);
         ck_assert(!c->tty);
 }
 END_TEST
@@ -114,6 +117,7 @@ START_TEST(test_refused) {
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"additional_gids\":[-1]}", "additional_gids[0]:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"cwd\":\"srv\"}", "cwd:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"log\":\"file\"}", "log:");
+        expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"pid_file\":\"run/pid\"}", "pid_file:");
 
         /* An embedded NUL must not cut the document short. */
         {
