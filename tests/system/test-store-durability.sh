@@ -60,8 +60,13 @@ done
 for p in $(cat /tmp/listed); do
         wait_phase "$p" running 60
         want=$(tankctl get "$p" -o json | jq -r '.spec.containers[0].env.V')
-        wait_for 30 sh -c "tr '\\0' '\\n' </proc/\$(tankctl get $p -o json | jq -r '.status.containers[0].pid')/environ | grep -qx V=$want" ||
+        wait_for 30 sh -c "tr '\\0' '\\n' </proc/\$(tankctl get $p -o json | jq -r '.status.containers[0].pid')/environ | grep -qx V=$want" || {
+                tankctl get "$p" -o json >&2
+                systemd-cgls --no-pager -u "tank-$p-app.scope" >&2
+                cat "/run/tank/pods/$p/app/state.json" "/run/tank/pods/$p/app/pid" >&2
+                journalctl -u tankd --no-pager -o short-precise | grep -E "$p[/ -]" | tail -40 >&2
                 fail "pod $p does not run the stored version $want"
+        }
 done
 assert_eq "$(systemctl list-units --no-legend --plain 'tank-*.scope' | wc -l)" "$(wc -l </tmp/listed)" "one scope per pod"
 echo "durability: ok"
