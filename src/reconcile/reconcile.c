@@ -243,6 +243,8 @@ static void on_launched(ContainerState *c, int r, const char *message) {
                 c->phase = CONTAINER_FAILED;
                 c->next_restart_usec = now_realtime_usec() + delay;
                 container_arm_timer(m, c, delay, on_restart_timer);
+                /* The spec may have changed while we were starting. */
+                manager_queue_reconcile(m, c->pod);
                 pod_changed(m, c->pod);
                 return;
         }
@@ -255,6 +257,9 @@ static void on_launched(ContainerState *c, int r, const char *message) {
         container_arm_timer(m, c, m->backoff.stable_usec, on_stable_timer);
         if (c->exit_seen)       /* it already ended while we waited for "running" */
                 container_gone(m, c);
+        /* A pass during the start left this container alone (it was busy): if
+         * the spec changed meanwhile, the next pass replaces what just started. */
+        manager_queue_reconcile(m, c->pod);
         pod_changed(m, c->pod);
 }
 

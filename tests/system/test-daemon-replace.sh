@@ -39,4 +39,13 @@ wait_for 30 sh -c "[ \"\$(tankctl get two -o json | jq -r '.status.containers[] 
         fail "b was not restarted on a pod-level change"
 wait_phase two running
 [ "$(scope_pid two a)" != "$a2" ] || fail "a was not restarted on a pod-level change"
+# A spec applied while the previous one is still starting wins: once the pod
+# runs, it runs the last spec (the start in flight is replaced, not kept).
+for round in 1 2 3; do
+        spec "$round-old" "" | sed 's/"two"/"quick"/' | tankctl apply -f - >/dev/null || fail "apply quick"
+        spec "$round-new" "" | sed 's/"two"/"quick"/' | tankctl apply -f - >/dev/null || fail "re-apply quick"
+        wait_phase quick running
+        wait_for 30 sh -c "tr '\\0' '\\n' </proc/\$(tankctl get quick -o json | jq -r '.status.containers[] | select(.name==\"a\") | .pid')/environ | grep -qx X=$round-new" ||
+                fail "round $round: quick does not run the spec applied last"
+done
 echo "replace: ok"
