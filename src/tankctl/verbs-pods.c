@@ -481,6 +481,54 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
         return ret;
 }
 
+/* What wakes `wait` up: anything that may change the answer of Get(name) is
+ * signalled (the pod's PropertiesChanged, pods appearing and going, tankd
+ * taking or losing its name), so wait reacts at once and never polls. */
+typedef struct PodWatch {
+        sd_bus *bus;
+        sd_bus_slot *slots[3];
+        bool changed;
+} PodWatch;
+
+static void pod_watch_done(PodWatch *w) {
+        FOREACH_ARRAY(s, w->slots, ELEMENTSOF(w->slots))
+                *s = sd_bus_slot_unref(*s);
+}
+
+static int on_pod_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PodWatch *w = userdata;
+
+        w->changed = true;
+        return 0;
+}
+
+static int pod_watch_start(Context *ctx, const char *name, PodWatch *w) {
+        _cleanup_free_ char *path = NULL, *owner_match = NULL;
+        int r;
+
+        r = ctx_bus(ctx, &w->bus);
+        if (r != 0)
+                return r;
+        r = sd_bus_path_encode(TANK_BUS_PATH "/pod", name, &path);
+        if (r < 0)
+                return log_oom(), EXIT_FAILURE;
+        if (asprintf(&owner_match, "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'", TANK_BUS_NAME) < 0)
+                return log_oom(), EXIT_FAILURE;
+        /* Subscribed before the first Get, so no change can fall in between. */
+        r = sd_bus_match_signal(w->bus, &w->slots[0], TANK_BUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                "PropertiesChanged", on_pod_signal, w);
+        if (r >= 0)
+                r = sd_bus_match_signal(w->bus, &w->slots[1], TANK_BUS_NAME, TANK_BUS_PATH,
+                                        "org.freedesktop.DBus.ObjectManager", NULL, on_pod_signal, w);
+        if (r >= 0)
+                r = sd_bus_add_match(w->bus, &w->slots[2], owner_match, on_pod_signal, w);
+        if (r < 0)
+                return log_error_errno(r, "cannot subscribe to tankd's signals: %m"), EXIT_FAILURE;
+        w->changed = true;
+        return 0;
+}
+
 int verb_wait(int argc, char *argv[], Context *ctx) {
         enum { ARG_FOR = ARG_VERB_BASE, ARG_TIMEOUT };
         static const struct option options[] = {
@@ -490,6 +538,8 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
                 {}
         };
         enum { WAIT_UNSET, WAIT_RUNNING, WAIT_DELETED } what = WAIT_UNSET;
+        _cleanup_(pod_watch_done) PodWatch watch = {};
+        _cleanup_free_ char *phase = NULL;
         uint64_t timeout = 0, deadline = 0;
         const char *name;
         int c, r;
@@ -529,26 +579,39 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
         if (timeout > 0)
                 deadline = now_monotonic() + timeout;
 
+        r = pod_watch_start(ctx, name, &watch);
+        if (r != 0)
+                return r;
+
         for (;;) {
-                _cleanup_yajl_ yajl_val spec = NULL, status = NULL;
-                _cleanup_free_ char *phase = NULL;
+                if (watch.changed) {
+                        _cleanup_yajl_ yajl_val spec = NULL, status = NULL;
 
-                /* Polling Get is simple and cheap at this rate; a missing pod is
-                 * not an error while waiting for running, as the daemon may not
-                 * have seen the store's update yet. */
-                r = get_pod(ctx, name, true, &spec, &status);
-                if (r == -ENOENT) {
-                        if (what == WAIT_DELETED)
-                                return EXIT_SUCCESS;
-                } else if (r != 0)
-                        return r;
-                else {
-                        const char *p = json_string(status, "phase");
+                        watch.changed = false;
+                        /* A missing pod is not an error while waiting for
+                         * running: tankd may not have seen the store's update. */
+                        r = get_pod(ctx, name, true, &spec, &status);
+                        if (r == -ENOENT) {
+                                if (what == WAIT_DELETED)
+                                        return EXIT_SUCCESS;
+                                (void) free_and_strdup(&phase, NULL);
+                        } else if (r != 0)
+                                return r;
+                        else {
+                                const char *p = json_string(status, "phase");
 
-                        if (what == WAIT_RUNNING && streq_ptr(p, "running"))
-                                return EXIT_SUCCESS;
-                        phase = p ? strdup(p) : NULL;
+                                if (what == WAIT_RUNNING && streq_ptr(p, "running"))
+                                        return EXIT_SUCCESS;
+                                if (free_and_strdup(&phase, p) < 0)
+                                        return log_oom(), EXIT_FAILURE;
+                        }
                 }
+
+                r = sd_bus_process(watch.bus, NULL);
+                if (r < 0)
+                        return log_error_errno(r, "lost the connection to the bus: %m"), EXIT_FAILURE;
+                if (r > 0)
+                        continue;
 
                 if (deadline > 0 && now_monotonic() >= deadline) {
                         if (what == WAIT_RUNNING)
@@ -559,8 +622,10 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
                                           name, strna(phase));
                         return EXIT_FAILURE;
                 }
-                sleep_usec(deadline > 0 ? MIN(WAIT_INTERVAL_USEC, deadline - now_monotonic() + 1)
-                                        : WAIT_INTERVAL_USEC);
+                r = sd_bus_wait(watch.bus, deadline > 0 ? deadline - MIN(deadline, now_monotonic()) + 1
+                                                        : UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return log_error_errno(r, "cannot wait on the bus: %m"), EXIT_FAILURE;
         }
 }
 

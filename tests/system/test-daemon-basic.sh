@@ -13,7 +13,9 @@ tank_up
 
 tank_pod_json web always sh -c 'echo hello-from-web; exec sleep infinity' >/tmp/web.json
 tankctl apply -f /tmp/web.json || fail "apply failed"
-wait_phase web running 60
+# wait follows tankd's signals: it returns as soon as the pod runs.
+timeout 90 tankctl wait web --for=running --timeout 60 || fail "tankctl wait --for=running failed"
+assert_eq "$(tankctl get web -o json | jq -r .status.phase)" "running" "phase after tankctl wait"
 
 # The container is a transient scope inside the pod's slice.
 systemctl is-active tank-web-app.scope >/dev/null || fail "tank-web-app.scope is not active"
@@ -55,9 +57,21 @@ echo '{"name": "bad", "containers": [{"name": "x", "image": "busybox", "bogus": 
 out=$(tankctl apply -f /tmp/bad.json 2>&1) && fail "apply of a bad spec succeeded"
 echo "$out" | grep -q 'containers\[0\]: unknown field "bogus"' || fail "unclear apply error: $out"
 
+# wait gives up at its timeout and says in which phase the pod was.
+echo '{"name": "never", "containers": [{"name": "x", "image": {"rootfs": "/nonexistent"}, "command": ["true"]}]}' |
+        tankctl apply -f - || fail "apply of never failed"
+out=$(timeout 30 tankctl wait never --for=running --timeout 2s 2>&1)
+assert_eq "$?" "1" "exit status of a timed-out wait"
+echo "$out" | grep -q 'never: timed out waiting for the pod to be running (phase: ' || fail "unclear wait timeout: $out"
+out=$(tankctl wait never --for=bogus 2>&1)
+assert_eq "$?" "2" "exit status of wait with a bad --for"
+tankctl delete never >/dev/null || fail "delete never failed"
+timeout 60 tankctl wait never --for=deleted --timeout 40 || fail "tankctl wait --for=deleted failed"
+
 # Delete leaves no unit, mount, namespace or scratch behind.
 tankctl delete web || fail "delete failed"
-wait_for 30 sh -c '! tankctl get web >/dev/null 2>&1' || fail "pod still there after delete"
+timeout 60 tankctl wait web --for=deleted --timeout 40 || fail "tankctl wait --for=deleted failed"
+tankctl get web >/dev/null 2>&1 && fail "pod still there after wait --for=deleted"
 wait_for 30 sh -c '! systemctl is-active tank-web-app.scope >/dev/null 2>&1' || fail "scope still active"
 wait_for 30 sh -c "! kill -0 $pid 2>/dev/null" || fail "workload survived delete"
 # Cleanup follows the last container's end; give it a moment on a slow machine.
