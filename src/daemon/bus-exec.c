@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -245,18 +244,6 @@ static const sd_bus_vtable session_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-static int helper_path(Manager *m, char **ret) {
-        _cleanup_free_ char *dir = NULL;
-        const char *e = getenv("TANK_EXEC_PATH");
-
-        if (e)
-                return (*ret = strdup(e)) ? 0 : -ENOMEM;
-        dir = strdup(m->shim_path);
-        if (!dir)
-                return -ENOMEM;
-        return asprintf(ret, "%s/tank-exec", dirname(dir)) < 0 ? -ENOMEM : 0;
-}
-
 /* Find the container and check it has a live workload. Replies the error itself. */
 static int find_container(Manager *m, sd_bus_message *call, const char *pod, const char *container,
                           sd_bus_error *error, ContainerState **ret) {
@@ -302,14 +289,13 @@ static bool env_is_valid(char **env) {
 
 static int spawn_helper(ExecSession *s, ContainerState *c, char **argv, char **env, const char *cwd, int tty,
                         int sync_child, int client_child, sd_bus_error *error) {
-        _cleanup_free_ char *path = NULL, *run_dir = NULL, *config = NULL, *pidarg = NULL;
+        _cleanup_free_ char *run_dir = NULL, *config = NULL, *pidarg = NULL;
         _cleanup_strv_free_ char **args = NULL;
+        int fds[2] = { sync_child, client_child };
         pid_t pid;
         int r;
 
-        r = helper_path(s->manager, &path);
-        if (r >= 0)
-                r = container_run_dir(s->manager, c->pod->name, c->name, &run_dir);
+        r = container_run_dir(s->manager, c->pod->name, c->name, &run_dir);
         if (r < 0)
                 return r;
         if (asprintf(&config, "%s/config.json", run_dir) < 0 || asprintf(&pidarg, "%d", (int) c->pid) < 0)
@@ -327,23 +313,10 @@ static int spawn_helper(ExecSession *s, ContainerState *c, char **argv, char **e
         if (strv_extend(&args, "--") < 0 || strv_extend_strv(&args, argv) < 0)
                 return -ENOMEM;
 
-        pid = fork();
-        if (pid < 0)
-                return -errno;
-        if (pid == 0) {
-                /* Only async-signal-safe calls until execve(). */
-                sigset_t ss;
-                sigemptyset(&ss);
-                (void) sigprocmask(SIG_SETMASK, &ss, NULL);
-                /* Move both out of the way of 3 and 4 before placing them. */
-                sync_child = fcntl(sync_child, F_DUPFD_CLOEXEC, 10);
-                client_child = fcntl(client_child, F_DUPFD_CLOEXEC, 10);
-                if (sync_child < 0 || client_child < 0 || dup2(sync_child, 3) < 0 || dup2(client_child, 4) < 0)
-                        _exit(1);
-                close_range(5, ~0U, 0);
-                execv(path, args);
-                _exit(1);
-        }
+        /* sync on fd 3, the client's end on fd 4 (exec-protocol.h). */
+        r = sealed_exe_spawn(&s->manager->exec_exe, args, fds, ELEMENTSOF(fds), &pid);
+        if (r < 0)
+                return r;
         s->helper_pid = pid;
         r = sd_event_add_child(s->manager->event, NULL, pid, WEXITED, on_helper_exit, NULL);
         if (r < 0)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
@@ -64,10 +65,21 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         m->config_dir = strdup(opts->config_dir ?: TANK_CONFIG_DIR_DEFAULT);
         e = opts->runtime_dir ?: getenv("TANK_RUNTIME_DIR");
         m->runtime_dir = strdup(e ?: "/run/tank");
+        m->shim_exe = m->exec_exe = (SealedExe) SEALED_EXE_NULL;
         e = opts->shim_path ?: getenv("TANK_SHIM_PATH");
-        m->shim_path = strdup(e ?: PKGLIBEXECDIR "/tank-shim");
+        e = e ?: PKGLIBEXECDIR "/tank-shim";
+        if (sealed_exe_init(&m->shim_exe, e) < 0)
+                return log_oom();
+        /* tank-exec lives beside tank-shim unless told otherwise. */
+        if (getenv("TANK_EXEC_PATH"))
+                r = sealed_exe_init(&m->exec_exe, getenv("TANK_EXEC_PATH"));
+        else {
+                _cleanup_free_ char *dir = strdup(e), *path = NULL;
+                r = dir && asprintf(&path, "%s/tank-exec", dirname(dir)) >= 0 ? sealed_exe_init(&m->exec_exe, path)
+                                                                                : -ENOMEM;
+        }
         m->pods = hashmap_new();
-        if (!m->config_dir || !m->runtime_dir || !m->shim_path || !m->pods)
+        if (r < 0 || !m->config_dir || !m->runtime_dir || !m->pods)
                 return log_oom();
 
         r = config_load(m->config_dir, &m->config, &warnings, &error);
@@ -136,7 +148,8 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         free(m->config_dir);
         free(m->runtime_dir);
-        free(m->shim_path);
+        sealed_exe_done(&m->shim_exe);
+        sealed_exe_done(&m->exec_exe);
         free(m);
         return NULL;
 }

@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "hashmap.h"
+#include "sealed-exec.h"
 #include "image/blobstore.h"
 #include "image/layer.h"
 #include "image/pull.h"
@@ -47,7 +48,8 @@ struct Manager {
         TankConfig *config;
         char *config_dir;
         char *runtime_dir;
-        char *shim_path;
+        SealedExe shim_exe;             /* tank-shim, run from a sealed copy */
+        SealedExe exec_exe;             /* tank-exec, beside it ($TANK_EXEC_PATH) */
         BackoffPolicy backoff;
 
         struct EtcdServer *etcd;        /* standalone mode only */

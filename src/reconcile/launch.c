@@ -400,26 +400,16 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
 
-        pid = fork();
-        if (pid < 0) {
-                r = -errno;
-                safe_close(sv[0]);
-                safe_close(sv[1]);
-                return r;
-        }
-        if (pid == 0) {
-                /* Child: only async-signal-safe calls until execve(). */
-                sigset_t ss;
-                sigemptyset(&ss);
-                (void) sigprocmask(SIG_SETMASK, &ss, NULL);
-                /* dup2() onto itself keeps O_CLOEXEC: clear it explicitly. */
-                if (dup2(sv[1], 3) < 0 || fcntl(3, F_SETFD, 0) < 0)
-                        _exit(SHIM_EXIT_FAILURE);
-                close_range(4, ~0U, 0);
-                execl(m->shim_path, "tank-shim", "--config", config_path, "--sync-fd", "3", (char *) NULL);
-                _exit(SHIM_EXIT_FAILURE);
+        {
+                char *argv[] = { (char *) "tank-shim", (char *) "--config", config_path,
+                                 (char *) "--sync-fd", (char *) "3", NULL };
+                r = sealed_exe_spawn(&m->shim_exe, argv, &sv[1], 1, &pid);
         }
         safe_close(sv[1]);
+        if (r < 0) {
+                safe_close(sv[0]);
+                return r;
+        }
 
         l = calloc(1, sizeof(Launch));
         if (!l) {

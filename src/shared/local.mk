@@ -10,7 +10,9 @@ libtank_la_SOURCES += \
 	src/shared/hashmap.c \
 	src/shared/time-util.h \
 	src/shared/fs-util.h \
-	src/shared/fs-util.c
+	src/shared/fs-util.c \
+	src/shared/sealed-exec.h \
+	src/shared/sealed-exec.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared

@@ -22,6 +22,7 @@
 #include "exec-protocol.h"
 #include "exec-relay.h"
 #include "log.h"
+#include "sealed-exec.h"
 #include "strv.h"
 
 
@@ -423,6 +424,13 @@ int main(int argc, char *argv[]) {
         if (r < 0) {
                 fprintf(stderr, "tank-exec: bad command line (it is tankd's helper)\n");
                 return 2;
+        }
+        /* It runs inside the container's namespaces: never from a binary the
+         * container could reach through /proc/<pid>/exe (see tank-shim). */
+        r = sealed_reexec("tank-exec", argv);
+        if (r < 0) {
+                log_error_errno(r, "Failed to re-execute from a sealed copy: %m");
+                return 1;
         }
         (void) signal(SIGPIPE, SIG_IGN);
         r = run(&a);

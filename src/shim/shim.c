@@ -7,52 +7,19 @@
  * container's /proc has no entry for it. But the workload child *is* in the
  * container between fork and execve, and its /proc/self/exe is our binary
  * (an image could make its entrypoint /proc/self/exe to re-run us inside).
- * So, like runc, we first re-exec ourselves from a sealed memfd copy: then
+ * So we only ever run from a sealed memfd copy (src/shared/sealed-exec.h):
+ * tankd spawns us from one, and anything else makes us re-exec from one. Then
  * /proc/<pid>/exe of every shim process is an anonymous, write-sealed file
  * and the binary on disk is never reachable from the container. */
 #include <fcntl.h>
 #include <getopt.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "log.h"
 #include "monitor.h"
+#include "sealed-exec.h"
 #include "shim-config.h"
-
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
-extern char **environ;
-
-static int reexec_sealed(char **argv) {
-        _cleanup_close_ int self = -EBADF, mfd = -EBADF;
-        struct stat st;
-        int seals;
-
-        self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        if (self < 0)
-                return log_error_errno(errno, "Failed to open /proc/self/exe: %m");
-        seals = fcntl(self, F_GET_SEALS);
-        if (seals >= 0 && (seals & SEALS) == SEALS)
-                return 0;   /* we are the sealed copy */
-
-        if (fstat(self, &st) < 0)
-                return log_error_errno(errno, "Failed to stat /proc/self/exe: %m");
-        mfd = memfd_create("tank-shim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (mfd < 0)
-                return log_error_errno(errno, "Failed to create memfd: %m");
-        for (off_t done = 0; done < st.st_size; ) {
-                ssize_t n = sendfile(mfd, self, NULL, (size_t) (st.st_size - done));
-                if (n <= 0)
-                        return log_error_errno(n < 0 ? errno : EIO, "Failed to copy the shim binary: %m");
-                done += n;
-        }
-        if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
-                return log_error_errno(errno, "Failed to seal the shim copy: %m");
-        fexecve(mfd, argv, environ);
-        return log_error_errno(errno, "Failed to re-execute the sealed shim: %m");
-}
 
 static void send_msg(int fd, const char *prefix, const char *text) {
         char buf[SHIM_SYNC_MSG_MAX];
@@ -138,8 +105,9 @@ int main(int argc, char *argv[]) {
         }
 
         /* The sync fd must survive this exec; it is CLOEXEC from here on. */
-        r = reexec_sealed(argv);
+        r = sealed_reexec("tank-shim", argv);
         if (r < 0) {
+                log_error_errno(r, "Failed to re-execute from a sealed copy: %m");
                 send_msg(sync_fd, "error cannot re-execute from a sealed copy", NULL);
                 return SHIM_EXIT_FAILURE;
         }

@@ -30,6 +30,11 @@ nspid=$(awk '/^NSpid:/ {print $NF}' "/proc/$pid/status")
 assert_eq "$nspid" "1" "workload pid inside its namespace"
 assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep infinity " "workload cmdline"
 grep -q "tank-web-app.scope" "/proc/$pid/cgroup" || fail "workload is not in its scope's cgroup"
+# Its parent, the shim, runs from a sealed memfd copy, never from its file.
+shim=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+readlink "/proc/$shim/exe" | grep -q '^/memfd:tank-shim' ||
+        fail "the shim does not run from a sealed memfd: $(readlink "/proc/$shim/exe")"
+assert_eq "$(cat "/proc/$shim/comm")" "tank-shim" "the shim's process name"
 
 # Its output reaches the journal under the scope, and tankctl logs shows it.
 wait_for 20 sh -c "journalctl -u tank-web-app.scope --no-pager | grep -q hello-from-web" ||

@@ -42,6 +42,16 @@ EOF
 ) || fail "interactive exec: $out"
 echo "$out" | grep -q '^EXIT 5$' || fail "exit status of the shell: $out"
 
+# tank-exec runs in the container's namespaces, so like the shim it runs from
+# a sealed memfd copy, never from its file (CVE-2019-5736).
+tankctl exec web -- sleep 5 >/dev/null 2>&1 &
+execpid=$!
+wait_for 10 pgrep -x tank-exec >/dev/null || fail "no tank-exec process while an exec runs"
+helper=$(pgrep -x tank-exec | head -1)
+readlink "/proc/$helper/exe" | grep -q '^/memfd:tank-exec' ||
+        fail "tank-exec does not run from a sealed memfd: $(readlink "/proc/$helper/exe")"
+wait "$execpid" || fail "the background exec failed"
+
 # Without a tty: stdout and stderr apart, the status, a signal, binary data.
 out=$(tankctl exec web -- sh -c 'echo hi; echo oops >&2; exit 3' 2>/tmp/exec-err)
 assert_eq "$?" 3 "exit status"
