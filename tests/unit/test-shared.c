@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "fs-util.h"
 #include "hashmap.h"
+#include "macro.h"
+#include "sealed-exec.h"
 #include "strv.h"
 #include "unit-name.h"
 
@@ -60,6 +67,93 @@ START_TEST(test_hashmap) {
 }
 END_TEST
 
+static int copy_file(const char *from, const char *to) {
+        _cleanup_close_ int in = open(from, O_RDONLY | O_CLOEXEC), out = -EBADF;
+        _cleanup_free_ char *tmp = NULL;
+        char buf[65536];
+        ssize_t n;
+
+        if (in < 0 || asprintf(&tmp, "%s.tmp", to) < 0)
+                return -1;
+        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+        if (out < 0)
+                return -1;
+        while ((n = read(in, buf, sizeof buf)) > 0)
+                if (write(out, buf, (size_t) n) != n)
+                        return -1;
+        return n < 0 ? -1 : rename(tmp, to);
+}
+
+static int spawn_and_wait(SealedExe *e, char **argv, const int *fds, size_t n_fds) {
+        pid_t pid;
+        int status;
+
+        ck_assert_int_eq(sealed_exe_spawn(e, argv, fds, n_fds, &pid), 0);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+START_TEST(test_sealed_copy) {
+        _cleanup_close_ int fd = open("/bin/true", O_RDONLY | O_CLOEXEC), mfd = -EBADF;
+        char a[4096], b[4096];
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert(!fd_is_sealed(fd));
+        ck_assert_int_eq(sealed_copy(fd, "t", &mfd), 0);
+        ck_assert(fd_is_sealed(mfd));
+        ck_assert_int_eq(pread(fd, a, sizeof a, 0), (ssize_t) sizeof a);
+        ck_assert_int_eq(pread(mfd, b, sizeof b, 0), (ssize_t) sizeof b);
+        ck_assert(memcmp(a, b, sizeof a) == 0);
+        /* Sealed: neither written nor grown, even by its owner. */
+        ck_assert_int_eq(pwrite(mfd, "x", 1, 0), -1);
+        ck_assert_int_eq(errno, EPERM);
+        ck_assert_int_eq(ftruncate(mfd, 1), -1);
+}
+END_TEST
+
+START_TEST(test_sealed_spawn) {
+        char dir[] = "/tmp/test-sealed-XXXXXX", path[64];
+        SealedExe e;
+        int p[2], leak;
+        char buf[64] = {};
+        char script[128];
+        char *sh[] = { (char *) "sh", (char *) "-c", script, NULL };
+        char *noargs[] = { (char *) "x", NULL };
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/helper", dir);
+        ck_assert_int_eq(copy_file("/bin/sh", path), 0);
+        ck_assert_int_eq(sealed_exe_init(&e, path), 0);
+
+        /* The fd lands on 3; an fd without O_CLOEXEC of ours does not leak. */
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        leak = open("/dev/null", O_RDONLY);
+        ck_assert_int_ge(leak, 0);
+        snprintf(script, sizeof script, "printf ok >&3; [ -e /proc/self/fd/%d ] && printf leak >&3; exit 7", leak);
+        ck_assert_int_eq(spawn_and_wait(&e, sh, &p[1], 1), 7);
+        close(p[1]);
+        ck_assert_int_eq(read(p[0], buf, sizeof buf - 1), 2);
+        ck_assert_str_eq(buf, "ok");
+        close(p[0]);
+        close(leak);
+
+        /* A new file at the path (an upgrade) is picked up. */
+        ck_assert_int_eq(copy_file("/bin/true", path), 0);
+        ck_assert_int_eq(spawn_and_wait(&e, noargs, NULL, 0), 0);
+        ck_assert_int_eq(copy_file("/bin/false", path), 0);
+        ck_assert_int_eq(spawn_and_wait(&e, noargs, NULL, 0), 1);
+
+        /* A missing helper is an error, not a child that fails later. */
+        ck_assert_int_eq(unlink(path), 0);
+        pid_t pid;
+        ck_assert_int_eq(sealed_exe_spawn(&e, noargs, NULL, 0, &pid), -ENOENT);
+        sealed_exe_done(&e);
+        sealed_exe_done(NULL);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("shared");
         TCase *tc = tcase_create("core");
@@ -69,6 +163,8 @@ int main(void) {
         tcase_add_test(tc, test_unit_names);
         tcase_add_test(tc, test_strv_env);
         tcase_add_test(tc, test_hashmap);
+        tcase_add_test(tc, test_sealed_copy);
+        tcase_add_test(tc, test_sealed_spawn);
         suite_add_tcase(s, tc);
         sr = srunner_create(s);
         srunner_run_all(sr, CK_NORMAL);
