@@ -56,6 +56,7 @@ static void apply_done(Store *s, int r, int64_t mod_revision, const char *error,
                 goto finish;
         }
         r = sd_bus_path_encode(TANK_BUS_POD_PREFIX, a->pod->name, &path);
+        (void) manager_applied(a->manager, TAKE_PTR(a->pod), mod_revision);
         if (r < 0)
                 (void) sd_bus_reply_method_errno(a->call, r, NULL);
         else

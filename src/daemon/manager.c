@@ -216,22 +216,52 @@ static PodState *manager_ensure_pod(Manager *m, const char *name) {
         return p;
 }
 
-/* Takes ownership of pod (NULL: the pod is no longer desired). */
-static void manager_set_desired(Manager *m, const char *name, Pod *pod, int64_t mod_revision) {
+/* Takes ownership of pod (NULL: the pod is no longer desired). Revisions only
+ * move forward: Apply hands its write over before the watch delivers it, so
+ * the watch may repeat it, or deliver an older write to the same key, later.
+ * Returns true if the desired state changed. */
+static bool manager_set_desired(Manager *m, const char *name, Pod *pod, int64_t mod_revision) {
         PodState *p = pod ? manager_ensure_pod(m, name) : hashmap_get(m->pods, name);
 
-        if (!p) {
+        if (!p || mod_revision <= p->seen_revision) {
                 pod_free(pod);
-                return;
+                return false;
         }
-        if (pod && p->mod_revision == mod_revision && p->desired) {
-                pod_free(pod);
-                return;
-        }
+        p->seen_revision = mod_revision;
         pod_free(p->desired);
         p->desired = pod;
         p->mod_revision = pod ? mod_revision : 0;
         manager_queue_reconcile(m, p);
+        return true;
+}
+
+PodState *manager_applied(Manager *m, Pod *pod, int64_t mod_revision) {
+        _cleanup_free_ char *name = NULL;
+        PodState *p;
+
+        /* The watch is past this write already: it delivered it, or newer. */
+        if (mod_revision <= m->watch_revision) {
+                pod_free(pod);
+                return NULL;
+        }
+        name = strdup(pod->name);
+        if (!name) {
+                pod_free(pod);
+                return NULL;
+        }
+        if (!manager_set_desired(m, name, pod, mod_revision))
+                return NULL;
+        log_info("Pod %s applied (revision %" PRIi64 ").", name, mod_revision);
+        p = manager_get_pod(m, name);
+        /* Converge now, before the caller replies: a client that asks for the
+         * pod's phase right after Apply sees the new spec being acted upon,
+         * not the old containers still running. */
+        if (p && m->store_synced) {
+                p->reconcile_queued = false;
+                reconcile_pod(m, p);
+                p = manager_get_pod(m, name);
+        }
+        return p;
 }
 
 static const char *pod_name_from_key(const char *key) {
@@ -249,17 +279,18 @@ static void on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) 
                 log_warning("Ignoring store key %s: not a pod key.", ev->kv.key);
                 return;
         }
+        m->watch_revision = MAX(m->watch_revision, ev->kv.mod_revision);
         if (ev->type == STORE_EVENT_DELETE) {
-                log_info("Pod %s deleted (revision %" PRIi64 ").", name, ev->kv.mod_revision);
-                manager_set_desired(m, name, NULL, 0);
+                if (manager_set_desired(m, name, NULL, ev->kv.mod_revision))
+                        log_info("Pod %s deleted (revision %" PRIi64 ").", name, ev->kv.mod_revision);
                 return;
         }
         if (store_pod_from_kv(&ev->kv, &pod, &error) < 0) {
                 log_warning("Ignoring corrupt store value %s", strna(error));
                 return;
         }
-        log_info("Pod %s applied (revision %" PRIi64 ").", name, ev->kv.mod_revision);
-        manager_set_desired(m, name, pod, ev->kv.mod_revision);
+        if (manager_set_desired(m, name, pod, ev->kv.mod_revision))
+                log_info("Pod %s applied (revision %" PRIi64 ").", name, ev->kv.mod_revision);
 }
 
 static void manager_first_sync(Manager *m) {
@@ -299,9 +330,12 @@ static void on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int
                 (void) hashmap_put(seen, name, (void *) name);
                 manager_set_desired(m, name, pod, kvs[i].mod_revision);
         }
+        /* Gone from the list: deleted at or before its revision (unless Apply
+         * handed us a newer write than the list knows). */
         HASHMAP_FOREACH(p, m->pods)
-                if (p->desired && !hashmap_get(seen, p->name))
-                        manager_set_desired(m, p->name, NULL, 0);
+                if (p->desired && !hashmap_get(seen, p->name) && p->seen_revision <= revision)
+                        manager_set_desired(m, p->name, NULL, revision);
+        m->watch_revision = MAX(m->watch_revision, revision);
 
         log_info("Store listed %zu pods at revision %" PRIi64 ".", n_kvs, revision);
         if (!m->store_synced)

@@ -56,6 +56,7 @@ struct Manager {
         Store *store;
         StoreWatch *watch;
         bool store_synced;              /* the watch delivered its first full list */
+        int64_t watch_revision;         /* the newest revision the watch delivered */
 
         Registry *registry;
         BlobStore *blobs;
@@ -86,5 +87,8 @@ int manager_connect_store(Manager *m, char **endpoints);
 /* Called when the store or the host changed something about pod `name`. */
 void manager_queue_reconcile(Manager *m, PodState *p);
 PodState *manager_get_pod(Manager *m, const char *name);
+/* Apply's write was acknowledged at mod_revision: take it as desired now (the
+ * watch's copy of it is then a no-op) and run the pod's pass. Takes pod. */
+PodState *manager_applied(Manager *m, Pod *pod, int64_t mod_revision);
 
 void manager_notify_status(Manager *m, const char *fmt, ...) _printf_(2, 3);

@@ -82,7 +82,8 @@ struct PodState {
         char *name;
         char *object_path;
         Pod *desired;                   /* NULL once deleted in the store */
-        int64_t mod_revision;
+        int64_t mod_revision;           /* of desired; 0 once deleted */
+        int64_t seen_revision;          /* newest store revision applied here (put or delete) */
         uint64_t created_realtime_usec; /* first seen (for AGE) */
         char *slice;
         char *message;                  /* pod-level error (network, volumes), NULL if none */

@@ -32,8 +32,17 @@ assert_eq "$(scope_pid two b)" "$b1" "unchanged container b keeps its pid"
 tr '\0' '\n' <"/proc/$a2/environ" | grep -qx X=2 || fail "a does not run with the new env"
 assert_eq "$(container_field two a restarts)" "0" "a replace is not a restart"
 
+# Once Apply has answered, tankd acts on the new spec: wait --for=running
+# right after it cannot be satisfied by the old container still running.
+spec 3 "" | tankctl apply -f - >/dev/null || fail "apply of X=3"
+timeout 60 tankctl wait two --for=running --timeout 40 || fail "wait after re-apply"
+a3=$(scope_pid two a)
+[ "$a3" != "$a2" ] || fail "wait --for=running returned while the old container of a ran"
+tr '\0' '\n' <"/proc/$a3/environ" | grep -qx X=3 || fail "a does not run X=3 once wait returned"
+a2=$a3
+
 # A pod-level change (a new volume) restarts every container.
-spec 2 ', "mounts": [{"volume": "data", "path": "/data"}]' | sed 's/"volumes": \[{"name": "data"}\]/"volumes": [{"name": "data"}, {"name": "more"}]/' |
+spec 3 ', "mounts": [{"volume": "data", "path": "/data"}]' | sed 's/"volumes": \[{"name": "data"}\]/"volumes": [{"name": "data"}, {"name": "more"}]/' |
         tankctl apply -f - || fail "pod-level re-apply"
 wait_for 30 sh -c "[ \"\$(tankctl get two -o json | jq -r '.status.containers[] | select(.name==\"b\") | .pid')\" != $b1 ]" ||
         fail "b was not restarted on a pod-level change"
