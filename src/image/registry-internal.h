@@ -28,11 +28,6 @@ struct Registry {
         RegistryFetch *all;      /* every live fetch, to abort them at free */
 };
 
-static inline void *mfree(void *p) {
-        free(p);
-        return NULL;
-}
-
 /* registry.c */
 int registry_start_transfer(Registry *r, CURL *easy);
 void registry_stop_transfer(Registry *r, CURL *easy);

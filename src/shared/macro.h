@@ -53,6 +53,12 @@
                         func(*p);                  \
         }
 
+/* free() that says so: p = mfree(p); */
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
 static inline void freep(void *p) {
         free(*(void **) p);
 }

@@ -77,8 +77,7 @@ int sealed_exe_init(SealedExe *e, const char *path) {
 void sealed_exe_done(SealedExe *e) {
         if (!e)
                 return;
-        free(e->path);
-        e->path = NULL;
+        e->path = mfree(e->path);
         e->fd = safe_close(e->fd);
 }
 

@@ -6,6 +6,9 @@
 
 #include "macro.h"
 
+/* A NULL-terminated vector on the stack, for one call: STRV_MAKE("a", "b"). */
+#define STRV_MAKE(...) ((char **) ((const char *[]) { __VA_ARGS__, NULL }))
+
 size_t strv_length(char * const *l);
 char **strv_copy(char * const *l);                 /* NULL on OOM; copy of NULL is an empty vector */
 int strv_extend(char ***l, const char *value);     /* append a copy */

@@ -8,6 +8,8 @@ tankctl_SOURCES = \
 	src/tankctl/tankctl-util.c \
 	src/tankctl/verbs-spec.c \
 	src/tankctl/verbs-pods.c \
+	src/tankctl/pod-wait.h \
+	src/tankctl/pod-wait.c \
 	src/tankctl/verbs-interactive.c \
 	src/tankctl/detach.h \
 	src/tankctl/detach.c

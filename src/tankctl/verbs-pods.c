@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "log.h"
 #include "spec/pod.h"
+#include "pod-wait.h"
 #include "strv.h"
 #include "tankctl.h"
 
@@ -391,13 +392,6 @@ static void sleep_usec(uint64_t usec) {
                 ;
 }
 
-static uint64_t now_monotonic(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
-}
-
 #define REMOVE_VOLUMES_TIMEOUT_USEC (120 * UINT64_C(1000000))
 #define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
 
@@ -481,54 +475,6 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
         return ret;
 }
 
-/* What wakes `wait` up: anything that may change the answer of Get(name) is
- * signalled (the pod's PropertiesChanged, pods appearing and going, tankd
- * taking or losing its name), so wait reacts at once and never polls. */
-typedef struct PodWatch {
-        sd_bus *bus;
-        sd_bus_slot *slots[3];
-        bool changed;
-} PodWatch;
-
-static void pod_watch_done(PodWatch *w) {
-        FOREACH_ARRAY(s, w->slots, ELEMENTSOF(w->slots))
-                *s = sd_bus_slot_unref(*s);
-}
-
-static int on_pod_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        PodWatch *w = userdata;
-
-        w->changed = true;
-        return 0;
-}
-
-static int pod_watch_start(Context *ctx, const char *name, PodWatch *w) {
-        _cleanup_free_ char *path = NULL, *owner_match = NULL;
-        int r;
-
-        r = ctx_bus(ctx, &w->bus);
-        if (r != 0)
-                return r;
-        r = sd_bus_path_encode(TANK_BUS_PATH "/pod", name, &path);
-        if (r < 0)
-                return log_oom(), EXIT_FAILURE;
-        if (asprintf(&owner_match, "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                     "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='%s'", TANK_BUS_NAME) < 0)
-                return log_oom(), EXIT_FAILURE;
-        /* Subscribed before the first Get, so no change can fall in between. */
-        r = sd_bus_match_signal(w->bus, &w->slots[0], TANK_BUS_NAME, path, "org.freedesktop.DBus.Properties",
-                                "PropertiesChanged", on_pod_signal, w);
-        if (r >= 0)
-                r = sd_bus_match_signal(w->bus, &w->slots[1], TANK_BUS_NAME, TANK_BUS_PATH,
-                                        "org.freedesktop.DBus.ObjectManager", NULL, on_pod_signal, w);
-        if (r >= 0)
-                r = sd_bus_add_match(w->bus, &w->slots[2], owner_match, on_pod_signal, w);
-        if (r < 0)
-                return log_error_errno(r, "cannot subscribe to tankd's signals: %m"), EXIT_FAILURE;
-        w->changed = true;
-        return 0;
-}
-
 int verb_wait(int argc, char *argv[], Context *ctx) {
         enum { ARG_FOR = ARG_VERB_BASE, ARG_TIMEOUT };
         static const struct option options[] = {
@@ -537,11 +483,10 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 {}
         };
-        enum { WAIT_UNSET, WAIT_RUNNING, WAIT_DELETED } what = WAIT_UNSET;
-        _cleanup_(pod_watch_done) PodWatch watch = {};
-        _cleanup_free_ char *phase = NULL;
+        _cleanup_(pod_wait_freep) PodWait *w = NULL;
+        PodWaitFor what = _POD_WAIT_UNSET;
         uint64_t timeout = 0, deadline = 0;
-        const char *name;
+        char *name;
         int c, r;
 
         while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) >= 0) {
@@ -553,9 +498,9 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
                         return EXIT_SUCCESS;
                 case ARG_FOR:
                         if (streq(optarg, "running"))
-                                what = WAIT_RUNNING;
+                                what = POD_WAIT_RUNNING;
                         else if (streq(optarg, "deleted") || streq(optarg, "delete"))
-                                what = WAIT_DELETED;
+                                what = POD_WAIT_DELETED;
                         else
                                 return usage_error("wait", "--for= must be \"running\" or \"deleted\", not \"%s\"", optarg);
                         break;
@@ -569,7 +514,7 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
         }
         if (optind + 1 != argc)
                 return usage_error("wait", optind >= argc ? "missing pod name" : "exactly one pod name expected");
-        if (what == WAIT_UNSET)
+        if (what == _POD_WAIT_UNSET)
                 return usage_error("wait", "missing --for=running or --for=deleted");
         name = argv[optind];
         r = check_pod_name("wait", name);
@@ -578,55 +523,10 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
 
         if (timeout > 0)
                 deadline = now_monotonic() + timeout;
-
-        r = pod_watch_start(ctx, name, &watch);
+        r = pod_wait_new(ctx, &w);
         if (r != 0)
                 return r;
-
-        for (;;) {
-                if (watch.changed) {
-                        _cleanup_yajl_ yajl_val spec = NULL, status = NULL;
-
-                        watch.changed = false;
-                        /* A missing pod is not an error while waiting for
-                         * running: tankd may not have seen the store's update. */
-                        r = get_pod(ctx, name, true, &spec, &status);
-                        if (r == -ENOENT) {
-                                if (what == WAIT_DELETED)
-                                        return EXIT_SUCCESS;
-                                (void) free_and_strdup(&phase, NULL);
-                        } else if (r != 0)
-                                return r;
-                        else {
-                                const char *p = json_string(status, "phase");
-
-                                if (what == WAIT_RUNNING && streq_ptr(p, "running"))
-                                        return EXIT_SUCCESS;
-                                if (free_and_strdup(&phase, p) < 0)
-                                        return log_oom(), EXIT_FAILURE;
-                        }
-                }
-
-                r = sd_bus_process(watch.bus, NULL);
-                if (r < 0)
-                        return log_error_errno(r, "lost the connection to the bus: %m"), EXIT_FAILURE;
-                if (r > 0)
-                        continue;
-
-                if (deadline > 0 && now_monotonic() >= deadline) {
-                        if (what == WAIT_RUNNING)
-                                log_error("%s: timed out waiting for the pod to be running (phase: %s)",
-                                          name, phase ?: "not known to tankd");
-                        else
-                                log_error("%s: timed out waiting for the pod to be deleted (phase: %s)",
-                                          name, strna(phase));
-                        return EXIT_FAILURE;
-                }
-                r = sd_bus_wait(watch.bus, deadline > 0 ? deadline - MIN(deadline, now_monotonic()) + 1
-                                                        : UINT64_MAX);
-                if (r < 0 && r != -EINTR)
-                        return log_error_errno(r, "cannot wait on the bus: %m"), EXIT_FAILURE;
-        }
+        return pod_wait_run(w, STRV_MAKE(name), what, deadline);
 }
 
 int verb_pull(int argc, char *argv[], Context *ctx) {

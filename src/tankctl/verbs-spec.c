@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config/config.h"
 #include "log.h"
+#include "pod-wait.h"
 #include "spec/pod.h"
 #include "strv.h"
 #include "tankctl.h"
@@ -17,12 +19,19 @@ static void pod_list_done(PodList *l) {
         *l = (PodList) {};
 }
 
-static int parse_filename_options(const char *verb, int argc, char *argv[], Context *ctx, char ***ret_files) {
+/* ret_wait NULL: the verb takes no --wait/--timeout. */
+static int parse_filename_options(const char *verb, int argc, char *argv[], Context *ctx, char ***ret_files,
+                                  bool *ret_wait, uint64_t *ret_timeout) {
+        enum { ARG_WAIT = ARG_VERB_BASE, ARG_TIMEOUT };
         static const struct option options[] = {
                 COMMON_LONG_OPTIONS,
                 { "filename", required_argument, NULL, 'f' },
+                { "wait",     no_argument,       NULL, ARG_WAIT },
+                { "timeout",  required_argument, NULL, ARG_TIMEOUT },
                 {}
         };
+        bool wait = false;
+        uint64_t timeout = 0;
         _cleanup_strv_free_ char **files = NULL;
         bool have_stdin = false;
         int c, r;
@@ -44,16 +53,33 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                         if (r < 0)
                                 return log_oom(), EXIT_FAILURE;
                         break;
+                case ARG_WAIT:
+                        if (!ret_wait)
+                                return usage_error(verb, "--wait is an option of apply");
+                        wait = true;
+                        break;
+                case ARG_TIMEOUT:
+                        if (!ret_wait)
+                                return usage_error(verb, "--timeout is an option of apply --wait");
+                        if (config_parse_sec(optarg, &timeout) < 0)
+                                return usage_error(verb, "--timeout=%s: not a time span (e.g. 30, 500ms, 2min)", optarg);
+                        break;
                 default:
                         return bad_option(verb);
                 }
         }
+        if (timeout > 0 && !wait)
+                return usage_error(verb, "--timeout only makes sense with --wait");
         if (optind < argc)
                 return usage_error(verb, "unexpected argument \"%s\" (pods are read with -f FILE)", argv[optind]);
         if (!files)
                 return usage_error(verb, "no input: give -f FILE or -f - for standard input");
 
         *ret_files = TAKE_PTR(files);
+        if (ret_wait) {
+                *ret_wait = wait;
+                *ret_timeout = timeout;
+        }
         return PARSE_CONTINUE;
 }
 
@@ -101,7 +127,7 @@ int verb_validate(int argc, char *argv[], Context *ctx) {
         _cleanup_strv_free_ char **files = NULL;
         int r;
 
-        r = parse_filename_options("validate", argc, argv, ctx, &files);
+        r = parse_filename_options("validate", argc, argv, ctx, &files, NULL, NULL);
         if (r != PARSE_CONTINUE)
                 return r;
 
@@ -137,12 +163,16 @@ int verb_validate(int argc, char *argv[], Context *ctx) {
 
 int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
-        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_strv_free_ char **files = NULL, **applied = NULL;
+        _cleanup_(pod_wait_freep) PodWait *w = NULL;
+        uint64_t timeout = 0, deadline;
+        bool wait = false;
         int r, ret = EXIT_SUCCESS;
 
-        r = parse_filename_options("apply", argc, argv, ctx, &files);
+        r = parse_filename_options("apply", argc, argv, ctx, &files, &wait, &timeout);
         if (r != PARSE_CONTINUE)
                 return r;
+        deadline = timeout > 0 ? now_monotonic() + timeout : 0;
 
         /* Validate everything before sending anything: a typo in the third pod
          * must not leave the first two applied. */
@@ -152,6 +182,11 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
         if (list.n == 0)
                 return log_error("no pods in the input"), EXIT_FAILURE;
 
+        if (wait) {
+                r = pod_wait_new(ctx, &w);
+                if (r != 0)
+                        return r;
+        }
         for (size_t i = 0; i < list.n; i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -173,6 +208,18 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
                 printf("pod/%s applied\n", list.pods[i]->name);
+                if (wait && strv_extend(&applied, list.pods[i]->name) < 0)
+                        return log_oom(), EXIT_FAILURE;
+        }
+        /* tankd acts on an applied pod before it answers, so a phase read
+         * from now on is about the new spec. */
+        if (applied) {
+                fflush(stdout);
+                r = pod_wait_run(w, applied, POD_WAIT_RUNNING, deadline);
+                if (r != 0)
+                        return r;
+                for (size_t i = 0; applied[i]; i++)
+                        printf("pod/%s running\n", applied[i]);
         }
         return ret;
 }

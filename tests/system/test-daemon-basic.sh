@@ -63,8 +63,16 @@ out=$(tankctl apply -f /tmp/bad.json 2>&1) && fail "apply of a bad spec succeede
 echo "$out" | grep -q 'containers\[0\]: unknown field "bogus"' || fail "unclear apply error: $out"
 
 # wait gives up at its timeout and says in which phase the pod was.
-echo '{"name": "never", "containers": [{"name": "x", "image": {"rootfs": "/nonexistent"}, "command": ["true"]}]}' |
-        tankctl apply -f - || fail "apply of never failed"
+# apply --wait returns once the pod runs, or at its timeout naming the pod.
+tank_pod_json quick always | timeout 90 tankctl apply -f - --wait --timeout 60 >/tmp/out || fail "apply --wait failed"
+assert_eq "$(cat /tmp/out)" "pod/quick applied
+pod/quick running" "output of apply --wait"
+assert_eq "$(tankctl get quick -o json | jq -r .status.phase)" "running" "phase after apply --wait"
+tankctl delete quick >/dev/null || fail "delete quick"
+echo '{"name": "never", "containers": [{"name": "x", "image": {"rootfs": "/nonexistent"}, "command": ["true"]}]}' >/tmp/never.json
+out=$(timeout 30 tankctl apply -f /tmp/never.json --wait --timeout 2s 2>&1)
+assert_eq "$?" "1" "exit status of apply --wait that timed out"
+echo "$out" | grep -q 'never: timed out waiting for the pod to be running (phase: ' || fail "unclear apply --wait timeout: $out"
 out=$(timeout 30 tankctl wait never --for=running --timeout 2s 2>&1)
 assert_eq "$?" "1" "exit status of a timed-out wait"
 echo "$out" | grep -q 'never: timed out waiting for the pod to be running (phase: ' || fail "unclear wait timeout: $out"

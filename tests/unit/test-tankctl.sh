@@ -78,6 +78,9 @@ expect 2 "tankctl: missing image reference" pull
 expect 2 "tankctl: no input: give -f FILE or -f - for standard input" apply
 expect 2 "tankctl: standard input (\"-f -\") given twice" apply -f - -f -
 expect 2 "tankctl: unexpected argument \"web.json\" (pods are read with -f FILE)" apply web.json
+expect 2 "tankctl: --timeout only makes sense with --wait" apply -f web.json --timeout 5
+expect 2 "tankctl: --timeout=soon: not a time span (e.g. 30, 500ms, 2min)" apply -f web.json --wait --timeout soon
+expect 2 "tankctl: --wait is an option of apply" validate -f web.json --wait
 
 # refusals that need no daemon: exit 1, one line
 expect 1 "tankctl: $tmp/missing.json: No such file or directory" apply -f "$tmp/missing.json"

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "pod-wait.h"
+#include "strv.h"
+
+#define TANK_POD_INTERFACE "org.tank.Tank1.Pod"
+
+struct PodWait {
+        Context *ctx;
+        sd_bus *bus;
+        sd_bus_slot *slots[3];
+        bool resync;            /* the set of pods, or tankd, may have changed: List() again */
+        char **names;           /* what pod_wait_run() waits for */
+        char **phases;          /* per name; NULL: tankd has no such pod */
+        size_t n_names;
+};
+
+uint64_t now_monotonic(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static ssize_t name_index(PodWait *w, const char *name) {
+        for (size_t i = 0; w->names && w->names[i]; i++)
+                if (streq(w->names[i], name))
+                        return (ssize_t) i;
+        return -1;
+}
+
+static int on_resync_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PodWait *w = userdata;
+
+        w->resync = true;
+        return 0;
+}
+
+/* PropertiesChanged(s interface, a{sv} changed, as invalidated) of a pod. */
+static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PodWait *w = userdata;
+        _cleanup_free_ char *name = NULL;
+        const char *interface, *key, *phase = NULL;
+        ssize_t i;
+        int r;
+
+        r = sd_bus_path_decode(sd_bus_message_get_path(m), TANK_BUS_PATH "/pod", &name);
+        if (r <= 0 || (i = name_index(w, name)) < 0)
+                return 0;
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r < 0 || !streq(interface, TANK_POD_INTERFACE))
+                goto unknown;
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0 && streq(key, "Phase"))
+                        r = sd_bus_message_read(m, "v", "s", &phase);
+                else if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r < 0 || !phase)
+                goto unknown;
+        if (free_and_strdup(&w->phases[i], phase) < 0)
+                goto unknown;
+        return 0;
+unknown:
+        /* Not what we expected from tankd: ask it plainly. */
+        w->resync = true;
+        return 0;
+}
+
+int pod_wait_new(Context *ctx, PodWait **ret) {
+        _cleanup_(pod_wait_freep) PodWait *w = NULL;
+        int r;
+
+        w = calloc(1, sizeof(PodWait));
+        if (!w)
+                return log_oom(), EXIT_FAILURE;
+        w->ctx = ctx;
+        w->resync = true;
+        r = ctx_bus(ctx, &w->bus);
+        if (r != 0)
+                return r;
+        /* Asynchronous: the bus handles a connection's messages in order, so
+         * the matches are in place before any later call of ours is seen. */
+        r = sd_bus_add_match_async(w->bus, &w->slots[0],
+                                   "type='signal',sender='" TANK_BUS_NAME "',"
+                                   "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
+                                   "path_namespace='" TANK_BUS_PATH "/pod'",
+                                   on_properties_changed, NULL, w);
+        if (r >= 0)
+                r = sd_bus_add_match_async(w->bus, &w->slots[1],
+                                           "type='signal',sender='" TANK_BUS_NAME "',"
+                                           "interface='org.freedesktop.DBus.ObjectManager',"
+                                           "path='" TANK_BUS_PATH "'",
+                                           on_resync_signal, NULL, w);
+        if (r >= 0)
+                r = sd_bus_add_match_async(w->bus, &w->slots[2],
+                                           "type='signal',sender='org.freedesktop.DBus',"
+                                           "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+                                           "arg0='" TANK_BUS_NAME "'",
+                                           on_resync_signal, NULL, w);
+        if (r < 0)
+                return log_error_errno(r, "cannot subscribe to tankd's signals: %m"), EXIT_FAILURE;
+        *ret = TAKE_PTR(w);
+        return 0;
+}
+
+static void pod_wait_reset(PodWait *w) {
+        for (size_t i = 0; w->phases && i < w->n_names; i++)
+                free(w->phases[i]);
+        w->phases = mfree(w->phases);
+        w->names = strv_free(w->names);
+        w->n_names = 0;
+}
+
+PodWait *pod_wait_free(PodWait *w) {
+        if (!w)
+                return NULL;
+        FOREACH_ARRAY(s, w->slots, ELEMENTSOF(w->slots))
+                sd_bus_slot_unref(*s);
+        pod_wait_reset(w);
+        free(w);
+        return NULL;
+}
+
+/* 0, or an exit status after printing why. */
+static int pod_wait_list(PodWait *w) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name, *phase;
+        int r;
+
+        r = manager_call(w->ctx, "List", 0, NULL, &reply, NULL);
+        if (r != 0)
+                return r;
+        for (size_t i = 0; i < w->n_names; i++)
+                w->phases[i] = mfree(w->phases[i]);
+        r = sd_bus_message_enter_container(reply, 'a', "(sssuu)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuu)", &name, &phase, NULL, NULL, NULL)) > 0) {
+                ssize_t i = name_index(w, name);
+                if (i >= 0 && free_and_strdup(&w->phases[i], phase) < 0)
+                        return log_oom(), EXIT_FAILURE;
+        }
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        return 0;
+}
+
+static bool pod_wait_done(PodWait *w, PodWaitFor what) {
+        for (size_t i = 0; w->names[i]; i++)
+                if (what == POD_WAIT_RUNNING ? !streq_ptr(w->phases[i], "running") : w->phases[i] != NULL)
+                        return false;
+        return true;
+}
+
+int pod_wait_run(PodWait *w, char **names, PodWaitFor what, uint64_t deadline) {
+        int r;
+
+        pod_wait_reset(w);
+        w->names = strv_copy(names);
+        w->n_names = strv_length(names);
+        w->phases = calloc(w->n_names + 1, sizeof(char *));
+        if (!w->names || !w->phases)
+                return log_oom(), EXIT_FAILURE;
+        w->resync = true;
+
+        for (;;) {
+                if (w->resync) {
+                        w->resync = false;
+                        r = pod_wait_list(w);
+                        if (r != 0)
+                                return r;
+                }
+                if (pod_wait_done(w, what))
+                        return EXIT_SUCCESS;
+
+                r = sd_bus_process(w->bus, NULL);
+                if (r < 0)
+                        return log_error_errno(r, "lost the connection to the bus: %m"), EXIT_FAILURE;
+                if (r > 0)
+                        continue;
+
+                if (deadline > 0 && now_monotonic() >= deadline) {
+                        for (size_t i = 0; names[i]; i++) {
+                                if (what == POD_WAIT_RUNNING && !streq_ptr(w->phases[i], "running"))
+                                        log_error("%s: timed out waiting for the pod to be running (phase: %s)",
+                                                  names[i], w->phases[i] ?: "not known to tankd");
+                                else if (what == POD_WAIT_DELETED && w->phases[i])
+                                        log_error("%s: timed out waiting for the pod to be deleted (phase: %s)",
+                                                  names[i], w->phases[i]);
+                        }
+                        return EXIT_FAILURE;
+                }
+                r = sd_bus_wait(w->bus, deadline > 0 ? deadline - MIN(deadline, now_monotonic()) + 1 : UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return log_error_errno(r, "cannot wait on the bus: %m"), EXIT_FAILURE;
+        }
+}
