@@ -15,7 +15,7 @@ struct PodWait {
         Context *ctx;
         sd_bus *bus;
         sd_bus_slot *slots[3];
-        bool resync;            /* the set of pods, or tankd, may have changed: List() again */
+        bool resync;            /* the set of pods, or tankd, may have changed: list again */
         char **names;           /* what pod_wait_run() waits for */
         char **phases;          /* per name; NULL: tankd has no such pod */
         size_t n_names;
@@ -132,22 +132,64 @@ PodWait *pod_wait_free(PodWait *w) {
         return NULL;
 }
 
-/* 0, or an exit status after printing why. */
+/* Phase of each pod object tankd has, also those being torn down (which
+ * List() leaves out): GetManagedObjects, one call. 0, or an exit status after
+ * printing why. */
 static int pod_wait_list(PodWait *w) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *name, *phase;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path, *interface, *key, *phase;
         int r;
 
-        r = manager_call(w->ctx, "List", 0, NULL, &reply, NULL);
-        if (r != 0)
-                return r;
+        r = sd_bus_call_method(w->bus, TANK_BUS_NAME, TANK_BUS_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", &error, &reply, NULL);
+        if (r < 0)
+                return print_bus_error(&error, NULL);
         for (size_t i = 0; i < w->n_names; i++)
                 w->phases[i] = mfree(w->phases[i]);
-        r = sd_bus_message_enter_container(reply, 'a', "(sssuu)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(sssuu)", &name, &phase, NULL, NULL, NULL)) > 0) {
-                ssize_t i = name_index(w, name);
-                if (i >= 0 && free_and_strdup(&w->phases[i], phase) < 0)
-                        return log_oom(), EXIT_FAILURE;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                _cleanup_free_ char *name = NULL;
+                ssize_t i = -1;
+
+                r = sd_bus_message_read(reply, "o", &path);
+                if (r >= 0 && sd_bus_path_decode(path, TANK_BUS_PATH "/pod", &name) > 0)
+                        i = name_index(w, name);
+                if (r >= 0 && i < 0) {
+                        r = sd_bus_message_skip(reply, "a{sa{sv}}");
+                        goto next;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                        r = sd_bus_message_read(reply, "s", &interface);
+                        if (r >= 0 && !streq(interface, TANK_POD_INTERFACE))
+                                r = sd_bus_message_skip(reply, "a{sv}");
+                        else if (r >= 0) {
+                                r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+                                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                                        r = sd_bus_message_read(reply, "s", &key);
+                                        if (r >= 0 && streq(key, "Phase")) {
+                                                r = sd_bus_message_read(reply, "v", "s", &phase);
+                                                if (r >= 0 && free_and_strdup(&w->phases[i], phase) < 0)
+                                                        r = -ENOMEM;
+                                        } else if (r >= 0)
+                                                r = sd_bus_message_skip(reply, "v");
+                                        if (r >= 0)
+                                                r = sd_bus_message_exit_container(reply);
+                                }
+                                if (r >= 0)
+                                        r = sd_bus_message_exit_container(reply);
+                        }
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+        next:
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
         }
         if (r < 0)
                 return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;

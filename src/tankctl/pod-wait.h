@@ -2,9 +2,11 @@
 #pragma once
 
 /* Waiting for pods to reach a phase (tankctl wait, apply --wait), driven by
- * tankd's signals, never by polling: List() gives every pod's phase in one
- * call, at the start and whenever pods appear or go or tankd changes hands;
- * each pod's PropertiesChanged carries its new Phase.
+ * tankd's signals, never by polling: GetManagedObjects() gives every pod
+ * object's phase in one call (also of pods being torn down, which List()
+ * leaves out), at the start and whenever pods appear or go or tankd changes
+ * hands; each pod's PropertiesChanged carries its new Phase. A pod is
+ * "deleted" once its object is gone, i.e. fully torn down.
  *
  * Subscribe (pod_wait_new) before the action whose effect is awaited, so no
  * signal can fall between the two. */

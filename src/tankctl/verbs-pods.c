@@ -10,7 +10,6 @@
 #include "tankctl.h"
 
 #define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
-#define WAIT_INTERVAL_USEC (200 * UINT64_C(1000))
 
 static void yajl_tree_freep(yajl_val *v) {
         if (*v)
@@ -382,22 +381,14 @@ finish:
         return ret;
 }
 
-static void sleep_usec(uint64_t usec) {
-        struct timespec ts = {
-                .tv_sec = (time_t) (usec / UINT64_C(1000000)),
-                .tv_nsec = (long) (usec % UINT64_C(1000000)) * 1000,
-        };
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
-}
-
 #define REMOVE_VOLUMES_TIMEOUT_USEC (120 * UINT64_C(1000000))
+
 #define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
 
 /* tankd removes volumes only once the pod is completely torn down (Busy
- * until then), which takes up to the stop timeout: retry until then. */
-static int remove_volumes(Context *ctx, const char *name) {
+ * until then), which takes up to the stop timeout: wait for its object to go,
+ * then ask again. */
+static int remove_volumes(Context *ctx, PodWait *w, const char *name) {
         uint64_t deadline = now_monotonic() + REMOVE_VOLUMES_TIMEOUT_USEC;
 
         for (;;) {
@@ -410,7 +401,9 @@ static int remove_volumes(Context *ctx, const char *name) {
                         return r;
                 if (r < 0) {
                         if (sd_bus_error_has_name(&error, TANK_ERROR_BUSY) && now_monotonic() < deadline) {
-                                sleep_usec(WAIT_INTERVAL_USEC);
+                                r = pod_wait_run(w, STRV_MAKE(name), POD_WAIT_DELETED, deadline);
+                                if (r != 0)
+                                        return r;
                                 continue;
                         }
                         return print_bus_error(&error, name);
@@ -430,6 +423,7 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 { "volumes", no_argument, NULL, ARG_VOLUMES },
                 {}
         };
+        _cleanup_(pod_wait_freep) PodWait *w = NULL;
         bool volumes = false;
         int c, r, ret = EXIT_SUCCESS;
 
@@ -454,6 +448,11 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 if (r != PARSE_CONTINUE)
                         return r;
         }
+        if (volumes) {
+                r = pod_wait_new(ctx, &w);
+                if (r != 0)
+                        return r;
+        }
         for (int i = optind; i < argc; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 
@@ -467,7 +466,7 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 printf("pod/%s deleted\n", argv[i]);
 
                 if (volumes) {
-                        r = remove_volumes(ctx, argv[i]);
+                        r = remove_volumes(ctx, w, argv[i]);
                         if (r != 0)
                                 ret = r;
                 }

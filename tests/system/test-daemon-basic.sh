@@ -84,7 +84,11 @@ timeout 60 tankctl wait never --for=deleted --timeout 40 || fail "tankctl wait -
 # Delete leaves no unit, mount, namespace or scratch behind.
 tankctl delete web || fail "delete failed"
 timeout 60 tankctl wait web --for=deleted --timeout 40 || fail "tankctl wait --for=deleted failed"
+# "deleted" means torn down: nothing of the pod is left once wait returns.
 tankctl get web >/dev/null 2>&1 && fail "pod still there after wait --for=deleted"
+systemctl is-active tank-web-app.scope >/dev/null 2>&1 && fail "scope still active after wait --for=deleted"
+[ -e /run/tank/pods/web ] && fail "runtime dir still there after wait --for=deleted"
+busctl --system tree org.tank.Tank1 | grep -q /org/tank/Tank1/pod/web && fail "pod object still on the bus"
 wait_for 30 sh -c '! systemctl is-active tank-web-app.scope >/dev/null 2>&1' || fail "scope still active"
 wait_for 30 sh -c "! kill -0 $pid 2>/dev/null" || fail "workload survived delete"
 # Cleanup follows the last container's end; give it a moment on a slow machine.
