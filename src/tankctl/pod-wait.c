@@ -14,7 +14,7 @@
 struct PodWait {
         Context *ctx;
         sd_bus *bus;
-        sd_bus_slot *slots[3];
+        sd_bus_slot *slots[3];  /* one per match in pod_wait_new() */
         bool resync;            /* the set of pods, or tankd, may have changed: list again */
         char **names;           /* what pod_wait_run() waits for */
         char **phases;          /* per name; NULL: tankd has no such pod */
@@ -78,8 +78,22 @@ unknown:
 }
 
 int pod_wait_new(Context *ctx, PodWait **ret) {
+        static const struct {
+                const char *rule;
+                sd_bus_message_handler_t handler;
+        } matches[] = {
+                { "type='signal',sender='" TANK_BUS_NAME "',interface='org.freedesktop.DBus.Properties',"
+                  "member='PropertiesChanged',path_namespace='" TANK_BUS_PATH "/pod'", on_properties_changed },
+                /* pods appearing and going */
+                { "type='signal',sender='" TANK_BUS_NAME "',interface='org.freedesktop.DBus.ObjectManager',"
+                  "path='" TANK_BUS_PATH "'", on_resync_signal },
+                /* tankd starting, stopping, restarting */
+                { "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+                  "member='NameOwnerChanged',arg0='" TANK_BUS_NAME "'", on_resync_signal },
+        };
+        _Static_assert(ELEMENTSOF(matches) == ELEMENTSOF(((PodWait *) NULL)->slots), "one slot per match");
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
-        int r;
+        int r = 0;
 
         w = calloc(1, sizeof(PodWait));
         if (!w)
@@ -91,23 +105,11 @@ int pod_wait_new(Context *ctx, PodWait **ret) {
                 return r;
         /* Asynchronous: the bus handles a connection's messages in order, so
          * the matches are in place before any later call of ours is seen. */
-        r = sd_bus_add_match_async(w->bus, &w->slots[0],
-                                   "type='signal',sender='" TANK_BUS_NAME "',"
-                                   "interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',"
-                                   "path_namespace='" TANK_BUS_PATH "/pod'",
-                                   on_properties_changed, NULL, w);
-        if (r >= 0)
-                r = sd_bus_add_match_async(w->bus, &w->slots[1],
-                                           "type='signal',sender='" TANK_BUS_NAME "',"
-                                           "interface='org.freedesktop.DBus.ObjectManager',"
-                                           "path='" TANK_BUS_PATH "'",
-                                           on_resync_signal, NULL, w);
-        if (r >= 0)
-                r = sd_bus_add_match_async(w->bus, &w->slots[2],
-                                           "type='signal',sender='org.freedesktop.DBus',"
-                                           "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
-                                           "arg0='" TANK_BUS_NAME "'",
-                                           on_resync_signal, NULL, w);
+        for (size_t i = 0; i < ELEMENTSOF(matches); i++) {
+                r = sd_bus_add_match_async(w->bus, &w->slots[i], matches[i].rule, matches[i].handler, NULL, w);
+                if (r < 0)
+                        break;
+        }
         if (r < 0)
                 return log_error_errno(r, "cannot subscribe to tankd's signals: %m"), EXIT_FAILURE;
         *ret = TAKE_PTR(w);
