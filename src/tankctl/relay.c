@@ -77,7 +77,8 @@ static void send_size(Relay *r) {
         (void) send_packet(r, ATTACH_TAG_RESIZE, v, sizeof v);
 }
 
-/* > 0: detached; 0: go on; < 0: the connection broke. */
+/* > 0: detached; 0: go on. Input that cannot be sent any more is no longer
+ * read: the socket then tells the outcome (a status, or the connection lost). */
 static int handle_stdin(Relay *r) {
         uint8_t in[ATTACH_DATA_MAX - DETACH_KEYS_MAX], out[ATTACH_DATA_MAX];
         size_t n_out;
@@ -89,7 +90,10 @@ static int handle_stdin(Relay *r) {
                 return 0;
         if (n <= 0) {
                 r->stdin_open = false;
-                return send_packet(r, EXEC_TAG_STDIN_EOF, NULL, 0) < 0 ? -EPIPE : 0;
+                /* A process that ended already has closed its side: its exit
+                 * status is still queued on the socket, which decides. */
+                (void) send_packet(r, EXEC_TAG_STDIN_EOF, NULL, 0);
+                return 0;
         }
         if (r->stdin_tty)
                 detach = detach_matcher_feed(&r->matcher, in, (size_t) n, out, &n_out);
@@ -98,8 +102,12 @@ static int handle_stdin(Relay *r) {
                 n_out = (size_t) n;
                 detach = false;
         }
-        if (n_out > 0 && send_packet(r, ATTACH_TAG_INPUT, out, n_out) < 0)
-                return -EPIPE;
+        if (n_out > 0 && send_packet(r, ATTACH_TAG_INPUT, out, n_out) < 0) {
+                /* The other side is gone: the socket tells the outcome (an
+                 * exit status, or the connection lost). Input stops here. */
+                r->stdin_open = false;
+                return 0;
+        }
         return detach ? 1 : 0;
 }
 
@@ -168,17 +176,10 @@ static int relay_loop(Relay *r) {
                                        EXIT_FAILURE;
                         }
                 }
-                if (fds[0].revents) {
-                        k = handle_stdin(r);
-                        if (k > 0) {
-                                relay_restore(r);
-                                fputs("detached\n", stderr);
-                                return EXIT_SUCCESS;
-                        }
-                        if (k < 0) {
-                                relay_restore(r);
-                                return log_error("connection to the container lost"), EXIT_FAILURE;
-                        }
+                if (fds[0].revents && handle_stdin(r) > 0) {
+                        relay_restore(r);
+                        fputs("detached\n", stderr);
+                        return EXIT_SUCCESS;
                 }
         }
 }

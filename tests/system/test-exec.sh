@@ -61,6 +61,13 @@ tankctl exec web -- sh -c 'kill -9 $$'
 assert_eq "$?" 137 "status of a command killed by SIGKILL"
 tankctl exec web -- sh -c 'kill -TERM $$'
 assert_eq "$?" 143 "status of a command killed by SIGTERM"
+# A command that ends without reading the input still pouring in: its status
+# wins, not "connection lost" (the helper's side is closed before our input is).
+for i in 1 2 3; do
+        yes | tankctl exec web -- sh -c 'exit 6' 2>/tmp/exec-err
+        assert_eq "$?" 6 "status of a command that ignores its input (round $i): $(cat /tmp/exec-err)"
+        tankctl exec web -- true </dev/null || fail "exec with stdin at EOF (round $i)"
+done
 head -c 300000 /dev/urandom >/tmp/blob
 tankctl exec web -- cat </tmp/blob >/tmp/blob.out || fail "cat of binary stdin failed"
 cmp -s /tmp/blob /tmp/blob.out || fail "binary data changed on the way"
