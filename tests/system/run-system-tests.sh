@@ -132,6 +132,14 @@ for t in "${tests[@]}"; do
                 *) echo "# exit status $rc" ;;
                 esac
                 sed 's/^/# /' "$LOGDIR/$t.log"
+                # What the sandbox's journal saw meanwhile (tankd, shims,
+                # systemd): the whole of it in the log directory, its end here.
+                if [[ $mode == sandbox ]]; then
+                        "$SANDBOX" exec "$name" -- journalctl --no-pager -o short-precise \
+                                --since "@${start%.*}" </dev/null >"$LOGDIR/$t.journal" 2>&1
+                        echo "# --- journal since the test began (last 80 lines; all: $LOGDIR/$t.journal)"
+                        tail -n 80 "$LOGDIR/$t.journal" | sed 's/^/# /'
+                fi
                 failed=$((failed + 1))
         fi
 done
