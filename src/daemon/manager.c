@@ -402,6 +402,12 @@ int manager_run(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        /* Without the bus tankd serves nobody and hears nothing from systemd:
+         * leave the loop, fail, and let systemd restart us (the containers
+         * keep running and are adopted again). */
+        r = sd_bus_set_exit_on_disconnect(m->bus, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set exit-on-disconnect: %m");
 
         r = bus_api_install(m);
         if (r < 0)
@@ -428,6 +434,8 @@ int manager_run(Manager *m) {
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping; containers keep running.");
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
+        if (r > 0)   /* sd-bus leaves the loop with EXIT_FAILURE on disconnect */
+                return log_error_errno(ECONNRESET, "Lost the connection to the system bus, exiting.");
         log_info("tankd stopped; %zu pods left running in their scopes.", hashmap_size(m->pods));
         return 0;
 }

@@ -47,6 +47,19 @@ diff -u /tmp/before /tmp/after2 || fail "workloads changed across kill -9 of tan
 scopes >/tmp/scopes-after2
 diff -u /tmp/scopes-before /tmp/scopes-after2 || fail "duplicate or lost scopes after kill -9"
 
+# The system bus restarts (a dbus upgrade): tankd, having lost its connection,
+# exits with a failure, systemd starts it again, and it adopts everything.
+old=$(systemctl show -P MainPID tankd.service)
+systemctl restart dbus.service || fail "restarting dbus failed"
+wait_for 60 sh -c "[ \"\$(systemctl show -P MainPID tankd.service)\" != $old ]" ||
+        fail "tankd did not restart after the bus went away"
+tank_wait_bus 60
+journalctl -u tankd --no-pager | grep -q "Lost the connection to the system bus" ||
+        fail "tankd did not say why it exited"
+for i in $(seq 1 $N); do wait_phase "p$i" running 60; done
+snapshot >/tmp/after3
+diff -u /tmp/before /tmp/after3 || fail "workloads changed across a restart of the bus"
+
 # While tankd is down, a pod is deleted from the store by a peer: the returning
 # tankd stops what is no longer desired.
 systemctl stop tankd.service
