@@ -1,1 +1,4 @@
 # unit tests (check library): each module adds its test programs here or in its own local.mk
+
+# the end of every unit test's main()
+EXTRA_DIST += tests/unit/check-run.h

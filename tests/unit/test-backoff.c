@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
 
+#include "check-run.h"
 #include "reconcile/backoff.h"
 
 #define SEC 1000000ULL
@@ -41,16 +42,10 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("backoff");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, test_doubling_and_cap);
         tcase_add_test(tc, test_reset_after_stable_run);
         tcase_add_test(tc, test_huge_values_do_not_overflow);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? 0 : 1;
+        return check_run(s);
 }

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "exec-protocol.h"
 #include "exec-relay.h"
 #include "macro.h"
@@ -187,8 +188,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("exec-relay");
         TCase *tc = tcase_create("relay");
-        SRunner *sr;
-        int failed;
 
         (void) signal(SIGPIPE, SIG_IGN);
         tcase_set_timeout(tc, 30);
@@ -198,9 +197,5 @@ int main(void) {
         tcase_add_test(tc, test_tty);
         tcase_add_test(tc, test_detached_client);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(s);
 }

@@ -17,6 +17,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "check-run.h"
 #include "net/host.h"
 #include "strv.h"
 
@@ -151,9 +152,8 @@ END_TEST
 
 int main(void) {
         char buf[sizeof address];
-        int p[2], failed;
+        int p[2], r;
         ssize_t n;
-        SRunner *sr;
         Suite *s;
         TCase *tc;
 
@@ -188,11 +188,7 @@ int main(void) {
         tcase_add_test(tc, test_not_running);
         tcase_add_test(tc, test_servers_from_resolved);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_set_fork_status(sr, CK_NOFORK);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        r = check_run_suite(s, false);
         stop(daemon_pid);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return r;
 }

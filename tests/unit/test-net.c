@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "net/host.h"
 #include "net/netns.h"
 #include "net/pod-network.h"
@@ -412,10 +413,9 @@ START_TEST(test_unfinished_namespace_is_rebuilt) {
 END_TEST
 
 int main(void) {
-        SRunner *sr;
         Suite *s;
         TCase *tc;
-        int failed;
+        int r;
 
         if (geteuid() != 0) {
                 fprintf(stderr, "test-net needs root (it makes namespaces and links)\n");
@@ -448,13 +448,9 @@ int main(void) {
         tcase_add_test(tc, test_none_and_host);
         tcase_add_test(tc, test_unfinished_namespace_is_rebuilt);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
         /* One process: the tests share the namespaces made above, in order. */
-        srunner_set_fork_status(sr, CK_NOFORK);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
+        r = check_run_suite(s, false);
         (void) umount2("/run/netns", MNT_DETACH);
         (void) rmdir(runtime);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return r;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
 
+#include "check-run.h"
 #include "spec/oci.h"
 #include "strv.h"
 
@@ -219,11 +220,5 @@ static Suite *oci_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(oci_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(oci_suite());
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
 
+#include "check-run.h"
 #include "image/platform.h"
 
 START_TEST(test_machine_table) {
@@ -80,17 +81,11 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("platform");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, test_machine_table);
         tcase_add_test(tc, test_host);
         tcase_add_test(tc, test_match);
         tcase_add_test(tc, test_to_string);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <systemd/sd-event.h>
 
+#include "check-run.h"
 #include "image/auth.h"
 #include "image/blobstore.h"
 #include "image/manifest.h"
@@ -359,8 +360,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("registry");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, test_auth_file);
         tcase_add_test(tc, test_challenge);
@@ -370,9 +369,5 @@ int main(void) {
         tcase_add_test(tc, test_urls);
         tcase_add_test(tc, test_blobstore);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check-run.h"
 #include "fs-util.h"
 #include "hashmap.h"
 #include "macro.h"
@@ -157,8 +158,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("shared");
         TCase *tc = tcase_create("core");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, test_unit_names);
         tcase_add_test(tc, test_strv_env);
@@ -166,9 +165,5 @@ int main(void) {
         tcase_add_test(tc, test_sealed_copy);
         tcase_add_test(tc, test_sealed_spawn);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? 0 : 1;
+        return check_run(s);
 }

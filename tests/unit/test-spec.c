@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
 
+#include "check-run.h"
 #include "spec/pod.h"
 #include "strv.h"
 
@@ -371,11 +372,5 @@ static Suite *spec_suite(void) {
 }
 
 int main(void) {
-        SRunner *sr = srunner_create(spec_suite());
-        int failed;
-
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(spec_suite());
 }

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include "check-run.h"
 #include "store/store-internal.h"
 #include "store/store.h"
 
@@ -333,8 +334,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("store-http");
         TCase *tc = tcase_create("hostile");
-        SRunner *sr;
-        int failed;
 
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_good);
@@ -343,9 +342,5 @@ int main(void) {
         tcase_add_test(tc, test_watch_garbage);
         suite_add_tcase(s, tc);
 
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <inttypes.h>
 
+#include "check-run.h"
 #include "store/base64.h"
 #include "store/etcd-json.h"
 #include "store/json-stream.h"
@@ -359,8 +360,6 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("store");
         TCase *tc = tcase_create("pure");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, test_base64_vectors);
         tcase_add_test(tc, test_base64_roundtrip);
@@ -373,9 +372,5 @@ int main(void) {
         tcase_add_test(tc, test_parse_watch);
         suite_add_tcase(s, tc);
 
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(s);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
 
+#include "check-run.h"
 #include "macro.h"
 #include "tankctl/detach.h"
 
@@ -149,16 +150,10 @@ END_TEST
 int main(void) {
         Suite *s = suite_create("tankctl-detach");
         TCase *tc = tcase_create("detach");
-        SRunner *sr;
-        int failed;
 
         tcase_add_test(tc, test_parse);
         tcase_add_test(tc, test_matcher);
         tcase_add_test(tc, test_matcher_state_across_calls);
         suite_add_tcase(s, tc);
-        sr = srunner_create(s);
-        srunner_run_all(sr, CK_NORMAL);
-        failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+        return check_run(s);
 }
