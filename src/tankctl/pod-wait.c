@@ -42,30 +42,48 @@ static int on_resync_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+/* One (s interface, a{sv} properties) pair, consumed: the Pod interface's
+ * Phase in *ret_phase (pointing into m), or NULL for another interface or a
+ * Pod without Phase among the properties. */
+static int read_interface_phase(sd_bus_message *m, const char **ret_phase) {
+        const char *interface, *key, *phase = NULL;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r >= 0 && !streq(interface, TANK_POD_INTERFACE))
+                r = sd_bus_message_skip(m, "a{sv}");
+        else if (r >= 0) {
+                r = sd_bus_message_enter_container(m, 'a', "{sv}");
+                while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                        r = sd_bus_message_read(m, "s", &key);
+                        if (r >= 0 && streq(key, "Phase"))
+                                r = sd_bus_message_read(m, "v", "s", &phase);
+                        else if (r >= 0)
+                                r = sd_bus_message_skip(m, "v");
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(m);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r < 0)
+                return r;
+        *ret_phase = phase;
+        return 0;
+}
+
 /* PropertiesChanged(s interface, a{sv} changed, as invalidated) of a pod. */
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
         _cleanup_free_ char *name = NULL;
-        const char *interface, *key, *phase = NULL;
+        const char *phase = NULL;
         ssize_t i;
         int r;
 
         r = sd_bus_path_decode(sd_bus_message_get_path(m), TANK_BUS_PATH "/pod", &name);
         if (r <= 0 || (i = name_index(w, name)) < 0)
                 return 0;
-        r = sd_bus_message_read(m, "s", &interface);
-        if (r < 0 || !streq(interface, TANK_POD_INTERFACE))
-                goto unknown;
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                r = sd_bus_message_read(m, "s", &key);
-                if (r >= 0 && streq(key, "Phase"))
-                        r = sd_bus_message_read(m, "v", "s", &phase);
-                else if (r >= 0)
-                        r = sd_bus_message_skip(m, "v");
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-        }
+        r = read_interface_phase(m, &phase);
         if (r < 0 || !phase)
                 goto unknown;
         if (free_and_strdup(&w->phases[i], phase) < 0)
@@ -140,7 +158,7 @@ PodWait *pod_wait_free(PodWait *w) {
 static int pod_wait_list(PodWait *w) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const char *path, *interface, *key, *phase;
+        const char *path, *phase;
         int r;
 
         r = sd_bus_call_method(w->bus, TANK_BUS_NAME, TANK_BUS_PATH, "org.freedesktop.DBus.ObjectManager",
@@ -158,38 +176,20 @@ static int pod_wait_list(PodWait *w) {
                 r = sd_bus_message_read(reply, "o", &path);
                 if (r >= 0 && sd_bus_path_decode(path, TANK_BUS_PATH "/pod", &name) > 0)
                         i = name_index(w, name);
-                if (r >= 0 && i < 0) {
+                if (r >= 0 && i < 0)
                         r = sd_bus_message_skip(reply, "a{sa{sv}}");
-                        goto next;
-                }
-                if (r >= 0)
+                else if (r >= 0) {
                         r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
-                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
-                        r = sd_bus_message_read(reply, "s", &interface);
-                        if (r >= 0 && !streq(interface, TANK_POD_INTERFACE))
-                                r = sd_bus_message_skip(reply, "a{sv}");
-                        else if (r >= 0) {
-                                r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-                                while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                                        r = sd_bus_message_read(reply, "s", &key);
-                                        if (r >= 0 && streq(key, "Phase")) {
-                                                r = sd_bus_message_read(reply, "v", "s", &phase);
-                                                if (r >= 0 && free_and_strdup(&w->phases[i], phase) < 0)
-                                                        r = -ENOMEM;
-                                        } else if (r >= 0)
-                                                r = sd_bus_message_skip(reply, "v");
-                                        if (r >= 0)
-                                                r = sd_bus_message_exit_container(reply);
-                                }
+                        while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                                r = read_interface_phase(reply, &phase);
+                                if (r >= 0 && phase && free_and_strdup(&w->phases[i], phase) < 0)
+                                        r = -ENOMEM;
                                 if (r >= 0)
                                         r = sd_bus_message_exit_container(reply);
                         }
                         if (r >= 0)
                                 r = sd_bus_message_exit_container(reply);
                 }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(reply);
-        next:
                 if (r >= 0)
                         r = sd_bus_message_exit_container(reply);
         }
