@@ -42,7 +42,8 @@ EOF2
 
 tank_wait_bus() {
         wait_for "${1:-60}" busctl --system status org.tank.Tank1 ||
-                { journalctl -u tankd --no-pager | tail -40 >&2; fail "tankd did not take its bus name"; }
+                { systemctl status tankd.service --no-pager >&2; journalctl -u tankd --no-pager | tail -40 >&2;
+                  fail "tankd did not take its bus name"; }
 }
 
 tank_up() {
