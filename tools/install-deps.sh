@@ -22,6 +22,10 @@ TEST_DEPS=(
         docker-registry skopeo busybox-static iproute2 util-linux procps tmux
         python3 python3-jwt openssl apache2-utils curl jq bc git ca-certificates zstd
 )
+# The VM test bed (tests/vm/): a Debian 12 disk built from packages, booted in qemu.
+VM_DEPS=(
+        qemu-system-x86 mmdebstrap e2fsprogs
+)
 
 export DEBIAN_FRONTEND=noninteractive
 # Debian enables and starts etcd and docker-registry when they are installed;
@@ -36,4 +40,4 @@ fi
 trap '[ -n "$created_policy" ] && rm -f "$policy"' EXIT
 
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${BUILD_DEPS[@]}" "${RUN_DEPS[@]}" "${TEST_DEPS[@]}" "$@"
+apt-get install -y -q --no-install-recommends "${BUILD_DEPS[@]}" "${RUN_DEPS[@]}" "${TEST_DEPS[@]}" "${VM_DEPS[@]}" "$@"

@@ -17,6 +17,8 @@
 #   TANK_SYSTEM_TEST_TIMEOUT=300            seconds per test
 #   TANK_SYSTEM_TESTS_SANDBOX=1             force the sandbox even under systemd
 #   TANK_SYSTEM_TESTS_QUIET=1               echo output of failing tests only
+#   TANK_SYSTEM_TEST_LOGDIR=DIR             where the logs go (the VM test bed
+#                                           keeps them out of the host's tree)
 # Logs of each test: $TANK_BUILDDIR/tests/system/logs/NAME.log
 
 set -u
@@ -26,7 +28,7 @@ SRC=$(cd "${TANK_SRCDIR:-$here/../..}" && pwd)
 BUILD=$(cd "${TANK_BUILDDIR:-$SRC}" && pwd)
 TIMEOUT=${TANK_SYSTEM_TEST_TIMEOUT:-300}
 SANDBOX=$SRC/tests/sandbox/tank-sandbox
-LOGDIR=$BUILD/tests/system/logs
+LOGDIR=${TANK_SYSTEM_TEST_LOGDIR:-$BUILD/tests/system/logs}
 
 # The test list: a subset by name, or all of them.
 tests=()

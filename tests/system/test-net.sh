@@ -15,9 +15,11 @@ set -u
 
 ROUTER=tank-net-router
 # This test adds links, addresses and a default route to the namespace it runs
-# in, and tankd must share that namespace: only the sandbox's own is safe.
+# in, and tankd must share that namespace: only the sandbox's own, or the VM
+# test bed's throwaway guest (tests/vm/, /etc/tank-vm-testbed), is safe.
 # (Under the host's systemd, run the suite with TANK_SYSTEM_TESTS_SANDBOX=1.)
 [ "${container:-}" = tank-sandbox ] || [ "$(cat /run/systemd/container 2>/dev/null)" = tank-sandbox ] ||
+        [ -e /etc/tank-vm-testbed ] ||
         fail "test-net.sh changes the network namespace it runs in: run it inside the tank sandbox"
 net_cleanup() {
         tank_down
