@@ -47,3 +47,4 @@ EXTRA_DIST += \
 	tests/system/test-daemon-volumes.sh \
 	tests/system/test-store-durability.sh
 EXTRA_DIST += tests/system/test-image-gc.sh
+EXTRA_DIST += tests/system/test-examples-run.sh
