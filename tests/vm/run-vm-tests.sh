@@ -46,7 +46,7 @@ default_tests="test-scope.sh test-daemon-basic.sh test-daemon-limits.sh test-dae
 test-daemon-survive.sh test-daemon-volumes.sh test-daemon-completed.sh test-shim.sh test-exec.sh
 test-attach.sh test-net.sh"
 SYSTEM_TESTS=${TANK_VM_SYSTEM_TESTS-$default_tests}
-UNIT_TESTS=${TANK_VM_UNIT_TESTS-test-layer-rootfs test-extract test-net test-shared test-kernel}
+UNIT_TESTS=${TANK_VM_UNIT_TESTS-test-layer-rootfs test-extract test-net test-shared test-kernel-features}
 REBOOT=${TANK_VM_REBOOT:-1}
 
 bail() {
