@@ -310,7 +310,7 @@ START_TEST(test_overlay_matrix) {
         const bool with_upper = (_i / 2) % 2, forced = _i % 2;
         TestEntry entries[N_MAX][3] = {};
         const TestEntry *layers[N_MAX];
-        char names[N_MAX][16], contents[N_MAX][16], buf[64];
+        char names[N_MAX][24], contents[N_MAX][24], buf[64];
         _cleanup_strv_free_ char **dirs = NULL;
         _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL, *super = NULL,
                             *lower_value = NULL, *p = NULL;
