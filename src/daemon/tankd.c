@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "daemon/manager.h"
+#include "kernel-features.h"
 #include "log.h"
 
 static void help(void) {
@@ -59,6 +60,7 @@ static int parse_argv(int argc, char *argv[], Args *args) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        _cleanup_free_ char *error = NULL;
         Args args = {};
         int r;
 
@@ -68,6 +70,17 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        /* Before anything is started: on a kernel too old, say what is missing
+         * instead of failing later inside a shim. */
+        r = kernel_features_check(NULL, 0, &error);
+        if (r < 0) {
+                if (error)
+                        log_error("%s", error);
+                else
+                        log_error_errno(r, "Cannot probe the kernel's features: %m");
+                return EXIT_FAILURE;
+        }
 
         r = manager_new(&(ManagerOptions) { .config_dir = args.config_dir, .runtime_dir = args.runtime_dir }, &m);
         if (r < 0)

@@ -181,13 +181,214 @@ static int fsconfig_string(int fs_fd, const char *key, const char *value) {
         return RET_NERRNO(fsconfig(fs_fd, FSCONFIG_SET_STRING, key, value, 0));
 }
 
+/* fsconfig(FSCONFIG_SET_STRING) copies at most 255 bytes of a value (the kernel's
+ * strndup_user(value, 256)), on every kernel with the new mount API: not a page. */
+#define FSCONFIG_VALUE_MAX 255U
+
+const char *rootfs_overlay_mode_to_string(RootfsOverlayMode m) {
+        switch (m) {
+        case ROOTFS_OVERLAY_LOWERDIR_PLUS:
+                return "lowerdir+";
+        case ROOTFS_OVERLAY_CLASSIC:
+                return "classic";
+        }
+        return "unknown";
+}
+
+/* Decided once per process (tank-shim is one process per container), on a context
+ * of its own that is then thrown away: one fsopen() and at most two fsconfig()
+ * calls, no mount. The legacy fs_context adapter (overlayfs before Linux 6.5)
+ * takes ANY key at FSCONFIG_SET_STRING and parses only at FSCONFIG_CMD_CREATE,
+ * so an unknown key succeeding means legacy; a native context refuses it with
+ * EINVAL and then says by accepting or refusing "lowerdir+" (Linux 6.8) whether
+ * layers can be appended one by one. Any doubt ends in the classic way, which
+ * works on every kernel. */
+int rootfs_overlay_mode(RootfsOverlayMode *ret_mode, char **ret_error) {
+        static int cached = -1;
+        _cleanup_close_ int fs_fd = -EBADF;
+        const char *e;
+        bool legacy = false;
+
+        if (cached >= 0) {
+                *ret_mode = (RootfsOverlayMode) cached;
+                return 0;
+        }
+
+        e = getenv("TANK_OVERLAY_CLASSIC");
+        if (e && streq(e, "1")) {
+                log_debug("overlay: TANK_OVERLAY_CLASSIC=1, using one lowerdir string");
+                cached = ROOTFS_OVERLAY_CLASSIC;
+                *ret_mode = ROOTFS_OVERLAY_CLASSIC;
+                return 0;
+        }
+
+        fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs_fd < 0)
+                return set_error(ret_error, -errno, "cannot open overlay file system: %m");
+        if (fsconfig_string(fs_fd, "tank-probe", "1") >= 0)
+                legacy = true;
+        else if (fsconfig_string(fs_fd, "lowerdir+", "/") >= 0)
+                cached = ROOTFS_OVERLAY_LOWERDIR_PLUS;
+        if (cached < 0)
+                cached = ROOTFS_OVERLAY_CLASSIC;
+        log_debug("overlay: %s fs_context, configured the %s way", legacy ? "legacy" : "native",
+                  rootfs_overlay_mode_to_string((RootfsOverlayMode) cached));
+        *ret_mode = (RootfsOverlayMode) cached;
+        return 0;
+}
+
+/* The last steps both ways share. Layers are shared by many overlays at once: no
+ * inode index; and no following of redirects or metacopy xattrs. */
+static int overlay_harden_and_create(int fs_fd, char **ret_error) {
+        static const char *const hardening[] = { "index", "redirect_dir", "metacopy" };
+        int r;
+
+        FOREACH_ARRAY(o, hardening, ELEMENTSOF(hardening)) {
+                r = fsconfig_string(fs_fd, *o, "off");
+                if (r < 0)
+                        return fs_error(fs_fd, ret_error, r, *o);
+        }
+        if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return fs_error(fs_fd, ret_error, -errno, "create");
+        return 0;
+}
+
+/* Linux >= 6.8: top layer first, one "lowerdir+" parameter each; no length limit
+ * on the list, no escaping, and mountinfo shows the real paths. */
+static int overlay_configure_lowerdir_plus(int fs_fd, char * const *lower_dirs, size_t n,
+                                           const char *upper, const char *work, char **ret_error) {
+        int r;
+
+        for (size_t i = n; i > 0; i--) {
+                r = fsconfig_string(fs_fd, "lowerdir+", lower_dirs[i - 1]);
+                if (r < 0)
+                        return fs_error(fs_fd, ret_error, r, "lowerdir+");
+        }
+        if (upper) {
+                r = fsconfig_string(fs_fd, "upperdir", upper);
+                if (r < 0)
+                        return fs_error(fs_fd, ret_error, r, "upperdir");
+                r = fsconfig_string(fs_fd, "workdir", work);
+                if (r < 0)
+                        return fs_error(fs_fd, ret_error, r, "workdir");
+        }
+        return overlay_harden_and_create(fs_fd, ret_error);
+}
+
+typedef struct FdList {
+        int *fds;
+        size_t n;
+} FdList;
+
+static void fd_list_done(FdList *l) {
+        for (size_t i = 0; i < l->n; i++)
+                safe_close(l->fds[i]);
+        l->fds = mfree(l->fds);
+        l->n = 0;
+}
+
+static void restore_cwd(int *fd) {
+        if (*fd < 0)
+                return;
+        if (fchdir(*fd) < 0)
+                log_debug_errno(errno, "overlay: cannot return to the previous working directory: %m");
+        *fd = safe_close(*fd);
+}
+
+/* Appends "<sep><fd>" to buf (size FSCONFIG_VALUE_MAX + 1). */
+static int append_fd(char *buf, size_t *len, const char *sep, int fd) {
+        size_t left = FSCONFIG_VALUE_MAX + 1 - *len;
+        int k;
+
+        k = snprintf(buf + *len, left, "%s%d", sep, fd);
+        if (k < 0 || (size_t) k >= left)
+                return -E2BIG;
+        *len += (size_t) k;
+        return 0;
+}
+
+/* Before Linux 6.8 the whole layer list is ONE "lowerdir" value, and fsconfig()
+ * takes at most 255 bytes of it (before 6.5 the legacy adapter also refuses a ','
+ * and caps all options together at a page). Absolute layer paths
+ * (<data>/layers/sha256/<64 hex>/root) fit only one or two layers in 255 bytes.
+ *
+ * So every layer (and upper and work) is opened here as an O_PATH directory fd,
+ * the process changes its working directory to /proc/self/fd for the duration,
+ * and the values are bare fd numbers: "lowerdir=12:11:10", "upperdir=13". Why
+ * not /proc/self/fd/N or paths relative to a common parent? Both are longer: 16
+ * or ~77 bytes a layer, i.e. 15 or 3 layers in 255 bytes; a bare number is 2-4
+ * bytes, so some 80 layers fit. overlayfs resolves the names with kern_path()
+ * in the calling task, relative to its cwd, following the magic links to exactly
+ * the directories opened here: natively when the value is set (6.5-6.7), at
+ * FSCONFIG_CMD_CREATE with the legacy adapter (< 6.5). The fds and the cwd are
+ * therefore kept until after CMD_CREATE. The numbers also need no escaping, so
+ * paths with ',' ':' or '\\' are no problem. The cost: mountinfo shows the
+ * numbers, not the paths (they are logged at debug level). */
+static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t n,
+                                     const char *upper, const char *work, char **ret_error) {
+        _cleanup_(fd_list_done) FdList fds = {};
+        _cleanup_(restore_cwd) int old_cwd = -EBADF;
+        _cleanup_close_ int proc_fd = -EBADF;
+        char lower[FSCONFIG_VALUE_MAX + 1] = "", upper_fd[16], work_fd[16];
+        size_t len = 0;
+        int r;
+
+        fds.fds = malloc(sizeof(int) * (n + 2));
+        if (!fds.fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < n + 2; i++) {
+                const char *p = i < n ? lower_dirs[i] : i == n ? upper : work;
+
+                if (!p)
+                        break;
+                fds.fds[i] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fds.fds[i] < 0)
+                        return set_error(ret_error, -errno, "cannot open %s %s: %m",
+                                         i < n ? "lowerdir" : i == n ? "upperdir" : "workdir", p);
+                fds.n = i + 1;
+                log_debug("overlay: %s %s is fd %d", i < n ? "lowerdir" : i == n ? "upperdir" : "workdir",
+                          p, fds.fds[i]);
+        }
+
+        /* Top layer first. */
+        for (size_t i = n; i > 0; i--) {
+                r = append_fd(lower, &len, i < n ? ":" : "", fds.fds[i - 1]);
+                if (r < 0)
+                        return set_error(ret_error, r, "cannot mount overlay: %zu layers do not fit in the "
+                                         "%u bytes of one lowerdir value; more need Linux 6.8 or newer",
+                                         n, FSCONFIG_VALUE_MAX);
+        }
+
+        proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (proc_fd < 0)
+                return set_error(ret_error, -errno, "cannot open /proc/self/fd: %m");
+        old_cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (old_cwd < 0)
+                return set_error(ret_error, -errno, "cannot open the working directory: %m");
+        if (fchdir(proc_fd) < 0)
+                return set_error(ret_error, -errno, "cannot change to /proc/self/fd: %m");
+
+        r = fsconfig_string(fs_fd, "lowerdir", lower);
+        if (r < 0)
+                return fs_error(fs_fd, ret_error, r, "lowerdir");
+        if (upper) {
+                snprintf(upper_fd, sizeof(upper_fd), "%d", fds.fds[n]);
+                snprintf(work_fd, sizeof(work_fd), "%d", fds.fds[n + 1]);
+                r = fsconfig_string(fs_fd, "upperdir", upper_fd);
+                if (r < 0)
+                        return fs_error(fs_fd, ret_error, r, "upperdir");
+                r = fsconfig_string(fs_fd, "workdir", work_fd);
+                if (r < 0)
+                        return fs_error(fs_fd, ret_error, r, "workdir");
+        }
+        return overlay_harden_and_create(fs_fd, ret_error);
+}
+
 int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char *work,
                         int *ret_mount_fd, char **ret_error) {
-        static const struct {
-                const char *key;
-        } hardening[] = { { "index" }, { "redirect_dir" }, { "metacopy" } };
         _cleanup_close_ int fs_fd = -EBADF;
         size_t n = strv_length(lower_dirs);
+        RootfsOverlayMode mode;
         int r, mnt_fd;
 
         if (n == 0)
@@ -217,54 +418,20 @@ int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char 
                 return 0;
         }
 
+        r = rootfs_overlay_mode(&mode, ret_error);
+        if (r < 0)
+                return r;
+
         fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fs_fd < 0)
                 return set_error(ret_error, -errno, "cannot open overlay file system: %m");
 
-        /* Top layer first, one parameter each: no page limit, no escaping. */
-        r = 0;
-        for (size_t i = n; i > 0 && r >= 0; i--)
-                r = fsconfig_string(fs_fd, "lowerdir+", lower_dirs[i - 1]);
-        if (r == -EINVAL && n > 0) {
-                _cleanup_free_ char *opts = NULL;
-                char *l, *comma;
-
-                /* Kernel without "lowerdir+" (< 6.8): one colon-separated string.
-                 * A fresh context, since the failed one may be half configured. */
-                safe_close(fs_fd);
-                fs_fd = fsopen("overlay", FSOPEN_CLOEXEC);
-                if (fs_fd < 0)
-                        return set_error(ret_error, -errno, "cannot open overlay file system: %m");
-                r = rootfs_overlay_options(lower_dirs, NULL, NULL, &opts);
-                if (r < 0)
-                        return set_error(ret_error, r, "cannot build lowerdir option: %m");
-                l = opts + strlen("lowerdir=");
-                comma = strchr(l, ',');
-                if (comma)
-                        *comma = 0;
-                r = fsconfig_string(fs_fd, "lowerdir", l);
-        }
+        if (mode == ROOTFS_OVERLAY_LOWERDIR_PLUS)
+                r = overlay_configure_lowerdir_plus(fs_fd, lower_dirs, n, upper, work, ret_error);
+        else
+                r = overlay_configure_classic(fs_fd, lower_dirs, n, upper, work, ret_error);
         if (r < 0)
-                return fs_error(fs_fd, ret_error, r, "lowerdir");
-
-        if (upper) {
-                r = fsconfig_string(fs_fd, "upperdir", upper);
-                if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "upperdir");
-                r = fsconfig_string(fs_fd, "workdir", work);
-                if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "workdir");
-        }
-        /* Layers are shared by many overlays at once: no inode index; and no
-         * following of redirects or metacopy xattrs. */
-        FOREACH_ARRAY(o, hardening, ELEMENTSOF(hardening)) {
-                r = fsconfig_string(fs_fd, o->key, "off");
-                if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, o->key);
-        }
-
-        if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return fs_error(fs_fd, ret_error, -errno, "create");
+                return r;
 
         mnt_fd = fsmount(fs_fd, FSMOUNT_CLOEXEC, 0);
         if (mnt_fd < 0)

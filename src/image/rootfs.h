@@ -6,10 +6,20 @@
  * (<data>/pods/<pod>/<container>/{upper,work}). A {"rootfs": "/path"} image is
  * the single lower layer; overlayfs never writes to lower layers.
  *
- * Long layer lists: the classic mount(2) data is limited to one page, so mounts
- * use the new mount API (fsopen/fsconfig/fsmount) and pass each lower layer as
- * its own "lowerdir+" parameter (Linux >= 6.8), falling back to one "lowerdir"
- * string (which fsconfig still limits to a page) on older kernels.
+ * Configuring overlay (decided once per process, see rootfs_overlay_mode()):
+ *   - Linux >= 6.8 (a native fs_context that knows "lowerdir+"): each lower
+ *     layer is its own "lowerdir+" parameter, upper/work are their paths.
+ *   - older kernels (the legacy fs_context adapter before 6.5, and native
+ *     6.5-6.7): one "lowerdir" value, which fsconfig() limits to 255 bytes
+ *     (the legacy adapter also to a page for all options together). Each
+ *     directory is opened as an O_PATH fd and named by its bare fd number
+ *     relative to /proc/self/fd ("lowerdir=12:11:10"): about 80 layers fit;
+ *     more fail with -E2BIG and a message saying so.
+ *     The calling process's working directory is /proc/self/fd while the
+ *     overlay is configured and created (restored before returning): not for
+ *     processes with threads that use relative paths meanwhile.
+ *   - TANK_OVERLAY_CLASSIC=1 in the environment, read once at the first probe,
+ *     forces the second way on any kernel (for tests).
  *
  * Hardening: index=off (layers are shared between many overlays at once),
  * redirect_dir=off, metacopy=off (layers cannot carry overlay xattrs anyway: the
@@ -35,10 +45,23 @@ int rootfs_check_upper_fs(const char *path, char **ret_error);
 int rootfs_prepare_scratch(const char *scratch_dir, char **ret_upper, char **ret_work,
                            char **ret_error);
 
+typedef enum RootfsOverlayMode {
+        ROOTFS_OVERLAY_LOWERDIR_PLUS,   /* one "lowerdir+" per layer (Linux >= 6.8) */
+        ROOTFS_OVERLAY_CLASSIC,         /* one "lowerdir" value of fd numbers */
+} RootfsOverlayMode;
+
+const char *rootfs_overlay_mode_to_string(RootfsOverlayMode m);
+
+/* How overlays are configured in this process: probed on first use with a
+ * throw-away fs context (fsopen + fsconfig, no mount), then cached. Fails only
+ * when the kernel has no overlay file system. */
+int rootfs_overlay_mode(RootfsOverlayMode *ret_mode, char **ret_error);
+
 /* The classic mount(2) option string for these layers, lower_dirs given lowest
  * first (as in an image manifest): "lowerdir=TOP:...:BOTTOM,upperdir=U,workdir=W,
  * index=off,...". upper/work may both be NULL (read-only overlay). Paths with
- * ',', ':' or '\\' are refused (-EINVAL); > one page gives -E2BIG. */
+ * ',', ':' or '\\' are refused (-EINVAL); > one page gives -E2BIG. Not what
+ * rootfs_open_overlay() passes (see above); for logs and tests. */
 int rootfs_overlay_options(char * const *lower_dirs, const char *upper, const char *work,
                            char **ret_options);
 

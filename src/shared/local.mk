@@ -12,10 +12,18 @@ libtank_la_SOURCES += \
 	src/shared/fs-util.h \
 	src/shared/fs-util.c \
 	src/shared/sealed-exec.h \
-	src/shared/sealed-exec.c
+	src/shared/sealed-exec.c \
+	src/shared/kernel-features.h \
+	src/shared/kernel-features.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
 tests_unit_test_shared_SOURCES = tests/unit/test-shared.c
 tests_unit_test_shared_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_shared_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-kernel-features
+TESTS += tests/unit/test-kernel-features
+tests_unit_test_kernel_features_SOURCES = tests/unit/test-kernel-features.c
+tests_unit_test_kernel_features_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_kernel_features_LDADD = $(TANK_LIBS) $(CHECK_LIBS)

@@ -3,9 +3,12 @@
 /* Root filesystems: a multi-layer image (deletions, opaque directories,
  * hardlinks, symlinks, setuid files, devices) extracted into the layer store and
  * mounted as overlayfs; the merged tree is compared EXACTLY with a manifest.
- * Also: more layers than a page of mount options, a {"rootfs": dir} lower,
- * refusal of an overlay upper. Needs root; each test runs in its own mount
- * namespace (check forks per test). */
+ * Also: 1, 2 and 60 layers (more than a page of absolute paths) with and without
+ * an upper, configured with "lowerdir+" and forced the classic way (fd numbers),
+ * a {"rootfs": dir} lower, refusal of an overlay upper. Needs root; each test
+ * runs in its own mount namespace and process (check forks per test, which the
+ * per-process overlay mode probe relies on). Nothing here needs a kernel newer
+ * than Debian 12's 6.1. */
 
 #include <check.h>
 #include <dirent.h>
@@ -238,30 +241,175 @@ START_TEST(test_multi_layer_tree) {
 }
 END_TEST
 
-START_TEST(test_many_layers) {
-        enum { N = 60 };
-        TestEntry entries[N][2] = {};
-        const TestEntry *layers[N];
-        char names[N][16];
-        _cleanup_strv_free_ char **dirs = NULL;
-        _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL;
+/* The super options of the mount at `where` in /proc/self/mountinfo (after " - "
+ * fstype source), or NULL. */
+static char *mount_super_options(const char *where) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char *line = NULL, *result = NULL;
+        size_t size = 0;
 
-        for (unsigned i = 0; i < N; i++) {
+        f = fopen("/proc/self/mountinfo", "re");
+        ck_assert_ptr_nonnull(f);
+        while (!result && getline(&line, &size, f) > 0) {
+                char mp[4096], *dash, *o;
+
+                if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 || !streq(mp, where))
+                        continue;
+                dash = strstr(line, " - ");
+                ck_assert_ptr_nonnull(dash);
+                o = strrchr(dash, ' ');
+                ck_assert_ptr_nonnull(o);
+                result = strndup(o + 1, strcspn(o + 1, "\n"));
+        }
+        free(line);
+        return result;
+}
+
+/* The value of option `key` in a comma-separated option string, or NULL. */
+static char *option_value(const char *options, const char *key) {
+        size_t k = strlen(key);
+
+        for (const char *p = options; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                if (strneq(p, key, k) && p[k] == '=')
+                        return strndup(p + k + 1, strcspn(p + k + 1, ","));
+        return NULL;
+}
+
+static int count_char(const char *s, char c) {
+        int k = 0;
+
+        for (; *s; s++)
+                k += *s == c;
+        return k;
+}
+
+static void read_file(const char *dir, const char *name, char *buf, size_t size) {
+        char p[4096];
+        ssize_t n;
+        int fd;
+
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        ck_assert_msg(fd >= 0, "open %s: %m", p);
+        n = read(fd, buf, size - 1);
+        ck_assert_int_ge(n, 0);
+        buf[n] = 0;
+        close(fd);
+}
+
+/* 1, 2 and 60 layers, with and without an upper, in both ways of configuring
+ * overlay: _i % 2 == 0 as this kernel allows (lowerdir+ on >= 6.8; the classic
+ * string before), _i % 2 == 1 forced classic with TANK_OVERLAY_CLASSIC=1. The
+ * mode is probed once per process, so this relies on check forking per test.
+ * The layers come from the real layer store: <data>/layers/sha256/<64 hex>/root,
+ * about 120 bytes each, so 60 absolute paths would not even fit a page. */
+START_TEST(test_overlay_matrix) {
+        static const unsigned counts[] = { 1, 2, 60 };
+        enum { N_MAX = 60 };
+        const unsigned n = counts[_i / 4];
+        const bool with_upper = (_i / 2) % 2, forced = _i % 2;
+        TestEntry entries[N_MAX][3] = {};
+        const TestEntry *layers[N_MAX];
+        char names[N_MAX][24], contents[N_MAX][24], buf[64];
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL, *super = NULL,
+                            *lower_value = NULL, *p = NULL;
+        RootfsOverlayMode mode;
+        int fd;
+
+        if (forced)
+                ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
+        else
+                ck_assert_int_eq(unsetenv("TANK_OVERLAY_CLASSIC"), 0);
+        ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
+        if (forced)
+                ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
+        else if (n == 1 && !with_upper)
+                fprintf(stderr, "layer-rootfs: this kernel configures overlay the %s way\n",
+                        rootfs_overlay_mode_to_string(mode));
+
+        for (unsigned i = 0; i < n; i++) {
                 snprintf(names[i], sizeof(names[i]), "f%02u", i);
+                snprintf(contents[i], sizeof(contents[i]), "layer %02u", i);
                 entries[i][0] = (TestEntry) { .path = names[i], .content = names[i] };
+                entries[i][1] = (TestEntry) { .path = "shared", .content = contents[i] };
                 layers[i] = entries[i];
         }
-        dirs = unpack_layers(layers, N);
-        ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
+        dirs = unpack_layers(layers, n);
+        ck_assert_ptr_nonnull(strstr(dirs[0], "/layers/sha256/"));
+        if (with_upper)
+                ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
+        if (n == 60)
+                /* Absolute paths: more than a page, let alone fsconfig's 255 bytes. */
+                ck_assert_int_eq(rootfs_overlay_options(dirs, upper, work, &opts), -E2BIG);
 
-        /* More than one page of options: only the new mount API can do it. */
-        ck_assert_int_eq(rootfs_overlay_options(dirs, upper, work, &opts), -E2BIG);
         ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
-        for (unsigned i = 0; i < N; i++) {
-                char p[2048];
-                snprintf(p, sizeof(p), "%s/%s", mnt, names[i]);
-                ck_assert_int_eq(access(p, F_OK), 0);
+
+        /* Every layer contributes its file; the top layer wins the shared name. */
+        for (unsigned i = 0; i < n; i++) {
+                read_file(mnt, names[i], buf, sizeof(buf));
+                ck_assert_str_eq(buf, names[i]);
         }
+        read_file(mnt, "shared", buf, sizeof(buf));
+        ck_assert_str_eq(buf, contents[n - 1]);
+
+        /* Which way the kernel was told: the classic value is bare fd numbers,
+         * short enough for fsconfig; lowerdir+ shows the real paths. */
+        if (n > 1 || with_upper) {
+                super = mount_super_options(mnt);
+                ck_assert_ptr_nonnull(super);
+                if (mode == ROOTFS_OVERLAY_CLASSIC) {
+                        lower_value = option_value(super, "lowerdir");
+                        ck_assert_msg(lower_value, "no lowerdir in %.200s", super);
+                        ck_assert_msg(!strchr(lower_value, '/'), "not the fd form: %.200s", lower_value);
+                        ck_assert_int_lt(strlen(lower_value), 256);
+                        ck_assert_int_eq(count_char(lower_value, ':'), n - 1);
+                        ck_assert(!strstr(super, "/layers/sha256/"));
+                } else
+                        ck_assert_msg(strstr(super, dirs[n - 1]), "top layer %s not in %.200s", dirs[n - 1],
+                                      super);
+        }
+
+        /* Writes land in the upper dir and never in a layer; without one, EROFS. */
+        ck_assert(asprintf(&p, "%s/shared", mnt) > 0);
+        fd = open(p, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (!with_upper) {
+                ck_assert_int_lt(fd, 0);
+                ck_assert_int_eq(errno, EROFS);
+        } else {
+                ck_assert_int_ge(fd, 0);
+                ck_assert_int_eq(write(fd, "written", 7), 7);
+                close(fd);
+                read_file(mnt, "shared", buf, sizeof(buf));
+                ck_assert_str_eq(buf, "written");
+                read_file(upper, "shared", buf, sizeof(buf));
+                ck_assert_str_eq(buf, "written");
+                read_file(dirs[n - 1], "shared", buf, sizeof(buf));
+                ck_assert_str_eq(buf, contents[n - 1]);
+        }
+}
+END_TEST
+
+/* The classic value has room for some 80 layers of fd numbers; beyond that the
+ * error says what is needed instead of a bare EINVAL from the kernel. */
+START_TEST(test_classic_too_many_layers) {
+        enum { N = 150 };
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *error = NULL;
+        RootfsOverlayMode mode;
+
+        ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
+        ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
+        ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
+        for (unsigned i = 0; i < N; i++) {
+                char *d;
+
+                ck_assert(asprintf(&d, "%s/l%03u", base, i) > 0);
+                ck_assert_int_eq(mkdir(d, 0755), 0);
+                ck_assert_int_eq(strv_consume(&dirs, d), 0);
+        }
+        ck_assert_int_eq(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error), -E2BIG);
+        ck_assert_msg(strstr(error, "150 layers") && strstr(error, "Linux 6.8"), "%s", error);
 }
 END_TEST
 
@@ -317,7 +465,8 @@ static Suite *suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_multi_layer_tree);
-        tcase_add_test(tc, test_many_layers);
+        tcase_add_loop_test(tc, test_overlay_matrix, 0, 12);
+        tcase_add_test(tc, test_classic_too_many_layers);
         tcase_add_test(tc, test_rootfs_dir_and_options);
         suite_add_tcase(s, tc);
         return s;
