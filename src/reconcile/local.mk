@@ -17,3 +17,9 @@ libtank_la_SOURCES += \
 	src/reconcile/unpack.c \
 	src/reconcile/reconcile.h \
 	src/reconcile/reconcile.c
+
+check_PROGRAMS += tests/unit/test-final-record
+TESTS += tests/unit/test-final-record
+tests_unit_test_final_record_SOURCES = tests/unit/test-final-record.c
+tests_unit_test_final_record_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_final_record_LDADD = $(TANK_LIBS) $(CHECK_LIBS)

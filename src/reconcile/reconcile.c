@@ -144,8 +144,17 @@ static void container_gone(Manager *m, ContainerState *c) {
                 log_info("Restarting %s/%s in %" PRIu64 " ms (failure %u).", c->pod->name, c->name,
                          delay / 1000, c->backoff.failures);
                 container_schedule_restart(m, c, delay);
-        } else
+        } else {
+                int r;
+
                 c->phase = CONTAINER_EXITED;
+                /* Durable before the phase is announced: a container that
+                 * completed is not run again after a reboot either. */
+                r = container_final_save(m, c);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to record the final status of %s/%s; "
+                                          "it will run again if /run is lost: %m", c->pod->name, c->name);
+        }
         (void) container_state_save(m, c);
         manager_queue_reconcile(m, c->pod);
         pod_changed(m, c->pod);
@@ -391,6 +400,18 @@ static void container_start(Manager *m, ContainerState *c, const PodContainer *s
                 container_fail(m, c, "failed to hash the container spec");
                 return;
         }
+        /* Whatever it ran last is no longer final once it starts again: gone
+         * (durably) before anything runs, so that a reboot from here on never
+         * restores it. (Failing here keeps the new hashes: the retry waits
+         * for the backoff.) */
+        r = container_final_remove(m, c->pod->name, c->name);
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "cannot remove the final record of the previous run: %s", strerror(-r)) < 0)
+                        msg = NULL;
+                container_fail(m, c, msg ?: "cannot remove the final record of the previous run");
+                return;
+        }
         /* A restart keeps the container's writable layer; a new spec is a new
          * container and starts from the image again (as compose recreates). */
         if (old_hash[0] && !streq(old_hash, c->hash))
@@ -465,8 +486,13 @@ static void pod_cleanup(Manager *m, PodState *p) {
         }
         if (asprintf(&scratch, "%s/pods", m->config->data_dir) >= 0) {
                 _cleanup_close_ int fd = open(scratch, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
-                if (fd >= 0)
+                if (fd >= 0) {
                         (void) extract_rm_rf_at(fd, p->name);
+                        /* With the scratch go the final records (final.json):
+                         * a pod applied again under this name must not find
+                         * them after a power cut. */
+                        (void) fsync(fd);
+                }
         }
 }
 
@@ -514,8 +540,18 @@ void reconcile_pod(Manager *m, PodState *p) {
         for (size_t i = p->n_containers; i > 0; i--) {
                 ContainerState *c = p->containers[i - 1];
                 if ((!d || !pod_find_container(d, c->name)) && !container_busy(c) &&
-                    c->phase != CONTAINER_RUNNING)
+                    c->phase != CONTAINER_RUNNING) {
+                        /* Dropped from the spec: what it ran is history, not a
+                         * status to restore should it come back. (A deleted
+                         * pod loses the record with its scratch, below.) */
+                        if (d) {
+                                int r = container_final_remove(m, p->name, c->name);
+                                if (r < 0)
+                                        log_warning_errno(r, "Failed to remove the final record of %s/%s: %m",
+                                                          p->name, c->name);
+                        }
                         pod_state_remove_container(p, c);
+                }
         }
 
         if (!d) {
@@ -647,6 +683,128 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
         manager_queue_reconcile(m, p);
 }
 
+/* ---- completed containers (final.json, see launch.h) ---- */
+
+/* A desired container that nothing in /run knows about, but that completed
+ * under the very spec that is desired now (the machine rebooted): it is
+ * exited, with its last exit, and stays so. */
+static void restore_completed(Manager *m, PodState *p, const PodContainer *spec, const char *pod_hash) {
+        _cleanup_(container_final_done) ContainerFinal f = {};
+        char hash[SPEC_HASH_LEN + 1];
+        _cleanup_free_ char *e = NULL;
+        ContainerState *c;
+        int r;
+
+        r = container_final_load(m, p->name, spec->name, &f);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                /* It starts as if it never ran; container_start() removes the file. */
+                log_warning_errno(r, "Ignoring the final record of %s/%s, which is unreadable: %m",
+                                  p->name, spec->name);
+                return;
+        }
+        if (container_hash(spec, hash) < 0)
+                return (void) log_oom();
+        if (!streq(hash, f.hash) || !streq(pod_hash, f.pod_hash) ||
+            policy_restarts(p->desired->restart, &f.last_exit)) {
+                log_info("Container %s/%s completed under another spec; it starts again.", p->name, spec->name);
+                r = container_final_remove(m, p->name, spec->name);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove the final record of %s/%s: %m", p->name, spec->name);
+                return;
+        }
+        r = pod_state_add_container(p, spec->name, &c);
+        if (r < 0)
+                return (void) log_oom();
+        memcpy(c->hash, f.hash, sizeof c->hash);
+        memcpy(c->pod_hash, f.pod_hash, sizeof c->pod_hash);
+        c->image_digest = TAKE_PTR(f.image_digest);
+        c->message = TAKE_PTR(f.message);
+        c->restarts = f.restarts;
+        c->started_realtime_usec = f.started_realtime_usec;
+        c->last_exit = f.last_exit;
+        c->phase = CONTAINER_EXITED;
+        (void) exit_info_to_string(&c->last_exit, &e);
+        log_info("Container %s/%s completed before (%s); not starting it again.", p->name, c->name, strempty(e));
+}
+
+/* <data>/pods after the first full list from the store: the scratch (and
+ * final records) of pods deleted while tankd was away, with /run gone too,
+ * has nobody else to remove it; records of containers dropped from a spec
+ * are history. */
+static void remove_undesired_data(Manager *m) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct dirent *de;
+        bool removed = false;
+        DIR *d;
+
+        if (asprintf(&dir, "%s/pods", m->config->data_dir) < 0)
+                return (void) log_oom();
+        fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+        if (fd < 0)
+                return;
+        d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+        if (!d)
+                return;
+        while ((de = readdir(d))) {
+                PodState *p;
+
+                if (!pod_name_is_valid(de->d_name))
+                        continue;
+                p = manager_get_pod(m, de->d_name);
+                if (!p) {
+                        log_info("Removing the scratch of pod %s, which is no longer desired.", de->d_name);
+                        (void) extract_rm_rf_at(fd, de->d_name);
+                        removed = true;
+                        continue;
+                }
+                if (p->desired) {
+                        _cleanup_free_ char *sub = NULL;
+                        struct dirent *ce;
+                        DIR *cd;
+
+                        if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+                                return (void) log_oom();
+                        cd = opendir(sub);
+                        if (!cd)
+                                continue;
+                        while ((ce = readdir(cd)))
+                                if (pod_name_is_valid(ce->d_name) && !pod_find_container(p->desired, ce->d_name))
+                                        (void) container_final_remove(m, p->name, ce->d_name);
+                        closedir(cd);
+                }
+                /* (Not desired but adopted from /run: pod_cleanup() follows.) */
+        }
+        closedir(d);
+        if (removed)
+                (void) fsync(fd);
+}
+
+static void restore_completed_all(Manager *m) {
+        PodState *p;
+
+        remove_undesired_data(m);
+        HASHMAP_FOREACH(p, m->pods) {
+                char pod_hash[SPEC_HASH_LEN + 1];
+                size_t n = p->n_containers;
+
+                if (!p->desired)
+                        continue;
+                if (pod_level_hash(p->desired, pod_hash) < 0)
+                        return (void) log_oom();
+                for (size_t i = 0; i < p->desired->n_containers; i++)
+                        /* What /run knew wins: the path a tankd restart takes. */
+                        if (!pod_state_find_container(p, p->desired->containers[i].name))
+                                restore_completed(m, p, &p->desired->containers[i], pod_hash);
+                if (p->n_containers != n) {
+                        manager_queue_reconcile(m, p);
+                        pod_changed(m, p);
+                }
+        }
+}
+
 void reconcile_adopt_all(Manager *m) {
         _cleanup_free_ char *dir = NULL;
         DIR *d;
@@ -655,22 +813,24 @@ void reconcile_adopt_all(Manager *m) {
         if (asprintf(&dir, "%s/pods", m->runtime_dir) < 0)
                 return (void) log_oom();
         d = opendir(dir);
-        if (!d)
-                return;
-        while ((de = readdir(d))) {
-                _cleanup_free_ char *sub = NULL;
-                DIR *cd;
-                struct dirent *ce;
+        if (d) {
+                while ((de = readdir(d))) {
+                        _cleanup_free_ char *sub = NULL;
+                        DIR *cd;
+                        struct dirent *ce;
 
-                if (!pod_name_is_valid(de->d_name) || asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
-                        continue;
-                cd = opendir(sub);
-                if (!cd)
-                        continue;
-                while ((ce = readdir(cd)))
-                        if (pod_name_is_valid(ce->d_name))
-                                adopt_container(m, de->d_name, ce->d_name);
-                closedir(cd);
+                        if (!pod_name_is_valid(de->d_name) || asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
+                                continue;
+                        cd = opendir(sub);
+                        if (!cd)
+                                continue;
+                        while ((ce = readdir(cd)))
+                                if (pod_name_is_valid(ce->d_name))
+                                        adopt_container(m, de->d_name, ce->d_name);
+                        closedir(cd);
+                }
+                closedir(d);
         }
-        closedir(d);
+        /* Then what /run forgot (a reboot): containers that had completed. */
+        restore_completed_all(m);
 }

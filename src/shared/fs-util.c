@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fs-util.h"
 
@@ -17,6 +19,16 @@ int mkdir_p(const char *path, mode_t mode) {
                 *s = '/';
         }
         if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+int fsync_directory(const char *path) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        if (fsync(fd) < 0)
                 return -errno;
         return 0;
 }

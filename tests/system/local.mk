@@ -39,6 +39,7 @@ EXTRA_DIST += \
 	tests/system/introspect-normalize.py \
 	tests/system/test-daemon-basic.sh \
 	tests/system/test-daemon-bus.sh \
+	tests/system/test-daemon-completed.sh \
 	tests/system/test-daemon-limits.sh \
 	tests/system/test-daemon-replace.sh \
 	tests/system/test-daemon-restart.sh \
