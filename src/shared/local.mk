@@ -12,10 +12,18 @@ libtank_la_SOURCES += \
 	src/shared/fs-util.h \
 	src/shared/fs-util.c \
 	src/shared/sealed-exec.h \
-	src/shared/sealed-exec.c
+	src/shared/sealed-exec.c \
+	src/shared/cgroup-util.h \
+	src/shared/cgroup-util.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
 tests_unit_test_shared_SOURCES = tests/unit/test-shared.c
 tests_unit_test_shared_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_shared_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-cgroup-util
+TESTS += tests/unit/test-cgroup-util
+tests_unit_test_cgroup_util_SOURCES = tests/unit/test-cgroup-util.c
+tests_unit_test_cgroup_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cgroup_util_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
