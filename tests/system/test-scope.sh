@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The seed of src/bus: over sd-bus, a transient slice and a scope with limits;
-# systemd must enforce them in the cgroup files (v1 or v2: cgroup_value);
-# limits change live; stop and kill clean up; a stale failed scope of the same
-# name is reset and replaced.
+# systemd must enforce them in the cgroup files (v1 or v2: cgroup_value) and
+# leave OOM kills to the caller (OOMPolicy=continue); limits change live; stop
+# and kill clean up; a stale failed scope of the same name is reset and
+# replaced.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 
@@ -28,6 +29,7 @@ assert_eq "$(systemctl is-active "$SCOPE")" active "scope state"
 assert_eq "$(systemctl show -P Slice "$SCOPE")" "$SLICE" "scope's slice"
 assert_eq "$(systemctl show -P Description "$SLICE")" "Tank test pod" "slice description"
 assert_eq "$(systemctl show -P CollectMode "$SCOPE")" inactive-or-failed "collect mode"
+assert_eq "$(systemctl show -P OOMPolicy "$SCOPE")" continue "OOM policy"
 grep -q "$SLICE/$SCOPE" "/proc/$pid/cgroup" || fail "pid $pid is not in the scope: $(cat "/proc/$pid/cgroup")"
 
 # Enforced by the kernel, read back from cgroupfs.
