@@ -46,7 +46,7 @@ typedef struct BusJob {
         void *userdata;
 
         /* A private copy of the request, to rebuild the call for the retry. */
-        char *slice, *description, *collect_mode;
+        char *slice, *description, *collect_mode, *oom_policy;
         uint32_t *pids;
         size_t n_pids;
         UnitLimits limits;
@@ -124,6 +124,7 @@ static void bus_job_free(void *p) {
         free(j->slice);
         free(j->description);
         free(j->collect_mode);
+        free(j->oom_policy);
         free(j->pids);
         free(j);
 }
@@ -253,6 +254,11 @@ static int build_start(BusJob *j, sd_bus_message **ret) {
                 }
                 if (j->timeout_stop_usec > 0) {
                         r = sd_bus_message_append(m, "(sv)", "TimeoutStopUSec", "t", j->timeout_stop_usec);
+                        if (r < 0)
+                                return r;
+                }
+                if (j->oom_policy) {
+                        r = sd_bus_message_append(m, "(sv)", "OOMPolicy", "s", j->oom_policy);
                         if (r < 0)
                                 return r;
                 }
@@ -459,7 +465,8 @@ int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb
         j->pids = calloc(req->n_pids, sizeof(uint32_t));
         if (!j->pids || free_and_strdup(&j->slice, req->slice) < 0 ||
             free_and_strdup(&j->description, req->description) < 0 ||
-            free_and_strdup(&j->collect_mode, req->collect_mode) < 0) {
+            free_and_strdup(&j->collect_mode, req->collect_mode) < 0 ||
+            free_and_strdup(&j->oom_policy, req->oom_policy) < 0) {
                 bus_job_free(j);
                 return -ENOMEM;
         }

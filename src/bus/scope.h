@@ -57,6 +57,10 @@ typedef struct ScopeRequest {
          * null, zero, full, random, urandom, tty, ptmx and the pts devices. */
         bool container_devices;
         uint64_t timeout_stop_usec; /* 0: systemd's default */
+        /* OOMPolicy= ("continue", "stop", "kill"); NULL: systemd's
+         * DefaultOOMPolicy= ("stop"). Acted on by systemd only on a unified
+         * host, where it watches the scope's memory.events. */
+        const char *oom_policy;
 } ScopeRequest;
 
 int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb, void *userdata,

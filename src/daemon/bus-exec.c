@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "cgroup-util.h"
 #include "daemon/bus-exec.h"
 #include "log.h"
 #include "reconcile/launch.h"
@@ -100,23 +101,45 @@ static int sync_send(ExecSession *s, const char *msg) {
         return send(s->sync_fd, msg, strlen(msg), MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* The hierarchy directory of one /proc/PID/cgroup line's controller field:
- * "" is the unified one (at /sys/fs/cgroup, or /sys/fs/cgroup/unified on a
- * hybrid host), "name=systemd" is /sys/fs/cgroup/systemd, "cpu,cpuacct" is
- * /sys/fs/cgroup/cpu,cpuacct. */
-static int hierarchy_dir(const char *controllers, size_t n, char **ret) {
-        const char *name;
+typedef struct JoinArgs {
+        const char *unit;
+        CgroupLayout layout;
+        char pid[32];
+        size_t pid_len;
+        bool found;
+} JoinArgs;
 
-        if (n == 0)
-                return (*ret = strdup(access("/sys/fs/cgroup/cgroup.procs", F_OK) >= 0 ? "/sys/fs/cgroup"
-                                                                                     : "/sys/fs/cgroup/unified"))
-                               ? 0 : -ENOMEM;
-        name = startswith(controllers, "name=") ?: controllers;
-        if (controllers != name)
-                n -= strlen("name=");
-        if (memchr(name, '/', n) || (n <= 2 && name[0] == '.'))
-                return -EINVAL;
-        return asprintf(ret, "/sys/fs/cgroup/%.*s", (int) n, name) < 0 ? -ENOMEM : 0;
+/* One line of the workload's /proc/PID/cgroup: a hierarchy in which it sits
+ * in the scope gets the helper too. A unified host has just the "0::" line
+ * (/sys/fs/cgroup); a hybrid one has the v1 hierarchies the scope was made
+ * in (memory, pids, cpu,cpuacct, devices, name=systemd ...) plus cgroup2 at
+ * /sys/fs/cgroup/unified; hierarchies systemd does not manage (freezer,
+ * cpuset ...) keep the workload outside the scope and are left alone. The
+ * scope is a leaf (no Delegate=), so cgroup2's no-internal-processes rule
+ * allows the write. */
+static int join_one(const char *controllers, const char *path, void *userdata) {
+        JoinArgs *a = userdata;
+        _cleanup_free_ char *dir = NULL, *procs = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *base = strrchr(path, '/');
+        int r;
+
+        if (!base || !streq(base + 1, a->unit))
+                return 0;   /* this hierarchy does not place the workload in its scope */
+        r = cgroup_hierarchy_dir(a->layout, controllers, &dir);
+        if (r == -ENOMEDIUM)
+                return 0;   /* not mounted where this layout mounts it: nothing to join */
+        if (r < 0)
+                return r;
+        if (asprintf(&procs, "%s%s/cgroup.procs", dir, path) < 0)
+                return -ENOMEM;
+        fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, a->pid, a->pid_len) != (ssize_t) a->pid_len)
+                return -errno;
+        a->found = true;
+        return 0;
 }
 
 /* systemd refuses AttachProcessesToUnit for a scope without Delegate=yes
@@ -125,49 +148,22 @@ static int hierarchy_dir(const char *controllers, size_t n, char **ret) {
  * it sits in the container's scope; v1, hybrid or unified), after checking
  * that it is the container's scope. Short synchronous writes to cgroupfs. */
 static int join_scope(ExecSession *s, pid_t helper) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
-        size_t ul = strlen(s->unit);
-        char line[4096], buf[32];
-        bool found = false;
-        int n;
+        _cleanup_free_ char *proc = NULL;
+        JoinArgs a = { .unit = s->unit };
+        int r;
 
-        if (asprintf(&path, "/proc/%d/cgroup", (int) s->workload_pid) < 0)
-                return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        n = snprintf(buf, sizeof buf, "%d", (int) helper);
-        while (fgets(line, sizeof line, f)) {
-                _cleanup_free_ char *dir = NULL, *procs = NULL;
-                _cleanup_close_ int fd = -EBADF;
-                char *ctl, *cg;
-                size_t l;
-                int r;
-
-                ctl = strchr(line, ':');
-                cg = ctl ? strchr(ctl + 1, ':') : NULL;
-                if (!cg)
-                        continue;
-                ctl++;
-                cg++;
-                l = strcspn(cg, "\n");
-                if (l < ul + 1 || cg[l - ul - 1] != '/' || strncmp(cg + l - ul, s->unit, ul) != 0)
-                        continue;   /* this hierarchy does not place the workload in its scope */
-                r = hierarchy_dir(ctl, (size_t) (cg - 1 - ctl), &dir);
-                if (r < 0)
-                        return r;
-                if (asprintf(&procs, "%s%.*s/cgroup.procs", dir, (int) l, cg) < 0)
-                        return -ENOMEM;
-                fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-                if (fd < 0)
-                        return -errno;
-                if (write(fd, buf, (size_t) n) != n)
-                        return -errno;
-                found = true;
-        }
+        r = cgroup_layout_detect(&a.layout);
+        if (r < 0)
+                return r;
+        r = cgroup_proc_read(s->workload_pid, &proc);
+        if (r < 0)
+                return r;
+        a.pid_len = (size_t) snprintf(a.pid, sizeof a.pid, "%d", (int) helper);
+        r = cgroup_proc_foreach(proc, join_one, &a);
+        if (r < 0)
+                return r;
         /* Not in its scope (any more): the pid is not our workload. */
-        return found ? 0 : -ESRCH;
+        return a.found ? 0 : -ESRCH;
 }
 
 static int session_handle_packet(ExecSession *s, const char *msg) {

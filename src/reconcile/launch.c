@@ -157,6 +157,13 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                         .container_devices = true,
                         /* systemd's backstop behind the shim's own SIGTERM..SIGKILL grace */
                         .timeout_stop_usec = m->config->stop_timeout_usec + 20 * USEC_PER_SEC,
+                        /* An OOM kill is the shim's to record (exit.json "oom")
+                         * and the restart policy's to act on. With systemd's
+                         * default "stop", a unified host would stop the whole
+                         * container when the kernel kills any one process in
+                         * it (an exec'd one, a child of PID 1), and a PID 1
+                         * that survived would exit by SIGTERM, oom false. */
+                        .oom_policy = "continue",
                 };
                 if (spec) {
                         req.limits.memory_max = spec->limits.memory == LIMIT_UNSET ? SCOPE_LIMIT_UNSET

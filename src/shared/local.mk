@@ -14,7 +14,9 @@ libtank_la_SOURCES += \
 	src/shared/sealed-exec.h \
 	src/shared/sealed-exec.c \
 	src/shared/kernel-features.h \
-	src/shared/kernel-features.c
+	src/shared/kernel-features.c \
+	src/shared/cgroup-util.h \
+	src/shared/cgroup-util.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
@@ -27,3 +29,9 @@ TESTS += tests/unit/test-kernel-features
 tests_unit_test_kernel_features_SOURCES = tests/unit/test-kernel-features.c
 tests_unit_test_kernel_features_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_kernel_features_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-cgroup-util
+TESTS += tests/unit/test-cgroup-util
+tests_unit_test_cgroup_util_SOURCES = tests/unit/test-cgroup-util.c
+tests_unit_test_cgroup_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cgroup_util_LDADD = $(TANK_LIBS) $(CHECK_LIBS)

@@ -4,9 +4,11 @@
  * stop signals, copies PTY output, and writes the exit record.
  *
  * OOM detection (best effort): the memory cgroup's oom_kill counter (cgroup
- * v1 memory.oom_control, kernel >= 4.13; v2 memory.events) of our own cgroup
- * — the scope, shared with the workload — is read before the start and after
- * the workload is reaped. oom = counter went up AND the workload died of
+ * v1 memory.oom_control, kernel >= 4.13; v2 memory.events on a unified host:
+ * cgroup_oom_kill_count()) of our own cgroup — the scope, shared with the
+ * workload, which sits in it directly (its cgroup namespace is rooted there,
+ * no sub-cgroup) — is read before the start ("go" came after systemd moved us
+ * into the scope) and after the workload is reaped. oom = counter went up AND the workload died of
  * SIGKILL. The monitor shields itself with oom_score_adj -1000 so the kernel
  * picks the workload, not us; the workload gets the original value back. */
 #include <fcntl.h>
@@ -23,6 +25,7 @@
 #include <time.h>
 
 #include "attach.h"
+#include "cgroup-util.h"
 #include "exit-record.h"
 #include "log.h"
 #include "monitor.h"
@@ -51,53 +54,6 @@ static uint64_t now_usec(void) {
 
         (void) clock_gettime(CLOCK_REALTIME, &ts);
         return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static int oom_kill_count(uint64_t *ret) {
-        _cleanup_fclose_ FILE *f = NULL;
-        char line[4096], path[4200 + 64];
-        char v1[4096] = "", v2[4096] = "";
-        bool have_v1 = false, have_v2 = false;
-
-        f = fopen("/proc/self/cgroup", "re");
-        if (!f)
-                return -errno;
-        while (fgets(line, sizeof line, f)) {
-                char *nl = strchr(line, '\n'), *p;
-                if (nl)
-                        *nl = 0;
-                if ((p = strstr(line, ":memory:"))) {
-                        snprintf(v1, sizeof v1, "%s", p + 8);
-                        have_v1 = true;
-                } else if (startswith(line, "0::")) {
-                        snprintf(v2, sizeof v2, "%s", line + 3);
-                        have_v2 = true;
-                }
-        }
-        fclose(TAKE_PTR(f));
-
-        for (int pass = 0; pass < 2; pass++) {
-                if (pass == 0 && !have_v1)
-                        continue;
-                if (pass == 1 && !have_v2)
-                        continue;
-                if (pass == 0)
-                        snprintf(path, sizeof path, "/sys/fs/cgroup/memory%s/memory.oom_control", v1);
-                else
-                        snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.events", v2);
-                f = fopen(path, "re");
-                if (!f)
-                        continue;
-                while (fgets(line, sizeof line, f)) {
-                        unsigned long long n;
-                        if (sscanf(line, "oom_kill %llu", &n) == 1) {
-                                *ret = n;
-                                return 0;
-                        }
-                }
-                fclose(TAKE_PTR(f));
-        }
-        return -ENODATA;
 }
 
 static void write_all(int fd, const char *buf, size_t n) {
@@ -301,7 +257,7 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
 
         (void) read_oom_score_adj(&adj);
         write_oom_score_adj(-1000);
-        oom_known = oom_kill_count(&oom_before) >= 0;
+        oom_known = cgroup_oom_kill_count(0, &oom_before) >= 0;
 
         /* Blocked before the fork so no signal is lost between fork and the
          * event loop; the child unblocks them before exec. */
@@ -417,7 +373,7 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
 
         attach_server_exit(m.attach, m.exit.status);
 
-        if (oom_known && m.exit.signal == SIGKILL && oom_kill_count(&oom_after) >= 0)
+        if (oom_known && m.exit.signal == SIGKILL && cgroup_oom_kill_count(0, &oom_after) >= 0)
                 m.exit.oom = oom_after > oom_before;
 
         r = shim_exit_write(&m.exit, c->exit_file);

@@ -10,7 +10,11 @@
 #   - PID 1 is systemd and $CI is unset: directly, under the host's systemd
 #     (tests only create tank-* units of their own);
 #   - otherwise: one tank-sandbox is booted for the whole run and always torn
-#     down at the end, even on failure or interruption.
+#     down at the end, even on failure or interruption. The sandbox needs the
+#     hybrid cgroup layout (v1 controllers + cgroup2 at /sys/fs/cgroup/unified);
+#     a cgroup-v2-only host (Debian 12) runs the tests directly under its
+#     systemd, so leave CI and TANK_SYSTEM_TESTS_SANDBOX unset there. The tests
+#     read cgroupfs through cgroup_value (lib.sh), which knows both layouts.
 #
 # Environment:
 #   TANK_SYSTEM_TESTS="test-scope.sh ..."   run only these (names or paths)

@@ -29,7 +29,8 @@ pid=$(scope_pid web app)
 nspid=$(awk '/^NSpid:/ {print $NF}' "/proc/$pid/status")
 assert_eq "$nspid" "1" "workload pid inside its namespace"
 assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep infinity " "workload cmdline"
-grep -q "tank-web-app.scope" "/proc/$pid/cgroup" || fail "workload is not in its scope's cgroup"
+procs=$(cgroup_value tank-web-app.scope procs) || fail "cannot read the scope's cgroup.procs"
+echo "$procs" | grep -qx "$pid" || fail "workload is not in its scope's cgroup: $(cat "/proc/$pid/cgroup")"
 # Its parent, the shim, runs from a sealed memfd copy, never from its file.
 shim=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
 readlink "/proc/$shim/exe" | grep -q '^/memfd:tank-shim' ||

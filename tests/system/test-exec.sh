@@ -91,7 +91,11 @@ tankctl exec web -- sleep 5678 &
 bgexec=$!
 wait_for 10 sh -c "ps -eo args | grep -q '^sleep 5678'" || fail "exec'd sleep not seen from the host"
 hpid=$(pgrep -x -f 'sleep 5678')
-grep -q tank-web-app.scope "/proc/$hpid/cgroup" || fail "exec'd process not in the container's scope: $(cat /proc/$hpid/cgroup)"
+# In the hierarchy that counts (cgroup2 on a unified host, the pids one on v1),
+# not just in systemd's own.
+procs=$(cgroup_value tank-web-app.scope procs) || fail "cannot read the scope's cgroup.procs"
+echo "$procs" | grep -qx "$hpid" ||
+        fail "exec'd process $hpid not in the container's scope: $(cat /proc/$hpid/cgroup)"
 assert_eq "$(readlink /proc/$hpid/ns/pid)" "$(readlink /proc/$wpid/ns/pid)" "pid namespace"
 assert_eq "$(readlink /proc/$hpid/ns/mnt)" "$(readlink /proc/$wpid/ns/mnt)" "mount namespace"
 assert_eq "$(readlink /proc/$hpid/ns/net)" "$(readlink /proc/$wpid/ns/net)" "network namespace"

@@ -116,6 +116,7 @@ static int start_scope(sd_bus *bus, sd_event *e, const char *slice, const char *
                 .tasks_accounting = true,
                 .cpu_accounting = true,
                 .collect_mode = collect_mode,
+                .oom_policy = "continue",
         };
         int r;
 

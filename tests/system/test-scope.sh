@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The seed of src/bus: over sd-bus, a transient slice and a scope with limits;
-# systemd must enforce them in the v1 hierarchies; limits change live; stop and
-# kill clean up; a stale failed scope of the same name is reset and replaced.
+# systemd must enforce them in the cgroup files (v1 or v2: cgroup_value) and
+# leave OOM kills to the caller (OOMPolicy=continue); limits change live; stop
+# and kill clean up; a stale failed scope of the same name is reset and
+# replaced.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 
@@ -27,21 +29,24 @@ assert_eq "$(systemctl is-active "$SCOPE")" active "scope state"
 assert_eq "$(systemctl show -P Slice "$SCOPE")" "$SLICE" "scope's slice"
 assert_eq "$(systemctl show -P Description "$SLICE")" "Tank test pod" "slice description"
 assert_eq "$(systemctl show -P CollectMode "$SCOPE")" inactive-or-failed "collect mode"
+assert_eq "$(systemctl show -P OOMPolicy "$SCOPE")" continue "OOM policy"
 grep -q "$SLICE/$SCOPE" "/proc/$pid/cgroup" || fail "pid $pid is not in the scope: $(cat "/proc/$pid/cgroup")"
 
 # Enforced by the kernel, read back from cgroupfs.
-assert_eq "$(cgroup_v1_value memory "$SCOPE" memory.limit_in_bytes)" 67108864 "memory.limit_in_bytes"
-assert_eq "$(cgroup_v1_value pids "$SCOPE" pids.max)" 10 "pids.max"
-assert_eq "$(cgroup_v1_value cpu "$SCOPE" cpu.cfs_quota_us)" 50000 "cpu.cfs_quota_us"
-assert_eq "$(cgroup_v1_value cpu "$SCOPE" cpu.cfs_period_us)" 100000 "cpu.cfs_period_us"
-grep -qx "$pid" "/sys/fs/cgroup/pids$(unit_cgroup "$SCOPE")/cgroup.procs" || fail "pid not in the pids cgroup"
+echo "cgroup layout: $CGROUP_LAYOUT"
+assert_eq "$(cgroup_value "$SCOPE" memory.max)" 67108864 "memory.max"
+assert_eq "$(cgroup_value "$SCOPE" pids.max)" 10 "pids.max"
+assert_eq "$(cgroup_value "$SCOPE" cpu.quota)" 50000 "cpu quota"
+assert_eq "$(cgroup_value "$SCOPE" cpu.period)" 100000 "cpu period"
+procs=$(cgroup_value "$SCOPE" procs) || fail "cannot read the scope's cgroup.procs"
+echo "$procs" | grep -qx "$pid" || fail "pid $pid not in the scope's cgroup.procs: $procs"
 
 systemctl status "$SLICE" --no-pager | grep -q "$SCOPE" ||
         fail "systemctl status $SLICE does not list $SCOPE"
 
 # Live limit change.
 "$T" limits "$SCOPE" 134217728 || fail "unit_set_limits failed"
-assert_eq "$(cgroup_v1_value memory "$SCOPE" memory.limit_in_bytes)" 134217728 "memory.limit_in_bytes after SetUnitProperties"
+assert_eq "$(cgroup_value "$SCOPE" memory.max)" 134217728 "memory.max after SetUnitProperties"
 assert_eq "$(systemctl show -P MemoryMax "$SCOPE")" 134217728 "MemoryMax after SetUnitProperties"
 
 # Stop: the job is done, the process is gone, the unit is collected.
@@ -76,6 +81,6 @@ systemctl stop tank-x-cancel.scope 2>/dev/null
 left() { systemctl list-units --all --no-legend "$SLICE" 'tank-x-*'; }
 wait_for 10 sh -c "! systemctl list-units --all --no-legend '$SLICE' 'tank-x-*' | grep -q ." ||
         fail "units left: $(left)"
-cg=/sys/fs/cgroup/memory/tank.slice/tank-pod.slice/$SLICE
+cg=$(cgroup_dir memory "/tank.slice/tank-pod.slice/$SLICE")
 [ ! -d "$cg" ] || fail "$cg still exists"
 echo "test-scope: all checks passed"

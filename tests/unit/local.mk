@@ -2,3 +2,7 @@
 
 # the end of every unit test's main()
 EXTRA_DIST += tests/unit/check-run.h
+
+# tests/system/lib.sh's cgroup_value on fake unified and hybrid trees
+TESTS += tests/unit/test-cgroup-value.sh
+EXTRA_DIST += tests/unit/test-cgroup-value.sh
