@@ -132,7 +132,7 @@ int rootfs_overlay_options(char * const *lower_dirs, const char *upper, const ch
         if (n == 0 || !upper != !work)
                 return -EINVAL;
 
-        len = strlen("lowerdir=") + strlen(",index=off,redirect_dir=off,metacopy=off") + 1;
+        len = strlen("lowerdir=") + strlen(",index=off,redirect_dir=nofollow,metacopy=off") + 1;
         STRV_FOREACH(l, lower_dirs) {
                 if (!path_ok_for_options(*l))
                         return -EINVAL;
@@ -158,7 +158,7 @@ int rootfs_overlay_options(char * const *lower_dirs, const char *upper, const ch
         }
         if (upper)
                 p += sprintf(p, ",upperdir=%s,workdir=%s", upper, work);
-        stpcpy(p, ",index=off,redirect_dir=off,metacopy=off");
+        stpcpy(p, ",index=off,redirect_dir=nofollow,metacopy=off");
         *ret_options = TAKE_PTR(o);
         return 0;
 }
@@ -238,15 +238,23 @@ int rootfs_overlay_mode(RootfsOverlayMode *ret_mode, char **ret_error) {
 }
 
 /* The last steps both ways share. Layers are shared by many overlays at once: no
- * inode index; and no following of redirects or metacopy xattrs. */
+ * inode index; and no following of redirects or metacopy xattrs. redirect_dir
+ * "off" still follows redirects where the kernel is built with
+ * OVERLAY_FS_REDIRECT_ALWAYS_FOLLOW (Debian's is), so say "nofollow". */
 static int overlay_harden_and_create(int fs_fd, char **ret_error) {
-        static const char *const hardening[] = { "index", "redirect_dir", "metacopy" };
+        static const struct {
+                const char *key, *value;
+        } hardening[] = {
+                { "index",        "off"      },
+                { "redirect_dir", "nofollow" },
+                { "metacopy",     "off"      },
+        };
         int r;
 
         FOREACH_ARRAY(o, hardening, ELEMENTSOF(hardening)) {
-                r = fsconfig_string(fs_fd, *o, "off");
+                r = fsconfig_string(fs_fd, o->key, o->value);
                 if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, *o);
+                        return fs_error(fs_fd, ret_error, r, o->key);
         }
         if (fsconfig(fs_fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return fs_error(fs_fd, ret_error, -errno, "create");

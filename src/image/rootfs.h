@@ -22,7 +22,7 @@
  *     forces the second way on any kernel (for tests).
  *
  * Hardening: index=off (layers are shared between many overlays at once),
- * redirect_dir=off, metacopy=off (layers cannot carry overlay xattrs anyway: the
+ * redirect_dir=nofollow, metacopy=off (layers cannot carry overlay xattrs anyway: the
  * extractor refuses them).
  *
  * Promises: the upper directory's file system is checked first (statfs); one that
