@@ -11,8 +11,14 @@
 # FAIL+ERROR+XPASS; a build that breaks counts as one failure) and exits
 # non-zero if anything failed. The logs of failing tests are printed before.
 #
+# Then the VM test bed (tests/vm/run-vm-tests.sh) boots Debian 12 as users
+# run it (kernel 6.1, systemd as PID 1, cgroup v2) in qemu and runs the plain
+# build's unit tests that touch the kernel, a set of system tests and the
+# reboot test there; each of its results counts like a test.
+#
 # Environment: JOBS (make -j, default 2), TANK_RUN_ALL_BUILDS (default
-# "build build-asan"), plus what tests/system/run-system-tests.sh takes.
+# "build build-asan"), TANK_RUN_ALL_VM=0 to skip the VM test bed, plus what
+# tests/system/run-system-tests.sh and tests/vm/run-vm-tests.sh take.
 
 set -u
 
@@ -123,6 +129,38 @@ for b in $BUILDS; do
         run_build "$b"
         cd "$SRC" || exit 1
 done
+
+# The VM test bed, on the plain build (the sanitizers' runtime is not in the
+# guest, and emulation makes ASan's slowness unaffordable).
+run_vm() {
+        local dir=$SRC/build out ok bad
+        say "vm: Debian 12 (kernel 6.1, systemd, cgroup v2) in qemu"
+        if [[ ! -x $dir/tankd ]]; then
+                failed=$((failed + 1)); failures+=("vm: no plain build to test")
+                return 1
+        fi
+        out=$dir/vm.tap
+        local rc plan
+        TANK_BUILDDIR=$dir "$SRC/tests/vm/run-vm-tests.sh" 2>&1 | tee "$out" |
+                grep --line-buffered -E '^(ok|not ok|Bail out!)|^# (image|guest|VM run)'
+        rc=${PIPESTATUS[0]}
+        ok=$(grep -c '^ok ' "$out")
+        bad=$(grep -c -E '^(not ok |Bail out!)' "$out")
+        plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | tail -n 1)
+        # A run that failed without saying which test, or whose results do not
+        # add up to its plan, is a failure too.
+        if ((rc != 0 && bad == 0)) || [[ -z $plan ]] || ((ok + bad != plan)); then
+                echo "vm: exit $rc, $ok ok + $bad not ok for a plan of ${plan:-none}"
+                bad=$((bad + 1))
+        fi
+        passed=$((passed + ok))
+        failed=$((failed + bad))
+        ((bad == 0)) || failures+=("vm: $bad test(s)")
+}
+if [[ ${TANK_RUN_ALL_VM:-1} != 0 ]]; then
+        run_vm
+        cd "$SRC" || exit 1
+fi
 
 if ((${#failures[@]} > 0)); then
         say "failures"
