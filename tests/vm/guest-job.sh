@@ -89,6 +89,11 @@ if [[ $phase == 1 ]]; then
                         "$J/logs/system.tap" >>"$J/results"
                 grep -q '^Bail out!' "$J/logs/system.tap" &&
                         echo "not-ok system-tests (0s) $(grep -m1 '^Bail out!' "$J/logs/system.tap")" >>"$J/results"
+                # Every test asked for has its line, or the run stopped short.
+                want=$(wc -w <<<"$SYSTEM_TESTS")
+                got=$(grep -c -E '^(ok|not ok) [0-9]+ - ' "$J/logs/system.tap")
+                ((got == want)) ||
+                        echo "not-ok system-tests-complete (0s) $got of $want system tests reported" >>"$J/results"
                 sync
         fi
 

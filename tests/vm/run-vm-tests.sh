@@ -44,7 +44,7 @@ TIMEOUT=${TANK_VM_TIMEOUT:-3600}
 # shim's hardening, exec and attach, and networking.
 default_tests="test-scope.sh test-daemon-basic.sh test-daemon-limits.sh test-daemon-restart.sh
 test-daemon-survive.sh test-daemon-volumes.sh test-daemon-completed.sh test-shim.sh test-exec.sh
-test-attach.sh test-net.sh"
+test-attach.sh test-net.sh test-examples-run.sh"
 SYSTEM_TESTS=${TANK_VM_SYSTEM_TESTS-$default_tests}
 UNIT_TESTS=${TANK_VM_UNIT_TESTS-test-layer-rootfs test-extract test-net test-shared test-kernel-features}
 REBOOT=${TANK_VM_REBOOT:-1}

@@ -149,7 +149,8 @@ verify() {
                 "tank-keep-app.scope tank-lan-httpd.scope " "running scopes"
         assert_eq "$(count_in_scope tank-keep-app.scope 'sleep infinity')" 1 "keep's workloads"
         assert_eq "$(count_in_scope tank-lan-httpd.scope 'httpd -f -p 8080 -h /www')" 1 "lan's workloads"
-        assert_eq "$(systemctl list-units --no-legend --plain 'tank-etcd.service' | wc -l)" 1 "etcd units"
+        systemctl is-active -q tank-etcd.service || fail "tank-etcd.service is not active"
+        assert_eq "$(pgrep -c -x etcd)" 1 "etcd processes"
 
         # The macvlan NIC was raised again on the uplink the boot brought up.
         wait_for 30 lan_get || fail "the LAN does not reach the macvlan pod after the reboot"
