@@ -7,8 +7,11 @@
 #
 # Where the tests run:
 #   - inside a tank sandbox already (container=tank-sandbox): directly;
-#   - PID 1 is systemd and $CI is unset: directly, under the host's systemd
-#     (tests only create tank-* units of their own);
+#   - PID 1 is systemd and $CI is unset: directly, under the host's systemd,
+#     but only on a throwaway host (the VM test bed, /etc/tank-vm-testbed) or
+#     when TANK_SYSTEM_TESTS_ON_THIS_HOST=1 says so: the tests rewrite
+#     /etc/tank/tank.conf, start and stop tankd.service, delete every pod and
+#     add links to the host's network namespace;
 #   - otherwise: one tank-sandbox is booted for the whole run and always torn
 #     down at the end, even on failure or interruption. The sandbox needs the
 #     hybrid cgroup layout (v1 controllers + cgroup2 at /sys/fs/cgroup/unified);
@@ -20,6 +23,7 @@
 #   TANK_SYSTEM_TESTS="test-scope.sh ..."   run only these (names or paths)
 #   TANK_SYSTEM_TEST_TIMEOUT=300            seconds per test
 #   TANK_SYSTEM_TESTS_SANDBOX=1             force the sandbox even under systemd
+#   TANK_SYSTEM_TESTS_ON_THIS_HOST=1        run directly under this host's systemd
 #   TANK_SYSTEM_TESTS_QUIET=1               echo output of failing tests only
 #   TANK_SYSTEM_TEST_LOGDIR=DIR             where the logs go (the VM test bed
 #                                           keeps them out of the host's tree)
@@ -69,6 +73,14 @@ fi
 
 if [[ $(id -u) != 0 ]]; then
         echo "Bail out! system tests need root (they drive systemd and namespaces)"
+        exit 1
+fi
+
+if [[ $mode == direct ]] && ! in_tank_sandbox && [[ ! -e /etc/tank-vm-testbed ]] &&
+   [[ ${TANK_SYSTEM_TESTS_ON_THIS_HOST:-} != 1 ]]; then
+        echo "Bail out! the system tests would run under this host's systemd, where they rewrite" \
+                "/etc/tank/tank.conf, restart tankd and delete every pod; run them in the VM test bed" \
+                "(tests/vm/run-vm-tests.sh), or set TANK_SYSTEM_TESTS_ON_THIS_HOST=1 on a throwaway host"
         exit 1
 fi
 
