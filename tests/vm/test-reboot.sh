@@ -96,7 +96,8 @@ Uplink=tlan0"
         echo "$token" >"$VOLS/lan/www/index.html"
         head -c 8M /dev/urandom >"$VOLS/keep/state/blob"
         sum=$(sha256sum <"$VOLS/keep/state/blob" | cut -d' ' -f1)
-        assert_eq "$(lan_get)" "$token" "the LAN reaches the macvlan pod before the reboot"
+        wait_for 30 lan_get || fail "the LAN does not reach the macvlan pod before the reboot"
+        assert_eq "$(lan_get)" "$token" "the macvlan pod's answer before the reboot"
         assert_eq "$(cat "$VOLS/once/log/runs")" "ran" "once ran once"
         assert_eq "$(wc -l <"$VOLS/keep/state/runs")" 1 "keep ran once"
         once_exit=$(tankctl get once -o json | jq -c '.status.containers[0].last_exit')
