@@ -735,19 +735,23 @@ static void restore_completed(Manager *m, PodState *p, const PodContainer *spec,
  * are history. */
 static void remove_undesired_data(Manager *m) {
         _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, dup_fd = -EBADF;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         bool removed = false;
-        DIR *d;
 
         if (asprintf(&dir, "%s/pods", m->config->data_dir) < 0)
                 return (void) log_oom();
         fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
         if (fd < 0)
                 return;
-        d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+        dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (dup_fd < 0)
+                return;
+        d = fdopendir(dup_fd);
         if (!d)
                 return;
+        TAKE_FD(dup_fd);
         while ((de = readdir(d))) {
                 PodState *p;
 
@@ -762,8 +766,8 @@ static void remove_undesired_data(Manager *m) {
                 }
                 if (p->desired) {
                         _cleanup_free_ char *sub = NULL;
+                        _cleanup_closedir_ DIR *cd = NULL;
                         struct dirent *ce;
-                        DIR *cd;
 
                         if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
                                 return (void) log_oom();
@@ -773,11 +777,9 @@ static void remove_undesired_data(Manager *m) {
                         while ((ce = readdir(cd)))
                                 if (pod_name_is_valid(ce->d_name) && !pod_find_container(p->desired, ce->d_name))
                                         (void) container_final_remove(m, p->name, ce->d_name);
-                        closedir(cd);
                 }
                 /* (Not desired but adopted from /run: pod_cleanup() follows.) */
         }
-        closedir(d);
         if (removed)
                 (void) fsync(fd);
 }
