@@ -732,8 +732,10 @@ static void restore_completed(Manager *m, PodState *p, const PodContainer *spec,
 /* <data>/pods after the first full list from the store: the scratch (and
  * final records) of pods deleted while tankd was away, with /run gone too,
  * has nobody else to remove it; records of containers dropped from a spec
- * are history. */
-static void remove_undesired_data(Manager *m) {
+ * are history. listed: every pod name the list held, its value parsed or not.
+ * A pod whose value did not parse (a spec from a newer tankd, after a
+ * downgrade) has no PodState but is not deleted: its scratch stays. */
+static void remove_undesired_data(Manager *m, const Hashmap *listed) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int fd = -EBADF, dup_fd = -EBADF;
         _cleanup_closedir_ DIR *d = NULL;
@@ -758,6 +760,11 @@ static void remove_undesired_data(Manager *m) {
                 if (!pod_name_is_valid(de->d_name))
                         continue;
                 p = manager_get_pod(m, de->d_name);
+                if (!p && hashmap_get(listed, de->d_name)) {
+                        log_warning("Keeping the scratch of pod %s: the store holds it, but its value does not parse.",
+                                    de->d_name);
+                        continue;
+                }
                 if (!p) {
                         log_info("Removing the scratch of pod %s, which is no longer desired.", de->d_name);
                         (void) extract_rm_rf_at(fd, de->d_name);
@@ -784,10 +791,10 @@ static void remove_undesired_data(Manager *m) {
                 (void) fsync(fd);
 }
 
-static void restore_completed_all(Manager *m) {
+static void restore_completed_all(Manager *m, const Hashmap *listed) {
         PodState *p;
 
-        remove_undesired_data(m);
+        remove_undesired_data(m, listed);
         HASHMAP_FOREACH(p, m->pods) {
                 char pod_hash[SPEC_HASH_LEN + 1];
                 size_t n = p->n_containers;
@@ -807,7 +814,7 @@ static void restore_completed_all(Manager *m) {
         }
 }
 
-void reconcile_adopt_all(Manager *m) {
+void reconcile_adopt_all(Manager *m, const Hashmap *listed) {
         _cleanup_free_ char *dir = NULL;
         DIR *d;
         struct dirent *de;
@@ -834,5 +841,5 @@ void reconcile_adopt_all(Manager *m) {
                 closedir(d);
         }
         /* Then what /run forgot (a reboot): containers that had completed. */
-        restore_completed_all(m);
+        restore_completed_all(m, listed);
 }
