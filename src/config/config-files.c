@@ -6,33 +6,6 @@
 #include "config-files.h"
 #include "strv.h"
 
-int config_read_fd_all(int fd, char **ret, size_t *ret_len) {
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
-
-        buf = malloc(TANK_CONFIG_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + len, TANK_CONFIG_FILE_MAX + 1 - len);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-                if (len > TANK_CONFIG_FILE_MAX)
-                        return -EFBIG;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
-
 static int cmp_strp(const void *a, const void *b) {
         return strcmp(*(char * const *) a, *(char * const *) b);
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "config-files.h"
 #include "config-values.h"
+#include "fs-util.h"
 #include "strv.h"
 
 #define SEC_UNSET UINT64_MAX
@@ -481,7 +482,7 @@ static int parse_one_file(ParseState *s, int dir_fd, const char *name, const cha
                 return -EINVAL;
         }
 
-        r = config_read_fd_all(fd, &buf, &len);
+        r = read_fd_capped(fd, TANK_CONFIG_FILE_MAX, 0, &buf, &len);
         if (r == -EFBIG)
                 return state_error(s, "file larger than %u bytes", (unsigned) TANK_CONFIG_FILE_MAX);
         if (r < 0) {

@@ -293,10 +293,10 @@ static void on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) 
                 log_info("Pod %s applied (revision %" PRIi64 ").", name, ev->kv.mod_revision);
 }
 
-static void manager_first_sync(Manager *m) {
+static void manager_first_sync(Manager *m, const Hashmap *listed) {
         m->store_synced = true;
         /* Adopt what an earlier tankd left running before anything new starts. */
-        reconcile_adopt_all(m);
+        reconcile_adopt_all(m, listed);
         seed_pods(m);
         if (!m->ready) {
                 m->ready = true;
@@ -307,6 +307,7 @@ static void manager_first_sync(Manager *m) {
 
 static void on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int64_t revision, void *userdata) {
         Manager *m = userdata;
+        /* Every pod name the list holds, its value parsed or not. */
         _cleanup_(hashmap_freep) Hashmap *seen = hashmap_new();
         PodState *p;
 
@@ -318,20 +319,29 @@ static void on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int
                 const char *name = pod_name_from_key(kvs[i].key);
                 _cleanup_free_ char *error = NULL;
                 Pod *pod = NULL;
+                int r;
 
                 if (!name) {
                         log_warning("Ignoring store key %s: not a pod key.", kvs[i].key);
                         continue;
                 }
+                /* Before the parse: a value that does not parse (a newer
+                 * tankd's, after a downgrade) is still a pod in the store. */
+                r = hashmap_put(seen, name, (void *) name);
+                if (r < 0 && r != -EEXIST) {
+                        log_oom();
+                        return;     /* a name missing from seen would be taken as deleted */
+                }
                 if (store_pod_from_kv(&kvs[i], &pod, &error) < 0) {
                         log_warning("Ignoring corrupt store value %s", strna(error));
                         continue;
                 }
-                (void) hashmap_put(seen, name, (void *) name);
                 manager_set_desired(m, name, pod, kvs[i].mod_revision);
         }
         /* Gone from the list: deleted at or before its revision (unless Apply
-         * handed us a newer write than the list knows). */
+         * handed us a newer write than the list knows). A pod listed with a
+         * value that does not parse is not gone: it keeps what it had, as
+         * with a watch event carrying such a value. */
         HASHMAP_FOREACH(p, m->pods)
                 if (p->desired && !hashmap_get(seen, p->name) && p->seen_revision <= revision)
                         manager_set_desired(m, p->name, NULL, revision);
@@ -339,7 +349,7 @@ static void on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int
 
         log_info("Store listed %zu pods at revision %" PRIi64 ".", n_kvs, revision);
         if (!m->store_synced)
-                manager_first_sync(m);
+                manager_first_sync(m, seen);
 }
 
 static void on_watch_broken(StoreWatch *w, int r, const char *error, void *userdata) {

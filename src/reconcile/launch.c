@@ -488,8 +488,8 @@ int container_state_save(Manager *m, ContainerState *c) {
         return r;
 }
 
-static int get_int(yajl_val root, const char *key, long long min, long long max, long long *ret) {
-        const char *path[] = { key, NULL };
+/* path: yajl_tree_get()'s, e.g. (const char *[]) { "exit", "code", NULL }. */
+static int get_int(yajl_val root, const char **path, long long min, long long max, long long *ret) {
         yajl_val v = yajl_tree_get(root, path, yajl_t_number);
 
         if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
@@ -527,11 +527,11 @@ int container_state_load(Manager *m, const char *pod, const char *container, Con
         pod_hash = get_str(root, "pod_hash");
         digest = get_str(root, "image_digest");
         if (!hash || strlen(hash) != SPEC_HASH_LEN || !pod_hash || strlen(pod_hash) != SPEC_HASH_LEN ||
-            get_int(root, "shim_pid", 0, INT32_MAX, &shim_pid) < 0 ||
-            get_int(root, "pid", 0, INT32_MAX, &pid) < 0 ||
-            get_int(root, "restarts", 0, UINT32_MAX, &restarts) < 0 ||
-            get_int(root, "failures", 0, UINT32_MAX, &failures) < 0 ||
-            get_int(root, "started_realtime_usec", 0, INT64_MAX, &started) < 0) {
+            get_int(root, (const char *[]) { "shim_pid", NULL }, 0, INT32_MAX, &shim_pid) < 0 ||
+            get_int(root, (const char *[]) { "pid", NULL }, 0, INT32_MAX, &pid) < 0 ||
+            get_int(root, (const char *[]) { "restarts", NULL }, 0, UINT32_MAX, &restarts) < 0 ||
+            get_int(root, (const char *[]) { "failures", NULL }, 0, UINT32_MAX, &failures) < 0 ||
+            get_int(root, (const char *[]) { "started_realtime_usec", NULL }, 0, INT64_MAX, &started) < 0) {
                 yajl_tree_free(root);
                 return -EBADMSG;
         }
@@ -658,15 +658,6 @@ int container_final_save(Manager *m, const ContainerState *c) {
         return fsync_directory(pod_dir);
 }
 
-static int get_int_path(yajl_val root, const char **path, long long min, long long max, long long *ret) {
-        yajl_val v = yajl_tree_get(root, path, yajl_t_number);
-
-        if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
-                return -EBADMSG;
-        *ret = YAJL_GET_INTEGER(v);
-        return 0;
-}
-
 static bool hash_is_valid(const char *s) {
         return s && strlen(s) == SPEC_HASH_LEN && strspn(s, "0123456789abcdef") == SPEC_HASH_LEN;
 }
@@ -680,19 +671,17 @@ int container_final_load(Manager *m, const char *pod, const char *container, Con
         long long code, sig, at, restarts, started;
         const char *hash, *pod_hash, *digest, *message;
         yajl_val root, v_digest, v_message, v_oom;
-        struct stat st;
         size_t len;
         int r;
 
         r = container_final_path(m, pod, container, NULL, &path);
         if (r < 0)
                 return r;
-        /* The directory is tankd's alone (0700); a symlink here was not put by tankd. */
-        if (lstat(path, &st) < 0)
-                return -errno;
-        if (S_ISLNK(st.st_mode))
-                return -ELOOP;
-        r = shim_read_file(path, FINAL_FILE_MAX, &data, &len);
+        /* The directory is tankd's alone (0700); a symlink, a FIFO or anything
+         * else that is not a regular file was not put there by tankd. Refused
+         * by the open itself and fstat(), not by a check before it. */
+        r = read_file_capped(AT_FDCWD, path, FINAL_FILE_MAX, O_NOFOLLOW | O_NONBLOCK, READ_FILE_REGULAR,
+                             &data, &len);
         if (r < 0)
                 return r;
         if (strlen(data) != len)
@@ -711,11 +700,11 @@ int container_final_load(Manager *m, const char *pod, const char *container, Con
             (v_digest && (!YAJL_IS_STRING(v_digest) || !digest_is_valid(YAJL_GET_STRING(v_digest)))) ||
             (v_message && !YAJL_IS_STRING(v_message)) ||
             !v_oom || !(YAJL_IS_TRUE(v_oom) || YAJL_IS_FALSE(v_oom)) ||
-            get_int_path(root, k_code, -1, 255, &code) < 0 ||
-            get_int_path(root, k_signal, 0, 64, &sig) < 0 ||
-            get_int_path(root, k_at, 0, INT64_MAX, &at) < 0 ||
-            get_int_path(root, k_restarts, 0, UINT32_MAX, &restarts) < 0 ||
-            get_int_path(root, k_started, 0, INT64_MAX, &started) < 0) {
+            get_int(root, k_code, -1, 255, &code) < 0 ||
+            get_int(root, k_signal, 0, 64, &sig) < 0 ||
+            get_int(root, k_at, 0, INT64_MAX, &at) < 0 ||
+            get_int(root, k_restarts, 0, UINT32_MAX, &restarts) < 0 ||
+            get_int(root, k_started, 0, INT64_MAX, &started) < 0) {
                 yajl_tree_free(root);
                 return -EBADMSG;
         }

@@ -732,28 +732,39 @@ static void restore_completed(Manager *m, PodState *p, const PodContainer *spec,
 /* <data>/pods after the first full list from the store: the scratch (and
  * final records) of pods deleted while tankd was away, with /run gone too,
  * has nobody else to remove it; records of containers dropped from a spec
- * are history. */
-static void remove_undesired_data(Manager *m) {
+ * are history. listed: every pod name the list held, its value parsed or not.
+ * A pod whose value did not parse (a spec from a newer tankd, after a
+ * downgrade) has no PodState but is not deleted: its scratch stays. */
+static void remove_undesired_data(Manager *m, const Hashmap *listed) {
         _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = -EBADF, dup_fd = -EBADF;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         bool removed = false;
-        DIR *d;
 
         if (asprintf(&dir, "%s/pods", m->config->data_dir) < 0)
                 return (void) log_oom();
         fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
         if (fd < 0)
                 return;
-        d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+        dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (dup_fd < 0)
+                return;
+        d = fdopendir(dup_fd);
         if (!d)
                 return;
+        TAKE_FD(dup_fd);
         while ((de = readdir(d))) {
                 PodState *p;
 
                 if (!pod_name_is_valid(de->d_name))
                         continue;
                 p = manager_get_pod(m, de->d_name);
+                if (!p && hashmap_get(listed, de->d_name)) {
+                        log_warning("Keeping the scratch of pod %s: the store holds it, but its value does not parse.",
+                                    de->d_name);
+                        continue;
+                }
                 if (!p) {
                         log_info("Removing the scratch of pod %s, which is no longer desired.", de->d_name);
                         (void) extract_rm_rf_at(fd, de->d_name);
@@ -762,8 +773,8 @@ static void remove_undesired_data(Manager *m) {
                 }
                 if (p->desired) {
                         _cleanup_free_ char *sub = NULL;
+                        _cleanup_closedir_ DIR *cd = NULL;
                         struct dirent *ce;
-                        DIR *cd;
 
                         if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
                                 return (void) log_oom();
@@ -773,19 +784,17 @@ static void remove_undesired_data(Manager *m) {
                         while ((ce = readdir(cd)))
                                 if (pod_name_is_valid(ce->d_name) && !pod_find_container(p->desired, ce->d_name))
                                         (void) container_final_remove(m, p->name, ce->d_name);
-                        closedir(cd);
                 }
                 /* (Not desired but adopted from /run: pod_cleanup() follows.) */
         }
-        closedir(d);
         if (removed)
                 (void) fsync(fd);
 }
 
-static void restore_completed_all(Manager *m) {
+static void restore_completed_all(Manager *m, const Hashmap *listed) {
         PodState *p;
 
-        remove_undesired_data(m);
+        remove_undesired_data(m, listed);
         HASHMAP_FOREACH(p, m->pods) {
                 char pod_hash[SPEC_HASH_LEN + 1];
                 size_t n = p->n_containers;
@@ -805,7 +814,7 @@ static void restore_completed_all(Manager *m) {
         }
 }
 
-void reconcile_adopt_all(Manager *m) {
+void reconcile_adopt_all(Manager *m, const Hashmap *listed) {
         _cleanup_free_ char *dir = NULL;
         DIR *d;
         struct dirent *de;
@@ -832,5 +841,5 @@ void reconcile_adopt_all(Manager *m) {
                 closedir(d);
         }
         /* Then what /run forgot (a reboot): containers that had completed. */
-        restore_completed_all(m);
+        restore_completed_all(m, listed);
 }

@@ -22,8 +22,12 @@ void reconcile_pod(Manager *m, PodState *p);
 int reconcile_check_admission(Manager *m, const Pod *pod, char **ret_reason);
 
 /* Find containers an earlier tankd left behind (state records under
- * <runtime>/pods/) and take them over without restarting them. */
-void reconcile_adopt_all(Manager *m);
+ * <runtime>/pods/) and take them over without restarting them; then restore
+ * the completed containers of desired pods from their final records and
+ * remove the data of pods the store no longer holds. listed: the name of
+ * every pod key the first full list held, its value parsed or not (a pod
+ * listed but unparsable keeps its data). */
+void reconcile_adopt_all(Manager *m, const Hashmap *listed);
 
 /* Subscribe to systemd's UnitRemoved so container exits are noticed. */
 int reconcile_subscribe_systemd(Manager *m);

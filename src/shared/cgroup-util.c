@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cgroup-util.h"
+#include "fs-util.h"
 
 const char *cgroup_layout_to_string(CgroupLayout l) {
         switch (l) {
@@ -187,42 +188,6 @@ int cgroup_keyed_value(const char *text, const char *key, uint64_t *ret) {
         return -ENODATA;
 }
 
-static int read_text(const char *path, size_t max, char **ret) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, size = 0;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        for (;;) {
-                ssize_t k;
-
-                if (size - len < 1024) {
-                        char *b;
-                        if (size >= max)
-                                return -EFBIG;
-                        size = MIN(MAX(size * 2, (size_t) 4096), max);
-                        b = realloc(buf, size + 1);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                }
-                k = read(fd, buf + len, size - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 int cgroup_proc_read(pid_t pid, char **ret) {
         char path[64];
 
@@ -230,7 +195,7 @@ int cgroup_proc_read(pid_t pid, char **ret) {
                 snprintf(path, sizeof path, "/proc/self/cgroup");
         else
                 snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
-        return read_text(path, 1024 * 1024, ret);
+        return read_file_capped(AT_FDCWD, path, 1024 * 1024, 0, 0, ret, NULL);
 }
 
 int cgroup_oom_kill_count(pid_t pid, uint64_t *ret) {
@@ -249,7 +214,7 @@ int cgroup_oom_kill_count(pid_t pid, uint64_t *ret) {
         r = cgroup_file_path(layout, proc, controller, file, &path);
         if (r < 0)
                 return r;
-        r = read_text(path, 64 * 1024, &text);
+        r = read_file_capped(AT_FDCWD, path, 64 * 1024, 0, 0, &text, NULL);
         if (r < 0)
                 return r;
         return cgroup_keyed_value(text, "oom_kill", ret);

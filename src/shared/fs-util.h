@@ -12,3 +12,19 @@ int mkdir_p(const char *path, mode_t mode);
 /* fsync() the directory at path, so that entries created, renamed or removed
  * in it survive a power cut. */
 int fsync_directory(const char *path);
+
+typedef enum ReadFileFlags {
+        READ_FILE_REGULAR = 1 << 0,     /* fstat() must say S_ISREG, else -EBADFD */
+} ReadFileFlags;
+
+/* Read fd from its current position to EOF, at most max bytes: -EFBIG only
+ * when there is more than max. The data is NUL-terminated (*ret_size does not
+ * count the NUL; it may be NULL). *ret is set only on success. */
+int read_fd_capped(int fd, size_t max, ReadFileFlags flags, char **ret, size_t *ret_size);
+
+/* The same for path, opened relative to dir_fd (AT_FDCWD or a directory fd)
+ * with O_RDONLY|O_CLOEXEC|O_NOCTTY|open_flags: pass O_NOFOLLOW to refuse a
+ * symlink (-ELOOP), O_NONBLOCK so that a FIFO planted at path cannot hang the
+ * caller (with READ_FILE_REGULAR it is then refused). */
+int read_file_capped(int dir_fd, const char *path, size_t max, int open_flags, ReadFileFlags flags,
+                     char **ret, size_t *ret_size);

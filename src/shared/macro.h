@@ -4,6 +4,7 @@
 /* The small subset of systemd's internal macros that Tank relies on.
  * libsystemd does not export them, so we keep our own with the same shapes. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,6 +84,12 @@ static inline void fclosep(FILE **f) {
                 fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* A NULL-terminated string vector. */
 static inline char **strv_free(char **l) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "exit-record.h"
+#include "fs-util.h"
 #include "json-util.h"
 
 void shim_exit_done(ShimExit *e) {
@@ -148,42 +149,8 @@ fail:
 }
 
 int shim_read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
-
         /* O_NONBLOCK: a FIFO planted at the path must not hang us. */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > max)
-                return -EFBIG;
-        buf = malloc(max + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, max + 1 - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > max)
-                        return -EFBIG;   /* it grew while we read */
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_len)
-                *ret_len = len;
-        return 0;
+        return read_file_capped(AT_FDCWD, path, max, O_NONBLOCK, READ_FILE_REGULAR, ret, ret_len);
 }
 
 int shim_exit_write(const ShimExit *e, const char *path) {

@@ -5,10 +5,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "container.h"
+#include "fs-util.h"
 #include "strv.h"
 
 #define ROOT_FILE_MAX (4 * 1024 * 1024)
@@ -26,9 +26,6 @@ int read_root_file(const char *path, char **ret) {
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        size_t len = 0;
 
         fd = (int) syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
         if (fd < 0) {
@@ -38,29 +35,7 @@ int read_root_file(const char *path, char **ret) {
                 }
                 return -errno;
         }
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if (st.st_size > ROOT_FILE_MAX)
-                return -EFBIG;
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (len < (size_t) st.st_size) {
-                ssize_t n = read(fd, buf + len, (size_t) st.st_size - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-        buf[len] = 0;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return read_fd_capped(fd, ROOT_FILE_MAX, READ_FILE_REGULAR, ret, NULL);
 }
 
 static bool parse_id(const char *s, unsigned *ret) {

@@ -6,12 +6,22 @@
 # directory, with the store's, survives) nor after a plain restart of tankd,
 # and show the same phase and last exit as before. Each workload appends a line
 # to a managed volume per run, so the runs are counted, not guessed. A spec
-# changed after the reboot runs again; a corrupt final record is ignored with a
-# warning; a pod deleted while tankd was down loses its record with its scratch.
+# changed after the reboot runs again; a corrupt final record (random bytes, or
+# well-formed JSON with the right hashes but a field out of range or of the
+# wrong type) is ignored with a warning; a pod deleted while tankd was down
+# loses its record with its scratch, but a pod whose store value does not parse
+# (a newer tankd's spec, after a downgrade) keeps its scratch.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
 . "$TANK_SRCDIR/tests/system/tank-lib.sh"
+
+# The simulated reboot below stops tank.slice and removes /run/tank: on a real
+# host that kills the user's containers. Only the sandbox, or the VM test bed's
+# throwaway guest (tests/vm/, /etc/tank-vm-testbed), is safe.
+[ "${container:-}" = tank-sandbox ] || [ "$(cat /run/systemd/container 2>/dev/null)" = tank-sandbox ] ||
+        [ -e /etc/tank-vm-testbed ] ||
+        fail "test-daemon-completed.sh stops tank.slice and empties /run/tank: run it inside the tank sandbox"
 trap tank_down EXIT
 
 tank_up
@@ -106,11 +116,32 @@ final_status once >/tmp/final-once
 expect_runs once 2 "after a spec change"
 
 # A corrupt record is ignored with a warning: that container runs again (it
-# cannot be known to have completed), the others stay completed. A pod deleted
-# while tankd is down loses its record and scratch with it.
+# cannot be known to have completed), the others stay completed. Corrupt is
+# random bytes over the size cap (fails), and small well-formed records with
+# the real record's hashes but a signal out of range (badsig) or a code of the
+# wrong type (badtype). A pod deleted while tankd is down loses its record and
+# scratch with it; a pod whose store value does not parse (newer) keeps both.
+for p in badsig badtype newer; do
+        counted_pod "$p" never 0 | tankctl apply -f - || fail "apply $p"
+done
+for p in badsig badtype newer; do
+        wait_phase "$p" succeeded
+        expect_runs "$p" 1 "before the second reboot"
+done
+# hostile_record POD JQ-FILTER: the real record, edited in place.
+hostile_record() {
+        local f=/var/lib/tank/pods/$1/app/final.json rec
+        rec=$(jq -c "$2" "$f") || return 1
+        [ "$(jq -r .hash <<<"$rec")" = "$(jq -r .hash "$f")" ] || return 1
+        printf '%s\n' "$rec" >"$f"
+}
 while_down() {
-        ETCDCTL_API=3 etcdctl --endpoints="$(tank_store_endpoint)" del /tank/v1/pods/okonce >/dev/null &&
-                head -c 100000 /dev/urandom >/var/lib/tank/pods/fails/app/final.json
+        local etcd=(env ETCDCTL_API=3 etcdctl --endpoints="$(tank_store_endpoint)")
+        "${etcd[@]}" del /tank/v1/pods/okonce >/dev/null &&
+                head -c 100000 /dev/urandom >/var/lib/tank/pods/fails/app/final.json &&
+                hostile_record badsig '.exit.signal = 99' &&
+                hostile_record badtype '.exit.code = "0"' &&
+                "${etcd[@]}" put /tank/v1/pods/newer '{"name": "newer", "a_field_from_the_future": true}' >/dev/null
 }
 since=$(date '+%Y-%m-%d %H:%M:%S')
 reboot_tank while_down
@@ -121,7 +152,20 @@ wait_phase fails failed
 expect_runs fails 2 "after its record was corrupted"
 journalctl -u tankd --no-pager --since "$since" | grep -q "final record of fails/app" ||
         { journalctl -u tankd --no-pager --since "$since" | tail -30 >&2; fail "no warning about the corrupt record"; }
+for p in badsig badtype; do
+        wait_for 60 sh -c "[ \$(cat /var/lib/tank/volumes/$p/log/runs | wc -l) -ge 2 ]" ||
+                fail "$p: a hostile well-formed record was trusted"
+        wait_phase "$p" succeeded
+        expect_runs "$p" 2 "after its record was made hostile"
+        journalctl -u tankd --no-pager --since "$since" | grep -q "final record of $p/app" ||
+                { journalctl -u tankd --no-pager --since "$since" | tail -30 >&2; fail "no warning about $p's record"; }
+done
 systemctl is-active tankd.service >/dev/null || fail "tankd died on a corrupt record"
+[ -f /var/lib/tank/pods/newer/app/final.json ] ||
+        fail "newer: the scratch of a pod whose store value does not parse was removed"
+journalctl -u tankd --no-pager --since "$since" | grep -q "Keeping the scratch of pod newer" ||
+        { journalctl -u tankd --no-pager --since "$since" | tail -30 >&2; fail "no warning about newer's scratch"; }
+expect_runs newer 1 "while its store value does not parse"
 tankctl get okonce >/dev/null 2>&1 && fail "okonce still exists"
 [ -e /var/lib/tank/pods/okonce ] && fail "okonce's scratch and final record outlived its deletion"
 echo "completed: ok"

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,6 +157,104 @@ START_TEST(test_sealed_spawn) {
 }
 END_TEST
 
+static void write_n(int fd, char c, size_t n) {
+        char buf[512];
+
+        memset(buf, c, sizeof buf);
+        while (n > 0) {
+                size_t k = MIN(n, sizeof buf);
+                ck_assert_int_eq(write(fd, buf, k), (ssize_t) k);
+                n -= k;
+        }
+}
+
+static void make_file(int dir_fd, const char *name, size_t n) {
+        int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        ck_assert_int_ge(fd, 0);
+        write_n(fd, 'x', n);
+        close(fd);
+}
+
+/* A pipe says st_size 0, like /proc and cgroupfs: the reader must grow. */
+static int read_pipe(size_t n, size_t max, char **ret, size_t *ret_size) {
+        int p[2], r;
+
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        write_n(p[1], 'y', n);
+        close(p[1]);
+        r = read_fd_capped(p[0], max, 0, ret, ret_size);
+        close(p[0]);
+        return r;
+}
+
+START_TEST(test_read_file_capped) {
+        char dir[] = "/tmp/test-read-XXXXXX";
+        char *s = (char *) "untouched";
+        size_t n = 12345;
+        int dfd;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(dfd, 0);
+
+        /* Empty, exactly max, one over; relative to dir_fd. */
+        make_file(dfd, "empty", 0);
+        ck_assert_int_eq(read_file_capped(dfd, "empty", 10, 0, READ_FILE_REGULAR, &s, &n), 0);
+        ck_assert_uint_eq(n, 0);
+        ck_assert_str_eq(s, "");
+        free(s);
+        make_file(dfd, "exact", 5000);
+        ck_assert_int_eq(read_file_capped(dfd, "exact", 5000, O_NONBLOCK, READ_FILE_REGULAR, &s, &n), 0);
+        ck_assert_uint_eq(n, 5000);
+        ck_assert_uint_eq(strlen(s), 5000);
+        free(s);
+        s = (char *) "untouched";
+        n = 12345;
+        ck_assert_int_eq(read_file_capped(dfd, "exact", 4999, 0, 0, &s, &n), -EFBIG);
+        ck_assert_str_eq(s, "untouched");
+        ck_assert_uint_eq(n, 12345);
+        ck_assert_int_eq(read_file_capped(dfd, "missing", 10, 0, 0, &s, NULL), -ENOENT);
+
+        /* No size to go by: exactly max fits (also when max is not a power of
+         * two, and past the first 4096), one more is too big. */
+        ck_assert_int_eq(read_pipe(5000, 5000, &s, &n), 0);
+        ck_assert_uint_eq(n, 5000);
+        ck_assert_uint_eq(strlen(s), 5000);
+        ck_assert_int_eq(s[4999], 'y');
+        free(s);
+        ck_assert_int_eq(read_pipe(4096, 4096, &s, NULL), 0);
+        free(s);
+        ck_assert_int_eq(read_pipe(5001, 5000, &s, &n), -EFBIG);
+        ck_assert_int_eq(read_pipe(1, 0, &s, &n), -EFBIG);
+        ck_assert_int_eq(read_pipe(0, 0, &s, &n), 0);
+        ck_assert_uint_eq(n, 0);
+        free(s);
+
+        /* /proc says 0 too. */
+        ck_assert_int_eq(read_file_capped(AT_FDCWD, "/proc/self/status", 1024 * 1024, 0, READ_FILE_REGULAR, &s, &n), 0);
+        ck_assert_ptr_nonnull(strstr(s, "Pid:"));
+        free(s);
+
+        /* O_NOFOLLOW refuses a symlink; READ_FILE_REGULAR a FIFO (O_NONBLOCK:
+         * no hang) and a directory. */
+        ck_assert_int_eq(symlinkat("exact", dfd, "link"), 0);
+        ck_assert_int_eq(read_file_capped(dfd, "link", 5000, O_NOFOLLOW, READ_FILE_REGULAR, &s, NULL), -ELOOP);
+        ck_assert_int_eq(read_file_capped(dfd, "link", 5000, 0, READ_FILE_REGULAR, &s, NULL), 0);
+        free(s);
+        ck_assert_int_eq(mkfifoat(dfd, "fifo", 0600), 0);
+        ck_assert_int_eq(read_file_capped(dfd, "fifo", 10, O_NONBLOCK, READ_FILE_REGULAR, &s, NULL), -EBADFD);
+        ck_assert_int_eq(read_file_capped(AT_FDCWD, dir, 10, 0, READ_FILE_REGULAR, &s, NULL), -EBADFD);
+
+        ck_assert_int_eq(unlinkat(dfd, "fifo", 0), 0);
+        ck_assert_int_eq(unlinkat(dfd, "link", 0), 0);
+        ck_assert_int_eq(unlinkat(dfd, "exact", 0), 0);
+        ck_assert_int_eq(unlinkat(dfd, "empty", 0), 0);
+        close(dfd);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("shared");
         TCase *tc = tcase_create("core");
@@ -164,6 +264,7 @@ int main(void) {
         tcase_add_test(tc, test_hashmap);
         tcase_add_test(tc, test_sealed_copy);
         tcase_add_test(tc, test_sealed_spawn);
+        tcase_add_test(tc, test_read_file_capped);
         suite_add_tcase(s, tc);
         return check_run(s);
 }
