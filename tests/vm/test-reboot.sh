@@ -60,8 +60,9 @@ count_in_scope() {
         echo "$n"
 }
 
+# (busybox's own wget -T crashes in Debian 12's busybox-static: timeout(1) instead)
 lan_get() {
-        ip netns exec "$ROUTER" busybox wget -q -T 5 -O - "http://192.0.2.10:8080/index.html"
+        timeout 10 ip netns exec "$ROUTER" busybox wget -q -O - "http://192.0.2.10:8080/index.html"
 }
 
 prepare() {
