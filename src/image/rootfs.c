@@ -261,6 +261,20 @@ static int overlay_harden_and_create(int fs_fd, char **ret_error) {
         return 0;
 }
 
+/* "upperdir" and "workdir", as the values given (paths, or fd numbers the classic
+ * way). */
+static int overlay_set_upper_work(int fs_fd, const char *upper, const char *work, char **ret_error) {
+        int r;
+
+        r = fsconfig_string(fs_fd, "upperdir", upper);
+        if (r < 0)
+                return fs_error(fs_fd, ret_error, r, "upperdir");
+        r = fsconfig_string(fs_fd, "workdir", work);
+        if (r < 0)
+                return fs_error(fs_fd, ret_error, r, "workdir");
+        return 0;
+}
+
 /* Linux >= 6.8: top layer first, one "lowerdir+" parameter each; no length limit
  * on the list, no escaping, and mountinfo shows the real paths. */
 static int overlay_configure_lowerdir_plus(int fs_fd, char * const *lower_dirs, size_t n,
@@ -273,12 +287,9 @@ static int overlay_configure_lowerdir_plus(int fs_fd, char * const *lower_dirs, 
                         return fs_error(fs_fd, ret_error, r, "lowerdir+");
         }
         if (upper) {
-                r = fsconfig_string(fs_fd, "upperdir", upper);
+                r = overlay_set_upper_work(fs_fd, upper, work, ret_error);
                 if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "upperdir");
-                r = fsconfig_string(fs_fd, "workdir", work);
-                if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "workdir");
+                        return r;
         }
         return overlay_harden_and_create(fs_fd, ret_error);
 }
@@ -382,12 +393,9 @@ static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t
         if (upper) {
                 snprintf(upper_fd, sizeof(upper_fd), "%d", fds.fds[n]);
                 snprintf(work_fd, sizeof(work_fd), "%d", fds.fds[n + 1]);
-                r = fsconfig_string(fs_fd, "upperdir", upper_fd);
+                r = overlay_set_upper_work(fs_fd, upper_fd, work_fd, ret_error);
                 if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "upperdir");
-                r = fsconfig_string(fs_fd, "workdir", work_fd);
-                if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "workdir");
+                        return r;
         }
         return overlay_harden_and_create(fs_fd, ret_error);
 }
