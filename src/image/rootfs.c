@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -314,6 +315,26 @@ static void restore_cwd(int *fd) {
         *fd = safe_close(*fd);
 }
 
+/* The number of threads of this process: "Threads:" in /proc/self/status. */
+static int process_threads(unsigned *ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+
+        f = fopen("/proc/self/status", "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &size, f) > 0) {
+                unsigned n;
+
+                if (sscanf(line, "Threads: %u", &n) == 1) {
+                        *ret = n;
+                        return 0;
+                }
+        }
+        return ferror(f) ? -EIO : -ENOENT;
+}
+
 /* Appends "<sep><fd>" to buf (size FSCONFIG_VALUE_MAX + 1). */
 static int append_fd(char *buf, size_t *len, const char *sep, int fd) {
         size_t left = FSCONFIG_VALUE_MAX + 1 - *len;
@@ -342,7 +363,14 @@ static int append_fd(char *buf, size_t *len, const char *sep, int fd) {
  * FSCONFIG_CMD_CREATE with the legacy adapter (< 6.5). The fds and the cwd are
  * therefore kept until after CMD_CREATE. The numbers also need no escaping, so
  * paths with ',' ':' or '\\' are no problem. The cost: mountinfo shows the
- * numbers, not the paths (they are logged at debug level). */
+ * numbers, not the paths (they are logged at debug level).
+ *
+ * The working directory belongs to the whole process, not to this thread: any
+ * other thread resolving a relative path meanwhile would do so in /proc/self/fd.
+ * So this refuses (-EBUSY) in a process with more than one thread. The check
+ * cannot race: only a thread of this process can create another one, and this
+ * is the only one. tank-shim is single-threaded; tankd is not (unpack workers)
+ * and must not mount overlays this way. */
 static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t n,
                                      const char *upper, const char *work, char **ret_error) {
         _cleanup_(fd_list_done) FdList fds = {};
@@ -350,7 +378,18 @@ static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t
         _cleanup_close_ int proc_fd = -EBADF;
         char lower[FSCONFIG_VALUE_MAX + 1] = "", upper_fd[16], work_fd[16];
         size_t len = 0;
+        unsigned threads = 0;
         int r;
+
+        r = process_threads(&threads);
+        if (r < 0)
+                return set_error(ret_error, r, "cannot count this process's threads in "
+                                 "/proc/self/status: %m");
+        if (threads != 1)
+                return set_error(ret_error, -EBUSY, "cannot mount overlay the classic way (before "
+                                 "Linux 6.8) in a process with %u threads: it changes the working "
+                                 "directory of the whole process; only a single-threaded process "
+                                 "(tank-shim) may", threads);
 
         fds.fds = malloc(sizeof(int) * (n + 2));
         if (!fds.fds)

@@ -8,12 +8,13 @@
  * a {"rootfs": dir} lower, refusal of an overlay upper. Needs root; each test
  * runs in its own mount namespace and process (check forks per test, which the
  * per-process overlay mode probe relies on; with CK_FORK=no the tests that
- * force the classic way are skipped, saying so). Nothing here needs a kernel
- * newer than Debian 12's 6.1. */
+ * force the classic way or start threads are skipped, saying so). The classic
+ * way refuses a process with threads. Nothing here needs a kernel newer than Debian 12's 6.1. */
 
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -51,7 +52,8 @@ static void teardown(void) {
 
 /* Whether this test has a process of its own (check forks per test), which
  * forcing the classic way needs: the overlay mode is probed once per process, so
- * without fork the first test's mode would be tested again under the wrong name. */
+ * without fork the first test's mode would be tested again under the wrong name.
+ * Threads started by a test must not outlive it either. */
 static bool own_process(const char *what) {
         if (check_run_forking)
                 return true;
@@ -437,6 +439,49 @@ START_TEST(test_classic_too_many_layers) {
 }
 END_TEST
 
+static void *sleeper(void *arg) {
+        (void) arg;
+        for (;;)
+                pause();
+        return NULL;
+}
+
+/* The classic way changes the working directory of the whole process: with a
+ * second thread (tankd has unpack workers) it refuses with -EBUSY and says why,
+ * before anything is changed. */
+START_TEST(test_classic_refuses_threads) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *error = NULL, *cwd_before = NULL, *cwd_after = NULL;
+        RootfsOverlayMode mode;
+        pthread_t t;
+
+        if (!own_process("test_classic_refuses_threads"))
+                return;
+        ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
+        ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
+        ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
+        for (unsigned i = 0; i < 2; i++) {
+                char *d;
+
+                ck_assert(asprintf(&d, "%s/l%u", base, i) > 0);
+                ck_assert_int_eq(mkdir(d, 0755), 0);
+                ck_assert_int_eq(strv_consume(&dirs, d), 0);
+        }
+        cwd_before = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_before);
+
+        ck_assert_int_eq(pthread_create(&t, NULL, sleeper, NULL), 0);
+        ck_assert_int_eq(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error), -EBUSY);
+        ck_assert_msg(error && strstr(error, "2 threads") && strstr(error, "working directory"), "%s",
+                      strempty(error));
+        cwd_after = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_after);
+        ck_assert_str_eq(cwd_after, cwd_before);
+        ck_assert(!mount_super_options(mnt));
+        /* The sleeper ends with this test's process. */
+}
+END_TEST
+
 START_TEST(test_rootfs_dir_and_options) {
         _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL, *lower = NULL, *p = NULL;
         _cleanup_strv_free_ char **dirs = NULL;
@@ -491,6 +536,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_multi_layer_tree);
         tcase_add_loop_test(tc, test_overlay_matrix, 0, 12);
         tcase_add_test(tc, test_classic_too_many_layers);
+        tcase_add_test(tc, test_classic_refuses_threads);
         tcase_add_test(tc, test_rootfs_dir_and_options);
         suite_add_tcase(s, tc);
         return s;
