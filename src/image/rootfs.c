@@ -307,6 +307,9 @@ static void fd_list_done(FdList *l) {
         l->n = 0;
 }
 
+/* For error paths only: a failure is then logged at debug level and the error
+ * already being returned wins. The success path restores explicitly and fails if
+ * it cannot. */
 static void restore_cwd(int *fd) {
         if (*fd < 0)
                 return;
@@ -436,7 +439,18 @@ static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t
                 if (r < 0)
                         return r;
         }
-        return overlay_harden_and_create(fs_fd, ret_error);
+        r = overlay_harden_and_create(fs_fd, ret_error);
+        if (r < 0)
+                return r;
+
+        /* Created: the names are resolved, the caller's cwd comes back now, and
+         * not getting it back is this call's failure (callers use relative paths
+         * next, e.g. a move_mount() target). */
+        if (fchdir(old_cwd) < 0)
+                return set_error(ret_error, -errno, "cannot return to the previous working "
+                                 "directory after creating the overlay: %m");
+        old_cwd = safe_close(old_cwd);
+        return 0;
 }
 
 int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char *work,

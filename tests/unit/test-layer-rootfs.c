@@ -9,7 +9,8 @@
  * runs in its own mount namespace and process (check forks per test, which the
  * per-process overlay mode probe relies on; with CK_FORK=no the tests that
  * force the classic way or start threads are skipped, saying so). The classic
- * way refuses a process with threads. Nothing here needs a kernel newer than Debian 12's 6.1. */
+ * way refuses a process with threads, and gives the caller its working
+ * directory back. Nothing here needs a kernel newer than Debian 12's 6.1. */
 
 #include <check.h>
 #include <dirent.h>
@@ -45,6 +46,7 @@ static void setup(void) {
 static void teardown(void) {
         char cmd[600];
 
+        (void) chdir("/");
         (void) umount2(mnt, MNT_DETACH);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
         (void) system(cmd);
@@ -330,6 +332,7 @@ START_TEST(test_overlay_matrix) {
         _cleanup_strv_free_ char **dirs = NULL;
         _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL, *super = NULL,
                             *lower_value = NULL, *p = NULL, *redirect = NULL;
+        _cleanup_free_ char *cwd_before = NULL, *cwd_after = NULL;
         RootfsOverlayMode mode;
         char what[64];
         int fd;
@@ -363,7 +366,16 @@ START_TEST(test_overlay_matrix) {
                 /* Absolute paths: more than a page, let alone fsconfig's 255 bytes. */
                 ck_assert_int_eq(rootfs_overlay_options(dirs, upper, work, &opts), -E2BIG);
 
-        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
+        /* A relative target, as src/image/layer-tool's may be: the classic way's
+         * detour through /proc/self/fd is over before move_mount(), and the
+         * caller's working directory is its own again afterwards. */
+        ck_assert_int_eq(chdir(base), 0);
+        cwd_before = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_before);
+        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, "mnt", &error) == 0, "%s", strempty(error));
+        cwd_after = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_after);
+        ck_assert_str_eq(cwd_after, cwd_before);
 
         /* Every layer contributes its file; the top layer wins the shared name. */
         for (unsigned i = 0; i < n; i++) {
