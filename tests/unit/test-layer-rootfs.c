@@ -426,26 +426,43 @@ START_TEST(test_overlay_matrix) {
 }
 END_TEST
 
-/* The classic value has room for some 80 layers of fd numbers; beyond that the
- * error says what is needed instead of a bare EINVAL from the kernel. */
-START_TEST(test_classic_too_many_layers) {
-        enum { N = 150 };
-        _cleanup_strv_free_ char **dirs = NULL;
+/* Forces the classic way in this test's process (false: skip, see
+ * own_process()). */
+static bool force_classic(const char *what) {
         _cleanup_free_ char *error = NULL;
         RootfsOverlayMode mode;
 
-        if (!own_process("test_classic_too_many_layers"))
-                return;
+        if (!own_process(what))
+                return false;
         ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
         ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
         ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
-        for (unsigned i = 0; i < N; i++) {
+        return true;
+}
+
+/* n empty directories below base, as lower layers. */
+static char **empty_dirs(unsigned n) {
+        char **dirs = NULL;
+
+        for (unsigned i = 0; i < n; i++) {
                 char *d;
 
                 ck_assert(asprintf(&d, "%s/l%03u", base, i) > 0);
                 ck_assert_int_eq(mkdir(d, 0755), 0);
                 ck_assert_int_eq(strv_consume(&dirs, d), 0);
         }
+        return dirs;
+}
+
+/* The classic value has room for some 80 layers of fd numbers; beyond that the
+ * error says what is needed instead of a bare EINVAL from the kernel. */
+START_TEST(test_classic_too_many_layers) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        if (!force_classic("test_classic_too_many_layers"))
+                return;
+        dirs = empty_dirs(150);
         ck_assert_int_eq(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error), -E2BIG);
         ck_assert_msg(strstr(error, "150 layers") && strstr(error, "Linux 6.8"), "%s", error);
 }
@@ -464,21 +481,11 @@ static void *sleeper(void *arg) {
 START_TEST(test_classic_refuses_threads) {
         _cleanup_strv_free_ char **dirs = NULL;
         _cleanup_free_ char *error = NULL, *cwd_before = NULL, *cwd_after = NULL;
-        RootfsOverlayMode mode;
         pthread_t t;
 
-        if (!own_process("test_classic_refuses_threads"))
+        if (!force_classic("test_classic_refuses_threads"))
                 return;
-        ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
-        ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
-        ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
-        for (unsigned i = 0; i < 2; i++) {
-                char *d;
-
-                ck_assert(asprintf(&d, "%s/l%u", base, i) > 0);
-                ck_assert_int_eq(mkdir(d, 0755), 0);
-                ck_assert_int_eq(strv_consume(&dirs, d), 0);
-        }
+        dirs = empty_dirs(2);
         cwd_before = getcwd(NULL, 0);
         ck_assert_ptr_nonnull(cwd_before);
 
