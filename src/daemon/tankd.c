@@ -72,13 +72,15 @@ int main(int argc, char *argv[]) {
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         /* Before anything is started: on a kernel too old, say what is missing
-         * instead of failing later inside a shim. */
+         * instead of failing later inside a shim, and exit with the status
+         * tankd.service does not restart on (a restart finds the same kernel). */
         r = kernel_features_check(NULL, 0, &error);
+        if (r == -EOPNOTSUPP) {
+                log_error("%s", strna(error));
+                return KERNEL_FEATURES_EXIT_STATUS;
+        }
         if (r < 0) {
-                if (error)
-                        log_error("%s", error);
-                else
-                        log_error_errno(r, "Cannot probe the kernel's features: %m");
+                log_error_errno(r, "Cannot probe the kernel's features: %m");
                 return EXIT_FAILURE;
         }
 

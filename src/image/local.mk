@@ -19,7 +19,7 @@ check_PROGRAMS += tests/unit/test-layer-rootfs
 TESTS += tests/unit/test-layer-rootfs
 tests_unit_test_layer_rootfs_SOURCES = tests/unit/test-layer-rootfs.c \
 	src/image/layer-tartest.c src/image/layer-tartest.h
-tests_unit_test_layer_rootfs_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_layer_rootfs_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lpthread
 tests_unit_test_layer_rootfs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 # driver for tests/system/test-image-layers*.sh and bench/extract
 check_PROGRAMS += src/image/layer-tool

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -261,6 +262,20 @@ static int overlay_harden_and_create(int fs_fd, char **ret_error) {
         return 0;
 }
 
+/* "upperdir" and "workdir", as the values given (paths, or fd numbers the classic
+ * way). */
+static int overlay_set_upper_work(int fs_fd, const char *upper, const char *work, char **ret_error) {
+        int r;
+
+        r = fsconfig_string(fs_fd, "upperdir", upper);
+        if (r < 0)
+                return fs_error(fs_fd, ret_error, r, "upperdir");
+        r = fsconfig_string(fs_fd, "workdir", work);
+        if (r < 0)
+                return fs_error(fs_fd, ret_error, r, "workdir");
+        return 0;
+}
+
 /* Linux >= 6.8: top layer first, one "lowerdir+" parameter each; no length limit
  * on the list, no escaping, and mountinfo shows the real paths. */
 static int overlay_configure_lowerdir_plus(int fs_fd, char * const *lower_dirs, size_t n,
@@ -273,12 +288,9 @@ static int overlay_configure_lowerdir_plus(int fs_fd, char * const *lower_dirs, 
                         return fs_error(fs_fd, ret_error, r, "lowerdir+");
         }
         if (upper) {
-                r = fsconfig_string(fs_fd, "upperdir", upper);
+                r = overlay_set_upper_work(fs_fd, upper, work, ret_error);
                 if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "upperdir");
-                r = fsconfig_string(fs_fd, "workdir", work);
-                if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "workdir");
+                        return r;
         }
         return overlay_harden_and_create(fs_fd, ret_error);
 }
@@ -295,12 +307,35 @@ static void fd_list_done(FdList *l) {
         l->n = 0;
 }
 
+/* For error paths only: a failure is then logged at debug level and the error
+ * already being returned wins. The success path restores explicitly and fails if
+ * it cannot. */
 static void restore_cwd(int *fd) {
         if (*fd < 0)
                 return;
         if (fchdir(*fd) < 0)
                 log_debug_errno(errno, "overlay: cannot return to the previous working directory: %m");
         *fd = safe_close(*fd);
+}
+
+/* The number of threads of this process: "Threads:" in /proc/self/status. */
+static int process_threads(unsigned *ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+
+        f = fopen("/proc/self/status", "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &size, f) > 0) {
+                unsigned n;
+
+                if (sscanf(line, "Threads: %u", &n) == 1) {
+                        *ret = n;
+                        return 0;
+                }
+        }
+        return ferror(f) ? -EIO : -ENOENT;
 }
 
 /* Appends "<sep><fd>" to buf (size FSCONFIG_VALUE_MAX + 1). */
@@ -331,7 +366,14 @@ static int append_fd(char *buf, size_t *len, const char *sep, int fd) {
  * FSCONFIG_CMD_CREATE with the legacy adapter (< 6.5). The fds and the cwd are
  * therefore kept until after CMD_CREATE. The numbers also need no escaping, so
  * paths with ',' ':' or '\\' are no problem. The cost: mountinfo shows the
- * numbers, not the paths (they are logged at debug level). */
+ * numbers, not the paths (they are logged at debug level).
+ *
+ * The working directory belongs to the whole process, not to this thread: any
+ * other thread resolving a relative path meanwhile would do so in /proc/self/fd.
+ * So this refuses (-EBUSY) in a process with more than one thread. The check
+ * cannot race: only a thread of this process can create another one, and this
+ * is the only one. tank-shim is single-threaded; tankd is not (unpack workers)
+ * and must not mount overlays this way. */
 static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t n,
                                      const char *upper, const char *work, char **ret_error) {
         _cleanup_(fd_list_done) FdList fds = {};
@@ -339,7 +381,18 @@ static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t
         _cleanup_close_ int proc_fd = -EBADF;
         char lower[FSCONFIG_VALUE_MAX + 1] = "", upper_fd[16], work_fd[16];
         size_t len = 0;
+        unsigned threads = 0;
         int r;
+
+        r = process_threads(&threads);
+        if (r < 0)
+                return set_error(ret_error, r, "cannot count this process's threads in "
+                                 "/proc/self/status: %m");
+        if (threads != 1)
+                return set_error(ret_error, -EBUSY, "cannot mount overlay the classic way (before "
+                                 "Linux 6.8) in a process with %u threads: it changes the working "
+                                 "directory of the whole process; only a single-threaded process "
+                                 "(tank-shim) may", threads);
 
         fds.fds = malloc(sizeof(int) * (n + 2));
         if (!fds.fds)
@@ -382,14 +435,22 @@ static int overlay_configure_classic(int fs_fd, char * const *lower_dirs, size_t
         if (upper) {
                 snprintf(upper_fd, sizeof(upper_fd), "%d", fds.fds[n]);
                 snprintf(work_fd, sizeof(work_fd), "%d", fds.fds[n + 1]);
-                r = fsconfig_string(fs_fd, "upperdir", upper_fd);
+                r = overlay_set_upper_work(fs_fd, upper_fd, work_fd, ret_error);
                 if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "upperdir");
-                r = fsconfig_string(fs_fd, "workdir", work_fd);
-                if (r < 0)
-                        return fs_error(fs_fd, ret_error, r, "workdir");
+                        return r;
         }
-        return overlay_harden_and_create(fs_fd, ret_error);
+        r = overlay_harden_and_create(fs_fd, ret_error);
+        if (r < 0)
+                return r;
+
+        /* Created: the names are resolved, the caller's cwd comes back now, and
+         * not getting it back is this call's failure (callers use relative paths
+         * next, e.g. a move_mount() target). */
+        if (fchdir(old_cwd) < 0)
+                return set_error(ret_error, -errno, "cannot return to the previous working "
+                                 "directory after creating the overlay: %m");
+        old_cwd = safe_close(old_cwd);
+        return 0;
 }
 
 int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char *work,

@@ -16,8 +16,12 @@
  *     relative to /proc/self/fd ("lowerdir=12:11:10"): about 80 layers fit;
  *     more fail with -E2BIG and a message saying so.
  *     The calling process's working directory is /proc/self/fd while the
- *     overlay is configured and created (restored before returning): not for
- *     processes with threads that use relative paths meanwhile.
+ *     overlay is configured and created, and is restored before returning (a
+ *     failure to restore it fails the call). The working directory is the
+ *     whole process's, so this way is refused with -EBUSY and a message in a
+ *     process with more than one thread: only single-threaded callers
+ *     (tank-shim, src/image/layer-tool, tests) may mount overlays on such
+ *     kernels; tankd (which has worker threads) must leave it to the shim.
  *   - TANK_OVERLAY_CLASSIC=1 in the environment, read once at the first probe,
  *     forces the second way on any kernel (for tests).
  *
@@ -68,7 +72,9 @@ int rootfs_overlay_options(char * const *lower_dirs, const char *upper, const ch
 /* Creates the overlay as a detached mount (fsmount) and returns its fd
  * (O_CLOEXEC): attach it with move_mount(), e.g. inside the shim's namespace.
  * Without upper/work the mount is read-only (a single lower becomes a read-only
- * bind mount, since overlayfs needs two lowers then). */
+ * bind mount, since overlayfs needs two lowers then). The classic way (above)
+ * fails with -EBUSY in a multi-threaded process; the working directory is the
+ * caller's again when this returns. */
 int rootfs_open_overlay(char * const *lower_dirs, const char *upper, const char *work,
                         int *ret_mount_fd, char **ret_error);
 

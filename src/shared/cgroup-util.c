@@ -142,6 +142,7 @@ int cgroup_hierarchy_dir(CgroupLayout layout, const char *controllers, char **re
 int cgroup_file_path(CgroupLayout layout, const char *proc, const char *controller, const char *file,
                      char **ret) {
         _cleanup_free_ char *controllers = NULL, *path = NULL, *dir = NULL;
+        char *s;
         int r;
 
         r = cgroup_proc_find(proc, controller, &controllers, &path);
@@ -150,9 +151,11 @@ int cgroup_file_path(CgroupLayout layout, const char *proc, const char *controll
         r = cgroup_hierarchy_dir(layout, controllers, &dir);
         if (r < 0)
                 return r;
-        /* The root cgroup's PATH is "/". */
-        if (asprintf(ret, "%s%s/%s", dir, streq(path, "/") ? "" : path, file) < 0)
+        /* The root cgroup's PATH is "/". asprintf() leaves its target undefined
+         * on failure: build in a local, *ret is set only on success. */
+        if (asprintf(&s, "%s%s/%s", dir, streq(path, "/") ? "" : path, file) < 0)
                 return -ENOMEM;
+        *ret = s;
         return 0;
 }
 

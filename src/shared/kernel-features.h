@@ -17,6 +17,14 @@
 
 #define KERNEL_MINIMUM_VERSION "5.15"
 
+/* tankd's exit status when kernel_features_check() finds a feature missing:
+ * restarting will not bring it, so tankd.service names this status in
+ * RestartPreventExitStatus= and tankd(8) documents it (tests/unit/test-man.sh
+ * checks that all three agree). 78 is EX_CONFIG from <sysexits.h> ("something
+ * was found in an unconfigured or misconfigured state"; systemctl shows
+ * "status=78/CONFIG"): the host is not set up to run Tank. */
+#define KERNEL_FEATURES_EXIT_STATUS 78
+
 typedef struct KernelFeature {
         const char *name;       /* "mount_setattr()" */
         const char *since;      /* the Linux release that brought it: "5.12" */

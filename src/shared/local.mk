@@ -27,8 +27,11 @@ tests_unit_test_shared_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/unit/test-kernel-features
 TESTS += tests/unit/test-kernel-features
 tests_unit_test_kernel_features_SOURCES = tests/unit/test-kernel-features.c
-tests_unit_test_kernel_features_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+# The test runs tankd itself under a filter that makes the kernel look old.
+tests_unit_test_kernel_features_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-DTANKD_PATH=\"$(abs_top_builddir)/tankd\"
 tests_unit_test_kernel_features_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+EXTRA_tests_unit_test_kernel_features_DEPENDENCIES = tankd$(EXEEXT)
 
 check_PROGRAMS += tests/unit/test-cgroup-util
 TESTS += tests/unit/test-cgroup-util

@@ -3,12 +3,17 @@
 /* The kernel feature probes: this kernel has everything (so tankd starts here);
  * the first missing feature is the one named, in the message tankd prints; and a
  * call the kernel answers with ENOSYS (an old kernel, simulated with a seccomp
- * filter in the forked test process) counts as missing. */
+ * filter in the forked test process) counts as missing. tankd itself, on such a
+ * kernel, exits with KERNEL_FEATURES_EXIT_STATUS (the status tankd.service does
+ * not restart on) before it touches anything. */
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check-run.h"
 #include "kernel-features.h"
@@ -91,6 +96,40 @@ START_TEST(test_unknown_flag_is_missing) {
 }
 END_TEST
 
+/* tankd on a kernel without mount_setattr(): the message on stderr, and the exit
+ * status that stops tankd.service's restarts. The filter is inherited across
+ * execve(). */
+START_TEST(test_tankd_exit_status) {
+        char buf[4096] = "";
+        size_t len = 0;
+        int pipe_fds[2], status;
+        ssize_t k;
+        pid_t pid;
+
+        ck_assert_int_eq(pipe2(pipe_fds, O_CLOEXEC), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+
+                if (!ctx || seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(mount_setattr), 0) < 0 ||
+                    seccomp_load(ctx) < 0 || dup2(pipe_fds[1], STDERR_FILENO) < 0)
+                        _exit(120);
+                execl(TANKD_PATH, "tankd", (char *) NULL);
+                _exit(121);
+        }
+        close(pipe_fds[1]);
+        while (len < sizeof(buf) - 1 && (k = read(pipe_fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+                len += (size_t) k;
+        close(pipe_fds[0]);
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status), "tankd died: status 0x%x", (unsigned) status);
+        ck_assert_msg(WEXITSTATUS(status) == KERNEL_FEATURES_EXIT_STATUS, "tankd exited %d: %s",
+                      WEXITSTATUS(status), buf);
+        ck_assert_msg(strstr(buf, "lacks mount_setattr() (Linux 5.12)"), "%s", buf);
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("kernel-features");
         TCase *tc = tcase_create("probe");
@@ -100,6 +139,7 @@ static Suite *suite(void) {
         /* The filters stay for the life of the process: check forks per test. */
         tcase_add_test(tc, test_enosys_is_missing);
         tcase_add_test(tc, test_unknown_flag_is_missing);
+        tcase_add_test(tc, test_tankd_exit_status);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -7,12 +7,15 @@
  * an upper, configured with "lowerdir+" and forced the classic way (fd numbers),
  * a {"rootfs": dir} lower, refusal of an overlay upper. Needs root; each test
  * runs in its own mount namespace and process (check forks per test, which the
- * per-process overlay mode probe relies on). Nothing here needs a kernel newer
- * than Debian 12's 6.1. */
+ * per-process overlay mode probe relies on; with CK_FORK=no the tests that
+ * force the classic way or start threads are skipped, saying so). The classic
+ * way refuses a process with threads, and gives the caller its working
+ * directory back. Nothing here needs a kernel newer than Debian 12's 6.1. */
 
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -24,12 +27,14 @@
 #include "image/rootfs.h"
 #include "strv.h"
 
-static char base[] = "/tmp/tank-test-rootfs-XXXXXX";
+static char base[64];
 static char data[512], mnt[512], scratch[512];
 
 static void setup(void) {
         ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
         ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+        /* A fresh template each time: without fork, setup runs in one process. */
+        snprintf(base, sizeof(base), "/tmp/tank-test-rootfs-XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(base));
         snprintf(data, sizeof(data), "%s/data", base);
         snprintf(mnt, sizeof(mnt), "%s/mnt", base);
@@ -41,9 +46,22 @@ static void setup(void) {
 static void teardown(void) {
         char cmd[600];
 
+        (void) chdir("/");
         (void) umount2(mnt, MNT_DETACH);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
         (void) system(cmd);
+}
+
+/* Whether this test has a process of its own (check forks per test), which
+ * forcing the classic way needs: the overlay mode is probed once per process, so
+ * without fork the first test's mode would be tested again under the wrong name.
+ * Threads started by a test must not outlive it either. */
+static bool own_process(const char *what) {
+        if (check_run_forking)
+                return true;
+        fprintf(stderr, "layer-rootfs: SKIP %s: check does not fork per test (CK_FORK=no), and the "
+                "overlay mode is cached per process\n", what);
+        return false;
 }
 
 /* Unpacks the layers and returns their root paths, lowest first. */
@@ -314,9 +332,14 @@ START_TEST(test_overlay_matrix) {
         _cleanup_strv_free_ char **dirs = NULL;
         _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL, *super = NULL,
                             *lower_value = NULL, *p = NULL, *redirect = NULL;
+        _cleanup_free_ char *cwd_before = NULL, *cwd_after = NULL;
         RootfsOverlayMode mode;
+        char what[64];
         int fd;
 
+        snprintf(what, sizeof(what), "test_overlay_matrix:%d (forced classic)", _i);
+        if (forced && !own_process(what))
+                return;
         if (forced)
                 ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
         else
@@ -343,7 +366,16 @@ START_TEST(test_overlay_matrix) {
                 /* Absolute paths: more than a page, let alone fsconfig's 255 bytes. */
                 ck_assert_int_eq(rootfs_overlay_options(dirs, upper, work, &opts), -E2BIG);
 
-        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
+        /* A relative target, as src/image/layer-tool's may be: the classic way's
+         * detour through /proc/self/fd is over before move_mount(), and the
+         * caller's working directory is its own again afterwards. */
+        ck_assert_int_eq(chdir(base), 0);
+        cwd_before = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_before);
+        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, "mnt", &error) == 0, "%s", strempty(error));
+        cwd_after = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_after);
+        ck_assert_str_eq(cwd_after, cwd_before);
 
         /* Every layer contributes its file; the top layer wins the shared name. */
         for (unsigned i = 0; i < n; i++) {
@@ -394,26 +426,78 @@ START_TEST(test_overlay_matrix) {
 }
 END_TEST
 
-/* The classic value has room for some 80 layers of fd numbers; beyond that the
- * error says what is needed instead of a bare EINVAL from the kernel. */
-START_TEST(test_classic_too_many_layers) {
-        enum { N = 150 };
-        _cleanup_strv_free_ char **dirs = NULL;
+/* Forces the classic way in this test's process (false: skip, see
+ * own_process()). */
+static bool force_classic(const char *what) {
         _cleanup_free_ char *error = NULL;
         RootfsOverlayMode mode;
 
+        if (!own_process(what))
+                return false;
         ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
         ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
         ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
-        for (unsigned i = 0; i < N; i++) {
+        return true;
+}
+
+/* n empty directories below base, as lower layers. */
+static char **empty_dirs(unsigned n) {
+        char **dirs = NULL;
+
+        for (unsigned i = 0; i < n; i++) {
                 char *d;
 
                 ck_assert(asprintf(&d, "%s/l%03u", base, i) > 0);
                 ck_assert_int_eq(mkdir(d, 0755), 0);
                 ck_assert_int_eq(strv_consume(&dirs, d), 0);
         }
+        return dirs;
+}
+
+/* The classic value has room for some 80 layers of fd numbers; beyond that the
+ * error says what is needed instead of a bare EINVAL from the kernel. */
+START_TEST(test_classic_too_many_layers) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *error = NULL;
+
+        if (!force_classic("test_classic_too_many_layers"))
+                return;
+        dirs = empty_dirs(150);
         ck_assert_int_eq(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error), -E2BIG);
         ck_assert_msg(strstr(error, "150 layers") && strstr(error, "Linux 6.8"), "%s", error);
+}
+END_TEST
+
+static void *sleeper(void *arg) {
+        (void) arg;
+        for (;;)
+                pause();
+        return NULL;
+}
+
+/* The classic way changes the working directory of the whole process: with a
+ * second thread (tankd has unpack workers) it refuses with -EBUSY and says why,
+ * before anything is changed. */
+START_TEST(test_classic_refuses_threads) {
+        _cleanup_strv_free_ char **dirs = NULL;
+        _cleanup_free_ char *error = NULL, *cwd_before = NULL, *cwd_after = NULL;
+        pthread_t t;
+
+        if (!force_classic("test_classic_refuses_threads"))
+                return;
+        dirs = empty_dirs(2);
+        cwd_before = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_before);
+
+        ck_assert_int_eq(pthread_create(&t, NULL, sleeper, NULL), 0);
+        ck_assert_int_eq(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error), -EBUSY);
+        ck_assert_msg(error && strstr(error, "2 threads") && strstr(error, "working directory"), "%s",
+                      strempty(error));
+        cwd_after = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(cwd_after);
+        ck_assert_str_eq(cwd_after, cwd_before);
+        ck_assert(!mount_super_options(mnt));
+        /* The sleeper ends with this test's process. */
 }
 END_TEST
 
@@ -471,6 +555,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_multi_layer_tree);
         tcase_add_loop_test(tc, test_overlay_matrix, 0, 12);
         tcase_add_test(tc, test_classic_too_many_layers);
+        tcase_add_test(tc, test_classic_refuses_threads);
         tcase_add_test(tc, test_rootfs_dir_and_options);
         suite_add_tcase(s, tc);
         return s;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The man pages format without groff warnings, and tankctl(1) documents every
-# command that `tankctl --help` lists. Run by `make check` from the build top.
+# The man pages format without groff warnings, tankctl(1) documents every
+# command that `tankctl --help` lists, and tankd(8) the exit status that
+# tankd.service does not restart on. Run by `make check` from the build top.
 set -u
 
 srcdir=${srcdir:-.}
@@ -46,5 +47,24 @@ for key in DataDirectory Endpoints CertFile KeyFile TrustedCAFile Adapter Uplink
         grep -q "^\.B[IR]\? $key=" "$srcdir/man/tank.conf.5" ||
                 { echo "FAIL: tank.conf.5 does not describe $key="; fail=1; }
 done
+
+# The exit status tankd gives for a kernel too old (kernel-features.h) is the
+# one tankd.service does not restart on, and tankd(8) documents it.
+status=$(sed -n 's/^#define KERNEL_FEATURES_EXIT_STATUS \([0-9]\+\).*/\1/p' \
+        "$srcdir/src/shared/kernel-features.h")
+prevent=$(sed -n 's/^RestartPreventExitStatus=\(.*\)$/\1/p' "$srcdir/units/tankd.service.in")
+if [ -z "$status" ]; then
+        echo "FAIL: no KERNEL_FEATURES_EXIT_STATUS in kernel-features.h"
+        fail=1
+elif [ "$prevent" != "$status" ]; then
+        echo "FAIL: tankd.service.in has RestartPreventExitStatus=$prevent, tankd exits $status on an old kernel"
+        fail=1
+elif ! grep -q "^\.B $status\$" "$srcdir/man/tankd.8" ||
+     ! grep -q "RestartPreventExitStatus=$status" "$srcdir/man/tankd.8"; then
+        echo "FAIL: tankd.8 does not document exit status $status and RestartPreventExitStatus=$status"
+        fail=1
+else
+        echo "ok: exit status $status: kernel-features.h, tankd.service.in and tankd.8 agree"
+fi
 
 exit $fail
