@@ -63,17 +63,23 @@ START_TEST(test_message_names_first_missing) {
 }
 END_TEST
 
-/* Like a 5.10 kernel: mount_setattr() unknown. */
-START_TEST(test_enosys_is_missing) {
-        _cleanup_free_ char *error = NULL;
+/* An older kernel, imitated: every call of `syscall_nr` fails with `error`.
+ * Each test runs in its own forked process, so the filter dies with it. */
+static void fail_syscall_with(int syscall_nr, int error) {
         scmp_filter_ctx ctx;
 
         ctx = seccomp_init(SCMP_ACT_ALLOW);
         ck_assert_ptr_nonnull(ctx);
-        ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(mount_setattr), 0), 0);
+        ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(error), syscall_nr, 0), 0);
         ck_assert_int_eq(seccomp_load(ctx), 0);
         seccomp_release(ctx);
+}
 
+/* Like a 5.10 kernel: mount_setattr() unknown. */
+START_TEST(test_enosys_is_missing) {
+        _cleanup_free_ char *error = NULL;
+
+        fail_syscall_with(SCMP_SYS(mount_setattr), ENOSYS);
         ck_assert_int_eq(kernel_features_check(NULL, 0, &error), -EOPNOTSUPP);
         ck_assert_msg(strstr(error, "lacks mount_setattr() (Linux 5.12); Tank needs Linux 5.15 or newer"),
                       "%s", error);
@@ -83,14 +89,8 @@ END_TEST
 /* Like a 5.10 kernel: close_range() without CLOSE_RANGE_CLOEXEC. */
 START_TEST(test_unknown_flag_is_missing) {
         _cleanup_free_ char *error = NULL;
-        scmp_filter_ctx ctx;
 
-        ctx = seccomp_init(SCMP_ACT_ALLOW);
-        ck_assert_ptr_nonnull(ctx);
-        ck_assert_int_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EINVAL), SCMP_SYS(close_range), 0), 0);
-        ck_assert_int_eq(seccomp_load(ctx), 0);
-        seccomp_release(ctx);
-
+        fail_syscall_with(SCMP_SYS(close_range), EINVAL);
         ck_assert_int_eq(kernel_features_check(NULL, 0, &error), -EOPNOTSUPP);
         ck_assert_msg(strstr(error, "lacks close_range(CLOSE_RANGE_CLOEXEC) (Linux 5.11)"), "%s", error);
 }
