@@ -85,7 +85,8 @@ assert_eq "$?" 7 "exec's exit status"
 for p in $pods; do
         tankctl delete "$p" >/dev/null || fail "delete $p"
 done
+# Torn down, not just deleted: no scope of these pods outlives the test.
 for p in $pods; do
-        wait_for 60 sh -c "! tankctl get '$p' >/dev/null 2>&1" || fail "pod $p was not removed"
+        tankctl wait "$p" --for=deleted --timeout 60 || fail "pod $p was not torn down"
 done
 echo "all ${#files[@]} example files ran ($(echo $pods | wc -w) pods)"
