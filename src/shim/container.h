@@ -74,7 +74,7 @@ int security_seccomp_build(void **ret_ctx);
 void security_seccomp_free(void *ctx);
 
 /* Bounding set, setgroups/setresgid/setresuid keeping caps, capset of the
- * default set, ambient cleared, no_new_privs, then the seccomp filter. After
+ * default set (effective and permitted; inheritable empty), ambient cleared, no_new_privs, then the seccomp filter. After
  * this only close_range() and execve() may be called. */
 int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Privileges of the workload: Podman's default capabilities, the image user,
+/* Privileges of the workload: Podman's default capabilities (bounding,
+ * effective, permitted; inheritable and ambient empty), the image user,
  * no_new_privs and a seccomp filter modelled on Docker's default profile.
  *
  * Docker's profile is an allow-list; we build the equivalent deny-list with
@@ -161,13 +162,16 @@ static int drop_bounding_set(uint64_t keep) {
         return 0;
 }
 
+/* Effective and permitted: caps. Inheritable: empty, as in crun and runc
+ * since CVE-2022-24769: with the default set inheritable, a non-root workload
+ * exec'ing a file with inheritable file capabilities gained them. Nothing
+ * needs it: ambient capabilities (which need it) stay empty. */
 static int set_caps(uint64_t caps) {
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
         struct __user_cap_data_struct d[2] = {};
 
-        for (int i = 0; i < 2; i++) {
-                d[i].effective = d[i].permitted = d[i].inheritable = (uint32_t) (caps >> (32 * i));
-        }
+        for (int i = 0; i < 2; i++)
+                d[i].effective = d[i].permitted = (uint32_t) (caps >> (32 * i));
         return RET_NERRNO((int) syscall(SYS_capset, &h, d));
 }
 

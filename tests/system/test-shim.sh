@@ -120,6 +120,10 @@ run "" 'grep -E "^(CapEff|CapPrm|CapBnd|CapInh|CapAmb|NoNewPrivs|Seccomp):" /pro
 check "CapEff is the Podman default set" has_re '^CapEff:\s+00000000800405fb$'
 check "CapBnd is the Podman default set" has_re '^CapBnd:\s+00000000800405fb$'
 check "CapAmb empty" has_re '^CapAmb:\s+0000000000000000$'
+# Empty, as in crun and runc since CVE-2022-24769: a file with inheritable
+# file caps must not gain them.
+check "CapInh empty" has_re '^CapInh:\s+0000000000000000$'
+grep -E '^Cap(Inh|Eff|Bnd):' "$T/out" | sed 's/^/# root workload: /'
 check "NoNewPrivs 1" has_re '^NoNewPrivs:\s+1$'
 check "Seccomp 2" has_re '^Seccomp:\s+2$'
 for s in keyctl add_key mount umount2 unshare_user unshare_net bpf perf_event_open userfaultfd; do
@@ -182,11 +186,16 @@ rm -rf "$ROOT/up" "$ROOT${CANARY%/*}"
 # --- user, cwd, env ---
 mkdir -p "$T/vol-app" && chown 1000:1000 "$T/vol-app"
 run "\"user\":\"app\",\"mounts\":[{\"source\":\"$T/vol-app\",\"destination\":\"/var/lib/app\"}],\"cwd\":\"/home/app\"" \
-    'id; pwd; echo "home=$HOME"; grep CapEff /proc/self/status; shim-probe write /var/lib/app/f; echo "etc $(shim-probe write /etc/x)"'
+    'id; pwd; echo "home=$HOME"; grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status; shim-probe write /var/lib/app/f; echo "etc $(shim-probe write /etc/x)"'
 check "non-root user from the image's passwd" has_re '^uid=1000\(app\) gid=1000\(app\) groups=(1000\(app\),50\(staff\)|50\(staff\),1000\(app\))$'
 check "cwd" has "/home/app"
 check "HOME from passwd" has "home=/home/app"
 check "non-root: no effective capabilities" has_re '^CapEff:\s+0000000000000000$'
+check "non-root: no permitted capabilities" has_re '^CapPrm:\s+0000000000000000$'
+check "non-root: CapInh empty" has_re '^CapInh:\s+0000000000000000$'
+check "non-root: CapBnd is the default set" has_re '^CapBnd:\s+00000000800405fb$'
+check "non-root: CapAmb empty" has_re '^CapAmb:\s+0000000000000000$'
+grep -E '^Cap(Inh|Eff|Bnd):' "$T/out" | sed 's/^/# non-root workload: /'
 check "non-root writes its volume" has "ok"
 check "non-root cannot write root's files" has "etc EACCES"
 
