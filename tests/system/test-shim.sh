@@ -132,12 +132,16 @@ done
 check "clone3 answers ENOSYS (libc falls back to clone)" has "clone3=ENOSYS"
 check "ordinary syscalls work" has "getpid=ok"
 
-run "" 'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do echo "$p $(shim-probe read $p)"; done; echo "acpi $(ls -A /proc/acpi 2>/dev/null | wc -l)"; echo "fw $(ls -A /sys/firmware | wc -l)"; echo "sys $(shim-probe write /proc/sys/kernel/hostname)"; echo "trigger $(shim-probe write /proc/sysrq-trigger)"; echo "sysfs $(shim-probe write /sys/kernel/uevent_helper)"'
+run "" 'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do echo "$p $(shim-probe read $p)"; done; echo "acpi $(ls -A /proc/acpi 2>/dev/null | wc -l)"; echo "fw $(ls -A /sys/firmware | wc -l)"; echo "powercap $(ls -A /sys/devices/virtual/powercap 2>/dev/null | wc -l)"; echo "sys $(shim-probe write /proc/sys/kernel/hostname)"; echo "trigger $(shim-probe write /proc/sysrq-trigger)"; echo "sysfs $(shim-probe write /sys/kernel/uevent_helper)"'
 for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
         check "$p masked (empty or absent)" has_re "^$p (bytes=0|ENOENT)\$"
 done
 check "/proc/acpi masked" has "acpi 0"
 check "/sys/firmware masked" has "fw 0"
+# RAPL energy counters are a side channel (Docker masks them too). Only a host
+# with a powercap driver (intel_rapl on bare metal) has the directory.
+[ -d /sys/devices/virtual/powercap ] || echo "# this host has no /sys/devices/virtual/powercap: the check below cannot tell"
+check "/sys/devices/virtual/powercap masked" has "powercap 0"
 check "/proc/sys read-only" has "sys EROFS"
 check "/proc/sysrq-trigger read-only (where the kernel has it)" has_re "^trigger (EROFS|ENOENT)$"
 check "/sys read-only" has "sysfs EROFS"
