@@ -168,8 +168,11 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                 if (spec) {
                         req.limits.memory_max = spec->limits.memory == LIMIT_UNSET ? SCOPE_LIMIT_UNSET
                                                                                    : spec->limits.memory;
-                        req.limits.tasks_max = spec->limits.pids == LIMIT_UNSET ? SCOPE_LIMIT_UNSET
-                                                                                : spec->limits.pids;
+                        /* No limits.pids: [Limits] DefaultPids= (0: none, and
+                                 * then systemd's DefaultTasksMax= applies). */
+                        req.limits.tasks_max = spec->limits.pids != LIMIT_UNSET ? spec->limits.pids :
+                                               m->config->default_pids != 0 ? m->config->default_pids :
+                                                                              SCOPE_LIMIT_UNSET;
                         req.limits.cpu_quota_us = spec->limits.cpu_quota_us;
                         req.limits.cpu_period_us = spec->limits.cpu_period_us;
                 }
