@@ -258,7 +258,16 @@ static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, 
                         }
                         src = strdup(v->host_path);
                 } else {
-                        if (asprintf(&src, "%s/volumes/%s/%s", m->config->data_dir, pod->name, v->name) < 0)
+                        _cleanup_free_ char *volumes = NULL;
+
+                        /* volumes/ 0700 (tankd makes it so at start too): the
+                         * container's root may leave setuid files in there. */
+                        if (asprintf(&volumes, "%s/volumes", m->config->data_dir) < 0)
+                                return -ENOMEM;
+                        r = mkdir_restrict(volumes, 0700);
+                        if (r < 0)
+                                return r;
+                        if (asprintf(&src, "%s/%s/%s", volumes, pod->name, v->name) < 0)
                                 src = NULL;
                         else if ((r = mkdir_p(src, 0755)) < 0) {
                                 free(src);
