@@ -11,6 +11,7 @@
 #include "strv.h"
 
 #define SEC_UNSET UINT64_MAX
+#define PIDS_UNSET UINT64_MAX
 
 static const char * const host_adapter_table[_HOST_ADAPTER_MAX] = {
         [HOST_ADAPTER_AUTO] = "auto",
@@ -327,6 +328,29 @@ static int parse_sec(ParseState *s, const char *key, const char *value, void *da
         return 0;
 }
 
+/* A task count: a positive integer, or "infinity" (also "0", as Podman's
+ * --pids-limit=0) for none; empty: the default. */
+static int parse_pids(ParseState *s, const char *key, const char *value, void *data) {
+        uint64_t *u = data;
+        unsigned long long v;
+        char *end;
+
+        if (isempty(value)) {
+                *u = PIDS_UNSET;
+                return 0;
+        }
+        if (streq(value, "infinity")) {
+                *u = 0;
+                return 0;
+        }
+        errno = 0;
+        v = strtoull(value, &end, 10);
+        if (!(value[0] >= '0' && value[0] <= '9') || *end || errno == ERANGE || v >= PIDS_UNSET)
+                return state_error(s, "%s=%s: expected a number of tasks or \"infinity\"", key, value);
+        *u = v;
+        return 0;
+}
+
 static const struct {
         const char *section;
         const char *key;
@@ -349,6 +373,7 @@ static const struct {
         { "Restart",  "BackoffCapSec",  parse_sec,            offsetof(TankConfig, backoff_cap_usec) },
         { "Restart",  "StableSec",      parse_sec,            offsetof(TankConfig, stable_usec) },
         { "Restart",  "StopTimeoutSec", parse_sec,            offsetof(TankConfig, stop_timeout_usec) },
+        { "Limits",   "DefaultPids",    parse_pids,           offsetof(TankConfig, default_pids) },
 };
 
 static bool section_is_known(const char *section) {
@@ -536,6 +561,7 @@ static TankConfig *config_new_unset(void) {
         c->backoff_cap_usec = SEC_UNSET;
         c->stable_usec = SEC_UNSET;
         c->stop_timeout_usec = SEC_UNSET;
+        c->default_pids = PIDS_UNSET;
         return c;
 }
 
@@ -561,6 +587,8 @@ static int config_fill_defaults(TankConfig *c) {
                 c->stable_usec = 60 * USEC_PER_SEC;
         if (c->stop_timeout_usec == SEC_UNSET)
                 c->stop_timeout_usec = 10 * USEC_PER_SEC;
+        if (c->default_pids == PIDS_UNSET)
+                c->default_pids = TANK_DEFAULT_PIDS_DEFAULT;
         return 0;
 }
 

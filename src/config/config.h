@@ -81,7 +81,13 @@ typedef struct TankConfig {
         uint64_t backoff_cap_usec;      /* default 300 s, >= base */
         uint64_t stable_usec;           /* default 60 s */
         uint64_t stop_timeout_usec;     /* default 10 s: SIGTERM .. SIGKILL grace */
+
+        /* [Limits] */
+        uint64_t default_pids;          /* TasksMax of a container without limits.pids;
+                                         * default 2048 (as Podman), 0: none ("infinity") */
 } TankConfig;
+
+#define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)
 
 TankConfig *config_free(TankConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(TankConfig *, config_free);

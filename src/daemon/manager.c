@@ -9,6 +9,7 @@
 #include "daemon/manager.h"
 #include "daemon/seed.h"
 #include "store/etcd-server.h"
+#include "fs-util.h"
 #include "log.h"
 #include "time-util.h"
 #include "reconcile/reconcile.h"
@@ -114,8 +115,24 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
 
         if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Failed to create %s: %m", m->runtime_dir);
-        if (mkdir(m->config->data_dir, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Failed to create %s: %m", m->config->data_dir);
+        /* 0711, volumes/ 0700 (layers/ is too): container root can leave
+         * setuid-root files in its managed volumes, which no local user may
+         * reach (moby CVE-2021-41091). An older Tank left 0755, which systemd
+         * does not change on an existing StateDirectory=, and TANK_DATA_DIR may
+         * point anywhere: tighten what exists. */
+        r = mkdir_restrict(m->config->data_dir, 0711);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", m->config->data_dir);
+        if (r > 0)
+                log_notice("Took group and other access off %s (now at most 0711).", m->config->data_dir);
+        _cleanup_free_ char *volumes = NULL;
+        if (asprintf(&volumes, "%s/volumes", m->config->data_dir) < 0)
+                return log_oom();
+        r = mkdir_restrict(volumes, 0700);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", volumes);
+        if (r > 0)
+                log_notice("Made %s 0700.", volumes);
 
         r = manager_open_images(m);
         if (r < 0)

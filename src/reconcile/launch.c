@@ -168,8 +168,11 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                 if (spec) {
                         req.limits.memory_max = spec->limits.memory == LIMIT_UNSET ? SCOPE_LIMIT_UNSET
                                                                                    : spec->limits.memory;
-                        req.limits.tasks_max = spec->limits.pids == LIMIT_UNSET ? SCOPE_LIMIT_UNSET
-                                                                                : spec->limits.pids;
+                        /* No limits.pids: [Limits] DefaultPids= (0: none, and
+                                 * then systemd's DefaultTasksMax= applies). */
+                        req.limits.tasks_max = spec->limits.pids != LIMIT_UNSET ? spec->limits.pids :
+                                               m->config->default_pids != 0 ? m->config->default_pids :
+                                                                              SCOPE_LIMIT_UNSET;
                         req.limits.cpu_quota_us = spec->limits.cpu_quota_us;
                         req.limits.cpu_period_us = spec->limits.cpu_period_us;
                 }
@@ -255,7 +258,16 @@ static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, 
                         }
                         src = strdup(v->host_path);
                 } else {
-                        if (asprintf(&src, "%s/volumes/%s/%s", m->config->data_dir, pod->name, v->name) < 0)
+                        _cleanup_free_ char *volumes = NULL;
+
+                        /* volumes/ 0700 (tankd makes it so at start too): the
+                         * container's root may leave setuid files in there. */
+                        if (asprintf(&volumes, "%s/volumes", m->config->data_dir) < 0)
+                                return -ENOMEM;
+                        r = mkdir_restrict(volumes, 0700);
+                        if (r < 0)
+                                return r;
+                        if (asprintf(&src, "%s/%s/%s", volumes, pod->name, v->name) < 0)
                                 src = NULL;
                         else if ((r = mkdir_p(src, 0755)) < 0) {
                                 free(src);

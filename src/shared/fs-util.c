@@ -24,6 +24,24 @@ int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
+int mkdir_restrict(const char *path, mode_t mode) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        if (mkdir(path, mode) < 0 && errno != EEXIST)
+                return -errno;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if ((st.st_mode & 07777 & ~mode) == 0)
+                return 0;
+        if (fchmod(fd, st.st_mode & 07777 & mode) < 0)
+                return -errno;
+        return 1;
+}
+
 int fsync_directory(const char *path) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 

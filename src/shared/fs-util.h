@@ -9,6 +9,13 @@
  * Existing directories are left as they are. */
 int mkdir_p(const char *path, mode_t mode);
 
+/* The directory path with at most mode's permissions: created with mode, or,
+ * when it exists, every permission bit mode does not grant is taken away (an
+ * older 0755 becomes 0711 for 0711; a stricter 0700 stays). A symlink or a
+ * non-directory is refused. Returns 1 when an existing directory's mode was
+ * changed, else 0. */
+int mkdir_restrict(const char *path, mode_t mode);
+
 /* fsync() the directory at path, so that entries created, renamed or removed
  * in it survive a power cut. */
 int fsync_directory(const char *path);

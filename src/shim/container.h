@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include "security.h"
 #include "shim-config.h"
 
 /* Sets *ret_error (if NULL so far) to "<what>: <strerror(r)>"; returns r. */
@@ -68,13 +69,10 @@ int read_root_file(const char *path, char **ret);
 /* The default capability set (Podman's 11), as a bit mask. */
 uint64_t security_default_caps(void);
 
-/* The default seccomp policy: see the table in security.c. Builds the filter
- * without loading it, so allocation happens before privileges are dropped. */
-int security_seccomp_build(void **ret_ctx);
-void security_seccomp_free(void *ctx);
+/* The default seccomp policy: security.h. */
 
 /* Bounding set, setgroups/setresgid/setresuid keeping caps, capset of the
- * default set, ambient cleared, no_new_privs, then the seccomp filter. After
+ * default set (effective and permitted; inheritable empty), ambient cleared, no_new_privs, then the seccomp filter. After
  * this only close_range() and execve() may be called. */
 int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error);
 

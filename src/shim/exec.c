@@ -299,7 +299,7 @@ _noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, int in,
                 (void) shim_error(&error, r, "environment");
                 goto fail;
         }
-        r = security_seccomp_build(&filter);
+        r = security_seccomp_build(&filter, &error);
         if (r < 0) {
                 (void) shim_error(&error, r, "build the seccomp filter");
                 goto fail;

@@ -23,9 +23,18 @@ tests_unit_test_shim_user_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 tests_unit_test_shim_user_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_shim_user_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
-# The workload side lives in libtank too, so unit tests can reach user.c.
+check_PROGRAMS += tests/unit/test-seccomp
+TESTS += tests/unit/test-seccomp
+tests_unit_test_seccomp_SOURCES = tests/unit/test-seccomp.c
+tests_unit_test_seccomp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
+tests_unit_test_seccomp_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_seccomp_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+# The workload side lives in libtank too, so unit tests can reach user.c
+# (and tankd the seccomp policy, which it builds once at start).
 libtank_la_SOURCES += \
 	src/shim/container.h \
+	src/shim/security.h \
 	src/shim/mounts.c \
 	src/shim/user.c \
 	src/shim/security.c \

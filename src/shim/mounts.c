@@ -302,11 +302,12 @@ static int setup_dev(int rootfd, bool tty, MountsResult *res, char **ret_error) 
 }
 
 /* Masked: unreadable for the workload (kernel internals, host timing and key
- * data). Read-only: writable proc knobs that are not namespaced. */
+ * data; the powercap (RAPL) energy counters are a power side channel, masked
+ * by Docker too). Read-only: writable proc knobs that are not namespaced. */
 static const char *const masked_paths[] = {
         "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-        "/sys/firmware",
+        "/sys/firmware", "/sys/devices/virtual/powercap",
 };
 static const char *const readonly_paths[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Privileges of the workload: Podman's default capabilities, the image user,
+/* Privileges of the workload: Podman's default capabilities (bounding,
+ * effective, permitted; inheritable and ambient empty), the image user,
  * no_new_privs and a seccomp filter modelled on Docker's default profile.
  *
  * Docker's profile is an allow-list; we build the equivalent deny-list with
@@ -47,7 +48,17 @@
  *   (the seccomp bypass via ptrace is fixed there); without CAP_SYS_PTRACE the
  *   workload can only trace its own descendants anyway.
  * The filter covers the native ABI and, on x86-64, the i386 and x32 ABIs, so
- * a 32-bit syscall cannot walk around it. */
+ * a 32-bit syscall cannot walk around it.
+ *
+ * Every name must be known to libseccomp, or the filter is not built (and
+ * tankd does not start): seccomp_syscall_resolve_name() answers
+ * __NR_SCMP_ERROR for a name it does not know (an older libseccomp than the
+ * table, or a typo), and a rule skipped for that reason is a hole. A name it
+ * knows but that is no syscall of the native ABI resolves to a negative
+ * pseudo-syscall number, which libseccomp translates for the ABIs that have
+ * it. On x86-64 those are the i386-only umount, stime, vm86, vm86old,
+ * clock_settime64 and clock_adjtime64 (tests/unit/test-seccomp.c keeps this
+ * list and checks every name has a number on one of the filter's ABIs). */
 #include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -56,6 +67,7 @@
 #include <sys/syscall.h>
 
 #include "container.h"
+#include "security.h"
 
 static const char *const denied_syscalls[] = {
         "keyctl", "add_key", "request_key",
@@ -83,6 +95,11 @@ static const int default_caps[] = {
         CAP_SETFCAP, CAP_SETGID, CAP_SETPCAP, CAP_SETUID, CAP_SYS_CHROOT,
 };
 
+const char *const *security_denied_syscalls(size_t *ret_n) {
+        *ret_n = ELEMENTSOF(denied_syscalls);
+        return denied_syscalls;
+}
+
 uint64_t security_default_caps(void) {
         uint64_t m = 0;
 
@@ -96,50 +113,68 @@ void security_seccomp_free(void *ctx) {
                 seccomp_release(ctx);
 }
 
-int security_seccomp_build(void **ret_ctx) {
+int security_seccomp_build(void **ret_ctx, char **ret_error) {
         scmp_filter_ctx ctx;
         int r;
 
         ctx = seccomp_init(SCMP_ACT_ALLOW);
         if (!ctx)
-                return -ENOMEM;
+                return shim_error(ret_error, -ENOMEM, "seccomp_init");
 
 #if defined(__x86_64__)
         /* Cover the compat ABIs too; EEXIST: already the native one. */
         r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
-        if (r < 0 && r != -EEXIST)
+        if (r < 0 && r != -EEXIST) {
+                (void) shim_error(ret_error, r, "add the i386 ABI to the seccomp filter");
                 goto fail;
+        }
         r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
-        if (r < 0 && r != -EEXIST)
+        if (r < 0 && r != -EEXIST) {
+                (void) shim_error(ret_error, r, "add the x32 ABI to the seccomp filter");
                 goto fail;
+        }
 #endif
 
         FOREACH_ARRAY(name, denied_syscalls, ELEMENTSOF(denied_syscalls)) {
                 int nr = seccomp_syscall_resolve_name(*name);
 
-                if (nr == __NR_SCMP_ERROR)
-                        continue;   /* not on any of our ABIs */
-                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-                /* -EDOM/-EINVAL: exists by name but not on every ABI of the filter */
-                if (r < 0 && r != -EDOM && r != -EINVAL)
+                if (nr == __NR_SCMP_ERROR) {
+                        const struct scmp_version *v = seccomp_version();
+
+                        r = shim_error(ret_error, -ENOSYS, "seccomp rule for %s: syscall unknown to libseccomp %u.%u.%u",
+                                       *name, v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0);
                         goto fail;
+                }
+                r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+                /* -EDOM/-EINVAL: a pseudo-syscall (not native) that one of the
+                 * compat ABIs lacks too; a native syscall must be added. */
+                if (r < 0 && (nr >= 0 || (r != -EDOM && r != -EINVAL))) {
+                        (void) shim_error(ret_error, r, "seccomp rule for %s", *name);
+                        goto fail;
+                }
         }
 
         FOREACH_ARRAY(f, clone_ns_flags, ELEMENTSOF(clone_ns_flags)) {
                 r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
                                      SCMP_A0(SCMP_CMP_MASKED_EQ, *f, *f));
-                if (r < 0)
+                if (r < 0) {
+                        (void) shim_error(ret_error, r, "seccomp rule for clone");
                         goto fail;
+                }
         }
         r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-        if (r < 0 && r != -EDOM && r != -EINVAL)
+        if (r < 0 && r != -EDOM && r != -EINVAL) {
+                (void) shim_error(ret_error, r, "seccomp rule for clone3");
                 goto fail;
+        }
 
         /* The filter is ours: do not let libseccomp set no_new_privs on load
          * (we do it explicitly, at a known point). */
         r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-        if (r < 0)
+        if (r < 0) {
+                (void) shim_error(ret_error, r, "seccomp_attr_set");
                 goto fail;
+        }
 
         *ret_ctx = ctx;
         return 0;
@@ -161,13 +196,16 @@ static int drop_bounding_set(uint64_t keep) {
         return 0;
 }
 
+/* Effective and permitted: caps. Inheritable: empty, as in crun and runc
+ * since CVE-2022-24769: with the default set inheritable, a non-root workload
+ * exec'ing a file with inheritable file capabilities gained them. Nothing
+ * needs it: ambient capabilities (which need it) stay empty. */
 static int set_caps(uint64_t caps) {
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
         struct __user_cap_data_struct d[2] = {};
 
-        for (int i = 0; i < 2; i++) {
-                d[i].effective = d[i].permitted = d[i].inheritable = (uint32_t) (caps >> (32 * i));
-        }
+        for (int i = 0; i < 2; i++)
+                d[i].effective = d[i].permitted = (uint32_t) (caps >> (32 * i));
         return RET_NERRNO((int) syscall(SYS_capset, &h, d));
 }
 

@@ -279,7 +279,7 @@ void workload_run(const WorkloadArgs *a) {
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 
-        r = security_seccomp_build(&filter);
+        r = security_seccomp_build(&filter, &error);
         if (r < 0) {
                 (void) shim_error(&error, r, "build seccomp filter");
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Limits become unit properties, show up in the cgroup files (v1 or v2:
+# Limits become unit properties (a container without limits.pids gets
+# [Limits] DefaultPids=), show up in the cgroup files (v1 or v2:
 # cgroup_value) and are enforced: a fork bomb stops at pids.max, a memory hog
 # is OOM-killed and the restart policy applies, a child OOM-killed in a
 # container leaves the container running.
@@ -27,6 +28,17 @@ assert_eq "$(cgroup_value tank-lim-app.scope memory.max)" "67108864" "memory.max
 assert_eq "$(cgroup_value tank-lim-app.scope pids.max)" "20" "pids.max"
 assert_eq "$(cgroup_value tank-lim-app.scope cpu.quota)" "50000" "cpu quota"
 assert_eq "$(cgroup_value tank-lim-app.scope cpu.period)" "100000" "cpu period"
+
+# No limits.pids: [Limits] DefaultPids= (2048 unless tank.conf says otherwise).
+cat <<EOF2 | tankctl apply -f - || fail "apply nolim"
+{"name": "nolim", "restart": "never", "containers": [{"name": "app", "image": "$TANK_IMAGE",
+  "command": ["sleep", "infinity"]}]}
+EOF2
+wait_phase nolim running
+echo "nolim: TasksMax $(systemctl show -P TasksMax tank-nolim-app.scope), pids.max $(cgroup_value tank-nolim-app.scope pids.max)"
+assert_eq "$(systemctl show -P TasksMax tank-nolim-app.scope)" "2048" "default TasksMax"
+assert_eq "$(cgroup_value tank-nolim-app.scope pids.max)" "2048" "default pids.max"
+tankctl delete nolim || fail "delete nolim"
 
 # A fork bomb (bounded, so a failure of the limit cannot take the machine down)
 # stops at pids.max.

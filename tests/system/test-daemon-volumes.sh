@@ -4,7 +4,8 @@
 # kill -9 of the workload and a restart of tankd; two containers share it; a
 # host volume shows the host's files; read_only is a real read-only mount; a
 # missing host path is a clear per-pod error; delete keeps volumes and
-# delete --volumes removes them; tankctl volumes lists them.
+# delete --volumes removes them; tankctl volumes lists them; no local user
+# reaches into a managed volume (issue 13).
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -41,16 +42,41 @@ grep -q "Read-only file system" /var/lib/tank/volumes/vol/data/ro-error || fail 
 [ -e /srv/hostvol/new ] && fail "a read_only mount was written"
 assert_eq "$(in_ctr reader cat /shared/seen)" "from-the-host" "the other container sees the shared volume"
 
+# Setuid escalation through a managed volume (moby CVE-2021-41091): the
+# container's root leaves a setuid-root binary in its volume; no local user
+# may reach it. The data directory is 0711, volumes/ 0700.
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+tankctl exec vol -c writer -- sh -c 'cp /bin/busybox /data/id && chmod 4755 /data/id' || fail "exec: plant a setuid file"
+ls -l /var/lib/tank/volumes/vol/data/id
+# Through a shell: setpriv's own execve() of its argument reaches files
+# nobody cannot (util-linux 2.38), which would prove nothing.
+out=$(as_nobody sh -c /var/lib/tank/volumes/vol/data/id 2>&1) && fail "nobody ran the container's setuid file: $out"
+echo "$out" | grep -q 'Permission denied' || fail "exec of the setuid file as nobody: not EACCES: $out"
+echo "nobody: $out"
+out=$(as_nobody stat /var/lib/tank/volumes/vol/data/log 2>&1) && fail "nobody can stat a file in a managed volume: $out"
+echo "$out" | grep -q 'Permission denied' || fail "stat as nobody: not EACCES: $out"
+out=$(as_nobody ls /var/lib/tank/volumes 2>&1) && fail "nobody can list volumes/: $out"
+echo "$out" | grep -q 'Permission denied' || fail "ls as nobody: not EACCES: $out"
+echo "modes: data $(stat -c %a /var/lib/tank), volumes $(stat -c %a /var/lib/tank/volumes)"
+assert_eq "$(stat -c %a /var/lib/tank)" "711" "mode of the data directory"
+assert_eq "$(stat -c %a /var/lib/tank/volumes)" "700" "mode of volumes/"
+
 # A changed spec (new env) restarts the writer; the volume keeps its file.
 spec 2 | tankctl apply -f -
 wait_for 30 sh -c "[ \$(wc -l </var/lib/tank/volumes/vol/data/log) -ge 2 ]" || fail "writer not restarted with the new spec"
 # kill -9 of the workload: restarted, file still there.
 kill -9 "$(scope_pid vol writer)"
 wait_for 30 sh -c "[ \$(wc -l </var/lib/tank/volumes/vol/data/log) -ge 3 ]" || fail "writer not restarted after kill -9"
-# A restart of tankd touches nothing.
-systemctl restart tankd.service
+# A restart of tankd touches nothing; one that finds the modes an older Tank
+# left (0755) tightens them (systemd does not change an existing
+# StateDirectory's mode).
+systemctl stop tankd.service
+chmod 0755 /var/lib/tank /var/lib/tank/volumes
+systemctl start tankd.service
 tank_wait_bus 60
 wait_phase vol running
+assert_eq "$(stat -c %a /var/lib/tank)" "711" "mode of the data directory after an upgrade"
+assert_eq "$(stat -c %a /var/lib/tank/volumes)" "700" "mode of volumes/ after an upgrade"
 assert_eq "$(tr '\n' ' ' </var/lib/tank/volumes/vol/data/log)" "1 2 2 " "volume log across replace, kill and tankd restart"
 
 tankctl volumes | grep -E '^vol +data ' >/dev/null || { tankctl volumes; fail "tankctl volumes does not list vol/data"; }

@@ -102,9 +102,37 @@ assert_eq "$(readlink /proc/$hpid/ns/net)" "$(readlink /proc/$wpid/ns/net)" "net
 assert_eq "$(awk '/^CapBnd/ {print $2}' /proc/$hpid/status)" "$(awk '/^CapBnd/ {print $2}' /proc/$wpid/status)" "bounding set"
 assert_eq "$(awk '/^NoNewPrivs/ {print $2}' /proc/$hpid/status)" "1" "no_new_privs"
 assert_eq "$(awk '/^Seccomp:/ {print $2}' /proc/$hpid/status)" "2" "seccomp filter"
+# Inheritable set empty (CVE-2022-24769), for the workload and the exec'd
+# process alike; bounding and effective sets are the container's.
+grep -E '^Cap(Inh|Eff|Bnd):' /proc/$wpid/status | sed 's/^/workload: /'
+grep -E '^Cap(Inh|Eff|Bnd):' /proc/$hpid/status | sed 's/^/exec: /'
+assert_eq "$(awk '/^CapInh/ {print $2}' /proc/$wpid/status)" "0000000000000000" "workload's inheritable set"
+assert_eq "$(awk '/^CapInh/ {print $2}' /proc/$hpid/status)" "0000000000000000" "exec'd process's inheritable set"
+assert_eq "$(awk '/^CapEff/ {print $2}' /proc/$hpid/status)" "$(awk '/^CapEff/ {print $2}' /proc/$wpid/status)" "effective set"
+assert_eq "$(awk '/^CapAmb/ {print $2}' /proc/$hpid/status)" "0000000000000000" "exec'd process's ambient set"
 kill "$hpid"
 wait $bgexec
 assert_eq "$?" 143 "status of the exec'd sleep killed from outside"
+
+# A non-root image (User=app): the workload and what is exec'd into it have
+# no capabilities but the bounding set, and an empty inheritable set.
+cat <<EOF2 | tankctl apply -f - || fail "apply user"
+{"name": "user", "containers": [{"name": "app", "image": "127.0.0.1:5000/tank/busybox-user:latest",
+  "command": ["sleep", "infinity"]}]}
+EOF2
+wait_phase user running 60
+upid=$(scope_pid user app)
+grep -E '^Cap(Inh|Eff|Bnd):' /proc/$upid/status | sed 's/^/non-root workload: /'
+assert_eq "$(awk '/^Uid/ {print $2}' /proc/$upid/status)" "1000" "non-root workload's uid"
+assert_eq "$(awk '/^CapInh/ {print $2}' /proc/$upid/status)" "0000000000000000" "non-root workload's inheritable set"
+assert_eq "$(awk '/^CapEff/ {print $2}' /proc/$upid/status)" "0000000000000000" "non-root workload's effective set"
+assert_eq "$(awk '/^CapBnd/ {print $2}' /proc/$upid/status)" "00000000800405fb" "non-root workload's bounding set"
+out=$(tankctl exec user -- sh -c 'id -u; grep -E "^Cap(Inh|Eff|Bnd|Amb):" /proc/self/status') || fail "exec into user: $out"
+echo "$out" | sed 's/^/non-root exec: /'
+assert_eq "$(echo "$out" | head -1)" "1000" "exec'd process's uid"
+echo "$out" | grep -qE '^CapInh:\s+0000000000000000$' || fail "non-root exec: inheritable set not empty: $out"
+echo "$out" | grep -qE '^CapEff:\s+0000000000000000$' || fail "non-root exec: effective set not empty: $out"
+tankctl delete user || fail "delete user"
 
 # A Session object tells the status too.
 tankctl exec web -- sh -c 'exit 9'

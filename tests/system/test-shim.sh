@@ -120,6 +120,10 @@ run "" 'grep -E "^(CapEff|CapPrm|CapBnd|CapInh|CapAmb|NoNewPrivs|Seccomp):" /pro
 check "CapEff is the Podman default set" has_re '^CapEff:\s+00000000800405fb$'
 check "CapBnd is the Podman default set" has_re '^CapBnd:\s+00000000800405fb$'
 check "CapAmb empty" has_re '^CapAmb:\s+0000000000000000$'
+# Empty, as in crun and runc since CVE-2022-24769: a file with inheritable
+# file caps must not gain them.
+check "CapInh empty" has_re '^CapInh:\s+0000000000000000$'
+grep -E '^Cap(Inh|Eff|Bnd):' "$T/out" | sed 's/^/# root workload: /'
 check "NoNewPrivs 1" has_re '^NoNewPrivs:\s+1$'
 check "Seccomp 2" has_re '^Seccomp:\s+2$'
 for s in keyctl add_key mount umount2 unshare_user unshare_net bpf perf_event_open userfaultfd; do
@@ -128,12 +132,16 @@ done
 check "clone3 answers ENOSYS (libc falls back to clone)" has "clone3=ENOSYS"
 check "ordinary syscalls work" has "getpid=ok"
 
-run "" 'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do echo "$p $(shim-probe read $p)"; done; echo "acpi $(ls -A /proc/acpi 2>/dev/null | wc -l)"; echo "fw $(ls -A /sys/firmware | wc -l)"; echo "sys $(shim-probe write /proc/sys/kernel/hostname)"; echo "trigger $(shim-probe write /proc/sysrq-trigger)"; echo "sysfs $(shim-probe write /sys/kernel/uevent_helper)"'
+run "" 'for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do echo "$p $(shim-probe read $p)"; done; echo "acpi $(ls -A /proc/acpi 2>/dev/null | wc -l)"; echo "fw $(ls -A /sys/firmware | wc -l)"; echo "powercap $(ls -A /sys/devices/virtual/powercap 2>/dev/null | wc -l)"; echo "sys $(shim-probe write /proc/sys/kernel/hostname)"; echo "trigger $(shim-probe write /proc/sysrq-trigger)"; echo "sysfs $(shim-probe write /sys/kernel/uevent_helper)"'
 for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
         check "$p masked (empty or absent)" has_re "^$p (bytes=0|ENOENT)\$"
 done
 check "/proc/acpi masked" has "acpi 0"
 check "/sys/firmware masked" has "fw 0"
+# RAPL energy counters are a side channel (Docker masks them too). Only a host
+# with a powercap driver (intel_rapl on bare metal) has the directory.
+[ -d /sys/devices/virtual/powercap ] || echo "# this host has no /sys/devices/virtual/powercap: the check below cannot tell"
+check "/sys/devices/virtual/powercap masked" has "powercap 0"
 check "/proc/sys read-only" has "sys EROFS"
 check "/proc/sysrq-trigger read-only (where the kernel has it)" has_re "^trigger (EROFS|ENOENT)$"
 check "/sys read-only" has "sysfs EROFS"
@@ -182,11 +190,16 @@ rm -rf "$ROOT/up" "$ROOT${CANARY%/*}"
 # --- user, cwd, env ---
 mkdir -p "$T/vol-app" && chown 1000:1000 "$T/vol-app"
 run "\"user\":\"app\",\"mounts\":[{\"source\":\"$T/vol-app\",\"destination\":\"/var/lib/app\"}],\"cwd\":\"/home/app\"" \
-    'id; pwd; echo "home=$HOME"; grep CapEff /proc/self/status; shim-probe write /var/lib/app/f; echo "etc $(shim-probe write /etc/x)"'
+    'id; pwd; echo "home=$HOME"; grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status; shim-probe write /var/lib/app/f; echo "etc $(shim-probe write /etc/x)"'
 check "non-root user from the image's passwd" has_re '^uid=1000\(app\) gid=1000\(app\) groups=(1000\(app\),50\(staff\)|50\(staff\),1000\(app\))$'
 check "cwd" has "/home/app"
 check "HOME from passwd" has "home=/home/app"
 check "non-root: no effective capabilities" has_re '^CapEff:\s+0000000000000000$'
+check "non-root: no permitted capabilities" has_re '^CapPrm:\s+0000000000000000$'
+check "non-root: CapInh empty" has_re '^CapInh:\s+0000000000000000$'
+check "non-root: CapBnd is the default set" has_re '^CapBnd:\s+00000000800405fb$'
+check "non-root: CapAmb empty" has_re '^CapAmb:\s+0000000000000000$'
+grep -E '^Cap(Inh|Eff|Bnd):' "$T/out" | sed 's/^/# non-root workload: /'
 check "non-root writes its volume" has "ok"
 check "non-root cannot write root's files" has "etc EACCES"
 

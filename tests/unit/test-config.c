@@ -2,6 +2,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 
 #include "check-run.h"
@@ -86,7 +87,48 @@ static void check_defaults(const TankConfig *c) {
         ck_assert_uint_eq(c->backoff_cap_usec, 300 * USEC_PER_SEC);
         ck_assert_uint_eq(c->stable_usec, 60 * USEC_PER_SEC);
         ck_assert_uint_eq(c->stop_timeout_usec, 10 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->default_pids, 2048);
 }
+
+START_TEST(test_default_pids) {
+        static const struct {
+                const char *value;
+                uint64_t expected;
+        } ok[] = {
+                { "100", 100 }, { "1", 1 }, { "4194304", 4194304 },
+                { "infinity", 0 }, { "0", 0 }, { "", 2048 },
+        };
+        static const char *const bad[] = { "-1", "12k", "inf", "1e3", "18446744073709551615", "99999999999999999999" };
+
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_config_free_ TankConfig *c = NULL;
+                _cleanup_free_ char *text = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[Limits]\nDefaultPids=%s\n", ok[i].value), 0);
+                write_file("tank.conf", text);
+                c = load_ok(NULL);
+                ck_assert_msg(c->default_pids == ok[i].expected, "DefaultPids=%s: got %" PRIu64,
+                              ok[i].value, c->default_pids);
+        }
+        /* The last assignment wins; an empty one resets to the default. */
+        {
+                _cleanup_config_free_ TankConfig *c = NULL;
+
+                write_file("tank.conf", "[Limits]\nDefaultPids=10\nDefaultPids=\n");
+                c = load_ok(NULL);
+                ck_assert_uint_eq(c->default_pids, 2048);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL, *expected = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[Limits]\nDefaultPids=%s\n", bad[i]), 0);
+                write_file("tank.conf", text);
+                ck_assert_int_ge(asprintf(&expected, "tank.conf:2: DefaultPids=%s: expected a number of tasks or \"infinity\"",
+                                          bad[i]), 0);
+                load_fails(expected);
+        }
+}
+END_TEST
 
 START_TEST(test_defaults_no_files) {
         _cleanup_config_free_ TankConfig *c = NULL, *d = NULL;
@@ -464,6 +506,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_reset_to_default);
         tcase_add_test(tc, test_unknown_keys_warn);
         tcase_add_test(tc, test_errors);
+        tcase_add_test(tc, test_default_pids);
         tcase_add_test(tc, test_store_mode_conflict);
         tcase_add_test(tc, test_hostile_files);
         tcase_add_test(tc, test_env_invalid);

@@ -255,6 +255,38 @@ START_TEST(test_read_file_capped) {
 }
 END_TEST
 
+START_TEST(test_mkdir_restrict) {
+        char tmp[] = "/tmp/test-mkdir-restrict.XXXXXX";
+        _cleanup_free_ char *d = NULL, *l = NULL;
+        struct stat st;
+        mode_t old = umask(0022);
+
+        ck_assert_ptr_nonnull(mkdtemp(tmp));
+        ck_assert_int_ge(asprintf(&d, "%s/data", tmp), 0);
+        ck_assert_int_ge(asprintf(&l, "%s/link", tmp), 0);
+
+        ck_assert_int_eq(mkdir_restrict(d, 0711), 0);            /* created */
+        ck_assert_int_eq(stat(d, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0711);
+        ck_assert_int_eq(chmod(d, 0755), 0);                      /* an older Tank's */
+        ck_assert_int_eq(mkdir_restrict(d, 0711), 1);
+        ck_assert_int_eq(stat(d, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0711);
+        ck_assert_int_eq(mkdir_restrict(d, 0711), 0);            /* nothing to do */
+        ck_assert_int_eq(chmod(d, 0700), 0);                      /* stricter stays */
+        ck_assert_int_eq(mkdir_restrict(d, 0711), 0);
+        ck_assert_int_eq(stat(d, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0700);
+        ck_assert_int_eq(symlink(d, l), 0);
+        ck_assert_int_eq(mkdir_restrict(l, 0700), -ENOTDIR);     /* not followed */
+
+        ck_assert_int_eq(unlink(l), 0);
+        ck_assert_int_eq(rmdir(d), 0);
+        ck_assert_int_eq(rmdir(tmp), 0);
+        umask(old);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("shared");
         TCase *tc = tcase_create("core");
@@ -265,6 +297,7 @@ int main(void) {
         tcase_add_test(tc, test_sealed_copy);
         tcase_add_test(tc, test_sealed_spawn);
         tcase_add_test(tc, test_read_file_capped);
+        tcase_add_test(tc, test_mkdir_restrict);
         suite_add_tcase(s, tc);
         return check_run(s);
 }
