@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <grp.h>
 #include <inttypes.h>
 
 #include "daemon/bus-api.h"
@@ -15,6 +16,54 @@
 static int reply_store_error(sd_bus_message *call, int r, const char *error) {
         return sd_bus_reply_method_errorf(call, TANK_ERROR_STORE_UNAVAILABLE, "%s",
                                           error ?: "store request failed");
+}
+
+/* Whether the caller of `call` is root or in group TANK_GROUP (as its primary
+ * group or a supplementary one): those the D-Bus policy lets change Tank's
+ * state, and the only ones who may see what only they should (env values,
+ * volume sizes). 1 yes, 0 no, < 0 if the credentials could not be had. */
+static int caller_is_privileged(sd_bus_message *call) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        _cleanup_free_ char *buf = NULL;
+        struct group grp, *g = NULL;
+        const gid_t *gids = NULL;
+        uid_t uid;
+        gid_t gid;
+        int n, r;
+
+        r = sd_bus_query_sender_creds(call,
+                                      SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
+                                      SD_BUS_CREDS_AUGMENT,
+                                      &creds);
+        if (r < 0)
+                return r;
+        r = sd_bus_creds_get_euid(creds, &uid);
+        if (r < 0)
+                return r;
+        if (uid == 0)
+                return 1;
+
+        /* A group with many members needs a larger buffer than sysconf's guess. */
+        for (size_t size = MAX((size_t) MAX(sysconf(_SC_GETGR_R_SIZE_MAX), 0L), (size_t) 16384);; size *= 2) {
+                free(buf);
+                buf = malloc(size);
+                if (!buf)
+                        return -ENOMEM;
+                r = getgrnam_r(TANK_GROUP, &grp, buf, size, &g);
+                if (r == 0)
+                        break;
+                if (r != ERANGE || size >= 1024 * 1024)
+                        return -r;
+        }
+        if (!g)
+                return 0;       /* no such group: nobody is in it */
+        if (sd_bus_creds_get_egid(creds, &gid) >= 0 && gid == g->gr_gid)
+                return 1;
+        n = sd_bus_creds_get_supplementary_gids(creds, &gids);
+        for (int i = 0; i < n; i++)
+                if (gids[i] == g->gr_gid)
+                        return 1;
+        return 0;
 }
 
 typedef struct ApplyCall {
@@ -120,7 +169,12 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
         p = manager_get_pod(m, name);
         if (!p || !p->desired)
                 return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\"", name);
-        r = pod_serialize(p->desired, &spec);
+        /* Env values are where secrets live: only those who may change the pod
+         * may read them. Everyone else gets the shape and the status. */
+        r = caller_is_privileged(call);
+        if (r < 0)
+                log_debug_errno(r, "Cannot tell whether the caller of Get may see env values, assuming not: %m");
+        r = r > 0 ? pod_serialize(p->desired, &spec) : pod_serialize_redacted(p->desired, &spec);
         if (r < 0)
                 return r;
         r = pod_state_status_json(p, &status);
@@ -242,27 +296,68 @@ static int method_images(sd_bus_message *call, void *userdata, sd_bus_error *err
         return bus_images_reply(userdata, call, false);
 }
 
-static int method_list_volumes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+static int reply_volumes(sd_bus_message *call, const VolumeInfo *v, size_t n) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
-        VolumeInfo *v = NULL;
-        size_t n = 0;
         int r;
 
-        r = volumes_list(m->config->data_dir, &v, &n);
-        if (r < 0)
-                return r;
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sst)");
         for (size_t i = 0; r >= 0 && i < n; i++)
                 r = sd_bus_message_append(reply, "(sst)", v[i].pod, v[i].name, v[i].size);
-        volume_info_array_free(v, n);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* On the loop, once the walk is done: every call that waited for it gets its result. */
+static void volumes_listed(int r, VolumeInfo *v, size_t n, void *userdata) {
+        Manager *m = userdata;
+        sd_bus_message **calls = TAKE_PTR(m->volumes_calls);
+        size_t n_calls = m->n_volumes_calls;
+
+        m->n_volumes_calls = 0;
+        m->volumes_job = NULL;
+        if (r < 0)
+                log_warning_errno(r, "Failed to list the managed volumes: %m");
+        for (size_t i = 0; i < n_calls; i++) {
+                int q = r < 0 ? r : reply_volumes(calls[i], v, n);
+
+                if (q < 0)
+                        (void) sd_bus_reply_method_errnof(calls[i], q, "Failed to list the volumes: %m");
+                sd_bus_message_unref(calls[i]);
+        }
+        free(calls);
+        volume_info_array_free(v, n);
+}
+
+static int method_list_volumes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        sd_bus_message **a;
+        int r;
+
+        /* The walk reads trees the containers fill: only for those the policy
+         * trusts (dbus/org.tank.Tank1.conf says so too), and never on the loop.
+         * A call that arrives during a walk waits for that walk's result. */
+        r = caller_is_privileged(call);
+        if (r < 0)
+                log_debug_errno(r, "Cannot tell whether the caller of ListVolumes is privileged, assuming not: %m");
+        if (r <= 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                        "ListVolumes is only for root and group " TANK_GROUP);
+        a = reallocarray(m->volumes_calls, m->n_volumes_calls + 1, sizeof(sd_bus_message *));
+        if (!a)
+                return -ENOMEM;
+        m->volumes_calls = a;
+        if (!m->volumes_job) {
+                r = volumes_list_async(m->event, m->config->data_dir, volumes_listed, m, &m->volumes_job);
+                if (r < 0)
+                        return r;
+        }
+        m->volumes_calls[m->n_volumes_calls++] = sd_bus_message_ref(call);
+        return 1;
 }
 
 static int method_remove_volumes(sd_bus_message *call, void *userdata, sd_bus_error *error) {

@@ -8,6 +8,7 @@
 #include "daemon/bus-api.h"
 #include "daemon/manager.h"
 #include "daemon/seed.h"
+#include "daemon/volumes.h"
 #include "store/etcd-server.h"
 #include "fs-util.h"
 #include "log.h"
@@ -150,6 +151,10 @@ Manager *manager_free(Manager *m) {
         HASHMAP_FOREACH(p, m->pods)
                 pod_state_free(p);
         hashmap_free(m->pods);
+        volumes_list_job_cancel(m->volumes_job);
+        for (size_t i = 0; i < m->n_volumes_calls; i++)
+                sd_bus_message_unref(m->volumes_calls[i]);
+        free(m->volumes_calls);
         sd_bus_slot_unref(m->systemd_signals);
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->reconcile_event);

@@ -25,6 +25,10 @@
 #define TANK_MANAGER_INTERFACE "org.tank.Tank1.Manager"
 #define TANK_POD_INTERFACE "org.tank.Tank1.Pod"
 
+/* Root and this group may change Tank's state (dbus/org.tank.Tank1.conf) and
+ * read what only they should; membership is root on this host. */
+#define TANK_GROUP "tank"
+
 #define TANK_ERROR_INVALID_SPEC "org.tank.Tank1.Error.InvalidSpec"
 #define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
 #define TANK_ERROR_NOT_A_TTY "org.tank.Tank1.Error.NotATty"
@@ -64,6 +68,10 @@ struct Manager {
         Puller *puller;
 
         Hashmap *pods;                  /* name -> PodState */
+
+        struct VolumesListJob *volumes_job;     /* ListVolumes' walk in flight */
+        sd_bus_message **volumes_calls;         /* the calls waiting for it */
+        size_t n_volumes_calls;
 
         sd_bus_slot *systemd_signals;   /* UnitRemoved, JobRemoved matches */
         sd_event_source *resync_timer;

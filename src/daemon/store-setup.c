@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <strings.h>
+
 #include "daemon/manager.h"
 #include "log.h"
 #include "store/etcd-server.h"
@@ -20,6 +23,35 @@ static void on_etcd_ready(EtcdServer *e, int r, const char *endpoint, const char
                 (void) sd_event_exit(m->event, -ENOMEM);
 }
 
+/* Plain http:// to anything but loopback: the desired state, and the writes
+ * that are root on this host, cross a network in the clear, unauthenticated. */
+static bool endpoint_is_plain_remote(const char *endpoint) {
+        _cleanup_free_ char *host = NULL;
+        struct in6_addr a6;
+        struct in_addr a4;
+        const char *p, *end;
+
+        p = startswith(endpoint, "http://");
+        if (!p)
+                return false;
+        if (*p == '[') {
+                end = strchr(++p, ']');
+                if (!end)
+                        return true;
+        } else
+                end = p + strcspn(p, ":/");
+        host = strndup(p, end - p);
+        if (!host)
+                return true;
+        if (strcasecmp(host, "localhost") == 0)
+                return false;
+        if (inet_pton(AF_INET, host, &a4) == 1)
+                return (ntohl(a4.s_addr) >> 24) != 127;
+        if (inet_pton(AF_INET6, host, &a6) == 1)
+                return !IN6_IS_ADDR_LOOPBACK(&a6);
+        return true;
+}
+
 int manager_start_store(Manager *m) {
         EtcdServerConfig ec = {
                 .data_dir = m->config->store_data_dir,
@@ -29,6 +61,12 @@ int manager_start_store(Manager *m) {
         int r;
 
         if (m->config->store_endpoints) {
+                STRV_FOREACH(ep, m->config->store_endpoints)
+                        if (endpoint_is_plain_remote(*ep))
+                                log_warning("[Store] Endpoints=%s is plain http:// to a host that is not this one: "
+                                            "the pods and every write to them, which is root on this host, cross "
+                                            "the network unencrypted and unauthenticated; use https:// with "
+                                            "CertFile=, KeyFile= and TrustedCAFile=.", *ep);
                 manager_notify_status(m, "Using the etcd cluster at %s.", m->config->store_endpoints[0]);
                 return manager_connect_store(m, m->config->store_endpoints);
         }

@@ -7,6 +7,7 @@
  * following symlinks or crossing into other file systems. */
 
 #include <stdint.h>
+#include <systemd/sd-event.h>
 
 #include "macro.h"
 
@@ -19,5 +20,15 @@ typedef struct VolumeInfo {
 void volume_info_array_free(VolumeInfo *v, size_t n);
 
 int volumes_list(const char *data_dir, VolumeInfo **ret, size_t *ret_n);
+
+/* volumes_list() in a worker thread: the trees are the containers' and may be
+ * as large and as deep as they make them, so the walk never runs on the loop.
+ * cb runs on the loop and takes v (free it with volume_info_array_free). */
+typedef struct VolumesListJob VolumesListJob;
+typedef void (*volumes_list_handler_t)(int r, VolumeInfo *v, size_t n, void *userdata);
+int volumes_list_async(sd_event *event, const char *data_dir, volumes_list_handler_t cb, void *userdata,
+                       VolumesListJob **ret);
+/* cb will not be called; the job frees itself when the thread is done. */
+void volumes_list_job_cancel(VolumesListJob *j);
 /* 0 if there was nothing to remove. */
 int volumes_remove_pod(const char *data_dir, const char *pod);

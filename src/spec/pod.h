@@ -134,6 +134,10 @@ void pod_array_free(Pod **pods, size_t n);
 
 int pod_serialize(const Pod *p, char **ret_json);          /* canonical, compact */
 int pod_serialize_pretty(const Pod *p, char **ret_json);   /* canonical, indented */
+/* The canonical form with every env value replaced by POD_ENV_REDACTED (keys
+ * kept): what callers who may not see secrets get. Not for hashing or storing. */
+#define POD_ENV_REDACTED "<redacted>"
+int pod_serialize_redacted(const Pod *p, char **ret_json);
 
 /* Content hashes (lowercase hex SHA-256 of canonical JSON), for the reconciler:
  * container_hash covers one container's own fields; pod_level_hash covers

@@ -116,7 +116,7 @@ static int gen_pod_level_fields(yajl_gen g, const Pod *p) {
         return gen_volumes(g, p);
 }
 
-static int gen_container(yajl_gen g, const PodContainer *c) {
+static int gen_container(yajl_gen g, const PodContainer *c, bool redact_env) {
         int r;
 
         CHECK(yajl_gen_map_open(g));
@@ -147,7 +147,7 @@ static int gen_container(yajl_gen g, const PodContainer *c) {
         for (char **e = c->env; e && *e; e++) {
                 size_t k = strcspn(*e, "=");
                 CHECK(yajl_gen_string(g, (const unsigned char *) *e, k));
-                STR(g, (*e)[k] ? *e + k + 1 : "");
+                STR(g, redact_env ? POD_ENV_REDACTED : (*e)[k] ? *e + k + 1 : "");
         }
         CHECK(yajl_gen_map_close(g));
         if (c->working_dir) {
@@ -191,7 +191,7 @@ static int gen_container(yajl_gen g, const PodContainer *c) {
         return 0;
 }
 
-static int gen_pod(yajl_gen g, const Pod *p) {
+static int gen_pod(yajl_gen g, const Pod *p, bool redact_env) {
         int r;
 
         CHECK(yajl_gen_map_open(g));
@@ -203,7 +203,7 @@ static int gen_pod(yajl_gen g, const Pod *p) {
         STR(g, "containers");
         CHECK(yajl_gen_array_open(g));
         FOREACH_ARRAY(c, p->containers, p->n_containers) {
-                r = gen_container(g, c);
+                r = gen_container(g, c, redact_env);
                 if (r < 0)
                         return r;
         }
@@ -228,11 +228,15 @@ typedef int (*gen_func)(yajl_gen g, const void *data);
 /* Adapters with the exact gen_func type: calling through a cast function
  * pointer is undefined behaviour. */
 static int gen_pod_any(yajl_gen g, const void *d) {
-        return gen_pod(g, d);
+        return gen_pod(g, d, false);
+}
+
+static int gen_pod_redacted_any(yajl_gen g, const void *d) {
+        return gen_pod(g, d, true);
 }
 
 static int gen_container_any(yajl_gen g, const void *d) {
-        return gen_container(g, d);
+        return gen_container(g, d, false);
 }
 
 static int gen_pod_level_any(yajl_gen g, const void *d) {
@@ -332,6 +336,10 @@ static int serialize(gen_func f, const void *data, bool pretty, char **ret_json)
 
 int pod_serialize(const Pod *p, char **ret_json) {
         return serialize(gen_pod_any, p, false, ret_json);
+}
+
+int pod_serialize_redacted(const Pod *p, char **ret_json) {
+        return serialize(gen_pod_redacted_any, p, false, ret_json);
 }
 
 int pod_serialize_pretty(const Pod *p, char **ret_json) {

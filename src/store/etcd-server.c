@@ -14,7 +14,7 @@
 struct EtcdServer {
         sd_bus *bus;
         sd_event *event;
-        char *unit, *data_dir, *runtime_dir, *binary, *endpoint;
+        char *unit, *data_dir, *runtime_dir, *socket_dir, *binary, *endpoint;
         uint64_t quota, timeout_usec, deadline;
         EtcdServerReady cb;
         void *userdata;
@@ -38,7 +38,7 @@ static uint64_t now_usec(void) {
 int etcd_server_endpoint(const char *runtime_dir, char **ret) {
         if (!runtime_dir || runtime_dir[0] != '/')
                 return -EINVAL;
-        if (asprintf(ret, "unix://%s/" ETCD_SERVER_SOCKET, runtime_dir) < 0)
+        if (asprintf(ret, "unix://%s/" ETCD_SERVER_SOCKET_DIR "/" ETCD_SERVER_SOCKET, runtime_dir) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -192,7 +192,18 @@ static int state_done(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
         if (!sd_bus_message_is_method_error(reply, NULL) &&
             sd_bus_message_read(reply, "v", "s", &state) >= 0 &&
             state && (streq(state, "active") || streq(state, "activating") || streq(state, "reloading"))) {
-                /* a previous tankd's store: keep it, with its clients and its watches */
+                /* a previous tankd's store: keep it, with its clients and its watches;
+                 * unless an older tankd started it with its sockets straight in
+                 * runtime_dir, where we neither look nor want them */
+                _cleanup_free_ char *old = NULL, *new = NULL;
+
+                if (asprintf(&old, "%s/" ETCD_SERVER_SOCKET, e->runtime_dir) < 0 ||
+                    asprintf(&new, "%s/" ETCD_SERVER_SOCKET, e->socket_dir) < 0)
+                        return fail_errorf(e, -ENOMEM, "could not adopt", "out of memory"), 0;
+                if (access(new, F_OK) < 0 && access(old, F_OK) >= 0)
+                        return fail_errorf(e, -EADDRNOTAVAIL, "could not adopt",
+                                           "it was started with its sockets in the runtime directory by an "
+                                           "older tankd; stop it and start tankd again"), 0;
                 e->adopted = true;
                 start_polling(e);
                 return 0;
@@ -241,8 +252,8 @@ static int start_transient(EtcdServer *e) {
         _cleanup_free_ char *sock = NULL, *peer = NULL, *quota = NULL;
         int r;
 
-        if (asprintf(&sock, "%s/" ETCD_SERVER_SOCKET, e->runtime_dir) < 0 ||
-            asprintf(&peer, "%s/" ETCD_SERVER_PEER_SOCKET, e->runtime_dir) < 0 ||
+        if (asprintf(&sock, "%s/" ETCD_SERVER_SOCKET, e->socket_dir) < 0 ||
+            asprintf(&peer, "%s/" ETCD_SERVER_PEER_SOCKET, e->socket_dir) < 0 ||
             asprintf(&quota, "%" PRIu64, e->quota) < 0)
                 return -ENOMEM;
 
@@ -273,12 +284,14 @@ static int start_transient(EtcdServer *e) {
         r = sd_bus_message_open_container(m, 'a', "(sv)");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)",
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)",
                                   "Description", "s", "Tank desired-state store (etcd)",
                                   "Restart", "s", "always",
                                   "RestartUSec", "t", (uint64_t) 1000000,
                                   "StartLimitIntervalUSec", "t", (uint64_t) 0,
-                                  "WorkingDirectory", "s", e->runtime_dir);
+                                  "WorkingDirectory", "s", e->socket_dir,
+                                  /* the sockets (and the data) for the owner only */
+                                  "UMask", "u", (uint32_t) 0077);
         if (r < 0)
                 return r;
         r = append_exec(m, "ExecStartPre", pre);
@@ -295,6 +308,29 @@ static int start_transient(EtcdServer *e) {
                 return r;
 
         return sd_bus_call_async(e->bus, &e->slot, m, transient_done, e, 0);
+}
+
+/* runtime_dir/ETCD_SERVER_SOCKET_DIR, 0700 and ours whatever it was before. */
+static int make_socket_dir(const char *runtime_dir, char **ret) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        if (asprintf(&dir, "%s/" ETCD_SERVER_SOCKET_DIR, runtime_dir) < 0)
+                return -ENOMEM;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_uid != geteuid())
+                return -EPERM;
+        if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+                return -errno;
+        *ret = TAKE_PTR(dir);
+        return 0;
 }
 
 int etcd_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *c, EtcdServerReady cb,
@@ -327,6 +363,13 @@ int etcd_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *c, E
         e->unit = strdup(c->unit ?: ETCD_SERVER_UNIT);
         e->data_dir = strdup(c->data_dir);
         e->runtime_dir = strdup(c->runtime_dir);
+        if (e->runtime_dir) {
+                r = make_socket_dir(e->runtime_dir, &e->socket_dir);
+                if (r < 0) {
+                        etcd_server_free(e);
+                        return r;
+                }
+        }
         e->binary = strdup(c->etcd_binary ?: "/usr/bin/etcd");
         r = etcd_server_endpoint(c->runtime_dir, &e->endpoint);
         if (r < 0 || !e->unit || !e->data_dir || !e->runtime_dir || !e->binary) {
@@ -363,6 +406,7 @@ EtcdServer *etcd_server_free(EtcdServer *e) {
         free(e->unit);
         free(e->data_dir);
         free(e->runtime_dir);
+        free(e->socket_dir);
         free(e->binary);
         free(e->endpoint);
         free(e->last_error);

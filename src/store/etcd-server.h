@@ -4,9 +4,13 @@
 /* Standalone mode: tankd owns a single-member etcd, run by systemd as the
  * transient service ETCD_SERVER_UNIT (so `systemctl status tank-etcd.service`
  * shows it and Restart=always brings it back when it dies). It listens only on
- * unix sockets in runtime_dir (client "etcd.sock:0", peer "etcd-peer.sock:0":
- * etcd's unix://NAME:PORT form, relative to its working directory), never on a
- * TCP port, so it cannot collide with a user's own etcd on 2379/2380.
+ * unix sockets in runtime_dir/ETCD_SERVER_SOCKET_DIR (client "etcd.sock:0",
+ * peer "etcd-peer.sock:0": etcd's unix://NAME:PORT form, relative to its
+ * working directory), never on a TCP port, so it cannot collide with a user's
+ * own etcd on 2379/2380. Whoever can connect to the client socket can write
+ * the desired state, which is root on the host: the directory is made 0700
+ * (whatever it was) and the unit runs with UMask=0077, so neither depends on
+ * the umask of whoever started tankd.
  * Auto-compaction and a backend quota are set.
  *
  * etcd_server_start(): if the unit is already running (a previous tankd started
@@ -21,6 +25,7 @@
 #include "macro.h"
 
 #define ETCD_SERVER_UNIT "tank-etcd.service"
+#define ETCD_SERVER_SOCKET_DIR "etcd"
 #define ETCD_SERVER_SOCKET "etcd.sock:0"
 #define ETCD_SERVER_PEER_SOCKET "etcd-peer.sock:0"
 #define ETCD_SERVER_QUOTA_BYTES (1024ULL * 1024ULL * 1024ULL)
@@ -31,7 +36,7 @@ typedef struct EtcdServer EtcdServer;
 
 typedef struct EtcdServerConfig {
         const char *data_dir;           /* required: the member's data lives here */
-        const char *runtime_dir;        /* required: sockets (e.g. /run/tank) */
+        const char *runtime_dir;        /* required: sockets beneath (e.g. /run/tank) */
         const char *unit;               /* NULL: ETCD_SERVER_UNIT */
         const char *etcd_binary;        /* NULL: /usr/bin/etcd */
         uint64_t quota_backend_bytes;   /* 0: ETCD_SERVER_QUOTA_BYTES */
@@ -42,7 +47,7 @@ typedef struct EtcdServerConfig {
 typedef void (*EtcdServerReady)(EtcdServer *e, int r, const char *endpoint, const char *error,
                                 void *userdata);
 
-/* "unix://<runtime_dir>/etcd.sock:0" */
+/* "unix://<runtime_dir>/etcd/etcd.sock:0" */
 int etcd_server_endpoint(const char *runtime_dir, char **ret);
 
 int etcd_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *config, EtcdServerReady cb,

@@ -102,5 +102,5 @@ wait_phase() {
 
 # The standalone store's client endpoint, for etcdctl.
 tank_store_endpoint() {
-        echo "unix:///run/tank/etcd.sock:0"
+        echo "unix:///run/tank/etcd/etcd.sock:0"
 }

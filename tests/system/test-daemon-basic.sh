@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The seed's declarative basics, end to end against a real systemd, etcd and
 # registry: apply -> a scope in the pod's slice, the workload is PID 1, output in
-# the journal, list/get, Pod object on the bus; delete leaves nothing behind.
+# the journal, list/get, Pod object on the bus; delete leaves nothing behind;
+# the standalone store's sockets are root's only; a plain http:// remote
+# endpoint is warned about.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -98,4 +100,26 @@ wait_for 30 test ! -e /run/tank/netns/web || fail "netns file left behind"
 wait_for 30 test ! -e /run/tank/pods/web || fail "runtime dir left behind"
 wait_for 30 test ! -e /var/lib/tank/pods/web || fail "scratch left behind"
 grep -q "/run/tank/pods/web" /proc/self/mountinfo && fail "rootfs mount left behind"
+
+# The standalone store's sockets are root's only.
+assert_eq "$(stat -c %a /run/tank/etcd)" 700 "store socket directory mode"
+assert_eq "$(systemctl show -P UMask tank-etcd.service)" 0077 "tank-etcd.service UMask"
+sock=$(tank_store_endpoint)
+sock=${sock#unix://}
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        curl -sS --max-time 5 --unix-socket "$sock" http://localhost/version 2>&1) && fail "nobody reached the store: $out"
+curl -sS --max-time 5 --unix-socket "$sock" http://localhost/version >/dev/null || fail "root cannot reach the store at $sock"
+
+# A bring-your-own endpoint in plain http:// off this host is warned about at
+# start (192.0.2.50 is a documentation address: nothing answers, no need to).
+systemctl stop tankd.service
+tank_write_config "$(printf '[Store]\nEndpoints=http://127.0.0.1:1 http://192.0.2.50:2379')"
+since=$(date '+%Y-%m-%d %H:%M:%S')
+systemctl start --no-block tankd.service
+wait_for 30 sh -c "journalctl -u tankd --since '$since' --no-pager | grep -q 'Endpoints=http://192.0.2.50:2379 is plain http://'" ||
+        { journalctl -u tankd --since "$since" --no-pager | tail -20 >&2; fail "no warning for a plain http:// remote endpoint"; }
+journalctl -u tankd --since "$since" --no-pager | grep -q 'Endpoints=http://127.0.0.1:1 is plain' &&
+        fail "warned about a loopback endpoint"
+systemctl stop tankd.service
+tank_write_config
 echo "basic: ok"

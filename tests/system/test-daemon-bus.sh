@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The D-Bus surface: dbus/org.tank.Tank1.xml matches what tankd exports; anyone
-# may read, but an unprivileged caller is refused Apply and Delete by the policy;
-# pod objects emit PropertiesChanged.
+# may read, but an unprivileged caller is refused Apply, Delete and ListVolumes
+# and gets specs with env values redacted; pod objects emit PropertiesChanged.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -35,6 +35,30 @@ out=$(as_nobody busctl --system call org.tank.Tank1 /org/tank/Tank1 org.tank.Tan
         fail "unprivileged Delete succeeded"
 tankctl get evil >/dev/null 2>&1 && fail "unprivileged Apply created a pod"
 systemctl is-active tank-web-app.scope >/dev/null || fail "unprivileged Delete removed the pod"
+
+# Env values are for root and group tank only: anyone else gets the spec's
+# shape (keys kept, values redacted) and the status.
+printf '{"name": "secret", "containers": [{"name": "app", "image": "%s", "command": ["sleep", "infinity"], "env": {"SECRET": "hunter2", "PLAIN": "x"}}]}\n' \
+        "$TANK_IMAGE" | tankctl apply -f - >/dev/null || fail "apply secret"
+out=$(as_nobody busctl --system --json=short call org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager Get s secret) ||
+        fail "an unprivileged caller cannot Get"
+echo "$out" | grep -q hunter2 && fail "an unprivileged Get reads env values: $out"
+assert_eq "$(echo "$out" | jq -r '.data[0]' | jq -c '.containers[0].env')" '{"PLAIN":"<redacted>","SECRET":"<redacted>"}' \
+        "env seen by an unprivileged Get"
+echo "$out" | jq -r '.data[1]' | jq -e '.phase and .containers' >/dev/null || fail "no status for an unprivileged Get: $out"
+out=$(as_nobody tankctl get secret -o json) || fail "unprivileged tankctl get"
+echo "$out" | grep -q hunter2 && fail "unprivileged tankctl get shows env values: $out"
+assert_eq "$(echo "$out" | jq -r '.spec.containers[0].env | keys | join(",")')" "PLAIN,SECRET" "env keys for nobody"
+assert_eq "$(tankctl get secret -o json | jq -r '.spec.containers[0].env.SECRET')" hunter2 "root reads env values"
+tankctl delete secret >/dev/null || fail "delete secret"
+
+# ListVolumes walks trees the containers fill: root and group tank only.
+out=$(as_nobody dbus-send --system --print-reply --dest=org.tank.Tank1 /org/tank/Tank1 \
+        org.tank.Tank1.Manager.ListVolumes 2>&1) && fail "an unprivileged caller could ListVolumes: $out"
+echo "$out" | grep -q 'org.freedesktop.DBus.Error.AccessDenied' || fail "unprivileged ListVolumes: unclear refusal: $out"
+busctl --system call org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager ListVolumes >/dev/null ||
+        fail "root cannot ListVolumes"
+tankctl volumes >/dev/null || fail "root cannot list volumes with tankctl"
 
 # PropertiesChanged reaches monitors when the pod changes.
 busctl --system monitor org.tank.Tank1 --json=short >/tmp/monitor.json 2>/dev/null &

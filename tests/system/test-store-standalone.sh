@@ -4,6 +4,8 @@
 # unit and waits until healthy; kill -9 of etcd: the client reports the store
 # down, systemd restarts it, the watch resumes without a missed or repeated
 # event; a second start adopts the running unit instead of restarting it.
+# The sockets are root's only: a 0700 directory (tightened if it was not) and
+# UMask=0077, whatever the umask of the caller.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -25,15 +27,29 @@ trap cleanup EXIT
 systemctl stop "$UNIT" 2>/dev/null || :
 
 echo "== first start creates the unit"
-out=$("$DRIVER" standalone "$RUN" "$T/store" "$UNIT") || fail "standalone start: $out"
-assert_eq "$out" "READY unix://$RUN/etcd.sock:0 created" "first start"
-EP=unix://$RUN/etcd.sock:0
+# Only the socket directory is to stand between other users and the socket.
+chmod 755 "$T"
+mkdir -p -m 755 "$RUN/etcd"
+out=$(umask 000 && "$DRIVER" standalone "$RUN" "$T/store" "$UNIT") || fail "standalone start: $out"
+assert_eq "$out" "READY unix://$RUN/etcd/etcd.sock:0 created" "first start"
+EP=unix://$RUN/etcd/etcd.sock:0
+SOCK=$RUN/etcd/etcd.sock:0
 systemctl is-active -q "$UNIT" || fail "$UNIT not active"
 systemctl show -P Description "$UNIT" | grep -q "Tank desired-state store" || fail "no description"
 systemctl show -P ExecStart "$UNIT" | grep -q -- "--quota-backend-bytes" || fail "no quota"
 systemctl show -P ExecStart "$UNIT" | grep -q -- "--auto-compaction-retention" || fail "no auto-compaction"
 [ -d "$T/store/member" ] || fail "no etcd data under the store directory"
 "$DRIVER" crud "$EP" | grep -qx "crud ok" || fail "crud"
+
+echo "== the sockets are root's only"
+assert_eq "$(stat -c %a "$RUN/etcd")" 700 "socket directory mode"
+assert_eq "$(systemctl show -P UMask "$UNIT")" 0077 "etcd's UMask"
+[ -S "$SOCK" ] || fail "no client socket at $SOCK"
+[ $((0$(stat -c %a "$SOCK") & 077)) -eq 0 ] || fail "client socket mode $(stat -c %a "$SOCK")"
+[ $((0$(stat -c %a "$RUN/etcd/etcd-peer.sock:0") & 077)) -eq 0 ] || fail "peer socket mode"
+curl -sS --max-time 5 --unix-socket "$SOCK" http://localhost/version >/dev/null || fail "root cannot reach the store"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        curl -sS --max-time 5 --unix-socket "$SOCK" http://localhost/version 2>&1) && fail "nobody reached the store: $out"
 
 echo "== a second start adopts the running unit"
 pid1=$(systemctl show -P MainPID "$UNIT")

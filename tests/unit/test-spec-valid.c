@@ -165,6 +165,22 @@ START_TEST(test_env_sorted_and_canonical) {
 }
 END_TEST
 
+START_TEST(test_serialize_redacted) {
+        _cleanup_pod_free_ Pod *p = parse_ok(
+                "{'name':'sec','containers':[{'name':'a','image':'busybox','env':{'SECRET':'hunter2','EMPTY':''}},"
+                " {'name':'b','image':'busybox','args':['--keep']}]}");
+        _cleanup_free_ char *full = serialize_ok(p), *red = NULL;
+
+        ck_assert_int_eq(pod_serialize_redacted(p, &red), 0);
+        ck_assert_ptr_nonnull(strstr(full, "hunter2"));
+        ck_assert_ptr_null(strstr(red, "hunter2"));
+        /* keys stay, every value is the marker, the rest is untouched */
+        ck_assert_ptr_nonnull(strstr(red, "\"env\":{\"EMPTY\":\"<redacted>\",\"SECRET\":\"<redacted>\"}"));
+        ck_assert_ptr_nonnull(strstr(red, "\"args\":[\"--keep\"]"));
+        ck_assert_ptr_nonnull(strstr(red, "\"env\":{}"));
+}
+END_TEST
+
 START_TEST(test_empty_vs_absent) {
         _cleanup_pod_free_ Pod *p = parse_ok(valid[3]);
         _cleanup_free_ char *s = serialize_ok(p);
@@ -317,6 +333,7 @@ static Suite *spec_suite(void) {
         tcase_add_test(tc, test_memory_sizes);
         tcase_add_test(tc, test_env_sorted_and_canonical);
         tcase_add_test(tc, test_empty_vs_absent);
+        tcase_add_test(tc, test_serialize_redacted);
         tcase_add_test(tc, test_hash_stable);
         tcase_add_test(tc, test_hash_env_change);
         tcase_add_test(tc, test_hash_volume_change);
