@@ -45,8 +45,11 @@ $*
 EOF2
 }
 
+# The bus name comes first, then the store's first list and READY=1
+# (systemctl is-active): wait for both, so that no call meets "not connected yet".
 tank_wait_bus() {
-        wait_for "${1:-60}" busctl --system status org.tank.Tank1 ||
+        { wait_for "${1:-60}" busctl --system status org.tank.Tank1 &&
+          wait_for "${1:-60}" systemctl is-active -q tankd.service; } ||
                 { systemctl status tankd.service --no-pager >&2; journalctl -u tankd --no-pager | tail -40 >&2;
                   fail "tankd did not take its bus name"; }
 }
