@@ -16,7 +16,9 @@ libtank_la_SOURCES += \
 	src/shared/kernel-features.h \
 	src/shared/kernel-features.c \
 	src/shared/cgroup-util.h \
-	src/shared/cgroup-util.c
+	src/shared/cgroup-util.c \
+	src/shared/socket-util.h \
+	src/shared/socket-util.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared

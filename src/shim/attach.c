@@ -8,6 +8,7 @@
 
 #include "attach.h"
 #include "log.h"
+#include "socket-util.h"
 
 typedef struct AttachClient {
         int fd;
@@ -191,9 +192,11 @@ void attach_server_exit(AttachServer *s, int status) {
         if (!s)
                 return;
         for (size_t i = 0; i < ATTACH_CLIENTS_MAX; i++)
-                if (s->clients[i].fd >= 0) {
-                        (void) client_send(&s->clients[i], ATTACH_TAG_EXIT, &st, sizeof st);
-                        client_close(&s->clients[i]);
+                if (s->clients[i].fd >= 0 &&
+                    client_send(&s->clients[i], ATTACH_TAG_EXIT, &st, sizeof st)) {
+                        /* Unread input would turn the status into ECONNRESET. */
+                        s->clients[i].source = sd_event_source_disable_unref(s->clients[i].source);
+                        s->clients[i].fd = socket_close_drained(s->clients[i].fd);
                 }
         s->listen_source = sd_event_source_disable_unref(s->listen_source);
         s->listen_fd = safe_close(s->listen_fd);

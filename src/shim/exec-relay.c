@@ -15,6 +15,7 @@
 #include "exec-relay.h"
 #include "log.h"
 #include "macro.h"
+#include "socket-util.h"
 
 typedef struct Pending {
         uint8_t buf[ATTACH_DATA_MAX];
@@ -197,7 +198,9 @@ int exec_relay_run(ExecRelay *r) {
                 safe_close(r->out);
                 safe_close(r->err);
         }
-        safe_close(r->client);
+        /* The client may still be sending input (or its stdin's EOF): a plain
+         * close would make it read ECONNRESET instead of the status. */
+        socket_close_drained(r->client);
         r->in = r->out = r->err = r->client = -EBADF;
         return status;
 }

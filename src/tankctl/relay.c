@@ -118,6 +118,11 @@ static int handle_socket(Relay *r) {
         ssize_t n;
 
         n = recv(r->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0 && errno == ECONNRESET)
+                /* The far side closed with our input unread: the kernel says so
+                 * once, before what it queued for us (the exit status, from a
+                 * helper that does not drain; see socket-util.h). */
+                n = recv(r->fd, buf, sizeof buf, MSG_DONTWAIT);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
                 return 0;
         if (n <= 0)

@@ -157,6 +157,31 @@ START_TEST(test_binary_stdin) {
 }
 END_TEST
 
+/* A process that ends while its client still pours input in (yes | tankctl
+ * exec POD -- sh -c 'exit 6'): the client reads the status, never
+ * ECONNRESET, although the relay leaves that input unread. */
+START_TEST(test_status_despite_unread_input) {
+        static char out[4096], err[4096];
+        static uint8_t chunk[1000];
+        size_t n_out, n_err;
+        int st;
+
+        for (int round = 0; round < 5; round++) {
+                Run r = start("sleep 0.2; exit 6", false);
+                uint8_t pkt[1 + sizeof chunk] = { ATTACH_TAG_INPUT };
+
+                memcpy(pkt + 1, chunk, sizeof chunk);
+                /* Until the relay is gone; the socket fills up meanwhile. */
+                while (waitpid(r.relay, &st, WNOHANG) == 0)
+                        (void) send(r.client, pkt, sizeof pkt, MSG_DONTWAIT | MSG_NOSIGNAL);
+                ck_assert(WIFEXITED(st));
+                ck_assert_int_eq(WEXITSTATUS(st), 6);
+                ck_assert_int_eq(collect(r.client, out, &n_out, err, &n_err), 6);
+                close(r.client);
+        }
+}
+END_TEST
+
 START_TEST(test_tty) {
         static char out[65536], err[4096];
         size_t n_out, n_err;
@@ -194,6 +219,7 @@ int main(void) {
         tcase_add_test(tc, test_streams_and_status);
         tcase_add_test(tc, test_signal_status);
         tcase_add_test(tc, test_binary_stdin);
+        tcase_add_test(tc, test_status_despite_unread_input);
         tcase_add_test(tc, test_tty);
         tcase_add_test(tc, test_detached_client);
         suite_add_tcase(s, tc);

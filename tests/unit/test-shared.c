@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include "hashmap.h"
 #include "macro.h"
 #include "sealed-exec.h"
+#include "socket-util.h"
 #include "strv.h"
 #include "unit-name.h"
 
@@ -255,6 +258,42 @@ START_TEST(test_read_file_capped) {
 }
 END_TEST
 
+/* The last word survives the close: a helper sends its exit status and closes
+ * while its client's input is still unread. A plain close makes the client's
+ * recv() fail with ECONNRESET before the status (the kernel's rule this
+ * guards against); socket_close_drained() hands over the status, then EOF. */
+START_TEST(test_socket_close_drained) {
+        for (int drained = 0; drained <= 1; drained++) {
+                int sv[2];
+                char buf[16];
+                ssize_t n;
+
+                ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+                /* sv[0] is the client: input the helper never reads. */
+                for (int i = 0; i < 5; i++)
+                        ck_assert_int_eq(send(sv[0], "input", 5, MSG_NOSIGNAL), 5);
+                ck_assert_int_eq(send(sv[1], "exit 6", 6, MSG_NOSIGNAL), 6);
+                if (drained)
+                        ck_assert_int_eq(socket_close_drained(sv[1]), -EBADF);
+                else
+                        safe_close(sv[1]);
+
+                n = recv(sv[0], buf, sizeof buf, MSG_DONTWAIT);
+                if (!drained) {
+                        ck_assert_int_lt(n, 0);
+                        ck_assert_int_eq(errno, ECONNRESET);
+                        /* Reported once; the status is still there. */
+                        n = recv(sv[0], buf, sizeof buf, MSG_DONTWAIT);
+                }
+                ck_assert_int_eq(n, 6);
+                ck_assert(memcmp(buf, "exit 6", 6) == 0);
+                ck_assert_int_eq(recv(sv[0], buf, sizeof buf, MSG_DONTWAIT), 0);
+                safe_close(sv[0]);
+        }
+        ck_assert_int_eq(socket_close_drained(-EBADF), -EBADF);
+}
+END_TEST
+
 START_TEST(test_mkdir_restrict) {
         char tmp[] = "/tmp/test-mkdir-restrict.XXXXXX";
         _cleanup_free_ char *d = NULL, *l = NULL;
@@ -298,6 +337,7 @@ int main(void) {
         tcase_add_test(tc, test_sealed_spawn);
         tcase_add_test(tc, test_read_file_capped);
         tcase_add_test(tc, test_mkdir_restrict);
+        tcase_add_test(tc, test_socket_close_drained);
         suite_add_tcase(s, tc);
         return check_run(s);
 }
