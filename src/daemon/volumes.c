@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include "daemon/volumes.h"
 #include "image/extract.h"
 #include "spec/pod.h"
+#include "thread-job.h"
 
 void volume_info_array_free(VolumeInfo *v, size_t n) {
         for (size_t i = 0; i < n; i++) {
@@ -135,14 +134,12 @@ int volumes_list(const char *data_dir, VolumeInfo **ret, size_t *ret_n) {
 }
 
 struct VolumesListJob {
-        sd_event_source *io;
-        int efd;
-        pthread_t thread;
+        ThreadJob *thread;
         char *data_dir;
         volumes_list_handler_t cb;
         void *userdata;
         bool cancelled;
-        /* Written by the thread, read after the eventfd fired (and the join). */
+        /* Written by the thread, read after the join. */
         int result;
         VolumeInfo *v;
         size_t n;
@@ -151,32 +148,26 @@ struct VolumesListJob {
 static void volumes_list_job_free(VolumesListJob *j) {
         if (!j)
                 return;
-        sd_event_source_disable_unref(j->io);
-        safe_close(j->efd);
+        thread_job_free(j->thread);
         free(j->data_dir);
         volume_info_array_free(j->v, j->n);
         free(j);
 }
 
-static void *volumes_list_thread(void *arg) {
-        VolumesListJob *j = arg;
-        uint64_t one = 1;
-
-        j->result = volumes_list(j->data_dir, &j->v, &j->n);
-        (void) write(j->efd, &one, sizeof one);
-        return NULL;
-}
-
-static int on_volumes_listed(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void volumes_list_work(void *userdata) {
         VolumesListJob *j = userdata;
 
-        (void) pthread_join(j->thread, NULL);
+        j->result = volumes_list(j->data_dir, &j->v, &j->n);
+}
+
+static void on_volumes_listed(void *userdata) {
+        VolumesListJob *j = userdata;
+
         if (!j->cancelled) {
                 j->cb(j->result, TAKE_PTR(j->v), j->n, j->userdata);
                 j->n = 0;
         }
         volumes_list_job_free(j);
-        return 0;
 }
 
 void volumes_list_job_cancel(VolumesListJob *j) {
@@ -192,7 +183,6 @@ int volumes_list_async(sd_event *event, const char *data_dir, volumes_list_handl
         j = calloc(1, sizeof(VolumesListJob));
         if (!j)
                 return -ENOMEM;
-        j->efd = -EBADF;
         j->cb = cb;
         j->userdata = userdata;
         j->data_dir = strdup(data_dir);
@@ -200,18 +190,7 @@ int volumes_list_async(sd_event *event, const char *data_dir, volumes_list_handl
                 volumes_list_job_free(j);
                 return -ENOMEM;
         }
-        j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (j->efd < 0) {
-                r = -errno;
-                volumes_list_job_free(j);
-                return r;
-        }
-        r = sd_event_add_io(event, &j->io, j->efd, EPOLLIN, on_volumes_listed, j);
-        if (r < 0) {
-                volumes_list_job_free(j);
-                return r;
-        }
-        r = -pthread_create(&j->thread, NULL, volumes_list_thread, j);
+        r = thread_job_start(event, volumes_list_work, on_volumes_listed, j, &j->thread);
         if (r < 0) {
                 volumes_list_job_free(j);
                 return r;

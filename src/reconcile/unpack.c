@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <pthread.h>
 #include <stdio.h>
-#include <sys/eventfd.h>
 
 #include "log.h"
 #include "reconcile/unpack.h"
+#include "thread-job.h"
 
 typedef struct UnpackLayer {
         int fd;
@@ -13,16 +12,14 @@ typedef struct UnpackLayer {
 } UnpackLayer;
 
 struct UnpackJob {
-        sd_event_source *io;
-        int efd;
-        pthread_t thread;
+        ThreadJob *thread;
         char *data_dir;
         UnpackLayer *layers;
         size_t n_layers;
         unpack_handler_t cb;
         void *userdata;
         bool cancelled;
-        /* Written by the thread, read after the eventfd fired (and the join). */
+        /* Written by the thread, read after the join. */
         int result;
         char *message;
 };
@@ -30,8 +27,7 @@ struct UnpackJob {
 static void unpack_job_free(UnpackJob *j) {
         if (!j)
                 return;
-        sd_event_source_disable_unref(j->io);
-        safe_close(j->efd);
+        thread_job_free(j->thread);
         for (size_t i = 0; i < j->n_layers; i++) {
                 safe_close(j->layers[i].fd);
                 free(j->layers[i].media_type);
@@ -43,10 +39,9 @@ static void unpack_job_free(UnpackJob *j) {
         free(j);
 }
 
-static void *unpack_thread(void *arg) {
-        UnpackJob *j = arg;
+static void unpack_work(void *userdata) {
+        UnpackJob *j = userdata;
         _cleanup_(layer_store_freep) LayerStore *store = NULL;
-        uint64_t one = 1;
         int r;
 
         r = layer_store_open(j->data_dir, &store);
@@ -67,18 +62,14 @@ static void *unpack_thread(void *arg) {
                                 j->message = NULL;
                 }
         }
-        (void) write(j->efd, &one, sizeof one);
-        return NULL;
 }
 
-static int on_unpacked(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+static void on_unpacked(void *userdata) {
         UnpackJob *j = userdata;
 
-        (void) pthread_join(j->thread, NULL);
         if (!j->cancelled)
                 j->cb(j->result, j->message, j->userdata);
         unpack_job_free(j);
-        return 0;
 }
 
 void unpack_job_cancel(UnpackJob *j) {
@@ -94,7 +85,6 @@ int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs,
         j = calloc(1, sizeof(UnpackJob));
         if (!j)
                 return -ENOMEM;
-        j->efd = -EBADF;
         j->layers = calloc(image->n_layers ?: 1, sizeof(UnpackLayer));
         j->data_dir = strdup(data_dir);
         if (!j->layers || !j->data_dir) {
@@ -132,18 +122,7 @@ int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs,
 
         j->cb = cb;
         j->userdata = userdata;
-        j->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        if (j->efd < 0) {
-                r = -errno;
-                unpack_job_free(j);
-                return r;
-        }
-        r = sd_event_add_io(event, &j->io, j->efd, EPOLLIN, on_unpacked, j);
-        if (r < 0) {
-                unpack_job_free(j);
-                return r;
-        }
-        r = -pthread_create(&j->thread, NULL, unpack_thread, j);
+        r = thread_job_start(event, unpack_work, on_unpacked, j, &j->thread);
         if (r < 0) {
                 unpack_job_free(j);
                 return r;

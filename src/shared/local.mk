@@ -18,7 +18,9 @@ libtank_la_SOURCES += \
 	src/shared/cgroup-util.h \
 	src/shared/cgroup-util.c \
 	src/shared/socket-util.h \
-	src/shared/socket-util.c
+	src/shared/socket-util.c \
+	src/shared/thread-job.h \
+	src/shared/thread-job.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
@@ -40,3 +42,9 @@ TESTS += tests/unit/test-cgroup-util
 tests_unit_test_cgroup_util_SOURCES = tests/unit/test-cgroup-util.c
 tests_unit_test_cgroup_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_cgroup_util_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-thread-job
+TESTS += tests/unit/test-thread-job
+tests_unit_test_thread_job_SOURCES = tests/unit/test-thread-job.c
+tests_unit_test_thread_job_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_thread_job_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
