@@ -114,6 +114,89 @@ finish:
         apply_call_free(a);
 }
 
+/* ---- calls before the store's first list ----
+ *
+ * tankd owns its bus name before the store has delivered its first full list
+ * (so that bus activation and early callers are not refused). Until that
+ * list, the pod table is empty: Get would answer "no pod" for a pod that
+ * exists, Apply would compare against revision 0. So the calls that answer
+ * from the table wait for the list, as systemd queues jobs until it is up;
+ * a store that does not answer in HELD_TIMEOUT_USEC gets them an error. */
+
+#define HELD_CALLS_MAX 1024U
+#define HELD_TIMEOUT_USEC (20U * 1000U * 1000U)
+#define HELD_UNAVAILABLE "store unreachable: its first list has not arrived yet"
+
+typedef struct HeldCall {
+        sd_bus_message *call;
+        sd_bus_message_handler_t handler;
+} HeldCall;
+
+void bus_api_free_held(Manager *m) {
+        for (size_t i = 0; i < m->n_held_calls; i++)
+                sd_bus_message_unref(m->held_calls[i].call);
+        m->held_calls = mfree(m->held_calls);
+        m->n_held_calls = 0;
+        m->held_timer = sd_event_source_disable_unref(m->held_timer);
+}
+
+static int on_held_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_held_calls; i++)
+                (void) sd_bus_reply_method_errorf(m->held_calls[i].call, TANK_ERROR_STORE_UNAVAILABLE,
+                                                  HELD_UNAVAILABLE);
+        bus_api_free_held(m);
+        return 0;
+}
+
+/* 1: held, or refused (replied); 0: the table is there, go on; < 0: error. */
+static int hold_until_synced(Manager *m, sd_bus_message *call, sd_bus_message_handler_t handler) {
+        HeldCall *n;
+        int r;
+
+        if (m->store_synced)
+                return 0;
+        if (m->n_held_calls >= HELD_CALLS_MAX) {
+                r = sd_bus_reply_method_errorf(call, TANK_ERROR_STORE_UNAVAILABLE, HELD_UNAVAILABLE);
+                return r < 0 ? r : 1;
+        }
+        n = reallocarray(m->held_calls, m->n_held_calls + 1, sizeof(HeldCall));
+        if (!n)
+                return -ENOMEM;
+        m->held_calls = n;
+        if (!m->held_timer) {
+                r = sd_event_add_time_relative(m->event, &m->held_timer, CLOCK_MONOTONIC, HELD_TIMEOUT_USEC, 0,
+                                               on_held_timeout, m);
+                if (r < 0)
+                        return r;
+        }
+        m->held_calls[m->n_held_calls++] = (HeldCall) { sd_bus_message_ref(call), handler };
+        return 1;
+}
+
+void bus_api_release_held(Manager *m) {
+        HeldCall *calls = TAKE_PTR(m->held_calls);
+        size_t n = m->n_held_calls;
+
+        m->n_held_calls = 0;
+        m->held_timer = sd_event_source_disable_unref(m->held_timer);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                int r;
+
+                r = sd_bus_message_rewind(calls[i].call, true);
+                if (r >= 0)
+                        r = calls[i].handler(calls[i].call, m, &error);
+                if (sd_bus_error_is_set(&error))
+                        (void) sd_bus_reply_method_error(calls[i].call, &error);
+                else if (r < 0)
+                        (void) sd_bus_reply_method_errno(calls[i].call, r, NULL);
+                sd_bus_message_unref(calls[i].call);
+        }
+        free(calls);
+}
+
 static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *reason = NULL;
@@ -124,6 +207,9 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
         int64_t rev;
         int r;
 
+        r = hold_until_synced(m, call, method_apply);
+        if (r != 0)
+                return r;
         r = sd_bus_message_read(call, "s", &json);
         if (r < 0)
                 return r;
@@ -163,6 +249,9 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
         PodState *p;
         int r;
 
+        r = hold_until_synced(m, call, method_get);
+        if (r != 0)
+                return r;
         r = sd_bus_message_read(call, "s", &name);
         if (r < 0)
                 return r;
@@ -203,6 +292,9 @@ static int method_list(sd_bus_message *call, void *userdata, sd_bus_error *error
         PodState *p;
         int r;
 
+        r = hold_until_synced(m, call, method_list);
+        if (r != 0)
+                return r;
         r = sd_bus_message_new_method_return(call, &reply);
         if (r < 0)
                 return r;
@@ -248,6 +340,9 @@ static int method_delete(sd_bus_message *call, void *userdata, sd_bus_error *err
         const char *name;
         int r;
 
+        r = hold_until_synced(m, call, method_delete);
+        if (r != 0)
+                return r;
         r = sd_bus_message_read(call, "s", &name);
         if (r < 0)
                 return r;

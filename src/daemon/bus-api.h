@@ -11,6 +11,10 @@
 
 int bus_api_install(Manager *m);
 
+/* The store's first full list arrived: answer the calls that waited for it. */
+void bus_api_release_held(Manager *m);
+void bus_api_free_held(Manager *m);
+
 void bus_pod_emit_added(Manager *m, PodState *p);
 void bus_pod_emit_removed(Manager *m, PodState *p);
 void bus_pod_emit_changed(Manager *m, PodState *p);

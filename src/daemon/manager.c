@@ -151,6 +151,7 @@ Manager *manager_free(Manager *m) {
         HASHMAP_FOREACH(p, m->pods)
                 pod_state_free(p);
         hashmap_free(m->pods);
+        bus_api_free_held(m);
         volumes_list_job_cancel(m->volumes_job);
         for (size_t i = 0; i < m->n_volumes_calls; i++)
                 sd_bus_message_unref(m->volumes_calls[i]);
@@ -324,6 +325,7 @@ static void manager_first_sync(Manager *m, const Hashmap *listed) {
                 m->ready = true;
                 (void) sd_notify(false, "READY=1");
         }
+        bus_api_release_held(m);
         manager_notify_status(m, "Reconciling %zu pods.", hashmap_size(m->pods));
 }
 

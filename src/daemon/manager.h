@@ -69,6 +69,12 @@ struct Manager {
 
         Hashmap *pods;                  /* name -> PodState */
 
+        /* Calls that answer from the pod table, held until the store's first
+         * full list (bus-api.c): before it, "no pod" would be untrue. */
+        struct HeldCall *held_calls;
+        size_t n_held_calls;
+        sd_event_source *held_timer;
+
         struct VolumesListJob *volumes_job;     /* ListVolumes' walk in flight */
         sd_bus_message **volumes_calls;         /* the calls waiting for it */
         size_t n_volumes_calls;

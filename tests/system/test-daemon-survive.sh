@@ -60,6 +60,15 @@ for i in $(seq 1 $N); do wait_phase "p$i" running 60; done
 snapshot >/tmp/after3
 diff -u /tmp/before /tmp/after3 || fail "workloads changed across a restart of the bus"
 
+# A call that starts tankd by bus activation arrives before the store's first
+# list: it waits for that list, and answers from it (not "no pod").
+systemctl stop tankd.service
+out=$(tankctl get p2 -o json) || fail "get p2 through bus activation failed: $out"
+assert_eq "$(echo "$out" | jq -r .spec.name)" p2 "the pod Get answered for, right after activation"
+systemctl stop tankd.service
+assert_eq "$(tankctl list | awk 'NR > 1' | wc -l)" "$N" "pods List answered with, right after activation"
+tank_wait_bus 60
+
 # While tankd is down, a pod is deleted from the store by a peer: the returning
 # tankd stops what is no longer desired.
 systemctl stop tankd.service
