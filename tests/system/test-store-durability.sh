@@ -43,6 +43,10 @@ for trial in $(seq 1 $TRIALS); do
         pid=$(systemctl show -P MainPID tankd.service)
         [ "$pid" -gt 0 ] && kill -9 "$pid"
         wait "$writer"
+        # Until systemd has seen it die, the dying tankd may still look like
+        # the live one (its bus name, "active"): calls would meet NoReply.
+        [ "$pid" -gt 0 ] && { wait_for 30 sh -c "[ \"\$(systemctl show -P MainPID tankd.service)\" != $pid ]" ||
+                fail "systemd did not notice the kill of tankd $pid"; }
         while read -r p v; do
                 [ "${acked[$p]:-0}" -lt "$v" ] && acked[$p]=$v
                 n=$((n + 1))
