@@ -8,7 +8,8 @@
 #                            write /etc/tank/tank.conf (small backoff for tests,
 #                            plus CONF_EXTRA lines), start tankd.service and wait
 #                            for its bus name
-#   tank_down                stop tankd, delete every pod, stop the registry
+#   tank_down                delete every pod with its volumes, stop tankd and
+#                            the registry
 #   tank_pod_json NAME [RESTART] [CMD...]   a one-container busybox pod
 #   scope_pid POD CTR        host pid of the workload (from the pod's status)
 #   wait_phase POD PHASE [TIMEOUT]
@@ -64,8 +65,10 @@ tank_up() {
 
 tank_down() {
         local p
+        # With their volumes, torn down (delete --volumes waits for that): the
+        # next test must not find this one's scopes or data.
         for p in $(tankctl list 2>/dev/null | awk 'NR>1 {print $1}'); do
-                tankctl delete "$p" >/dev/null 2>&1
+                tankctl delete --volumes "$p" >/dev/null 2>&1
         done
         systemctl stop tankd.service 2>/dev/null
         reg_cleanup

@@ -87,6 +87,8 @@ EOF2
 
         tank_up "[Host]
 Uplink=tlan0"
+        # The system tests before may have left volumes of these names.
+        rm -rf "$VOLS/keep" "$VOLS/lan" "$VOLS/once"
         pods_json | tankctl apply -f - >/dev/null || fail "apply failed"
         wait_phase keep running $SLOW
         wait_phase lan running $SLOW
