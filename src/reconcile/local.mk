@@ -16,7 +16,9 @@ libtank_la_SOURCES += \
 	src/reconcile/unpack.h \
 	src/reconcile/unpack.c \
 	src/reconcile/reconcile.h \
-	src/reconcile/reconcile.c
+	src/reconcile/reconcile.c \
+	src/reconcile/lifecycle.h \
+	src/reconcile/adopt.c
 
 check_PROGRAMS += tests/unit/test-final-record
 TESTS += tests/unit/test-final-record

@@ -16,20 +16,20 @@
 #include "net/pod-network.h"
 #include "reconcile/launch.h"
 #include "reconcile/reconcile.h"
+#include "reconcile/lifecycle.h"
 #include "bus/scope.h"
 #include "reconcile/unpack.h"
 #include "shim/exit-record.h"
 #include "strv.h"
 #include "time-util.h"
 
-static void container_start(Manager *m, ContainerState *c, const PodContainer *spec);
 static void container_stop(Manager *m, ContainerState *c);
 
 static void container_set_message(ContainerState *c, const char *msg) {
         (void) free_and_strdup(&c->message, msg);
 }
 
-static void pod_changed(Manager *m, PodState *p) {
+void pod_changed(Manager *m, PodState *p) {
         p->phase = pod_state_compute_phase(p);
         bus_pod_emit_changed(m, p);
 }
@@ -47,7 +47,7 @@ static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         ContainerState *c = userdata;
 
         c->timer = sd_event_source_disable_unref(c->timer);
@@ -59,7 +59,7 @@ static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static void container_arm_timer(Manager *m, ContainerState *c, uint64_t delay,
+void container_arm_timer(Manager *m, ContainerState *c, uint64_t delay,
                                 sd_event_time_handler_t handler) {
         int r;
 
@@ -77,7 +77,7 @@ static void container_schedule_restart(Manager *m, ContainerState *c, uint64_t d
 
 /* ---- exits ---- */
 
-static bool policy_restarts(RestartPolicy policy, const ExitInfo *e) {
+bool policy_restarts(RestartPolicy policy, const ExitInfo *e) {
         switch (policy) {
         case RESTART_ALWAYS:
                 return true;
@@ -117,7 +117,7 @@ static void container_read_exit(Manager *m, ContainerState *c) {
 }
 
 /* The scope is gone: the container has ended, for whatever reason. */
-static void container_gone(Manager *m, ContainerState *c) {
+void container_gone(Manager *m, ContainerState *c) {
         const Pod *desired = c->pod->desired;
         const PodContainer *spec = desired ? pod_find_container(desired, c->name) : NULL;
         bool wanted_stop = c->phase == CONTAINER_STOPPING;
@@ -184,7 +184,7 @@ static int on_exit_record(sd_event_source *s, const struct inotify_event *ev, vo
         return 0;
 }
 
-static void container_watch_exit(Manager *m, ContainerState *c) {
+void container_watch_exit(Manager *m, ContainerState *c) {
         _cleanup_free_ char *dir = NULL;
         int r;
 
@@ -385,7 +385,7 @@ static void container_wipe_scratch(Manager *m, ContainerState *c) {
                 (void) extract_rm_rf_at(fd, c->name);
 }
 
-static void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
+void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
         _cleanup_(image_record_freep) ImageRecord *image = NULL;
         _cleanup_free_ char *error = NULL;
         int r;
@@ -472,7 +472,7 @@ static void container_stop(Manager *m, ContainerState *c) {
 
 /* ---- the pass ---- */
 
-static void pod_cleanup(Manager *m, PodState *p) {
+void pod_cleanup(Manager *m, PodState *p) {
         _cleanup_free_ char *run = NULL, *scratch = NULL;
         int r;
 
@@ -618,228 +618,4 @@ int reconcile_check_admission(Manager *m, const Pod *pod, char **ret_reason) {
                                 }
         }
         return 0;
-}
-
-/* ---- adoption ---- */
-
-static bool shim_alive_in_scope(pid_t pid, const char *unit) {
-        _cleanup_free_ char *path = NULL, *data = NULL;
-        size_t len;
-
-        if (pid <= 1 || asprintf(&path, "/proc/%d/cgroup", (int) pid) < 0)
-                return false;
-        if (shim_read_file(path, 64 * 1024, &data, &len) < 0)
-                return false;
-        return strstr(data, unit) != NULL;
-}
-
-static void adopt_container(Manager *m, const char *pod, const char *container) {
-        PodState *p = manager_get_pod(m, pod);
-        ContainerState *c;
-        int r;
-
-        if (!p) {
-                /* Not desired any more: adopt it anyway, so that it is torn down. */
-                r = pod_state_new(m, pod, &p);
-                if (r < 0 || hashmap_put(m->pods, pod, p) < 0) {
-                        pod_state_free(p);
-                        return (void) log_oom();
-                }
-        }
-        if (pod_state_find_container(p, container))
-                return;
-        r = pod_state_add_container(p, container, &c);
-        if (r < 0)
-                return (void) log_oom();
-        r = container_state_load(m, pod, container, c);
-        if (r < 0) {
-                /* No state: it never got as far as a scope (a failed start). */
-                if (r != -ENOENT)
-                        log_warning_errno(r, "Ignoring unreadable state of %s/%s: %m", pod, container);
-                pod_state_remove_container(p, c);
-                return;
-        }
-        c->adopted = true;
-        /* Carry the run time over into our monotonic clock, for StableSec. */
-        if (c->started_realtime_usec > 0)
-                c->started_usec = now_monotonic_usec() -
-                        MIN(now_realtime_usec() - MIN(c->started_realtime_usec, now_realtime_usec()),
-                            now_monotonic_usec());
-        if (shim_alive_in_scope(c->shim_pid, c->unit) && unit_is_active(m->bus, c->unit) > 0) {
-                c->phase = CONTAINER_RUNNING;
-                container_watch_exit(m, c);
-                /* Killed before "running" arrived: the shim's pid file knows
-                 * (or will, and the exit watch sees it appear). */
-                if (c->pid <= 0 && container_pid_load(m, c) >= 0)
-                        (void) container_state_save(m, c);
-                log_info("Adopted %s/%s (%s, pid %d).", pod, container, c->unit, (int) c->pid);
-                if (c->backoff.failures > 0)
-                        container_arm_timer(m, c, m->backoff.stable_usec, on_stable_timer);
-        } else {
-                /* It ended while nobody watched: count the exit as if we had seen it. */
-                c->phase = CONTAINER_RUNNING;
-                container_gone(m, c);
-        }
-        manager_queue_reconcile(m, p);
-}
-
-/* ---- completed containers (final.json, see launch.h) ---- */
-
-/* A desired container that nothing in /run knows about, but that completed
- * under the very spec that is desired now (the machine rebooted): it is
- * exited, with its last exit, and stays so. */
-static void restore_completed(Manager *m, PodState *p, const PodContainer *spec, const char *pod_hash) {
-        _cleanup_(container_final_done) ContainerFinal f = {};
-        char hash[SPEC_HASH_LEN + 1];
-        _cleanup_free_ char *e = NULL;
-        ContainerState *c;
-        int r;
-
-        r = container_final_load(m, p->name, spec->name, &f);
-        if (r == -ENOENT)
-                return;
-        if (r < 0) {
-                /* It starts as if it never ran; container_start() removes the file. */
-                log_warning_errno(r, "Ignoring the final record of %s/%s, which is unreadable: %m",
-                                  p->name, spec->name);
-                return;
-        }
-        if (container_hash(spec, hash) < 0)
-                return (void) log_oom();
-        if (!streq(hash, f.hash) || !streq(pod_hash, f.pod_hash) ||
-            policy_restarts(p->desired->restart, &f.last_exit)) {
-                log_info("Container %s/%s completed under another spec; it starts again.", p->name, spec->name);
-                r = container_final_remove(m, p->name, spec->name);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to remove the final record of %s/%s: %m", p->name, spec->name);
-                return;
-        }
-        r = pod_state_add_container(p, spec->name, &c);
-        if (r < 0)
-                return (void) log_oom();
-        memcpy(c->hash, f.hash, sizeof c->hash);
-        memcpy(c->pod_hash, f.pod_hash, sizeof c->pod_hash);
-        c->image_digest = TAKE_PTR(f.image_digest);
-        c->message = TAKE_PTR(f.message);
-        c->restarts = f.restarts;
-        c->started_realtime_usec = f.started_realtime_usec;
-        c->last_exit = f.last_exit;
-        c->phase = CONTAINER_EXITED;
-        (void) exit_info_to_string(&c->last_exit, &e);
-        log_info("Container %s/%s completed before (%s); not starting it again.", p->name, c->name, strempty(e));
-}
-
-/* <data>/pods after the first full list from the store: the scratch (and
- * final records) of pods deleted while tankd was away, with /run gone too,
- * has nobody else to remove it; records of containers dropped from a spec
- * are history. listed: every pod name the list held, its value parsed or not.
- * A pod whose value did not parse (a spec from a newer tankd, after a
- * downgrade) has no PodState but is not deleted: its scratch stays. */
-static void remove_undesired_data(Manager *m, const Hashmap *listed) {
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_close_ int fd = -EBADF, dup_fd = -EBADF;
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
-        bool removed = false;
-
-        if (asprintf(&dir, "%s/pods", m->config->data_dir) < 0)
-                return (void) log_oom();
-        fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
-        if (fd < 0)
-                return;
-        dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        if (dup_fd < 0)
-                return;
-        d = fdopendir(dup_fd);
-        if (!d)
-                return;
-        TAKE_FD(dup_fd);
-        while ((de = readdir(d))) {
-                PodState *p;
-
-                if (!pod_name_is_valid(de->d_name))
-                        continue;
-                p = manager_get_pod(m, de->d_name);
-                if (!p && hashmap_get(listed, de->d_name)) {
-                        log_warning("Keeping the scratch of pod %s: the store holds it, but its value does not parse.",
-                                    de->d_name);
-                        continue;
-                }
-                if (!p) {
-                        log_info("Removing the scratch of pod %s, which is no longer desired.", de->d_name);
-                        (void) extract_rm_rf_at(fd, de->d_name);
-                        removed = true;
-                        continue;
-                }
-                if (p->desired) {
-                        _cleanup_free_ char *sub = NULL;
-                        _cleanup_closedir_ DIR *cd = NULL;
-                        struct dirent *ce;
-
-                        if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
-                                return (void) log_oom();
-                        cd = opendir(sub);
-                        if (!cd)
-                                continue;
-                        while ((ce = readdir(cd)))
-                                if (pod_name_is_valid(ce->d_name) && !pod_find_container(p->desired, ce->d_name))
-                                        (void) container_final_remove(m, p->name, ce->d_name);
-                }
-                /* (Not desired but adopted from /run: pod_cleanup() follows.) */
-        }
-        if (removed)
-                (void) fsync(fd);
-}
-
-static void restore_completed_all(Manager *m, const Hashmap *listed) {
-        PodState *p;
-
-        remove_undesired_data(m, listed);
-        HASHMAP_FOREACH(p, m->pods) {
-                char pod_hash[SPEC_HASH_LEN + 1];
-                size_t n = p->n_containers;
-
-                if (!p->desired)
-                        continue;
-                if (pod_level_hash(p->desired, pod_hash) < 0)
-                        return (void) log_oom();
-                for (size_t i = 0; i < p->desired->n_containers; i++)
-                        /* What /run knew wins: the path a tankd restart takes. */
-                        if (!pod_state_find_container(p, p->desired->containers[i].name))
-                                restore_completed(m, p, &p->desired->containers[i], pod_hash);
-                if (p->n_containers != n) {
-                        manager_queue_reconcile(m, p);
-                        pod_changed(m, p);
-                }
-        }
-}
-
-void reconcile_adopt_all(Manager *m, const Hashmap *listed) {
-        _cleanup_free_ char *dir = NULL;
-        DIR *d;
-        struct dirent *de;
-
-        if (asprintf(&dir, "%s/pods", m->runtime_dir) < 0)
-                return (void) log_oom();
-        d = opendir(dir);
-        if (d) {
-                while ((de = readdir(d))) {
-                        _cleanup_free_ char *sub = NULL;
-                        DIR *cd;
-                        struct dirent *ce;
-
-                        if (!pod_name_is_valid(de->d_name) || asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
-                                continue;
-                        cd = opendir(sub);
-                        if (!cd)
-                                continue;
-                        while ((ce = readdir(cd)))
-                                if (pod_name_is_valid(ce->d_name))
-                                        adopt_container(m, de->d_name, ce->d_name);
-                        closedir(cd);
-                }
-                closedir(d);
-        }
-        /* Then what /run forgot (a reboot): containers that had completed. */
-        restore_completed_all(m, listed);
 }
