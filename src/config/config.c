@@ -9,6 +9,7 @@
 #include "config-values.h"
 #include "fs-util.h"
 #include "strv.h"
+#include "time-util.h"
 
 #define SEC_UNSET UINT64_MAX
 #define PIDS_UNSET UINT64_MAX
@@ -306,7 +307,7 @@ static int parse_mirror(ParseState *s, const char *key, const char *value, void 
         return 0;
 }
 
-static int parse_sec(ParseState *s, const char *key, const char *value, void *data) {
+static int parse_timespan(ParseState *s, const char *key, const char *value, void *data) {
         uint64_t *u = data;
         int r;
 
@@ -314,7 +315,7 @@ static int parse_sec(ParseState *s, const char *key, const char *value, void *da
                 *u = SEC_UNSET;
                 return 0;
         }
-        r = config_parse_sec(value, u);
+        r = parse_sec(value, u);
         if (r == -ERANGE || (r >= 0 && *u == SEC_UNSET))
                 return state_error(s, "%s=%s: time span too large", key, value);
         if (r < 0)
@@ -369,10 +370,10 @@ static const struct {
         { "Registry", "Mirror",         parse_mirror,         0 },
         { "Registry", "Insecure",       parse_insecure,       offsetof(TankConfig, insecure_registries) },
         { "Registry", "AuthFile",       parse_path,           offsetof(TankConfig, auth_file) },
-        { "Restart",  "BackoffBaseSec", parse_sec,            offsetof(TankConfig, backoff_base_usec) },
-        { "Restart",  "BackoffCapSec",  parse_sec,            offsetof(TankConfig, backoff_cap_usec) },
-        { "Restart",  "StableSec",      parse_sec,            offsetof(TankConfig, stable_usec) },
-        { "Restart",  "StopTimeoutSec", parse_sec,            offsetof(TankConfig, stop_timeout_usec) },
+        { "Restart",  "BackoffBaseSec", parse_timespan,       offsetof(TankConfig, backoff_base_usec) },
+        { "Restart",  "BackoffCapSec",  parse_timespan,       offsetof(TankConfig, backoff_cap_usec) },
+        { "Restart",  "StableSec",      parse_timespan,       offsetof(TankConfig, stable_usec) },
+        { "Restart",  "StopTimeoutSec", parse_timespan,       offsetof(TankConfig, stop_timeout_usec) },
         { "Limits",   "DefaultPids",    parse_pids,           offsetof(TankConfig, default_pids) },
 };
 

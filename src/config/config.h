@@ -107,7 +107,3 @@ int config_load(const char *dir, TankConfig **ret, char ***ret_warnings, char **
 const char *host_adapter_to_string(HostAdapter a);
 HostAdapter host_adapter_from_string(const char *s);
 
-/* "30", "500ms", "2min", "1h 30min": a systemd-style time span; a bare number
- * means seconds. Units: us, ms, s/sec, m/min, h/hr, d. Overflow is -ERANGE,
- * anything else malformed -EINVAL. */
-int config_parse_sec(const char *s, uint64_t *ret_usec);

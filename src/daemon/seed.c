@@ -3,8 +3,8 @@
 #include <stdio.h>
 
 #include "daemon/seed.h"
+#include "fs-util.h"
 #include "log.h"
-#include "shim/exit-record.h"
 
 typedef struct SeedCall {
         char *name;
@@ -31,7 +31,7 @@ static int seed_file(Manager *m, const char *path) {
         size_t len, n = 0;
         int r;
 
-        r = shim_read_file(path, POD_JSON_MAX, &data, &len);
+        r = read_file_regular(path, POD_JSON_MAX, &data, &len);
         if (r < 0)
                 return log_error_errno(r, "Seed %s: cannot read: %m", path);
         r = pod_parse_many(data, len, &pods, &n, &error);

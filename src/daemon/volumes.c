@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "daemon/volumes.h"
-#include "image/extract.h"
+#include "fs-util.h"
 #include "spec/pod.h"
 #include "thread-job.h"
 
@@ -214,5 +214,5 @@ int volumes_remove_pod(const char *data_dir, const char *pod) {
                 return errno == ENOENT ? 0 : -errno;
         if (fstatat(fd, pod, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : -errno;
-        return extract_rm_rf_at(fd, pod) < 0 ? -EIO : 1;
+        return rm_rf_at(fd, pod) < 0 ? -EIO : 1;
 }

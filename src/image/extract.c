@@ -12,10 +12,10 @@
 #include <sys/xattr.h>
 
 #include "extract-internal.h"
+#include "fs-util.h"
 #include "log.h"
 #include "whiteout.h"
 
-#define RM_RF_MAX_DEPTH (EXTRACT_MAX_DEPTH + 16U)
 
 static void extractor_done(Extractor *x) {
         free(x->cache_path);
@@ -284,7 +284,7 @@ static int remove_existing(Extractor *x, int parent_fd, const char *parent, cons
                 if (keep_dir)
                         return 1;
                 cache_invalidate_below(x, parent, leaf);
-                r = extract_rm_rf_at(parent_fd, leaf);
+                r = rm_rf_at(parent_fd, leaf);
                 if (r < 0)
                         return extract_fail(x, r, "cannot replace existing directory: %m");
                 return 0;
@@ -595,59 +595,3 @@ finish:
         return r;
 }
 
-static int rm_rf_children(int fd, unsigned depth);
-
-static int rm_rf_internal(int dir_fd, const char *name, unsigned depth) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat pst, st;
-        int r;
-
-        if (unlinkat(dir_fd, name, 0) >= 0 || errno == ENOENT)
-                return 0;
-        if (errno != EISDIR)
-                return -errno;
-        if (depth > RM_RF_MAX_DEPTH)
-                return -ELOOP;
-
-        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fstat(dir_fd, &pst) < 0 || fstat(fd, &st) < 0)
-                return -errno;
-        if (pst.st_dev != st.st_dev)  /* a mount point: never descend */
-                return -EXDEV;
-
-        r = rm_rf_children(TAKE_FD(fd), depth);
-        if (r < 0)
-                return r;
-        return RET_NERRNO(unlinkat(dir_fd, name, AT_REMOVEDIR));
-}
-
-/* Takes ownership of fd. */
-static int rm_rf_children(int fd, unsigned depth) {
-        DIR *d;
-        int r = 0;
-
-        d = fdopendir(fd);
-        if (!d) {
-                safe_close(fd);
-                return -errno;
-        }
-        for (struct dirent *de; (errno = 0, de = readdir(d));) {
-                int k;
-
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                k = rm_rf_internal(dirfd(d), de->d_name, depth + 1);
-                if (k < 0 && r == 0)
-                        r = k;
-        }
-        if (errno > 0 && r == 0)
-                r = -errno;
-        closedir(d);
-        return r;
-}
-
-int extract_rm_rf_at(int dir_fd, const char *name) {
-        return rm_rf_internal(dir_fd, name, 0);
-}

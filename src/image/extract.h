@@ -44,6 +44,3 @@ typedef struct ExtractStats {
  * message naming the entry. */
 int extract_tar(struct archive *a, int root_fd, ExtractStats *ret_stats, char **ret_error);
 
-/* rm -rf of dir_fd/name, never following symlinks or leaving the file system.
- * 0 if removed or absent. */
-int extract_rm_rf_at(int dir_fd, const char *name);

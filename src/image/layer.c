@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "extract.h"
+#include "fs-util.h"
 #include "layer.h"
 #include "log.h"
 #include "strv.h"
@@ -109,7 +110,7 @@ static void remove_stale(LayerStore *s) {
                         continue;
                 if (flock(tfd, LOCK_EX | LOCK_NB) < 0)
                         continue;  /* alive */
-                r = extract_rm_rf_at(s->dir_fd, de->d_name);
+                r = rm_rf_at(s->dir_fd, de->d_name);
                 log_debug("Removed stale layer temp dir %s: %s", de->d_name, r < 0 ? strerror(-r) : "ok");
         }
         closedir(d);
@@ -509,7 +510,7 @@ int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
                         r = set_error(&error, -errno, "cannot move layer into place: %m");
         }
         if (r != 0) {
-                (void) extract_rm_rf_at(s->dir_fd, tmp);
+                (void) rm_rf_at(s->dir_fd, tmp);
                 if (r < 0) {
                         log_debug("Unpacking layer %s failed: %s", diff_id, strempty(error));
                         if (ret_error)
@@ -557,7 +558,7 @@ int layer_store_remove(LayerStore *s, const char *diff_id) {
         fd = openat(s->dir_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd >= 0)
                 (void) flock(fd, LOCK_EX);
-        r = extract_rm_rf_at(s->dir_fd, tmp);
+        r = rm_rf_at(s->dir_fd, tmp);
         return r < 0 ? r : 1;
 }
 

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "net/pod-network.h"
-#include "shim/exit-record.h"
+#include "fs-util.h"
 
 /* "_" is not allowed in a DNS label, so no container's run directory
  * (<runtime>/pods/<pod>/<container>) can collide with this one. */
@@ -69,7 +69,7 @@ static int write_one(const char *dir, const char *name, const char *text, char *
 
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        r = shim_write_file_atomic(path, text, strlen(text), 0644);
+        r = write_file_atomic(path, text, strlen(text), 0644);
         if (r < 0)
                 return r;
         if (ret_path)

@@ -20,7 +20,7 @@
 #include "net/netns.h"
 #include "net/nl-util.h"
 #include "net/pod-network.h"
-#include "shim/exit-record.h"
+#include "fs-util.h"
 
 #define STAMP_FILE "netns.stamp"
 #define STAMP_MAX 65536
@@ -258,7 +258,7 @@ static bool stamp_matches(const char *dir, const Pod *pod, const char *stamp) {
 
         if (stamp_path(dir, &path) < 0)
                 return false;
-        if (shim_read_file(path, STAMP_MAX, &old, &len) < 0)
+        if (read_file_regular(path, STAMP_MAX, &old, &len) < 0)
                 /* A namespace from before stamps, for a pod without NICs, holds
                  * nothing but lo: nothing in it can be wrong. */
                 return pod->network.mode == NETWORK_NONE;
@@ -328,7 +328,7 @@ int pod_network_setup(const char *runtime_dir, const Pod *pod, HostFacts *facts,
                 goto fail;
         }
         if (fresh) {
-                r = shim_write_file_atomic(spath, stamp, strlen(stamp), 0644);
+                r = write_file_atomic(spath, stamp, strlen(stamp), 0644);
                 if (r < 0) {
                         if (asprintf(ret_error, "network: cannot record the namespace: %s", strerror(-r)) < 0)
                                 r = -ENOMEM;

@@ -8,13 +8,12 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
-#include "image/extract.h"
+#include "fs-util.h"
 #include "log.h"
 #include "reconcile/launch.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/reconcile.h"
 #include "bus/scope.h"
-#include "shim/exit-record.h"
 #include "time-util.h"
 
 /* ---- adoption ---- */
@@ -25,7 +24,7 @@ static bool shim_alive_in_scope(pid_t pid, const char *unit) {
 
         if (pid <= 1 || asprintf(&path, "/proc/%d/cgroup", (int) pid) < 0)
                 return false;
-        if (shim_read_file(path, 64 * 1024, &data, &len) < 0)
+        if (read_file_regular(path, 64 * 1024, &data, &len) < 0)
                 return false;
         return strstr(data, unit) != NULL;
 }
@@ -164,7 +163,7 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
                 }
                 if (!p) {
                         log_info("Removing the scratch of pod %s, which is no longer desired.", de->d_name);
-                        (void) extract_rm_rf_at(fd, de->d_name);
+                        (void) rm_rf_at(fd, de->d_name);
                         removed = true;
                         continue;
                 }

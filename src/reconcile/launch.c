@@ -9,7 +9,6 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "image/extract.h"
 #include "image/rootfs.h"
 #include "log.h"
 #include "net/host.h"
@@ -495,7 +494,7 @@ int container_state_save(Manager *m, ContainerState *c) {
         if (r >= 0 && asprintf(&path, "%s/state.json", dir) < 0)
                 r = -ENOMEM;
         if (r >= 0)
-                r = shim_write_file_atomic(path, (const char *) buf, len, 0600);
+                r = write_file_atomic(path, (const char *) buf, len, 0600);
         yajl_gen_free(g);
         return r;
 }
@@ -529,7 +528,7 @@ int container_state_load(Manager *m, const char *pod, const char *container, Con
                 return r;
         if (asprintf(&path, "%s/state.json", dir) < 0)
                 return -ENOMEM;
-        r = shim_read_file(path, STATE_FILE_MAX, &data, &len);
+        r = read_file_regular(path, STATE_FILE_MAX, &data, &len);
         if (r < 0)
                 return r;
         root = yajl_tree_parse(data, NULL, 0);
@@ -569,7 +568,7 @@ int container_pid_load(Manager *m, ContainerState *c) {
                 return r;
         if (asprintf(&path, "%s/pid", dir) < 0)
                 return -ENOMEM;
-        r = shim_read_file(path, 64, &data, &len);
+        r = read_file_regular(path, 64, &data, &len);
         if (r < 0)
                 return r;
         if (sscanf(data, "%d\n%n", &pid, &n) != 1 || (size_t) n != len || pid <= 1)
@@ -651,11 +650,11 @@ int container_final_save(Manager *m, const ContainerState *c) {
         if (r >= 0)
                 r = mkdir_p(dir, 0700);
         if (r >= 0)
-                r = shim_write_file_atomic(path, (const char *) buf, len, 0600);
+                r = write_file_atomic(path, (const char *) buf, len, 0600);
         yajl_gen_free(g);
         if (r < 0)
                 return r;
-        /* shim_write_file_atomic() syncs the directory only as a best effort;
+        /* write_file_atomic() syncs the directory only as a best effort;
          * here the rename must be on disk before the phase is announced. The
          * pod's and the container's directories may be young as well. */
         r = fsync_directory(dir);

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -117,4 +121,117 @@ int read_file_capped(int dir_fd, const char *path, size_t max, int open_flags, R
         if (fd < 0)
                 return -errno;
         return read_fd_capped(fd, max, flags, ret, ret_size);
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL, *dir = NULL;
+        _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
+        const char *slash;
+        int r;
+
+        slash = strrchr(path, '/');
+        if (!slash || !slash[1])
+                return -EINVAL;
+        dir = strndup(path, slash == path ? 1 : (size_t) (slash - path));
+        if (!dir)
+                return -ENOMEM;
+        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, slash + 1) < 0)
+                return -ENOMEM;
+
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, mode) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        for (size_t done = 0; done < len; ) {
+                ssize_t n = write(fd, data + done, len - done);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        goto fail;
+                }
+                done += (size_t) n;
+        }
+        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        /* Best effort: the rename is durable once the directory is synced. */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0)
+                (void) fsync(dfd);
+        return 0;
+
+fail:
+        (void) unlink(tmp);
+        return r;
+}
+
+int read_file_regular(const char *path, size_t max, char **ret, size_t *ret_len) {
+        /* O_NONBLOCK: a FIFO planted at the path must not hang us. */
+        return read_file_capped(AT_FDCWD, path, max, O_NONBLOCK, READ_FILE_REGULAR, ret, ret_len);
+}
+
+/* Deeper than any tree Tank creates (extraction stops at 256 levels), and a
+ * bound on the recursion for trees a container grew. */
+#define RM_RF_MAX_DEPTH 512U
+
+static int rm_rf_children(int fd, unsigned depth);
+
+static int rm_rf_internal(int dir_fd, const char *name, unsigned depth) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat pst, st;
+        int r;
+
+        if (unlinkat(dir_fd, name, 0) >= 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR)
+                return -errno;
+        if (depth > RM_RF_MAX_DEPTH)
+                return -ELOOP;
+
+        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fstat(dir_fd, &pst) < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (pst.st_dev != st.st_dev)  /* a mount point: never descend */
+                return -EXDEV;
+
+        r = rm_rf_children(TAKE_FD(fd), depth);
+        if (r < 0)
+                return r;
+        return RET_NERRNO(unlinkat(dir_fd, name, AT_REMOVEDIR));
+}
+
+/* Takes ownership of fd. */
+static int rm_rf_children(int fd, unsigned depth) {
+        DIR *d;
+        int r = 0;
+
+        d = fdopendir(fd);
+        if (!d) {
+                safe_close(fd);
+                return -errno;
+        }
+        for (struct dirent *de; (errno = 0, de = readdir(d));) {
+                int k;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                k = rm_rf_internal(dirfd(d), de->d_name, depth + 1);
+                if (k < 0 && r == 0)
+                        r = k;
+        }
+        if (errno > 0 && r == 0)
+                r = -errno;
+        closedir(d);
+        return r;
+}
+
+int rm_rf_at(int dir_fd, const char *name) {
+        return rm_rf_internal(dir_fd, name, 0);
 }

@@ -35,3 +35,15 @@ int read_fd_capped(int fd, size_t max, ReadFileFlags flags, char **ret, size_t *
  * caller (with READ_FILE_REGULAR it is then refused). */
 int read_file_capped(int dir_fd, const char *path, size_t max, int open_flags, ReadFileFlags flags,
                      char **ret, size_t *ret_size);
+
+/* Read a whole regular file of at most max bytes, NUL-terminated; opened
+ * O_NONBLOCK so that a FIFO planted at path cannot hang the caller. */
+int read_file_regular(const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Write data to path atomically: a temp file in the same directory, fsync,
+ * rename over path, fsync of the directory. */
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+
+/* rm -rf of dir_fd/name, never following symlinks or leaving the file system
+ * (a mount point below is -EXDEV). 0 if removed or absent. */
+int rm_rf_at(int dir_fd, const char *name);

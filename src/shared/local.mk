@@ -9,6 +9,7 @@ libtank_la_SOURCES += \
 	src/shared/hashmap.h \
 	src/shared/hashmap.c \
 	src/shared/time-util.h \
+	src/shared/time-util.c \
 	src/shared/fs-util.h \
 	src/shared/fs-util.c \
 	src/shared/sealed-exec.h \

@@ -25,3 +25,8 @@ static inline uint64_t now_realtime_usec(void) {
 static inline uint64_t now_monotonic_usec(void) {
         return now_usec(CLOCK_MONOTONIC);
 }
+
+/* "30", "500ms", "2min", "1h 30min": a systemd-style time span; a bare number
+ * means seconds. Units: us, ms, s/sec, m/min, h/hr, d. Overflow is -ERANGE,
+ * anything else malformed -EINVAL. */
+int parse_sec(const char *s, uint64_t *ret_usec);

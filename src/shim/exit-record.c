@@ -101,58 +101,6 @@ int shim_exit_parse(const char *json, size_t len, ShimExit *ret) {
         return 0;
 }
 
-int shim_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
-        _cleanup_free_ char *tmp = NULL, *dir = NULL;
-        _cleanup_close_ int fd = -EBADF, dfd = -EBADF;
-        const char *slash;
-        int r;
-
-        slash = strrchr(path, '/');
-        if (!slash || !slash[1])
-                return -EINVAL;
-        dir = strndup(path, slash == path ? 1 : (size_t) (slash - path));
-        if (!dir)
-                return -ENOMEM;
-        if (asprintf(&tmp, "%s/.#%s.XXXXXX", dir, slash + 1) < 0)
-                return -ENOMEM;
-
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, mode) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        for (size_t done = 0; done < len; ) {
-                ssize_t n = write(fd, data + done, len - done);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        goto fail;
-                }
-                done += (size_t) n;
-        }
-        if (fsync(fd) < 0 || rename(tmp, path) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        /* Best effort: the rename is durable once the directory is synced. */
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0)
-                (void) fsync(dfd);
-        return 0;
-
-fail:
-        (void) unlink(tmp);
-        return r;
-}
-
-int shim_read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
-        /* O_NONBLOCK: a FIFO planted at the path must not hang us. */
-        return read_file_capped(AT_FDCWD, path, max, O_NONBLOCK, READ_FILE_REGULAR, ret, ret_len);
-}
-
 int shim_exit_write(const ShimExit *e, const char *path) {
         _cleanup_free_ char *json = NULL;
         int r;
@@ -160,7 +108,7 @@ int shim_exit_write(const ShimExit *e, const char *path) {
         r = shim_exit_serialize(e, &json);
         if (r < 0)
                 return r;
-        return shim_write_file_atomic(path, json, strlen(json), 0644);
+        return write_file_atomic(path, json, strlen(json), 0644);
 }
 
 int shim_exit_load(const char *path, ShimExit *ret) {
@@ -168,7 +116,7 @@ int shim_exit_load(const char *path, ShimExit *ret) {
         size_t len;
         int r;
 
-        r = shim_read_file(path, SHIM_EXIT_RECORD_MAX, &data, &len);
+        r = read_file_regular(path, SHIM_EXIT_RECORD_MAX, &data, &len);
         if (r < 0)
                 return r == -EFBIG ? -EBADMSG : r;
         return shim_exit_parse(data, len, ret);

@@ -48,8 +48,3 @@ int shim_exit_parse(const char *json, size_t len, ShimExit *ret);
 int shim_exit_write(const ShimExit *e, const char *path);
 int shim_exit_load(const char *path, ShimExit *ret);   /* -ENOENT if none */
 
-/* Write data to path atomically: a temp file in the same directory, fsync,
- * rename over path, fsync of the directory. */
-int shim_write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
-/* Read a whole regular file of at most max bytes; NUL-terminated. */
-int shim_read_file(const char *path, size_t max, char **ret, size_t *ret_len);

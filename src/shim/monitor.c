@@ -27,6 +27,7 @@
 #include "attach.h"
 #include "cgroup-util.h"
 #include "exit-record.h"
+#include "fs-util.h"
 #include "log.h"
 #include "monitor.h"
 #include "workload.h"
@@ -327,7 +328,7 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
         if (c->pid_file) {
                 char pid[32];
                 int n = snprintf(pid, sizeof pid, "%i\n", (int) m.pid);
-                r = shim_write_file_atomic(c->pid_file, pid, (size_t) n, 0644);
+                r = write_file_atomic(c->pid_file, pid, (size_t) n, 0644);
                 if (r < 0)
                         log_warning_errno(r, "Failed to write %s: %m", c->pid_file);
         }

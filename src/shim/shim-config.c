@@ -6,7 +6,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "exit-record.h"
+#include "fs-util.h"
 #include "json-util.h"
 #include "log.h"
 #include "shim-config.h"
@@ -560,7 +560,7 @@ int shim_config_load(const char *path, ShimConfig **ret, char **ret_error) {
         size_t len;
         int r;
 
-        r = shim_read_file(path, SHIM_CONFIG_MAX, &data, &len);
+        r = read_file_regular(path, SHIM_CONFIG_MAX, &data, &len);
         if (r < 0) {
                 if (r == -EFBIG)
                         return fail(ret_error, "config: larger than %d bytes", SHIM_CONFIG_MAX);
@@ -576,5 +576,5 @@ int shim_config_write(const ShimConfig *c, const char *path) {
         r = shim_config_serialize(c, &json);
         if (r < 0)
                 return r;
-        return shim_write_file_atomic(path, json, strlen(json), 0600);
+        return write_file_atomic(path, json, strlen(json), 0600);
 }

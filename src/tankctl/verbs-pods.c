@@ -2,12 +2,12 @@
 #include <inttypes.h>
 #include <time.h>
 
-#include "config/config.h"
 #include "log.h"
 #include "spec/pod.h"
 #include "pod-wait.h"
 #include "strv.h"
 #include "tankctl.h"
+#include "time-util.h"
 
 #define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
 
@@ -504,7 +504,7 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
                                 return usage_error("wait", "--for= must be \"running\" or \"deleted\", not \"%s\"", optarg);
                         break;
                 case ARG_TIMEOUT:
-                        if (config_parse_sec(optarg, &timeout) < 0)
+                        if (parse_sec(optarg, &timeout) < 0)
                                 return usage_error("wait", "--timeout=%s: not a time span (e.g. 30, 500ms, 2min)", optarg);
                         break;
                 default:

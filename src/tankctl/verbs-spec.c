@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "config/config.h"
 #include "log.h"
 #include "pod-wait.h"
 #include "spec/pod.h"
 #include "strv.h"
 #include "tankctl.h"
+#include "time-util.h"
 
 /* An array file may hold many pods; each pod is still capped by the parser. */
 #define SPEC_FILE_MAX (16 * 1024 * 1024)
@@ -61,7 +61,7 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                 case ARG_TIMEOUT:
                         if (!ret_wait)
                                 return usage_error(verb, "--timeout is an option of apply --wait");
-                        if (config_parse_sec(optarg, &timeout) < 0)
+                        if (parse_sec(optarg, &timeout) < 0)
                                 return usage_error(verb, "--timeout=%s: not a time span (e.g. 30, 500ms, 2min)", optarg);
                         break;
                 default:

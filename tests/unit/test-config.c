@@ -7,6 +7,7 @@
 
 #include "check-run.h"
 #include "config/config.h"
+#include "time-util.h"
 #include "strv.h"
 
 /* Each test gets a fresh configuration directory under /tmp. */
@@ -473,7 +474,7 @@ START_TEST(test_parse_sec) {
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 uint64_t u = 4242;
-                int r = config_parse_sec(cases[i].s, &u);
+                int r = parse_sec(cases[i].s, &u);
 
                 ck_assert_msg(r == cases[i].r, "\"%s\": got %d, want %d", cases[i].s, r, cases[i].r);
                 if (r == 0)

@@ -61,7 +61,7 @@ static void write_record(const char *s) {
 
         snprintf(dir, sizeof dir, "%s/pods/web/app", data_dir);
         ck_assert_int_eq(mkdir_p(dir, 0700), 0);
-        ck_assert_int_eq(shim_write_file_atomic(record_path(), s, strlen(s), 0600), 0);
+        ck_assert_int_eq(write_file_atomic(record_path(), s, strlen(s), 0600), 0);
 }
 
 START_TEST(test_round_trip) {
@@ -171,7 +171,7 @@ START_TEST(test_not_a_plain_file) {
 
         /* A symlink to a good record elsewhere, a FIFO, a directory. */
         snprintf(target, sizeof target, "%s/elsewhere.json", data_dir);
-        ck_assert_int_eq(shim_write_file_atomic(target, GOOD_HEAD GOOD_EXIT "}", strlen(GOOD_HEAD GOOD_EXIT "}"), 0600), 0);
+        ck_assert_int_eq(write_file_atomic(target, GOOD_HEAD GOOD_EXIT "}", strlen(GOOD_HEAD GOOD_EXIT "}"), 0600), 0);
         ck_assert_int_eq(unlink(record_path()), 0);
         ck_assert_int_eq(symlink(target, record_path()), 0);
         ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), -ELOOP);

@@ -17,7 +17,7 @@
 #include "net/host.h"
 #include "net/netns.h"
 #include "net/pod-network.h"
-#include "shim/exit-record.h"
+#include "fs-util.h"
 #include "strv.h"
 
 static char runtime[] = "/tmp/tank-test-net.XXXXXX";
@@ -83,7 +83,7 @@ static char *file_text(const char *path) {
         char *s = NULL;
         size_t n;
 
-        ck_assert_int_ge(shim_read_file(path, 65536, &s, &n), 0);
+        ck_assert_int_ge(read_file_regular(path, 65536, &s, &n), 0);
         return s;
 }
 
