@@ -86,6 +86,7 @@ PodState *pod_state_free(PodState *p) {
         free(p->name);
         free(p->object_path);
         free(p->slice);
+        sd_bus_slot_unref(p->slice_job);
         free(p->message);
         free(p);
         return NULL;

@@ -86,6 +86,8 @@ struct PodState {
         int64_t seen_revision;          /* newest store revision applied here (put or delete) */
         uint64_t created_realtime_usec; /* first seen (for AGE) */
         char *slice;
+        sd_bus_slot *slice_job;         /* in-flight StopUnit of the slice, once the last scope is gone */
+        bool slice_stopped;             /* that stop is done: the pod may be forgotten */
         char *message;                  /* pod-level error (network, volumes), NULL if none */
         ContainerState **containers;    /* actual containers, also those no longer desired */
         size_t n_containers;

@@ -472,6 +472,16 @@ static void container_stop(Manager *m, ContainerState *c) {
 
 /* ---- the pass ---- */
 
+static void on_slice_stopped(int r, const char *job_result, void *userdata) {
+        PodState *p = userdata;
+
+        p->slice_job = sd_bus_slot_unref(p->slice_job);
+        if (r < 0 && r != -ENOENT)
+                log_warning("Stopping %s: %s", p->slice, job_result ?: strerror(-r));
+        p->slice_stopped = true;
+        manager_queue_reconcile(p->manager, p);
+}
+
 void pod_cleanup(Manager *m, PodState *p) {
         _cleanup_free_ char *run = NULL, *scratch = NULL;
         int r;
@@ -504,6 +514,7 @@ static bool container_busy(const ContainerState *c) {
 void reconcile_pod(Manager *m, PodState *p) {
         char pod_hash[SPEC_HASH_LEN + 1] = "";
         const Pod *d = p->desired;
+        int r;
 
         if (d && pod_level_hash(d, pod_hash) < 0)
                 return (void) log_oom();
@@ -545,7 +556,7 @@ void reconcile_pod(Manager *m, PodState *p) {
                          * status to restore should it come back. (A deleted
                          * pod loses the record with its scratch, below.) */
                         if (d) {
-                                int r = container_final_remove(m, p->name, c->name);
+                                r = container_final_remove(m, p->name, c->name);
                                 if (r < 0)
                                         log_warning_errno(r, "Failed to remove the final record of %s/%s: %m",
                                                           p->name, c->name);
@@ -559,6 +570,18 @@ void reconcile_pod(Manager *m, PodState *p) {
                         pod_changed(m, p);
                         return;
                 }
+                /* systemd keeps an empty slice active forever: stop it, and
+                 * forget the pod only once it is down, so that "deleted"
+                 * means that nothing of the pod is left. */
+                if (!p->slice_stopped) {
+                        if (!p->slice_job) {
+                                r = unit_stop_async(m->bus, p->slice, on_slice_stopped, p, &p->slice_job);
+                                if (r >= 0)
+                                        return;
+                                log_warning_errno(r, "Failed to stop %s: %m", p->slice);
+                        } else
+                                return;
+                }
                 log_info("Pod %s is gone; cleaning up.", p->name);
                 pod_cleanup(m, p);
                 bus_pod_emit_removed(m, p);
@@ -566,6 +589,12 @@ void reconcile_pod(Manager *m, PodState *p) {
                 pod_state_free(p);
                 return;
         }
+
+        /* Applied again while its slice is being stopped: a scope started now
+         * would conflict with that job. on_slice_stopped() queues us again. */
+        if (p->slice_job)
+                return;
+        p->slice_stopped = false;
 
         /* Containers that must run. A pod-level change waits until every old
          * container is down, so that a pod never runs with two network setups. */

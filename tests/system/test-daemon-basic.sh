@@ -91,6 +91,11 @@ timeout 60 tankctl wait web --for=deleted --timeout 40 || fail "tankctl wait --f
 tankctl get web >/dev/null 2>&1 && fail "pod still there after wait --for=deleted"
 systemctl is-active tank-web-app.scope >/dev/null 2>&1 && fail "scope still active after wait --for=deleted"
 [ -e /run/tank/pods/web ] && fail "runtime dir still there after wait --for=deleted"
+# systemd keeps an empty slice active until it is stopped; a deleted pod's is.
+state=$(systemctl is-active tank-pod-web.slice 2>&1)
+[ "$state" = active ] && fail "tank-pod-web.slice still active after wait --for=deleted"
+systemctl list-units --all --plain --no-legend 'tank-pod-*.slice' | grep -E 'tank-pod-(web|quick|never)\.slice +[^ ]+ +active' &&
+        fail "a deleted pod's slice is still listed active"
 busctl --system tree org.tank.Tank1 | grep -q /org/tank/Tank1/pod/web && fail "pod object still on the bus"
 wait_for 30 sh -c '! systemctl is-active tank-web-app.scope >/dev/null 2>&1' || fail "scope still active"
 wait_for 30 sh -c "! kill -0 $pid 2>/dev/null" || fail "workload survived delete"
@@ -100,6 +105,18 @@ wait_for 30 test ! -e /run/tank/netns/web || fail "netns file left behind"
 wait_for 30 test ! -e /run/tank/pods/web || fail "runtime dir left behind"
 wait_for 30 test ! -e /var/lib/tank/pods/web || fail "scratch left behind"
 grep -q "/run/tank/pods/web" /proc/self/mountinfo && fail "rootfs mount left behind"
+
+# Applied again at once after a delete, while the old slice is being stopped:
+# the new scope waits for that stop instead of failing against its job.
+tank_pod_json again always | timeout 90 tankctl apply -f - --wait --timeout 60 >/dev/null || fail "apply again"
+tankctl delete again >/dev/null || fail "delete again"
+tank_pod_json again always | timeout 90 tankctl apply -f - --wait --timeout 60 >/dev/null ||
+        fail "apply right after delete did not run"
+assert_eq "$(systemctl is-active tank-pod-again.slice)" active "slice of the pod applied again"
+assert_eq "$(tankctl get again -o json | jq -r '.status.containers[0].restarts')" 0 \
+        "restarts of the pod applied again (a failed scope start counts one)"
+tankctl delete again >/dev/null || fail "delete again (2)"
+timeout 60 tankctl wait again --for=deleted --timeout 40 || fail "wait for again deleted"
 
 # The standalone store's sockets are root's only.
 assert_eq "$(stat -c %a /run/tank/etcd)" 700 "store socket directory mode"
