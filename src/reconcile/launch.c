@@ -40,6 +40,7 @@ struct Launch {
         sd_event_source *io;
         sd_bus_slot *job;               /* StartTransientUnit in flight */
         LaunchStep step;
+        UnitLimits limits;              /* of the spec this launch was built from */
         pid_t shim_pid;
         char *shim_error;
         bool go_sent;
@@ -129,7 +130,6 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                 return 0;
         }
         if (l->step == STEP_WAIT_PID && (v = startswith(msg, "pid "))) {
-                const PodContainer *spec = pod_find_container(c->pod->desired, c->name);
                 _cleanup_free_ char *description = NULL;
                 ScopeRequest req;
                 int pid;
@@ -163,18 +163,8 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                          * it (an exec'd one, a child of PID 1), and a PID 1
                          * that survived would exit by SIGTERM, oom false. */
                         .oom_policy = "continue",
+                        .limits = l->limits,
                 };
-                if (spec) {
-                        req.limits.memory_max = spec->limits.memory == LIMIT_UNSET ? SCOPE_LIMIT_UNSET
-                                                                                   : spec->limits.memory;
-                        /* No limits.pids: [Limits] DefaultPids= (0: none, and
-                                 * then systemd's DefaultTasksMax= applies). */
-                        req.limits.tasks_max = spec->limits.pids != LIMIT_UNSET ? spec->limits.pids :
-                                               m->config->default_pids != 0 ? m->config->default_pids :
-                                                                              SCOPE_LIMIT_UNSET;
-                        req.limits.cpu_quota_us = spec->limits.cpu_quota_us;
-                        req.limits.cpu_period_us = spec->limits.cpu_period_us;
-                }
                 r = scope_start_async(m->bus, &req, on_scope_started, l, &l->job);
                 return r;
         }
@@ -228,10 +218,27 @@ static int on_sync_io(sd_event_source *s, int fd, uint32_t revents, void *userda
 
 static int on_first_shim_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
         /* The shim's first process only forks the monitor; what matters comes
-         * over the sync fd. This source just reaps it. */
+         * over the sync fd. This source just reaps it, then goes: no longer
+         * floating, the loop drops its reference, the only one, and the
+         * source (with the pidfd sd-event keeps for it) is freed once this
+         * dispatch is over. */
         if (si->si_code != CLD_EXITED || si->si_status != SHIM_EXIT_OK)
                 log_debug("tank-shim (pid %d) exited with %d/%d", si->si_pid, si->si_code, si->si_status);
-        return sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        (void) sd_event_source_set_floating(s, false);
+        return 0;
+}
+
+static UnitLimits limits_for(Manager *m, const PodContainer *spec) {
+        return (UnitLimits) {
+                .memory_max = spec->limits.memory == LIMIT_UNSET ? SCOPE_LIMIT_UNSET : spec->limits.memory,
+                /* No limits.pids: [Limits] DefaultPids= (0: none, and then
+                 * systemd's DefaultTasksMax= applies). */
+                .tasks_max = spec->limits.pids != LIMIT_UNSET ? spec->limits.pids :
+                             m->config->default_pids != 0     ? m->config->default_pids :
+                                                                SCOPE_LIMIT_UNSET,
+                .cpu_quota_us = spec->limits.cpu_quota_us,
+                .cpu_period_us = spec->limits.cpu_period_us,
+        };
 }
 
 static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, ShimConfig *sc, char **ret_error) {
@@ -416,8 +423,31 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         if (r < 0)
                 return r;
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return -errno;
+        /* Everything that can fail for want of memory happens before the
+         * spawn, so that a shim once spawned is always reaped. */
+        l = calloc(1, sizeof(Launch));
+        if (!l)
+                return -ENOMEM;
+        *l = (Launch) {
+                .manager = m,
+                .container = c,
+                .cb = cb,
+                .sync_fd = -EBADF,
+                .step = STEP_WAIT_PID,
+                .limits = limits_for(m, spec),
+        };
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+                r = -errno;
+                launch_free(l);
+                return r;
+        }
+        l->sync_fd = sv[0];
+        r = sd_event_add_io(m->event, &l->io, l->sync_fd, EPOLLIN, on_sync_io, l);
+        if (r < 0) {
+                safe_close(sv[1]);
+                launch_free(l);
+                return r;
+        }
 
         {
                 char *argv[] = { (char *) "tank-shim", (char *) "--config", config_path,
@@ -426,30 +456,20 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         }
         safe_close(sv[1]);
         if (r < 0) {
-                safe_close(sv[0]);
+                launch_free(l);
                 return r;
         }
 
-        l = calloc(1, sizeof(Launch));
-        if (!l) {
-                safe_close(sv[0]);
-                return -ENOMEM;
-        }
-        l->manager = m;
-        l->container = c;
-        l->cb = cb;
-        l->sync_fd = sv[0];
-        l->step = STEP_WAIT_PID;
-        c->launch = l;
-
-        /* Floating: the loop owns it, so the shim is reaped even if the launch is aborted. */
+        /* Floating: the loop owns it until the child is reaped, so the shim
+         * is reaped even if the launch is aborted before. */
         r = sd_event_add_child(m->event, NULL, pid, WEXITED, on_first_shim_exit, NULL);
-        if (r >= 0)
-                r = sd_event_add_io(m->event, &l->io, l->sync_fd, EPOLLIN, on_sync_io, l);
         if (r < 0) {
-                launch_abort(l);
+                /* Closing the sync fd makes the shim give up at once. */
+                launch_free(l);
+                (void) waitpid(pid, NULL, 0);
                 return r;
         }
+        c->launch = l;
         return 0;
 }
 

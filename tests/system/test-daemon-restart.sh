@@ -46,12 +46,19 @@ assert_eq "$(restarts nev)" "0" "never restarts"
 # The workload itself records when it starts (/proc/uptime is the host's
 # clock too) on a managed volume, so the gaps are measured, not polled.
 tankctl delete bad ok nev >/dev/null
+tankd_fds() { ls "/proc/$(systemctl show -P MainPID tankd.service)/fd" | wc -l; }
+fds_before=$(tankd_fds)
 cat <<EOF2 | tankctl apply -f - || fail "apply crash"
 {"name": "crash", "restart": "always", "volumes": [{"name": "log"}],
  "containers": [{"name": "app", "image": "$TANK_IMAGE", "mounts": [{"volume": "log", "path": "/log"}],
    "command": ["sh", "-c", "cut -d' ' -f1 /proc/uptime >>/log/starts; exit 1"]}]}
 EOF2
 wait_restarts crash 6 90
+# Each launch reaps the shim's first process through a child event source
+# (with a pidfd); a crash loop must not pile them up.
+fds_after=$(tankd_fds)
+echo "tankd fds: $fds_before before the crash loop, $fds_after after 6 restarts"
+[ "$fds_after" -le $((fds_before + 2)) ] || fail "tankd's fds grew from $fds_before to $fds_after over 6 restarts"
 mapfile -t t < <(head -6 /var/lib/tank/volumes/crash/log/starts)
 want=(1 2 4 8 8)
 for i in 0 1 2 3 4; do
