@@ -589,11 +589,8 @@ static int property_get_message(sd_bus *bus, const char *path, const char *inter
                                 const char *property, sd_bus_message *reply, void *userdata,
                                 sd_bus_error *error) {
         PodState *p = userdata;
-        const char *msg = p->message;
 
-        for (size_t i = 0; !msg && i < p->n_containers; i++)
-                msg = p->containers[i]->message;
-        return sd_bus_message_append(reply, "s", strempty(msg));
+        return sd_bus_message_append(reply, "s", strempty(pod_state_message(p)));
 }
 
 static int property_get_containers(sd_bus *bus, const char *path, const char *interface,

@@ -83,7 +83,6 @@ struct Manager {
         sd_event_source *resync_timer;
         sd_event_source *reconcile_event;   /* deferred, ONESHOT while pods are queued */
         bool ready;                     /* READY=1 sent */
-        bool stopping;
 };
 
 int manager_new(const ManagerOptions *opts, Manager **ret);

@@ -8,7 +8,8 @@
  * an index (error lists the platforms the image has), verifies a pull by digest
  * against the digest asked for, fetches config and layers (layers in parallel)
  * into the blob store verifying each against its digest while streaming, hands
- * each verified layer to the layer hook (extraction, H6's layer store) and finally
+ * each verified layer to the layer hook when one is set (tankd sets none: it
+ * extracts layers when a container needs them, reconcile/unpack.h) and finally
  * writes the image record + tag. Only then is the completion called with the
  * manifest digest. Two pulls of the same reference (or the same digest) share one
  * operation; each caller gets its own completion.

@@ -55,7 +55,6 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
                 pod_state_remove_container(p, c);
                 return;
         }
-        c->adopted = true;
         /* Carry the run time over into our monotonic clock, for StableSec. */
         if (c->started_realtime_usec > 0)
                 c->started_usec = now_monotonic_usec() -

@@ -87,7 +87,6 @@ PodState *pod_state_free(PodState *p) {
         free(p->object_path);
         free(p->slice);
         sd_bus_slot_unref(p->slice_job);
-        free(p->message);
         free(p);
         return NULL;
 }
@@ -149,13 +148,18 @@ unsigned pod_state_ready(const PodState *p) {
         return n;
 }
 
+const char *pod_state_message(const PodState *p) {
+        for (size_t i = 0; i < p->n_containers; i++)
+                if (p->containers[i]->message)
+                        return p->containers[i]->message;
+        return NULL;
+}
+
 PodPhase pod_state_compute_phase(const PodState *p) {
         bool all_running = true, any_backoff = false, any_failed = false, all_exited_ok = true;
 
         if (!p->desired)
                 return POD_TERMINATING;
-        if (p->message)
-                return POD_FAILED;
         if (p->n_containers < p->desired->n_containers)
                 return POD_PENDING;
         for (size_t i = 0; i < p->n_containers; i++) {
@@ -230,8 +234,8 @@ int pod_state_status_json(const PodState *p, char **ret) {
         GEN_STR(g, "phase");
         GEN_STR(g, pod_phase_to_string(p->phase));
         GEN_STR(g, "message");
-        if (p->message)
-                GEN_STR(g, p->message);
+        if (pod_state_message(p))
+                GEN_STR(g, pod_state_message(p));
         else
                 yajl_gen_null(g);
         GEN_STR(g, "slice");

@@ -74,7 +74,6 @@ typedef struct ContainerState {
         struct UnpackJob *unpack;       /* in-flight layer extraction */
         struct Launch *launch;          /* in-flight start (shim + scope) */
         bool exit_seen;                 /* the exit record appeared; waiting for the scope to go */
-        bool adopted;
 } ContainerState;
 
 struct PodState {
@@ -88,7 +87,6 @@ struct PodState {
         char *slice;
         sd_bus_slot *slice_job;         /* in-flight StopUnit of the slice, once the last scope is gone */
         bool slice_stopped;             /* that stop is done: the pod may be forgotten */
-        char *message;                  /* pod-level error (network, volumes), NULL if none */
         ContainerState **containers;    /* actual containers, also those no longer desired */
         size_t n_containers;
         PodPhase phase;
@@ -110,6 +108,10 @@ void pod_state_remove_container(PodState *p, ContainerState *c);
 unsigned pod_state_restarts(const PodState *p);
 unsigned pod_state_ready(const PodState *p);
 PodPhase pod_state_compute_phase(const PodState *p);
+/* The pod's message: that of its first container that has one (a failed
+ * start, whether of the container or of the pod's network or volumes, is
+ * its container's); NULL if none. */
+const char *pod_state_message(const PodState *p);
 /* "exit 3", "signal 9 (KILL)", "oom", or "" */
 int exit_info_to_string(const ExitInfo *e, char **ret);
 /* The status JSON of Manager.Get (phase, message, restarts, containers[…]). */

@@ -23,7 +23,7 @@ struct EtcdServer {
         Store *probe;
         sd_event_source *poll_source;
         char *last_error;
-        bool adopted, probing;
+        bool adopted;
         int result;
         char *result_error;
         sd_event_source *finish_source;
@@ -85,7 +85,6 @@ static void probe_done(Store *s, int r, const StoreResult *res, const char *erro
 
         if (r == -ECANCELED)
                 return;
-        e->probing = false;
         if (r >= 0)
                 return finish_later(e, 0, NULL);
         (void) free_and_strdup(&e->last_error, error);
@@ -111,8 +110,6 @@ static int poll_handler(sd_event_source *s, uint64_t usec, void *userdata) {
         r = store_get(e->probe, "/tank/", probe_done, e);
         if (r < 0)
                 finish(e, r, "could not probe the store");
-        else
-                e->probing = true;
         return 0;
 }
 
@@ -397,7 +394,6 @@ EtcdServer *etcd_server_free(EtcdServer *e) {
         /* a pending probe is completed with -ECANCELED by store_free(); it must not find us */
         if (e->probe) {
                 Store *p = TAKE_PTR(e->probe);
-                e->probing = false;
                 store_set_health_callback(p, NULL, NULL);
                 store_free(p);
         }

@@ -8,12 +8,6 @@
 #define WATCH_BACKOFF_BASE_USEC (100U * 1000U)
 #define WATCH_BACKOFF_CAP_USEC (5U * 1000U * 1000U)
 
-typedef enum WatchState {
-        WATCH_LISTING,
-        WATCH_STREAMING,
-        WATCH_WAITING,          /* backoff before the next attempt */
-} WatchState;
-
 struct StoreWatch {
         Store *store;
         StoreWatch *prev, *next;
@@ -21,7 +15,6 @@ struct StoreWatch {
         StoreWatchCallbacks cb;
         void *userdata;
 
-        WatchState state;
         int64_t next_revision;          /* the first revision not yet delivered */
         int64_t delivered;              /* last delivered revision */
         unsigned failures;              /* consecutive, for the backoff */
@@ -61,7 +54,6 @@ static void watch_broken(StoreWatch *w, int r, const char *error) {
         bool alive = true;
 
         w->stream = NULL;
-        w->state = WATCH_WAITING;
         json_stream_reset(&w->json);
 
         /* The first reconnect is immediate (etcd restarts and a member change are
@@ -253,7 +245,6 @@ static void watch_attempt(StoreWatch *w) {
         int r;
 
         if (w->relist) {
-                w->state = WATCH_LISTING;
                 r = store_range_prefix(w->store, w->prefix, on_list, w);
                 if (r < 0)
                         return watch_broken(w, r, "could not start listing");
@@ -261,7 +252,6 @@ static void watch_attempt(StoreWatch *w) {
                 return;
         }
 
-        w->state = WATCH_STREAMING;
         json_stream_reset(&w->json);
         r = etcd_request_watch(w->prefix, w->range_end, w->next_revision, &body);
         if (r >= 0)
