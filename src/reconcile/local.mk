@@ -25,3 +25,9 @@ TESTS += tests/unit/test-final-record
 tests_unit_test_final_record_SOURCES = tests/unit/test-final-record.c
 tests_unit_test_final_record_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_final_record_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-unpack
+TESTS += tests/unit/test-unpack
+tests_unit_test_unpack_SOURCES = tests/unit/test-unpack.c
+tests_unit_test_unpack_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_unpack_LDADD = $(TANK_LIBS) $(CHECK_LIBS)

@@ -13,6 +13,7 @@ typedef struct UnpackLayer {
 
 struct UnpackJob {
         ThreadJob *thread;
+        sd_event_source *nothing_to_do; /* defer source when every layer is present */
         char *data_dir;
         UnpackLayer *layers;
         size_t n_layers;
@@ -28,6 +29,7 @@ static void unpack_job_free(UnpackJob *j) {
         if (!j)
                 return;
         thread_job_free(j->thread);
+        sd_event_source_disable_unref(j->nothing_to_do);
         for (size_t i = 0; i < j->n_layers; i++) {
                 safe_close(j->layers[i].fd);
                 free(j->layers[i].media_type);
@@ -72,6 +74,11 @@ static void on_unpacked(void *userdata) {
         unpack_job_free(j);
 }
 
+static int on_nothing_to_unpack(sd_event_source *s, void *userdata) {
+        on_unpacked(userdata);
+        return 0;
+}
+
 void unpack_job_cancel(UnpackJob *j) {
         if (j)
                 j->cancelled = true;    /* freed by on_unpacked once the thread is done */
@@ -112,17 +119,14 @@ int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs,
                         return -ENOMEM;
                 }
         }
-        if (j->n_layers == 0) {
-                unpack_job_free(j);
-                cb(0, NULL, userdata);
-                if (ret)
-                        *ret = NULL;
-                return 0;
-        }
-
         j->cb = cb;
         j->userdata = userdata;
-        r = thread_job_start(event, unpack_work, on_unpacked, j, &j->thread);
+        /* Never called back from within this call, even with nothing to do:
+         * the caller stores *ret after we return. */
+        if (j->n_layers == 0)
+                r = sd_event_add_defer(event, &j->nothing_to_do, on_nothing_to_unpack, j);
+        else
+                r = thread_job_start(event, unpack_work, on_unpacked, j, &j->thread);
         if (r < 0) {
                 unpack_job_free(j);
                 return r;

@@ -18,7 +18,8 @@ typedef struct UnpackJob UnpackJob;
 /* r < 0: message names the layer and why. Called on the event loop. */
 typedef void (*unpack_handler_t)(int r, const char *message, void *userdata);
 
-/* Calls cb right away (synchronously, r = 0) when nothing needs extracting. */
+/* cb is always called later, from the loop (r = 0 at the next iteration when
+ * nothing needs extracting), never from within this call; *ret is set. */
 int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs, LayerStore *layers,
                         const ImageRecord *image, unpack_handler_t cb, void *userdata, UnpackJob **ret);
 /* The handler will not be called; the thread finishes its layer and exits. */
