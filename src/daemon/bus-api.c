@@ -469,7 +469,7 @@ static int method_remove_volumes(sd_bus_message *call, void *userdata, sd_bus_er
         if (manager_get_pod(m, name))
                 return sd_bus_error_setf(error, TANK_ERROR_BUSY,
                                          "pod \"%s\" still exists; delete it first", name);
-        r = volumes_remove_pod(m->config->data_dir, name);
+        r = volumes_remove_pod(m->trash, m->config->data_dir, name);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "failed to remove the volumes of %s: %m", name);
         return sd_bus_reply_method_return(call, "b", r > 0);

@@ -99,6 +99,9 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate event loop: %m");
+        r = rm_rf_queue_new(m->event, &m->trash);
+        if (r < 0)
+                return log_oom();
 
         /* Child sources and clean shutdown need these signals blocked. */
         sigset_t ss;
@@ -166,6 +169,7 @@ Manager *manager_free(Manager *m) {
         registry_free(m->registry);
         layer_store_free(m->layers);
         blobstore_free(m->blobs);
+        rm_rf_queue_free(m->trash);     /* waits for the removals in flight */
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         config_free(m->config);

@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "hashmap.h"
+#include "rm-rf-async.h"
 #include "sealed-exec.h"
 #include "image/blobstore.h"
 #include "image/layer.h"
@@ -65,6 +66,7 @@ struct Manager {
         Registry *registry;
         BlobStore *blobs;
         LayerStore *layers;
+        RmRfQueue *trash;               /* scratch, run and volume trees removed off the loop */
         Puller *puller;
 
         Hashmap *pods;                  /* name -> PodState */

@@ -200,10 +200,10 @@ int volumes_list_async(sd_event *event, const char *data_dir, volumes_list_handl
         return 0;
 }
 
-int volumes_remove_pod(const char *data_dir, const char *pod) {
+int volumes_remove_pod(RmRfQueue *trash, const char *data_dir, const char *pod) {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
-        struct stat st;
+        int r;
 
         if (!pod_name_is_valid(pod))
                 return -EINVAL;
@@ -212,7 +212,8 @@ int volumes_remove_pod(const char *data_dir, const char *pod) {
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return errno == ENOENT ? 0 : -errno;
-        if (fstatat(fd, pod, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        return rm_rf_at(fd, pod) < 0 ? -EIO : 1;
+        r = rm_rf_queue_add(trash, fd, pod);
+        if (r > 0 && fsync(fd) < 0)
+                return -errno;
+        return r;
 }

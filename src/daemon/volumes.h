@@ -10,6 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "macro.h"
+#include "rm-rf-async.h"
 
 typedef struct VolumeInfo {
         char *pod;
@@ -30,5 +31,6 @@ int volumes_list_async(sd_event *event, const char *data_dir, volumes_list_handl
                        VolumesListJob **ret);
 /* cb will not be called; the job frees itself when the thread is done. */
 void volumes_list_job_cancel(VolumesListJob *j);
-/* 0 if there was nothing to remove. */
-int volumes_remove_pod(const char *data_dir, const char *pod);
+/* The pod's volumes are gone from volumes/ when this returns (hidden, then
+ * removed through trash, off the loop); 0 if there was nothing to remove. */
+int volumes_remove_pod(RmRfQueue *trash, const char *data_dir, const char *pod);

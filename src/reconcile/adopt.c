@@ -130,6 +130,33 @@ static void restore_completed(Manager *m, PodState *p, const PodContainer *spec,
  * are history. listed: every pod name the list held, its value parsed or not.
  * A pod whose value did not parse (a spec from a newer tankd, after a
  * downgrade) has no PodState but is not deleted: its scratch stays. */
+/* Trees hidden for removal (rm-rf-async.h) that a crash or a stop left
+ * behind in the directories that hold one tree per pod. (Those inside a
+ * desired pod's scratch are swept with it, below.) */
+static void sweep_trash(Manager *m) {
+        const char *dirs[] = { m->runtime_dir, m->config->data_dir };
+        const char *subs[] = { "pods", "volumes" };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                for (size_t k = 0; k < ELEMENTSOF(subs); k++) {
+                        _cleanup_free_ char *path = NULL;
+                        _cleanup_close_ int fd = -EBADF;
+                        int r;
+
+                        /* data_dir/pods is swept by its walk below */
+                        if (i == 1 && k == 0)
+                                continue;
+                        if (asprintf(&path, "%s/%s", dirs[i], subs[k]) < 0)
+                                return (void) log_oom();
+                        fd = open(path, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+                        if (fd < 0)
+                                continue;
+                        r = rm_rf_queue_sweep(m->trash, fd);
+                        if (r > 0)
+                                log_info("Removing %d tree(s) left for removal in %s.", r, path);
+                }
+}
+
 static void remove_undesired_data(Manager *m, const Hashmap *listed) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int fd = -EBADF, dup_fd = -EBADF;
@@ -142,6 +169,7 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
         fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
         if (fd < 0)
                 return;
+        (void) rm_rf_queue_sweep(m->trash, fd);
         dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (dup_fd < 0)
                 return;
@@ -162,7 +190,7 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
                 }
                 if (!p) {
                         log_info("Removing the scratch of pod %s, which is no longer desired.", de->d_name);
-                        (void) rm_rf_at(fd, de->d_name);
+                        (void) rm_rf_queue_add(m->trash, fd, de->d_name);
                         removed = true;
                         continue;
                 }
@@ -176,6 +204,7 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
                         cd = opendir(sub);
                         if (!cd)
                                 continue;
+                        (void) rm_rf_queue_sweep(m->trash, dirfd(cd));
                         while ((ce = readdir(cd)))
                                 if (pod_name_is_valid(ce->d_name) && !pod_find_container(p->desired, ce->d_name))
                                         (void) container_final_remove(m, p->name, ce->d_name);
@@ -189,6 +218,7 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
 static void restore_completed_all(Manager *m, const Hashmap *listed) {
         PodState *p;
 
+        sweep_trash(m);
         remove_undesired_data(m, listed);
         HASHMAP_FOREACH(p, m->pods) {
                 char pod_hash[SPEC_HASH_LEN + 1];

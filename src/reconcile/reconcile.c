@@ -382,7 +382,7 @@ static void container_wipe_scratch(Manager *m, ContainerState *c) {
                 return;
         fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
         if (fd >= 0)
-                (void) rm_rf_at(fd, c->name);
+                (void) rm_rf_queue_add(m->trash, fd, c->name);
 }
 
 void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
@@ -492,12 +492,12 @@ void pod_cleanup(Manager *m, PodState *p) {
         if (asprintf(&run, "%s/pods", m->runtime_dir) >= 0) {
                 _cleanup_close_ int fd = open(run, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
                 if (fd >= 0)
-                        (void) rm_rf_at(fd, p->name);
+                        (void) rm_rf_queue_add(m->trash, fd, p->name);
         }
         if (asprintf(&scratch, "%s/pods", m->config->data_dir) >= 0) {
                 _cleanup_close_ int fd = open(scratch, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
                 if (fd >= 0) {
-                        (void) rm_rf_at(fd, p->name);
+                        (void) rm_rf_queue_add(m->trash, fd, p->name);
                         /* With the scratch go the final records (final.json):
                          * a pod applied again under this name must not find
                          * them after a power cut. */

@@ -21,7 +21,9 @@ libtank_la_SOURCES += \
 	src/shared/socket-util.h \
 	src/shared/socket-util.c \
 	src/shared/thread-job.h \
-	src/shared/thread-job.c
+	src/shared/thread-job.c \
+	src/shared/rm-rf-async.h \
+	src/shared/rm-rf-async.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared

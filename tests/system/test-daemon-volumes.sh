@@ -113,4 +113,20 @@ assert_eq "$(head -1 /var/lib/tank/volumes/vol/data/log)" "1" "volume content af
 tankctl delete --volumes vol || fail "delete --volumes"
 wait_for 60 test ! -e /var/lib/tank/volumes/vol || fail "delete --volumes left the volumes"
 [ -s /srv/hostvol/file ] || fail "delete --volumes touched a host volume"
+
+# Big trees are removed off tankd's loop: once delete --volumes has returned
+# the volume's name is gone, and tankd answers the next call while the tree
+# (200,000 files) is still being removed under a hidden name beside it.
+tank_pod_json big never true | tankctl apply -f - >/dev/null || fail "apply big"
+wait_for 30 sh -c '[ "$(tankctl get big -o json | jq -r .status.phase)" = succeeded ]' || fail "big did not complete"
+mkdir -p /var/lib/tank/volumes/big/junk
+(cd /var/lib/tank/volumes/big/junk && seq 1 200 | xargs mkdir && for d in $(seq 1 200); do
+        (cd "$d" && seq 1 1000 | xargs touch); done) || fail "could not make the junk tree"
+tankctl delete --volumes big || fail "delete --volumes big"
+[ -e /var/lib/tank/volumes/big ] && fail "volumes/big still there when delete --volumes returned"
+tankctl list >/dev/null || fail "list right after delete --volumes"
+hidden=$(find /var/lib/tank/volumes -maxdepth 1 -name '.#rm-big-*' | head -1)
+[ -n "$hidden" ] || fail "no tree being removed beside volumes/ once tankd answered (removed on the loop?)"
+echo "removing $hidden while tankd answers"
+wait_for 120 sh -c "! ls -d /var/lib/tank/volumes/.#rm-* >/dev/null 2>&1" || fail "hidden tree not removed"
 echo "volumes: ok"

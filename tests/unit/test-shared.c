@@ -14,6 +14,7 @@
 #include "fs-util.h"
 #include "hashmap.h"
 #include "macro.h"
+#include "rm-rf-async.h"
 #include "sealed-exec.h"
 #include "socket-util.h"
 #include "strv.h"
@@ -326,11 +327,70 @@ START_TEST(test_mkdir_restrict) {
 }
 END_TEST
 
+static void drain(sd_event *e, RmRfQueue *q) {
+        for (unsigned i = 0; rm_rf_queue_pending(q) > 0 && i < 1000; i++)
+                ck_assert_int_ge(sd_event_run(e, 100 * 1000), 0);
+        ck_assert_uint_eq(rm_rf_queue_pending(q), 0);
+}
+
+START_TEST(test_rm_rf_async) {
+        char tmpl[] = "/tmp/test-rm-rf-XXXXXX";
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_(rm_rf_queue_freep) RmRfQueue *q = NULL;
+        sd_event *e = NULL;
+        char path[256];
+        struct stat st;
+
+        ck_assert_ptr_nonnull(mkdtemp(tmpl));
+        fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_eq(rm_rf_queue_new(e, &q), 0);
+
+        /* a tree goes from its name at once, and from the disk in the worker */
+        ck_assert_int_eq(mkdirat(fd, "pod", 0755), 0);
+        ck_assert_int_eq(mkdirat(fd, "pod/a", 0755), 0);
+        ck_assert_int_eq(mkdirat(fd, "pod/a/b", 0755), 0);
+        safe_close(openat(fd, "pod/a/b/file", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+        ck_assert_int_eq(symlinkat("/etc", fd, "pod/a/etc"), 0);
+        ck_assert_int_eq(rm_rf_queue_add(q, fd, "pod"), 1);
+        ck_assert_int_lt(fstatat(fd, "pod", &st, AT_SYMLINK_NOFOLLOW), 0);
+        drain(e, q);
+        /* nothing is left beside it: the directory is empty again */
+        safe_close(fd);
+        ck_assert_int_eq(rmdir(tmpl), 0);
+        ck_assert_int_eq(mkdir(tmpl, 0700), 0);
+        fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        ck_assert_int_ge(fd, 0);
+
+        /* absent: nothing to do; a path is not a name */
+        ck_assert_int_eq(rm_rf_queue_add(q, fd, "nothing"), 0);
+        ck_assert_int_eq(rm_rf_queue_add(q, fd, "a/b"), -EINVAL);
+
+        /* leftovers of a crash are found by the sweep, others are left alone */
+        ck_assert_int_eq(mkdirat(fd, ".#rm-old-7", 0755), 0);
+        ck_assert_int_eq(mkdirat(fd, ".#rm-old-7/x", 0755), 0);
+        ck_assert_int_eq(mkdirat(fd, "keep", 0755), 0);
+        ck_assert_int_eq(rm_rf_queue_sweep(q, fd), 1);
+        drain(e, q);
+        ck_assert_int_lt(fstatat(fd, ".#rm-old-7", &st, AT_SYMLINK_NOFOLLOW), 0);
+        ck_assert_int_eq(fstatat(fd, "keep", &st, AT_SYMLINK_NOFOLLOW), 0);
+        ck_assert_int_eq(stat("/etc/passwd", &st), 0);
+
+        snprintf(path, sizeof path, "%s/keep", tmpl);
+        ck_assert_int_eq(rmdir(path), 0);
+        ck_assert_int_eq(rmdir(tmpl), 0);
+        q = rm_rf_queue_free(q);
+        sd_event_unref(e);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("shared");
         TCase *tc = tcase_create("core");
 
         tcase_add_test(tc, test_unit_names);
+        tcase_add_test(tc, test_rm_rf_async);
         tcase_add_test(tc, test_strv_env);
         tcase_add_test(tc, test_hashmap);
         tcase_add_test(tc, test_sealed_copy);
