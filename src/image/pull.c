@@ -9,12 +9,14 @@
 #include <time.h>
 
 #include "hashmap.h"
+#include "layer.h"
 #include "log.h"
 #include "manifest.h"
 #include "platform.h"
 #include "pull.h"
 #include "spec/reference.h"
 #include "strv.h"
+#include "thread-job.h"
 
 typedef struct PullOp PullOp;
 
@@ -30,8 +32,18 @@ typedef struct LayerJob {
         size_t index;
         RegistryFetch *fetch;
         int fd;
-        char *temp_name;
+        char *temp_name;        /* downloaded and verified, committed when the whole image is */
         bool done;
+        bool hooked;            /* the layer hook ran */
+
+        /* The scan (layer_scan() in a worker thread) of a downloaded blob:
+         * the thread reads only scan_fd and writes only the scan_* results. */
+        ThreadJob *scan;
+        int scan_fd;
+        bool scan_cancel;
+        int scan_result;
+        char *scan_error;
+        uint64_t scan_unpacked;
 } LayerJob;
 
 struct PullOp {
@@ -48,6 +60,11 @@ struct PullOp {
         RegistryFetch *fetch;   /* manifest or config in flight */
         char *manifest_digest;
         Manifest *manifest;
+        /* Stored only once every layer passed the limits: a refused image leaves
+         * no blob behind. */
+        char *index_digest, *index_body, *manifest_body, *config_body;
+        size_t index_size, manifest_size, config_size;
+        uint64_t unpacked;      /* sum of the scanned layers' unpacked sizes */
         char *os, *arch, *variant;
         char *config_digest;
         ImageConfigInfo info;
@@ -63,9 +80,17 @@ struct Puller {
         pull_layer_hook_t hook;
         void *hook_userdata;
         Hashmap *ops;
+        ImageLimits limits;
 };
 
 static void layer_job_done(LayerJob *j, BlobStore *s) {
+        if (j->scan) {
+                /* The scan stops within one buffer; the join is short. */
+                __atomic_store_n(&j->scan_cancel, true, __ATOMIC_RELAXED);
+                j->scan = thread_job_free(j->scan);
+        }
+        j->scan_fd = safe_close(j->scan_fd);
+        j->scan_error = mfree(j->scan_error);
         registry_fetch_cancel(j->fetch);
         j->fetch = NULL;
         if (j->temp_name)
@@ -115,6 +140,10 @@ static PullOp *pull_op_free(PullOp *op) {
         free(op->arch);
         free(op->variant);
         free(op->config_digest);
+        free(op->index_digest);
+        free(op->index_body);
+        free(op->manifest_body);
+        free(op->config_body);
         image_config_info_done(&op->info);
         free(op);
         return NULL;
@@ -191,11 +220,40 @@ static bool pull_op_try_follow(PullOp *op) {
 
 static int fetch_manifest(PullOp *op, const char *object, const char *expected_digest);
 
+static int run_layer_hook(PullOp *op, size_t i);
+
+/* Every layer passed: the blobs become visible (layers, config, manifests),
+ * the layer hook runs, then the record is written. */
 static void pull_op_finish_image(PullOp *op) {
         _cleanup_(image_record_freep) ImageRecord *rec = NULL;
         _cleanup_free_ char *name = NULL;
+        BlobStore *store = op->puller->store;
         struct timespec ts;
         int r;
+
+        FOREACH_ARRAY(j, op->layers, op->n_layers) {
+                const char *digest = op->manifest->entries[j->index].digest;
+
+                if (!j->temp_name)
+                        continue;
+                r = blobstore_commit_verified(store, j->fd, j->temp_name, digest);
+                j->temp_name = mfree(j->temp_name);   /* discarded by the commit on failure */
+                j->fd = safe_close(j->fd);
+                if (r < 0)
+                        return pull_op_complete(op, r, NULL, "cannot store layer %s: %s", digest, strerror(-r));
+        }
+        r = blobstore_put(store, op->config_digest, op->config_body, op->config_size);
+        if (r < 0)
+                return pull_op_complete(op, r, NULL, "cannot store the image config: %s", strerror(-r));
+        r = blobstore_put(store, op->manifest_digest, op->manifest_body, op->manifest_size);
+        if (r < 0)
+                return pull_op_complete(op, r, NULL, "cannot store the manifest: %s", strerror(-r));
+        /* Keep the index too: a pull by the index digest is resolvable offline. */
+        if (op->index_digest)
+                (void) blobstore_put(store, op->index_digest, op->index_body, op->index_size);
+        for (size_t i = 0; i < op->n_layers; i++)
+                if (!op->layers[i].hooked && run_layer_hook(op, i) < 0)
+                        return;   /* op is gone */
 
         rec = calloc(1, sizeof *rec);
         if (!rec)
@@ -245,6 +303,7 @@ static int run_layer_hook(PullOp *op, size_t i) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
+        op->layers[i].hooked = true;
         if (!p->hook)
                 return 0;
         r = blobstore_open_blob(p->store, d->digest, &fd);
@@ -264,27 +323,69 @@ static void layer_job_finished(LayerJob *j) {
         PullOp *op = j->op;
 
         j->done = true;
-        if (run_layer_hook(op, j->index) < 0)
-                return;   /* op is gone */
         if (--op->n_pending == 0)
                 pull_op_finish_image(op);
+}
+
+static bool puller_scans(Puller *p) {
+        return p->limits.max_unpacked_layer_size != IMAGE_SIZE_INFINITY ||
+               p->limits.max_image_size != IMAGE_SIZE_INFINITY;
+}
+
+/* In the worker thread: reads only what nobody changes while the op lives. */
+static void scan_work(void *userdata) {
+        LayerJob *j = userdata;
+        PullOp *op = j->op;
+        const Descriptor *d = &op->manifest->entries[j->index];
+
+        j->scan_result = layer_scan(j->scan_fd, d->media_type, op->info.diff_ids[j->index], &op->puller->limits,
+                                    0, &j->scan_cancel, &j->scan_unpacked, &j->scan_error);
+}
+
+static void on_scanned(void *userdata) {
+        LayerJob *j = userdata;
+        PullOp *op = j->op;
+        const Descriptor *d = &op->manifest->entries[j->index];
+        const ImageLimits *l = &op->puller->limits;
+        char v[IMAGE_SIZE_STR_MAX];
+
+        j->scan = thread_job_free(j->scan);
+        j->scan_fd = safe_close(j->scan_fd);
+        if (j->scan_result < 0) {
+                _cleanup_free_ char *e = TAKE_PTR(j->scan_error);
+                int r = j->scan_result;
+
+                /* A limit reads as a sentence: "layer sha256:… unpacks to more than …". */
+                return pull_op_complete(op, r, NULL, "layer %s%s%s", d->digest, r == -EFBIG ? " " : ": ",
+                                        e ?: strerror(-r));
+        }
+        op->unpacked = image_size_add(op->unpacked, j->scan_unpacked);
+        if (op->unpacked > l->max_image_size)
+                return pull_op_complete(op, -EFBIG, NULL, "layer %s brings the image past MaxImageSize=%s unpacked",
+                                        d->digest, image_size_format(l->max_image_size, v));
+        layer_job_finished(j);
 }
 
 static void on_layer(RegistryFetch *f, int r, const char *error_message, RegistryResponse *resp, void *userdata) {
         LayerJob *j = userdata;
         PullOp *op = j->op;
-        const Descriptor *d = &op->manifest->entries[j->index];
 
         j->fetch = NULL;
         if (r < 0)
                 return pull_op_complete(op, r, NULL, "%s", error_message);
+        /* Verified against its digest; it stays a temp file until the whole
+         * image passed. Without unpacked limits there is nothing to scan for. */
+        if (!puller_scans(op->puller))
+                return layer_job_finished(j);
 
-        r = blobstore_commit_verified(op->puller->store, j->fd, j->temp_name, d->digest);
-        j->temp_name = mfree(j->temp_name);
-        j->fd = safe_close(j->fd);
+        j->scan_fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 3);
+        if (j->scan_fd < 0 || lseek(j->scan_fd, 0, SEEK_SET) < 0)
+                return pull_op_complete(op, -errno, NULL, "cannot read layer %s back: %m",
+                                        op->manifest->entries[j->index].digest);
+        r = thread_job_start(op->puller->event, scan_work, on_scanned, j, &j->scan);
         if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store layer %s: %s", d->digest, strerror(-r));
-        layer_job_finished(j);
+                return pull_op_complete(op, r, NULL, "cannot start the scan of layer %s: %s",
+                                        op->manifest->entries[j->index].digest, strerror(-r));
 }
 
 static void start_layers(PullOp *op) {
@@ -300,9 +401,8 @@ static void start_layers(PullOp *op) {
                 return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
         op->n_layers = n;
         op->n_pending = n;
-        for (size_t i = 0; i < n; i++) {
-                op->layers[i] = (LayerJob) { .op = op, .index = i, .fd = -EBADF };
-        }
+        for (size_t i = 0; i < n; i++)
+                op->layers[i] = (LayerJob) { .op = op, .index = i, .fd = -EBADF, .scan_fd = -EBADF };
 
         /* Blobs already stored were verified when they were stored: hand them to
          * the hook right away (it is idempotent), before anything is in flight. */
@@ -374,9 +474,8 @@ static void on_config(RegistryFetch *f, int r, const char *error_message, Regist
                                         strempty(have), strempty(want));
         }
 
-        r = blobstore_put(op->puller->store, op->config_digest, body, size);
-        if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store the image config: %s", strerror(-r));
+        op->config_body = TAKE_PTR(resp->body);
+        op->config_size = size;
         start_layers(op);
 }
 
@@ -416,6 +515,45 @@ static char *list_platforms(const Manifest *m) {
                         return NULL;
         }
         return l ? strv_join(l, ", ") : strdup("none");
+}
+
+/* What the manifest declares is checked before anything is downloaded. */
+static int check_declared_sizes(PullOp *op) {
+        Puller *p = op->puller;
+        const ImageLimits *l = &p->limits;
+        _cleanup_free_ char *what = NULL, *err = NULL;
+        char v[IMAGE_SIZE_STR_MAX];
+        uint64_t total = 0, need = 0;
+        int r;
+
+        FOREACH_ARRAY(d, op->manifest->entries, op->manifest->n_entries) {
+                if ((uint64_t) d->size > l->max_layer_size) {
+                        pull_op_complete(op, -EFBIG, NULL, "layer %s is more than MaxLayerSize=%s compressed "
+                                         "(%" PRIi64 " bytes declared)", d->digest,
+                                         image_size_format(l->max_layer_size, v), d->size);
+                        return -EFBIG;
+                }
+                total = image_size_add(total, (uint64_t) d->size);
+                if (total > l->max_image_size) {
+                        pull_op_complete(op, -EFBIG, NULL, "layer %s brings the image past MaxImageSize=%s "
+                                         "compressed (%" PRIu64 " bytes declared so far)", d->digest,
+                                         image_size_format(l->max_image_size, v), total);
+                        return -EFBIG;
+                }
+                if (!blobstore_has(p->store, d->digest))
+                        need = image_size_add(need, (uint64_t) d->size);
+        }
+
+        if (asprintf(&what, "pull of %s", op->key) < 0) {
+                pull_op_complete(op, -ENOMEM, NULL, "out of memory");
+                return -ENOMEM;
+        }
+        r = image_limits_check_free(l, blobstore_images_fd(p->store), need, what, &err);
+        if (r < 0) {
+                pull_op_complete(op, r, NULL, "%s", err ?: strerror(-r));
+                return r;
+        }
+        return 0;
 }
 
 static void on_manifest(RegistryFetch *f, int r, const char *error_message, RegistryResponse *resp, void *userdata) {
@@ -460,8 +598,11 @@ static void on_manifest(RegistryFetch *f, int r, const char *error_message, Regi
                 if (best->size > (int64_t) MANIFEST_MAX_SIZE)
                         return pull_op_complete(op, -EFBIG, NULL, "platform manifest too large");
 
-                /* Keep the index too: a pull by the index digest is resolvable offline. */
-                (void) blobstore_put(p->store, resp->digest, resp->body, resp->body_size);
+                op->index_digest = strdup(resp->digest);
+                op->index_size = resp->body_size;
+                op->index_body = TAKE_PTR(resp->body);
+                if (!op->index_digest)
+                        return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
 
                 op->os = best->os ? strdup(best->os) : NULL;
                 op->arch = best->architecture ? strdup(best->architecture) : NULL;
@@ -484,10 +625,11 @@ static void on_manifest(RegistryFetch *f, int r, const char *error_message, Regi
                 if (pull_op_try_follow(op))
                         return;
         }
-        r = blobstore_put(p->store, op->manifest_digest, resp->body, resp->body_size);
-        if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store the manifest: %s", strerror(-r));
         op->manifest = TAKE_PTR(m);
+        if (check_declared_sizes(op) < 0)
+                return;   /* op is gone */
+        op->manifest_size = resp->body_size;
+        op->manifest_body = TAKE_PTR(resp->body);
         start_config(op);
 }
 
@@ -523,6 +665,7 @@ int puller_new(sd_event *event, Registry *registry, BlobStore *store, Puller **r
         p->ops = hashmap_new();
         if (!p->ops)
                 return -ENOMEM;
+        p->limits = IMAGE_LIMITS_NONE;
         r = platform_host(&p->platform);
         if (r < 0)
                 return r;
@@ -544,6 +687,10 @@ Puller *puller_free(Puller *p) {
         sd_event_unref(p->event);
         free(p);
         return NULL;
+}
+
+void puller_set_limits(Puller *p, const ImageLimits *l) {
+        p->limits = l ? *l : IMAGE_LIMITS_NONE;
 }
 
 void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata) {
@@ -601,6 +748,17 @@ int image_pull(Puller *p, const char *reference, pull_handler_t cb, void *userda
 
         op = hashmap_get(p->ops, key);
         if (!op) {
+                _cleanup_free_ char *what = NULL;
+
+                if (asprintf(&what, "pull of %s", key) < 0) {
+                        free(q);
+                        return -ENOMEM;
+                }
+                r = image_limits_check_free(&p->limits, blobstore_images_fd(p->store), 0, what, ret_error);
+                if (r < 0) {
+                        free(q);
+                        return r;
+                }
                 op = calloc(1, sizeof *op);
                 if (!op) {
                         free(q);
