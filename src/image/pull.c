@@ -9,79 +9,12 @@
 #include <time.h>
 
 #include "hashmap.h"
-#include "layer.h"
 #include "log.h"
 #include "manifest.h"
 #include "platform.h"
-#include "pull.h"
+#include "pull-internal.h"
 #include "spec/reference.h"
 #include "strv.h"
-#include "thread-job.h"
-
-typedef struct PullOp PullOp;
-
-struct PullRequest {
-        PullOp *op;
-        pull_handler_t cb;
-        void *userdata;
-        PullRequest *next;
-};
-
-typedef struct LayerJob {
-        PullOp *op;
-        size_t index;
-        RegistryFetch *fetch;
-        int fd;
-        char *temp_name;        /* downloaded and verified, committed when the whole image is */
-        bool done;
-        bool hooked;            /* the layer hook ran */
-
-        /* The scan (layer_scan() in a worker thread) of a downloaded blob:
-         * the thread reads only scan_fd and writes only the scan_* results. */
-        ThreadJob *scan;
-        int scan_fd;
-        bool scan_cancel;
-        int scan_result;
-        char *scan_error;
-        uint64_t scan_unpacked;
-} LayerJob;
-
-struct PullOp {
-        Puller *puller;
-        char *key;              /* tag key: domain/path:tag or domain/path@digest */
-        ImageReference *ref;
-        PullRequest *requests;
-        bool detached;          /* no longer in puller->ops: a new pull of the key may be */
-        /* Another reference that resolved to the same manifest digest follows the
-         * op that got there first instead of downloading it again. */
-        PullOp *leader;
-        PullOp *followers, *next_follower;
-
-        RegistryFetch *fetch;   /* manifest or config in flight */
-        char *manifest_digest;
-        Manifest *manifest;
-        /* Stored only once every layer passed the limits: a refused image leaves
-         * no blob behind. */
-        char *index_digest, *index_body, *manifest_body, *config_body;
-        size_t index_size, manifest_size, config_size;
-        uint64_t unpacked;      /* sum of the scanned layers' unpacked sizes */
-        char *os, *arch, *variant;
-        char *config_digest;
-        ImageConfigInfo info;
-        LayerJob *layers;
-        size_t n_layers, n_pending;
-};
-
-struct Puller {
-        sd_event *event;
-        Registry *registry;
-        BlobStore *store;
-        Platform platform;
-        pull_layer_hook_t hook;
-        void *hook_userdata;
-        Hashmap *ops;
-        ImageLimits limits;
-};
 
 static void layer_job_done(LayerJob *j, BlobStore *s) {
         if (j->scan) {
@@ -150,8 +83,7 @@ static PullOp *pull_op_free(PullOp *op) {
 }
 
 /* Tell every waiter, then forget the op. */
-static void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) _printf_(4, 5);
-static void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) {
+void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
         PullRequest *reqs;
         va_list ap;
@@ -319,51 +251,12 @@ static int run_layer_hook(PullOp *op, size_t i) {
         return 0;
 }
 
-static void layer_job_finished(LayerJob *j) {
+void layer_job_finished(LayerJob *j) {
         PullOp *op = j->op;
 
         j->done = true;
         if (--op->n_pending == 0)
                 pull_op_finish_image(op);
-}
-
-static bool puller_scans(Puller *p) {
-        return p->limits.max_unpacked_layer_size != IMAGE_SIZE_INFINITY ||
-               p->limits.max_image_size != IMAGE_SIZE_INFINITY;
-}
-
-/* In the worker thread: reads only what nobody changes while the op lives. */
-static void scan_work(void *userdata) {
-        LayerJob *j = userdata;
-        PullOp *op = j->op;
-        const Descriptor *d = &op->manifest->entries[j->index];
-
-        j->scan_result = layer_scan(j->scan_fd, d->media_type, op->info.diff_ids[j->index], &op->puller->limits,
-                                    0, &j->scan_cancel, &j->scan_unpacked, &j->scan_error);
-}
-
-static void on_scanned(void *userdata) {
-        LayerJob *j = userdata;
-        PullOp *op = j->op;
-        const Descriptor *d = &op->manifest->entries[j->index];
-        const ImageLimits *l = &op->puller->limits;
-        char v[IMAGE_SIZE_STR_MAX];
-
-        j->scan = thread_job_free(j->scan);
-        j->scan_fd = safe_close(j->scan_fd);
-        if (j->scan_result < 0) {
-                _cleanup_free_ char *e = TAKE_PTR(j->scan_error);
-                int r = j->scan_result;
-
-                /* A limit reads as a sentence: "layer sha256:… unpacks to more than …". */
-                return pull_op_complete(op, r, NULL, "layer %s%s%s", d->digest, r == -EFBIG ? " " : ": ",
-                                        e ?: strerror(-r));
-        }
-        op->unpacked = image_size_add(op->unpacked, j->scan_unpacked);
-        if (op->unpacked > l->max_image_size)
-                return pull_op_complete(op, -EFBIG, NULL, "layer %s brings the image past MaxImageSize=%s unpacked",
-                                        d->digest, image_size_format(l->max_image_size, v));
-        layer_job_finished(j);
 }
 
 static void on_layer(RegistryFetch *f, int r, const char *error_message, RegistryResponse *resp, void *userdata) {
@@ -374,18 +267,8 @@ static void on_layer(RegistryFetch *f, int r, const char *error_message, Registr
         if (r < 0)
                 return pull_op_complete(op, r, NULL, "%s", error_message);
         /* Verified against its digest; it stays a temp file until the whole
-         * image passed. Without unpacked limits there is nothing to scan for. */
-        if (!puller_scans(op->puller))
-                return layer_job_finished(j);
-
-        j->scan_fd = fcntl(j->fd, F_DUPFD_CLOEXEC, 3);
-        if (j->scan_fd < 0 || lseek(j->scan_fd, 0, SEEK_SET) < 0)
-                return pull_op_complete(op, -errno, NULL, "cannot read layer %s back: %m",
-                                        op->manifest->entries[j->index].digest);
-        r = thread_job_start(op->puller->event, scan_work, on_scanned, j, &j->scan);
-        if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot start the scan of layer %s: %s",
-                                        op->manifest->entries[j->index].digest, strerror(-r));
+         * image passed. */
+        pull_layer_verified(j);
 }
 
 static void start_layers(PullOp *op) {
@@ -517,45 +400,6 @@ static char *list_platforms(const Manifest *m) {
         return l ? strv_join(l, ", ") : strdup("none");
 }
 
-/* What the manifest declares is checked before anything is downloaded. */
-static int check_declared_sizes(PullOp *op) {
-        Puller *p = op->puller;
-        const ImageLimits *l = &p->limits;
-        _cleanup_free_ char *what = NULL, *err = NULL;
-        char v[IMAGE_SIZE_STR_MAX];
-        uint64_t total = 0, need = 0;
-        int r;
-
-        FOREACH_ARRAY(d, op->manifest->entries, op->manifest->n_entries) {
-                if ((uint64_t) d->size > l->max_layer_size) {
-                        pull_op_complete(op, -EFBIG, NULL, "layer %s is more than MaxLayerSize=%s compressed "
-                                         "(%" PRIi64 " bytes declared)", d->digest,
-                                         image_size_format(l->max_layer_size, v), d->size);
-                        return -EFBIG;
-                }
-                total = image_size_add(total, (uint64_t) d->size);
-                if (total > l->max_image_size) {
-                        pull_op_complete(op, -EFBIG, NULL, "layer %s brings the image past MaxImageSize=%s "
-                                         "compressed (%" PRIu64 " bytes declared so far)", d->digest,
-                                         image_size_format(l->max_image_size, v), total);
-                        return -EFBIG;
-                }
-                if (!blobstore_has(p->store, d->digest))
-                        need = image_size_add(need, (uint64_t) d->size);
-        }
-
-        if (asprintf(&what, "pull of %s", op->key) < 0) {
-                pull_op_complete(op, -ENOMEM, NULL, "out of memory");
-                return -ENOMEM;
-        }
-        r = image_limits_check_free(l, blobstore_images_fd(p->store), need, what, &err);
-        if (r < 0) {
-                pull_op_complete(op, r, NULL, "%s", err ?: strerror(-r));
-                return r;
-        }
-        return 0;
-}
-
 static void on_manifest(RegistryFetch *f, int r, const char *error_message, RegistryResponse *resp, void *userdata) {
         PullOp *op = userdata;
         _cleanup_(manifest_freep) Manifest *m = NULL;
@@ -626,7 +470,7 @@ static void on_manifest(RegistryFetch *f, int r, const char *error_message, Regi
                         return;
         }
         op->manifest = TAKE_PTR(m);
-        if (check_declared_sizes(op) < 0)
+        if (pull_check_declared_sizes(op) < 0)
                 return;   /* op is gone */
         op->manifest_size = resp->body_size;
         op->manifest_body = TAKE_PTR(resp->body);
