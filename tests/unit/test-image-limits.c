@@ -19,11 +19,13 @@
 
 #define BOMB_SIZE (4U * 1024U * 1024U)
 
-static char base[] = "/tmp/tank-test-limits-XXXXXX";
+static char base[64];
 static char data[512], layers[512];
 static char *bomb_content;
 
 static void setup(void) {
+        /* Again for every test: with CK_FORK=no they share this process. */
+        strcpy(base, "/tmp/tank-test-limits-XXXXXX");
         ck_assert_ptr_nonnull(mkdtemp(base));
         snprintf(data, sizeof(data), "%s/data", base);
         snprintf(layers, sizeof(layers), "%s/data/layers/sha256", base);
