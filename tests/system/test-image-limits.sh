@@ -6,6 +6,7 @@
 #     (2M) still pulls and runs;
 #   - MaxLayerSize=: a 6M (incompressible) layer is refused from the manifest,
 #     before its blob is ever requested (a proxy logs every request);
+#   - a registry sending more than the manifest declares is cut off;
 #   - MaxImageSize=: two layers that fit alone but not together;
 #   - MinFreeSpace= above the file system's free space refuses any pull.
 # After each refusal no blob, temp file, layer or image record of that image
@@ -98,6 +99,23 @@ assert_nothing_left "$T/big-oci"
 refused_pod big 127.0.0.1:$PROXY/tank/big:latest "$want"
 grep -q "blobs/$big" "$REG_DIR/proxy-$PROXY.requests" && fail "the refused layer was requested by the pod"
 assert_nothing_left "$T/big-oci"
+
+# --- A registry sending more than the manifest declares is cut off ------------
+mkdir -p "$T/small"
+head -c 1M /dev/urandom >"$T/small/random"
+reg_mkimage "$T/small-oci" --layer "$T/small" >/dev/null || fail "cannot build the small image"
+reg_push "$T/small-oci" tank/small:latest || fail "cannot push the small image"
+reg_proxy_mode $PROXY grow-blob
+out=$(tankctl pull 127.0.0.1:$PROXY/tank/small:latest 2>&1) && fail "pull of an overlong blob succeeded"
+small=$(layer_digest "$T/small-oci" 0)
+echo "$out" | grep -qE -- "blobs/$small: more data than the expected [0-9]+ bytes" ||
+        fail "overlong layer not refused as such: $out"
+echo "refused as expected: $out"
+assert_nothing_left "$T/small-oci"
+reg_proxy_mode $PROXY pass
+tankctl pull 127.0.0.1:$PROXY/tank/small:latest >/dev/null || fail "pull of the small image failed"
+records_base=$((records_base + 1))
+layers_base=$(count $DATA/layers/sha256)
 
 # --- MaxImageSize=24M unpacked: two 14M layers, each fine alone -----------------
 mkdir -p "$T/l1" "$T/l2"
