@@ -25,8 +25,9 @@
  * declared is cut off by the registry client). With an unpacked limit set,
  * every downloaded layer is read once more in a worker thread (layer_scan():
  * decompressed, never written) to verify its diff_id and its unpacked size
- * against MaxUnpackedLayerSize=, and their sum against MaxImageSize=. A refusal
- * names the layer's digest and the limit. */
+ * against MaxUnpackedLayerSize=, and their sum against MaxImageSize= (layers
+ * whose blobs were stored already are not read again: extraction counts them).
+ * A refusal names the layer's digest and the limit. */
 
 #include <systemd/sd-event.h>
 

@@ -10,13 +10,13 @@ typedef struct UnpackLayer {
         char *media_type;
         char *diff_id;
         char *digest;           /* the blob's, for messages */
-        uint64_t below;         /* unpacked size of the present layers beneath it */
 } UnpackLayer;
 
 struct UnpackJob {
         ThreadJob *thread;
         char *data_dir;
         ImageLimits limits;     /* the daemon's LayerStore's */
+        uint64_t present;       /* unpacked size of the image's layers already there */
         UnpackLayer *layers;
         size_t n_layers;
         unpack_handler_t cb;
@@ -46,7 +46,7 @@ static void unpack_job_free(UnpackJob *j) {
 static void unpack_work(void *userdata) {
         UnpackJob *j = userdata;
         _cleanup_(layer_store_freep) LayerStore *store = NULL;
-        uint64_t unpacked = 0;
+        uint64_t unpacked = j->present;
         int r;
 
         r = layer_store_open(j->data_dir, &store);
@@ -57,12 +57,11 @@ static void unpack_work(void *userdata) {
         } else
                 layer_store_set_limits(store, &j->limits);
         /* MaxImageSize= counts the whole image: the layers present already and
-         * those unpacked here, lowest first. */
+         * those unpacked here. */
         for (size_t i = 0; r >= 0 && i < j->n_layers; i++) {
                 _cleanup_free_ char *error = NULL;
                 uint64_t size = 0;
 
-                unpacked = image_size_add(unpacked, j->layers[i].below);
                 r = layer_store_unpack_image(store, j->layers[i].fd, j->layers[i].media_type,
                                              j->layers[i].diff_id, unpacked, &size, &error);
                 if (r < 0) {
@@ -91,7 +90,6 @@ void unpack_job_cancel(UnpackJob *j) {
 
 int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs, LayerStore *layers,
                         const ImageRecord *image, unpack_handler_t cb, void *userdata, UnpackJob **ret) {
-        uint64_t below = 0;
         UnpackJob *j;
         int r;
 
@@ -112,13 +110,11 @@ int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs,
 
                 if (layer_store_has(layers, l->diff_id) > 0) {
                         if (layer_store_size(layers, l->diff_id, &size) >= 0)
-                                below = image_size_add(below, size);
+                                j->present = image_size_add(j->present, size);
                         continue;
                 }
                 u = &j->layers[j->n_layers];
                 u->fd = -EBADF;
-                u->below = below;
-                below = 0;
                 j->n_layers++;
                 r = blobstore_open_blob(blobs, l->digest, &u->fd);
                 if (r < 0) {

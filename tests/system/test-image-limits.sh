@@ -8,6 +8,8 @@
 #     before its blob is ever requested (a proxy logs every request);
 #   - a registry sending more than the manifest declares is cut off;
 #   - MaxImageSize=: two layers that fit alone but not together;
+#   - extraction enforces them too: an image pulled under higher limits is
+#     refused when a pod starts, and its partial layer removed;
 #   - MinFreeSpace= above the file system's free space refuses any pull.
 # After each refusal no blob, temp file, layer or image record of that image
 # remains.
@@ -130,10 +132,25 @@ echo "$out" | grep -qE -- "layer sha256:[0-9a-f]{64} brings the image past MaxIm
 echo "refused as expected: $out"
 assert_nothing_left "$T/two-oci"
 
+# --- Extraction enforces the limits too: an image pulled under higher ones ------
+mkdir -p /etc/tank/tank.conf.d
+printf '[Images]\nMaxUnpackedLayerSize=128M\nMaxImageSize=256M\n' >/etc/tank/tank.conf.d/40-high.conf
+systemctl restart tankd.service || fail "tankd did not restart"
+tank_wait_bus 60
+tankctl pull 127.0.0.1:5000/tank/bomb:latest >/dev/null || fail "pull of the bomb under higher limits failed"
+rm /etc/tank/tank.conf.d/40-high.conf
+systemctl restart tankd.service || fail "tankd did not restart"
+tank_wait_bus 60
+refused_pod late 127.0.0.1:5000/tank/bomb:latest \
+        "layer $bomb unpacks to more than MaxUnpackedLayerSize=16M (at entry 'zeros')"
+# The partial layer is gone; the image stays pulled until removed.
+assert_eq "$(count $DATA/layers/sha256)" "$layers_base" "layer directories after the refused extraction"
+tankctl rmi 127.0.0.1:5000/tank/bomb:latest >/dev/null || fail "rmi of the bomb failed"
+assert_nothing_left "$T/bomb-oci"
+
 # --- MinFreeSpace= above the free space: every pull is refused -------------------
 avail=$(df --output=avail -B1G "$DATA" | tail -1 | tr -d ' ')
 floor=$((avail + 10))G
-mkdir -p /etc/tank/tank.conf.d
 printf '[Images]\nMinFreeSpace=%s\n' "$floor" >/etc/tank/tank.conf.d/50-free.conf
 systemctl restart tankd.service || fail "tankd did not restart"
 tank_wait_bus 60
