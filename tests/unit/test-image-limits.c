@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* [Images] byte limits at extraction and at the pull's scan: a small gzip
- * layer that inflates past MaxUnpackedLayerSize= is refused naming the limit
+/* [Images] byte limits at extraction and at the pull's scan: a small gzip (and
+ * zstd) layer that inflates past MaxUnpackedLayerSize= is refused naming the limit
  * and the entry, before the file's data is written, and leaves no layer and no
  * temp dir; MaxImageSize= caps an image's layers together; MinFreeSpace= above
  * the file system's free space refuses before anything is written. */
@@ -56,7 +56,7 @@ static size_t count_entries(const char *dir) {
         return n;
 }
 
-static void build_bomb(int *ret_fd, char **ret_diff_id) {
+static void build_bomb_c(LayerCompression c, int *ret_fd, char **ret_diff_id) {
         const TestEntry entries[] = {
                 { .path = "etc", .type = S_IFDIR },
                 { .path = "etc/hostname", .content = "tank\n" },
@@ -66,9 +66,13 @@ static void build_bomb(int *ret_fd, char **ret_diff_id) {
         };
         struct stat st;
 
-        test_tar_build(LAYER_COMPRESSION_GZIP, entries, ret_fd, ret_diff_id);
+        test_tar_build(c, entries, ret_fd, ret_diff_id);
         ck_assert_int_eq(fstat(*ret_fd, &st), 0);
         ck_assert_int_lt(st.st_size, 64 * 1024);   /* small compressed, large unpacked */
+}
+
+static void build_bomb(int *ret_fd, char **ret_diff_id) {
+        build_bomb_c(LAYER_COMPRESSION_GZIP, ret_fd, ret_diff_id);
 }
 
 static LayerStore *open_store(const ImageLimits *l) {
@@ -121,6 +125,23 @@ START_TEST(test_unpacked_layer_bomb) {
         uint64_t size;
         ck_assert_int_eq(layer_store_size(s, diff_id, &size), 0);
         ck_assert_uint_eq(size, BOMB_SIZE + 5 + 14);
+        close(fd);
+}
+END_TEST
+
+START_TEST(test_unpacked_layer_bomb_zstd) {
+        _cleanup_(layer_store_freep) LayerStore *s = NULL;
+        _cleanup_free_ char *diff_id = NULL, *error = NULL;
+        ImageLimits l = IMAGE_LIMITS_NONE;
+        int fd;
+
+        build_bomb_c(LAYER_COMPRESSION_ZSTD, &fd, &diff_id);
+        l.max_unpacked_layer_size = 2 * 1024 * 1024;
+        s = open_store(&l);
+        ck_assert_int_eq(layer_store_unpack(s, fd, "application/vnd.oci.image.layer.v1.tar+zstd", diff_id, &error),
+                         -EFBIG);
+        ck_assert_str_eq(error, "unpacks to more than MaxUnpackedLayerSize=2M (at entry 'big')");
+        ck_assert_uint_eq(count_entries(layers), 0);
         close(fd);
 }
 END_TEST
@@ -233,6 +254,7 @@ static Suite *suite(void) {
         tcase_set_timeout(tc, 60);
         tcase_add_test(tc, test_size_format);
         tcase_add_test(tc, test_unpacked_layer_bomb);
+        tcase_add_test(tc, test_unpacked_layer_bomb_zstd);
         tcase_add_test(tc, test_image_budget);
         tcase_add_test(tc, test_scan);
         tcase_add_test(tc, test_min_free_space);
