@@ -144,3 +144,86 @@ bool config_url_is_valid(const char *s, const char * const *schemes) {
         return hostport_is_valid(rest, hlen);
 }
 
+int config_parse_size(const char *s, uint64_t *ret_bytes) {
+        static const struct {
+                char suffix;
+                uint64_t factor;
+        } units[] = {
+                { 'B', 1 },
+                { 'K', UINT64_C(1) << 10 },
+                { 'M', UINT64_C(1) << 20 },
+                { 'G', UINT64_C(1) << 30 },
+                { 'T', UINT64_C(1) << 40 },
+                { 'P', UINT64_C(1) << 50 },
+                { 'E', UINT64_C(1) << 60 },
+        };
+        uint64_t total = 0;
+        bool any = false;
+
+        if (!s)
+                return -EINVAL;
+
+        for (const char *p = s;;) {
+                uint64_t n = 0, frac = 0, frac_div = 1, factor = 1;
+
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (*p == 0)
+                        break;
+                if (!isdigit((unsigned char) *p))
+                        return -EINVAL;
+                for (; isdigit((unsigned char) *p); p++) {
+                        if (n > (UINT64_MAX - 9) / 10)
+                                return -ERANGE;
+                        n = n * 10 + (uint64_t) (*p - '0');
+                }
+                if (*p == '.') {
+                        p++;
+                        if (!isdigit((unsigned char) *p))
+                                return -EINVAL;
+                        for (; isdigit((unsigned char) *p); p++)
+                                if (frac_div < UINT64_C(1000000000)) {  /* finer digits do not matter */
+                                        frac = frac * 10 + (uint64_t) (*p - '0');
+                                        frac_div *= 10;
+                                }
+                }
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (isalpha((unsigned char) *p)) {
+                        bool found = false;
+
+                        for (size_t i = 0; i < ELEMENTSOF(units); i++)
+                                if (*p == units[i].suffix) {
+                                        factor = units[i].factor;
+                                        found = true;
+                                        break;
+                                }
+                        if (!found || isalpha((unsigned char) p[1]))
+                                return -EINVAL;
+                        p++;
+                }
+                /* "1.5" bytes is no size */
+                if (frac > 0 && factor == 1)
+                        return -EINVAL;
+
+                if (n > UINT64_MAX / factor)
+                        return -ERANGE;
+                n *= factor;
+                /* frac < frac_div <= 10^9 and factor <= 2^60: split to stay in range */
+                uint64_t part = frac * (factor / frac_div) + frac * (factor % frac_div) / frac_div;
+                if (n > UINT64_MAX - part)
+                        return -ERANGE;
+                n += part;
+                if (total > UINT64_MAX - n)
+                        return -ERANGE;
+                total += n;
+                any = true;
+        }
+
+        if (!any)
+                return -EINVAL;
+        if (total >= UINT64_MAX - 1)   /* both are sentinels: "infinity" and "unset" */
+                return -ERANGE;
+        *ret_bytes = total;
+        return 0;
+}

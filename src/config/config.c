@@ -6,13 +6,12 @@
 
 #include "config.h"
 #include "config-files.h"
+#include "config-internal.h"
 #include "config-values.h"
 #include "fs-util.h"
 #include "strv.h"
 #include "time-util.h"
 
-#define SEC_UNSET UINT64_MAX
-#define PIDS_UNSET UINT64_MAX
 
 static const char * const host_adapter_table[_HOST_ADAPTER_MAX] = {
         [HOST_ADAPTER_AUTO] = "auto",
@@ -60,31 +59,6 @@ TankConfig *config_free(TankConfig *c) {
         return NULL;
 }
 
-/* Everything the parser needs besides the config itself. The *_origin strings
- * ("file:line") remember where a key was last set, so that a conflict found
- * only after all files were read still points at a line. */
-typedef struct ParseState {
-        TankConfig *config;
-
-        const char *path;              /* file being parsed, for messages */
-        const char *buf;
-        size_t len, pos;
-        unsigned line;
-        bool line_indented;
-        bool had_key;                  /* a key since the last [Section] header */
-
-        char **warnings;
-        char *error;
-        unsigned error_line;           /* 0 when the error is not about one line */
-
-        char *store_data_dir_origin;   /* set only when explicitly configured */
-        char *endpoints_origin;
-        char *adapter_origin;
-        char *base_origin;
-        char *cap_origin;
-        char *key_file_origin;
-} ParseState;
-
 static void parse_state_done(ParseState *s) {
         strv_free(s->warnings);
         free(s->error);
@@ -98,7 +72,7 @@ static void parse_state_done(ParseState *s) {
 
 /* Record the first error only; later ones are usually consequences. */
 _printf_(2, 3)
-static int state_error(ParseState *s, const char *format, ...) {
+int config_state_error(ParseState *s, const char *format, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
         int r;
@@ -122,7 +96,7 @@ static int state_error(ParseState *s, const char *format, ...) {
         return -EINVAL;
 }
 
-static int state_origin(ParseState *s, char **origin) {
+int config_state_origin(ParseState *s, char **origin) {
         char *o;
 
         if (asprintf(&o, "%s:%u", s->path, s->line) < 0)
@@ -132,8 +106,6 @@ static int state_origin(ParseState *s, char **origin) {
         return 0;
 }
 
-/* Parsers for one Key=Value. value is never NULL; "" means "reset". */
-typedef int (*ValueParser)(ParseState *s, const char *key, const char *value, void *data);
 
 static int parse_path(ParseState *s, const char *key, const char *value, void *data) {
         char **p = data;
@@ -141,7 +113,7 @@ static int parse_path(ParseState *s, const char *key, const char *value, void *d
         if (isempty(value))
                 return free_and_strdup(p, NULL);
         if (!config_path_is_valid(value))
-                return state_error(s, "%s=%s: not an absolute, normalized path", key, value);
+                return config_state_error(s, "%s=%s: not an absolute, normalized path", key, value);
         return free_and_strdup(p, value);
 }
 
@@ -156,7 +128,7 @@ static int parse_store_data_dir(ParseState *s, const char *key, const char *valu
                 s->store_data_dir_origin = NULL;
                 return 0;
         }
-        return state_origin(s, &s->store_data_dir_origin);
+        return config_state_origin(s, &s->store_data_dir_origin);
 }
 
 static int parse_key_file(ParseState *s, const char *key, const char *value, void *data) {
@@ -165,7 +137,7 @@ static int parse_key_file(ParseState *s, const char *key, const char *value, voi
         r = parse_path(s, key, value, data);
         if (r < 0)
                 return r;
-        return state_origin(s, &s->key_file_origin);
+        return config_state_origin(s, &s->key_file_origin);
 }
 
 /* Split a list value on whitespace, check each word, append; "" clears. */
@@ -191,7 +163,7 @@ static int parse_list(ParseState *s, const char *key, const char *value, char **
                 if (!w)
                         return -ENOMEM;
                 if (!valid(w)) {
-                        r = state_error(s, "%s=: \"%s\" is not %s", key, w, what);
+                        r = config_state_error(s, "%s=: \"%s\" is not %s", key, w, what);
                         free(w);
                         return r;
                 }
@@ -226,7 +198,7 @@ static int parse_endpoints(ParseState *s, const char *key, const char *value, vo
                 s->endpoints_origin = NULL;
                 return 0;
         }
-        return state_origin(s, &s->endpoints_origin);
+        return config_state_origin(s, &s->endpoints_origin);
 }
 
 static int parse_dns(ParseState *s, const char *key, const char *value, void *data) {
@@ -247,9 +219,9 @@ static int parse_adapter(ParseState *s, const char *key, const char *value, void
         }
         v = host_adapter_from_string(value);
         if (v < 0)
-                return state_error(s, "%s=%s: expected \"static\" or \"auto\"", key, value);
+                return config_state_error(s, "%s=%s: expected \"static\" or \"auto\"", key, value);
         *a = v;
-        return state_origin(s, &s->adapter_origin);
+        return config_state_origin(s, &s->adapter_origin);
 }
 
 static int parse_uplink(ParseState *s, const char *key, const char *value, void *data) {
@@ -258,7 +230,7 @@ static int parse_uplink(ParseState *s, const char *key, const char *value, void 
         if (isempty(value))
                 return free_and_strdup(p, NULL);
         if (!config_ifname_is_valid(value))
-                return state_error(s, "%s=%s: not a valid interface name", key, value);
+                return config_state_error(s, "%s=%s: not a valid interface name", key, value);
         return free_and_strdup(p, value);
 }
 
@@ -289,12 +261,12 @@ static int parse_mirror(ParseState *s, const char *key, const char *value, void 
                 p += n;
         }
         if (strv_length(words) != 2)
-                return state_error(s, "%s=%s: expected \"REGISTRY URL\", e.g. \"docker.io http://127.0.0.1:5000\"",
-                                   key, value);
+                return config_state_error(s, "%s=%s: expected \"REGISTRY URL\", e.g. \"docker.io http://127.0.0.1:5000\"",
+                                          key, value);
         if (!config_registry_is_valid(words[0]))
-                return state_error(s, "%s=: \"%s\" is not a registry host[:port]", key, words[0]);
+                return config_state_error(s, "%s=: \"%s\" is not a registry host[:port]", key, words[0]);
         if (!config_url_is_valid(words[1], schemes))
-                return state_error(s, "%s=: \"%s\" is not an http:// or https:// URL", key, words[1]);
+                return config_state_error(s, "%s=: \"%s\" is not an http:// or https:// URL", key, words[1]);
 
         m = reallocarray(c->mirrors, c->n_mirrors + 1, sizeof(RegistryMirror));
         if (!m)
@@ -304,51 +276,6 @@ static int parse_mirror(ParseState *s, const char *key, const char *value, void 
                 .registry = TAKE_PTR(words[0]),
                 .url = TAKE_PTR(words[1]),
         };
-        return 0;
-}
-
-static int parse_timespan(ParseState *s, const char *key, const char *value, void *data) {
-        uint64_t *u = data;
-        int r;
-
-        if (isempty(value)) {
-                *u = SEC_UNSET;
-                return 0;
-        }
-        r = parse_sec(value, u);
-        if (r == -ERANGE || (r >= 0 && *u == SEC_UNSET))
-                return state_error(s, "%s=%s: time span too large", key, value);
-        if (r < 0)
-                return state_error(s, "%s=%s: not a time span (e.g. \"10\", \"500ms\", \"2min\")",
-                                   key, value);
-
-        if (streq(key, "BackoffBaseSec"))
-                return state_origin(s, &s->base_origin);
-        if (streq(key, "BackoffCapSec"))
-                return state_origin(s, &s->cap_origin);
-        return 0;
-}
-
-/* A task count: a positive integer, or "infinity" (also "0", as Podman's
- * --pids-limit=0) for none; empty: the default. */
-static int parse_pids(ParseState *s, const char *key, const char *value, void *data) {
-        uint64_t *u = data;
-        unsigned long long v;
-        char *end;
-
-        if (isempty(value)) {
-                *u = PIDS_UNSET;
-                return 0;
-        }
-        if (streq(value, "infinity")) {
-                *u = 0;
-                return 0;
-        }
-        errno = 0;
-        v = strtoull(value, &end, 10);
-        if (!(value[0] >= '0' && value[0] <= '9') || *end || errno == ERANGE || v >= PIDS_UNSET)
-                return state_error(s, "%s=%s: expected a number of tasks or \"infinity\"", key, value);
-        *u = v;
         return 0;
 }
 
@@ -370,11 +297,16 @@ static const struct {
         { "Registry", "Mirror",         parse_mirror,         0 },
         { "Registry", "Insecure",       parse_insecure,       offsetof(TankConfig, insecure_registries) },
         { "Registry", "AuthFile",       parse_path,           offsetof(TankConfig, auth_file) },
-        { "Restart",  "BackoffBaseSec", parse_timespan,       offsetof(TankConfig, backoff_base_usec) },
-        { "Restart",  "BackoffCapSec",  parse_timespan,       offsetof(TankConfig, backoff_cap_usec) },
-        { "Restart",  "StableSec",      parse_timespan,       offsetof(TankConfig, stable_usec) },
-        { "Restart",  "StopTimeoutSec", parse_timespan,       offsetof(TankConfig, stop_timeout_usec) },
-        { "Limits",   "DefaultPids",    parse_pids,           offsetof(TankConfig, default_pids) },
+        { "Restart",  "BackoffBaseSec", config_key_sec,       offsetof(TankConfig, backoff_base_usec) },
+        { "Restart",  "BackoffCapSec",  config_key_sec,       offsetof(TankConfig, backoff_cap_usec) },
+        { "Restart",  "StableSec",      config_key_sec,       offsetof(TankConfig, stable_usec) },
+        { "Restart",  "StopTimeoutSec", config_key_sec,       offsetof(TankConfig, stop_timeout_usec) },
+        { "Limits",   "DefaultPids",    config_key_pids,      offsetof(TankConfig, default_pids) },
+        { "Images",   "MaxLayerSize",   config_key_max_size,  offsetof(TankConfig, images_max_layer_size) },
+        { "Images",   "MaxUnpackedLayerSize",
+                                        config_key_max_size,  offsetof(TankConfig, images_max_unpacked_layer_size) },
+        { "Images",   "MaxImageSize",   config_key_max_size,  offsetof(TankConfig, images_max_image_size) },
+        { "Images",   "MinFreeSpace",   config_key_min_free,  0 },
 };
 
 static bool section_is_known(const char *section) {
@@ -423,7 +355,7 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
                 return 1;
 
         if (s->line_indented && s->had_key) {
-                (void) state_error(s, "continuation lines are not supported (indented line after a key)");
+                (void) config_state_error(s, "continuation lines are not supported (indented line after a key)");
                 return 1;
         }
         s->had_key = true;
@@ -434,7 +366,7 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
                                                  (uint8_t *) s->config + config_keys[i].offset);
                         if (r < 0 && !s->error)
                                 /* OOM and such: remember it in the same place */
-                                (void) state_error(s, "%s", strerror(-r));
+                                (void) config_state_error(s, "%s", strerror(-r));
                         return 1;
                 }
 
@@ -449,7 +381,7 @@ static int ini_handler_cb(void *user, const char *section, const char *name, con
         else
                 r = state_warning(s, "unknown key %s in unknown section [%s], ignoring", pname, psection);
         if (r < 0)
-                (void) state_error(s, "%s", strerror(-r));
+                (void) config_state_error(s, "%s", strerror(-r));
         return 1;
 }
 
@@ -495,24 +427,24 @@ static int parse_one_file(ParseState *s, int dir_fd, const char *name, const cha
                 if (errno == ENOENT)
                         return 0;
                 r = -errno;
-                (void) state_error(s, "cannot open: %s", strerror(-r));
+                (void) config_state_error(s, "cannot open: %s", strerror(-r));
                 return r;
         }
         if (fstat(fd, &st) < 0) {
                 r = -errno;
-                (void) state_error(s, "cannot stat: %s", strerror(-r));
+                (void) config_state_error(s, "cannot stat: %s", strerror(-r));
                 return r;
         }
         if (!S_ISREG(st.st_mode)) {
-                (void) state_error(s, "not a regular file");
+                (void) config_state_error(s, "not a regular file");
                 return -EINVAL;
         }
 
         r = read_fd_capped(fd, TANK_CONFIG_FILE_MAX, 0, &buf, &len);
         if (r == -EFBIG)
-                return state_error(s, "file larger than %u bytes", (unsigned) TANK_CONFIG_FILE_MAX);
+                return config_state_error(s, "file larger than %u bytes", (unsigned) TANK_CONFIG_FILE_MAX);
         if (r < 0) {
-                (void) state_error(s, "cannot read: %s", strerror(-r));
+                (void) config_state_error(s, "cannot read: %s", strerror(-r));
                 return r;
         }
 
@@ -526,9 +458,9 @@ static int parse_one_file(ParseState *s, int dir_fd, const char *name, const cha
                 }
                 s->line = line;
                 if (buf[i] == 0)
-                        return state_error(s, "NUL byte in file");
+                        return config_state_error(s, "NUL byte in file");
                 if (++col > (size_t) ini_max_line - 3)
-                        return state_error(s, "line longer than %i characters", ini_max_line - 3);
+                        return config_state_error(s, "line longer than %i characters", ini_max_line - 3);
         }
 
         s->buf = buf;
@@ -547,7 +479,7 @@ static int parse_one_file(ParseState *s, int dir_fd, const char *name, const cha
                 free(s->error);
                 s->error = NULL;
                 s->line = (unsigned) r;
-                return state_error(s, "syntax error: expected [Section], Key=Value or a comment");
+                return config_state_error(s, "syntax error: expected [Section], Key=Value or a comment");
         }
         return s->error ? -EINVAL : 0;
 }
@@ -563,6 +495,10 @@ static TankConfig *config_new_unset(void) {
         c->stable_usec = SEC_UNSET;
         c->stop_timeout_usec = SEC_UNSET;
         c->default_pids = PIDS_UNSET;
+        c->images_max_layer_size = SIZE_UNSET;
+        c->images_max_unpacked_layer_size = SIZE_UNSET;
+        c->images_max_image_size = SIZE_UNSET;
+        c->images_min_free_space = SIZE_UNSET;
         return c;
 }
 
@@ -590,6 +526,14 @@ static int config_fill_defaults(TankConfig *c) {
                 c->stop_timeout_usec = 10 * USEC_PER_SEC;
         if (c->default_pids == PIDS_UNSET)
                 c->default_pids = TANK_DEFAULT_PIDS_DEFAULT;
+        if (c->images_max_layer_size == SIZE_UNSET)
+                c->images_max_layer_size = TANK_MAX_LAYER_SIZE_DEFAULT;
+        if (c->images_max_unpacked_layer_size == SIZE_UNSET)
+                c->images_max_unpacked_layer_size = TANK_MAX_UNPACKED_LAYER_SIZE_DEFAULT;
+        if (c->images_max_image_size == SIZE_UNSET)
+                c->images_max_image_size = TANK_MAX_IMAGE_SIZE_DEFAULT;
+        if (c->images_min_free_space == SIZE_UNSET)
+                c->images_min_free_space = TANK_MIN_FREE_SPACE_DEFAULT;
         return 0;
 }
 

@@ -85,9 +85,20 @@ typedef struct TankConfig {
         /* [Limits] */
         uint64_t default_pids;          /* TasksMax of a container without limits.pids;
                                          * default 2048 (as Podman), 0: none ("infinity") */
+
+        /* [Images], bytes; UINT64_MAX: infinity (no limit). Defaults and why: tank.conf(5). */
+        uint64_t images_max_layer_size;          /* compressed, as declared and as received */
+        uint64_t images_max_unpacked_layer_size;
+        uint64_t images_max_image_size;          /* sum of layers, compressed and unpacked */
+        uint64_t images_min_free_space;          /* 0: none */
+        unsigned images_min_free_percent;        /* MinFreeSpace=N%: replaces the bytes */
 } TankConfig;
 
 #define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)
+#define TANK_MAX_LAYER_SIZE_DEFAULT (UINT64_C(8) << 30)
+#define TANK_MAX_UNPACKED_LAYER_SIZE_DEFAULT (UINT64_C(32) << 30)
+#define TANK_MAX_IMAGE_SIZE_DEFAULT (UINT64_C(64) << 30)
+#define TANK_MIN_FREE_SPACE_DEFAULT (UINT64_C(1) << 30)
 
 TankConfig *config_free(TankConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(TankConfig *, config_free);
@@ -107,3 +118,8 @@ int config_load(const char *dir, TankConfig **ret, char ***ret_warnings, char **
 const char *host_adapter_to_string(HostAdapter a);
 HostAdapter host_adapter_from_string(const char *s);
 
+/* "512", "64M", "1.5G", "1G 512M": a size in bytes as systemd parses one, base
+ * 1024 (B, K, M, G, T, P, E; uppercase, as systemd). "infinity" is the caller's
+ * business. Overflow (and the sentinels UINT64_MAX, UINT64_MAX-1) is -ERANGE,
+ * anything else malformed -EINVAL. */
+int config_parse_size(const char *s, uint64_t *ret_bytes);

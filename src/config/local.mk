@@ -5,6 +5,8 @@ libtank_la_SOURCES += \
 	src/config/config-values.h \
 	src/config/config-files.h \
 	src/config/config-files.c \
+	src/config/config-internal.h \
+	src/config/config-numbers.c \
 	src/config/config-values.c
 
 check_PROGRAMS += tests/unit/test-config

@@ -49,6 +49,16 @@ static int manager_open_images(Manager *m) {
         r = puller_new(m->event, m->registry, m->blobs, &m->puller);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up image pulls: %m");
+        /* [Images]: enforced where bytes land, at the pull and at extraction. */
+        ImageLimits limits = {
+                .max_layer_size = m->config->images_max_layer_size,
+                .max_unpacked_layer_size = m->config->images_max_unpacked_layer_size,
+                .max_image_size = m->config->images_max_image_size,
+                .min_free_space = m->config->images_min_free_space,
+                .min_free_percent = m->config->images_min_free_percent,
+        };
+        puller_set_limits(m->puller, &limits);
+        layer_store_set_limits(m->layers, &limits);
         /* No layer hook: extraction runs off the loop when a container needs
          * the image (reconcile/unpack.h), so a pull never blocks the daemon. */
         return 0;

@@ -28,6 +28,8 @@ typedef struct Extractor {
         size_t n_dir_times, n_dir_times_allocated;
 
         ExtractStats stats;
+        const ExtractLimits *limits;
+        uint64_t written_since_check;   /* data bytes since MinFreeSpace= was last checked */
         bool privileged;
 
         const char *entry;  /* the current entry's raw name, for messages */

@@ -294,7 +294,45 @@ static int remove_existing(Extractor *x, int parent_fd, const char *parent, cons
         return 0;
 }
 
+/* The limit is on what the headers declare, so a file is refused before a byte
+ * of it lands (limits.h). */
+static int account_size(Extractor *x, struct archive_entry *e) {
+        uint64_t size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0 ?
+                        (uint64_t) archive_entry_size(e) : 0;
+        _cleanup_free_ char *name = NULL;
+
+        if (!x->limits || size <= x->limits->max_bytes - MIN(x->stats.n_bytes, x->limits->max_bytes)) {
+                x->stats.n_bytes = image_size_add(x->stats.n_bytes, size);
+                return 0;
+        }
+        if (x->error)
+                return -EFBIG;
+        name = escape_name(strempty(x->entry), false);
+        if (asprintf(&x->error, "%s (at entry '%s')", strempty(x->limits->exceeded), strempty(name)) < 0)
+                x->error = NULL;
+        log_debug("%s", strempty(x->error));
+        return -EFBIG;
+}
+
+static int check_free_space(Extractor *x, size_t n) {
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        if (!x->limits || !x->limits->free_space)
+                return 0;
+        x->written_since_check += n;
+        if (x->written_since_check < EXTRACT_FREE_CHECK_BYTES)
+                return 0;
+        x->written_since_check = 0;
+        r = image_limits_check_free(x->limits->free_space, x->root_fd, 0, "unpacking", &msg);
+        if (r < 0 && !x->error)
+                x->error = TAKE_PTR(msg);
+        return r;
+}
+
 static int write_data(Extractor *x, struct archive *a, struct archive_entry *e, int fd) {
+        uint64_t declared = archive_entry_size_is_set(e) && archive_entry_size(e) > 0 ?
+                            (uint64_t) archive_entry_size(e) : 0;
         int64_t pos = 0;
 
         for (;;) {
@@ -311,6 +349,12 @@ static int write_data(Extractor *x, struct archive *a, struct archive_entry *e, 
                                     strempty(archive_error_string(a)));
                 if (off < 0)
                         return extract_fail(x, -EBADMSG, "negative data offset");
+                /* The size was accounted from the header: no data beyond it. */
+                if ((uint64_t) off > declared || len > declared - (uint64_t) off)
+                        return extract_fail(x, -EBADMSG, "data beyond the entry's declared size");
+                r = check_free_space(x, len);
+                if (r < 0)
+                        return r;
                 if (off != pos) {
                         if (lseek(fd, off, SEEK_SET) < 0)
                                 return extract_fail(x, -errno, "cannot seek: %m");
@@ -326,7 +370,6 @@ static int write_data(Extractor *x, struct archive *a, struct archive_entry *e, 
                         p += n;
                         len -= (size_t) n;
                         pos += n;
-                        x->stats.n_bytes += (uint64_t) n;
                 }
         }
 
@@ -494,6 +537,9 @@ static int extract_entry(Extractor *x, struct archive *a, struct archive_entry *
         case AE_IFREG: {
                 _cleanup_close_ int fd = -EBADF;
 
+                r = account_size(x, e);
+                if (r < 0)
+                        return r;
                 r = remove_existing(x, parent_fd, parent, leaf, false);
                 if (r < 0)
                         return r;
@@ -557,10 +603,12 @@ static void fix_dir_times(Extractor *x) {
         }
 }
 
-int extract_tar(struct archive *a, int root_fd, ExtractStats *ret_stats, char **ret_error) {
+int extract_tar(struct archive *a, int root_fd, const ExtractLimits *limits, ExtractStats *ret_stats,
+                char **ret_error) {
         Extractor x = {
                 .root_fd = root_fd,
                 .cache_fd = -EBADF,
+                .limits = limits,
                 .privileged = geteuid() == 0,
         };
         int r;
@@ -595,3 +643,50 @@ finish:
         return r;
 }
 
+int extract_scan_tar(struct archive *a, const ExtractLimits *limits, ExtractStats *ret_stats,
+                     char **ret_error) {
+        Extractor x = {
+                .root_fd = -EBADF,
+                .cache_fd = -EBADF,
+                .limits = limits,
+        };
+        int r;
+
+        for (;;) {
+                struct archive_entry *e;
+
+                x.entry = NULL;
+                r = archive_read_next_header(a, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN) {
+                        r = extract_fail(&x, -EBADMSG, "invalid tar header after %" PRIu64 " entries: %s",
+                                         x.stats.n_entries, strempty(archive_error_string(a)));
+                        goto finish;
+                }
+                x.entry = archive_entry_pathname(e);
+                if (++x.stats.n_entries > EXTRACT_MAX_ENTRIES) {
+                        r = extract_fail(&x, -E2BIG, "more than %u entries", EXTRACT_MAX_ENTRIES);
+                        goto finish;
+                }
+                /* Counted as extract_entry() counts: regular files, not hardlinks. */
+                if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
+                        r = account_size(&x, e);
+                        if (r < 0)
+                                goto finish;
+                }
+                if (archive_read_data_skip(a) < ARCHIVE_WARN) {
+                        r = extract_fail(&x, -EBADMSG, "cannot read data: %s", strempty(archive_error_string(a)));
+                        goto finish;
+                }
+        }
+        if (ret_stats)
+                *ret_stats = x.stats;
+        r = 0;
+
+finish:
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(x.error);
+        extractor_done(&x);
+        return r;
+}

@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "limits.h"
 #include "macro.h"
 
 struct archive;
@@ -34,13 +35,32 @@ struct archive;
 #define EXTRACT_MAX_PATH      4096U
 #define EXTRACT_MAX_DEPTH     256U
 
+/* MinFreeSpace= is checked again after every this many bytes written. */
+#define EXTRACT_FREE_CHECK_BYTES (64U * 1024U * 1024U)
+
 typedef struct ExtractStats {
         uint64_t n_entries;
-        uint64_t n_bytes;   /* regular file data written */
+        uint64_t n_bytes;   /* unpacked size: regular files' sizes, holes included (limits.h) */
 } ExtractStats;
 
+typedef struct ExtractLimits {
+        /* A regular file whose size would bring n_bytes above this is refused
+         * before its data is written: -EFBIG, the message is `exceeded`
+         * ("unpacks to more than MaxUnpackedLayerSize=64M") and the entry. */
+        uint64_t max_bytes;
+        const char *exceeded;
+        /* MinFreeSpace= on root_fd's file system, checked while writing; NULL: none. */
+        const ImageLimits *free_space;
+} ExtractLimits;
+
 /* Reads all entries of the opened tar reader `a` and extracts them beneath
- * root_fd. On failure returns negative errno and, if ret_error is non-NULL, a
- * message naming the entry. */
-int extract_tar(struct archive *a, int root_fd, ExtractStats *ret_stats, char **ret_error);
+ * root_fd. limits may be NULL (none). On failure returns negative errno and, if
+ * ret_error is non-NULL, a message naming the entry. */
+int extract_tar(struct archive *a, int root_fd, const ExtractLimits *limits, ExtractStats *ret_stats,
+                char **ret_error);
+
+/* Reads all entries like extract_tar() but writes nothing: counts entries and
+ * the unpacked size against limits->max_bytes (free_space is ignored). */
+int extract_scan_tar(struct archive *a, const ExtractLimits *limits, ExtractStats *ret_stats,
+                     char **ret_error);
 

@@ -9,6 +9,7 @@
  * BLOB may be a pipe. Exit 0 on success, 1 on failure (message on stderr). */
 
 #include <fcntl.h>
+#include <inttypes.h>
 
 #include "layer.h"
 #include "log.h"
@@ -105,15 +106,37 @@ static int do_mount(int argc, char **argv) {
         return 0;
 }
 
+/* What a pull does with a downloaded layer under [Images] limits (pull.h):
+ * decompress, hash and read the headers, write nothing. */
+static int do_scan(int argc, char **argv) {
+        _cleanup_free_ char *error = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        uint64_t size = 0;
+        int r;
+
+        if (argc < 2)
+                return log_error_errno(EINVAL, "usage: scan DIFF_ID BLOB [MEDIA_TYPE]");
+        fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", argv[1]);
+        r = layer_scan(fd, argc > 2 ? argv[2] : NULL, argv[0], NULL, 0, NULL, &size, &error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to scan %s: %s", argv[0], strempty(error));
+        printf("%" PRIu64 "\n", size);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         int r;
 
         log_set_prefix("layer-tool");
         log_parse_environment();
         if (argc < 2)
-                r = log_error_errno(EINVAL, "usage: layer-tool unpack|path|remove|mount ...");
+                r = log_error_errno(EINVAL, "usage: layer-tool unpack|scan|path|remove|mount ...");
         else if (streq(argv[1], "unpack"))
                 r = do_unpack(argc - 2, argv + 2);
+        else if (streq(argv[1], "scan"))
+                r = do_scan(argc - 2, argv + 2);
         else if (streq(argv[1], "path"))
                 r = do_path(argc - 2, argv + 2);
         else if (streq(argv[1], "remove"))

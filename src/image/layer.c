@@ -37,6 +37,7 @@ struct LayerStore {
         char *path;   /* <data>/layers/sha256 */
         int dir_fd;
         bool sync;
+        ImageLimits limits;
 };
 
 int layer_compression_from_media_type(const char *media_type) {
@@ -137,6 +138,7 @@ int layer_store_open(const char *data_dir, LayerStore **ret) {
                 return -ENOMEM;
         s->dir_fd = -EBADF;
         s->sync = true;
+        s->limits = IMAGE_LIMITS_NONE;
         if (asprintf(&s->path, "%s/layers/sha256", streq(data_dir, "/") ? "" : data_dir) < 0) {
                 s->path = NULL;
                 return -ENOMEM;
@@ -164,6 +166,14 @@ int layer_store_open(const char *data_dir, LayerStore **ret) {
 
 void layer_store_set_sync(LayerStore *s, bool b) {
         s->sync = b;
+}
+
+void layer_store_set_limits(LayerStore *s, const ImageLimits *l) {
+        s->limits = l ? *l : IMAGE_LIMITS_NONE;
+}
+
+void layer_store_get_limits(LayerStore *s, ImageLimits *ret) {
+        *ret = s->limits;
 }
 
 int layer_store_has(LayerStore *s, const char *diff_id) {
@@ -292,6 +302,7 @@ typedef struct Stream {
         EVP_MD_CTX *md;
         uint8_t *buf;
         uint64_t total;
+        const bool *cancel;   /* set by another thread: stop at the next buffer */
         bool failed;
 } Stream;
 
@@ -299,6 +310,11 @@ static la_ssize_t stream_read(struct archive *tar, void *userdata, const void **
         Stream *st = userdata;
         la_ssize_t n;
 
+        if (st->cancel && __atomic_load_n(st->cancel, __ATOMIC_RELAXED)) {
+                st->failed = true;
+                archive_set_error(tar, ECANCELED, "cancelled");
+                return -1;
+        }
         n = archive_read_data(st->raw, st->buf, STREAM_BUFFER_SIZE);
         if (n < 0) {
                 st->failed = true;
@@ -383,9 +399,11 @@ static int set_error(char **ret_error, int r, const char *format, ...) {
         return r;
 }
 
-/* Extracts into tmp_fd/root and verifies the digest. */
-static int unpack_into(int blob_fd, LayerCompression c, const char *diff_id, int tmp_fd,
-                       ExtractStats *stats, char **ret_error) {
+/* Extracts into tmp_fd/root (or, with tmp_fd < 0, only reads the entries)
+ * and verifies the digest. */
+static int stream_layer(int blob_fd, LayerCompression c, const char *diff_id, int tmp_fd,
+                        const ExtractLimits *limits, const bool *cancel, ExtractStats *stats,
+                        char **ret_error) {
         _cleanup_close_ int root_fd = -EBADF;
         _cleanup_free_ uint8_t *buf = NULL;
         struct archive *tar = NULL;
@@ -396,16 +414,19 @@ static int unpack_into(int blob_fd, LayerCompression c, const char *diff_id, int
         la_ssize_t n;
         int r;
 
-        if (mkdirat(tmp_fd, "root", 0755) < 0)
-                return set_error(ret_error, -errno, "cannot create layer directory: %m");
-        root_fd = openat(tmp_fd, "root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (root_fd < 0)
-                return set_error(ret_error, -errno, "cannot open layer directory: %m");
-        if (fchmod(root_fd, 0755) < 0)
-                return set_error(ret_error, -errno, "cannot set layer directory mode: %m");
+        if (tmp_fd >= 0) {
+                if (mkdirat(tmp_fd, "root", 0755) < 0)
+                        return set_error(ret_error, -errno, "cannot create layer directory: %m");
+                root_fd = openat(tmp_fd, "root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (root_fd < 0)
+                        return set_error(ret_error, -errno, "cannot open layer directory: %m");
+                if (fchmod(root_fd, 0755) < 0)
+                        return set_error(ret_error, -errno, "cannot set layer directory mode: %m");
+        }
 
         buf = malloc(STREAM_BUFFER_SIZE);
         st.buf = buf;
+        st.cancel = cancel;
         st.md = EVP_MD_CTX_new();
         if (!buf || !st.md) {
                 r = -ENOMEM;
@@ -432,7 +453,10 @@ static int unpack_into(int blob_fd, LayerCompression c, const char *diff_id, int
                 goto finish;
         }
 
-        r = extract_tar(tar, root_fd, stats, ret_error);
+        if (root_fd >= 0)
+                r = extract_tar(tar, root_fd, limits, stats, ret_error);
+        else
+                r = extract_scan_tar(tar, limits, stats, ret_error);
         if (r < 0)
                 goto finish;
 
@@ -462,6 +486,8 @@ static int unpack_into(int blob_fd, LayerCompression c, const char *diff_id, int
         r = 0;
 
 finish:
+        if (r < 0 && cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED))
+                r = -ECANCELED;
         if (tar)
                 archive_read_free(tar);
         if (st.raw)
@@ -470,10 +496,33 @@ finish:
         return r;
 }
 
-int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
-                       const char *diff_id, char **ret_error) {
+/* The cap for this layer: MaxUnpackedLayerSize=, or what MaxImageSize= leaves
+ * after the image's lower layers, whichever is smaller; `exceeded` says which. */
+static void layer_limits(const ImageLimits *l, uint64_t image_unpacked, ExtractLimits *ret,
+                         char exceeded[static 128]) {
+        char v[IMAGE_SIZE_STR_MAX];
+        uint64_t left = l->max_image_size == IMAGE_SIZE_INFINITY ? IMAGE_SIZE_INFINITY :
+                        l->max_image_size - MIN(image_unpacked, l->max_image_size);
+
+        if (left < l->max_unpacked_layer_size) {
+                snprintf(exceeded, 128, "brings the image past MaxImageSize=%s unpacked",
+                         image_size_format(l->max_image_size, v));
+                ret->max_bytes = left;
+        } else {
+                snprintf(exceeded, 128, "unpacks to more than MaxUnpackedLayerSize=%s",
+                         image_size_format(l->max_unpacked_layer_size, v));
+                ret->max_bytes = l->max_unpacked_layer_size;
+        }
+        ret->exceeded = exceeded;
+        ret->free_space = l;
+}
+
+int layer_store_unpack_image(LayerStore *s, int blob_fd, const char *media_type, const char *diff_id,
+                             uint64_t image_unpacked, uint64_t *ret_unpacked, char **ret_error) {
         _cleanup_free_ char *tmp = NULL, *error = NULL;
         _cleanup_close_ int tmp_fd = -EBADF;
+        ExtractLimits limits;
+        char exceeded[128];
         const char *hex;
         ExtractStats stats = {};
         int c, r;
@@ -486,14 +535,27 @@ int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
                 return set_error(ret_error, c, "unsupported layer media type '%s'", media_type);
 
         r = layer_store_has(s, diff_id);
-        if (r != 0)
-                return r < 0 ? set_error(ret_error, r, "cannot check layer %s: %m", diff_id) : 1;
+        if (r < 0)
+                return set_error(ret_error, r, "cannot check layer %s: %m", diff_id);
+        if (r > 0) {
+                if (ret_unpacked && layer_store_size(s, diff_id, ret_unpacked) < 0)
+                        *ret_unpacked = 0;
+                return 1;
+        }
+
+        r = image_limits_check_free(&s->limits, s->dir_fd, 0, "unpacking", &error);
+        if (r < 0) {
+                if (ret_error)
+                        *ret_error = TAKE_PTR(error);
+                return r;
+        }
+        layer_limits(&s->limits, image_unpacked, &limits, exceeded);
 
         r = make_locked_temp(s, ".tmp-", hex, &tmp, &tmp_fd);
         if (r < 0)
                 return set_error(ret_error, r, "cannot create temp dir for layer %s: %m", diff_id);
 
-        r = unpack_into(blob_fd, (LayerCompression) c, diff_id, tmp_fd, &stats, &error);
+        r = stream_layer(blob_fd, (LayerCompression) c, diff_id, tmp_fd, &limits, NULL, &stats, &error);
         if (r >= 0) {
                 r = write_info(tmp_fd, &stats);
                 if (r < 0)
@@ -515,13 +577,43 @@ int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
                         log_debug("Unpacking layer %s failed: %s", diff_id, strempty(error));
                         if (ret_error)
                                 *ret_error = TAKE_PTR(error);
+                        return r;
                 }
-                return r;
         }
         if (s->sync)
                 (void) fsync(s->dir_fd);
         log_debug("Unpacked layer %s: %" PRIu64 " entries, %" PRIu64 " bytes.",
                   diff_id, stats.n_entries, stats.n_bytes);
+        if (ret_unpacked)
+                *ret_unpacked = stats.n_bytes;
+        return r;
+}
+
+int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
+                       const char *diff_id, char **ret_error) {
+        return layer_store_unpack_image(s, blob_fd, media_type, diff_id, 0, NULL, ret_error);
+}
+
+int layer_scan(int blob_fd, const char *media_type, const char *diff_id, const ImageLimits *l,
+               uint64_t image_unpacked, const bool *cancel, uint64_t *ret_unpacked, char **ret_error) {
+        ExtractLimits limits;
+        ExtractStats stats = {};
+        char exceeded[128];
+        int c, r;
+
+        if (!layer_diff_id_is_valid(diff_id))
+                return set_error(ret_error, -EINVAL, "invalid diff_id '%s'", strempty(diff_id));
+        c = layer_compression_from_media_type(media_type);
+        if (c < 0)
+                return set_error(ret_error, c, "unsupported layer media type '%s'", media_type);
+        layer_limits(l ?: &IMAGE_LIMITS_NONE, image_unpacked, &limits, exceeded);
+        limits.free_space = NULL;
+
+        r = stream_layer(blob_fd, (LayerCompression) c, diff_id, -EBADF, &limits, cancel, &stats, ret_error);
+        if (r < 0)
+                return r;
+        if (ret_unpacked)
+                *ret_unpacked = stats.n_bytes;
         return 0;
 }
 

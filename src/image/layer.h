@@ -7,7 +7,7 @@
  * On disk, under <data_dir>/layers/:
  *   sha256/<hex>/root/        the layer's tree, ready to be an overlayfs lowerdir
  *                             (OCI whiteouts already turned into overlay ones)
- *   sha256/<hex>/info         "size=<bytes>\nentries=<n>\n"
+ *   sha256/<hex>/info         "size=<bytes>\nentries=<n>\n" (size: unpacked, limits.h)
  *   sha256/.tmp-<hex>-<rnd>/  an extraction in progress (or one that died)
  *
  * Promises:
@@ -30,6 +30,7 @@
 
 #include <stdint.h>
 
+#include "limits.h"
 #include "macro.h"
 
 typedef struct LayerStore LayerStore;
@@ -54,6 +55,12 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(LayerStore *, layer_store_free);
  * true; only benchmarks and tests that do not care about power loss turn it off). */
 void layer_store_set_sync(LayerStore *s, bool b);
 
+/* MaxUnpackedLayerSize=, MaxImageSize= (unpacked) and MinFreeSpace= for every
+ * unpack (default: none). A refusal is -EFBIG ("unpacks to more than
+ * MaxUnpackedLayerSize=64M (at entry 'big')") or -ENOSPC, and leaves nothing. */
+void layer_store_set_limits(LayerStore *s, const ImageLimits *l);
+void layer_store_get_limits(LayerStore *s, ImageLimits *ret);
+
 /* "sha256:<64 lowercase hex>" only. */
 bool layer_diff_id_is_valid(const char *diff_id);
 
@@ -64,6 +71,21 @@ bool layer_diff_id_is_valid(const char *diff_id);
  * non-NULL), e.g. "layer entry 'etc/../../x': path contains '..'". */
 int layer_store_unpack(LayerStore *s, int blob_fd, const char *media_type,
                        const char *diff_id, char **ret_error);
+
+/* The same for one layer of an image whose lower layers unpacked to
+ * image_unpacked bytes: the cap is what MaxImageSize= leaves, if that is less
+ * than MaxUnpackedLayerSize=. MinFreeSpace= is checked before and while
+ * writing. *ret_unpacked (optional): this layer's unpacked size (also when it
+ * was present already). */
+int layer_store_unpack_image(LayerStore *s, int blob_fd, const char *media_type, const char *diff_id,
+                             uint64_t image_unpacked, uint64_t *ret_unpacked, char **ret_error);
+
+/* Reads the layer without writing anything: verifies diff_id and checks the
+ * unpacked size against the limits as layer_store_unpack_image() would (no
+ * free-space check: nothing is written). Blocking. When *cancel (optional)
+ * becomes true (from another thread), stops within one buffer: -ECANCELED. */
+int layer_scan(int blob_fd, const char *media_type, const char *diff_id, const ImageLimits *l,
+               uint64_t image_unpacked, const bool *cancel, uint64_t *ret_unpacked, char **ret_error);
 
 /* Adapter with the shape of pull.h's pull_layer_hook_t: userdata is the
  * LayerStore; 0 on success (also when already present). Blocking: extraction

@@ -3,6 +3,7 @@
 # H6: layer store, extraction, whiteouts, root filesystems
 libtank_la_SOURCES += \
 	src/image/layer.c src/image/layer.h \
+	src/image/limits.c src/image/limits.h \
 	src/image/extract.c src/image/extract.h \
 	src/image/extract-meta.c src/image/extract-internal.h \
 	src/image/whiteout.c src/image/whiteout.h \
@@ -36,7 +37,8 @@ libtank_la_SOURCES += \
 	src/image/manifest.c src/image/manifest.h \
 	src/image/platform.c src/image/platform.h \
 	src/image/blobstore.c src/image/blobstore.h \
-	src/image/pull.c src/image/pull.h
+	src/image/pull.c src/image/pull.h \
+	src/image/pull-internal.h src/image/pull-limits.c
 
 # H5: test driver for the system tests (tankctl pull needs the daemon)
 check_PROGRAMS += tests/system/pull-driver
@@ -64,3 +66,11 @@ tests_unit_test_image_gc_SOURCES = tests/unit/test-image-gc.c \
 	src/image/layer-tartest.c src/image/layer-tartest.h
 tests_unit_test_image_gc_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_image_gc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+# issue 13: [Images] byte limits at extraction and at the pull's scan
+check_PROGRAMS += tests/unit/test-image-limits
+TESTS += tests/unit/test-image-limits
+tests_unit_test_image_limits_SOURCES = tests/unit/test-image-limits.c \
+	src/image/layer-tartest.c src/image/layer-tartest.h
+tests_unit_test_image_limits_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_image_limits_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -12,60 +12,18 @@
 #include "log.h"
 #include "manifest.h"
 #include "platform.h"
-#include "pull.h"
+#include "pull-internal.h"
 #include "spec/reference.h"
 #include "strv.h"
 
-typedef struct PullOp PullOp;
-
-struct PullRequest {
-        PullOp *op;
-        pull_handler_t cb;
-        void *userdata;
-        PullRequest *next;
-};
-
-typedef struct LayerJob {
-        PullOp *op;
-        size_t index;
-        RegistryFetch *fetch;
-        int fd;
-        char *temp_name;
-        bool done;
-} LayerJob;
-
-struct PullOp {
-        Puller *puller;
-        char *key;              /* tag key: domain/path:tag or domain/path@digest */
-        ImageReference *ref;
-        PullRequest *requests;
-        bool detached;          /* no longer in puller->ops: a new pull of the key may be */
-        /* Another reference that resolved to the same manifest digest follows the
-         * op that got there first instead of downloading it again. */
-        PullOp *leader;
-        PullOp *followers, *next_follower;
-
-        RegistryFetch *fetch;   /* manifest or config in flight */
-        char *manifest_digest;
-        Manifest *manifest;
-        char *os, *arch, *variant;
-        char *config_digest;
-        ImageConfigInfo info;
-        LayerJob *layers;
-        size_t n_layers, n_pending;
-};
-
-struct Puller {
-        sd_event *event;
-        Registry *registry;
-        BlobStore *store;
-        Platform platform;
-        pull_layer_hook_t hook;
-        void *hook_userdata;
-        Hashmap *ops;
-};
-
 static void layer_job_done(LayerJob *j, BlobStore *s) {
+        if (j->scan) {
+                /* The scan stops within one buffer; the join is short. */
+                __atomic_store_n(&j->scan_cancel, true, __ATOMIC_RELAXED);
+                j->scan = thread_job_free(j->scan);
+        }
+        j->scan_fd = safe_close(j->scan_fd);
+        j->scan_error = mfree(j->scan_error);
         registry_fetch_cancel(j->fetch);
         j->fetch = NULL;
         if (j->temp_name)
@@ -115,14 +73,17 @@ static PullOp *pull_op_free(PullOp *op) {
         free(op->arch);
         free(op->variant);
         free(op->config_digest);
+        free(op->index_digest);
+        free(op->index_body);
+        free(op->manifest_body);
+        free(op->config_body);
         image_config_info_done(&op->info);
         free(op);
         return NULL;
 }
 
 /* Tell every waiter, then forget the op. */
-static void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) _printf_(4, 5);
-static void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) {
+void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) {
         _cleanup_free_ char *msg = NULL;
         PullRequest *reqs;
         va_list ap;
@@ -191,11 +152,40 @@ static bool pull_op_try_follow(PullOp *op) {
 
 static int fetch_manifest(PullOp *op, const char *object, const char *expected_digest);
 
+static int run_layer_hook(PullOp *op, size_t i);
+
+/* Every layer passed: the blobs become visible (layers, config, manifests),
+ * the layer hook runs, then the record is written. */
 static void pull_op_finish_image(PullOp *op) {
         _cleanup_(image_record_freep) ImageRecord *rec = NULL;
         _cleanup_free_ char *name = NULL;
+        BlobStore *store = op->puller->store;
         struct timespec ts;
         int r;
+
+        FOREACH_ARRAY(j, op->layers, op->n_layers) {
+                const char *digest = op->manifest->entries[j->index].digest;
+
+                if (!j->temp_name)
+                        continue;
+                r = blobstore_commit_verified(store, j->fd, j->temp_name, digest);
+                j->temp_name = mfree(j->temp_name);   /* discarded by the commit on failure */
+                j->fd = safe_close(j->fd);
+                if (r < 0)
+                        return pull_op_complete(op, r, NULL, "cannot store layer %s: %s", digest, strerror(-r));
+        }
+        r = blobstore_put(store, op->config_digest, op->config_body, op->config_size);
+        if (r < 0)
+                return pull_op_complete(op, r, NULL, "cannot store the image config: %s", strerror(-r));
+        r = blobstore_put(store, op->manifest_digest, op->manifest_body, op->manifest_size);
+        if (r < 0)
+                return pull_op_complete(op, r, NULL, "cannot store the manifest: %s", strerror(-r));
+        /* Keep the index too: a pull by the index digest is resolvable offline. */
+        if (op->index_digest)
+                (void) blobstore_put(store, op->index_digest, op->index_body, op->index_size);
+        for (size_t i = 0; i < op->n_layers; i++)
+                if (!op->layers[i].hooked && run_layer_hook(op, i) < 0)
+                        return;   /* op is gone */
 
         rec = calloc(1, sizeof *rec);
         if (!rec)
@@ -245,6 +235,7 @@ static int run_layer_hook(PullOp *op, size_t i) {
         _cleanup_close_ int fd = -EBADF;
         int r;
 
+        op->layers[i].hooked = true;
         if (!p->hook)
                 return 0;
         r = blobstore_open_blob(p->store, d->digest, &fd);
@@ -260,12 +251,10 @@ static int run_layer_hook(PullOp *op, size_t i) {
         return 0;
 }
 
-static void layer_job_finished(LayerJob *j) {
+void layer_job_finished(LayerJob *j) {
         PullOp *op = j->op;
 
         j->done = true;
-        if (run_layer_hook(op, j->index) < 0)
-                return;   /* op is gone */
         if (--op->n_pending == 0)
                 pull_op_finish_image(op);
 }
@@ -273,18 +262,13 @@ static void layer_job_finished(LayerJob *j) {
 static void on_layer(RegistryFetch *f, int r, const char *error_message, RegistryResponse *resp, void *userdata) {
         LayerJob *j = userdata;
         PullOp *op = j->op;
-        const Descriptor *d = &op->manifest->entries[j->index];
 
         j->fetch = NULL;
         if (r < 0)
                 return pull_op_complete(op, r, NULL, "%s", error_message);
-
-        r = blobstore_commit_verified(op->puller->store, j->fd, j->temp_name, d->digest);
-        j->temp_name = mfree(j->temp_name);
-        j->fd = safe_close(j->fd);
-        if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store layer %s: %s", d->digest, strerror(-r));
-        layer_job_finished(j);
+        /* Verified against its digest; it stays a temp file until the whole
+         * image passed. */
+        pull_layer_verified(j);
 }
 
 static void start_layers(PullOp *op) {
@@ -300,9 +284,8 @@ static void start_layers(PullOp *op) {
                 return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
         op->n_layers = n;
         op->n_pending = n;
-        for (size_t i = 0; i < n; i++) {
-                op->layers[i] = (LayerJob) { .op = op, .index = i, .fd = -EBADF };
-        }
+        for (size_t i = 0; i < n; i++)
+                op->layers[i] = (LayerJob) { .op = op, .index = i, .fd = -EBADF, .scan_fd = -EBADF };
 
         /* Blobs already stored were verified when they were stored: hand them to
          * the hook right away (it is idempotent), before anything is in flight. */
@@ -374,9 +357,8 @@ static void on_config(RegistryFetch *f, int r, const char *error_message, Regist
                                         strempty(have), strempty(want));
         }
 
-        r = blobstore_put(op->puller->store, op->config_digest, body, size);
-        if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store the image config: %s", strerror(-r));
+        op->config_body = TAKE_PTR(resp->body);
+        op->config_size = size;
         start_layers(op);
 }
 
@@ -460,8 +442,11 @@ static void on_manifest(RegistryFetch *f, int r, const char *error_message, Regi
                 if (best->size > (int64_t) MANIFEST_MAX_SIZE)
                         return pull_op_complete(op, -EFBIG, NULL, "platform manifest too large");
 
-                /* Keep the index too: a pull by the index digest is resolvable offline. */
-                (void) blobstore_put(p->store, resp->digest, resp->body, resp->body_size);
+                op->index_digest = strdup(resp->digest);
+                op->index_size = resp->body_size;
+                op->index_body = TAKE_PTR(resp->body);
+                if (!op->index_digest)
+                        return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
 
                 op->os = best->os ? strdup(best->os) : NULL;
                 op->arch = best->architecture ? strdup(best->architecture) : NULL;
@@ -484,10 +469,11 @@ static void on_manifest(RegistryFetch *f, int r, const char *error_message, Regi
                 if (pull_op_try_follow(op))
                         return;
         }
-        r = blobstore_put(p->store, op->manifest_digest, resp->body, resp->body_size);
-        if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store the manifest: %s", strerror(-r));
         op->manifest = TAKE_PTR(m);
+        if (pull_check_declared_sizes(op) < 0)
+                return;   /* op is gone */
+        op->manifest_size = resp->body_size;
+        op->manifest_body = TAKE_PTR(resp->body);
         start_config(op);
 }
 
@@ -523,6 +509,7 @@ int puller_new(sd_event *event, Registry *registry, BlobStore *store, Puller **r
         p->ops = hashmap_new();
         if (!p->ops)
                 return -ENOMEM;
+        p->limits = IMAGE_LIMITS_NONE;
         r = platform_host(&p->platform);
         if (r < 0)
                 return r;
@@ -544,6 +531,10 @@ Puller *puller_free(Puller *p) {
         sd_event_unref(p->event);
         free(p);
         return NULL;
+}
+
+void puller_set_limits(Puller *p, const ImageLimits *l) {
+        p->limits = l ? *l : IMAGE_LIMITS_NONE;
 }
 
 void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata) {
@@ -601,6 +592,17 @@ int image_pull(Puller *p, const char *reference, pull_handler_t cb, void *userda
 
         op = hashmap_get(p->ops, key);
         if (!op) {
+                _cleanup_free_ char *what = NULL;
+
+                if (asprintf(&what, "pull of %s", key) < 0) {
+                        free(q);
+                        return -ENOMEM;
+                }
+                r = image_limits_check_free(&p->limits, blobstore_images_fd(p->store), 0, what, ret_error);
+                if (r < 0) {
+                        free(q);
+                        return r;
+                }
                 op = calloc(1, sizeof *op);
                 if (!op) {
                         free(q);

@@ -14,20 +14,34 @@
  * manifest digest. Two pulls of the same reference (or the same digest) share one
  * operation; each caller gets its own completion.
  *
- * Failure leaves nothing that a later pull or a container start would use: blobs
- * become visible only when verified, the image record only when everything is in
- * place. A crashed pull leaves at most temp files, swept on the next start. */
+ * Failure leaves nothing behind: blobs are verified while they stream and stay
+ * temp files until every layer of the image passed; then the layers, config and
+ * manifests become visible, the layer hook runs, and the record is written. A
+ * crashed pull leaves at most temp files, swept on the next start.
+ *
+ * Limits (puller_set_limits(), limits.h): free space (MinFreeSpace=) is checked
+ * when a pull starts and, with the bytes still to download, once the manifest
+ * is known; the manifest's declared layer sizes against MaxLayerSize= and their
+ * sum against MaxImageSize= before anything is downloaded (a body longer than
+ * declared is cut off by the registry client). With an unpacked limit set,
+ * every downloaded layer is read once more in a worker thread (layer_scan():
+ * decompressed, never written) to verify its diff_id and its unpacked size
+ * against MaxUnpackedLayerSize=, and their sum against MaxImageSize= (layers
+ * whose blobs were stored already are not read again: extraction counts them).
+ * A refusal names the layer's digest and the limit. */
 
 #include <systemd/sd-event.h>
 
 #include "macro.h"
 #include "registry.h"
 #include "blobstore.h"
+#include "limits.h"
 
 typedef struct Puller Puller;
 typedef struct PullRequest PullRequest;
 
-/* Called for each verified layer, in manifest order, before the image record is
+/* Called for each verified layer (in manifest order, once the whole image
+ * passed; layers whose blobs were stored already first), before the image record is
  * written. blob_fd is a read-only O_CLOEXEC fd at offset 0 (not owned: dup it to
  * keep it). media_type is the layer's as given in the manifest (tar, tar+gzip,
  * tar+zstd, OCI or Docker flavour). diff_id is the config's rootfs.diff_ids entry
@@ -49,6 +63,9 @@ Puller *puller_free(Puller *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Puller *, puller_free);
 
 void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata);
+
+/* Default: none (IMAGE_LIMITS_NONE). */
+void puller_set_limits(Puller *p, const ImageLimits *l);
 
 /* Override the platform (tests, cross pulls): os "linux", arch "arm64", variant
  * "v8" or NULL. Default is the host's (platform_host()). */

@@ -9,12 +9,15 @@ typedef struct UnpackLayer {
         int fd;
         char *media_type;
         char *diff_id;
+        char *digest;           /* the blob's, for messages */
 } UnpackLayer;
 
 struct UnpackJob {
         ThreadJob *thread;
         sd_event_source *nothing_to_do; /* defer source when every layer is present */
         char *data_dir;
+        ImageLimits limits;     /* the daemon's LayerStore's */
+        uint64_t present;       /* unpacked size of the image's layers already there */
         UnpackLayer *layers;
         size_t n_layers;
         unpack_handler_t cb;
@@ -34,6 +37,7 @@ static void unpack_job_free(UnpackJob *j) {
                 safe_close(j->layers[i].fd);
                 free(j->layers[i].media_type);
                 free(j->layers[i].diff_id);
+                free(j->layers[i].digest);
         }
         free(j->layers);
         free(j->data_dir);
@@ -44,6 +48,7 @@ static void unpack_job_free(UnpackJob *j) {
 static void unpack_work(void *userdata) {
         UnpackJob *j = userdata;
         _cleanup_(layer_store_freep) LayerStore *store = NULL;
+        uint64_t unpacked = j->present;
         int r;
 
         r = layer_store_open(j->data_dir, &store);
@@ -51,18 +56,24 @@ static void unpack_work(void *userdata) {
                 j->result = r;
                 if (asprintf(&j->message, "cannot open the layer store: %s", strerror(-r)) < 0)
                         j->message = NULL;
-        }
+        } else
+                layer_store_set_limits(store, &j->limits);
+        /* MaxImageSize= counts the whole image: the layers present already and
+         * those unpacked here. */
         for (size_t i = 0; r >= 0 && i < j->n_layers; i++) {
                 _cleanup_free_ char *error = NULL;
+                uint64_t size = 0;
 
-                r = layer_store_unpack(store, j->layers[i].fd, j->layers[i].media_type,
-                                       j->layers[i].diff_id, &error);
+                r = layer_store_unpack_image(store, j->layers[i].fd, j->layers[i].media_type,
+                                             j->layers[i].diff_id, unpacked, &size, &error);
                 if (r < 0) {
                         j->result = r;
-                        if (asprintf(&j->message, "layer %s: %s", j->layers[i].diff_id,
+                        /* A limit reads as a sentence: "layer sha256:… unpacks to more than …". */
+                        if (asprintf(&j->message, "layer %s%s%s", j->layers[i].digest, r == -EFBIG ? " " : ": ",
                                      error ?: strerror(-r)) < 0)
                                 j->message = NULL;
                 }
+                unpacked = image_size_add(unpacked, size);
         }
 }
 
@@ -98,12 +109,17 @@ int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs,
                 unpack_job_free(j);
                 return -ENOMEM;
         }
+        layer_store_get_limits(layers, &j->limits);
         for (size_t i = 0; i < image->n_layers; i++) {
                 const ImageLayer *l = &image->layers[i];
                 UnpackLayer *u;
+                uint64_t size;
 
-                if (layer_store_has(layers, l->diff_id) > 0)
+                if (layer_store_has(layers, l->diff_id) > 0) {
+                        if (layer_store_size(layers, l->diff_id, &size) >= 0)
+                                j->present = image_size_add(j->present, size);
                         continue;
+                }
                 u = &j->layers[j->n_layers];
                 u->fd = -EBADF;
                 j->n_layers++;
@@ -114,7 +130,8 @@ int unpack_image_layers(sd_event *event, const char *data_dir, BlobStore *blobs,
                 }
                 u->media_type = l->media_type ? strdup(l->media_type) : NULL;
                 u->diff_id = strdup(l->diff_id);
-                if (!u->diff_id || (l->media_type && !u->media_type)) {
+                u->digest = strdup(l->digest);
+                if (!u->diff_id || !u->digest || (l->media_type && !u->media_type)) {
                         unpack_job_free(j);
                         return -ENOMEM;
                 }

@@ -6,7 +6,9 @@
  * containers meanwhile. An UnpackJob extracts every layer of an image that the
  * layer store does not have yet, in a worker thread with its own LayerStore
  * (LayerStore objects are per thread), and reports back on the loop through an
- * eventfd. Layers already present cost nothing (checked before any thread). */
+ * eventfd. Layers already present cost nothing (checked before any thread).
+ * The daemon's LayerStore's limits (layer_store_set_limits()) apply in the
+ * thread too, MaxImageSize= to the present and the new layers together. */
 
 #include <systemd/sd-event.h>
 

@@ -48,4 +48,5 @@ EXTRA_DIST += \
 	tests/system/test-daemon-volumes.sh \
 	tests/system/test-store-durability.sh
 EXTRA_DIST += tests/system/test-image-gc.sh
+EXTRA_DIST += tests/system/test-image-limits.sh
 EXTRA_DIST += tests/system/test-examples-run.sh

@@ -3,11 +3,12 @@
  *   pull-driver --data DIR [--mirror "DOMAIN URL"]... [--insecure HOST]...
  *               [--auth-file FILE] [--platform os/arch[/variant]] [--unpack]
  *               [--attempts N] [--backoff-ms N] [--abort-after-ms N] [--no-sync]
- *               [--stall-s N] REF...
+ *               [--stall-s N] [--max-unpacked-layer-size BYTES] REF...
  * Pulls all REFs concurrently on one sd-event loop; prints "REF DIGEST" per
  * success, "REF: error: MESSAGE" per failure; exits 0 only if all succeeded.
  * --abort-after-ms tears everything down mid-pull (exit 3), as a daemon
- * shutting down would. */
+ * shutting down would. --max-unpacked-layer-size sets that [Images] limit
+ * (and so the layer scans of pull.h). */
 
 #include <getopt.h>
 #include <systemd/sd-event.h>
@@ -59,6 +60,7 @@ int main(int argc, char *argv[]) {
                 { "abort-after-ms", required_argument, NULL, 'x' },
                 { "no-sync",    no_argument,       NULL, 's' },
                 { "stall-s",    required_argument, NULL, 't' },
+                { "max-unpacked-layer-size", required_argument, NULL, 'U' },
                 {}
         };
         _cleanup_(layer_store_freep) LayerStore *layers = NULL;
@@ -68,6 +70,7 @@ int main(int argc, char *argv[]) {
         _cleanup_strv_free_ char **mirrors = NULL, **insecure = NULL;
         const char *data = NULL, *auth = NULL, *platform = NULL;
         RegistryOptions opts = {};
+        ImageLimits limits = IMAGE_LIMITS_NONE;
         sd_event *event = NULL;
         bool unpack = false, no_sync = false;
         uint64_t abort_ms = 0;
@@ -88,6 +91,7 @@ int main(int argc, char *argv[]) {
                 case 'x': abort_ms = (uint64_t) atoi(optarg); break;
                 case 's': no_sync = true; break;
                 case 't': opts.stall_timeout_usec = (uint64_t) atoi(optarg) * 1000000U; break;
+                case 'U': limits.max_unpacked_layer_size = strtoull(optarg, NULL, 10); break;
                 default: return 2;
                 }
         if (!data || optind >= argc) {
@@ -123,6 +127,7 @@ int main(int argc, char *argv[]) {
         r = puller_new(event, reg, store, &puller);
         if (r < 0)
                 return log_error_errno(r, "puller: %m"), 1;
+        puller_set_limits(puller, &limits);
         if (platform) {
                 _cleanup_strv_free_ char **parts = NULL;
                 char *s = strdupa(platform), *tok, *save = NULL;

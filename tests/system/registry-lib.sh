@@ -200,7 +200,8 @@ registry_start_with_busybox() {
 #   pass | 500:N | 429:N (Retry-After: 1) | tamper-blob |
 #   tamper-manifest (body changed, Docker-Content-Digest kept) |
 #   hang:N (first N object requests get no answer for 30 s) |
-#   redirect:PORT (blob GETs -> 307 to 127.0.0.2:PORT) | slow (blobs at ~200 KiB/s)
+#   redirect:PORT (blob GETs -> 307 to 127.0.0.2:PORT) | slow (blobs at ~200 KiB/s) |
+#   grow-blob (1 MiB of zeros appended to blob bodies over 64 KiB: layers, not configs)
 # Every request line and its Authorization header (present or not) is appended
 # to $REG_DIR/proxy-PORT.requests.
 reg_proxy_mode() { echo "$2" >"$REG_DIR/proxy-$1.mode"; }
@@ -258,6 +259,8 @@ class H(http.server.BaseHTTPRequestHandler):
         body = r.read()
         if m == "tamper-blob" and is_blob and r.status == 200 and body:
             body = bytes([body[0] ^ 1]) + body[1:]
+        if m == "grow-blob" and is_blob and r.status == 200 and len(body) > 65536:
+            body = body + bytes(1048576)
         if m == "tamper-manifest" and "/manifests/" in self.path and r.status == 200 and body:
             body = body.replace(b'"schemaVersion"', b' "schemaVersion"', 1)
         self.send_response(r.status)

@@ -260,6 +260,19 @@ check "Bearer: credentials never go to a plain-http realm not listed Insecure=" 
 pull "$(fresh)" --insecure "$RTC" --insecure "127.0.0.1:$TOKEN_CREDS" --auth-file "$WORK/auth-token.json" "$RTC/tank/busybox:latest"
 check "Bearer: credentialed token flow" [ "$RC" = 0 ]
 
+# ---- [Images] limits: the layer scans (worker threads) of pull.h ----
+pull "$(fresh)" $LOCAL --max-unpacked-layer-size 67108864 "$R/tank/multi:latest" "$R/tank/busybox:latest"
+check "pulls with every layer scanned succeed" [ "$RC" = 0 ]
+D=$(fresh)
+pull "$D" $LOCAL --max-unpacked-layer-size 200000 "$R/tank/multi:latest"
+check "a layer over MaxUnpackedLayerSize= is refused" out_has "unpacks to more than MaxUnpackedLayerSize=200000"
+check "nothing stored for a refused image" no_state "$D"
+check "no blob stored for a refused image" [ -z "$(ls -A "$D/images/blobs/sha256")" ]
+reg_proxy_mode "$PROXY" pass
+D=$(fresh)
+pull "$D" $PX --max-unpacked-layer-size 67108864 --abort-after-ms 300 "$RP/tank/multi:latest" "$RP/tank/busybox:latest"
+check "abort while layers may be scanned exits cleanly" [ "$RC" = 3 -o "$RC" = 0 ]
+
 # ---- bad input ----
 pull "$(fresh)" "UPPER/Case:tag"
 check "invalid reference refused" out_has "invalid image reference"

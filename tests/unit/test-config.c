@@ -89,6 +89,11 @@ static void check_defaults(const TankConfig *c) {
         ck_assert_uint_eq(c->stable_usec, 60 * USEC_PER_SEC);
         ck_assert_uint_eq(c->stop_timeout_usec, 10 * USEC_PER_SEC);
         ck_assert_uint_eq(c->default_pids, 2048);
+        ck_assert_uint_eq(c->images_max_layer_size, UINT64_C(8) << 30);
+        ck_assert_uint_eq(c->images_max_unpacked_layer_size, UINT64_C(32) << 30);
+        ck_assert_uint_eq(c->images_max_image_size, UINT64_C(64) << 30);
+        ck_assert_uint_eq(c->images_min_free_space, UINT64_C(1) << 30);
+        ck_assert_uint_eq(c->images_min_free_percent, 0);
 }
 
 START_TEST(test_default_pids) {
@@ -127,6 +132,118 @@ START_TEST(test_default_pids) {
                 ck_assert_int_ge(asprintf(&expected, "tank.conf:2: DefaultPids=%s: expected a number of tasks or \"infinity\"",
                                           bad[i]), 0);
                 load_fails(expected);
+        }
+}
+END_TEST
+
+START_TEST(test_images) {
+        static const struct {
+                const char *key, *value;
+                uint64_t expected;
+        } ok[] = {
+                { "MaxLayerSize", "64M", UINT64_C(64) << 20 },
+                { "MaxLayerSize", "infinity", UINT64_MAX },
+                { "MaxLayerSize", "", UINT64_C(8) << 30 },
+                { "MaxUnpackedLayerSize", "1.5G", UINT64_C(1536) << 20 },
+                { "MaxUnpackedLayerSize", "4096", 4096 },
+                { "MaxImageSize", "1T", UINT64_C(1) << 40 },
+                { "MaxImageSize", "1G 512M", UINT64_C(1536) << 20 },
+                { "MinFreeSpace", "0", 0 },
+                { "MinFreeSpace", "2G", UINT64_C(2) << 30 },
+        };
+        static const struct {
+                const char *key, *value, *why;
+        } bad[] = {
+                { "MaxLayerSize", "0", "MaxLayerSize=0 would refuse every image; \"infinity\" means no limit" },
+                { "MaxLayerSize", "12x", "MaxLayerSize=12x: expected a size (e.g. \"512M\", \"8G\") or \"infinity\"" },
+                { "MaxLayerSize", "64m", "MaxLayerSize=64m: expected a size (e.g. \"512M\", \"8G\") or \"infinity\"" },
+                { "MaxUnpackedLayerSize", "-1", "MaxUnpackedLayerSize=-1: expected a size (e.g. \"512M\", \"8G\") or \"infinity\"" },
+                { "MaxUnpackedLayerSize", "1.5", "MaxUnpackedLayerSize=1.5: expected a size (e.g. \"512M\", \"8G\") or \"infinity\"" },
+                { "MaxImageSize", "16E", "MaxImageSize=16E: size too large" },
+                { "MaxImageSize", "inf", "MaxImageSize=inf: expected a size (e.g. \"512M\", \"8G\") or \"infinity\"" },
+                { "MinFreeSpace", "101%", "MinFreeSpace=101%: expected a percentage from 0% to 100%" },
+                { "MinFreeSpace", "x%", "MinFreeSpace=x%: expected a percentage from 0% to 100%" },
+                { "MinFreeSpace", "infinity", "MinFreeSpace=infinity: expected a size (e.g. \"1G\") or a percentage (e.g. \"5%\")" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_config_free_ TankConfig *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                uint64_t got;
+
+                ck_assert_int_ge(asprintf(&text, "[Images]\n%s=%s\n", ok[i].key, ok[i].value), 0);
+                write_file("tank.conf", text);
+                c = load_ok(NULL);
+                got = streq(ok[i].key, "MaxLayerSize") ? c->images_max_layer_size :
+                      streq(ok[i].key, "MaxUnpackedLayerSize") ? c->images_max_unpacked_layer_size :
+                      streq(ok[i].key, "MaxImageSize") ? c->images_max_image_size : c->images_min_free_space;
+                ck_assert_msg(got == ok[i].expected, "%s=%s: got %" PRIu64, ok[i].key, ok[i].value, got);
+        }
+        {
+                _cleanup_config_free_ TankConfig *c = NULL;
+
+                write_file("tank.conf", "[Images]\nMinFreeSpace=5%\n");
+                c = load_ok(NULL);
+                ck_assert_uint_eq(c->images_min_free_percent, 5);
+                ck_assert_uint_eq(c->images_min_free_space, 0);
+        }
+        {
+                _cleanup_config_free_ TankConfig *c = NULL;
+
+                /* A later size replaces an earlier percentage; empty resets to the default. */
+                write_file("tank.conf", "[Images]\nMinFreeSpace=5%\nMinFreeSpace=3G\nMaxImageSize=1G\nMaxImageSize=\n");
+                c = load_ok(NULL);
+                ck_assert_uint_eq(c->images_min_free_percent, 0);
+                ck_assert_uint_eq(c->images_min_free_space, UINT64_C(3) << 30);
+                ck_assert_uint_eq(c->images_max_image_size, UINT64_C(64) << 30);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL, *expected = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[Images]\n%s=%s\n", bad[i].key, bad[i].value), 0);
+                write_file("tank.conf", text);
+                ck_assert_int_ge(asprintf(&expected, "tank.conf:2: %s", bad[i].why), 0);
+                load_fails(expected);
+        }
+}
+END_TEST
+
+START_TEST(test_parse_size) {
+        static const struct {
+                const char *s;
+                int r;
+                uint64_t bytes;
+        } cases[] = {
+                { "0", 0, 0 },
+                { "512", 0, 512 },
+                { "512B", 0, 512 },
+                { "1K", 0, 1024 },
+                { " 64 M ", 0, UINT64_C(64) << 20 },
+                { "0.5K", 0, 512 },
+                { "1.25G", 0, UINT64_C(1280) << 20 },
+                { "1G 512M", 0, UINT64_C(1536) << 20 },
+                { "15E", 0, UINT64_C(15) << 60 },
+                { "", -EINVAL, 0 },
+                { "M", -EINVAL, 0 },
+                { "1.", -EINVAL, 0 },
+                { "1.5", -EINVAL, 0 },
+                { "1KiB", -EINVAL, 0 },
+                { "1k", -EINVAL, 0 },
+                { "-1K", -EINVAL, 0 },
+                { "16E", -ERANGE, 0 },
+                { "18446744073709551615", -ERANGE, 0 },
+                { "99999999999999999999", -ERANGE, 0 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                uint64_t u = 4242;
+                int r = config_parse_size(cases[i].s, &u);
+
+                ck_assert_msg(r == cases[i].r, "\"%s\": got %d, want %d", cases[i].s, r, cases[i].r);
+                if (r == 0)
+                        ck_assert_msg(u == cases[i].bytes, "\"%s\": got %" PRIu64, cases[i].s, u);
+                else
+                        ck_assert_uint_eq(u, 4242);
         }
 }
 END_TEST
@@ -508,6 +625,8 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_unknown_keys_warn);
         tcase_add_test(tc, test_errors);
         tcase_add_test(tc, test_default_pids);
+        tcase_add_test(tc, test_images);
+        tcase_add_test(tc, test_parse_size);
         tcase_add_test(tc, test_store_mode_conflict);
         tcase_add_test(tc, test_hostile_files);
         tcase_add_test(tc, test_env_invalid);

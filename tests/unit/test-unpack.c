@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <systemd/sd-event.h>
 
 #include "check-run.h"
+#include "image/layer.h"
 #include "reconcile/unpack.h"
 
 typedef struct Seen {
@@ -26,9 +29,14 @@ START_TEST(test_nothing_to_do_is_deferred) {
         ImageRecord image = { .n_layers = 0 };
         UnpackJob *j = NULL;
         Seen seen = {};
+        char dir[] = "/tmp/test-unpack-XXXXXX";
+        LayerStore *layers = NULL;
+        char cmd[64];
 
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_eq(layer_store_open(dir, &layers), 0);
         ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(unpack_image_layers(e, "/nonexistent", NULL, NULL, &image, on_done, &seen, &j), 0);
+        ck_assert_int_eq(unpack_image_layers(e, dir, NULL, layers, &image, on_done, &seen, &j), 0);
         ck_assert_ptr_nonnull(j);
         ck_assert_int_eq(seen.calls, 0);
         ck_assert_int_ge(sd_event_run(e, 0), 0);
@@ -38,6 +46,9 @@ START_TEST(test_nothing_to_do_is_deferred) {
         ck_assert_int_ge(sd_event_run(e, 0), 0);
         ck_assert_int_eq(seen.calls, 1);
         sd_event_unref(e);
+        layer_store_free(layers);
+        snprintf(cmd, sizeof cmd, "rm -rf -- %s", dir);
+        ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -46,15 +57,23 @@ START_TEST(test_cancelled_is_never_called) {
         ImageRecord image = { .n_layers = 0 };
         UnpackJob *j = NULL;
         Seen seen = {};
+        char dir[] = "/tmp/test-unpack-XXXXXX";
+        LayerStore *layers = NULL;
+        char cmd[64];
 
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_eq(layer_store_open(dir, &layers), 0);
         ck_assert_int_ge(sd_event_new(&e), 0);
-        ck_assert_int_eq(unpack_image_layers(e, "/nonexistent", NULL, NULL, &image, on_done, &seen, &j), 0);
+        ck_assert_int_eq(unpack_image_layers(e, dir, NULL, layers, &image, on_done, &seen, &j), 0);
         unpack_job_cancel(j);
         /* the job frees itself on the loop (ASan would report it otherwise) */
         ck_assert_int_ge(sd_event_run(e, 0), 0);
         ck_assert_int_ge(sd_event_run(e, 0), 0);
         ck_assert_int_eq(seen.calls, 0);
         sd_event_unref(e);
+        layer_store_free(layers);
+        snprintf(cmd, sizeof cmd, "rm -rf -- %s", dir);
+        ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between config.c (files, sections, keys) and config-numbers.c (the
+ * numeric values). Not a public API. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define SEC_UNSET UINT64_MAX
+#define PIDS_UNSET UINT64_MAX
+#define SIZE_UNSET (UINT64_MAX - 1)   /* UINT64_MAX is "infinity" */
+
+/* Everything the parser needs besides the config itself. The *_origin strings
+ * ("file:line") remember where a key was last set, so that a conflict found
+ * only after all files were read still points at a line. */
+typedef struct ParseState {
+        TankConfig *config;
+
+        const char *path;              /* file being parsed, for messages */
+        const char *buf;
+        size_t len, pos;
+        unsigned line;
+        bool line_indented;
+        bool had_key;                  /* a key since the last [Section] header */
+
+        char **warnings;
+        char *error;
+        unsigned error_line;           /* 0 when the error is not about one line */
+
+        char *store_data_dir_origin;   /* set only when explicitly configured */
+        char *endpoints_origin;
+        char *adapter_origin;
+        char *base_origin;
+        char *cap_origin;
+        char *key_file_origin;
+} ParseState;
+
+/* Records the first error only ("FILE:LINE: ..."); returns -EINVAL. */
+_printf_(2, 3)
+int config_state_error(ParseState *s, const char *format, ...);
+/* Remembers "FILE:LINE" of the current line in *origin. */
+int config_state_origin(ParseState *s, char **origin);
+
+/* Parsers for one Key=Value. value is never NULL; "" means "reset". */
+typedef int (*ValueParser)(ParseState *s, const char *key, const char *value, void *data);
+
+int config_key_sec(ParseState *s, const char *key, const char *value, void *data);
+int config_key_pids(ParseState *s, const char *key, const char *value, void *data);
+int config_key_max_size(ParseState *s, const char *key, const char *value, void *data);
+int config_key_min_free(ParseState *s, const char *key, const char *value, void *data);

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared between pull.c (the pull's steps) and pull-limits.c (the [Images]
+ * limits: declared sizes, free space, the layer scans). Not a public API. */
+
+#include "hashmap.h"
+#include "manifest.h"
+#include "platform.h"
+#include "pull.h"
+#include "thread-job.h"
+
+typedef struct PullOp PullOp;
+
+struct PullRequest {
+        PullOp *op;
+        pull_handler_t cb;
+        void *userdata;
+        PullRequest *next;
+};
+
+typedef struct LayerJob {
+        PullOp *op;
+        size_t index;
+        RegistryFetch *fetch;
+        int fd;
+        char *temp_name;        /* downloaded and verified, committed when the whole image is */
+        bool done;
+        bool hooked;            /* the layer hook ran */
+
+        /* The scan (layer_scan() in a worker thread) of a downloaded blob:
+         * the thread reads only scan_fd and writes only the scan_* results. */
+        ThreadJob *scan;
+        int scan_fd;
+        bool scan_cancel;
+        int scan_result;
+        char *scan_error;
+        uint64_t scan_unpacked;
+} LayerJob;
+
+struct PullOp {
+        Puller *puller;
+        char *key;              /* tag key: domain/path:tag or domain/path@digest */
+        ImageReference *ref;
+        PullRequest *requests;
+        bool detached;          /* no longer in puller->ops: a new pull of the key may be */
+        /* Another reference that resolved to the same manifest digest follows the
+         * op that got there first instead of downloading it again. */
+        PullOp *leader;
+        PullOp *followers, *next_follower;
+
+        RegistryFetch *fetch;   /* manifest or config in flight */
+        char *manifest_digest;
+        Manifest *manifest;
+        /* Stored only once every layer passed the limits: a refused image leaves
+         * no blob behind. */
+        char *index_digest, *index_body, *manifest_body, *config_body;
+        size_t index_size, manifest_size, config_size;
+        uint64_t unpacked;      /* sum of the scanned layers' unpacked sizes */
+        char *os, *arch, *variant;
+        char *config_digest;
+        ImageConfigInfo info;
+        LayerJob *layers;
+        size_t n_layers, n_pending;
+};
+
+struct Puller {
+        sd_event *event;
+        Registry *registry;
+        BlobStore *store;
+        Platform platform;
+        pull_layer_hook_t hook;
+        void *hook_userdata;
+        Hashmap *ops;
+        ImageLimits limits;
+};
+
+/* Tell every waiter, then forget the op (it is freed). */
+void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) _printf_(4, 5);
+/* A layer passed everything: the image is finished when it was the last one. */
+void layer_job_finished(LayerJob *j);
+
+/* pull-limits.c */
+/* The manifest's declared sizes and the free space for the download; < 0: the
+ * op was completed with the refusal (and is gone). */
+int pull_check_declared_sizes(PullOp *op);
+/* A layer's blob is downloaded and verified: scan it (when an unpacked limit
+ * is set), then layer_job_finished(). */
+void pull_layer_verified(LayerJob *j);
