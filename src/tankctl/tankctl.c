@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
+#include "escape.h"
 #include "log.h"
 #include "tankctl.h"
 
@@ -120,12 +121,18 @@ int bad_option(const char *verb) {
 }
 
 int usage_error(const char *verb, const char *format, ...) {
+        _cleanup_free_ char *msg = NULL;
         va_list ap;
+        int r;
 
-        fputs("tankctl: ", stderr);
         va_start(ap, format);
-        vfprintf(stderr, format, ap);
+        r = vasprintf(&msg, format, ap);
         va_end(ap);
+        if (r < 0)
+                msg = NULL;     /* undefined after a failure */
+        /* the arguments quoted back may have come from anywhere a script read them */
+        fputs("tankctl: ", stderr);
+        (void) fputs_escape_control(r < 0 ? "out of memory" : msg, stderr);
         fputc('\n', stderr);
         if (verb)
                 return bad_option(verb);
