@@ -12,10 +12,12 @@ static const struct {
         const char *summary;
         const char *options;   /* verb-specific lines, NULL if none */
 } verbs[] = {
-        { "apply", verb_apply, "apply -f FILE|- [-f FILE]... [--wait [--timeout=SEC]]",
+        { "apply", verb_apply, "apply -f FILE|- [-f FILE]... [--if-revision=N] [--wait [--timeout=SEC]]",
           "Create or replace the pods in FILE (one pod object or an array of them).\n"
           "The spec is validated locally first; nothing is sent if any pod is invalid.",
           "  -f, --filename=FILE    Read pods from FILE, \"-\" for standard input (repeatable)\n"
+          "      --if-revision=N    Only if the pod is still at revision N (get -o json:\n"
+          "                         .status.revision); 0: only if it does not exist\n"
           "      --wait             Then wait until every applied pod is running\n"
           "      --timeout=SEC      Give up waiting after SEC (e.g. 30, 500ms, 2min)\n" },
         { "get", verb_get, "get NAME [-o json]",

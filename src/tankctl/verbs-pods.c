@@ -141,9 +141,10 @@ static size_t spec_n_containers(yajl_val spec) {
 
 static void print_pod(const char *name, yajl_val spec, yajl_val status) {
         yajl_val cs = json_get(status, "containers");
-        long long restarts = 0, ready = 0, created = 0;
+        long long restarts = 0, ready = 0, created = 0, revision = 0;
         char when[64];
 
+        (void) json_int(status, "revision", &revision);
         (void) json_int(status, "restarts", &restarts);
         (void) json_int(status, "ready", &ready);
         (void) json_int(status, "created_usec", &created);
@@ -156,6 +157,8 @@ static void print_pod(const char *name, yajl_val spec, yajl_val status) {
         printf("Ready:       %lld/%zu\n", ready, spec_n_containers(spec));
         printf("Restarts:    %lld\n", restarts);
         printf("Restart:     %s\n", strna(json_string(spec, "restart")));
+        if (revision > 0)
+                printf("Revision:    %lld\n", revision);
         if (created > 0)
                 printf("Created:     %s\n", when);
         if (json_string(status, "slice"))

@@ -37,6 +37,7 @@ EXTRA_DIST += tests/run-all.sh
 EXTRA_DIST += \
 	tests/system/tank-lib.sh \
 	tests/system/introspect-normalize.py \
+	tests/system/test-daemon-apply.sh \
 	tests/system/test-daemon-basic.sh \
 	tests/system/test-daemon-bus.sh \
 	tests/system/test-daemon-completed.sh \
