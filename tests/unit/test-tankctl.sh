@@ -81,6 +81,10 @@ expect 2 "tankctl: unexpected argument \"web.json\" (pods are read with -f FILE)
 expect 2 "tankctl: --timeout only makes sense with --wait" apply -f web.json --timeout 5
 expect 2 "tankctl: --timeout=soon: not a time span (e.g. 30, 500ms, 2min)" apply -f web.json --wait --timeout soon
 expect 2 "tankctl: --wait is an option of apply" validate -f web.json --wait
+expect 2 "tankctl: --if-revision is an option of apply" validate -f web.json --if-revision=3
+expect 2 "tankctl: --if-revision=-1: not a store revision (a number, 0 for \"must not exist\")" apply -f web.json --if-revision=-1
+expect 2 "tankctl: --if-revision=9223372036854775808: not a store revision (a number, 0 for \"must not exist\")" apply -f web.json --if-revision=9223372036854775808
+expect 2 "tankctl: --if-revision applies to exactly one pod, the input has 2" apply -f "$srcdir/examples/pair.json" --if-revision=3
 
 # refusals that need no daemon: exit 1, one line
 expect 1 "tankctl: $tmp/missing.json: No such file or directory" apply -f "$tmp/missing.json"
