@@ -128,9 +128,10 @@ finish:
  * tankd owns its bus name before the store has delivered its first full list
  * (so that bus activation and early callers are not refused). Until that
  * list, the pod table is empty: Get would answer "no pod" for a pod that
- * exists, Apply would compare against revision 0. So the calls that answer
- * from the table wait for the list, as systemd queues jobs until it is up;
- * a store that does not answer in HELD_TIMEOUT_USEC gets them an error. */
+ * exists, Apply's admission checks (an IP another pod uses) would see no
+ * other pods. So the calls that answer from the table wait for the list, as
+ * systemd queues jobs until it is up; a store that does not answer in
+ * HELD_TIMEOUT_USEC gets them an error. */
 
 #define HELD_CALLS_MAX 1024U
 #define HELD_TIMEOUT_USEC (20U * 1000U * 1000U)
