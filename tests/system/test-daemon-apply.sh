@@ -50,6 +50,23 @@ rev3=$(revision web)
 assert_eq "$(command_of web)" '["sleep","1003"]' "spec after apply --if-revision <current>"
 wait_phase web running
 
+# Two writers that read the same revision: exactly one wins. tankd has both
+# txns in flight at once; etcd, not tankd's copy, decides.
+rev=$(revision web)
+racers=()
+for i in 1 2 3 4; do
+        tank_pod_json web always sleep "200$i" >/tmp/race$i.json
+        (tankctl apply --if-revision "$rev" -f /tmp/race$i.json >/dev/null 2>/tmp/race$i.err; echo $? >/tmp/race$i.rc) &
+        racers+=($!)
+done
+wait "${racers[@]}"     # not the registry tank_up started
+assert_eq "$(cat /tmp/race1.rc /tmp/race2.rc /tmp/race3.rc /tmp/race4.rc | sort | tr -d '\n')" "0111" \
+        "exit statuses of four applies racing from revision $rev"
+winner=$(grep -l '^0$' /tmp/race*.rc | sed 's/.*race\([0-9]\).rc/\1/')
+assert_eq "$(command_of web)" "[\"sleep\",\"200$winner\"]" "the spec of the one that won"
+tankctl apply --if-revision "$(revision web)" -f /tmp/web3.json >/dev/null || fail "apply web3 again"
+rev3=$(revision web)
+
 # 0: create only.
 out=$(tankctl apply --if-revision 0 -f /tmp/web1.json 2>&1) && fail "--if-revision 0 replaced an existing pod"
 echo "$out" | grep -qF "pod web already exists (revision $rev3), expected none" || fail "unclear refusal: $out"
