@@ -11,8 +11,6 @@
 #include "spec/reference.h"
 #include "strv.h"
 
-#define APPLY_MAX_ATTEMPTS 3
-
 static int reply_store_error(sd_bus_message *call, int r, const char *error) {
         return sd_bus_reply_method_errorf(call, TANK_ERROR_STORE_UNAVAILABLE, "%s",
                                           error ?: "store request failed");
@@ -70,7 +68,7 @@ typedef struct ApplyCall {
         Manager *manager;
         sd_bus_message *call;
         Pod *pod;
-        unsigned attempts;
+        int64_t if_revision;    /* < 0: a plain put; 0: create only; > 0: only over this revision */
 } ApplyCall;
 
 static void apply_call_free(ApplyCall *a) {
@@ -81,23 +79,34 @@ static void apply_call_free(ApplyCall *a) {
         free(a);
 }
 
+static void reply_conflict(ApplyCall *a, int64_t current) {
+        const char *name = a->pod->name;
+
+        if (a->if_revision == 0)
+                (void) sd_bus_reply_method_errorf(a->call, TANK_ERROR_CONFLICT,
+                                                  "pod %s already exists (revision %" PRIi64 "), expected none",
+                                                  name, current);
+        else if (current == 0)
+                (void) sd_bus_reply_method_errorf(a->call, TANK_ERROR_CONFLICT,
+                                                  "pod %s does not exist, expected revision %" PRIi64,
+                                                  name, a->if_revision);
+        else
+                (void) sd_bus_reply_method_errorf(a->call, TANK_ERROR_CONFLICT,
+                                                  "pod %s is at revision %" PRIi64 ", not %" PRIi64
+                                                  ": it changed since that revision was read",
+                                                  name, current, a->if_revision);
+}
+
 static void apply_done(Store *s, int r, int64_t mod_revision, const char *error, void *userdata) {
         ApplyCall *a = userdata;
         _cleanup_free_ char *path = NULL;
 
         if (r == -ECANCELED)
                 goto finish;
-        /* Someone else wrote the pod between our read and our write: apply is
-         * create-or-replace, so try again against the revision that is there now. */
-        if ((r == -ESTALE || r == -EEXIST) && ++a->attempts < APPLY_MAX_ATTEMPTS) {
-                r = store_pods_put(s, a->pod, mod_revision, apply_done, a);
-                if (r >= 0)
-                        return;
-        }
+        /* The store's compare failed: the caller's expected revision is not the
+         * stored one. Never retried: that would be last-writer-wins again. */
         if (r == -ESTALE || r == -EEXIST) {
-                (void) sd_bus_reply_method_errorf(a->call, TANK_ERROR_CONFLICT,
-                                                  "pod %s is being changed concurrently, try again",
-                                                  a->pod->name);
+                reply_conflict(a, mod_revision);
                 goto finish;
         }
         if (r < 0) {
@@ -119,9 +128,10 @@ finish:
  * tankd owns its bus name before the store has delivered its first full list
  * (so that bus activation and early callers are not refused). Until that
  * list, the pod table is empty: Get would answer "no pod" for a pod that
- * exists, Apply would compare against revision 0. So the calls that answer
- * from the table wait for the list, as systemd queues jobs until it is up;
- * a store that does not answer in HELD_TIMEOUT_USEC gets them an error. */
+ * exists, Apply's admission checks (an IP another pod uses) would see no
+ * other pods. So the calls that answer from the table wait for the list, as
+ * systemd queues jobs until it is up; a store that does not answer in
+ * HELD_TIMEOUT_USEC gets them an error. */
 
 #define HELD_CALLS_MAX 1024U
 #define HELD_TIMEOUT_USEC (20U * 1000U * 1000U)
@@ -197,22 +207,14 @@ void bus_api_release_held(Manager *m) {
         free(calls);
 }
 
-static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* Apply's body, after the arguments were read. if_revision as in ApplyCall. */
+static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_t if_revision,
+                      sd_bus_error *error) {
         _cleanup_free_ char *reason = NULL;
         _cleanup_pod_free_ Pod *pod = NULL;
-        const char *json;
-        PodState *p;
         ApplyCall *a;
-        int64_t rev;
         int r;
 
-        r = hold_until_synced(m, call, method_apply);
-        if (r != 0)
-                return r;
-        r = sd_bus_message_read(call, "s", &json);
-        if (r < 0)
-                return r;
         r = pod_parse(json, strlen(json), &pod, &reason);
         if (r == -ENOMEM)
                 return r;
@@ -230,16 +232,80 @@ static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *erro
         a->manager = m;
         a->call = sd_bus_message_ref(call);
         a->pod = TAKE_PTR(pod);
+        a->if_revision = if_revision;
 
-        /* Compare-and-swap against the revision we know; 0 means "must not exist". */
-        p = manager_get_pod(m, a->pod->name);
-        rev = p && p->desired ? p->mod_revision : 0;
-        r = store_pods_put(m->store, a->pod, rev, apply_done, a);
+        /* Apply is create-or-replace: a plain put, acknowledged by the store.
+         * With an expected revision the store itself compares (a txn on the
+         * key's mod_revision), not our copy, which may lag behind the watch. */
+        r = store_pods_put(m->store, a->pod, if_revision, apply_done, a);
         if (r < 0) {
                 apply_call_free(a);
                 return r;
         }
         return 1;
+}
+
+static int method_apply(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *json;
+        int r;
+
+        r = hold_until_synced(m, call, method_apply);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(call, "s", &json);
+        if (r < 0)
+                return r;
+        return apply_spec(m, call, json, -1, error);
+}
+
+/* ApplyWithOptions(s spec_json, a{sv} options): Apply with options; an unknown
+ * option or a wrong type is refused, never ignored, so that a caller cannot
+ * believe in a check this tankd does not make. */
+static int method_apply_with_options(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int64_t if_revision = -1;
+        const char *json, *key;
+        int r;
+
+        r = hold_until_synced(m, call, method_apply_with_options);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(call, "s", &json);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(call, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(call, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(call, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "if_revision")) {
+                        uint64_t v;
+
+                        if (sd_bus_message_verify_type(call, 'v', "t") <= 0)
+                                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                        "option if_revision must be of type t (uint64)");
+                        r = sd_bus_message_read(call, "v", "t", &v);
+                        if (r < 0)
+                                return r;
+                        if (v > INT64_MAX)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "option if_revision: %" PRIu64 " is not a store revision", v);
+                        if_revision = (int64_t) v;
+                } else
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "unknown option \"%s\"", key);
+                r = sd_bus_message_exit_container(call);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(call);
+        if (r < 0)
+                return r;
+        return apply_spec(m, call, json, if_revision, error);
 }
 
 static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error) {
@@ -479,6 +545,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("Apply", SD_BUS_ARGS("s", spec_json), SD_BUS_RESULT("o", pod),
                                 method_apply, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ApplyWithOptions", SD_BUS_ARGS("s", spec_json, "a{sv}", options),
+                                SD_BUS_RESULT("o", pod), method_apply_with_options, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Get", SD_BUS_ARGS("s", name),
                                 SD_BUS_RESULT("s", spec_json, "s", status_json),
                                 method_get, SD_BUS_VTABLE_UNPRIVILEGED),

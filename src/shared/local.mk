@@ -4,6 +4,8 @@ libtank_la_SOURCES += \
 	src/shared/log.c \
 	src/shared/strv.h \
 	src/shared/strv.c \
+	src/shared/escape.h \
+	src/shared/escape.c \
 	src/shared/unit-name.h \
 	src/shared/unit-name.c \
 	src/shared/hashmap.h \

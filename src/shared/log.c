@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include "escape.h"
 #include "log.h"
 
 /* The one piece of process-wide state we allow: logging configuration, as systemd does. */
@@ -34,6 +37,26 @@ void log_parse_environment(void) {
                         log_max_level = table[i].level;
 }
 
+/* systemd sets JOURNAL_STREAM=<dev>:<ino> for a service whose stderr is the
+ * journal, and children inherit it even when a script has sent their stderr
+ * elsewhere (a file, a pipe). Only the stream it names wants <N> prefixes, so
+ * compare, as systemd's own log.c does. Asked per message: cheap, and right
+ * after a dup2() onto stderr too. */
+static bool stderr_is_journal(void) {
+        const char *e = getenv("JOURNAL_STREAM");
+        uint64_t dev, ino;
+        struct stat st;
+        int n = 0;
+
+        if (!e)
+                return false;
+        if (sscanf(e, "%" SCNu64 ":%" SCNu64 "%n", &dev, &ino, &n) != 2 || e[n] != 0)
+                return false;
+        if (fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        return (uint64_t) st.st_dev == dev && (uint64_t) st.st_ino == ino;
+}
+
 int log_internal(int level, int error, const char *file, int line, const char *func,
                  const char *format, ...) {
         char buf[4096];
@@ -48,12 +71,18 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         (void) vsnprintf(buf, sizeof buf, format, ap);
         va_end(ap);
 
-        if (getenv("JOURNAL_STREAM"))
-                fprintf(stderr, "<%i>%s\n", level, buf);
+        /* Messages carry text from outside (registry error bodies, image
+         * configs, exit messages, D-Bus errors): escaped, so that it can
+         * neither drive the terminal nor forge a line in the journal. One
+         * lock, so that threads do not interleave within a line. */
+        flockfile(stderr);
+        if (stderr_is_journal())
+                fprintf(stderr, "<%i>", level);
         else if (log_prefix)
-                fprintf(stderr, "%s: %s\n", log_prefix, buf);
-        else
-                fprintf(stderr, "%s\n", buf);
+                fprintf(stderr, "%s: ", log_prefix);
+        (void) fputs_escape_control(buf, stderr);
+        fputc('\n', stderr);
+        funlockfile(stderr);
 
         errno = saved;
         return -(error ?: 1);

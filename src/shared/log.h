@@ -3,9 +3,11 @@
 
 /* Logging with systemd's shapes: log_error_errno(r, "Failed to …: %m") logs once
  * and returns r (always negative), so that callers can `return log_…_errno(…)`.
- * %m expands to strerror(-r), not to the current errno. Messages go to stderr;
- * under systemd (JOURNAL_STREAM set) they carry <N> priority prefixes so the
- * journal keeps the level. Library-style modules log at debug only. */
+ * %m expands to strerror(-r), not to the current errno. Messages go to stderr,
+ * one line each, with controls and invalid UTF-8 escaped (str_escape_control());
+ * when stderr is the stream JOURNAL_STREAM names (device and inode compared,
+ * not merely set) they carry <N> priority prefixes so the journal keeps the
+ * level. Library-style modules log at debug only. */
 
 #include <stdarg.h>
 #include <syslog.h>

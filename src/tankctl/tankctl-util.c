@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "escape.h"
 #include "log.h"
 #include "tankctl.h"
 
@@ -110,9 +111,19 @@ bool json_int(yajl_val v, const char *key, long long *ret) {
 #define JSON_DEPTH_MAX 64
 
 static void json_print_string(FILE *f, const char *s) {
+        size_t n;
+
         fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                switch (*p) {
+        for (const char *p = s; *p; p += n) {
+                unsigned char c = *p;
+
+                n = utf8_printable_len(p);
+                if (n > 1) {
+                        fwrite(p, 1, n, f);
+                        continue;
+                }
+                n = 1;
+                switch (c) {
                 case '"':
                         fputs("\\\"", f);
                         break;
@@ -129,12 +140,59 @@ static void json_print_string(FILE *f, const char *s) {
                         fputs("\\r", f);
                         break;
                 default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                fprintf(f, "\\u%04x", *p);
-                        else
-                                fputc(*p, f);
+                        if (c < 0x80 && c >= 0x20 && c != 0x7f)
+                                fputc(c, f);
+                        else if (c < 0x80)
+                                fprintf(f, "\\u%04x", c);
+                        else if (c == 0xc2 && (unsigned char) p[1] >= 0x80 && (unsigned char) p[1] <= 0x9f) {
+                                /* a C1 control (U+009B is CSI): the same character, escaped */
+                                fprintf(f, "\\u%04x", (unsigned char) p[1]);
+                                n = 2;
+                        } else
+                                /* JSON has no bytes; yajl let none through, but be sure */
+                                fputs("\\ufffd", f);
                 }
+        }
         fputc('"', f);
+}
+
+/* yajl's trees are malloc()ed strings, freed with free(): replace in place. */
+static int escape_in_place(char **s) {
+        char *e;
+
+        if (str_is_terminal_safe(*s))
+                return 0;
+        e = str_escape_control(*s);
+        if (!e)
+                return -ENOMEM;
+        free(*s);
+        *s = e;
+        return 0;
+}
+
+static int json_escape_strings_depth(yajl_val v, unsigned depth) {
+        int r;
+
+        if (depth > JSON_DEPTH_MAX)
+                return -E2BIG;
+        if (YAJL_IS_STRING(v))
+                return escape_in_place(&v->u.string);
+        if (YAJL_IS_OBJECT(v))
+                for (size_t i = 0; i < v->u.object.len; i++) {
+                        r = escape_in_place((char **) &v->u.object.keys[i]);
+                        if (r < 0)
+                                return r;
+                        r = json_escape_strings_depth(v->u.object.values[i], depth + 1);
+                        if (r < 0)
+                                return r;
+                }
+        else if (YAJL_IS_ARRAY(v))
+                for (size_t i = 0; i < v->u.array.len; i++) {
+                        r = json_escape_strings_depth(v->u.array.values[i], depth + 1);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
 }
 
 static void indent(FILE *f, unsigned depth) {
@@ -195,6 +253,10 @@ static int json_print_value(FILE *f, yajl_val v, unsigned depth) {
         } else
                 fputs("null", f);
         return 0;
+}
+
+int json_escape_strings(yajl_val v) {
+        return json_escape_strings_depth(v, 0);
 }
 
 /* Print {"key1": v1, "key2": v2} indented; key2 may be NULL. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
+#include "escape.h"
 #include "log.h"
 #include "tankctl.h"
 
@@ -11,10 +12,12 @@ static const struct {
         const char *summary;
         const char *options;   /* verb-specific lines, NULL if none */
 } verbs[] = {
-        { "apply", verb_apply, "apply -f FILE|- [-f FILE]... [--wait [--timeout=SEC]]",
+        { "apply", verb_apply, "apply -f FILE|- [-f FILE]... [--if-revision=N] [--wait [--timeout=SEC]]",
           "Create or replace the pods in FILE (one pod object or an array of them).\n"
           "The spec is validated locally first; nothing is sent if any pod is invalid.",
           "  -f, --filename=FILE    Read pods from FILE, \"-\" for standard input (repeatable)\n"
+          "      --if-revision=N    Only if the pod is still at revision N (get -o json:\n"
+          "                         .status.revision); 0: only if it does not exist\n"
           "      --wait             Then wait until every applied pod is running\n"
           "      --timeout=SEC      Give up waiting after SEC (e.g. 30, 500ms, 2min)\n" },
         { "get", verb_get, "get NAME [-o json]",
@@ -120,12 +123,18 @@ int bad_option(const char *verb) {
 }
 
 int usage_error(const char *verb, const char *format, ...) {
+        _cleanup_free_ char *msg = NULL;
         va_list ap;
+        int r;
 
-        fputs("tankctl: ", stderr);
         va_start(ap, format);
-        vfprintf(stderr, format, ap);
+        r = vasprintf(&msg, format, ap);
         va_end(ap);
+        if (r < 0)
+                msg = NULL;     /* undefined after a failure */
+        /* the arguments quoted back may have come from anywhere a script read them */
+        fputs("tankctl: ", stderr);
+        (void) fputs_escape_control(r < 0 ? "out of memory" : msg, stderr);
         fputc('\n', stderr);
         if (verb)
                 return bad_option(verb);

@@ -77,7 +77,13 @@ void format_age(char *buf, size_t n, uint64_t usec);
 yajl_val json_get(yajl_val v, const char *key);            /* object member or NULL */
 const char *json_string(yajl_val v, const char *key);      /* NULL if absent or not a string */
 bool json_int(yajl_val v, const char *key, long long *ret);
+/* JSON strings are escaped as JSON (C1 controls as \\u0080..\\u009f too), so
+ * that -o json never carries a control character to the terminal either. */
 int json_pretty_print(FILE *f, const char *key1, yajl_val v1, const char *key2, yajl_val v2);
+/* Every string of v (keys too) through str_escape_control(), for text output:
+ * all of it came from tankd, and most of that from images, registries and
+ * containers. 0, -ENOMEM, -E2BIG (nested too deep). */
+int json_escape_strings(yajl_val v);
 
 int verb_validate(int argc, char *argv[], Context *ctx);
 int verb_apply(int argc, char *argv[], Context *ctx);

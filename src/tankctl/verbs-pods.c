@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "escape.h"
 #include "log.h"
 #include "spec/pod.h"
 #include "pod-wait.h"
@@ -140,9 +141,10 @@ static size_t spec_n_containers(yajl_val spec) {
 
 static void print_pod(const char *name, yajl_val spec, yajl_val status) {
         yajl_val cs = json_get(status, "containers");
-        long long restarts = 0, ready = 0, created = 0;
+        long long restarts = 0, ready = 0, created = 0, revision = 0;
         char when[64];
 
+        (void) json_int(status, "revision", &revision);
         (void) json_int(status, "restarts", &restarts);
         (void) json_int(status, "ready", &ready);
         (void) json_int(status, "created_usec", &created);
@@ -155,6 +157,8 @@ static void print_pod(const char *name, yajl_val spec, yajl_val status) {
         printf("Ready:       %lld/%zu\n", ready, spec_n_containers(spec));
         printf("Restarts:    %lld\n", restarts);
         printf("Restart:     %s\n", strna(json_string(spec, "restart")));
+        if (revision > 0)
+                printf("Revision:    %lld\n", revision);
         if (created > 0)
                 printf("Created:     %s\n", when);
         if (json_string(status, "slice"))
@@ -256,8 +260,16 @@ int verb_get(int argc, char *argv[], Context *ctx) {
                 r = json_pretty_print(stdout, "spec", spec, "status", status);
                 if (r < 0)
                         return log_error_errno(r, "cannot format JSON: %m"), EXIT_FAILURE;
-        } else
-                print_pod(name, spec, status);
+                return EXIT_SUCCESS;
+        }
+        /* Exit messages, pull errors, image names: nothing of it reaches the
+         * terminal unescaped, whatever field print_pod() shows. */
+        r = json_escape_strings(spec);
+        if (r >= 0)
+                r = json_escape_strings(status);
+        if (r < 0)
+                return log_error_errno(r, "cannot format the pod: %m"), EXIT_FAILURE;
+        print_pod(name, spec, status);
         return EXIT_SUCCESS;
 }
 
@@ -342,8 +354,9 @@ int verb_list(int argc, char *argv[], Context *ctx) {
                         row->ready = NULL;
                 if (asprintf(&row->restarts, "%" PRIu32, restarts) < 0)
                         row->restarts = NULL;
-                row->name = strdup(name);
-                row->phase = strdup(phase);
+                /* what tankd says goes to a terminal: escaped */
+                row->name = str_escape_control(name);
+                row->phase = str_escape_control(phase);
                 row->age = strdup(age);
                 if (!row->name || !row->phase || !row->age || !row->ready || !row->restarts) {
                         log_oom();
@@ -546,7 +559,8 @@ int verb_pull(int argc, char *argv[], Context *ctx) {
         r = sd_bus_message_read(reply, "s", &digest);
         if (r < 0)
                 return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
-        printf("%s\n", digest);
+        (void) fputs_escape_control(digest, stdout);
+        putchar('\n');
         return EXIT_SUCCESS;
 }
 
@@ -585,7 +599,7 @@ int verb_images(int argc, char *argv[], Context *ctx) {
                 return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
         for (;;) {
                 _cleanup_strv_free_ char **pods = NULL;
-                _cleanup_free_ char *users = NULL;
+                _cleanup_free_ char *users = NULL, *ename = NULL, *edigest = NULL, *eusers = NULL;
                 const char *name, *digest;
                 uint64_t size, pulled;
                 char sz[32], age[AGE_MAX] = "-";
@@ -613,9 +627,14 @@ int verb_images(int argc, char *argv[], Context *ctx) {
                 users = strv_join(pods, ",");
                 if (!users)
                         return log_oom(), EXIT_FAILURE;
+                /* references and digests are what a registry or an image said */
+                ename = str_escape_control(isempty(name) ? "<none>" : name);
+                edigest = str_escape_control(digest);
+                eusers = str_escape_control(isempty(users) ? "-" : users);
+                if (!ename || !edigest || !eusers)
+                        return log_oom(), EXIT_FAILURE;
                 /* "sha256:" + 12 hex digits, as docker shortens them */
-                printf("%-50s  %-19.19s  %10s  %-14s  %s\n", isempty(name) ? "<none>" : name, digest, sz, age,
-                       isempty(users) ? "-" : users);
+                printf("%-50s  %-19.19s  %10s  %-14s  %s\n", ename, edigest, sz, age, eusers);
         }
         if (!header)
                 printf("No images.\n");
@@ -629,8 +648,11 @@ static int print_removed(sd_bus_message *reply) {
         r = sd_bus_message_read_strv(reply, &removed);
         if (r < 0)
                 return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
-        STRV_FOREACH(d, removed)
-                printf("Deleted: %s\n", *d);
+        STRV_FOREACH(d, removed) {
+                fputs("Deleted: ", stdout);
+                (void) fputs_escape_control(*d, stdout);
+                putchar('\n');
+        }
         return EXIT_SUCCESS;
 }
 
@@ -689,6 +711,7 @@ int verb_volumes(int argc, char *argv[], Context *ctx) {
         if (r < 0)
                 return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
         for (;;) {
+                _cleanup_free_ char *epod = NULL, *ename = NULL;
                 const char *pod, *name;
                 uint64_t size;
                 char sz[32];
@@ -703,7 +726,12 @@ int verb_volumes(int argc, char *argv[], Context *ctx) {
                         header = true;
                 }
                 format_bytes(sz, sizeof sz, size);
-                printf("%-20s  %-20s  %10s\n", pod, name, sz);
+                /* names from the data directory's listing, not from a spec */
+                epod = str_escape_control(pod);
+                ename = str_escape_control(name);
+                if (!epod || !ename)
+                        return log_oom(), EXIT_FAILURE;
+                printf("%-20s  %-20s  %10s\n", epod, ename, sz);
         }
         if (!header)
                 printf("No volumes.\n");

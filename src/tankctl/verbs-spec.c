@@ -9,6 +9,32 @@
 /* An array file may hold many pods; each pod is still capped by the parser. */
 #define SPEC_FILE_MAX (16 * 1024 * 1024)
 
+#define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
+
+/* apply's options beyond the file names */
+typedef struct ApplyOptions {
+        bool wait;
+        uint64_t timeout;
+        int64_t if_revision;    /* -1: none */
+} ApplyOptions;
+
+/* A store revision: decimal digits only, 0..INT64_MAX. */
+static int parse_revision(const char *s, int64_t *ret) {
+        int64_t v = 0;
+
+        if (isempty(s))
+                return -EINVAL;
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -EINVAL;
+                if (v > (INT64_MAX - (*p - '0')) / 10)
+                        return -ERANGE;
+                v = v * 10 + (*p - '0');
+        }
+        *ret = v;
+        return 0;
+}
+
 typedef struct PodList {
         Pod **pods;
         size_t n;
@@ -19,19 +45,21 @@ static void pod_list_done(PodList *l) {
         *l = (PodList) {};
 }
 
-/* ret_wait NULL: the verb takes no --wait/--timeout. */
+/* ret_apply NULL: the verb takes none of apply's options. */
 static int parse_filename_options(const char *verb, int argc, char *argv[], Context *ctx, char ***ret_files,
-                                  bool *ret_wait, uint64_t *ret_timeout) {
-        enum { ARG_WAIT = ARG_VERB_BASE, ARG_TIMEOUT };
+                                  ApplyOptions *ret_apply) {
+        enum { ARG_WAIT = ARG_VERB_BASE, ARG_TIMEOUT, ARG_IF_REVISION };
         static const struct option options[] = {
                 COMMON_LONG_OPTIONS,
-                { "filename", required_argument, NULL, 'f' },
-                { "wait",     no_argument,       NULL, ARG_WAIT },
-                { "timeout",  required_argument, NULL, ARG_TIMEOUT },
+                { "filename",    required_argument, NULL, 'f' },
+                { "wait",        no_argument,       NULL, ARG_WAIT },
+                { "timeout",     required_argument, NULL, ARG_TIMEOUT },
+                { "if-revision", required_argument, NULL, ARG_IF_REVISION },
                 {}
         };
         bool wait = false;
         uint64_t timeout = 0;
+        int64_t if_revision = -1;
         _cleanup_strv_free_ char **files = NULL;
         bool have_stdin = false;
         int c, r;
@@ -54,15 +82,22 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                                 return log_oom(), EXIT_FAILURE;
                         break;
                 case ARG_WAIT:
-                        if (!ret_wait)
+                        if (!ret_apply)
                                 return usage_error(verb, "--wait is an option of apply");
                         wait = true;
                         break;
                 case ARG_TIMEOUT:
-                        if (!ret_wait)
+                        if (!ret_apply)
                                 return usage_error(verb, "--timeout is an option of apply --wait");
                         if (parse_sec(optarg, &timeout) < 0)
                                 return usage_error(verb, "--timeout=%s: not a time span (e.g. 30, 500ms, 2min)", optarg);
+                        break;
+                case ARG_IF_REVISION:
+                        if (!ret_apply)
+                                return usage_error(verb, "--if-revision is an option of apply");
+                        if (parse_revision(optarg, &if_revision) < 0)
+                                return usage_error(verb, "--if-revision=%s: not a store revision (a number, 0 for "
+                                                   "\"must not exist\")", optarg);
                         break;
                 default:
                         return bad_option(verb);
@@ -76,10 +111,8 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                 return usage_error(verb, "no input: give -f FILE or -f - for standard input");
 
         *ret_files = TAKE_PTR(files);
-        if (ret_wait) {
-                *ret_wait = wait;
-                *ret_timeout = timeout;
-        }
+        if (ret_apply)
+                *ret_apply = (ApplyOptions) { .wait = wait, .timeout = timeout, .if_revision = if_revision };
         return PARSE_CONTINUE;
 }
 
@@ -127,7 +160,7 @@ int verb_validate(int argc, char *argv[], Context *ctx) {
         _cleanup_strv_free_ char **files = NULL;
         int r;
 
-        r = parse_filename_options("validate", argc, argv, ctx, &files, NULL, NULL);
+        r = parse_filename_options("validate", argc, argv, ctx, &files, NULL);
         if (r != PARSE_CONTINUE)
                 return r;
 
@@ -165,14 +198,14 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
         _cleanup_strv_free_ char **files = NULL, **applied = NULL;
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
-        uint64_t timeout = 0, deadline;
-        bool wait = false;
+        ApplyOptions o;
+        uint64_t deadline;
         int r, ret = EXIT_SUCCESS;
 
-        r = parse_filename_options("apply", argc, argv, ctx, &files, &wait, &timeout);
+        r = parse_filename_options("apply", argc, argv, ctx, &files, &o);
         if (r != PARSE_CONTINUE)
                 return r;
-        deadline = timeout > 0 ? now_monotonic() + timeout : 0;
+        deadline = o.timeout > 0 ? now_monotonic() + o.timeout : 0;
 
         /* Validate everything before sending anything: a typo in the third pod
          * must not leave the first two applied. */
@@ -181,8 +214,11 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 return r;
         if (list.n == 0)
                 return log_error("no pods in the input"), EXIT_FAILURE;
+        /* A revision belongs to one pod's key: for several it would mean nothing. */
+        if (o.if_revision >= 0 && list.n != 1)
+                return usage_error("apply", "--if-revision applies to exactly one pod, the input has %zu", list.n);
 
-        if (wait) {
+        if (o.wait) {
                 r = pod_wait_new(ctx, &w);
                 if (r != 0)
                         return r;
@@ -197,9 +233,20 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "cannot serialize pod %s: %m", list.pods[i]->name), EXIT_FAILURE;
 
-                r = manager_call_raw(ctx, "Apply", 0, &error, &reply, "s", json);
+                /* Plain Apply unless asked for more: an older tankd knows it. */
+                if (o.if_revision >= 0)
+                        r = manager_call_raw(ctx, "ApplyWithOptions", 0, &error, &reply, "sa{sv}", json,
+                                             (unsigned) 1, "if_revision", "t", (uint64_t) o.if_revision);
+                else
+                        r = manager_call_raw(ctx, "Apply", 0, &error, &reply, "s", json);
                 if (r > 0)
                         return r;   /* tankd unreachable: the other pods would fail the same way */
+                if (r < 0 && sd_bus_error_has_name(&error, TANK_ERROR_CONFLICT)) {
+                        log_error("%s: %s; nothing was changed (tankctl get %s -o json shows the revision)",
+                                  list.pods[i]->name, strna(error.message), list.pods[i]->name);
+                        ret = EXIT_FAILURE;
+                        continue;
+                }
                 if (r < 0) {
                         ret = print_bus_error(&error, list.pods[i]->name);
                         continue;
@@ -208,7 +255,7 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
                 printf("pod/%s applied\n", list.pods[i]->name);
-                if (wait && strv_extend(&applied, list.pods[i]->name) < 0)
+                if (o.wait && strv_extend(&applied, list.pods[i]->name) < 0)
                         return log_oom(), EXIT_FAILURE;
         }
         /* tankd acts on an applied pod before it answers, so a phase read

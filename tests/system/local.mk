@@ -37,6 +37,7 @@ EXTRA_DIST += tests/run-all.sh
 EXTRA_DIST += \
 	tests/system/tank-lib.sh \
 	tests/system/introspect-normalize.py \
+	tests/system/test-daemon-apply.sh \
 	tests/system/test-daemon-basic.sh \
 	tests/system/test-daemon-bus.sh \
 	tests/system/test-daemon-completed.sh \
@@ -46,6 +47,7 @@ EXTRA_DIST += \
 	tests/system/test-daemon-seed.sh \
 	tests/system/test-daemon-survive.sh \
 	tests/system/test-daemon-volumes.sh \
+	tests/system/test-tankctl-escape.sh \
 	tests/system/test-store-durability.sh
 EXTRA_DIST += tests/system/test-image-gc.sh
 EXTRA_DIST += tests/system/test-image-limits.sh

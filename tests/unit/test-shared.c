@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check-run.h"
+#include "escape.h"
 #include "fs-util.h"
 #include "hashmap.h"
 #include "macro.h"
@@ -385,6 +386,61 @@ START_TEST(test_rm_rf_async) {
 }
 END_TEST
 
+static void check_escape(const char *in, const char *want) {
+        _cleanup_free_ char *got = str_escape_control(in), *streamed = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&streamed, &size);
+
+        ck_assert_ptr_nonnull(got);
+        ck_assert_str_eq(got, want);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fputs_escape_control(in, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_str_eq(streamed, want);       /* both ways agree */
+        ck_assert(str_is_terminal_safe(in) == streq(in, want));
+}
+
+START_TEST(test_escape_control) {
+        /* what rewrites a terminal: clear screen, bell, 8-bit CSI as a raw
+         * byte and as the C1 character U+009B, OSC with ST, DEL */
+        check_escape("\x1b[2J", "\\x1b[2J");
+        check_escape("ding\a", "ding\\x07");
+        check_escape("\x9b" "31m", "\\x9b31m");
+        check_escape("\xc2\x9b" "31m", "\\xc2\\x9b31m");
+        check_escape("\xc2\x80 \xc2\x9f \xc2\xa0", "\\xc2\\x80 \\xc2\\x9f \xc2\xa0");   /* C1 only */
+        check_escape("\x1b]0;title\x1b\\", "\\x1b]0;title\\x1b\\");
+        check_escape("rub\x7fout", "rub\\x7fout");
+        /* one line per field: tab, newline and carriage return too */
+        check_escape("a\tb\nc\rd", "a\\x09b\\x0ac\\x0dd");
+        /* invalid UTF-8, byte by byte: a lone continuation byte, a truncated
+         * sequence, an overlong '/', a surrogate, beyond U+10FFFF, 0xff */
+        check_escape("\x80", "\\x80");
+        check_escape("caf\xc3", "caf\\xc3");
+        check_escape("\xe2\x82", "\\xe2\\x82");
+        check_escape("\xc0\xaf", "\\xc0\\xaf");
+        check_escape("\xe0\x80\xaf", "\\xe0\\x80\\xaf");
+        check_escape("\xed\xa0\x80", "\\xed\\xa0\\x80");
+        check_escape("\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80");
+        check_escape("\xff", "\\xff");
+        /* kept as is: ASCII, backslashes, and printable UTF-8 of every length */
+        check_escape("", "");
+        check_escape("pull 127.0.0.1:5000/tank/busybox: not found (HTTP 404)",
+                     "pull 127.0.0.1:5000/tank/busybox: not found (HTTP 404)");
+        check_escape("tank-pod-my\\x2dapp.slice", "tank-pod-my\\x2dapp.slice");
+        check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3 \xf4\x8f\xbf\xbf",
+                     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3 \xf4\x8f\xbf\xbf");   /* é € 🐳 U+10FFFF */
+        check_escape("\xf0\x9f\x90\xb3\x1b[2J\xf0\x9f\x90\xb3", "\xf0\x9f\x90\xb3\\x1b[2J\xf0\x9f\x90\xb3");
+
+        ck_assert_uint_eq(utf8_printable_len("\xf0\x9f\x90\xb3"), 4);
+        ck_assert_uint_eq(utf8_printable_len("\xf0\x9f\x90"), 0);        /* cut by the NUL */
+        ck_assert_uint_eq(utf8_printable_len(""), 0);
+        ck_assert(str_is_terminal_safe(NULL));
+
+        _cleanup_free_ char *empty = str_escape_control(NULL);
+        ck_assert_str_eq(empty, "");
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("shared");
         TCase *tc = tcase_create("core");
@@ -398,6 +454,7 @@ int main(void) {
         tcase_add_test(tc, test_read_file_capped);
         tcase_add_test(tc, test_mkdir_restrict);
         tcase_add_test(tc, test_socket_close_drained);
+        tcase_add_test(tc, test_escape_control);
         suite_add_tcase(s, tc);
         return check_run(s);
 }

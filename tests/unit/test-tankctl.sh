@@ -81,6 +81,10 @@ expect 2 "tankctl: unexpected argument \"web.json\" (pods are read with -f FILE)
 expect 2 "tankctl: --timeout only makes sense with --wait" apply -f web.json --timeout 5
 expect 2 "tankctl: --timeout=soon: not a time span (e.g. 30, 500ms, 2min)" apply -f web.json --wait --timeout soon
 expect 2 "tankctl: --wait is an option of apply" validate -f web.json --wait
+expect 2 "tankctl: --if-revision is an option of apply" validate -f web.json --if-revision=3
+expect 2 "tankctl: --if-revision=-1: not a store revision (a number, 0 for \"must not exist\")" apply -f web.json --if-revision=-1
+expect 2 "tankctl: --if-revision=9223372036854775808: not a store revision (a number, 0 for \"must not exist\")" apply -f web.json --if-revision=9223372036854775808
+expect 2 "tankctl: --if-revision applies to exactly one pod, the input has 2" apply -f "$srcdir/examples/pair.json" --if-revision=3
 
 # refusals that need no daemon: exit 1, one line
 expect 1 "tankctl: $tmp/missing.json: No such file or directory" apply -f "$tmp/missing.json"
@@ -88,6 +92,28 @@ printf '{"name": "x", "containers": []}' >"$tmp/empty.json"
 expect 1 - apply -f "$tmp/empty.json"
 grep -q "^tankctl: $tmp/empty.json: containers" "$tmp/err" || { echo "FAIL: apply of an invalid spec: $(cat "$tmp/err")"; fail=1; }
 expect 1 "tankctl: logs: --host is not supported; run journalctl on that host" -H nowhere.invalid logs web
+
+# Messages are escaped on their way out (the same path carries D-Bus errors
+# with registry text in them): a name that clears the screen, rings the bell
+# and opens an 8-bit CSI (U+009B) reaches the terminal as \xNN.
+hostile="$tmp/x$(printf '\033[2J\007\302\233')31m"
+expect 1 "tankctl: $tmp/x\\x1b[2J\\x07\\xc2\\x9b31m: No such file or directory" validate -f "$hostile"
+if LC_ALL=C grep -q "$(printf '[\001-\037\177\233]')" "$tmp/err"; then
+        echo "FAIL: a control character reached stderr: $(od -c "$tmp/err" | head -3)"; fail=1
+fi
+
+# <N> journal prefixes only on the stream JOURNAL_STREAM names, compared by
+# device and inode: inherited by a child whose stderr is a file, it is not.
+printf '{"name": "Bad", "containers": []}' >"$tmp/bad.json"
+: >"$tmp/jerr"
+JOURNAL_STREAM=1:1 "$tankctl" validate -f "$tmp/bad.json" 2>>"$tmp/jerr"
+JOURNAL_STREAM=garbage "$tankctl" validate -f "$tmp/bad.json" 2>>"$tmp/jerr"
+grep -q '^<' "$tmp/jerr" && { echo "FAIL: journal prefix on a stderr that is not the journal: $(cat "$tmp/jerr")"; fail=1; }
+[ "$(grep -c '^tankctl: ' "$tmp/jerr")" -eq 2 ] || { echo "FAIL: no plain prefix: $(cat "$tmp/jerr")"; fail=1; }
+: >"$tmp/jerr"
+JOURNAL_STREAM=$(stat -c %d:%i "$tmp/jerr") "$tankctl" validate -f "$tmp/bad.json" 2>>"$tmp/jerr"
+grep -q '^<3>' "$tmp/jerr" || { echo "FAIL: no <3> prefix when stderr is the JOURNAL_STREAM: $(cat "$tmp/jerr")"; fail=1; }
+echo "ok: journal prefixes follow JOURNAL_STREAM's device and inode"
 
 # no system bus socket at all
 DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-such-socket"
