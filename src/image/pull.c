@@ -566,7 +566,7 @@ int image_pull(Puller *p, const char *reference, pull_handler_t cb, void *userda
                PullRequest **ret_request, char **ret_error) {
         _cleanup_(image_reference_freep) ImageReference *ref = NULL;
         _cleanup_free_ char *key = NULL;
-        const char *reason = NULL;
+        _cleanup_free_ char *reason = NULL;
         PullRequest *q;
         PullOp *op;
         int r;

@@ -215,7 +215,7 @@ static void builder_done(Builder *b) {
         free(b->reason);
 }
 
-static int yajl_reason(yajl_handle h, const char *text, size_t len, char **ret_reason) {
+static int yajl_reason(yajl_handle h, const char *text, size_t len, char **ret_error) {
         unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *) text, len);
         size_t at = yajl_get_bytes_consumed(h);
         char *m, *nl;
@@ -227,26 +227,26 @@ static int yajl_reason(yajl_handle h, const char *text, size_t len, char **ret_r
         nl = strchr(m, '\n');
         if (nl)
                 *nl = 0;
-        r = asprintf(ret_reason, "invalid JSON near byte %zu: %s", at, m);
+        r = asprintf(ret_error, "invalid JSON near byte %zu: %s", at, m);
         if (msg)
                 yajl_free_error(h, msg);
         return r < 0 ? -ENOMEM : -EINVAL;
 }
 
 int json_parse(const char *text, size_t len, size_t max_len, unsigned max_depth,
-               JsonValue **ret, char **ret_reason) {
+               JsonValue **ret, char **ret_error) {
         Builder b = { .max_depth = max_depth };
         yajl_handle h = NULL;
         yajl_status s;
         const char *nul;
         int r;
 
-        *ret_reason = NULL;
+        *ret_error = NULL;
         if (len > max_len)
-                return asprintf(ret_reason, "document larger than %zu bytes", max_len) < 0 ? -ENOMEM : -EINVAL;
+                return asprintf(ret_error, "document larger than %zu bytes", max_len) < 0 ? -ENOMEM : -EINVAL;
         nul = memchr(text, 0, len);
         if (nul)
-                return asprintf(ret_reason, "NUL byte at offset %zu", (size_t) (nul - text)) < 0 ? -ENOMEM : -EINVAL;
+                return asprintf(ret_error, "NUL byte at offset %zu", (size_t) (nul - text)) < 0 ? -ENOMEM : -EINVAL;
 
         b.stack = calloc(max_depth, sizeof(JsonValue *));
         b.pending_key = calloc(max_depth, sizeof(char *));
@@ -263,25 +263,25 @@ int json_parse(const char *text, size_t len, size_t max_len, unsigned max_depth,
                 if (s == yajl_status_error) {
                         /* Everything given was fine, but the document did not end. */
                         r = -EINVAL;
-                        *ret_reason = strdup(!b.root ? "empty document" : "truncated JSON (unexpected end of input)");
-                        if (!*ret_reason)
+                        *ret_error = strdup(!b.root ? "empty document" : "truncated JSON (unexpected end of input)");
+                        if (!*ret_error)
                                 r = -ENOMEM;
                         goto finish;
                 }
         }
         if (s == yajl_status_client_canceled || b.error < 0) {
                 r = b.error < 0 ? b.error : -ENOMEM;
-                *ret_reason = TAKE_PTR(b.reason);
+                *ret_error = TAKE_PTR(b.reason);
                 goto finish;
         }
         if (s == yajl_status_error) {
-                r = yajl_reason(h, text, len, ret_reason);
+                r = yajl_reason(h, text, len, ret_error);
                 goto finish;
         }
         if (!b.root) {
                 r = -EINVAL;
-                *ret_reason = strdup("empty document");
-                if (!*ret_reason)
+                *ret_error = strdup("empty document");
+                if (!*ret_error)
                         r = -ENOMEM;
                 goto finish;
         }
@@ -293,8 +293,8 @@ finish:
                 yajl_free(h);
         builder_done(&b);
         if (r == -ENOMEM) {
-                free(*ret_reason);
-                *ret_reason = NULL;
+                free(*ret_error);
+                *ret_error = NULL;
         }
         return r;
 }

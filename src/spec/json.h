@@ -53,10 +53,10 @@ struct JsonValue {
 JsonValue *json_value_free(JsonValue *v);
 DEFINE_TRIVIAL_CLEANUP_FUNC(JsonValue *, json_value_free);
 
-/* Returns -EINVAL with a malloc'd reason in *ret_reason (no path prefix) on a
+/* Returns -EINVAL with a malloc'd reason in *ret_error (no path prefix) on a
  * refused document, -ENOMEM otherwise. */
 int json_parse(const char *text, size_t len, size_t max_len, unsigned max_depth,
-               JsonValue **ret, char **ret_reason);
+               JsonValue **ret, char **ret_error);
 
 const char *json_type_to_article(JsonType t);    /* "an object", "a string", ... */
 

@@ -364,7 +364,8 @@ static int parse_env(Ctx *c, const JsonValue *v, const char *path, char ***ret) 
 static int parse_image(Ctx *c, const JsonValue *v, const char *path, PodContainer *ct) {
         static const char *const fields[] = { "rootfs", NULL };
         _cleanup_(image_reference_freep) ImageReference *ref = NULL;
-        const char *s, *why = NULL;
+        _cleanup_free_ char *why = NULL;
+        const char *s;
         int r;
 
         if (v->type == JSON_OBJECT) {

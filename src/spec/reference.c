@@ -155,7 +155,7 @@ static bool is_hex64(const char *s, size_t n) {
         return true;
 }
 
-int image_reference_parse(const char *s, ImageReference **ret, const char **ret_reason) {
+int image_reference_parse(const char *s, ImageReference **ret, char **ret_error) {
         _cleanup_(image_reference_freep) ImageReference *r = NULL;
         const char *at, *colon, *slash, *name, *path, *reason = NULL;
         size_t name_len, domain_len = 0, path_len;
@@ -263,13 +263,14 @@ int image_reference_parse(const char *s, ImageReference **ret, const char **ret_
         }
 
         *ret = TAKE_PTR(r);
-        if (ret_reason)
-                *ret_reason = NULL;
         return 0;
 
 refuse:
-        if (ret_reason)
-                *ret_reason = reason;
+        if (ret_error) {
+                *ret_error = strdup(reason);
+                if (!*ret_error)
+                        return -ENOMEM;
+        }
         return -EINVAL;
 #undef REFUSE
 }

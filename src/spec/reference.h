@@ -22,8 +22,8 @@ typedef struct ImageReference {
 ImageReference *image_reference_free(ImageReference *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ImageReference *, image_reference_free);
 
-/* -EINVAL with *ret_reason (static string, may be NULL) saying what is wrong. */
-int image_reference_parse(const char *s, ImageReference **ret, const char **ret_reason);
+/* -EINVAL with *ret_error (optional) saying what is wrong. */
+int image_reference_parse(const char *s, ImageReference **ret, char **ret_error);
 
 /* Canonical fully qualified string: domain/path[:tag][@digest]. */
 int image_reference_to_string(const ImageReference *r, char **ret);

@@ -36,10 +36,10 @@ static const struct {
 START_TEST(test_good) {
         _cleanup_(image_reference_freep) ImageReference *r = NULL;
         _cleanup_free_ char *s = NULL;
-        const char *why = "unset";
+        _cleanup_free_ char *why = NULL;
 
         ck_assert_msg(image_reference_parse(good[_i].in, &r, &why) == 0, "%s: %s", good[_i].in, why);
-        ck_assert_ptr_null(why);
+        ck_assert_ptr_null(why);        /* untouched on success */
         ck_assert_str_eq(r->domain, good[_i].domain);
         ck_assert_str_eq(r->path, good[_i].path);
         ck_assert_pstr_eq(r->tag, good[_i].tag);
@@ -95,7 +95,7 @@ static const struct {
 
 START_TEST(test_bad) {
         ImageReference *r = NULL;
-        const char *why = NULL;
+        _cleanup_free_ char *why = NULL;
 
         ck_assert_int_eq(image_reference_parse(bad[_i].in, &r, &why), -EINVAL);
         ck_assert_ptr_null(r);
