@@ -5,6 +5,7 @@
 #include "daemon/manager.h"
 #include "kernel-features.h"
 #include "log.h"
+#include "rlimit-util.h"
 #include "shim/security.h"
 
 static void help(void) {
@@ -71,6 +72,12 @@ int main(int argc, char *argv[]) {
         r = parse_argv(argc, argv, &args);
         if (r <= 0)
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        /* A few descriptors per start in flight and per client, hundreds of
+         * starts at once: the soft limit of 1024 is not enough. */
+        r = rlimit_nofile_bump();
+        if (r < 0)
+                log_warning_errno(r, "Failed to raise the soft limit on open files: %m");
 
         /* Before anything is started: on a kernel too old, say what is missing
          * instead of failing later inside a shim, and exit with the status

@@ -25,7 +25,9 @@ libtank_la_SOURCES += \
 	src/shared/thread-job.h \
 	src/shared/thread-job.c \
 	src/shared/rm-rf-async.h \
-	src/shared/rm-rf-async.c
+	src/shared/rm-rf-async.c \
+	src/shared/rlimit-util.h \
+	src/shared/rlimit-util.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared

@@ -21,6 +21,7 @@
 #include "container.h"
 #include "exec-protocol.h"
 #include "exec-relay.h"
+#include "rlimit-util.h"
 #include "log.h"
 #include "sealed-exec.h"
 #include "strv.h"
@@ -419,6 +420,9 @@ int main(int argc, char *argv[]) {
 
         log_set_prefix("tank-exec");
         log_parse_environment();
+        /* tankd runs with a raised soft limit; the process exec'd gets a
+         * service's default back (rlimit-util.h). */
+        (void) rlimit_nofile_safe();
         r = parse_args(argc, argv, &a);
         env = a.env;
         if (r < 0) {

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "monitor.h"
+#include "rlimit-util.h"
 #include "sealed-exec.h"
 #include "shim-config.h"
 
@@ -71,6 +72,9 @@ int main(int argc, char *argv[]) {
 
         log_set_prefix("tank-shim");
         log_parse_environment();
+        /* tankd runs with a raised soft limit; the workload gets a service's
+         * default back (rlimit-util.h). */
+        (void) rlimit_nofile_safe();
 
         while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0)
                 switch (opt) {

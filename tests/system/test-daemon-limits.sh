@@ -9,7 +9,16 @@ set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
 . "$TANK_SRCDIR/tests/system/tank-lib.sh"
-trap tank_down EXIT
+# tankd raises its soft limit on open files to the hard one; what it starts
+# gets a service's 1024 back. A drop-in gives tankd a soft limit to raise.
+mkdir -p /etc/systemd/system/tankd.service.d
+printf '[Service]\nLimitNOFILE=1024:4096\n' >/etc/systemd/system/tankd.service.d/50-test-nofile.conf
+cleanup() {
+        tank_down
+        rm -f /etc/systemd/system/tankd.service.d/50-test-nofile.conf
+        systemctl daemon-reload
+}
+trap cleanup EXIT
 
 tank_up
 
@@ -23,6 +32,14 @@ assert_eq "$(systemctl show -P MemoryMax tank-lim-app.scope)" "67108864" "Memory
 assert_eq "$(systemctl show -P TasksMax tank-lim-app.scope)" "20" "TasksMax"
 # The shim records OOM kills; systemd must not stop the scope over one.
 assert_eq "$(systemctl show -P OOMPolicy tank-lim-app.scope)" "continue" "OOMPolicy"
+nofile() { awk -v f="$2" '/^Max open files/ {print $f}' "/proc/$1/limits"; }
+tankd_pid=$(systemctl show -P MainPID tankd.service)
+echo "open files: tankd $(nofile "$tankd_pid" 4):$(nofile "$tankd_pid" 5)," \
+        "workload $(nofile "$(scope_pid lim app)" 4):$(nofile "$(scope_pid lim app)" 5)"
+assert_eq "$(nofile "$tankd_pid" 4)" 4096 "tankd's soft limit on open files (raised to the hard one)"
+assert_eq "$(nofile "$(scope_pid lim app)" 4)" 1024 "the workload's soft limit on open files"
+assert_eq "$(nofile "$(scope_pid lim app)" 5)" 4096 "the workload's hard limit on open files"
+assert_eq "$(tankctl exec lim -- sh -c 'ulimit -n')" 1024 "an exec'd process's soft limit on open files"
 echo "cgroup layout: $CGROUP_LAYOUT"
 assert_eq "$(cgroup_value tank-lim-app.scope memory.max)" "67108864" "memory.max"
 assert_eq "$(cgroup_value tank-lim-app.scope pids.max)" "20" "pids.max"
