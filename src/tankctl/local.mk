@@ -46,3 +46,7 @@ EXTRA_DIST += tests/unit/test-man.sh
 tankctl_SOURCES += \
 	src/tankctl/relay.h \
 	src/tankctl/relay.c
+
+# bash completion (shell-completion/bash/tankctl)
+TESTS += tests/unit/test-completion.sh
+EXTRA_DIST += tests/unit/test-completion.sh

@@ -25,6 +25,16 @@ systemctl status tank-pod-web.slice --no-pager | grep -q 'tank-web-app.scope' ||
         fail "systemctl status tank-pod-web.slice does not list the scope"
 assert_eq "$(systemctl show -P Slice tank-web-app.scope)" "tank-pod-web.slice" "scope slice"
 
+# Shell completion asks tankd for names: the installed file, as bash loads it.
+compfile=$(ls /usr/local/share/bash-completion/completions/tankctl /usr/share/bash-completion/completions/tankctl \
+        2>/dev/null | head -1)
+[ -n "$compfile" ] || fail "tankctl's bash completion is not installed"
+comp=$(bash -c '. "$1"
+        COMP_WORDS=(tankctl get ""); COMP_CWORD=2; _tankctl; echo "${COMPREPLY[*]}"
+        COMP_WORDS=(tankctl exec web -c ""); COMP_CWORD=4; _tankctl; echo "${COMPREPLY[*]}"' bash "$compfile")
+assert_eq "$comp" "web
+app" "completion of tankctl get <TAB> and tankctl exec web -c <TAB>"
+
 # The workload is PID 1 of its own PID namespace.
 pid=$(scope_pid web app)
 [ "$pid" -gt 1 ] 2>/dev/null || fail "no workload pid in status: $pid"
