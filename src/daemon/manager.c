@@ -13,6 +13,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "time-util.h"
+#include "net/host.h"
 #include "reconcile/reconcile.h"
 #include "strv.h"
 
@@ -170,6 +171,7 @@ Manager *manager_free(Manager *m) {
                 sd_bus_message_unref(m->volumes_calls[i]);
         free(m->volumes_calls);
         sd_bus_slot_unref(m->systemd_signals);
+        resolved_watch_free(m->resolved);
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->reconcile_event);
         store_watch_free(m->watch);
@@ -460,6 +462,11 @@ int manager_run(Manager *m) {
         r = bus_api_install(m);
         if (r < 0)
                 return r;
+        if (m->config->host_adapter == HOST_ADAPTER_AUTO) {
+                r = resolved_watch_new(m->bus, m->event, &m->resolved);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch systemd-resolved: %m");
+        }
         r = reconcile_subscribe_systemd(m);
         if (r < 0)
                 return r;

@@ -150,6 +150,62 @@ START_TEST(test_servers_from_resolved) {
 }
 END_TEST
 
+/* Runs the loop until the watch read a new answer (or 5 s passed). */
+static void wait_answer(sd_event *e, const ResolvedWatch *w, unsigned *gen) {
+        for (int i = 0; i < 500 && resolved_watch_generation(w) == *gen; i++)
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        ck_assert_uint_ne(resolved_watch_generation(w), *gen);
+        *gen = resolved_watch_generation(w);
+}
+
+/* tankd's path: the answer is cached from signals, never asked for at use. */
+START_TEST(test_watch) {
+        _cleanup_(resolved_watch_freep) ResolvedWatch *w = NULL;
+        _cleanup_config_free_ TankConfig *c = NULL;
+        _cleanup_host_facts_free_ HostFacts *f = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        sd_event *e = NULL;
+        sd_bus *bus = NULL;
+        char * const *dns;
+        unsigned gen = 0;
+        pid_t pid;
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_ge(sd_bus_open_system(&bus), 0);
+        ck_assert_int_ge(sd_bus_attach_event(bus, e, 0), 0);
+        ck_assert_int_ge(resolved_watch_new(bus, e, &w), 0);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), -EAGAIN);
+
+        /* Not running: known as down, and the adapter falls back to the file. */
+        wait_answer(e, w, &gen);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), -EHOSTDOWN);
+
+        /* It starts: NameOwnerChanged brings its servers. */
+        pid = start_standin();
+        wait_answer(e, w, &gen);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), 0);
+        ck_assert_uint_eq(strv_length(l), 3);
+        ck_assert_str_eq(l[0], "192.0.2.53");
+        ck_assert_str_eq(l[2], "198.51.100.53");
+
+        ck_assert_int_ge(config_new_default(&c), 0);
+        c->host_adapter = HOST_ADAPTER_AUTO;
+        ck_assert_int_ge(host_facts_new_resolved(c, w, &f), 0);
+        ck_assert_int_ge(host_facts_dns(f, &dns), 0);
+        ck_assert(strv_equal((char **) dns, l));
+
+        /* It stops: the cache says so at once, with no call at use. */
+        stop(pid);
+        wait_answer(e, w, &gen);
+        l = strv_free(l);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), -EHOSTDOWN);
+
+        w = resolved_watch_free(w);
+        sd_bus_flush_close_unref(bus);
+        sd_event_unref(e);
+}
+END_TEST
+
 int main(void) {
         char buf[sizeof address];
         int p[2], r;
@@ -187,6 +243,7 @@ int main(void) {
         tc = tcase_create("core");
         tcase_add_test(tc, test_not_running);
         tcase_add_test(tc, test_servers_from_resolved);
+        tcase_add_test(tc, test_watch);
         suite_add_tcase(s, tc);
         r = check_run_suite(s, false);
         stop(daemon_pid);
