@@ -60,8 +60,13 @@ static int manager_open_images(Manager *m) {
         };
         puller_set_limits(m->puller, &limits);
         layer_store_set_limits(m->layers, &limits);
-        /* No layer hook: extraction runs off the loop when a container needs
-         * the image (reconcile/unpack.h), so a pull never blocks the daemon. */
+        /* A pull extracts its layers in its worker (pull.h), so that a pulled
+         * image is ready to run and a hostile layer fails the pull; a pod
+         * still extracts what is missing (reconcile/unpack.h), e.g. for an
+         * image an older tankd pulled. */
+        r = puller_set_extract(m->puller, m->config->data_dir);
+        if (r < 0)
+                return log_oom();
         return 0;
 }
 
