@@ -27,6 +27,7 @@ typedef struct LayerJob {
         char *temp_name;        /* downloaded and verified, committed when the whole image is */
         bool done;
         bool hooked;            /* the layer hook ran */
+        bool extracted;         /* extracted by this pull (pull-store.c) */
 
         /* The scan (layer_scan() in a worker thread) of a downloaded blob:
          * the thread reads only scan_fd and writes only the scan_* results. */
@@ -94,8 +95,6 @@ void layer_job_finished(LayerJob *j);
  * durably, write the record and tag, in a worker; then complete the op. Takes
  * rec. */
 void pull_store_start(PullOp *op, ImageRecord *rec);
-/* Whether the pull extracts: then no separate scan is needed. */
-bool puller_extracts(const Puller *p);
 
 /* pull-limits.c */
 /* The manifest's declared sizes and the free space for the download; < 0: the

@@ -49,9 +49,6 @@ int pull_check_declared_sizes(PullOp *op) {
 }
 
 static bool puller_scans(Puller *p) {
-        /* Extraction at the end of the pull counts the same and more. */
-        if (puller_extracts(p))
-                return false;
         return p->limits.max_unpacked_layer_size != IMAGE_SIZE_INFINITY ||
                p->limits.max_image_size != IMAGE_SIZE_INFINITY;
 }

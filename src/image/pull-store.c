@@ -15,10 +15,6 @@
 #include "layer.h"
 #include "pull-internal.h"
 
-bool puller_extracts(const Puller *p) {
-        return p->extract_dir != NULL;
-}
-
 _printf_(3, 4) static int store_fail(PullOp *op, int r, const char *fmt, ...) {
         va_list ap;
 
@@ -31,17 +27,13 @@ _printf_(3, 4) static int store_fail(PullOp *op, int r, const char *fmt, ...) {
 }
 
 /* Each layer the layer store lacks, lowest first; MaxImageSize= counts the
- * layers present already too. */
-static int store_extract(PullOp *op) {
+ * layers present already too. A refusal removes what this pull extracted:
+ * a refused image leaves nothing. */
+static int store_extract_all(PullOp *op, LayerStore *ls) {
         Puller *p = op->puller;
-        _cleanup_(layer_store_freep) LayerStore *ls = NULL;
         uint64_t unpacked = 0;
         int r;
 
-        r = layer_store_open(p->extract_dir, &ls);
-        if (r < 0)
-                return store_fail(op, r, "cannot open the layer store: %s", strerror(-r));
-        layer_store_set_limits(ls, &p->limits);
         FOREACH_ARRAY(j, op->layers, op->n_layers) {
                 const Descriptor *d = &op->manifest->entries[j->index];
                 const char *diff_id = op->info.diff_ids[j->index];
@@ -71,9 +63,26 @@ static int store_extract(PullOp *op) {
                         /* A limit reads as a sentence: "layer sha256:… unpacks to more than …". */
                         return store_fail(op, r, "layer %s%s%s", d->digest, r == -EFBIG ? " " : ": ",
                                           error ?: strerror(-r));
+                j->extracted = r == 0;
                 unpacked = image_size_add(unpacked, size);
         }
         return 0;
+}
+
+static int store_extract(PullOp *op) {
+        _cleanup_(layer_store_freep) LayerStore *ls = NULL;
+        int r;
+
+        r = layer_store_open(op->puller->extract_dir, &ls);
+        if (r < 0)
+                return store_fail(op, r, "cannot open the layer store: %s", strerror(-r));
+        layer_store_set_limits(ls, &op->puller->limits);
+        r = store_extract_all(op, ls);
+        if (r < 0)
+                FOREACH_ARRAY(j, op->layers, op->n_layers)
+                        if (j->extracted)
+                                (void) layer_store_remove(ls, op->info.diff_ids[j->index]);
+        return r;
 }
 
 static void store_work(void *userdata) {
@@ -81,7 +90,7 @@ static void store_work(void *userdata) {
         BlobStore *store = op->puller->store;
         int r;
 
-        if (puller_extracts(op->puller) && store_extract(op) < 0)
+        if (op->puller->extract_dir && store_extract(op) < 0)
                 return;
         FOREACH_ARRAY(j, op->layers, op->n_layers) {
                 const char *digest = op->manifest->entries[j->index].digest;

@@ -24,8 +24,8 @@
  * Failure leaves no blob and no record behind: blobs are verified while they
  * stream and stay temp files until every layer of the image passed (and was
  * extracted); then the layers, config and manifests become visible, and the
- * record is written. Layers extracted for a pull that failed later are kept
- * in the layer store, keyed by diff_id, until a prune. A crashed pull leaves
+ * record is written. Layers a pull extracted are removed again when a later
+ * layer of it is refused. A crashed pull leaves
  * at most temp files, swept on the next start. Cancelling the last request of
  * a pull in its last step lets the step finish.
  *
@@ -38,7 +38,7 @@
  * decompressed, never written) to verify its diff_id and its unpacked size
  * against MaxUnpackedLayerSize=, and their sum against MaxImageSize= (layers
  * whose blobs were stored already are not read again: extraction counts them),
- * unless the pull extracts: extraction checks the same while it writes.
+ * so that a refusal comes before anything is written.
  * A refusal names the layer's digest and the limit. */
 
 #include <systemd/sd-event.h>
