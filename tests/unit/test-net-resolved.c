@@ -23,6 +23,9 @@
 
 static char address[512];
 static pid_t daemon_pid;
+/* In the stand-in: SIGUSR1 switches its servers and announces the change. */
+static volatile sig_atomic_t switch_servers;
+static bool switched;
 
 static int append_server(sd_bus_message *m, int ifindex, int family, const char *text) {
         unsigned char buf[16];
@@ -52,6 +55,11 @@ static int get_dns(sd_bus *bus, const char *path, const char *interface, const c
         r = sd_bus_message_open_container(reply, 'a', "(iiay)");
         if (r < 0)
                 return r;
+        if (switched) {
+                if ((r = append_server(reply, 0, AF_INET, "203.0.113.53")) < 0)
+                        return r;
+                return sd_bus_message_close_container(reply);
+        }
         if ((r = append_server(reply, 0, AF_INET, "127.0.0.53")) < 0 ||
             (r = append_server(reply, 0, AF_INET, "192.0.2.53")) < 0 ||
             (r = append_server(reply, 2, AF_INET6, "2001:db8::53")) < 0 ||
@@ -71,14 +79,21 @@ static int get_dns(sd_bus *bus, const char *path, const char *interface, const c
 
 static const sd_bus_vtable resolve_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("DNS", "a(iiay)", get_dns, 0, 0),
+        SD_BUS_PROPERTY("DNS", "a(iiay)", get_dns, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
 /* Child: serve the stand-in until killed; "r" on the pipe once the name is ours. */
+static void on_usr1(int sig) {
+        (void) sig;
+        switch_servers = 1;
+}
+
 static _noreturn_ void serve(int ready_fd) {
         sd_bus *bus = NULL;
         sd_bus_slot *slot = NULL;
+
+        (void) signal(SIGUSR1, on_usr1);
 
         if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 ||
             sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0 ||
@@ -92,7 +107,14 @@ static _noreturn_ void serve(int ready_fd) {
                 int r = sd_bus_process(bus, NULL);
                 if (r < 0)
                         _exit(EXIT_FAILURE);
-                if (r == 0 && sd_bus_wait(bus, UINT64_MAX) < 0)
+                if (switch_servers && !switched) {
+                        switched = true;
+                        if (sd_bus_emit_properties_changed(bus, "/org/freedesktop/resolve1",
+                                                           "org.freedesktop.resolve1.Manager", "DNS", NULL) < 0)
+                                _exit(EXIT_FAILURE);
+                        continue;
+                }
+                if (r == 0 && sd_bus_wait(bus, 100 * 1000) < 0 && errno != EINTR)
                         _exit(EXIT_FAILURE);
         }
 }
@@ -193,6 +215,14 @@ START_TEST(test_watch) {
         ck_assert_int_ge(host_facts_new_resolved(c, w, &f), 0);
         ck_assert_int_ge(host_facts_dns(f, &dns), 0);
         ck_assert(strv_equal((char **) dns, l));
+
+        /* It announces new servers: PropertiesChanged brings them. */
+        ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+        wait_answer(e, w, &gen);
+        l = strv_free(l);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), 0);
+        ck_assert_uint_eq(strv_length(l), 1);
+        ck_assert_str_eq(l[0], "203.0.113.53");
 
         /* It stops: the cache says so at once, with no call at use. */
         stop(pid);
