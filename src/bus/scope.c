@@ -3,6 +3,7 @@
 
 #include "bus/scope.h"
 #include "log.h"
+#include "strv.h"
 
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
@@ -558,24 +559,72 @@ int unit_set_limits(sd_bus *bus, const char *name, const UnitLimits *limits) {
         return 0;
 }
 
-int unit_is_active(sd_bus *bus, const char *name) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ char *state = NULL;
-        const char *path;
-        int r;
+typedef struct UnitActiveQuery {
+        unit_active_handler_t cb;
+        void *userdata;
+} UnitActiveQuery;
 
-        r = sd_bus_call_method(bus, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit", &error, &reply,
-                               "s", name);
-        if (r < 0)
-                return sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoSuchUnit") ? 0 : r;
-        r = sd_bus_message_read(reply, "o", &path);
-        if (r < 0)
-                return r;
-        r = sd_bus_get_property_string(bus, SYSTEMD_DEST, path, "org.freedesktop.systemd1.Unit",
-                                       "ActiveState", &error, &state);
-        if (r < 0)
-                return r;
+static bool active_state_is_up(const char *state) {
         return streq(state, "active") || streq(state, "activating") || streq(state, "deactivating") ||
                streq(state, "reloading");
+}
+
+static int on_list_units_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        UnitActiveQuery *q = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        const char *load_state, *active_state;
+        int r;
+
+        if (e) {
+                r = bus_error_to_errno(e);
+                goto finish;
+        }
+        /* name, description, load, active, sub, following, path, job id, type, path:
+         * an entry per name asked, "not-found" for a unit systemd does not know. */
+        r = sd_bus_message_enter_container(m, 'a', "(ssssssouso)");
+        if (r < 0)
+                goto finish;
+        r = sd_bus_message_read(m, "(ssssssouso)", NULL, NULL, &load_state, &active_state, NULL, NULL, NULL,
+                                NULL, NULL, NULL);
+        if (r < 0)
+                goto finish;
+        if (r == 0) {
+                r = -EBADMSG;
+                goto finish;
+        }
+        r = streq(load_state, "loaded") && active_state_is_up(active_state);
+finish:
+        q->cb(r, q->userdata);
+        return 0;
+}
+
+int unit_is_active_async(sd_bus *bus, const char *name, unit_active_handler_t cb, void *userdata,
+                         sd_bus_slot **ret_slot) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        UnitActiveQuery *q;
+        int r;
+
+        if (!bus || isempty(name) || !cb || !ret_slot)
+                return -EINVAL;
+        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                           "ListUnitsByNames");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(m, STRV_MAKE((char *) name));
+        if (r < 0)
+                return r;
+        q = calloc(1, sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        *q = (UnitActiveQuery) { .cb = cb, .userdata = userdata };
+        r = sd_bus_call_async(bus, &slot, m, on_list_units_reply, q, 0);
+        if (r < 0) {
+                free(q);
+                return r;
+        }
+        /* The query lives as long as the slot: the caller's to cancel. */
+        sd_bus_slot_set_destroy_callback(slot, free);
+        *ret_slot = TAKE_PTR(slot);
+        return 0;
 }

@@ -79,9 +79,13 @@ int unit_kill(sd_bus *bus, const char *name, const char *who, int signo);
 /* SetUnitProperties(name, runtime=true, limits): live limit changes. */
 int unit_set_limits(sd_bus *bus, const char *name, const UnitLimits *limits);
 
-/* Synchronous: is the unit loaded and active, activating, deactivating or
- * reloading? 1 yes, 0 no (also when there is no such unit), < 0 error. */
-int unit_is_active(sd_bus *bus, const char *name);
+/* Is the unit loaded and active, activating, deactivating or reloading? One
+ * asynchronous ListUnitsByNames call; the callback gets 1 yes, 0 no (also
+ * when there is no such unit) or a negative errno. Slot ownership as with
+ * scope_start_async(): unref'ing *ret_slot before the reply cancels it. */
+typedef void (*unit_active_handler_t)(int r, void *userdata);
+int unit_is_active_async(sd_bus *bus, const char *name, unit_active_handler_t cb, void *userdata,
+                         sd_bus_slot **ret_slot);
 
 /* The errno for a D-Bus error, by name (systemd's and the bus's common ones). */
 int bus_error_to_errno(const sd_bus_error *e);

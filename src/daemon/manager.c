@@ -13,6 +13,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "time-util.h"
+#include "net/host.h"
 #include "reconcile/reconcile.h"
 #include "strv.h"
 
@@ -59,8 +60,13 @@ static int manager_open_images(Manager *m) {
         };
         puller_set_limits(m->puller, &limits);
         layer_store_set_limits(m->layers, &limits);
-        /* No layer hook: extraction runs off the loop when a container needs
-         * the image (reconcile/unpack.h), so a pull never blocks the daemon. */
+        /* A pull extracts its layers in its worker (pull.h), so that a pulled
+         * image is ready to run and a hostile layer fails the pull; a pod
+         * still extracts what is missing (reconcile/unpack.h), e.g. for an
+         * image an older tankd pulled. */
+        r = puller_set_extract(m->puller, m->config->data_dir);
+        if (r < 0)
+                return log_oom();
         return 0;
 }
 
@@ -170,6 +176,7 @@ Manager *manager_free(Manager *m) {
                 sd_bus_message_unref(m->volumes_calls[i]);
         free(m->volumes_calls);
         sd_bus_slot_unref(m->systemd_signals);
+        resolved_watch_free(m->resolved);
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->reconcile_event);
         store_watch_free(m->watch);
@@ -460,6 +467,11 @@ int manager_run(Manager *m) {
         r = bus_api_install(m);
         if (r < 0)
                 return r;
+        if (m->config->host_adapter == HOST_ADAPTER_AUTO) {
+                r = resolved_watch_new(m->bus, m->event, &m->resolved);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch systemd-resolved: %m");
+        }
         r = reconcile_subscribe_systemd(m);
         if (r < 0)
                 return r;

@@ -70,6 +70,7 @@ struct Manager {
         Puller *puller;
 
         Hashmap *pods;                  /* name -> PodState */
+        struct ResolvedWatch *resolved; /* [Host] Adapter=auto: resolved's DNS, cached (net/host.h) */
 
         /* Calls that answer from the pod table, held until the store's first
          * full list (bus-api.c): before it, "no pod" would be untrue. */

@@ -261,6 +261,10 @@ int blobstore_commit_verified(BlobStore *s, int fd, const char *temp_name, const
         return 0;
 }
 
+int blobstore_sync(BlobStore *s) {
+        return RET_NERRNO(fsync(s->blobs_fd));
+}
+
 int blobstore_commit(BlobStore *s, int fd, const char *temp_name, const char *digest) {
         char actual[72];
         int r;

@@ -9,7 +9,10 @@
  * Every digest is validated (sha256:<64 lowercase hex>) before it is used in a
  * path (CVE-2024-3727). A blob becomes visible only by an atomic rename once its
  * content was verified; a record is written (temp + rename) only after all its
- * blobs exist, and a tag only after its record. */
+ * blobs exist, and a tag only after its record.
+ *
+ * A BlobStore holds only directory fds: its functions may be called from a
+ * worker thread while the loop uses the same object. */
 
 #include <stdint.h>
 
@@ -39,6 +42,8 @@ int blobstore_commit(BlobStore *s, int fd, const char *temp_name, const char *di
 /* Trust the caller's streaming hash: rename without re-reading. */
 int blobstore_commit_verified(BlobStore *s, int fd, const char *temp_name, const char *digest);
 void blobstore_discard(BlobStore *s, const char *temp_name);
+/* fsync of blobs/: the renames of committed blobs survive a power cut. */
+int blobstore_sync(BlobStore *s);
 /* Store an in-memory blob (already verified or verified here). */
 int blobstore_put(BlobStore *s, const char *digest, const void *data, size_t size);
 

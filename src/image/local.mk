@@ -38,7 +38,7 @@ libtank_la_SOURCES += \
 	src/image/platform.c src/image/platform.h \
 	src/image/blobstore.c src/image/blobstore.h \
 	src/image/pull.c src/image/pull.h \
-	src/image/pull-internal.h src/image/pull-limits.c
+	src/image/pull-internal.h src/image/pull-limits.c src/image/pull-store.c
 
 # H5: test driver for the system tests (tankctl pull needs the daemon)
 check_PROGRAMS += tests/system/pull-driver

@@ -27,6 +27,7 @@ typedef struct LayerJob {
         char *temp_name;        /* downloaded and verified, committed when the whole image is */
         bool done;
         bool hooked;            /* the layer hook ran */
+        bool extracted;         /* extracted by this pull (pull-store.c) */
 
         /* The scan (layer_scan() in a worker thread) of a downloaded blob:
          * the thread reads only scan_fd and writes only the scan_* results. */
@@ -62,6 +63,14 @@ struct PullOp {
         ImageConfigInfo info;
         LayerJob *layers;
         size_t n_layers, n_pending;
+
+        /* The last step (pull-store.c) in a worker thread: extraction, the
+         * blobs made durable and visible, the record and tag. While it runs
+         * the loop touches nothing of the op but these fields' owner. */
+        ThreadJob *store_job;
+        ImageRecord *store_rec;
+        int store_result;
+        char *store_error;
 };
 
 struct Puller {
@@ -73,12 +82,19 @@ struct Puller {
         void *hook_userdata;
         Hashmap *ops;
         ImageLimits limits;
+        char *extract_dir;      /* puller_set_extract(): layers extracted by the pull */
 };
 
 /* Tell every waiter, then forget the op (it is freed). */
 void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ...) _printf_(4, 5);
 /* A layer passed everything: the image is finished when it was the last one. */
 void layer_job_finished(LayerJob *j);
+
+/* pull-store.c */
+/* Every layer passed: extract (with puller_set_extract()), store the blobs
+ * durably, write the record and tag, in a worker; then complete the op. Takes
+ * rec. */
+void pull_store_start(PullOp *op, ImageRecord *rec);
 
 /* pull-limits.c */
 /* The manifest's declared sizes and the free space for the download; < 0: the

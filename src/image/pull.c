@@ -47,6 +47,10 @@ static void pull_op_unfollow(PullOp *op) {
 static PullOp *pull_op_free(PullOp *op) {
         if (!op)
                 return NULL;
+        /* Only at puller_free(): the worker finishes its step first. */
+        op->store_job = thread_job_free(op->store_job);
+        image_record_free(op->store_rec);
+        free(op->store_error);
         pull_op_unfollow(op);
         while (op->followers) {
                 PullOp *f = op->followers;
@@ -154,14 +158,57 @@ static int fetch_manifest(PullOp *op, const char *object, const char *expected_d
 
 static int run_layer_hook(PullOp *op, size_t i);
 
-/* Every layer passed: the blobs become visible (layers, config, manifests),
- * the layer hook runs, then the record is written. */
+static int pull_op_build_record(PullOp *op, ImageRecord **ret) {
+        _cleanup_(image_record_freep) ImageRecord *rec = NULL;
+        struct timespec ts;
+
+        rec = calloc(1, sizeof *rec);
+        if (!rec)
+                return -ENOMEM;
+        rec->digest = strdup(op->manifest_digest);
+        rec->config_digest = strdup(op->config_digest);
+        if (asprintf(&rec->name, "%s/%s%s%s", op->ref->domain, op->ref->path,
+                     op->ref->tag ? ":" : "", strempty(op->ref->tag)) < 0)
+                rec->name = NULL;
+        rec->os = op->info.os ? strdup(op->info.os) : NULL;
+        rec->architecture = op->info.architecture ? strdup(op->info.architecture) : NULL;
+        rec->variant = op->info.variant ? strdup(op->info.variant) : NULL;
+        rec->layers = calloc(MAX(op->manifest->n_entries, 1U), sizeof(ImageLayer));
+        if (!rec->digest || !rec->config_digest || !rec->name || !rec->layers)
+                return -ENOMEM;
+        rec->size = op->manifest->config.size;
+        for (size_t i = 0; i < op->manifest->n_entries; i++) {
+                const Descriptor *d = &op->manifest->entries[i];
+                ImageLayer *l = &rec->layers[rec->n_layers++];
+
+                l->digest = strdup(d->digest);
+                l->media_type = strdup(d->media_type);
+                l->diff_id = strdup(op->info.diff_ids[i]);
+                l->size = d->size;
+                if (!l->digest || !l->media_type || !l->diff_id)
+                        return -ENOMEM;
+                rec->size += d->size;
+        }
+        clock_gettime(CLOCK_REALTIME, &ts);
+        rec->pulled_usec = (uint64_t) ts.tv_sec * 1000000U + ts.tv_nsec / 1000;
+        *ret = TAKE_PTR(rec);
+        return 0;
+}
+
+/* Every layer passed. Without a layer hook (tankd), the rest runs in a
+ * worker (pull-store.c). With one (a tool's, run on the loop by contract),
+ * here: the blobs become visible (layers, config, manifests), the hook runs,
+ * then the record is written. */
 static void pull_op_finish_image(PullOp *op) {
         _cleanup_(image_record_freep) ImageRecord *rec = NULL;
-        _cleanup_free_ char *name = NULL;
         BlobStore *store = op->puller->store;
-        struct timespec ts;
         int r;
+
+        r = pull_op_build_record(op, &rec);
+        if (r < 0)
+                return pull_op_complete(op, r, NULL, "out of memory");
+        if (!op->puller->hook)
+                return pull_store_start(op, TAKE_PTR(rec));
 
         FOREACH_ARRAY(j, op->layers, op->n_layers) {
                 const char *digest = op->manifest->entries[j->index].digest;
@@ -187,37 +234,9 @@ static void pull_op_finish_image(PullOp *op) {
                 if (!op->layers[i].hooked && run_layer_hook(op, i) < 0)
                         return;   /* op is gone */
 
-        rec = calloc(1, sizeof *rec);
-        if (!rec)
-                return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
-        rec->digest = strdup(op->manifest_digest);
-        rec->config_digest = strdup(op->config_digest);
-        if (asprintf(&rec->name, "%s/%s%s%s", op->ref->domain, op->ref->path,
-                     op->ref->tag ? ":" : "", strempty(op->ref->tag)) < 0)
-                rec->name = NULL;
-        rec->os = op->info.os ? strdup(op->info.os) : NULL;
-        rec->architecture = op->info.architecture ? strdup(op->info.architecture) : NULL;
-        rec->variant = op->info.variant ? strdup(op->info.variant) : NULL;
-        rec->layers = calloc(MAX(op->manifest->n_entries, 1U), sizeof(ImageLayer));
-        if (!rec->digest || !rec->config_digest || !rec->name || !rec->layers)
-                return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
-        rec->size = op->manifest->config.size;
-        for (size_t i = 0; i < op->manifest->n_entries; i++) {
-                const Descriptor *d = &op->manifest->entries[i];
-                ImageLayer *l = &rec->layers[rec->n_layers++];
-
-                l->digest = strdup(d->digest);
-                l->media_type = strdup(d->media_type);
-                l->diff_id = strdup(op->info.diff_ids[i]);
-                l->size = d->size;
-                if (!l->digest || !l->media_type || !l->diff_id)
-                        return pull_op_complete(op, -ENOMEM, NULL, "out of memory");
-                rec->size += d->size;
-        }
-        clock_gettime(CLOCK_REALTIME, &ts);
-        rec->pulled_usec = (uint64_t) ts.tv_sec * 1000000U + ts.tv_nsec / 1000;
-
-        r = image_record_save(op->puller->store, rec);
+        r = blobstore_sync(store);
+        if (r >= 0)
+                r = image_record_save(op->puller->store, rec);
         if (r >= 0)
                 r = image_tag_set(op->puller->store, op->key, rec->digest);
         if (r < 0)
@@ -529,8 +548,13 @@ Puller *puller_free(Puller *p) {
         }
         platform_done(&p->platform);
         sd_event_unref(p->event);
+        free(p->extract_dir);
         free(p);
         return NULL;
+}
+
+int puller_set_extract(Puller *p, const char *data_dir) {
+        return free_and_strdup(&p->extract_dir, data_dir);
 }
 
 void puller_set_limits(Puller *p, const ImageLimits *l) {
@@ -649,12 +673,13 @@ void pull_request_cancel(PullRequest *req) {
                 }
         if (op->requests)
                 return;
-        /* Nobody waits for this op; but followers may still wait for its result. */
-        if (!op->followers) {
+        /* Nobody waits for this op; but followers may still wait for its
+         * result. One that is storing finishes (the image is all there). */
+        if (!op->followers && !op->store_job) {
                 PullOp *leader = op->leader;
 
                 pull_op_free(op);
-                if (leader && !leader->requests && !leader->followers)
+                if (leader && !leader->requests && !leader->followers && !leader->store_job)
                         pull_op_free(leader);
         }
 }

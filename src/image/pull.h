@@ -7,17 +7,27 @@
  * index/manifest, Docker manifest list/schema2), picks this host's platform from
  * an index (error lists the platforms the image has), verifies a pull by digest
  * against the digest asked for, fetches config and layers (layers in parallel)
- * into the blob store verifying each against its digest while streaming, hands
- * each verified layer to the layer hook when one is set (tankd sets none: it
- * extracts layers when a container needs them, reconcile/unpack.h) and finally
- * writes the image record + tag. Only then is the completion called with the
- * manifest digest. Two pulls of the same reference (or the same digest) share one
- * operation; each caller gets its own completion.
+ * into the blob store verifying each against its digest while streaming, and
+ * finally writes the image record + tag. Only then is the completion called
+ * with the manifest digest. Two pulls of the same reference (or the same
+ * digest) share one operation; each caller gets its own completion.
  *
- * Failure leaves nothing behind: blobs are verified while they stream and stay
- * temp files until every layer of the image passed; then the layers, config and
- * manifests become visible, the layer hook runs, and the record is written. A
- * crashed pull leaves at most temp files, swept on the next start.
+ * The last step runs in a worker thread (pull-store.c), never on the loop:
+ * with puller_set_extract() (tankd) every layer the layer store lacks is
+ * extracted there (layer.h: hostile-tar-safe, under the limits), so that a
+ * pull leaves the image ready to run and a refused entry fails the pull with
+ * the entry named; then the blobs are fdatasync'd and renamed into place,
+ * blobs/ is fsync'd, and only then the record and tag are written. A layer
+ * hook (puller_set_layer_hook(), for tools) instead keeps that step on the
+ * loop: blobs, then the hook per layer, then the record.
+ *
+ * Failure leaves no blob and no record behind: blobs are verified while they
+ * stream and stay temp files until every layer of the image passed (and was
+ * extracted); then the layers, config and manifests become visible, and the
+ * record is written. Layers a pull extracted are removed again when a later
+ * layer of it is refused. A crashed pull leaves
+ * at most temp files, swept on the next start. Cancelling the last request of
+ * a pull in its last step lets the step finish.
  *
  * Limits (puller_set_limits(), limits.h): free space (MinFreeSpace=) is checked
  * when a pull starts and, with the bytes still to download, once the manifest
@@ -27,7 +37,8 @@
  * every downloaded layer is read once more in a worker thread (layer_scan():
  * decompressed, never written) to verify its diff_id and its unpacked size
  * against MaxUnpackedLayerSize=, and their sum against MaxImageSize= (layers
- * whose blobs were stored already are not read again: extraction counts them).
+ * whose blobs were stored already are not read again: extraction counts them),
+ * so that a refusal comes before anything is written.
  * A refusal names the layer's digest and the limit. */
 
 #include <systemd/sd-event.h>
@@ -66,6 +77,10 @@ void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata);
 
 /* Default: none (IMAGE_LIMITS_NONE). */
 void puller_set_limits(Puller *p, const ImageLimits *l);
+
+/* Extract every pulled layer into <data_dir>/layers/ (layer.h, with the
+ * puller's limits) before the record is written. Default: off (NULL). */
+int puller_set_extract(Puller *p, const char *data_dir);
 
 /* Override the platform (tests, cross pulls): os "linux", arch "arm64", variant
  * "v8" or NULL. Default is the host's (platform_host()). */

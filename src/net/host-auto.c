@@ -76,7 +76,7 @@ int host_default_route_interface(char **ret, char **ret_error) {
         return *ret ? 0 : -ENOMEM;
 }
 
-static int resolved_read_servers(sd_bus_message *reply, char ***l) {
+int host_resolved_read_servers(sd_bus_message *reply, char ***l) {
         int r;
 
         r = sd_bus_message_enter_container(reply, 'a', "(iiay)");
@@ -146,7 +146,7 @@ int host_resolved_dns(char ***ret) {
         l = calloc(1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        r = resolved_read_servers(reply, &l);
+        r = host_resolved_read_servers(reply, &l);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(l);
@@ -158,12 +158,15 @@ static int auto_uplink(const TankConfig *c, char **ret, char **ret_error) {
         return host_default_route_interface(ret, ret_error);
 }
 
-static int auto_dns(const TankConfig *c, char ***ret) {
+static int auto_dns(const TankConfig *c, const ResolvedWatch *resolved, char ***ret) {
         char **l = NULL;
         int r;
 
         (void) c;
-        r = host_resolved_dns(&l);
+        /* With the daemon's watch, never a call: before its first answer
+         * (the first milliseconds of a tankd, before any pod can start) the
+         * file stands in, as when resolved does not run. */
+        r = resolved ? resolved_watch_dns(resolved, &l) : host_resolved_dns(&l);
         if (r >= 0) {
                 *ret = l;
                 return 0;

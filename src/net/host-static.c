@@ -27,7 +27,7 @@ static int static_uplink(const TankConfig *c, char **ret, char **ret_error) {
         return 0;
 }
 
-static int static_dns(const TankConfig *c, char ***ret) {
+static int static_dns(const TankConfig *c, const ResolvedWatch *resolved, char ***ret) {
         char **l = strv_copy(c->host_dns);
 
         if (!l)

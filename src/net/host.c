@@ -14,6 +14,7 @@
 struct HostFacts {
         const HostAdapterOps *ops;
         const TankConfig *config;
+        const ResolvedWatch *resolved;
 
         bool uplink_done;
         int uplink_r;
@@ -51,9 +52,19 @@ int host_facts_new_with(const HostAdapterOps *ops, const TankConfig *c, HostFact
 }
 
 int host_facts_new(const TankConfig *c, HostFacts **ret) {
+        return host_facts_new_resolved(c, NULL, ret);
+}
+
+int host_facts_new_resolved(const TankConfig *c, const ResolvedWatch *resolved, HostFacts **ret) {
+        int r;
+
         if (!c)
                 return -EINVAL;
-        return host_facts_new_with(host_adapter_ops(c->host_adapter), c, ret);
+        r = host_facts_new_with(host_adapter_ops(c->host_adapter), c, ret);
+        if (r < 0)
+                return r;
+        (*ret)->resolved = resolved;
+        return 0;
 }
 
 HostFacts *host_facts_free(HostFacts *f) {
@@ -86,7 +97,7 @@ int host_facts_uplink(HostFacts *f, const char **ret, const char **ret_error) {
 
 int host_facts_dns(HostFacts *f, char * const **ret) {
         if (!f->dns_done) {
-                f->dns_r = f->ops->dns(f->config, &f->dns);
+                f->dns_r = f->ops->dns(f->config, f->resolved, &f->dns);
                 f->dns_done = true;
         }
         if (f->dns_r < 0)

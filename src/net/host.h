@@ -12,7 +12,8 @@
  *   auto    the uplink is the interface of the host's IPv4 default route with
  *           the lowest metric (read over rtnetlink); DNS comes from
  *           systemd-resolved over D-Bus when it is running, else from
- *           /etc/resolv.conf. Loopback addresses (127.0.0.53, ::1, ...) are
+ *           /etc/resolv.conf (also before tankd's ResolvedWatch has its
+ *           first answer). Loopback addresses (127.0.0.53, ::1, ...) are
  *           skipped in both: they are stubs that a pod's namespace cannot reach.
  *
  * Adding an adapter: a new HostAdapter value in src/config (the key parser), a
@@ -25,15 +26,32 @@
  * is seen the next time. Nothing here logs above debug; failures come back as
  * negative errno plus a message meant for the pod's status. */
 
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
 #include "config/config.h"
 #include "macro.h"
+
+/* systemd-resolved's servers for a daemon (resolved-watch.c): read
+ * asynchronously on the daemon's bus when resolved appears or announces a
+ * change, and every 30 s; never a blocking call, never a new connection. */
+typedef struct ResolvedWatch ResolvedWatch;
+int resolved_watch_new(sd_bus *bus, sd_event *event, ResolvedWatch **ret);
+ResolvedWatch *resolved_watch_free(ResolvedWatch *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ResolvedWatch *, resolved_watch_free);
+/* A copy of the last answer; -EHOSTDOWN when resolved does not run, -EAGAIN
+ * before the first answer. */
+int resolved_watch_dns(const ResolvedWatch *w, char ***ret);
+/* Bumped by every answer (servers read, or resolved gone): for tests. */
+unsigned resolved_watch_generation(const ResolvedWatch *w);
 
 typedef struct HostAdapterOps {
         const char *name;
         /* The uplink's interface name. -ENXIO with *ret_error when there is none. */
         int (*uplink)(const TankConfig *c, char **ret, char **ret_error);
-        /* DNS servers as address strings; an empty (non-NULL) vector when none. */
-        int (*dns)(const TankConfig *c, char ***ret);
+        /* DNS servers as address strings; an empty (non-NULL) vector when none.
+         * resolved: the daemon's watch, or NULL (then asked synchronously). */
+        int (*dns)(const TankConfig *c, const ResolvedWatch *resolved, char ***ret);
 } HostAdapterOps;
 
 extern const HostAdapterOps host_adapter_static;
@@ -45,6 +63,9 @@ const HostAdapterOps *host_adapter_ops(HostAdapter a);
 typedef struct HostFacts HostFacts;
 
 int host_facts_new(const TankConfig *c, HostFacts **ret);
+/* The same, with the daemon's ResolvedWatch (may be NULL), which must outlive
+ * the object: what tankd uses, so that no fact blocks its loop on the bus. */
+int host_facts_new_resolved(const TankConfig *c, const ResolvedWatch *resolved, HostFacts **ret);
 /* For tests and tools: facts from an explicit adapter. c must outlive the object. */
 int host_facts_new_with(const HostAdapterOps *ops, const TankConfig *c, HostFacts **ret);
 HostFacts *host_facts_free(HostFacts *f);
@@ -66,5 +87,9 @@ bool host_address_is_loopback(const char *s);
  * the caller's network namespace. */
 int host_default_route_interface(char **ret, char **ret_error);
 /* DNS servers systemd-resolved knows (global and per link), when it owns its
- * bus name; -EHOSTDOWN when it does not run. */
+ * bus name; -EHOSTDOWN when it does not run. Synchronous, on a connection of
+ * its own: for tools and tests; tankd uses a ResolvedWatch. */
 int host_resolved_dns(char ***ret);
+/* Appends the servers of resolved's DNS value (a(iiay), entered up to the
+ * array) to *l: checked, loopback and duplicates dropped, at most 16. */
+int host_resolved_read_servers(sd_bus_message *reply, char ***l);

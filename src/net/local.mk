@@ -7,6 +7,7 @@ libtank_la_SOURCES += \
 	src/net/host.c \
 	src/net/host-static.c \
 	src/net/host-auto.c \
+	src/net/resolved-watch.c \
 	src/net/pod-network.h \
 	src/net/pod-network.c \
 	src/net/pod-files.c

@@ -13,20 +13,35 @@
 #include "reconcile/launch.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/reconcile.h"
-#include "bus/scope.h"
 #include "time-util.h"
 
 /* ---- adoption ---- */
 
+/* Whether the shim lives in the unit's cgroup: the last component of one of
+ * its cgroup paths ("0::/tank.slice/…/tank-web-app.scope") is the unit. That
+ * is also proof that systemd has the scope up, without asking it: systemd
+ * removes a scope only once its cgroup is empty, and only the scope's own
+ * processes can fork into it. So adoption makes no bus call, and a tankd
+ * starting with many containers waits on nobody. */
 static bool shim_alive_in_scope(pid_t pid, const char *unit) {
         _cleanup_free_ char *path = NULL, *data = NULL;
-        size_t len;
+        size_t len, n = strlen(unit);
 
         if (pid <= 1 || asprintf(&path, "/proc/%d/cgroup", (int) pid) < 0)
                 return false;
         if (read_file_regular(path, 64 * 1024, &data, &len) < 0)
                 return false;
-        return strstr(data, unit) != NULL;
+        for (char *line = data, *end; *line; line = end) {
+                size_t l;
+
+                end = line + strcspn(line, "\n");
+                l = (size_t) (end - line);
+                if (*end)
+                        end++;
+                if (l > n && line[l - n - 1] == '/' && strneq(line + l - n, unit, n))
+                        return true;
+        }
+        return false;
 }
 
 static void adopt_container(Manager *m, const char *pod, const char *container) {
@@ -60,7 +75,7 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
                 c->started_usec = now_monotonic_usec() -
                         MIN(now_realtime_usec() - MIN(c->started_realtime_usec, now_realtime_usec()),
                             now_monotonic_usec());
-        if (shim_alive_in_scope(c->shim_pid, c->unit) && unit_is_active(m->bus, c->unit) > 0) {
+        if (shim_alive_in_scope(c->shim_pid, c->unit)) {
                 c->phase = CONTAINER_RUNNING;
                 container_watch_exit(m, c);
                 /* Killed before "running" arrived: the shim's pid file knows

@@ -364,7 +364,7 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
 
                 /* Raised by the first container, adopted by the others and after a
                  * tankd restart (src/net/pod-network.h). */
-                r = host_facts_new(m->config, &facts);
+                r = host_facts_new_resolved(m->config, m->resolved, &facts);
                 if (r < 0)
                         return r;
                 r = pod_network_setup(m->runtime_dir, pod, facts, &net, ret_error);

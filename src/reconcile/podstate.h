@@ -70,6 +70,8 @@ typedef struct ContainerState {
         sd_event_source *timer;         /* restart backoff or stable-run timer */
         sd_event_source *exit_watch;    /* inotify on the run dir for the exit record */
         sd_bus_slot *job;               /* in-flight StopUnit */
+        sd_bus_slot *unit_query;        /* in-flight "is the scope still up?" */
+        bool unit_query_after_stop;     /* asked once StopUnit finished: no answer counts as down */
         struct PullRequest *pull;       /* in-flight image pull */
         struct UnpackJob *unpack;       /* in-flight layer extraction */
         struct Launch *launch;          /* in-flight start (shim + scope) */

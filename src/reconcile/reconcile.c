@@ -126,6 +126,8 @@ void container_gone(Manager *m, ContainerState *c) {
 
         c->exit_watch = sd_event_source_disable_unref(c->exit_watch);
         c->timer = sd_event_source_disable_unref(c->timer);
+        /* An answer about the old scope must not end a new one. */
+        c->unit_query = sd_bus_slot_unref(c->unit_query);
         c->exit_seen = false;
         container_read_exit(m, c);
         if (c->started_usec)
@@ -160,6 +162,36 @@ void container_gone(Manager *m, ContainerState *c) {
         pod_changed(m, c->pod);
 }
 
+static void on_unit_active(int r, void *userdata) {
+        ContainerState *c = userdata;
+        bool after_stop = c->unit_query_after_stop;
+
+        c->unit_query = sd_bus_slot_unref(c->unit_query);
+        if (r < 0)
+                log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
+        if (c->phase != CONTAINER_RUNNING && c->phase != CONTAINER_STOPPING)
+                return;
+        /* Without an answer, UnitRemoved decides; unless StopUnit is done. */
+        if (r == 0 || (r < 0 && after_stop && c->phase == CONTAINER_STOPPING))
+                container_gone(c->pod->manager, c);
+}
+
+/* Asks systemd, without waiting on the loop, whether the scope is still up,
+ * and ends the container when it is not. */
+static void container_check_unit(Manager *m, ContainerState *c, bool after_stop) {
+        int r;
+
+        /* A stop's question still open keeps its meaning. */
+        c->unit_query_after_stop = after_stop || (c->unit_query && c->unit_query_after_stop);
+        c->unit_query = sd_bus_slot_unref(c->unit_query);
+        r = unit_is_active_async(m->bus, c->unit, on_unit_active, c, &c->unit_query);
+        if (r < 0) {
+                log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
+                if (c->unit_query_after_stop && c->phase == CONTAINER_STOPPING)
+                        container_gone(m, c);
+        }
+}
+
 static int on_exit_record(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
         ContainerState *c = userdata;
 
@@ -178,9 +210,8 @@ static int on_exit_record(sd_event_source *s, const struct inotify_event *ev, vo
         /* The record comes first; the end of the scope follows (UnitRemoved). If
          * systemd already forgot the unit, finish now. */
         c->exit_seen = true;
-        if (unit_is_active(c->pod->manager->bus, c->unit) == 0 &&
-            (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING))
-                container_gone(c->pod->manager, c);
+        if (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING)
+                container_check_unit(c->pod->manager, c, false);
         return 0;
 }
 
@@ -448,8 +479,8 @@ static void on_stopped(int r, const char *job_result, void *userdata) {
                 log_warning_errno(r, "Stopping %s: %m", c->unit);
         /* StopUnit's job is done when the scope is dead; UnitRemoved may already
          * have run container_gone(). */
-        if (c->phase == CONTAINER_STOPPING && unit_is_active(m->bus, c->unit) <= 0)
-                container_gone(m, c);
+        if (c->phase == CONTAINER_STOPPING)
+                container_check_unit(m, c, true);
 }
 
 static void container_stop(Manager *m, ContainerState *c) {

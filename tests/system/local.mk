@@ -51,4 +51,6 @@ EXTRA_DIST += \
 	tests/system/test-store-durability.sh
 EXTRA_DIST += tests/system/test-image-gc.sh
 EXTRA_DIST += tests/system/test-image-limits.sh
+EXTRA_DIST += tests/system/test-image-pull-ready.sh
+EXTRA_DIST += tests/system/test-daemon-offloop.sh
 EXTRA_DIST += tests/system/test-examples-run.sh

@@ -73,7 +73,7 @@ reg_cleanup() {
         REG_PIDS=()
 }
 
-# reg_mkimage OUT [--arch A[/V]]... [--layer DIR]... [--cmd sh] [--index]
+# reg_mkimage OUT [--arch A[/V]]... [--layer DIR | --layer-tar FILE]... [--cmd sh] [--index]
 # Builds an OCI layout in OUT with ref "latest". One --arch: an image manifest;
 # several (or --index): an image index with one manifest per arch, sharing layers.
 reg_mkimage() {
@@ -87,6 +87,7 @@ while args:
     a = args.pop(0)
     if a == "--arch": arches.append(args.pop(0))
     elif a == "--layer": layers.append(args.pop(0))
+    elif a == "--layer-tar": layers.append(("tar", args.pop(0)))   # a tar file as it is (hostile tests)
     elif a == "--cmd": cmd = args.pop(0).split()
     elif a == "--index": force_index = True
     elif a == "--user": user = args.pop(0)
@@ -120,7 +121,11 @@ def tar_dir(root):
 
 descs, diff_ids = [], []
 for l in layers:
-    raw = tar_dir(l)
+    if isinstance(l, tuple):
+        with open(l[1], "rb") as f:
+            raw = f.read()
+    else:
+        raw = tar_dir(l)
     diff_ids.append("sha256:" + hashlib.sha256(raw).hexdigest())
     gz = gzip.compress(raw, compresslevel=6, mtime=0)
     d, n = put(gz)

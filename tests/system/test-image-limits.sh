@@ -8,7 +8,8 @@
 #     before its blob is ever requested (a proxy logs every request);
 #   - a registry sending more than the manifest declares is cut off;
 #   - MaxImageSize=: two layers that fit alone but not together;
-#   - extraction enforces them too: an image pulled under higher limits is
+#   - extraction enforces them too: an image whose blobs were stored under
+#     higher limits (by an older tankd, which did not extract at pull) is
 #     refused when a pod starts, and its partial layer removed;
 #   - MinFreeSpace= above the file system's free space refuses any pull.
 # After each refusal no blob, temp file, layer or image record of that image
@@ -138,6 +139,14 @@ printf '[Images]\nMaxUnpackedLayerSize=128M\nMaxImageSize=256M\n' >/etc/tank/tan
 systemctl restart tankd.service || fail "tankd did not restart"
 tank_wait_bus 60
 tankctl pull 127.0.0.1:5000/tank/bomb:latest >/dev/null || fail "pull of the bomb under higher limits failed"
+# The pull extracted it (pull.h); an older tankd's pull left only the blobs.
+assert_eq "$(count $DATA/layers/sha256)" "$((layers_base + 1))" "layer directories after the pull"
+m=$(jq -r '.manifests[0].digest' "$T/bomb-oci/index.json")
+c=$(jq -r '.config.digest' "$T/bomb-oci/blobs/sha256/${m#sha256:}")
+bomb_diff=$(jq -r '.rootfs.diff_ids[0]' "$T/bomb-oci/blobs/sha256/${c#sha256:}")
+[ -d "$DATA/layers/sha256/${bomb_diff#sha256:}" ] || fail "the pull did not extract the bomb's layer"
+rm -rf "$DATA/layers/sha256/${bomb_diff#sha256:}"
+assert_eq "$(count $DATA/layers/sha256)" "$layers_base" "layer directories as an older tankd left them"
 rm /etc/tank/tank.conf.d/40-high.conf
 systemctl restart tankd.service || fail "tankd did not restart"
 tank_wait_bus 60

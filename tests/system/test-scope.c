@@ -12,6 +12,7 @@
  *   test-scope stale SLICE SCOPE      SCOPE is failed: start it again
  *                                     (ResetFailedUnit + retry path)
  *   test-scope cancel SLICE SCOPE     unref'ing the slot: no callback
+ *   test-scope active UNIT 0|1        unit_is_active_async() answers as expected
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -242,6 +243,41 @@ static int verb_cancel(sd_bus *bus, sd_event *e, const char *slice, const char *
         return op.done ? -EIO : 0;
 }
 
+typedef struct ActiveOp {
+        bool done;
+        int r;
+        sd_bus_slot *slot;
+} ActiveOp;
+
+static void active_done(int r, void *userdata) {
+        ActiveOp *op = userdata;
+
+        op->done = true;
+        op->r = r;
+        op->slot = sd_bus_slot_unref(op->slot);
+}
+
+static int verb_active(sd_bus *bus, sd_event *e, const char *unit, int expect) {
+        ActiveOp op = {};
+        int r;
+
+        r = unit_is_active_async(bus, unit, active_done, &op, &op.slot);
+        if (r < 0)
+                return log_error_errno(r, "unit_is_active_async(%s): %m", unit);
+        /* The call returned at once: the answer comes from the loop. */
+        if (op.done)
+                return log_error_errno(EBADE, "the callback ran from within the call");
+        for (int i = 0; i < 600 && !op.done; i++) {
+                r = sd_event_run(e, 100 * 1000);
+                if (r < 0)
+                        return r;
+        }
+        if (!op.done)
+                return log_error_errno(ETIMEDOUT, "no answer about %s", unit);
+        printf("unit %s: active=%d\n", unit, op.r);
+        return op.r == expect ? 0 : -EBADE;
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
@@ -277,9 +313,11 @@ int main(int argc, char *argv[]) {
                 r = verb_stale(bus, e, argv[2], argv[3]);
         else if (streq(verb, "cancel") && argc == 4)
                 r = verb_cancel(bus, e, argv[2], argv[3]);
+        else if (streq(verb, "active") && argc == 4)
+                r = verb_active(bus, e, argv[2], atoi(argv[3]));
         else {
                 fprintf(stderr, "usage: test-scope start|stale|cancel SLICE SCOPE | limits SCOPE BYTES |"
-                                " kill SCOPE | stop UNIT | stop-missing UNIT\n");
+                                " kill SCOPE | stop UNIT | stop-missing UNIT | active UNIT 0|1\n");
                 return 2;
         }
         if (r < 0) {

@@ -31,6 +31,11 @@ assert_eq "$(systemctl show -P Description "$SLICE")" "Tank test pod" "slice des
 assert_eq "$(systemctl show -P CollectMode "$SCOPE")" inactive-or-failed "collect mode"
 assert_eq "$(systemctl show -P OOMPolicy "$SCOPE")" continue "OOM policy"
 grep -q "$SLICE/$SCOPE" "/proc/$pid/cgroup" || fail "pid $pid is not in the scope: $(cat "/proc/$pid/cgroup")"
+# The asynchronous state query (exit handling): active, a slice too, and a
+# unit systemd does not know is simply not active.
+"$T" active "$SCOPE" 1 || fail "unit_is_active_async: $SCOPE not active"
+"$T" active "$SLICE" 1 || fail "unit_is_active_async: $SLICE not active"
+"$T" active tank-x-nonexistent.scope 0 || fail "unit_is_active_async: an unknown unit is active"
 
 # Enforced by the kernel, read back from cgroupfs.
 echo "cgroup layout: $CGROUP_LAYOUT"
@@ -53,6 +58,7 @@ assert_eq "$(systemctl show -P MemoryMax "$SCOPE")" 134217728 "MemoryMax after S
 "$T" stop "$SCOPE" || fail "stop of $SCOPE failed"
 wait_for 10 sh -c "! kill -0 $pid" || fail "pid $pid survived the stop"
 wait_for 10 sh -c "! systemctl is-active -q $SCOPE" || fail "$SCOPE still active"
+"$T" active "$SCOPE" 0 || fail "unit_is_active_async: $SCOPE active after its stop"
 "$T" stop-missing tank-x-nonexistent.scope || fail "stopping an unknown unit did not give ENOENT"
 
 # Kill: a second scope, KillUnit SIGKILL, the scope goes away by itself.

@@ -23,6 +23,9 @@
 
 static char address[512];
 static pid_t daemon_pid;
+/* In the stand-in: SIGUSR1 switches its servers and announces the change. */
+static volatile sig_atomic_t switch_servers;
+static bool switched;
 
 static int append_server(sd_bus_message *m, int ifindex, int family, const char *text) {
         unsigned char buf[16];
@@ -52,6 +55,11 @@ static int get_dns(sd_bus *bus, const char *path, const char *interface, const c
         r = sd_bus_message_open_container(reply, 'a', "(iiay)");
         if (r < 0)
                 return r;
+        if (switched) {
+                if ((r = append_server(reply, 0, AF_INET, "203.0.113.53")) < 0)
+                        return r;
+                return sd_bus_message_close_container(reply);
+        }
         if ((r = append_server(reply, 0, AF_INET, "127.0.0.53")) < 0 ||
             (r = append_server(reply, 0, AF_INET, "192.0.2.53")) < 0 ||
             (r = append_server(reply, 2, AF_INET6, "2001:db8::53")) < 0 ||
@@ -71,14 +79,21 @@ static int get_dns(sd_bus *bus, const char *path, const char *interface, const c
 
 static const sd_bus_vtable resolve_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("DNS", "a(iiay)", get_dns, 0, 0),
+        SD_BUS_PROPERTY("DNS", "a(iiay)", get_dns, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 
 /* Child: serve the stand-in until killed; "r" on the pipe once the name is ours. */
+static void on_usr1(int sig) {
+        (void) sig;
+        switch_servers = 1;
+}
+
 static _noreturn_ void serve(int ready_fd) {
         sd_bus *bus = NULL;
         sd_bus_slot *slot = NULL;
+
+        (void) signal(SIGUSR1, on_usr1);
 
         if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 ||
             sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0 ||
@@ -92,7 +107,14 @@ static _noreturn_ void serve(int ready_fd) {
                 int r = sd_bus_process(bus, NULL);
                 if (r < 0)
                         _exit(EXIT_FAILURE);
-                if (r == 0 && sd_bus_wait(bus, UINT64_MAX) < 0)
+                if (switch_servers && !switched) {
+                        switched = true;
+                        if (sd_bus_emit_properties_changed(bus, "/org/freedesktop/resolve1",
+                                                           "org.freedesktop.resolve1.Manager", "DNS", NULL) < 0)
+                                _exit(EXIT_FAILURE);
+                        continue;
+                }
+                if (r == 0 && sd_bus_wait(bus, 100 * 1000) < 0 && errno != EINTR)
                         _exit(EXIT_FAILURE);
         }
 }
@@ -150,6 +172,70 @@ START_TEST(test_servers_from_resolved) {
 }
 END_TEST
 
+/* Runs the loop until the watch read a new answer (or 5 s passed). */
+static void wait_answer(sd_event *e, const ResolvedWatch *w, unsigned *gen) {
+        for (int i = 0; i < 500 && resolved_watch_generation(w) == *gen; i++)
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        ck_assert_uint_ne(resolved_watch_generation(w), *gen);
+        *gen = resolved_watch_generation(w);
+}
+
+/* tankd's path: the answer is cached from signals, never asked for at use. */
+START_TEST(test_watch) {
+        _cleanup_(resolved_watch_freep) ResolvedWatch *w = NULL;
+        _cleanup_config_free_ TankConfig *c = NULL;
+        _cleanup_host_facts_free_ HostFacts *f = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        sd_event *e = NULL;
+        sd_bus *bus = NULL;
+        char * const *dns;
+        unsigned gen = 0;
+        pid_t pid;
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_ge(sd_bus_open_system(&bus), 0);
+        ck_assert_int_ge(sd_bus_attach_event(bus, e, 0), 0);
+        ck_assert_int_ge(resolved_watch_new(bus, e, &w), 0);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), -EAGAIN);
+
+        /* Not running: known as down, and the adapter falls back to the file. */
+        wait_answer(e, w, &gen);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), -EHOSTDOWN);
+
+        /* It starts: NameOwnerChanged brings its servers. */
+        pid = start_standin();
+        wait_answer(e, w, &gen);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), 0);
+        ck_assert_uint_eq(strv_length(l), 3);
+        ck_assert_str_eq(l[0], "192.0.2.53");
+        ck_assert_str_eq(l[2], "198.51.100.53");
+
+        ck_assert_int_ge(config_new_default(&c), 0);
+        c->host_adapter = HOST_ADAPTER_AUTO;
+        ck_assert_int_ge(host_facts_new_resolved(c, w, &f), 0);
+        ck_assert_int_ge(host_facts_dns(f, &dns), 0);
+        ck_assert(strv_equal((char **) dns, l));
+
+        /* It announces new servers: PropertiesChanged brings them. */
+        ck_assert_int_eq(kill(pid, SIGUSR1), 0);
+        wait_answer(e, w, &gen);
+        l = strv_free(l);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), 0);
+        ck_assert_uint_eq(strv_length(l), 1);
+        ck_assert_str_eq(l[0], "203.0.113.53");
+
+        /* It stops: the cache says so at once, with no call at use. */
+        stop(pid);
+        wait_answer(e, w, &gen);
+        l = strv_free(l);
+        ck_assert_int_eq(resolved_watch_dns(w, &l), -EHOSTDOWN);
+
+        w = resolved_watch_free(w);
+        sd_bus_flush_close_unref(bus);
+        sd_event_unref(e);
+}
+END_TEST
+
 int main(void) {
         char buf[sizeof address];
         int p[2], r;
@@ -187,6 +273,7 @@ int main(void) {
         tc = tcase_create("core");
         tcase_add_test(tc, test_not_running);
         tcase_add_test(tc, test_servers_from_resolved);
+        tcase_add_test(tc, test_watch);
         suite_add_tcase(s, tc);
         r = check_run_suite(s, false);
         stop(daemon_pid);
