@@ -19,26 +19,11 @@
 #include "reconcile/podstate.h"
 #include "store/pods.h"
 #include "store/store.h"
-
-#define TANK_BUS_NAME "org.tank.Tank1"
-#define TANK_BUS_PATH "/org/tank/Tank1"
-#define TANK_BUS_POD_PREFIX "/org/tank/Tank1/pod"
-#define TANK_MANAGER_INTERFACE "org.tank.Tank1.Manager"
-#define TANK_POD_INTERFACE "org.tank.Tank1.Pod"
+#include "bus-names.h"
 
 /* Root and this group may change Tank's state (dbus/org.tank.Tank1.conf) and
  * read what only they should; membership is root on this host. */
 #define TANK_GROUP "tank"
-
-#define TANK_ERROR_INVALID_SPEC "org.tank.Tank1.Error.InvalidSpec"
-#define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
-#define TANK_ERROR_NOT_A_TTY "org.tank.Tank1.Error.NotATty"
-#define TANK_ERROR_NOT_RUNNING "org.tank.Tank1.Error.NotRunning"
-#define TANK_ERROR_STORE_UNAVAILABLE "org.tank.Tank1.Error.StoreUnavailable"
-#define TANK_ERROR_PULL_FAILED "org.tank.Tank1.Error.PullFailed"
-#define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
-#define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
-#define TANK_ERROR_EXEC_FAILED "org.tank.Tank1.Error.ExecFailed"
 
 typedef struct ManagerOptions {
         const char *config_dir;         /* default TANK_CONFIG_DIR_DEFAULT */
