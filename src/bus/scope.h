@@ -85,3 +85,5 @@ int unit_is_active(sd_bus *bus, const char *name);
 
 /* The errno for a D-Bus error, by name (systemd's and the bus's common ones). */
 int bus_error_to_errno(const sd_bus_error *e);
+/* The errno for a JobRemoved result, as in the table above. */
+int job_result_to_errno(const char *result);

@@ -9,7 +9,7 @@
 #include "daemon/manager.h"
 #include "daemon/seed.h"
 #include "daemon/volumes.h"
-#include "store/etcd-server.h"
+#include "daemon/store-server.h"
 #include "fs-util.h"
 #include "log.h"
 #include "time-util.h"
@@ -173,7 +173,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->reconcile_event);
         store_watch_free(m->watch);
-        etcd_server_free(m->etcd);
+        store_server_free(m->etcd);
         store_free(m->store);
         puller_free(m->puller);
         registry_free(m->registry);

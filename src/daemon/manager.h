@@ -42,7 +42,7 @@ struct Manager {
         SealedExe exec_exe;             /* tank-exec, beside it ($TANK_EXEC_PATH) */
         BackoffPolicy backoff;
 
-        struct EtcdServer *etcd;        /* standalone mode only */
+        struct StoreServer *etcd;       /* standalone mode only */
         Store *store;
         StoreWatch *watch;
         bool store_synced;              /* the watch delivered its first full list */

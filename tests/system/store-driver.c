@@ -17,7 +17,7 @@
 #include <inttypes.h>
 #include <time.h>
 
-#include "store/etcd-server.h"
+#include "daemon/store-server.h"
 #include "store/pods.h"
 #include "store/store.h"
 #include "strv.h"
@@ -317,32 +317,32 @@ static int cmd_pods_apply(Ctx *c, const char *path) {
         return c->ret;
 }
 
-static void server_ready(EtcdServer *e, int r, const char *endpoint, const char *error, void *userdata) {
+static void server_ready(StoreServer *e, int r, const char *endpoint, const char *error, void *userdata) {
         Ctx *c = userdata;
 
         if (r < 0) {
                 fprintf(stderr, "%s\n", strempty(error));
                 c->ret = 1;
         } else
-                printf("READY %s %s\n", endpoint, etcd_server_adopted(e) ? "adopted" : "created");
+                printf("READY %s %s\n", endpoint, store_server_adopted(e) ? "adopted" : "created");
         sd_event_exit(c->event, 0);
 }
 
 static int cmd_standalone(Ctx *c, const char *runtime_dir, const char *data_dir, const char *unit) {
-        _cleanup_etcd_server_free_ EtcdServer *e = NULL;
+        _cleanup_(store_server_freep) StoreServer *e = NULL;
         sd_bus *bus = NULL;
         EtcdServerConfig cfg = { .data_dir = data_dir, .runtime_dir = runtime_dir, .unit = unit };
         int r;
 
         CHECK(sd_bus_open_system(&bus) >= 0, "system bus");
         CHECK(sd_bus_attach_event(bus, c->event, 0) >= 0, "attach");
-        r = etcd_server_start(bus, c->event, &cfg, server_ready, c, &e);
+        r = store_server_start(bus, c->event, &cfg, server_ready, c, &e);
         if (r < 0) {
-                fprintf(stderr, "etcd_server_start: %s\n", strerror(-r));
+                fprintf(stderr, "store_server_start: %s\n", strerror(-r));
                 return 1;
         }
         (void) sd_event_loop(c->event);
-        e = etcd_server_free(e);
+        e = store_server_free(e);
         sd_bus_flush_close_unref(bus);
         return c->ret;
 }
