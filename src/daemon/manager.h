@@ -47,6 +47,7 @@ struct Manager {
         StoreWatch *watch;
         bool store_synced;              /* the watch delivered its first full list */
         int64_t watch_revision;         /* the newest revision the watch delivered */
+        unsigned test_fail_resync, test_fail_event;     /* TANK_TEST_FAIL_ALLOC_AT (manager.c) */
 
         Registry *registry;
         BlobStore *blobs;

@@ -187,7 +187,7 @@ static void health_cb(Store *s, bool up, const char *error, void *userdata) {
         fflush(stdout);
 }
 
-static void watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
+static int watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
         Ctx *c = userdata;
 
         if (ev->type == STORE_EVENT_PUT)
@@ -197,13 +197,15 @@ static void watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
         fflush(stdout);
         if (c->limit > 0 && ++c->count >= c->limit)
                 sd_event_exit(c->event, 0);
+        return 0;
 }
 
-static void watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n, int64_t rev, void *userdata) {
+static int watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n, int64_t rev, void *userdata) {
         printf("RESYNC %zu %" PRIi64 "\n", n, rev);
         for (size_t i = 0; i < n; i++)
                 printf("KV %s %" PRIi64 " %s\n", kvs[i].key, kvs[i].mod_revision, kvs[i].value);
         fflush(stdout);
+        return 0;
 }
 
 static void watch_broken(StoreWatch *w, int r, const char *error, void *userdata) {
