@@ -208,6 +208,7 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         free(m->config_dir);
         free(m->runtime_dir);
+        free(m->applying);      /* the calls in flight let go of theirs in store_free() */
         sealed_exe_done(&m->shim_exe);
         sealed_exe_done(&m->exec_exe);
         free(m);

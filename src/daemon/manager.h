@@ -56,6 +56,11 @@ struct Manager {
         Puller *puller;
 
         Hashmap *pods;                  /* name -> PodState */
+        /* Specs an Apply is writing to the store (owned by its call,
+         * bus-api.c): admission counts their addresses as taken, so two
+         * Applies in flight cannot both claim one. */
+        const Pod **applying;
+        size_t n_applying;
 
         /* Calls that answer from the pod table, held until the store's first
          * full list (bus-api.c): before it, "no pod" would be untrue. */
