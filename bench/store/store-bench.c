@@ -202,7 +202,7 @@ static void wput_done(Store *s, int r, const StoreResult *res, const char *error
         }
 }
 
-static void w_event(StoreWatch *sw, const StoreEvent *ev, void *userdata) {
+static int w_event(StoreWatch *sw, const StoreEvent *ev, void *userdata) {
         WatchRun *w = userdata;
 
         w->lat[w->i++] = now_usec() - w->t0;
@@ -210,15 +210,17 @@ static void w_event(StoreWatch *sw, const StoreEvent *ev, void *userdata) {
                 w->finished = true;
         else
                 wput(w);
+        return 0;
 }
 
-static void w_resync(StoreWatch *sw, const StoreKV *kvs, size_t n, int64_t rev, void *userdata) {
+static int w_resync(StoreWatch *sw, const StoreKV *kvs, size_t n, int64_t rev, void *userdata) {
         WatchRun *w = userdata;
 
         if (!w->ready) {
                 w->ready = true;
                 wput(w);
         }
+        return 0;
 }
 
 static void wput(WatchRun *w) {

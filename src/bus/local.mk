@@ -1,4 +1,7 @@
-# src/bus: transient scopes and slices over sd-bus, asynchronous (see scope.h).
+# src/bus: transient scopes, slices and services over sd-bus, asynchronous
+# (see scope.h, service.h).
 libtank_la_SOURCES += \
 	src/bus/scope.h \
-	src/bus/scope.c
+	src/bus/scope.c \
+	src/bus/service.h \
+	src/bus/service.c

@@ -96,7 +96,7 @@ int bus_error_to_errno(const sd_bus_error *e) {
         return r > 0 ? -r : -EIO;
 }
 
-static int job_result_to_errno(const char *result) {
+int job_result_to_errno(const char *result) {
         static const struct {
                 const char *result;
                 int error;

@@ -89,3 +89,5 @@ int unit_is_active_async(sd_bus *bus, const char *name, unit_active_handler_t cb
 
 /* The errno for a D-Bus error, by name (systemd's and the bus's common ones). */
 int bus_error_to_errno(const sd_bus_error *e);
+/* The errno for a JobRemoved result, as in the table above. */
+int job_result_to_errno(const char *result);

@@ -69,11 +69,44 @@ typedef struct ApplyCall {
         sd_bus_message *call;
         Pod *pod;
         int64_t if_revision;    /* < 0: a plain put; 0: create only; > 0: only over this revision */
+        bool reserved;          /* a->pod is in manager->applying */
 } ApplyCall;
+
+/* While the write is on its way, its addresses are taken (admission in
+ * reconcile.c looks at m->applying), so that a second Apply racing this one
+ * is refused; the reservation ends when the store answered: the pod is then
+ * desired, or not written at all. */
+static int apply_reserve(ApplyCall *a) {
+        Manager *m = a->manager;
+        const Pod **n;
+
+        n = reallocarray(m->applying, m->n_applying + 1, sizeof(Pod *));
+        if (!n)
+                return -ENOMEM;
+        m->applying = n;
+        m->applying[m->n_applying++] = a->pod;
+        a->reserved = true;
+        return 0;
+}
+
+static void apply_unreserve(ApplyCall *a) {
+        Manager *m = a->manager;
+
+        if (!a->reserved)
+                return;
+        a->reserved = false;
+        for (size_t i = 0; i < m->n_applying; i++)
+                if (m->applying[i] == a->pod) {
+                        memmove(m->applying + i, m->applying + i + 1, (m->n_applying - i - 1) * sizeof(Pod *));
+                        m->n_applying--;
+                        break;
+                }
+}
 
 static void apply_call_free(ApplyCall *a) {
         if (!a)
                 return;
+        apply_unreserve(a);
         sd_bus_message_unref(a->call);
         pod_free(a->pod);
         free(a);
@@ -101,6 +134,9 @@ static void apply_done(Store *s, int r, int64_t mod_revision, const char *error,
         ApplyCall *a = userdata;
         _cleanup_free_ char *path = NULL;
 
+        /* From here on the pod table answers for this write (it is desired
+         * at once below), or the write did not happen. */
+        apply_unreserve(a);
         if (r == -ECANCELED)
                 goto finish;
         /* The store's compare failed: the caller's expected revision is not the
@@ -233,6 +269,11 @@ static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_
         a->call = sd_bus_message_ref(call);
         a->pod = TAKE_PTR(pod);
         a->if_revision = if_revision;
+        r = apply_reserve(a);
+        if (r < 0) {
+                apply_call_free(a);
+                return r;
+        }
 
         /* Apply is create-or-replace: a plain put, acknowledged by the store.
          * With an expected revision the store itself compares (a txn on the

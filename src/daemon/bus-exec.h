@@ -16,8 +16,6 @@
 
 #include "daemon/manager.h"
 
-#define TANK_SESSION_INTERFACE "org.tank.Tank1.Session"
-#define TANK_BUS_SESSION_PREFIX "/org/tank/Tank1/session"
 #define BUS_EXEC_SESSION_LINGER_USEC (60 * USEC_PER_SEC)
 
 /* Registers Exec and Attach on the Manager object and the session objects.

@@ -2,6 +2,8 @@ libtank_la_SOURCES += \
 	src/daemon/manager.h \
 	src/daemon/manager.c \
 	src/daemon/store-setup.c \
+	src/daemon/store-server.h \
+	src/daemon/store-server.c \
 	src/daemon/bus-api.h \
 	src/daemon/bus-api.c \
 	src/daemon/seed.h \

@@ -9,7 +9,7 @@
 #include "daemon/manager.h"
 #include "daemon/seed.h"
 #include "daemon/volumes.h"
-#include "store/etcd-server.h"
+#include "daemon/store-server.h"
 #include "fs-util.h"
 #include "log.h"
 #include "time-util.h"
@@ -70,6 +70,28 @@ static int manager_open_images(Manager *m) {
         return 0;
 }
 
+/* TANK_TEST_FAIL_ALLOC_AT=resync:N or event:N, for the system tests only:
+ * the first N lists (events) the watch delivers fail as if an allocation had
+ * failed. Unset, as in production, it does nothing. */
+static int test_fail_alloc(unsigned *left) {
+        if (*left == 0)
+                return 0;
+        (*left)--;
+        return -ENOMEM;
+}
+
+static void test_fail_alloc_parse(Manager *m) {
+        const char *e = getenv("TANK_TEST_FAIL_ALLOC_AT"), *n;
+
+        if (!e)
+                return;
+        if ((n = startswith(e, "resync:")))
+                m->test_fail_resync = (unsigned) strtoul(n, NULL, 10);
+        else if ((n = startswith(e, "event:")))
+                m->test_fail_event = (unsigned) strtoul(n, NULL, 10);
+        log_warning("TANK_TEST_FAIL_ALLOC_AT=%s: failing allocations on purpose (a test).", e);
+}
+
 int manager_new(const ManagerOptions *opts, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
         _cleanup_strv_free_ char **warnings = NULL;
@@ -97,6 +119,7 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
                                                                                 : -ENOMEM;
         }
         m->pods = hashmap_new();
+        test_fail_alloc_parse(m);
         if (r < 0 || !m->config_dir || !m->runtime_dir || !m->pods)
                 return log_oom();
 
@@ -180,7 +203,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->resync_timer);
         sd_event_source_disable_unref(m->reconcile_event);
         store_watch_free(m->watch);
-        etcd_server_free(m->etcd);
+        store_server_free(m->etcd);
         store_free(m->store);
         puller_free(m->puller);
         registry_free(m->registry);
@@ -192,6 +215,7 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         free(m->config_dir);
         free(m->runtime_dir);
+        free(m->applying);      /* the calls in flight let go of theirs in store_free() */
         sealed_exe_done(&m->shim_exe);
         sealed_exe_done(&m->exec_exe);
         free(m);
@@ -239,44 +263,54 @@ void manager_queue_reconcile(Manager *m, PodState *p) {
         (void) sd_event_source_set_enabled(m->reconcile_event, SD_EVENT_ONESHOT);
 }
 
-static PodState *manager_ensure_pod(Manager *m, const char *name) {
+static int manager_ensure_pod(Manager *m, const char *name, PodState **ret) {
         PodState *p = hashmap_get(m->pods, name);
         int r;
 
-        if (p)
-                return p;
+        if (p) {
+                *ret = p;
+                return 0;
+        }
         r = pod_state_new(m, name, &p);
         if (r >= 0) {
                 r = hashmap_put(m->pods, name, p);
                 if (r < 0)
                         p = pod_state_free(p);
         }
-        if (r < 0) {
-                log_oom();
-                return NULL;
-        }
+        if (r < 0)
+                return r;
         p->created_realtime_usec = now_realtime_usec();
         bus_pod_emit_added(m, p);
-        return p;
+        *ret = p;
+        return 0;
 }
 
 /* Takes ownership of pod (NULL: the pod is no longer desired). Revisions only
  * move forward: Apply hands its write over before the watch delivers it, so
  * the watch may repeat it, or deliver an older write to the same key, later.
- * Returns true if the desired state changed. */
-static bool manager_set_desired(Manager *m, const char *name, Pod *pod, int64_t mod_revision) {
-        PodState *p = pod ? manager_ensure_pod(m, name) : hashmap_get(m->pods, name);
+ * Returns 1 if the desired state changed, 0 if not, < 0 if it could not be
+ * taken in (the caller has the store say it again). */
+static int manager_set_desired(Manager *m, const char *name, Pod *pod, int64_t mod_revision) {
+        PodState *p = NULL;
 
+        if (pod) {
+                int r = manager_ensure_pod(m, name, &p);
+                if (r < 0) {
+                        pod_free(pod);
+                        return r;
+                }
+        } else
+                p = hashmap_get(m->pods, name);
         if (!p || mod_revision <= p->seen_revision) {
                 pod_free(pod);
-                return false;
+                return 0;
         }
         p->seen_revision = mod_revision;
         pod_free(p->desired);
         p->desired = pod;
         p->mod_revision = pod ? mod_revision : 0;
         manager_queue_reconcile(m, p);
-        return true;
+        return 1;
 }
 
 PodState *manager_applied(Manager *m, Pod *pod, int64_t mod_revision) {
@@ -293,7 +327,8 @@ PodState *manager_applied(Manager *m, Pod *pod, int64_t mod_revision) {
                 pod_free(pod);
                 return NULL;
         }
-        if (!manager_set_desired(m, name, pod, mod_revision))
+        /* On failure the watch delivers this write later. */
+        if (manager_set_desired(m, name, pod, mod_revision) <= 0)
                 return NULL;
         log_info("Pod %s applied (revision %" PRIi64 ").", name, mod_revision);
         p = manager_get_pod(m, name);
@@ -313,28 +348,45 @@ static const char *pod_name_from_key(const char *key) {
         return n && pod_name_is_valid(n) ? n : NULL;
 }
 
-static void on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
+/* A pod that could not be taken in is never a deleted pod: an allocation
+ * failure returns an error and the watch lists everything again after a
+ * backoff, while every container keeps running as it was. */
+static int on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
         Manager *m = userdata;
         const char *name = pod_name_from_key(ev->kv.key);
         _cleanup_free_ char *error = NULL;
         Pod *pod = NULL;
+        int r;
 
         if (!name) {
                 log_warning("Ignoring store key %s: not a pod key.", ev->kv.key);
-                return;
+                return 0;
         }
+        r = test_fail_alloc(&m->test_fail_event);
+        if (r < 0)
+                goto oom;
         m->watch_revision = MAX(m->watch_revision, ev->kv.mod_revision);
         if (ev->type == STORE_EVENT_DELETE) {
-                if (manager_set_desired(m, name, NULL, ev->kv.mod_revision))
+                if (manager_set_desired(m, name, NULL, ev->kv.mod_revision) > 0)
                         log_info("Pod %s deleted (revision %" PRIi64 ").", name, ev->kv.mod_revision);
-                return;
+                return 0;
         }
-        if (store_pod_from_kv(&ev->kv, &pod, &error) < 0) {
+        r = store_pod_from_kv(&ev->kv, &pod, &error);
+        if (r == -ENOMEM)
+                goto oom;
+        if (r < 0) {
                 log_warning("Ignoring corrupt store value %s", strna(error));
-                return;
+                return 0;
         }
-        if (manager_set_desired(m, name, pod, ev->kv.mod_revision))
+        r = manager_set_desired(m, name, pod, ev->kv.mod_revision);
+        if (r < 0)
+                goto oom;
+        if (r > 0)
                 log_info("Pod %s applied (revision %" PRIi64 ").", name, ev->kv.mod_revision);
+        return 0;
+oom:
+        log_warning_errno(r, "Could not take in the store's event for pod %s, listing the store again: %m", name);
+        return r;
 }
 
 static void manager_first_sync(Manager *m, const Hashmap *listed) {
@@ -350,38 +402,46 @@ static void manager_first_sync(Manager *m, const Hashmap *listed) {
         manager_notify_status(m, "Reconciling %zu pods.", hashmap_size(m->pods));
 }
 
-static void on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int64_t revision, void *userdata) {
+static int on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int64_t revision, void *userdata) {
         Manager *m = userdata;
         /* Every pod name the list holds, its value parsed or not. */
         _cleanup_(hashmap_freep) Hashmap *seen = hashmap_new();
         PodState *p;
+        int r;
 
         if (!seen) {
-                log_oom();
-                return;
+                r = -ENOMEM;
+                goto oom;
         }
         for (size_t i = 0; i < n_kvs; i++) {
                 const char *name = pod_name_from_key(kvs[i].key);
                 _cleanup_free_ char *error = NULL;
                 Pod *pod = NULL;
-                int r;
 
                 if (!name) {
                         log_warning("Ignoring store key %s: not a pod key.", kvs[i].key);
                         continue;
                 }
                 /* Before the parse: a value that does not parse (a newer
-                 * tankd's, after a downgrade) is still a pod in the store. */
-                r = hashmap_put(seen, name, (void *) name);
-                if (r < 0 && r != -EEXIST) {
-                        log_oom();
-                        return;     /* a name missing from seen would be taken as deleted */
-                }
-                if (store_pod_from_kv(&kvs[i], &pod, &error) < 0) {
+                 * tankd's, after a downgrade) is still a pod in the store.
+                 * Stop at a failure, before the deletions below: a name
+                 * missing from seen would be taken as deleted. The pods set
+                 * so far are set to their listed state, which is right. */
+                r = test_fail_alloc(&m->test_fail_resync);
+                if (r >= 0)
+                        r = hashmap_put(seen, name, (void *) name);
+                if (r < 0 && r != -EEXIST)
+                        goto oom;
+                r = store_pod_from_kv(&kvs[i], &pod, &error);
+                if (r == -ENOMEM)
+                        goto oom;
+                if (r < 0) {
                         log_warning("Ignoring corrupt store value %s", strna(error));
                         continue;
                 }
-                manager_set_desired(m, name, pod, kvs[i].mod_revision);
+                r = manager_set_desired(m, name, pod, kvs[i].mod_revision);
+                if (r < 0)
+                        goto oom;
         }
         /* Gone from the list: deleted at or before its revision (unless Apply
          * handed us a newer write than the list knows). A pod listed with a
@@ -395,6 +455,10 @@ static void on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int
         log_info("Store listed %zu pods at revision %" PRIi64 ".", n_kvs, revision);
         if (!m->store_synced)
                 manager_first_sync(m, seen);
+        return 0;
+oom:
+        log_warning_errno(r, "Could not take in the store's list of pods, listing again: %m");
+        return r;
 }
 
 static void on_watch_broken(StoreWatch *w, int r, const char *error, void *userdata) {

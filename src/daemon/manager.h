@@ -19,26 +19,11 @@
 #include "reconcile/podstate.h"
 #include "store/pods.h"
 #include "store/store.h"
-
-#define TANK_BUS_NAME "org.tank.Tank1"
-#define TANK_BUS_PATH "/org/tank/Tank1"
-#define TANK_BUS_POD_PREFIX "/org/tank/Tank1/pod"
-#define TANK_MANAGER_INTERFACE "org.tank.Tank1.Manager"
-#define TANK_POD_INTERFACE "org.tank.Tank1.Pod"
+#include "bus-names.h"
 
 /* Root and this group may change Tank's state (dbus/org.tank.Tank1.conf) and
  * read what only they should; membership is root on this host. */
 #define TANK_GROUP "tank"
-
-#define TANK_ERROR_INVALID_SPEC "org.tank.Tank1.Error.InvalidSpec"
-#define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
-#define TANK_ERROR_NOT_A_TTY "org.tank.Tank1.Error.NotATty"
-#define TANK_ERROR_NOT_RUNNING "org.tank.Tank1.Error.NotRunning"
-#define TANK_ERROR_STORE_UNAVAILABLE "org.tank.Tank1.Error.StoreUnavailable"
-#define TANK_ERROR_PULL_FAILED "org.tank.Tank1.Error.PullFailed"
-#define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
-#define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
-#define TANK_ERROR_EXEC_FAILED "org.tank.Tank1.Error.ExecFailed"
 
 typedef struct ManagerOptions {
         const char *config_dir;         /* default TANK_CONFIG_DIR_DEFAULT */
@@ -57,11 +42,12 @@ struct Manager {
         SealedExe exec_exe;             /* tank-exec, beside it ($TANK_EXEC_PATH) */
         BackoffPolicy backoff;
 
-        struct EtcdServer *etcd;        /* standalone mode only */
+        struct StoreServer *etcd;       /* standalone mode only */
         Store *store;
         StoreWatch *watch;
         bool store_synced;              /* the watch delivered its first full list */
         int64_t watch_revision;         /* the newest revision the watch delivered */
+        unsigned test_fail_resync, test_fail_event;     /* TANK_TEST_FAIL_ALLOC_AT (manager.c) */
 
         Registry *registry;
         BlobStore *blobs;
@@ -71,6 +57,11 @@ struct Manager {
 
         Hashmap *pods;                  /* name -> PodState */
         struct ResolvedWatch *resolved; /* [Host] Adapter=auto: resolved's DNS, cached (net/host.h) */
+        /* Specs an Apply is writing to the store (owned by its call,
+         * bus-api.c): admission counts their addresses as taken, so two
+         * Applies in flight cannot both claim one. */
+        const Pod **applying;
+        size_t n_applying;
 
         /* Calls that answer from the pod table, held until the store's first
          * full list (bus-api.c): before it, "no pod" would be untrue. */

@@ -4,10 +4,10 @@
 
 #include "daemon/manager.h"
 #include "log.h"
-#include "store/etcd-server.h"
+#include "daemon/store-server.h"
 #include "strv.h"
 
-static void on_etcd_ready(EtcdServer *e, int r, const char *endpoint, const char *error, void *userdata) {
+static void on_etcd_ready(StoreServer *e, int r, const char *endpoint, const char *error, void *userdata) {
         Manager *m = userdata;
         _cleanup_strv_free_ char **endpoints = NULL;
 
@@ -18,7 +18,7 @@ static void on_etcd_ready(EtcdServer *e, int r, const char *endpoint, const char
                 return;
         }
         manager_notify_status(m, "Store %s %s (%s).", ETCD_SERVER_UNIT,
-                              etcd_server_adopted(e) ? "adopted" : "started", endpoint);
+                              store_server_adopted(e) ? "adopted" : "started", endpoint);
         if (strv_extend(&endpoints, endpoint) < 0 || manager_connect_store(m, endpoints) < 0)
                 (void) sd_event_exit(m->event, -ENOMEM);
 }
@@ -71,7 +71,7 @@ int manager_start_store(Manager *m) {
                 return manager_connect_store(m, m->config->store_endpoints);
         }
         manager_notify_status(m, "Starting the standalone store in %s.", ec.data_dir);
-        r = etcd_server_start(m->bus, m->event, &ec, on_etcd_ready, m, &m->etcd);
+        r = store_server_start(m->bus, m->event, &ec, on_etcd_ready, m, &m->etcd);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the standalone store: %m");
         return 0;

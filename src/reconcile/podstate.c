@@ -8,6 +8,7 @@
 #include "reconcile/launch.h"
 #include "reconcile/podstate.h"
 #include "reconcile/unpack.h"
+#include "bus-names.h"
 #include "unit-name.h"
 
 static const char *const container_phase_table[_CONTAINER_PHASE_MAX] = {
@@ -51,7 +52,7 @@ int pod_state_new(Manager *m, const char *name, PodState **ret) {
         r = pod_slice_name(name, &p->slice);
         if (r < 0)
                 return r;
-        r = sd_bus_path_encode("/org/tank/Tank1/pod", name, &p->object_path);
+        r = sd_bus_path_encode(TANK_BUS_POD_PREFIX, name, &p->object_path);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

@@ -18,7 +18,8 @@
 void reconcile_pod(Manager *m, PodState *p);
 
 /* Refusals that need knowledge of other pods (e.g. an IP already used by
- * another pod); -EINVAL with *ret_reason. */
+ * another pod, desired or still being applied: m->applying); -EINVAL with
+ * *ret_reason. */
 int reconcile_check_admission(Manager *m, const Pod *pod, char **ret_reason);
 
 /* Find containers an earlier tankd left behind (state records under

@@ -8,6 +8,7 @@ libtank_la_SOURCES += \
 	src/shared/escape.c \
 	src/shared/unit-name.h \
 	src/shared/unit-name.c \
+	src/shared/bus-names.h \
 	src/shared/hashmap.h \
 	src/shared/hashmap.c \
 	src/shared/time-util.h \

@@ -13,13 +13,15 @@
  * the umask of whoever started tankd.
  * Auto-compaction and a backend quota are set.
  *
- * etcd_server_start(): if the unit is already running (a previous tankd started
- * it: the store outlives tankd), it is adopted, not restarted; otherwise it is
- * created. Then the store is polled until it answers (up to timeout_usec) and
- * cb gets r = 0 and the client endpoint, or r < 0 and a message that names the
- * unit to look at. */
+ * This module knows etcd, not systemd: etcd_server_unit_new() says what the
+ * unit must run (and makes its directories); the caller starts it through
+ * bus/service.h, adopting a running one (the store outlives tankd), checks an
+ * adopted one with etcd_server_unit_check_adopted(), and then
+ * etcd_server_wait() polls the store until it answers: cb gets r = 0 and the
+ * client endpoint, or r < 0 and a message that names the unit to look at. */
 
-#include <systemd/sd-bus.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "macro.h"
@@ -32,8 +34,6 @@
 #define ETCD_SERVER_COMPACTION_RETENTION "1h"   /* periodic: keep an hour of history */
 #define ETCD_SERVER_START_TIMEOUT_USEC (60ULL * 1000ULL * 1000ULL)
 
-typedef struct EtcdServer EtcdServer;
-
 typedef struct EtcdServerConfig {
         const char *data_dir;           /* required: the member's data lives here */
         const char *runtime_dir;        /* required: sockets beneath (e.g. /run/tank) */
@@ -43,19 +43,42 @@ typedef struct EtcdServerConfig {
         uint64_t timeout_usec;          /* 0: ETCD_SERVER_START_TIMEOUT_USEC */
 } EtcdServerConfig;
 
-/* endpoint is valid during the call only */
-typedef void (*EtcdServerReady)(EtcdServer *e, int r, const char *endpoint, const char *error,
-                                void *userdata);
+/* What systemd is to run, in the terms of a transient service. */
+typedef struct EtcdServerUnit {
+        char *unit, *description;
+        char *working_directory;        /* the socket directory */
+        char **exec_start_pre;          /* removes sockets a killed etcd left behind */
+        char **exec_start;
+        const char *restart;            /* "always" */
+        uint64_t restart_usec;
+        bool no_start_limit;
+        int umask;
+        char *endpoint;                 /* "unix://<runtime_dir>/etcd/etcd.sock:0" */
+        char *runtime_dir;
+        uint64_t timeout_usec;
+} EtcdServerUnit;
 
 /* "unix://<runtime_dir>/etcd/etcd.sock:0" */
 int etcd_server_endpoint(const char *runtime_dir, char **ret);
 
-int etcd_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *config, EtcdServerReady cb,
-                      void *userdata, EtcdServer **ret);
+/* Makes runtime_dir, data_dir and the socket directory (0700, ours). */
+int etcd_server_unit_new(const EtcdServerConfig *config, EtcdServerUnit **ret);
+EtcdServerUnit *etcd_server_unit_free(EtcdServerUnit *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(EtcdServerUnit *, etcd_server_unit_free);
+
+/* An adopted unit started by an older tankd has its sockets straight in
+ * runtime_dir, where we neither look nor want them: -EADDRNOTAVAIL and why. */
+int etcd_server_unit_check_adopted(const EtcdServerUnit *u, const char **ret_reason);
+
+typedef struct EtcdServer EtcdServer;
+
+/* endpoint is valid during the call only; called from the event loop, never
+ * from within etcd_server_wait() */
+typedef void (*EtcdServerReady)(EtcdServer *e, int r, const char *endpoint, const char *error,
+                                void *userdata);
+
+int etcd_server_wait(sd_event *event, const EtcdServerUnit *u, EtcdServerReady cb, void *userdata,
+                     EtcdServer **ret);
 /* Stops waiting; never stops the unit (the store outlives tankd). */
 EtcdServer *etcd_server_free(EtcdServer *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(EtcdServer *, etcd_server_free);
-#define _cleanup_etcd_server_free_ _cleanup_(etcd_server_freep)
-
-/* Whether the last start adopted a running unit (true) or created it (false). */
-bool etcd_server_adopted(EtcdServer *e);

@@ -121,14 +121,18 @@ typedef struct StoreEvent {
         StoreKV kv;                     /* DELETE: value empty; kv.mod_revision = the delete's revision */
 } StoreEvent;
 
+/* event and resync return 0, or a negative errno when the consumer could not
+ * take the news in (out of memory, say): the watch then drops what it holds,
+ * and lists again after a backoff, so that nothing is lost and nothing is
+ * half-applied; resync then replaces whatever the consumer had. */
 typedef struct StoreWatchCallbacks {
         /* one event, in revision order */
-        void (*event)(StoreWatch *w, const StoreEvent *ev, void *userdata);
+        int (*event)(StoreWatch *w, const StoreEvent *ev, void *userdata);
         /* the full current state under the prefix at `revision`; replaces everything
          * the consumer knew. Called first when the watch starts with start_revision 0,
-         * and after a compaction made resuming impossible. */
-        void (*resync)(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int64_t revision,
-                       void *userdata);
+         * after a compaction made resuming impossible, and after a callback failed. */
+        int (*resync)(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int64_t revision,
+                      void *userdata);
         /* optional: the stream broke (it is being resumed) or could not be resumed yet */
         void (*broken)(StoreWatch *w, int r, const char *error, void *userdata);
 } StoreWatchCallbacks;

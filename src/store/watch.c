@@ -44,7 +44,6 @@ static uint64_t now_usec(void) {
 static int retry_handler(sd_event_source *src _unused_, uint64_t usec _unused_, void *userdata) {
         StoreWatch *w = userdata;
 
-        w->retry_source = sd_event_source_disable_unref(w->retry_source);
         watch_attempt(w);
         return 0;
 }
@@ -70,13 +69,29 @@ static void watch_broken(StoreWatch *w, int r, const char *error) {
                 w->alive = NULL;
         }
 
-        if (sd_event_add_time(w->store->event, &w->retry_source, CLOCK_MONOTONIC, now_usec() + delay, 0,
-                              retry_handler, w) < 0)
-                w->retry_source = NULL;     /* out of memory: the watch stalls; nothing better to do */
+        /* The timer was allocated with the watch: re-arming it allocates
+         * nothing, so a watch can always come back, whatever memory is left. */
+        if (sd_event_source_set_time(w->retry_source, now_usec() + delay) < 0 ||
+            sd_event_source_set_enabled(w->retry_source, SD_EVENT_ONESHOT) < 0)
+                w->relist = true;       /* cannot happen with a live loop; a relist next time is exact */
+}
+
+/* The consumer could not take something in: forget the stream and what it
+ * held, and list again after the backoff. */
+static void watch_consumer_failed(StoreWatch *w, int r) {
+        if (w->stream)
+                store_request_cancel(w->stream);
+        w->stream = NULL;
+        for (size_t i = 0; i < w->n_queue; i++)
+                etcd_watch_message_done(w->queue + i);
+        w->n_queue = 0;
+        w->relist = true;
+        watch_broken(w, r, "the watch's consumer failed, listing again");
 }
 
 static int deliver(StoreWatch *w, const EtcdWatchMessage *m) {
         bool alive = true;
+        int r;
 
         w->alive = &alive;
         for (size_t i = 0; i < m->n_events; i++) {
@@ -85,10 +100,13 @@ static int deliver(StoreWatch *w, const EtcdWatchMessage *m) {
                 /* resuming may replay what we had; the revision filter keeps it exactly-once */
                 if (ev->kv.mod_revision < w->next_revision)
                         continue;
-                if (w->cb.event)
-                        w->cb.event(w, ev, w->userdata);
+                r = w->cb.event ? w->cb.event(w, ev, w->userdata) : 0;
                 if (!alive)
                         return -ECANCELED;
+                if (r < 0) {
+                        w->alive = NULL;
+                        return r;
+                }
                 w->delivered = ev->kv.mod_revision;
         }
         w->alive = NULL;
@@ -150,7 +168,8 @@ static int on_message(const char *json, size_t len, void *userdata) {
         return sd_event_source_set_enabled(w->dispatch_source, SD_EVENT_ONESHOT);
 }
 
-/* Returns false if a callback freed the watch. */
+/* Returns false if a callback freed the watch, or failed and the watch
+ * started over. */
 static bool dispatch_queue(StoreWatch *w) {
         size_t i;
         int r = 0;
@@ -172,8 +191,12 @@ static bool dispatch_queue(StoreWatch *w) {
                         break;
         }
         /* the watch may be gone: only touch the queue (we own it here) if it is not */
-        if (r < 0)
+        if (r == -ECANCELED)
                 return false;
+        if (r < 0) {
+                watch_consumer_failed(w, r);
+                return false;
+        }
         for (i = 0; i < w->n_queue; i++)
                 etcd_watch_message_done(w->queue + i);
         w->n_queue = 0;
@@ -232,10 +255,12 @@ static void on_list(Store *s _unused_, int r, const StoreResult *res, const char
         w->delivered = res->revision;
         if (w->cb.resync) {
                 w->alive = &alive;
-                w->cb.resync(w, res->kvs, res->n_kvs, res->revision, w->userdata);
+                r = w->cb.resync(w, res->kvs, res->n_kvs, res->revision, w->userdata);
                 if (!alive)
                         return;
                 w->alive = NULL;
+                if (r < 0)
+                        return watch_consumer_failed(w, r);
         }
         watch_attempt(w);
 }

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bus-names.h"
 #include "log.h"
 #include "pod-wait.h"
 #include "strv.h"
 
-#define TANK_POD_INTERFACE "org.tank.Tank1.Pod"
 
 struct PodWait {
         Context *ctx;

@@ -83,7 +83,7 @@ static int manager_call_va(Context *ctx, const char *method, uint64_t timeout_us
         if (r != 0)
                 return r;
 
-        r = sd_bus_message_new_method_call(bus, &m, TANK_BUS_NAME, TANK_BUS_PATH, TANK_BUS_MANAGER, method);
+        r = sd_bus_message_new_method_call(bus, &m, TANK_BUS_NAME, TANK_BUS_PATH, TANK_MANAGER_INTERFACE, method);
         if (r < 0)
                 return log_error_errno(r, "cannot build the %s call: %m", method), EXIT_FAILURE;
         if (types) {

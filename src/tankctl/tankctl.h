@@ -14,15 +14,13 @@
 #include <systemd/sd-bus.h>
 #include <yajl/yajl_tree.h>
 
+#include "bus-names.h"
 #include "macro.h"
 
 #define EXIT_USAGE 2
 /* Returned by option parsers to mean "go on"; anything else is an exit status. */
 #define PARSE_CONTINUE (-1)
 
-#define TANK_BUS_NAME "org.tank.Tank1"
-#define TANK_BUS_PATH "/org/tank/Tank1"
-#define TANK_BUS_MANAGER "org.tank.Tank1.Manager"
 
 typedef struct Context {
         const char *host;       /* -H: [USER@]HOST[:PORT] reached over ssh; NULL: local */

@@ -57,7 +57,7 @@ static int call_exec(Context *ctx, const char *pod, const char *container, char 
         r = ctx_bus(ctx, &bus);
         if (r != 0)
                 return r;
-        r = sd_bus_message_new_method_call(bus, &m, TANK_BUS_NAME, TANK_BUS_PATH, TANK_BUS_MANAGER, "Exec");
+        r = sd_bus_message_new_method_call(bus, &m, TANK_BUS_NAME, TANK_BUS_PATH, TANK_MANAGER_INTERFACE, "Exec");
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", pod, strempty(container));
         if (r >= 0)

@@ -10,7 +10,6 @@
 #include "tankctl.h"
 #include "time-util.h"
 
-#define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"
 
 static void yajl_tree_freep(yajl_val *v) {
         if (*v)
@@ -396,7 +395,6 @@ finish:
 
 #define REMOVE_VOLUMES_TIMEOUT_USEC (120 * UINT64_C(1000000))
 
-#define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
 
 /* tankd removes volumes only once the pod is completely torn down (Busy
  * until then), which takes up to the stop timeout: wait for its object to go,

@@ -9,7 +9,6 @@
 /* An array file may hold many pods; each pod is still capped by the parser. */
 #define SPEC_FILE_MAX (16 * 1024 * 1024)
 
-#define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
 
 /* apply's options beyond the file names */
 typedef struct ApplyOptions {

@@ -42,6 +42,7 @@ EXTRA_DIST += \
 	tests/system/test-daemon-bus.sh \
 	tests/system/test-daemon-completed.sh \
 	tests/system/test-daemon-limits.sh \
+	tests/system/test-daemon-oom.sh \
 	tests/system/test-daemon-replace.sh \
 	tests/system/test-daemon-restart.sh \
 	tests/system/test-daemon-seed.sh \

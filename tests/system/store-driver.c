@@ -17,7 +17,7 @@
 #include <inttypes.h>
 #include <time.h>
 
-#include "store/etcd-server.h"
+#include "daemon/store-server.h"
 #include "store/pods.h"
 #include "store/store.h"
 #include "strv.h"
@@ -187,7 +187,7 @@ static void health_cb(Store *s, bool up, const char *error, void *userdata) {
         fflush(stdout);
 }
 
-static void watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
+static int watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
         Ctx *c = userdata;
 
         if (ev->type == STORE_EVENT_PUT)
@@ -197,13 +197,15 @@ static void watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
         fflush(stdout);
         if (c->limit > 0 && ++c->count >= c->limit)
                 sd_event_exit(c->event, 0);
+        return 0;
 }
 
-static void watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n, int64_t rev, void *userdata) {
+static int watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n, int64_t rev, void *userdata) {
         printf("RESYNC %zu %" PRIi64 "\n", n, rev);
         for (size_t i = 0; i < n; i++)
                 printf("KV %s %" PRIi64 " %s\n", kvs[i].key, kvs[i].mod_revision, kvs[i].value);
         fflush(stdout);
+        return 0;
 }
 
 static void watch_broken(StoreWatch *w, int r, const char *error, void *userdata) {
@@ -317,32 +319,32 @@ static int cmd_pods_apply(Ctx *c, const char *path) {
         return c->ret;
 }
 
-static void server_ready(EtcdServer *e, int r, const char *endpoint, const char *error, void *userdata) {
+static void server_ready(StoreServer *e, int r, const char *endpoint, const char *error, void *userdata) {
         Ctx *c = userdata;
 
         if (r < 0) {
                 fprintf(stderr, "%s\n", strempty(error));
                 c->ret = 1;
         } else
-                printf("READY %s %s\n", endpoint, etcd_server_adopted(e) ? "adopted" : "created");
+                printf("READY %s %s\n", endpoint, store_server_adopted(e) ? "adopted" : "created");
         sd_event_exit(c->event, 0);
 }
 
 static int cmd_standalone(Ctx *c, const char *runtime_dir, const char *data_dir, const char *unit) {
-        _cleanup_etcd_server_free_ EtcdServer *e = NULL;
+        _cleanup_(store_server_freep) StoreServer *e = NULL;
         sd_bus *bus = NULL;
         EtcdServerConfig cfg = { .data_dir = data_dir, .runtime_dir = runtime_dir, .unit = unit };
         int r;
 
         CHECK(sd_bus_open_system(&bus) >= 0, "system bus");
         CHECK(sd_bus_attach_event(bus, c->event, 0) >= 0, "attach");
-        r = etcd_server_start(bus, c->event, &cfg, server_ready, c, &e);
+        r = store_server_start(bus, c->event, &cfg, server_ready, c, &e);
         if (r < 0) {
-                fprintf(stderr, "etcd_server_start: %s\n", strerror(-r));
+                fprintf(stderr, "store_server_start: %s\n", strerror(-r));
                 return 1;
         }
         (void) sd_event_loop(c->event);
-        e = etcd_server_free(e);
+        e = store_server_free(e);
         sd_bus_flush_close_unref(bus);
         return c->ret;
 }

@@ -282,8 +282,9 @@ typedef struct WatchOutcome {
         sd_event *e;
 } WatchOutcome;
 
-static void w_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
+static int w_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
         ((WatchOutcome *) userdata)->events++;
+        return 0;
 }
 
 static void w_broken(StoreWatch *w, int r, const char *error, void *userdata) {
