@@ -20,7 +20,9 @@ libtank_la_SOURCES += \
 	src/shared/socket-util.h \
 	src/shared/socket-util.c \
 	src/shared/thread-job.h \
-	src/shared/thread-job.c
+	src/shared/thread-job.c \
+	src/shared/subid.h \
+	src/shared/subid.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
@@ -48,3 +50,9 @@ TESTS += tests/unit/test-thread-job
 tests_unit_test_thread_job_SOURCES = tests/unit/test-thread-job.c
 tests_unit_test_thread_job_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_thread_job_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-subid
+TESTS += tests/unit/test-subid
+tests_unit_test_subid_SOURCES = tests/unit/test-subid.c
+tests_unit_test_subid_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_subid_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
