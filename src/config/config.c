@@ -251,6 +251,18 @@ static int parse_adapter(ParseState *s, const char *key, const char *value, void
         return state_origin(s, &s->adapter_origin);
 }
 
+static int parse_userns(ParseState *s, const char *key, const char *value, void *data) {
+        bool *b = data;
+
+        if (isempty(value) || streq(value, "host"))
+                *b = false;
+        else if (streq(value, "auto"))
+                *b = true;
+        else
+                return state_error(s, "%s=%s: expected \"auto\" or \"host\"", key, value);
+        return 0;
+}
+
 static int parse_uplink(ParseState *s, const char *key, const char *value, void *data) {
         char **p = data;
 
@@ -374,6 +386,7 @@ static const struct {
         { "Restart",  "StableSec",      parse_sec,            offsetof(TankConfig, stable_usec) },
         { "Restart",  "StopTimeoutSec", parse_sec,            offsetof(TankConfig, stop_timeout_usec) },
         { "Limits",   "DefaultPids",    parse_pids,           offsetof(TankConfig, default_pids) },
+        { "Security", "UserNamespace",  parse_userns,         offsetof(TankConfig, userns_auto) },
 };
 
 static bool section_is_known(const char *section) {

@@ -85,6 +85,10 @@ typedef struct TankConfig {
         /* [Limits] */
         uint64_t default_pids;          /* TasksMax of a container without limits.pids;
                                          * default 2048 (as Podman), 0: none ("infinity") */
+
+        /* [Security] */
+        bool userns_auto;               /* UserNamespace=auto: pods that do not say get a
+                                         * private uid/gid range; default host */
 } TankConfig;
 
 #define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)
