@@ -33,7 +33,8 @@ _noreturn_ static void fail(int sock, int status, const char *msg) {
 /* A managed volume starts as an empty directory owned by root; an image that
  * runs as another user must be able to write it, so it is handed over the first
  * time (while it is still empty and root's). Never a host volume: those keep
- * whatever owner their host gave them. */
+ * whatever owner their host gave them. In a user namespace this runs after
+ * joining it: "root" and the user's ids are the namespace's. */
 static int give_volumes_to_user(const ShimConfig *c, const UserIds *u, char **ret_error) {
         if (u->uid == 0 && u->gid == 0)
                 return 0;
@@ -228,7 +229,7 @@ void workload_run(const WorkloadArgs *a) {
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 
-        r = mounts_setup(c, &mr, &error);
+        r = mounts_setup(c, a->userns_fd, &mr, &error);
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 
@@ -255,6 +256,15 @@ void workload_run(const WorkloadArgs *a) {
         if (r < 0) {
                 (void) shim_error(&error, r, "user %s", strempty(c->user));
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
+        }
+
+        /* Last of the namespaces, once everything is mounted: the others stay
+         * the host's (userns.c), and from here on our capabilities are the
+         * user namespace's. */
+        if (a->userns_fd >= 0) {
+                r = userns_enter(a->userns_fd, &error);
+                if (r < 0)
+                        fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
         }
 
         r = give_volumes_to_user(c, &u, &error);
