@@ -46,6 +46,7 @@ EXTRA_DIST += \
 	tests/system/test-daemon-seed.sh \
 	tests/system/test-daemon-survive.sh \
 	tests/system/test-daemon-volumes.sh \
+	tests/system/test-userns.sh \
 	tests/system/test-store-durability.sh
 EXTRA_DIST += tests/system/test-image-gc.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
