@@ -251,8 +251,10 @@ static int parse_userns(JsonCtx *j, yajl_val v, ShimConfig *c) {
                 return r;
         for (size_t i = 0; i < v->u.object.len; i++) {
                 const char *k = v->u.object.keys[i];
+                char field[32];
 
-                r = json_get_int(j, v->u.object.values[i], k, 1, UINT32_MAX - 1, &n);
+                (void) snprintf(field, sizeof field, "user_namespace.%s", k);
+                r = json_get_int(j, v->u.object.values[i], field, 1, UINT32_MAX - 1, &n);
                 if (r < 0)
                         return r;
                 if (streq(k, "uid"))
