@@ -411,6 +411,8 @@ void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
 
         char old_hash[SPEC_HASH_LEN + 1];
 
+        /* Only the wait this call may start counts (reconcile_userns_done). */
+        c->userns_wait = false;
         memcpy(old_hash, c->hash, sizeof old_hash);
         r = container_hash(spec, c->hash);
         if (r >= 0)
