@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "fs-util.h"
 #include "subid.h"
 
 /* A decimal number of at most 10 digits that fits in 32 bits. No sign, no
@@ -118,45 +117,23 @@ int subid_alloc(const SubidRange *uids, size_t n_uids, const SubidRange *gids, s
 
 int subid_load(const char *path, const char *user, uid_t user_uid, SubidRange **ret, size_t *ret_n,
                unsigned *ret_skipped) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        struct stat st;
         size_t len = 0;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                if (errno != ENOENT)
-                        return -errno;
+        /* O_NONBLOCK: a FIFO planted there is refused, never waited on. */
+        r = read_file_capped(AT_FDCWD, path, SUBID_FILE_MAX, O_NONBLOCK, READ_FILE_REGULAR,
+                             &buf, &len);
+        if (r == -ENOENT) {
                 *ret = NULL;
                 *ret_n = 0;
                 if (ret_skipped)
                         *ret_skipped = 0;
                 return 0;
         }
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if (st.st_size > SUBID_FILE_MAX)
-                return -EFBIG;
-        buf = malloc(SUBID_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + len, SUBID_FILE_MAX + 1 - len);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                len += (size_t) k;
-                if (len > SUBID_FILE_MAX)
-                        return -EFBIG;
-        }
+        if (r < 0)
+                return r;
         if (memchr(buf, 0, len))
                 return -EBADMSG;
-        buf[len] = 0;
         return subid_parse(buf, user, user_uid, ret, ret_n, ret_skipped);
 }

@@ -42,7 +42,7 @@ int subid_alloc(const SubidRange *uids, size_t n_uids, const SubidRange *gids, s
 /* Whether [base, base + size) lies inside one of the ranges. */
 bool subid_contains(const SubidRange *ranges, size_t n, uint32_t base, uint32_t size);
 
-/* Read a subuid/subgid file (regular, size-capped) and parse it as above. A
- * missing file is 0 ranges. */
+/* Read a subuid/subgid file (regular, size-capped) and parse
+ * it as above. A missing file is 0 ranges. */
 int subid_load(const char *path, const char *user, uid_t user_uid, SubidRange **ret, size_t *ret_n,
                unsigned *ret_skipped);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check-run.h"
 #include "macro.h"
@@ -82,12 +85,40 @@ START_TEST(test_alloc) {
 }
 END_TEST
 
+START_TEST(test_load) {
+        char dir[] = "/tmp/test-subid-XXXXXX", path[64], fifo[64];
+        _cleanup_free_ SubidRange *r = NULL;
+        size_t n = 99;
+        FILE *f;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof path, "%s/subuid", dir);
+        snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+        ck_assert_int_eq(subid_load(path, "tank", (uid_t) -1, &r, &n, NULL), 0);
+        ck_assert_uint_eq(n, 0);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs("tank:524288:65536\n", f);
+        fclose(f);
+        ck_assert_int_eq(subid_load(path, "tank", (uid_t) -1, &r, &n, NULL), 0);
+        ck_assert_uint_eq(n, 1);
+        ck_assert_uint_eq(r[0].start, 524288);
+        /* Not waited on, refused. */
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        ck_assert_int_lt(subid_load(fifo, "tank", (uid_t) -1, &r, &n, NULL), 0);
+        (void) unlink(fifo);
+        (void) unlink(path);
+        (void) rmdir(dir);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("subid");
         TCase *tc = tcase_create("core");
 
         tcase_add_test(tc, test_parse);
         tcase_add_test(tc, test_alloc);
+        tcase_add_test(tc, test_load);
         suite_add_tcase(s, tc);
         return check_run(s);
 }
