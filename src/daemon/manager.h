@@ -68,6 +68,8 @@ struct Manager {
         Puller *puller;
 
         Hashmap *pods;                  /* name -> PodState */
+        Hashmap *userns_releasing;      /* pod name -> deletes of its user namespace
+                                         * range in flight (reconcile/userns.c) */
 
         /* Calls that answer from the pod table, held until the store's first
          * full list (bus-api.c): before it, "no pod" would be untrue. */

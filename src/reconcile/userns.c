@@ -129,11 +129,71 @@ static void on_created(Store *s, int r, const StoreResult *res, const char *erro
         finish(q, &q->range, NULL);
 }
 
-static void on_stale_deleted(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
-        _cleanup_free_ char *key = userdata;
+/* Deletes of a pod's record (the pod is gone, or was deleted while tankd was
+ * away) are counted per pod name in m->userns_releasing, and a lookup for that
+ * name waits until they are done: otherwise a pod applied again under the same
+ * name could read the old record just before its delete lands, and run with a
+ * range the store no longer says is taken. */
+typedef struct UsernsRelease {
+        Manager *manager;
+        char *pod;
+        char *key;
+} UsernsRelease;
 
-        if (r < 0 && r != -ECANCELED && r != -ESTALE)
-                log_debug("Could not remove the stale %s: %s", key, strna(error));
+static void release_add(Manager *m, const char *pod) {
+        uintptr_t n = (uintptr_t) hashmap_get(m->userns_releasing, pod);
+
+        if (hashmap_replace(m->userns_releasing, pod, (void *) (n + 1), NULL) < 0)
+                log_oom();
+}
+
+static void on_release_done(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
+        UsernsRelease *rel = userdata;
+        Manager *m = rel->manager;
+        uintptr_t n;
+        PodState *p;
+
+        if (r == -ECANCELED)
+                goto finish;    /* shutting down: the manager may be half gone */
+        if (r < 0 && r != -ENOENT && r != -ESTALE)
+                log_warning("Failed to remove %s: %s", rel->key, strna(error));
+        n = (uintptr_t) hashmap_get(m->userns_releasing, rel->pod);
+        if (n > 1)
+                (void) hashmap_replace(m->userns_releasing, rel->pod, (void *) (n - 1), NULL);
+        else {
+                (void) hashmap_remove(m->userns_releasing, rel->pod);
+                /* Containers of a pod applied again meanwhile look it up now. */
+                p = hashmap_get(m->pods, rel->pod);
+                if (p && !p->userns_busy)
+                        reconcile_userns_done(m, p, NULL);
+        }
+finish:
+        free(rel->pod);
+        free(rel->key);
+        free(rel);
+}
+
+/* mod_revision 0: whatever is there. */
+static void release(Manager *m, const char *pod, int64_t mod_revision) {
+        UsernsRelease *rel = calloc(1, sizeof(UsernsRelease));
+
+        if (!rel || !(rel->pod = strdup(pod)) || store_userns_key(pod, &rel->key) < 0) {
+                if (rel) {
+                        free(rel->pod);
+                        free(rel);
+                }
+                log_oom();
+                return;
+        }
+        rel->manager = m;
+        if (store_delete(m->store, rel->key, mod_revision, on_release_done, rel) < 0) {
+                log_warning("Failed to remove %s from the store.", rel->key);
+                free(rel->pod);
+                free(rel->key);
+                free(rel);
+                return;
+        }
+        release_add(m, pod);
 }
 
 /* Every range in the store is taken, except those of pods this tankd no longer
@@ -173,10 +233,7 @@ static void on_listed(Store *s, int r, const StoreResult *res, const char *error
                         continue;
                 }
                 if (pod && !hashmap_get(m->pods, pod)) {
-                        char *key = strdup(kv->key);
-
-                        if (key && store_delete(m->store, key, kv->mod_revision, on_stale_deleted, key) < 0)
-                                free(key);
+                        release(m, pod, kv->mod_revision);
                         continue;
                 }
                 /* Slots are the same number in both files (subid_alloc), so
@@ -228,8 +285,8 @@ int pod_userns_request(Manager *m, PodState *p) {
         _cleanup_(userns_request_freep) UsernsRequest *q = NULL;
         int r;
 
-        if (p->userns_busy)
-                return 0;
+        if (p->userns_busy || hashmap_get(m->userns_releasing, p->name))
+                return 0;       /* on_release_done() wakes the pod */
         q = calloc(1, sizeof(UsernsRequest));
         if (!q)
                 return -ENOMEM;
@@ -248,20 +305,6 @@ int pod_userns_request(Manager *m, PodState *p) {
         return 0;
 }
 
-static void on_released(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
-        _cleanup_free_ char *key = userdata;
-
-        if (r < 0 && r != -ECANCELED && r != -ENOENT)
-                log_warning("Failed to remove %s: %s", key, strna(error));
-}
-
 void pod_userns_release(Manager *m, const char *pod) {
-        char *key = NULL;
-
-        if (store_userns_key(pod, &key) < 0)
-                return;
-        if (store_delete(m->store, key, 0, on_released, key) < 0) {
-                log_warning("Failed to remove %s from the store.", key);
-                free(key);
-        }
+        release(m, pod, 0);
 }

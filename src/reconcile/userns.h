@@ -6,7 +6,8 @@
  * the lowest slot no other pod holds, recorded in the store
  * (store/userns.h) by a create-only write before any container of the pod
  * runs with it, and read back from there on every later launch (restart,
- * adoption, reboot). Released when the pod is gone. */
+ * adoption, reboot). Released when the pod is gone (a lookup under the same
+ * name waits until that delete is done). */
 
 #include "daemon/manager.h"
 
