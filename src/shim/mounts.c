@@ -181,7 +181,8 @@ static int idmap_error(char **ret_error, int r, const char *what, const char *pa
  * namespace's maps by an idmapped clone of its directory. overlayfs takes its
  * own private clone of every layer, which before Linux 6.15 only works for a
  * mount attached in the caller's mount namespace (clone_private_mount() refuses
- * detached ones), so the clones are attached first, on a private tmpfs at the
+ * detached ones: EINVAL measured on Debian's 6.1, accepted on 6.18), so the
+ * clones are attached first, on a private tmpfs at the
  * target (in this, the container's, mount namespace only), and the overlay is
  * then mounted over that tmpfs. The lowerdirs become "<target>/<i>". */
 static int mount_idmapped_layers(const ShimConfig *c, int userns_fd, char ***ret_lower, char **ret_error) {
