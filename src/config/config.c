@@ -224,6 +224,18 @@ static int parse_adapter(ParseState *s, const char *key, const char *value, void
         return config_state_origin(s, &s->adapter_origin);
 }
 
+static int parse_userns(ParseState *s, const char *key, const char *value, void *data) {
+        bool *b = data;
+
+        if (isempty(value) || streq(value, "host"))
+                *b = false;
+        else if (streq(value, "auto"))
+                *b = true;
+        else
+                return config_state_error(s, "%s=%s: expected \"auto\" or \"host\"", key, value);
+        return 0;
+}
+
 static int parse_uplink(ParseState *s, const char *key, const char *value, void *data) {
         char **p = data;
 
@@ -307,6 +319,7 @@ static const struct {
                                         config_key_max_size,  offsetof(TankConfig, images_max_unpacked_layer_size) },
         { "Images",   "MaxImageSize",   config_key_max_size,  offsetof(TankConfig, images_max_image_size) },
         { "Images",   "MinFreeSpace",   config_key_min_free,  0 },
+        { "Security", "UserNamespace",  parse_userns,         offsetof(TankConfig, userns_auto) },
 };
 
 static bool section_is_known(const char *section) {

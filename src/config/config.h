@@ -92,6 +92,9 @@ typedef struct TankConfig {
         uint64_t images_max_image_size;          /* sum of layers, compressed and unpacked */
         uint64_t images_min_free_space;          /* 0: none */
         unsigned images_min_free_percent;        /* MinFreeSpace=N%: replaces the bytes */
+        /* [Security] */
+        bool userns_auto;               /* UserNamespace=auto: pods that do not say get a
+                                         * private uid/gid range; default host */
 } TankConfig;
 
 #define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)

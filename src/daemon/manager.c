@@ -120,7 +120,8 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         }
         m->pods = hashmap_new();
         test_fail_alloc_parse(m);
-        if (r < 0 || !m->config_dir || !m->runtime_dir || !m->pods)
+        m->userns_releasing = hashmap_new();
+        if (r < 0 || !m->config_dir || !m->runtime_dir || !m->pods || !m->userns_releasing)
                 return log_oom();
 
         r = config_load(m->config_dir, &m->config, &warnings, &error);
@@ -193,6 +194,7 @@ Manager *manager_free(Manager *m) {
         HASHMAP_FOREACH(p, m->pods)
                 pod_state_free(p);
         hashmap_free(m->pods);
+        hashmap_free(m->userns_releasing);
         bus_api_free_held(m);
         volumes_list_job_cancel(m->volumes_job);
         for (size_t i = 0; i < m->n_volumes_calls; i++)

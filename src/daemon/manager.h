@@ -62,6 +62,8 @@ struct Manager {
          * Applies in flight cannot both claim one. */
         const Pod **applying;
         size_t n_applying;
+        Hashmap *userns_releasing;      /* pod name -> deletes of its user namespace
+                                         * range in flight (reconcile/userns.c) */
 
         /* Calls that answer from the pod table, held until the store's first
          * full list (bus-api.c): before it, "no pod" would be untrue. */

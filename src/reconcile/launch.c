@@ -15,6 +15,7 @@
 #include "net/netns.h"
 #include "net/pod-network.h"
 #include "reconcile/launch.h"
+#include "reconcile/userns.h"
 #include "bus/scope.h"
 #include "shim/exit-record.h"
 #include "shim/shim-config.h"
@@ -293,6 +294,46 @@ static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, 
         return 0;
 }
 
+/* A writable layer written under other ids (the host's, or another range)
+ * would show as unmapped files under the new ones, so it starts from the
+ * image again. "ids" beside it says which ids wrote it; none: the host's (a
+ * scratch from before user namespaces). */
+static int scratch_match_ids(RmRfQueue *trash, const char *pod, const char *container, const char *scratch,
+                             const ShimConfig *sc, char **ret_error) {
+        _cleanup_free_ char *path = NULL, *old = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char want[64];
+        int r;
+
+        if (sc->userns_size > 0)
+                (void) snprintf(want, sizeof want, "%u:%u:%u\n", (unsigned) sc->userns_uid,
+                                (unsigned) sc->userns_gid, (unsigned) sc->userns_size);
+        else
+                (void) snprintf(want, sizeof want, "host\n");
+        r = mkdir_p(scratch, 0700);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/ids", scratch) < 0)
+                return -ENOMEM;
+        r = read_file_capped(AT_FDCWD, path, 64, O_NOFOLLOW | O_NONBLOCK, READ_FILE_REGULAR, &old, NULL);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (streq(old ?: "host\n", want))
+                return 0;
+        fd = open(scratch, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
+        if (fd < 0)
+                return -errno;
+        if (faccessat(fd, "upper", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT)
+                return write_file_atomic(path, want, strlen(want), 0600);  /* nothing written yet */
+        log_info("Container %s/%s: its writable layer was written under other ids; starting from the image.",
+                 pod, container);
+        /* Gone from its name at once, removed off the loop. */
+        if (rm_rf_queue_add(trash, fd, "upper") < 0 || rm_rf_queue_add(trash, fd, "work") < 0)
+                return asprintf(ret_error, "cannot remove the writable layer in %s, written under other ids",
+                                scratch) < 0 ? -ENOMEM : -EIO;
+        return write_file_atomic(path, want, strlen(want), 0600);
+}
+
 static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
                              const char *run_dir, ShimConfig **ret, char **ret_error) {
         _cleanup_(shim_config_freep) ShimConfig *sc = shim_config_new();
@@ -307,6 +348,16 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
                 return -ENOMEM;
 
         r = container_scratch_dir(m, pod->name, c->name, &scratch);
+        if (r < 0)
+                return r;
+        if (pod_wants_userns(m, pod)) {
+                if (c->pod->userns_size == 0)
+                        return -ESRCH;  /* container_start() waits for the range first */
+                sc->userns_uid = c->pod->userns_uid;
+                sc->userns_gid = c->pod->userns_gid;
+                sc->userns_size = c->pod->userns_size;
+        }
+        r = scratch_match_ids(m->trash, pod->name, c->name, scratch, sc, ret_error);
         if (r < 0)
                 return r;
         /* Refuses a data directory whose file system cannot hold an overlay

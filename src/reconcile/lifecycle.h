@@ -10,6 +10,8 @@ void pod_changed(Manager *m, PodState *p);
 void pod_cleanup(Manager *m, PodState *p);
 bool policy_restarts(RestartPolicy policy, const ExitInfo *e);
 void container_start(Manager *m, ContainerState *c, const PodContainer *spec);
+/* Could not start: message, backoff, retry. */
+void container_fail(Manager *m, ContainerState *c, const char *message);
 /* The scope is gone: read the exit, apply the restart policy. */
 void container_gone(Manager *m, ContainerState *c);
 void container_watch_exit(Manager *m, ContainerState *c);

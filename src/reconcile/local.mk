@@ -18,6 +18,8 @@ libtank_la_SOURCES += \
 	src/reconcile/reconcile.h \
 	src/reconcile/reconcile.c \
 	src/reconcile/lifecycle.h \
+	src/reconcile/userns.h \
+	src/reconcile/userns.c \
 	src/reconcile/adopt.c
 
 check_PROGRAMS += tests/unit/test-final-record

@@ -76,6 +76,7 @@ typedef struct ContainerState {
         struct UnpackJob *unpack;       /* in-flight layer extraction */
         struct Launch *launch;          /* in-flight start (shim + scope) */
         bool exit_seen;                 /* the exit record appeared; waiting for the scope to go */
+        bool userns_wait;               /* PULLING until the pod's user namespace range is known */
 } ContainerState;
 
 struct PodState {
@@ -93,6 +94,10 @@ struct PodState {
         size_t n_containers;
         PodPhase phase;
         bool reconcile_queued;
+        /* user_namespace "auto": the range, once read from or written to the
+         * store (userns_size 0 until then); userns_busy while that is in flight */
+        uint32_t userns_uid, userns_gid, userns_size;
+        bool userns_busy;
 };
 
 const char *container_phase_to_string(ContainerPhase p);

@@ -19,6 +19,7 @@
 #include "reconcile/lifecycle.h"
 #include "bus/scope.h"
 #include "reconcile/unpack.h"
+#include "reconcile/userns.h"
 #include "shim/exit-record.h"
 #include "strv.h"
 #include "time-util.h"
@@ -303,8 +304,26 @@ static void on_launched(ContainerState *c, int r, const char *message) {
         pod_changed(m, c->pod);
 }
 
-static void container_fail(Manager *m, ContainerState *c, const char *message) {
+void container_fail(Manager *m, ContainerState *c, const char *message) {
         on_launched(c, -EINVAL, message);
+}
+
+void reconcile_userns_done(Manager *m, PodState *p, const char *error) {
+        for (size_t i = 0; i < p->n_containers; i++) {
+                ContainerState *c = p->containers[i];
+
+                if (!c->userns_wait)
+                        continue;
+                c->userns_wait = false;
+                if (c->phase != CONTAINER_PULLING)
+                        continue;       /* a pass moved it on meanwhile */
+                if (error)
+                        container_fail(m, c, error);
+                else
+                        c->phase = CONTAINER_WAITING;
+        }
+        manager_queue_reconcile(m, p);
+        pod_changed(m, p);
 }
 
 static void container_launch_now(Manager *m, ContainerState *c, const PodContainer *spec,
@@ -425,6 +444,8 @@ void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
 
         char old_hash[SPEC_HASH_LEN + 1];
 
+        /* Only the wait this call may start counts (reconcile_userns_done). */
+        c->userns_wait = false;
         memcpy(old_hash, c->hash, sizeof old_hash);
         r = container_hash(spec, c->hash);
         if (r >= 0)
@@ -458,6 +479,18 @@ void container_start(Manager *m, ContainerState *c, const PodContainer *spec) {
          * container and starts from the image again (as compose recreates). */
         if (old_hash[0] && !streq(old_hash, c->hash))
                 container_wipe_scratch(m, c);
+        /* The pod's user namespace range first, once per pod (userns.h). */
+        if (pod_wants_userns(m, c->pod->desired) && c->pod->userns_size == 0) {
+                r = pod_userns_request(m, c->pod);
+                if (r < 0) {
+                        container_fail(m, c, "cannot look up the pod's user namespace range");
+                        return;
+                }
+                c->userns_wait = true;
+                c->phase = CONTAINER_PULLING;
+                pod_changed(m, c->pod);
+                return;
+        }
         if (!spec->image) {
                 container_launch_with_image(m, c, spec, NULL);
                 return;
@@ -626,6 +659,7 @@ void reconcile_pod(Manager *m, PodState *p) {
                 }
                 log_info("Pod %s is gone; cleaning up.", p->name);
                 pod_cleanup(m, p);
+                pod_userns_release(m, p->name);
                 bus_pod_emit_removed(m, p);
                 hashmap_remove(m->pods, p->name);
                 pod_state_free(p);

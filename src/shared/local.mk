@@ -28,7 +28,9 @@ libtank_la_SOURCES += \
 	src/shared/rm-rf-async.h \
 	src/shared/rm-rf-async.c \
 	src/shared/rlimit-util.h \
-	src/shared/rlimit-util.c
+	src/shared/rlimit-util.c \
+	src/shared/subid.h \
+	src/shared/subid.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
@@ -56,3 +58,9 @@ TESTS += tests/unit/test-thread-job
 tests_unit_test_thread_job_SOURCES = tests/unit/test-thread-job.c
 tests_unit_test_thread_job_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_thread_job_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-subid
+TESTS += tests/unit/test-subid
+tests_unit_test_subid_SOURCES = tests/unit/test-subid.c
+tests_unit_test_subid_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_subid_LDADD = $(TANK_LIBS) $(CHECK_LIBS)

@@ -31,7 +31,11 @@ typedef struct MountsResult {
         int pty_slave;
 } MountsResult;
 
-int mounts_setup(const ShimConfig *c, MountsResult *ret, char **ret_error);
+/* userns_fd: the container's user namespace (userns.c), or -EBADF for the
+ * host's ids: then layers, the rootfs directory and host volumes are mounted
+ * idmapped through it, and the upper directory and empty managed volumes are
+ * handed to the range's root. */
+int mounts_setup(const ShimConfig *c, int userns_fd, MountsResult *ret, char **ret_error);
 
 /* Resolve path (absolute, inside the root rootfd) without leaving the root:
  * symlinks, "..", absolute links are all interpreted relative to rootfd, magic
@@ -39,6 +43,25 @@ int mounts_setup(const ShimConfig *c, MountsResult *ret, char **ret_error);
  * create_mode is S_IFDIR or S_IFREG (the last component as that type, the
  * parents as directories); 0 means "must exist". Returns an O_PATH fd. */
 int open_in_root(int rootfd, const char *path, mode_t create_mode, int *ret_fd);
+
+/* ---- userns.c ---- */
+
+/* A user namespace with the config's maps (0..size-1 -> userns_uid.. and
+ * userns_gid..), as an fd; created by the monitor, joined by the workload. */
+int userns_create(const ShimConfig *c, int *ret_fd, char **ret_error);
+
+/* setns() into it and become its root (0:0 inside, no supplementary groups),
+ * with its full capability set; security_apply() narrows that afterwards. */
+int userns_enter(int fd, char **ret_error);
+
+/* A detached clone of dirfd+path whose ids are seen through userns_fd's maps
+ * (MOUNT_ATTR_IDMAP), plus attrs. -EINVAL/-EPERM/-EOPNOTSUPP from the kernel
+ * mean the file system cannot be idmapped. */
+int userns_idmapped_tree(int dirfd, const char *path, int userns_fd, bool recursive, unsigned attrs,
+                         int *ret_fd);
+
+/* The file system type of path, for messages. */
+const char *userns_fs_name(const char *path);
 
 /* ---- user.c ---- */
 

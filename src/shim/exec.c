@@ -6,6 +6,7 @@
  * namespace), and relays its stdio to the caller's socket until it exits. */
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cgroup-util.h"
 #include "container.h"
 #include "exec-protocol.h"
 #include "exec-relay.h"
@@ -25,7 +27,19 @@
 #include "log.h"
 #include "sealed-exec.h"
 #include "strv.h"
+#include "unit-name.h"
 
+
+/* Sanitizer builds only: LeakSanitizer's check at exit stops the world with a
+ * tracer task, which lands in the container's PID namespace and looks for us
+ * in the container's /proc (we joined both): it finds nothing, we spin for
+ * ever, and its zombie keeps the container's dying PID 1 in
+ * zap_pid_ns_processes, so a killed workload is never reaped (measured: after
+ * any exec, kill -9 of the workload hung until the scope was stopped). */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+        return "detect_leaks=0";
+}
 
 typedef struct ExecArgs {
         const char *config_path;
@@ -134,48 +148,87 @@ static int wait_go(int fd) {
         return 0;
 }
 
-/* Join the workload's namespaces and root. The fds are opened first: after
- * the mount namespace is entered, /proc is the container's. */
-static int join_container(pid_t pid, char **error) {
-        static const struct {
-                const char *name;
-                int type;
-        } nss[] = {
-                { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
-                { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
-        };
-        int fds[ELEMENTSOF(nss)];
-        _cleanup_close_ int rootfd = -EBADF;
-        char path[64];
-        int r = 0;
+typedef struct CgroupMatch {
+        const char *unit;
+        const char *mine;       /* our /proc/self/cgroup */
+        const char *controllers, *path;
+        bool found;
+} CgroupMatch;
 
-        for (size_t i = 0; i < ELEMENTSOF(nss); i++)
-                fds[i] = -EBADF;
-        (void) snprintf(path, sizeof path, "/proc/%d/root", (int) pid);
-        rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0) {
-                r = shim_error(error, -errno, "open %s", path);
-                goto finish;
-        }
-        for (size_t i = 0; i < ELEMENTSOF(nss); i++) {
-                (void) snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) pid, nss[i].name);
-                fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-                if (fds[i] < 0) {
-                        r = shim_error(error, -errno, "open %s", path);
-                        goto finish;
-                }
-        }
-        for (size_t i = 0; i < ELEMENTSOF(nss); i++)
-                if (setns(fds[i], nss[i].type) < 0) {
-                        r = shim_error(error, -errno, "join the %s namespace", nss[i].name);
-                        goto finish;
-                }
-        if (fchdir(rootfd) < 0 || chroot(".") < 0)
-                r = shim_error(error, -errno, "enter the container's root");
-finish:
-        for (size_t i = 0; i < ELEMENTSOF(nss); i++)
-                safe_close(fds[i]);
-        return r;
+static int same_line(const char *controllers, const char *path, void *userdata) {
+        CgroupMatch *m = userdata;
+
+        if (streq(controllers, m->controllers) && streq(path, m->path))
+                m->found = true;
+        return 0;
+}
+
+/* A hierarchy that places the workload in its scope must place us there too. */
+static int check_line(const char *controllers, const char *path, void *userdata) {
+        CgroupMatch *m = userdata;
+        const char *base = strrchr(path, '/');
+        CgroupMatch l = { .controllers = controllers, .path = path };
+        int r;
+
+        if (!base || !streq(base + 1, m->unit))
+                return 0;
+        r = cgroup_proc_foreach(m->mine, same_line, &l);
+        if (r < 0)
+                return r;
+        if (!l.found)
+                return -ESRCH;
+        m->found = true;
+        return 0;
+}
+
+/* A pidfd for the workload, which pins the process: whatever we join through
+ * it is that process's, even if it dies and its pid is reused meanwhile. The
+ * pid itself came from tankd a moment ago; that it still names the workload is
+ * checked once, after the pidfd is open: tankd put us into the cgroups in which
+ * the workload sits in its scope (before "go"), so the process must be in the
+ * scope in each of those, as we are, and still alive afterwards (so the /proc
+ * read was of it, not of a successor). */
+static int open_workload(const ShimConfig *c, pid_t pid, int *ret_pidfd, char **error) {
+        _cleanup_free_ char *mine = NULL, *theirs = NULL, *unit = NULL;
+        _cleanup_close_ int pidfd = -EBADF;
+        CgroupMatch m = {};
+        int r;
+
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0)
+                return shim_error(error, -errno, "open a pidfd for the workload (pid %d)", (int) pid);
+        r = container_scope_name(c->pod, c->container, &unit);
+        if (r < 0)
+                return shim_error(error, r, "scope name");
+        r = cgroup_proc_read(0, &mine);
+        if (r >= 0)
+                r = cgroup_proc_read(pid, &theirs);
+        if (r < 0)
+                return shim_error(error, r == -ENOENT ? -ESRCH : r, "read the cgroups of the workload (pid %d)",
+                                  (int) pid);
+        m = (CgroupMatch) { .unit = unit, .mine = mine };
+        r = cgroup_proc_foreach(theirs, check_line, &m);
+        if (r >= 0 && !m.found)
+                r = -ESRCH;
+        if (r < 0)
+                return shim_error(error, r, "pid %d is not the workload in %s", (int) pid, unit);
+        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+                return shim_error(error, -errno, "the workload (pid %d)", (int) pid);
+        *ret_pidfd = TAKE_FD(pidfd);
+        return 0;
+}
+
+/* Join the workload's namespaces, all at once through its pidfd (Linux 5.8):
+ * entering its mount namespace also sets our root and cwd to the namespace's
+ * root, the container's "/" after its pivot_root. The user namespace is left
+ * for the child to join last (child_run). */
+static int join_container(int pidfd, char **error) {
+        if (setns(pidfd, CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID |
+                  CLONE_NEWNS) < 0)
+                return shim_error(error, -errno, "join the container's namespaces");
+        if (chdir("/") < 0)
+                return shim_error(error, -errno, "enter the container's root");
+        return 0;
 }
 
 /* The container's own devpts instance, so the slave is valid inside. The
@@ -244,7 +297,8 @@ static int enter_cwd(const char *cwd, char **error) {
 
 /* The child: stdio first, so every later failure reaches the caller's stderr
  * like a shell's "not found" would. Exit 125/126/127 as docker exec does. */
-_noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, int in, int out, int err, int oom_adj) {
+_noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, int pidfd, int in, int out, int err,
+                                 int oom_adj) {
         _cleanup_(user_ids_done) UserIds u = {};
         _cleanup_free_ char *error = NULL, *passwd = NULL, *group = NULL;
         _cleanup_strv_free_ char **env = NULL;
@@ -277,6 +331,19 @@ _noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, int in,
                 goto fail;
         }
         safe_close(fd);
+
+        /* The workload's user namespace, last, as the workload did: through the
+         * same pidfd, so it is that process's. */
+        if (c->userns_size > 0) {
+                if (setns(pidfd, CLONE_NEWUSER) < 0) {
+                        (void) shim_error(&error, -errno, "join the container's user namespace");
+                        goto fail;
+                }
+                if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) {
+                        (void) shim_error(&error, -errno, "become root of the container's user namespace");
+                        goto fail;
+                }
+        }
 
         if (c->user) {
                 r = read_root_file("/etc/passwd", &passwd);
@@ -338,7 +405,7 @@ static int read_oom_adj(pid_t pid, int *ret) {
 static int run(ExecArgs *a) {
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
         _cleanup_free_ char *error = NULL;
-        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        _cleanup_close_ int master = -EBADF, slave = -EBADF, pidfd = -EBADF;
         int in[2] = { -EBADF, -EBADF }, out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF };
         ExecRelay relay = {};
         int oom_adj = 0, status, r;
@@ -359,8 +426,11 @@ static int run(ExecArgs *a) {
         if (r < 0)
                 return r;
 
+        r = open_workload(c, a->pid, &pidfd, &error);
+        if (r < 0)
+                goto fail;
         (void) read_oom_adj(a->pid, &oom_adj);
-        r = join_container(a->pid, &error);
+        r = join_container(pidfd, &error);
         if (r < 0)
                 goto fail;
         if (a->tty) {
@@ -379,8 +449,8 @@ static int run(ExecArgs *a) {
         }
         if (child == 0) {
                 if (a->tty)
-                        child_run(a, c, slave, slave, slave, oom_adj);
-                child_run(a, c, in[0], out[1], err[1], oom_adj);
+                        child_run(a, c, pidfd, slave, slave, slave, oom_adj);
+                child_run(a, c, pidfd, in[0], out[1], err[1], oom_adj);
         }
         slave = safe_close(slave);
         safe_close(in[0]);

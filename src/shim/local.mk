@@ -37,6 +37,7 @@ libtank_la_SOURCES += \
 	src/shim/security.h \
 	src/shim/mounts.c \
 	src/shim/user.c \
+	src/shim/userns.c \
 	src/shim/security.c \
 	src/shim/execve-path.c
 

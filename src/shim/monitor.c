@@ -26,6 +26,7 @@
 
 #include "attach.h"
 #include "cgroup-util.h"
+#include "container.h"
 #include "exit-record.h"
 #include "fs-util.h"
 #include "log.h"
@@ -242,7 +243,8 @@ static void monitor_done(Monitor *m) {
 
 int monitor_run(const ShimConfig *c, int sync_fd) {
         _cleanup_(monitor_done) Monitor m = { .config = c, .pty_master = -EBADF, .out_fd = -EBADF };
-        _cleanup_close_ int out = -EBADF, err = -EBADF, sock_parent = -EBADF, sock_child = -EBADF;
+        _cleanup_close_ int out = -EBADF, err = -EBADF, sock_parent = -EBADF, sock_child = -EBADF,
+                userns_fd = -EBADF;
         uint64_t oom_before = 0, oom_after = 0;
         bool oom_known;
         char status = SHIM_STATUS_SETUP_FAILED, msg[SHIM_SYNC_MSG_MAX] = "";
@@ -281,6 +283,16 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
          * clone() rather than unshare(CLONE_NEWPID) + fork(): after unshare,
          * every later fork of ours (LSan's tracer, for one) would land in the
          * container's namespace, which is dead once its PID 1 is. */
+        if (c->userns_size > 0) {
+                _cleanup_free_ char *why = NULL;
+
+                r = userns_create(c, &userns_fd, &why);
+                if (r < 0) {
+                        snprintf(msg, sizeof msg, "%s", why ?: "cannot create the user namespace");
+                        goto fail_setup;
+                }
+        }
+
         m.pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, 0);
         if (m.pid < 0) {
                 r = -errno;
@@ -290,13 +302,14 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
         if (m.pid == 0) {
                 WorkloadArgs a = {
                         .config = c, .sock = sock_child, .stdout_fd = out, .stderr_fd = err,
-                        .oom_score_adj = adj,
+                        .oom_score_adj = adj, .userns_fd = userns_fd,
                 };
                 safe_close(sock_parent);
                 safe_close(sync_fd);
                 workload_run(&a);
         }
         sock_child = safe_close(sock_child);
+        userns_fd = safe_close(userns_fd);   /* the workload holds it now */
 
         for (;;) {
                 r = recv_from_child(sock_parent, &m.pty_master, &status, msg, sizeof msg);

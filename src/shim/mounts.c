@@ -4,6 +4,7 @@
  * RESOLVE_IN_ROOT from the root's fd and mounted through that fd with the new
  * mount API (open_tree/fsmount + move_mount), so a hostile image cannot point
  * a mount point (symlink, "..", /proc magic link) at the host. */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
@@ -168,20 +169,103 @@ static int bind_onto(int dirfd, const char *path, int destfd, unsigned attrs) {
         return move_onto(treefd, destfd);
 }
 
-static int setup_rootfs(const ShimConfig *c, int *ret_rootfd, char **ret_error) {
+static int idmap_error(char **ret_error, int r, const char *what, const char *path) {
+        if (r == -EINVAL || r == -EPERM || r == -EOPNOTSUPP || r == -ENOSYS)
+                return shim_error(ret_error, r, "%s %s: its %s file system cannot be mounted idmapped on "
+                                  "this kernel, which user_namespace \"auto\" needs", what, path,
+                                  userns_fs_name(path));
+        return shim_error(ret_error, r, "idmap %s %s", what, path);
+}
+
+/* The image's layers stay owned as shipped; each is seen through the user
+ * namespace's maps by an idmapped clone of its directory. overlayfs takes its
+ * own private clone of every layer, which before Linux 6.15 only works for a
+ * mount attached in the caller's mount namespace (clone_private_mount() refuses
+ * detached ones: EINVAL measured on Debian's 6.1, accepted on 6.18), so the
+ * clones are attached first, on a private tmpfs at the
+ * target (in this, the container's, mount namespace only), and the overlay is
+ * then mounted over that tmpfs. The lowerdirs become "<target>/<i>". */
+static int mount_idmapped_layers(const ShimConfig *c, int userns_fd, char ***ret_lower, char **ret_error) {
+        static const char *const opts[] = { "mode=0700", "size=64k", NULL };
+        _cleanup_strv_free_ char **lower = NULL;
+        _cleanup_close_ int targetfd = -EBADF, fd = -EBADF;
+        size_t i = 0;
+        int r;
+
+        fd = open(c->rootfs_target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return shim_error(ret_error, -errno, "open %s", c->rootfs_target);
+        r = mount_new("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, fd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount a tmpfs for the idmapped layers on %s", c->rootfs_target);
+        targetfd = open(c->rootfs_target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (targetfd < 0)
+                return shim_error(ret_error, -errno, "open %s", c->rootfs_target);
+
+        STRV_FOREACH(l, c->rootfs_lower) {
+                _cleanup_close_ int treefd = -EBADF, dirfd = -EBADF;
+                _cleanup_free_ char *p = NULL;
+                char name[16];
+
+                (void) snprintf(name, sizeof name, "%zu", i++);
+                r = userns_idmapped_tree(AT_FDCWD, *l, userns_fd, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV,
+                                         &treefd);
+                if (r < 0)
+                        return idmap_error(ret_error, r, "layer", *l);
+                if (mkdirat(targetfd, name, 0700) < 0)
+                        return shim_error(ret_error, -errno, "mkdir %s/%s", c->rootfs_target, name);
+                dirfd = openat(targetfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (dirfd < 0)
+                        return shim_error(ret_error, -errno, "open %s/%s", c->rootfs_target, name);
+                r = move_onto(treefd, dirfd);
+                if (r < 0)
+                        return shim_error(ret_error, r, "attach layer %s", *l);
+                if (asprintf(&p, "%s/%s", c->rootfs_target, name) < 0 || strv_consume(&lower, TAKE_PTR(p)) < 0)
+                        return -ENOMEM;
+        }
+        *ret_lower = TAKE_PTR(lower);
+        return 0;
+}
+
+static int setup_rootfs(const ShimConfig *c, int userns_fd, int *ret_rootfd, char **ret_error) {
         const char *where;
         int r, fd;
 
-        if (c->rootfs_directory) {
+        if (c->rootfs_directory && userns_fd >= 0) {
+                _cleanup_close_ int treefd = -EBADF, destfd = -EBADF;
+
+                where = c->rootfs_directory;
+                r = userns_idmapped_tree(AT_FDCWD, where, userns_fd, true, 0, &treefd);
+                if (r < 0)
+                        return idmap_error(ret_error, r, "rootfs", where);
+                destfd = open(where, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (destfd < 0)
+                        return shim_error(ret_error, -errno, "open rootfs %s", where);
+                r = move_onto(treefd, destfd);
+                if (r < 0)
+                        return shim_error(ret_error, r, "bind rootfs %s", where);
+        } else if (c->rootfs_directory) {
                 where = c->rootfs_directory;
                 if (mount(where, where, NULL, MS_BIND | MS_REC, NULL) < 0)
                         return shim_error(ret_error, -errno, "bind rootfs %s", where);
         } else {
+                _cleanup_strv_free_ char **idmapped = NULL;
                 _cleanup_free_ char *why = NULL;
 
                 /* The overlay exists only in this (the container's) mount namespace. */
                 where = c->rootfs_target;
-                r = rootfs_mount_overlay(c->rootfs_lower, c->rootfs_upper, c->rootfs_work, where, &why);
+                if (userns_fd >= 0) {
+                        r = mount_idmapped_layers(c, userns_fd, &idmapped, ret_error);
+                        if (r < 0)
+                                return r;
+                        /* The upper directory is the container's "/" (and
+                         * what it writes is created as the writer's ids, the
+                         * range's, by overlayfs). */
+                        if (c->rootfs_upper && chown(c->rootfs_upper, c->userns_uid, c->userns_gid) < 0)
+                                return shim_error(ret_error, -errno, "hand %s to the user namespace",
+                                                  c->rootfs_upper);
+                }
+                r = rootfs_mount_overlay(idmapped ?: c->rootfs_lower, c->rootfs_upper, c->rootfs_work, where, &why);
                 if (r < 0) {
                         if (why && ret_error && !*ret_error) {
                                 *ret_error = TAKE_PTR(why);
@@ -353,7 +437,40 @@ static int setup_masks(int rootfd, char **ret_error) {
         return 0;
 }
 
-static int setup_bind(int rootfd, const char *source, const char *dest, bool read_only,
+/* A managed volume is created empty and root's; in a user namespace it goes to
+ * the range's root the first time (while still so), and is then bound as it is,
+ * with the host's view of its ids, which are the range's. */
+static int give_volume_to_range(const ShimConfig *c, const char *source, char **ret_error) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        DIR *d;
+        struct dirent *de;
+        bool empty = true;
+
+        fd = open(source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return shim_error(ret_error, -errno, "open volume %s", source);
+        if (st.st_uid != 0 || st.st_gid != 0)
+                return 0;
+        d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
+        if (!d)
+                return shim_error(ret_error, -errno, "read volume %s", source);
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..")) {
+                        empty = false;
+                        break;
+                }
+        closedir(d);
+        if (empty && fchown(fd, c->userns_uid, c->userns_gid) < 0)
+                return shim_error(ret_error, -errno, "hand volume %s to the user namespace", source);
+        return 0;
+}
+
+/* userns_fd >= 0: a host path is bound idmapped (container root writes as host
+ * root there, which is what sharing a host path means); a managed volume
+ * (managed) plainly. Binds of tankd's own files (resolv.conf ...) are plain and
+ * read-only. */
+static int setup_bind(int rootfd, const char *source, const char *dest, bool read_only, int userns_fd,
                       char **ret_error) {
         _cleanup_close_ int destfd = -EBADF;
         struct stat st, dst;
@@ -375,14 +492,23 @@ static int setup_bind(int rootfd, const char *source, const char *dest, bool rea
                 return shim_error(ret_error, S_ISDIR(st.st_mode) ? -ENOTDIR : -EISDIR,
                                   "mount point %s has another type than %s", dest, source);
 
-        r = bind_onto(AT_FDCWD, source, destfd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                      (read_only ? MOUNT_ATTR_RDONLY : 0));
+        if (userns_fd >= 0) {
+                _cleanup_close_ int treefd = -EBADF;
+
+                r = userns_idmapped_tree(AT_FDCWD, source, userns_fd, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                         (read_only ? MOUNT_ATTR_RDONLY : 0), &treefd);
+                if (r < 0)
+                        return idmap_error(ret_error, r, "host volume", source);
+                r = move_onto(treefd, destfd);
+        } else
+                r = bind_onto(AT_FDCWD, source, destfd, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                              (read_only ? MOUNT_ATTR_RDONLY : 0));
         if (r < 0)
                 return shim_error(ret_error, r, "bind %s on %s", source, dest);
         return 0;
 }
 
-int mounts_setup(const ShimConfig *c, MountsResult *ret, char **ret_error) {
+int mounts_setup(const ShimConfig *c, int userns_fd, MountsResult *ret, char **ret_error) {
         static const char *const no_options[] = { NULL };
         _cleanup_close_ int rootfd = -EBADF, fd = -EBADF;
         MountsResult res = { .pty_master = -EBADF, .pty_slave = -EBADF };
@@ -392,7 +518,7 @@ int mounts_setup(const ShimConfig *c, MountsResult *ret, char **ret_error) {
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return shim_error(ret_error, -errno, "make / private");
 
-        r = setup_rootfs(c, &rootfd, ret_error);
+        r = setup_rootfs(c, userns_fd, &rootfd, ret_error);
         if (r < 0)
                 return r;
 
@@ -417,14 +543,20 @@ int mounts_setup(const ShimConfig *c, MountsResult *ret, char **ret_error) {
         if (r < 0)
                 goto fail;
 
-        if (c->resolv_conf && (r = setup_bind(rootfd, c->resolv_conf, "/etc/resolv.conf", true, ret_error)) < 0)
+        if (c->resolv_conf && (r = setup_bind(rootfd, c->resolv_conf, "/etc/resolv.conf", true, -EBADF, ret_error)) < 0)
                 goto fail;
-        if (c->hosts && (r = setup_bind(rootfd, c->hosts, "/etc/hosts", true, ret_error)) < 0)
+        if (c->hosts && (r = setup_bind(rootfd, c->hosts, "/etc/hosts", true, -EBADF, ret_error)) < 0)
                 goto fail;
-        if (c->hostname_file && (r = setup_bind(rootfd, c->hostname_file, "/etc/hostname", true, ret_error)) < 0)
+        if (c->hostname_file && (r = setup_bind(rootfd, c->hostname_file, "/etc/hostname", true, -EBADF, ret_error)) < 0)
                 goto fail;
         FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
-                r = setup_bind(rootfd, m->source, m->destination, m->read_only, ret_error);
+                if (userns_fd >= 0 && m->give_to_user) {
+                        r = give_volume_to_range(c, m->source, ret_error);
+                        if (r < 0)
+                                goto fail;
+                }
+                r = setup_bind(rootfd, m->source, m->destination, m->read_only,
+                               m->give_to_user ? -EBADF : userns_fd, ret_error);
                 if (r < 0)
                         goto fail;
         }

@@ -228,6 +228,44 @@ int shim_config_verify(const ShimConfig *c, char **ret_error) {
                 return fail(ret_error, "stop_signal: not a catchable signal number");
         if (c->stop_timeout_sec > 24 * 3600)
                 return fail(ret_error, "stop_timeout_sec: at most one day");
+        if (c->userns_size > 0) {
+                /* Host id 0 must stay outside, and the last id inside the uid_t range. */
+                if (c->userns_uid == 0 || c->userns_gid == 0)
+                        return fail(ret_error, "user_namespace: the range must not contain host id 0");
+                if ((uint64_t) c->userns_uid + c->userns_size > UINT32_MAX ||
+                    (uint64_t) c->userns_gid + c->userns_size > UINT32_MAX)
+                        return fail(ret_error, "user_namespace: the range ends beyond the last valid id");
+        }
+        return 0;
+}
+
+static int parse_userns(JsonCtx *j, yajl_val v, ShimConfig *c) {
+        static const char *const fields[] = { "uid", "gid", "size", NULL };
+        long long n;
+        int r;
+
+        if (!YAJL_IS_OBJECT(v))
+                return json_fail(j, "user_namespace: must be an object");
+        r = json_check_fields(j, v, "user_namespace", fields);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < v->u.object.len; i++) {
+                const char *k = v->u.object.keys[i];
+                char field[32];
+
+                (void) snprintf(field, sizeof field, "user_namespace.%s", k);
+                r = json_get_int(j, v->u.object.values[i], field, 1, UINT32_MAX - 1, &n);
+                if (r < 0)
+                        return r;
+                if (streq(k, "uid"))
+                        c->userns_uid = (uid_t) n;
+                else if (streq(k, "gid"))
+                        c->userns_gid = (gid_t) n;
+                else
+                        c->userns_size = (uint32_t) n;
+        }
+        if (c->userns_uid == 0 || c->userns_gid == 0 || c->userns_size == 0)
+                return json_fail(j, "user_namespace: needs uid, gid and size");
         return 0;
 }
 
@@ -407,6 +445,8 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
                 c->stop_signal = (int) n;
                 return 0;
         }
+        if (streq(k, "user_namespace"))
+                return parse_userns(j, x, c);
         if (streq(k, "stop_timeout_sec")) {
                 r = json_get_int(j, x, k, 0, 24 * 3600, &n);
                 if (r < 0)
@@ -422,7 +462,7 @@ int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret
                 "pod", "container", "rootfs", "argv", "env", "cwd", "user", "additional_gids",
                 "mounts", "network", "tty", "exit_file", "attach_socket", "pid_file", "resolv_conf",
                 "hosts", "hostname_file", "log", "log_identifier", "stop_signal",
-                "stop_timeout_sec", NULL };
+                "stop_timeout_sec", "user_namespace", NULL };
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
         _cleanup_(json_ctx_done) JsonCtx j = {};
         yajl_val root;
@@ -548,6 +588,17 @@ int shim_config_serialize(const ShimConfig *c, char **ret_json) {
         r |= yajl_gen_integer(g, c->stop_signal);
         r |= json_gen_string(g, "stop_timeout_sec");
         r |= yajl_gen_integer(g, c->stop_timeout_sec);
+        if (c->userns_size > 0) {
+                r |= json_gen_string(g, "user_namespace");
+                r |= yajl_gen_map_open(g);
+                r |= json_gen_string(g, "uid");
+                r |= yajl_gen_integer(g, c->userns_uid);
+                r |= json_gen_string(g, "gid");
+                r |= yajl_gen_integer(g, c->userns_gid);
+                r |= json_gen_string(g, "size");
+                r |= yajl_gen_integer(g, c->userns_size);
+                r |= yajl_gen_map_close(g);
+        }
         r |= yajl_gen_map_close(g);
         if (r != yajl_gen_status_ok)
                 return -EINVAL;   /* invalid UTF-8 in a string */

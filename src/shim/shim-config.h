@@ -76,7 +76,13 @@
  *   "log": "journal" | "inherit",               // default journal; inherit =
  *                                               //   the shim's stdout/stderr
  *   "log_identifier": "web/app",                // default "<pod>/<container>"
- *   "stop_signal": 15, "stop_timeout_sec": 10   // optional, these defaults
+ *   "stop_signal": 15, "stop_timeout_sec": 10,  // optional, these defaults
+ *   "user_namespace": {"uid": 524288,           // optional: the workload runs in
+ *                      "gid": 524288,           //   a user namespace mapping ids
+ *                      "size": 65536}           //   0..size-1 to uid.. and gid..;
+ *                                               //   layers and host volumes are
+ *                                               //   idmapped, managed volumes
+ *                                               //   handed to uid:gid while empty
  * }
  */
 
@@ -164,6 +170,12 @@ typedef struct ShimConfig {
 
         ShimLogMode log;
         char *log_identifier;  /* default "<pod>/<container>" */
+        /* userns_size 0: the host's ids. Otherwise ids 0..size-1 inside are
+         * userns_uid.. and userns_gid.. outside; never host root. */
+        uid_t userns_uid;
+        gid_t userns_gid;
+        uint32_t userns_size;
+
         int stop_signal;       /* default SIGTERM */
         unsigned stop_timeout_sec; /* default 10 */
 } ShimConfig;

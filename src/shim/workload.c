@@ -33,7 +33,8 @@ _noreturn_ static void fail(int sock, int status, const char *msg) {
 /* A managed volume starts as an empty directory owned by root; an image that
  * runs as another user must be able to write it, so it is handed over the first
  * time (while it is still empty and root's). Never a host volume: those keep
- * whatever owner their host gave them. */
+ * whatever owner their host gave them. In a user namespace this runs after
+ * joining it: "root" and the user's ids are the namespace's. */
 static int give_volumes_to_user(const ShimConfig *c, const UserIds *u, char **ret_error) {
         if (u->uid == 0 && u->gid == 0)
                 return 0;
@@ -122,6 +123,19 @@ static int setup_namespaces(const ShimConfig *c, char **error) {
         }
         if (sethostname(c->pod, strlen(c->pod)) < 0)
                 return shim_error(error, -errno, "sethostname");
+
+        /* The network namespace stays the host's user namespace's, so the
+         * workload's CAP_NET_BIND_SERVICE (the user namespace's) does not count
+         * in it: as rootless Docker does, every port is unprivileged in this
+         * (the pod's own) namespace instead, so that a server on port 80 works
+         * as it does without a user namespace. Never in the host's. */
+        if (c->userns_size > 0 && c->network != SHIM_NETWORK_HOST) {
+                _cleanup_close_ int fd = open("/proc/sys/net/ipv4/ip_unprivileged_port_start",
+                                              O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || write(fd, "0", 1) != 1)
+                        return shim_error(error, -errno, "make ports below 1024 bindable in the pod's network "
+                                          "namespace");
+        }
         return 0;
 }
 
@@ -228,7 +242,7 @@ void workload_run(const WorkloadArgs *a) {
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 
-        r = mounts_setup(c, &mr, &error);
+        r = mounts_setup(c, a->userns_fd, &mr, &error);
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 
@@ -257,6 +271,23 @@ void workload_run(const WorkloadArgs *a) {
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
         }
 
+        /* Before the user namespace: changing our ids there makes us not
+         * dumpable, and /proc/self then belongs to host root. */
+        r = set_oom_score_adj(a->oom_score_adj);
+        if (r < 0) {
+                (void) shim_error(&error, r, "restore oom_score_adj");
+                fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
+        }
+
+        /* Last of the namespaces, once everything is mounted: the others stay
+         * the host's (userns.c), and from here on our capabilities are the
+         * user namespace's. */
+        if (a->userns_fd >= 0) {
+                r = userns_enter(a->userns_fd, &error);
+                if (r < 0)
+                        fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
+        }
+
         r = give_volumes_to_user(c, &u, &error);
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
@@ -268,12 +299,6 @@ void workload_run(const WorkloadArgs *a) {
         r = setup_env(c, &u, &env);
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, "out of memory");
-
-        r = set_oom_score_adj(a->oom_score_adj);
-        if (r < 0) {
-                (void) shim_error(&error, r, "restore oom_score_adj");
-                fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
-        }
 
         r = setup_stdio(a, mr.pty_slave, &error);
         if (r < 0)

@@ -13,6 +13,7 @@ typedef struct WorkloadArgs {
         int stdout_fd;       /* used when !tty */
         int stderr_fd;
         int oom_score_adj;   /* the value to restore (the monitor shields itself) */
+        int userns_fd;       /* the container's user namespace, or -EBADF: host ids */
 } WorkloadArgs;
 
 _noreturn_ void workload_run(const WorkloadArgs *a);

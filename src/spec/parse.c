@@ -485,7 +485,8 @@ static int parse_container(Ctx *c, const JsonValue *v, const char *path, const P
 
 /* One pod object at `path` ("$" for a single document, "[i]" in an array). */
 static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **ret) {
-        static const char *const fields[] = { "name", "restart", "network", "volumes", "containers", NULL };
+        static const char *const fields[] = { "name", "restart", "network", "volumes", "user_namespace",
+                                               "containers", NULL };
         static const char *const required[] = { "name", "containers", NULL };
         _cleanup_pod_free_ Pod *pod = NULL;
         const JsonValue *x;
@@ -547,6 +548,17 @@ static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **
                                         return fail(c, pn, "duplicate volume name \"%s\"", pod->volumes[i].name);
                                 }
                 }
+        }
+
+        if ((x = json_object_get(v, "user_namespace"))) {
+                FIELD_PATH(p, path, "user_namespace");
+                r = expect_type(c, x, p, JSON_STRING);
+                if (r < 0)
+                        return r;
+                pod->user_namespace = json_string_is_clean(x) ? user_namespace_mode_from_string(x->str)
+                                                              : _USER_NAMESPACE_INVALID;
+                if (pod->user_namespace < 0)
+                        return fail_quoted(c, p, "must be \"auto\" or \"host\", got %s", x->str, x->len);
         }
 
         x = json_object_get(v, "containers");

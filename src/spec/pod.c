@@ -84,6 +84,26 @@ RestartPolicy restart_policy_from_string(const char *s) {
         return _RESTART_INVALID;
 }
 
+static const char *const user_namespace_mode_table[_USER_NAMESPACE_MAX] = {
+        [USER_NAMESPACE_AUTO] = "auto",
+        [USER_NAMESPACE_HOST] = "host",
+};
+
+const char *user_namespace_mode_to_string(UserNamespaceMode m) {
+        if (m < 0 || m >= _USER_NAMESPACE_MAX)
+                return NULL;
+        return user_namespace_mode_table[m];
+}
+
+UserNamespaceMode user_namespace_mode_from_string(const char *s) {
+        if (!s)
+                return _USER_NAMESPACE_INVALID;
+        for (int i = 0; i < _USER_NAMESPACE_MAX; i++)
+                if (user_namespace_mode_table[i] && streq(s, user_namespace_mode_table[i]))
+                        return i;
+        return _USER_NAMESPACE_INVALID;
+}
+
 bool pod_name_is_valid(const char *s) {
         size_t n;
 

@@ -52,6 +52,17 @@ typedef enum RestartPolicy {
         _RESTART_INVALID = -EINVAL,
 } RestartPolicy;
 
+/* "user_namespace": absent means the host's [Security] UserNamespace= default,
+ * which the spec cannot know; so absent stays absent (and out of the canonical
+ * JSON and the hashes) rather than being filled in. */
+typedef enum UserNamespaceMode {
+        USER_NAMESPACE_DEFAULT,
+        USER_NAMESPACE_AUTO,      /* a private range of 65536 host uids/gids */
+        USER_NAMESPACE_HOST,      /* the host's ids: container root is host root */
+        _USER_NAMESPACE_MAX,
+        _USER_NAMESPACE_INVALID = -EINVAL,
+} UserNamespaceMode;
+
 typedef enum NetworkMode {
         NETWORK_NONE,     /* default: own netns, loopback only */
         NETWORK_HOST,
@@ -117,6 +128,7 @@ typedef struct Pod {
         size_t n_volumes;
         PodContainer *containers;
         size_t n_containers;
+        UserNamespaceMode user_namespace;
 } Pod;
 
 Pod *pod_free(Pod *p);
@@ -141,7 +153,7 @@ int pod_serialize_redacted(const Pod *p, char **ret_json);
 
 /* Content hashes (lowercase hex SHA-256 of canonical JSON), for the reconciler:
  * container_hash covers one container's own fields; pod_level_hash covers
- * everything that is not a container (restart, network, volumes): a change there
+ * everything that is not a container (restart, network, volumes, user_namespace): a change there
  * restarts the whole pod. */
 #define SPEC_HASH_LEN 64
 int pod_hash(const Pod *p, char ret[static SPEC_HASH_LEN + 1]);
@@ -152,6 +164,9 @@ const PodContainer *pod_find_container(const Pod *p, const char *name);
 const PodVolume *pod_find_volume(const Pod *p, const char *name);
 
 const char *restart_policy_to_string(RestartPolicy r);
+/* "auto", "host"; USER_NAMESPACE_DEFAULT has no string (NULL). */
+const char *user_namespace_mode_to_string(UserNamespaceMode m);
+UserNamespaceMode user_namespace_mode_from_string(const char *s);
 RestartPolicy restart_policy_from_string(const char *s);
 
 bool pod_name_is_valid(const char *s);    /* lowercase DNS label, 1..63 */

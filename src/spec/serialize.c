@@ -113,7 +113,19 @@ static int gen_pod_level_fields(yajl_gen g, const Pod *p) {
         if (r < 0)
                 return r;
         STR(g, "volumes");
-        return gen_volumes(g, p);
+        r = gen_volumes(g, p);
+        if (r < 0)
+                return r;
+        /* Only when given, so the hashes of pods that never said stay as they were. */
+        if (p->user_namespace != USER_NAMESPACE_DEFAULT) {
+                const char *u = user_namespace_mode_to_string(p->user_namespace);
+
+                if (!u)
+                        return -EINVAL;
+                STR(g, "user_namespace");
+                STR(g, u);
+        }
+        return 0;
 }
 
 static int gen_container(yajl_gen g, const PodContainer *c, bool redact_env) {

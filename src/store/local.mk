@@ -14,6 +14,8 @@ libtank_la_SOURCES += \
 	src/store/watch.c \
 	src/store/pods.h \
 	src/store/pods.c \
+	src/store/userns.h \
+	src/store/userns.c \
 	src/store/etcd-server.h \
 	src/store/etcd-server.c
 

@@ -49,6 +49,7 @@ EXTRA_DIST += \
 	tests/system/test-daemon-survive.sh \
 	tests/system/test-daemon-volumes.sh \
 	tests/system/test-tankctl-escape.sh \
+	tests/system/test-userns.sh \
 	tests/system/test-store-durability.sh
 EXTRA_DIST += tests/system/test-image-gc.sh
 EXTRA_DIST += tests/system/test-image-limits.sh

@@ -74,7 +74,8 @@ reg_cleanup() {
 }
 
 # reg_mkimage OUT [--arch A[/V]]... [--layer DIR | --layer-tar FILE]... [--cmd sh] [--index]
-# Builds an OCI layout in OUT with ref "latest". One --arch: an image manifest;
+# Builds an OCI layout in OUT with ref "latest". Files are root's in the layers
+# made from a DIR, unless REG_KEEP_OWNERS=1 (then as on disk). One --arch: an image manifest;
 # several (or --index): an image index with one manifest per arch, sharing layers.
 reg_mkimage() {
         "$REG_PY" - "$@" <<'PYEOF'
@@ -109,8 +110,11 @@ def tar_dir(root):
             for name in sorted(dirnames + filenames):
                 p = os.path.join(dirpath, name)
                 ti = t.gettarinfo(p, os.path.relpath(p, root))
-                ti.uid = ti.gid = 0
-                ti.uname = ti.gname = "root"
+                if os.environ.get("REG_KEEP_OWNERS") != "1":
+                    ti.uid = ti.gid = 0
+                    ti.uname = ti.gname = "root"
+                else:
+                    ti.uname = ti.gname = ""
                 ti.mtime = 0
                 if ti.isreg():
                     with open(p, "rb") as f:

@@ -25,6 +25,7 @@
 #   TANK_SYSTEM_TESTS_SANDBOX=1             force the sandbox even under systemd
 #   TANK_SYSTEM_TESTS_ON_THIS_HOST=1        run directly under this host's systemd
 #   TANK_SYSTEM_TESTS_QUIET=1               echo output of failing tests only
+#   TANK_TEST_USERNS=auto                   tank.conf [Security] UserNamespace= for every test
 #   TANK_SYSTEM_TEST_LOGDIR=DIR             where the logs go (the VM test bed
 #                                           keeps them out of the host's tree)
 # Logs of each test: $TANK_BUILDDIR/tests/system/logs/NAME.log
@@ -112,10 +113,21 @@ if [[ $mode == sandbox ]]; then
         sed 's/^/# /' "$LOGDIR/sandbox-start.log"
 fi
 
+# The subordinate ids user_namespace "auto" needs (tools/tank-subids): in the
+# sandbox (its /etc is a throwaway overlay) or on the VM test bed.
+if [[ $mode == sandbox ]]; then
+        "$SANDBOX" exec "$name" -- "$SRC/tools/tank-subids" >"$LOGDIR/subids.log" 2>&1 ||
+                { sed 's/^/# /' "$LOGDIR/subids.log"; echo "Bail out! tools/tank-subids failed"; exit 1; }
+elif in_tank_sandbox || [[ -e /etc/tank-vm-testbed ]]; then
+        "$SRC/tools/tank-subids" >"$LOGDIR/subids.log" 2>&1 ||
+                { sed 's/^/# /' "$LOGDIR/subids.log"; echo "Bail out! tools/tank-subids failed"; exit 1; }
+fi
+
 # run_one NAME: runs the test, its output (stdout+stderr) into its log.
 run_one() {
         local t=$1
         local -a cmd=(/usr/bin/env TANK_SRCDIR="$SRC" TANK_BUILDDIR="$BUILD"
+                ${TANK_TEST_USERNS:+TANK_TEST_USERNS="$TANK_TEST_USERNS"}
                 timeout --kill-after=10 "$TIMEOUT" /bin/bash "$SRC/tests/system/$t")
         if [[ $mode == sandbox ]]; then
                 # In the background + wait, so a signal reaches our traps at once.

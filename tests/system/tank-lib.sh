@@ -44,6 +44,10 @@ StableSec=${TANK_TEST_STABLE:-5}
 StopTimeoutSec=3
 $*
 EOF2
+        # The whole suite under another [Security] UserNamespace= default.
+        if [ -n "${TANK_TEST_USERNS:-}" ]; then
+                printf '[Security]\nUserNamespace=%s\n' "$TANK_TEST_USERNS" >>/etc/tank/tank.conf
+        fi
 }
 
 # The bus name comes first, then the store's first list and READY=1

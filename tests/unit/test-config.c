@@ -96,6 +96,23 @@ static void check_defaults(const TankConfig *c) {
         ck_assert_uint_eq(c->images_min_free_percent, 0);
 }
 
+START_TEST(test_user_namespace) {
+        _cleanup_config_free_ TankConfig *c = NULL, *d = NULL, *e = NULL;
+
+        write_file("tank.conf", "[Security]\nUserNamespace=auto\n");
+        c = load_ok(NULL);
+        ck_assert(c->userns_auto);
+        write_file("tank.conf", "[Security]\nUserNamespace=auto\nUserNamespace=\n");
+        d = load_ok(NULL);
+        ck_assert(!d->userns_auto);
+        write_file("tank.conf", "[Security]\nUserNamespace=host\n");
+        e = load_ok(NULL);
+        ck_assert(!e->userns_auto);
+        write_file("tank.conf", "[Security]\nUserNamespace=yes\n");
+        load_fails("tank.conf:2: UserNamespace=yes: expected \"auto\" or \"host\"");
+}
+END_TEST
+
 START_TEST(test_default_pids) {
         static const struct {
                 const char *value;
@@ -627,6 +644,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_default_pids);
         tcase_add_test(tc, test_images);
         tcase_add_test(tc, test_parse_size);
+        tcase_add_test(tc, test_user_namespace);
         tcase_add_test(tc, test_store_mode_conflict);
         tcase_add_test(tc, test_hostile_files);
         tcase_add_test(tc, test_env_invalid);

@@ -27,7 +27,9 @@ KNOWN='
 reconcile/launch.h daemon/manager.h
 reconcile/reconcile.h daemon/manager.h
 reconcile/reconcile.c daemon/bus-api.h
+reconcile/userns.h daemon/manager.h
 shim/mounts.c image/rootfs.h
+shim/userns.c image/rootfs.h
 '
 # issue 12: the reconciler becomes its own object, built from an environment
 # struct and reporting through an observer table (the first three); the

@@ -19,7 +19,8 @@ static const char good[] =
         "\"network\":\"/run/tank/netns/web\",\"tty\":true,\"exit_file\":\"/run/tank/x/exit.json\","
         "\"attach_socket\":\"/run/tank/x/attach\",\"pid_file\":\"/run/tank/x/pid\","
         "\"resolv_conf\":\"/run/tank/x/resolv.conf\","
-        "\"log\":\"inherit\",\"stop_signal\":3,\"stop_timeout_sec\":5}";
+        "\"log\":\"inherit\",\"stop_signal\":3,\"stop_timeout_sec\":5,"
+        "\"user_namespace\":{\"uid\":524288,\"gid\":589824,\"size\":65536}}";
 
 START_TEST(test_parse_good) {
         _cleanup_(shim_config_freep) ShimConfig *c = NULL, *c2 = NULL;
@@ -47,6 +48,9 @@ START_TEST(test_parse_good) {
         ck_assert_int_eq(c->log, SHIM_LOG_INHERIT);
         ck_assert_int_eq(c->stop_signal, 3);
         ck_assert_int_eq(c->stop_timeout_sec, 5);
+        ck_assert_uint_eq(c->userns_uid, 524288);
+        ck_assert_uint_eq(c->userns_gid, 589824);
+        ck_assert_uint_eq(c->userns_size, 65536);
 
         /* Round trip: serialize, parse, serialize again gives the same bytes. */
         ck_assert_int_eq(shim_config_serialize(c, &json), 0);
@@ -68,6 +72,7 @@ START_TEST(test_defaults) {
         ck_assert_int_eq(c->log, SHIM_LOG_JOURNAL);
         ck_assert_int_eq(c->stop_signal, SIGTERM);
         ck_assert_int_eq(c->stop_timeout_sec, 10);
+        ck_assert_uint_eq(c->userns_size, 0);
         ck_assert_ptr_null(c->cwd);
         ck_assert_ptr_null(c->pid_file);
         ck_assert(!c->tty);
@@ -119,6 +124,13 @@ START_TEST(test_refused) {
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"cwd\":\"srv\"}", "cwd:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"log\":\"file\"}", "log:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"pid_file\":\"run/pid\"}", "pid_file:");
+#define UNS "{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"user_namespace\":"
+        expect_refused(UNS "{\"uid\":0,\"gid\":1,\"size\":1}}", "user_namespace.uid:");
+        expect_refused(UNS "{\"uid\":1,\"gid\":1}}", "user_namespace: needs");
+        expect_refused(UNS "{\"uid\":1,\"gid\":1,\"size\":1,\"x\":1}}", "user_namespace.x: unknown field");
+        expect_refused(UNS "{\"uid\":4294901760,\"gid\":1,\"size\":65536}}", "user_namespace: the range ends");
+        expect_refused(UNS "{\"uid\":\"1\",\"gid\":1,\"size\":1}}", "user_namespace.uid:");
+        expect_refused(UNS "[]}", "user_namespace: must be an object");
 
         /* An embedded NUL must not cut the document short. */
         {

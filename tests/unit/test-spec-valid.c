@@ -54,6 +54,8 @@ static const char *const valid[] = {
         " 'env':{'Z':'1','A-B':'\\u00e9 \\\"q\\\"','A':'','weird key':'x'}}]}",
         "{'name':'dig','containers':[{'name':'a','image':'nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}]}",
         "{'name':'a','containers':[{'name':'a','image':'a','limits':{'memory':'512K','pids':1,'cpu':[1000,1000]}}],'volumes':[]}",
+        "{'name':'u','user_namespace':'auto','containers':[{'name':'a','image':'a'}]}",
+        "{'name':'u','user_namespace':'host','containers':[{'name':'a','image':'a'}]}",
 };
 
 START_TEST(test_round_trip) {
@@ -213,6 +215,30 @@ static void hashes(const char *spec, char pod[static 65], char level[static 65],
         "{'name':'a','image':'nginx:1.27','env':{'X':'1','Y':'2'},'limits':{'memory':'1G'}}," \
         "{'name':'b','image':'busybox','command':['sleep','1'],'mounts':[{'volume':'v','path':'/v'}]}]}"
 
+/* Absent, "auto" and "host" are three pod-level states (absent is the host's
+ * default, which the spec does not know); absent stays out of the canonical
+ * form, so that pods from before the field keep their hashes. */
+START_TEST(test_user_namespace) {
+        char p1[65], l1[65], a1[65], b1[65], p2[65], l2[65], a2[65], b2[65], p3[65], l3[65], a3[65], b3[65];
+        _cleanup_pod_free_ Pod *none = parse_ok("{'name':'u','containers':[{'name':'a','image':'a'}]}");
+        _cleanup_pod_free_ Pod *aut = parse_ok(valid[ELEMENTSOF(valid) - 2]);
+        _cleanup_free_ char *s1 = serialize_ok(none), *s2 = serialize_ok(aut);
+
+        ck_assert_int_eq(none->user_namespace, USER_NAMESPACE_DEFAULT);
+        ck_assert_int_eq(aut->user_namespace, USER_NAMESPACE_AUTO);
+        ck_assert_ptr_null(strstr(s1, "user_namespace"));
+        ck_assert_ptr_nonnull(strstr(s2, "\"volumes\":[],\"user_namespace\":\"auto\",\"containers\""));
+        hashes("{'name':'u','containers':[{'name':'a','image':'a'}]}", p1, l1, a1, b1);
+        hashes(valid[ELEMENTSOF(valid) - 2], p2, l2, a2, b2);
+        hashes(valid[ELEMENTSOF(valid) - 1], p3, l3, a3, b3);
+        ck_assert_str_ne(l1, l2);
+        ck_assert_str_ne(l1, l3);
+        ck_assert_str_ne(l2, l3);
+        ck_assert_str_eq(a1, a2);       /* the containers themselves did not change */
+        ck_assert_str_eq(a1, a3);
+}
+END_TEST
+
 START_TEST(test_hash_stable) {
         char p1[65], l1[65], a1[65], b1[65], p2[65], l2[65], a2[65], b2[65];
 
@@ -328,6 +354,7 @@ static Suite *spec_suite(void) {
         TCase *tc = tcase_create("valid");
 
         tcase_add_loop_test(tc, test_round_trip, 0, ELEMENTSOF(valid));
+        tcase_add_test(tc, test_user_namespace);
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_api_fields);
         tcase_add_test(tc, test_memory_sizes);

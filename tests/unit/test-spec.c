@@ -67,6 +67,9 @@ static const struct {
         { POD("'restart':'sometimes','containers':[" APP "]"),
           "restart: must be one of \"always\", \"on_failure\", \"never\", got \"sometimes\"" },
         { POD("'restart':1,'containers':[" APP "]"), "restart: expected a string, got a number" },
+        { POD("'user_namespace':'private','containers':[" APP "]"),
+          "user_namespace: must be \"auto\" or \"host\", got \"private\"" },
+        { POD("'user_namespace':true,'containers':[" APP "]"), "user_namespace: expected a string, got a boolean" },
         { POD("'containers':[]"), "containers: must not be empty" },
         { POD("'containers':{}"), "containers: expected an array, got an object" },
         /* network */

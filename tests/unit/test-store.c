@@ -8,6 +8,7 @@
 #include "store/base64.h"
 #include "store/etcd-json.h"
 #include "store/json-stream.h"
+#include "store/userns.h"
 
 START_TEST(test_base64_vectors) {
         static const struct { const char *plain, *enc; } v[] = {
@@ -357,6 +358,38 @@ START_TEST(test_parse_watch) {
 }
 END_TEST
 
+/* /tank/v1/userns/<pod> values are hostile: only the exact shape, and never a
+ * range that holds host id 0 or runs past the last id. */
+START_TEST(test_userns_values) {
+        static const char *const bad[] = {
+                "", "{}", "[]", "null", "{\"uid\":1,\"gid\":1}",
+                "{\"uid\":0,\"gid\":1,\"size\":65536}", "{\"uid\":1,\"gid\":0,\"size\":65536}",
+                "{\"uid\":1,\"gid\":1,\"size\":0}", "{\"uid\":-1,\"gid\":1,\"size\":1}",
+                "{\"uid\":4294901760,\"gid\":1,\"size\":65536}", "{\"uid\":\"1\",\"gid\":1,\"size\":1}",
+                "{\"uid\":1,\"uid\":2,\"gid\":1}", "{\"uid\":1,\"gid\":1,\"size\":1,\"x\":1}",
+                "{\"uid\":1.5,\"gid\":1,\"size\":1}",
+        };
+        _cleanup_free_ char *json = NULL, *key = NULL;
+        StoreUserns u = { .uid = 524288, .gid = 589824, .size = 65536 }, v = {};
+
+        ck_assert_int_eq(store_userns_format(&u, &json), 0);
+        ck_assert_str_eq(json, "{\"uid\":524288,\"gid\":589824,\"size\":65536}");
+        ck_assert_int_eq(store_userns_parse(json, strlen(json), &v), 0);
+        ck_assert_uint_eq(v.uid, 524288);
+        ck_assert_uint_eq(v.gid, 589824);
+        ck_assert_uint_eq(v.size, 65536);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                ck_assert_msg(store_userns_parse(bad[i], strlen(bad[i]), &v) == -EINVAL, "accepted: %s", bad[i]);
+        ck_assert_int_eq(store_userns_parse("{\"uid\":1}\0x", 12, &v), -EINVAL);
+        ck_assert_int_eq(store_userns_key("web", &key), 0);
+        ck_assert_str_eq(key, "/tank/v1/userns/web");
+        ck_assert_str_eq(store_userns_key_pod(key), "web");
+        ck_assert_ptr_null(store_userns_key_pod("/tank/v1/userns/Web"));
+        ck_assert_ptr_null(store_userns_key_pod("/tank/v1/pods/web"));
+        ck_assert_int_eq(store_userns_key("../x", &key), -EINVAL);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("store");
         TCase *tc = tcase_create("pure");
@@ -370,6 +403,7 @@ int main(void) {
         tcase_add_test(tc, test_parse_good);
         tcase_add_test(tc, test_parse_hostile);
         tcase_add_test(tc, test_parse_watch);
+        tcase_add_test(tc, test_userns_values);
         suite_add_tcase(s, tc);
 
         return check_run(s);

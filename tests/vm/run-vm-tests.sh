@@ -41,10 +41,11 @@ TIMEOUT=${TANK_VM_TIMEOUT:-3600}
 
 # The set that fits CI's time under emulation: the core of the daemon, limits
 # with OOM on cgroup v2, restarts, survival across tankd restarts, volumes, the
-# shim's hardening, exec and attach, and networking.
+# shim's hardening, exec and attach, networking, and user namespaces (idmapped
+# layers under the classic overlay of Linux 6.1).
 default_tests="test-scope.sh test-daemon-basic.sh test-daemon-limits.sh test-daemon-restart.sh
 test-daemon-survive.sh test-daemon-volumes.sh test-daemon-completed.sh test-shim.sh test-exec.sh
-test-attach.sh test-net.sh test-examples-run.sh"
+test-attach.sh test-net.sh test-examples-run.sh test-userns.sh"
 SYSTEM_TESTS=${TANK_VM_SYSTEM_TESTS-$default_tests}
 UNIT_TESTS=${TANK_VM_UNIT_TESTS-test-layer-rootfs test-extract test-net test-shared test-kernel-features}
 REBOOT=${TANK_VM_REBOOT:-1}
