@@ -59,6 +59,8 @@ tankctl images | grep -q 'tank/evil' && fail "tankctl images lists the refused i
 # --- a good image is extracted by the pull, before any pod ------------------------
 hex=$(diff_id_hex "$REG_DIR/busybox-oci" 0)
 [ -n "$hex" ] || fail "no diff_id for busybox"
+# Earlier tests in this sandbox pulled busybox too: start from none.
+tankctl image prune >/dev/null || fail "image prune"
 [ ! -e "$DATA/layers/sha256/$hex" ] || fail "busybox's layer is there before the pull"
 tankctl pull "$TANK_IMAGE" >/dev/null || fail "pull of busybox failed"
 [ -x "$DATA/layers/sha256/$hex/root/bin/busybox" ] || fail "the pull did not extract busybox's layer"
