@@ -588,11 +588,8 @@ static int on_list_units_reply(sd_bus_message *m, void *userdata, sd_bus_error *
                                 NULL, NULL, NULL);
         if (r < 0)
                 goto finish;
-        if (r == 0) {
-                r = -EBADMSG;
-                goto finish;
-        }
-        r = streq(load_state, "loaded") && active_state_is_up(active_state);
+        /* No entry: systemd has no such unit loaded. */
+        r = r > 0 && streq(load_state, "loaded") && active_state_is_up(active_state);
 finish:
         q->cb(r, q->userdata);
         return 0;
@@ -602,16 +599,35 @@ int unit_is_active_async(sd_bus *bus, const char *name, unit_active_handler_t cb
                          sd_bus_slot **ret_slot) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_free_ char *pattern = NULL;
         UnitActiveQuery *q;
+        char *t;
         int r;
 
         if (!bus || isempty(name) || !cb || !ret_slot)
                 return -EINVAL;
+        /* ListUnitsByPatterns, not ListUnitsByNames: the latter loads a
+         * unit it does not know, and the stub, collected at once, is
+         * announced with UnitRemoved, which makes tankd ask again. The
+         * pattern is the name with fnmatch()'s specials escaped (unit
+         * names carry backslashes: "\x2d"). */
+        pattern = malloc(strlen(name) * 2 + 1);
+        if (!pattern)
+                return -ENOMEM;
+        t = pattern;
+        for (const char *p = name; *p; p++) {
+                if (strchr("\\*?[", *p))
+                        *t++ = '\\';
+                *t++ = *p;
+        }
+        *t = 0;
         r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                           "ListUnitsByNames");
+                                           "ListUnitsByPatterns");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append_strv(m, STRV_MAKE((char *) name));
+        r = sd_bus_message_append_strv(m, NULL);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, STRV_MAKE(pattern));
         if (r < 0)
                 return r;
         q = calloc(1, sizeof *q);

@@ -80,8 +80,9 @@ int unit_kill(sd_bus *bus, const char *name, const char *who, int signo);
 int unit_set_limits(sd_bus *bus, const char *name, const UnitLimits *limits);
 
 /* Is the unit loaded and active, activating, deactivating or reloading? One
- * asynchronous ListUnitsByNames call; the callback gets 1 yes, 0 no (also
- * when there is no such unit) or a negative errno. Slot ownership as with
+ * asynchronous ListUnitsByPatterns call (unlike ListUnitsByNames it never
+ * loads a unit); the callback gets 1 yes, 0 no (also when there is no such
+ * unit) or a negative errno. Slot ownership as with
  * scope_start_async(): unref'ing *ret_slot before the reply cancels it. */
 typedef void (*unit_active_handler_t)(int r, void *userdata);
 int unit_is_active_async(sd_bus *bus, const char *name, unit_active_handler_t cb, void *userdata,

@@ -72,6 +72,7 @@ typedef struct ContainerState {
         sd_bus_slot *job;               /* in-flight StopUnit */
         sd_bus_slot *unit_query;        /* in-flight "is the scope still up?" */
         bool unit_query_after_stop;     /* asked once StopUnit finished: no answer counts as down */
+        bool unit_query_removed;        /* asked after UnitRemoved: no answer counts as down */
         struct PullRequest *pull;       /* in-flight image pull */
         struct UnpackJob *unpack;       /* in-flight layer extraction */
         struct Launch *launch;          /* in-flight start (shim + scope) */

@@ -165,15 +165,16 @@ void container_gone(Manager *m, ContainerState *c) {
 
 static void on_unit_active(int r, void *userdata) {
         ContainerState *c = userdata;
-        bool after_stop = c->unit_query_after_stop;
+        bool after_stop = c->unit_query_after_stop, removed = c->unit_query_removed;
 
         c->unit_query = sd_bus_slot_unref(c->unit_query);
+        c->unit_query_removed = false;
         if (r < 0)
                 log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
         if (c->phase != CONTAINER_RUNNING && c->phase != CONTAINER_STOPPING)
                 return;
         /* Without an answer, UnitRemoved decides; unless StopUnit is done. */
-        if (r == 0 || (r < 0 && after_stop && c->phase == CONTAINER_STOPPING))
+        if (r == 0 || (r < 0 && (removed || (after_stop && c->phase == CONTAINER_STOPPING))))
                 container_gone(c->pod->manager, c);
 }
 
@@ -188,8 +189,10 @@ static void container_check_unit(Manager *m, ContainerState *c, bool after_stop)
         r = unit_is_active_async(m->bus, c->unit, on_unit_active, c, &c->unit_query);
         if (r < 0) {
                 log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
-                if (c->unit_query_after_stop && c->phase == CONTAINER_STOPPING)
+                if (c->unit_query_removed || (c->unit_query_after_stop && c->phase == CONTAINER_STOPPING)) {
+                        c->unit_query_removed = false;
                         container_gone(m, c);
+                }
         }
 }
 
@@ -236,12 +239,18 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
 
         if (sd_bus_message_read(msg, "so", &unit, &path) < 0 || !startswith(unit, "tank-"))
                 return 0;
+        /* systemd also sends UnitRemoved for every unit it reloads
+         * (daemon-reload), the scopes that go on running included: ask
+         * whether the scope is really down before ending the container. The
+         * answer comes after the reload, from the reloaded manager. */
         HASHMAP_FOREACH(p, m->pods)
                 for (size_t i = 0; i < p->n_containers; i++) {
                         ContainerState *c = p->containers[i];
                         if (streq(c->unit, unit) &&
-                            (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING))
-                                container_gone(m, c);
+                            (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING)) {
+                                c->unit_query_removed = true;
+                                container_check_unit(m, c, false);
+                        }
                 }
         return 0;
 }

@@ -40,6 +40,15 @@ pid=$(scope_pid web app)
 [ "$pid" -gt 1 ] 2>/dev/null || fail "no workload pid in status: $pid"
 nspid=$(awk '/^NSpid:/ {print $NF}' "/proc/$pid/status")
 assert_eq "$nspid" "1" "workload pid inside its namespace"
+
+# systemd sends UnitRemoved for every unit a daemon-reload reloads, running
+# scopes too: the container must go on as it is.
+systemctl daemon-reload
+sleep 3
+systemctl is-active -q tank-web-app.scope || fail "scope not active after daemon-reload"
+assert_eq "$(scope_pid web app)" "$pid" "workload pid after daemon-reload"
+assert_eq "$(tankctl get web -o json | jq -r .status.restarts)" 0 "restarts after daemon-reload"
+kill -0 "$pid" 2>/dev/null || fail "workload killed by a daemon-reload"
 assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep infinity " "workload cmdline"
 procs=$(cgroup_value tank-web-app.scope procs) || fail "cannot read the scope's cgroup.procs"
 echo "$procs" | grep -qx "$pid" || fail "workload is not in its scope's cgroup: $(cat "/proc/$pid/cgroup")"
