@@ -15,7 +15,13 @@ spec_sources = \
 	src/spec/spec-util.h \
 	src/spec/spec-util.c \
 	src/spec/serialize.c \
-	src/spec/hash.c
+	src/spec/hash.c \
+	src/spec/yaml-tree.h \
+	src/spec/yaml-tree.c \
+	src/spec/kube.h \
+	src/spec/kube.c \
+	src/spec/kube-quantity.c \
+	src/spec/kube-out.c
 libtank_la_SOURCES += $(spec_sources)
 
 spec_tests = \
