@@ -104,7 +104,7 @@ static int gen_json(yajl_gen g, const JsonValue *v) {
 
 /* The canonical "network" value of the pod, compact. */
 static int network_fragment(const Pod *p, char **ret) {
-        _cleanup_free_ char *json = NULL;
+        _cleanup_free_ char *json = NULL, *error = NULL;
         _cleanup_(json_value_freep) JsonValue *v = NULL;
         const unsigned char *buf;
         yajl_gen g;
@@ -114,7 +114,7 @@ static int network_fragment(const Pod *p, char **ret) {
         r = pod_serialize(p, &json);
         if (r < 0)
                 return r;
-        r = json_parse(json, strlen(json), POD_JSON_MAX, POD_JSON_DEPTH_MAX, &v, NULL);
+        r = json_parse(json, strlen(json), POD_JSON_MAX, POD_JSON_DEPTH_MAX, &v, &error);
         if (r < 0)
                 return r;
         g = yajl_gen_alloc(NULL);

@@ -51,7 +51,7 @@ int kube_quantity_parse(const char *s, unsigned scale10, uint64_t *ret) {
         }
         if (!any)
                 return -EINVAL;
-        if (*s == 'e' || *s == 'E') {
+        if ((*s == 'e' || *s == 'E') && !streq(s, "E") && !streq(s, "Ei")) {
                 bool eneg = false;
                 int x = 0;
 

@@ -86,6 +86,14 @@ static char *pindex(const char *parent, size_t i) {
         if (!var)                                       \
                 return -ENOMEM
 
+/* The key of a mapping's value, for messages about the field itself. */
+static const YamlNode *key_of(const YamlNode *map, const YamlNode *value) {
+        for (size_t i = 0; map->type == YNODE_MAPPING && i < map->n_pairs; i++)
+                if (map->pairs[i].value == value)
+                        return map->pairs[i].key;
+        return value;
+}
+
 static bool in_set(const char *s, const char *const *set) {
         for (; set && *set; set++)
                 if (streq(s, *set))
@@ -571,7 +579,7 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 if (r < 0)
                         return r;
                 if (!streq(s, "IfNotPresent")) {
-                        r = unsupported(k, pull, pp, false);
+                        r = unsupported(k, key_of(n, pull), pp, false);
                         if (r < 0)
                                 return r;
                 }
@@ -686,7 +694,7 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 v->tank_name = v->name;
                 if (empty) {
                         PATH(pe, pfield(p, "emptyDir"));
-                        r = unsupported(k, empty, pe, true);
+                        r = unsupported(k, key_of(n->items[i], empty), pe, true);
                         if (r < 0)
                                 return r;
                 }
@@ -704,7 +712,7 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                                 /* "" (the default) checks nothing, as Tank does */
                                 PATH(pt, pfield(ph, "type"));
                                 if (type->type != YNODE_SCALAR || !streq(type->str, "")) {
-                                        r = unsupported(k, type, pt, false);
+                                        r = unsupported(k, key_of(host, type), pt, false);
                                         if (r < 0)
                                                 return r;
                                 }

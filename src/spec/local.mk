@@ -28,7 +28,8 @@ spec_tests = \
 	tests/unit/test-spec \
 	tests/unit/test-spec-valid \
 	tests/unit/test-reference \
-	tests/unit/test-oci
+	tests/unit/test-oci \
+	tests/unit/test-kube
 check_PROGRAMS += $(spec_tests)
 TESTS += $(spec_tests)
 
@@ -43,6 +44,11 @@ tests_unit_test_spec_valid_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_reference_SOURCES = tests/unit/test-reference.c
 tests_unit_test_reference_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_reference_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_kube_SOURCES = tests/unit/test-kube.c
+tests_unit_test_kube_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_kube_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/kube
 
 tests_unit_test_oci_SOURCES = tests/unit/test-oci.c
 tests_unit_test_oci_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
