@@ -1,312 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <yajl/yajl_gen.h>
 
-#include "json.h"
-#include "kube.h"
+#include "kube-util.h"
 #include "strv.h"
-#include "yaml-tree.h"
 
 /* Translation of one Pod document to Tank's JSON spec, written with yajl_gen
  * and then handed to pod_parse(): the Kubernetes side checks shapes and maps
  * names, Tank's own validator has the last word on values. */
 
-#define ANNOTATION_PREFIX "tank.io/"
-#define ANNOTATION_CONTAINER "tank.io/container."
-#define FRAGMENT_DEPTH_MAX 8
-
-typedef struct K {
-        unsigned document;
-        bool ignore;
-        char **warnings;
-        char *error;
-        yajl_gen g;
-} K;
-
-typedef struct Field {
-        const char *name;
-        const YamlNode **slot;
-} Field;
-
-typedef struct KubeVolume {
-        const char *name;           /* Kubernetes name, used by volumeMounts */
-        const char *tank_name;      /* the Tank volume: the claim's name for a PVC */
-        bool dropped;               /* ignored with --ignore-unsupported */
-} KubeVolume;
-
-_printf_(4, 5)
-static int kfail(K *k, const YamlNode *n, const char *path, const char *fmt, ...) {
-        _cleanup_free_ char *reason = NULL;
-        va_list ap;
-
-        va_start(ap, fmt);
-        if (vasprintf(&reason, fmt, ap) < 0)
-                reason = NULL;
-        va_end(ap);
-        if (!reason)
-                return -ENOMEM;
-        free(k->error);
-        if (asprintf(&k->error, "document %u: %s: %s (line %u, column %u)", k->document, path, reason,
-                     n ? n->line : 0, n ? n->column : 0) < 0) {
-                k->error = NULL;
-                return -ENOMEM;
-        }
-        return -EINVAL;
-}
-
-/* A known Kubernetes field Tank cannot honour: refused, or one warning line. */
-static int unsupported(K *k, const YamlNode *n, const char *path, bool yet) {
-        const char *what = yet ? "not supported by Tank yet" : "not supported by Tank";
-        char *w;
-
-        if (!k->ignore)
-                return kfail(k, n, path, "%s", what);
-        if (asprintf(&w, "document %u: %s: %s, ignored (line %u, column %u)", k->document, path, what,
-                     n->line, n->column) < 0)
-                return -ENOMEM;
-        return strv_consume(&k->warnings, w);
-}
-
-static char *pfield(const char *parent, const char *key) {
-        char *p;
-        if (isempty(parent))
-                return strdup(key);
-        return asprintf(&p, "%s.%s", parent, key) < 0 ? NULL : p;
-}
-
-static char *pindex(const char *parent, size_t i) {
-        char *p;
-        return asprintf(&p, "%s[%zu]", parent, i) < 0 ? NULL : p;
-}
-
-#define PATH(var, expr)                                 \
-        _cleanup_free_ char *var = (expr);              \
-        if (!var)                                       \
-                return -ENOMEM
-
-/* The key of a mapping's value, for messages about the field itself. */
-static const YamlNode *key_of(const YamlNode *map, const YamlNode *value) {
-        for (size_t i = 0; map->type == YNODE_MAPPING && i < map->n_pairs; i++)
-                if (map->pairs[i].value == value)
-                        return map->pairs[i].key;
-        return value;
-}
-
-static bool in_set(const char *s, const char *const *set) {
-        for (; set && *set; set++)
-                if (streq(s, *set))
-                        return true;
-        return false;
-}
-
-/* Walk a mapping: supported fields land in their slots (null values count as
- * absent, as in Kubernetes), known unsupported ones go through unsupported(),
- * anything else is an unknown field. Keys are checked in document order, so
- * the first fault reported is the first one written. */
-static int walk(K *k, const YamlNode *map, const char *path, const Field *fields,
-                const char *const *unsupported_fields, const char *const *yet_fields) {
-        int r;
-
-        if (map->type != YNODE_MAPPING)
-                return kfail(k, map, isempty(path) ? "$" : path, "expected a mapping, got %s", yaml_node_describe(map));
-        for (size_t i = 0; i < map->n_pairs; i++) {
-                const YamlNode *key = map->pairs[i].key, *value = map->pairs[i].value;
-                bool found = false;
-
-                PATH(p, pfield(path, key->str));
-                if (strlen(key->str) != key->len)
-                        return kfail(k, key, isempty(path) ? "$" : path, "key with a NUL byte");
-                for (const Field *f = fields; f && f->name; f++)
-                        if (streq(f->name, key->str)) {
-                                if (!yaml_node_is_null(value))
-                                        *f->slot = value;
-                                found = true;
-                                break;
-                        }
-                if (found)
-                        continue;
-                if (in_set(key->str, unsupported_fields) || in_set(key->str, yet_fields)) {
-                        /* A security context or lifecycle is a set of settings
-                         * each refused on its own (...securityContext.privileged). */
-                        if (in_set(key->str, (const char *const[]) { "securityContext", "lifecycle", NULL }) &&
-                            value->type == YNODE_MAPPING && value->n_pairs > 0) {
-                                for (size_t j = 0; j < value->n_pairs; j++) {
-                                        PATH(q, pfield(p, value->pairs[j].key->str));
-                                        r = unsupported(k, value->pairs[j].key, q, false);
-                                        if (r < 0)
-                                                return r;
-                                }
-                                continue;
-                        }
-                        r = unsupported(k, key, p, in_set(key->str, yet_fields));
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                _cleanup_free_ char *q = quote_untrusted(key->str, key->len, 64);
-                if (!q)
-                        return -ENOMEM;
-                return kfail(k, key, isempty(path) ? "$" : path, "unknown field %s", q);
-        }
-        return 0;
-}
-
-#define G(expr)                                         \
-        do {                                            \
-                if ((expr) != yajl_gen_status_ok)       \
-                        return -ENOMEM;                 \
-        } while (0)
-
-static int gen_str(K *k, const char *s) {
-        G(yajl_gen_string(k->g, (const unsigned char *) s, strlen(s)));
-        return 0;
-}
-
-#define STR(s)                                  \
-        do {                                    \
-                int _r = gen_str(k, s);         \
-                if (_r < 0)                     \
-                        return _r;              \
-        } while (0)
-
-static int get_str(K *k, const YamlNode *n, const char *path, const char **ret) {
-        if (n->type != YNODE_SCALAR || yaml_scalar_kind(n) != YSCALAR_STRING)
-                return kfail(k, n, path, "expected a string, got %s%s", yaml_node_describe(n),
-                             n->type == YNODE_SCALAR ? " (quote it)" : "");
-        if (strlen(n->str) != n->len)
-                return kfail(k, n, path, "string with a NUL byte");
-        *ret = n->str;
-        return 0;
-}
-
-static int get_bool(K *k, const YamlNode *n, const char *path, bool *ret) {
-        if (n->type != YNODE_SCALAR || yaml_scalar_kind(n) != YSCALAR_BOOL)
-                return kfail(k, n, path, "expected a boolean (true or false), got %s", yaml_node_describe(n));
-        *ret = n->str[0] == 't' || n->str[0] == 'T';
-        return 0;
-}
-
-static int gen_strings(K *k, const YamlNode *n, const char *path) {
-        if (n->type != YNODE_SEQUENCE)
-                return kfail(k, n, path, "expected a sequence of strings, got %s", yaml_node_describe(n));
-        G(yajl_gen_array_open(k->g));
-        for (size_t i = 0; i < n->n_items; i++) {
-                const char *s;
-                int r;
-
-                PATH(p, pindex(path, i));
-                r = get_str(k, n->items[i], p, &s);
-                if (r < 0)
-                        return r;
-                STR(s);
-        }
-        G(yajl_gen_array_close(k->g));
-        return 0;
-}
-
-/* A JSON fragment from an annotation, re-emitted as it is: pod_parse() checks it. */
-static int gen_json(K *k, const JsonValue *v) {
-        switch (v->type) {
-        case JSON_NULL:
-                G(yajl_gen_null(k->g));
-                return 0;
-        case JSON_BOOLEAN:
-                G(yajl_gen_bool(k->g, v->boolean));
-                return 0;
-        case JSON_NUMBER:
-                G(yajl_gen_number(k->g, v->str, v->len));
-                return 0;
-        case JSON_STRING:
-                G(yajl_gen_string(k->g, (const unsigned char *) v->str, v->len));
-                return 0;
-        case JSON_ARRAY:
-                G(yajl_gen_array_open(k->g));
-                for (size_t i = 0; i < v->n_items; i++) {
-                        int r = gen_json(k, v->items[i]);
-                        if (r < 0)
-                                return r;
-                }
-                G(yajl_gen_array_close(k->g));
-                return 0;
-        case JSON_OBJECT:
-                G(yajl_gen_map_open(k->g));
-                for (size_t i = 0; i < v->n_members; i++) {
-                        G(yajl_gen_string(k->g, (const unsigned char *) v->members[i].key, v->members[i].key_len));
-                        int r = gen_json(k, v->members[i].value);
-                        if (r < 0)
-                                return r;
-                }
-                G(yajl_gen_map_close(k->g));
-                return 0;
-        }
-        return -EINVAL;
-}
-
-static int parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret) {
-        _cleanup_free_ char *error = NULL;
-        const char *s;
-        int r;
-
-        r = get_str(k, n, path, &s);
-        if (r < 0)
-                return r;
-        r = json_parse(s, strlen(s), POD_JSON_MAX, FRAGMENT_DEPTH_MAX, ret, &error);
-        if (r == -EINVAL)
-                return kfail(k, n, path, "not a Tank JSON fragment: %s", strna(error));
-        return r;
-}
-
-typedef struct ContainerExtra {
-        const char *name;
-        const YamlNode *node;
-        JsonValue *limits;      /* "limits" of tank.io/container.NAME */
-        bool used;
-} ContainerExtra;
-
-typedef struct PodCtx {
-        const YamlNode *annotations;
-        JsonValue *network;     /* tank.io/network */
-        ContainerExtra *extras;
-        size_t n_extras;
-        KubeVolume *volumes;
-        size_t n_volumes;
-} PodCtx;
-
-static void pod_ctx_done(PodCtx *c) {
-        json_value_free(c->network);
-        for (size_t i = 0; i < c->n_extras; i++)
-                json_value_free(c->extras[i].limits);
-        free(c->extras);
-        free(c->volumes);
-}
-
 static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
         int r;
 
         if (n->type != YNODE_MAPPING)
-                return kfail(k, n, path, "expected a mapping, got %s", yaml_node_describe(n));
+                return k_fail(k, n, path, "expected a mapping, got %s", yaml_node_describe(n));
         for (size_t i = 0; i < n->n_pairs; i++) {
                 const YamlNode *key = n->pairs[i].key, *value = n->pairs[i].value;
-                PATH(p, pfield(path, key->str));
+                PATH(p, k_field_path(path, key->str));
 
                 if (streq(key->str, "tank.io/network")) {
-                        r = parse_fragment(k, value, p, &pc->network);
+                        r = k_parse_fragment(k, value, p, &pc->network);
                         if (r < 0)
                                 return r;
                 } else if (startswith(key->str, ANNOTATION_CONTAINER)) {
                         _cleanup_(json_value_freep) JsonValue *v = NULL;
                         ContainerExtra *e;
 
-                        r = parse_fragment(k, value, p, &v);
+                        r = k_parse_fragment(k, value, p, &v);
                         if (r < 0)
                                 return r;
                         if (v->type != JSON_OBJECT)
-                                return kfail(k, value, p, "expected a JSON object, got %s", json_type_to_article(v->type));
+                                return k_fail(k, value, p, "expected a JSON object, got %s", json_type_to_article(v->type));
                         for (size_t j = 0; j < v->n_members; j++)
                                 if (!streq(v->members[j].key, "limits"))
-                                        return kfail(k, value, p, "unknown field \"%.64s\" (only \"limits\")",
+                                        return k_fail(k, value, p, "unknown field \"%.64s\" (only \"limits\")",
                                                      v->members[j].key);
                         e = reallocarray(pc->extras, pc->n_extras + 1, sizeof(ContainerExtra));
                         if (!e)
@@ -317,13 +44,13 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                         for (size_t j = 0; j < v->n_members; j++)
                                 e->limits = TAKE_PTR(v->members[j].value);
                 } else if (streq(key->str, "tank.io/placement")) {
-                        r = unsupported(k, key, p, true);
+                        r = k_unsupported(k, key, p, true);
                         if (r < 0)
                                 return r;
                 } else if (startswith(key->str, ANNOTATION_PREFIX)) {
-                        return kfail(k, key, p, "unknown Tank annotation (tank.io/network, tank.io/container.NAME)");
+                        return k_fail(k, key, p, "unknown Tank annotation (tank.io/network, tank.io/container.NAME)");
                 } else {
-                        r = unsupported(k, key, p, false);
+                        r = k_unsupported(k, key, p, false);
                         if (r < 0)
                                 return r;
                 }
@@ -335,21 +62,21 @@ static int gen_env(K *k, const YamlNode *n, const char *path) {
         int r;
 
         if (n->type != YNODE_SEQUENCE)
-                return kfail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
+                return k_fail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
         G(yajl_gen_map_open(k->g));
         for (size_t i = 0; i < n->n_items; i++) {
                 const YamlNode *name = NULL, *value = NULL;
                 const char *sname, *svalue = "";
 
-                PATH(p, pindex(path, i));
-                r = walk(k, n->items[i], p, (const Field[]) { { "name", &name }, { "value", &value }, {} },
+                PATH(p, k_index_path(path, i));
+                r = k_walk(k, n->items[i], p, (const Field[]) { { "name", &name }, { "value", &value }, {} },
                          (const char *const[]) { "valueFrom", NULL }, NULL);
                 if (r < 0)
                         return r;
                 if (!name)
-                        return kfail(k, n->items[i], p, "missing field \"name\"");
-                PATH(pn, pfield(p, "name"));
-                r = get_str(k, name, pn, &sname);
+                        return k_fail(k, n->items[i], p, "missing field \"name\"");
+                PATH(pn, k_field_path(p, "name"));
+                r = k_get_str(k, name, pn, &sname);
                 if (r < 0)
                         return r;
                 for (size_t j = 0; j < i; j++)
@@ -357,10 +84,10 @@ static int gen_env(K *k, const YamlNode *n, const char *path) {
                                 if (streq(n->items[j]->pairs[q].key->str, "name") &&
                                     n->items[j]->pairs[q].value->type == YNODE_SCALAR &&
                                     streq(n->items[j]->pairs[q].value->str, sname))
-                                        return kfail(k, name, pn, "duplicate variable (also env[%zu])", j);
+                                        return k_fail(k, name, pn, "duplicate variable (also env[%zu])", j);
                 if (value) {
-                        PATH(pv, pfield(p, "value"));
-                        r = get_str(k, value, pv, &svalue);
+                        PATH(pv, k_field_path(p, "value"));
+                        r = k_get_str(k, value, pv, &svalue);
                         if (r < 0)
                                 return r;
                 }
@@ -375,7 +102,7 @@ static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
         int r;
 
         if (n->type != YNODE_SEQUENCE)
-                return kfail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
+                return k_fail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
         G(yajl_gen_array_open(k->g));
         for (size_t i = 0; i < n->n_items; i++) {
                 const YamlNode *name = NULL, *mount_path = NULL, *ro = NULL;
@@ -383,37 +110,37 @@ static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
                 const char *sname, *spath;
                 bool read_only = false;
 
-                PATH(p, pindex(path, i));
-                r = walk(k, n->items[i], p,
+                PATH(p, k_index_path(path, i));
+                r = k_walk(k, n->items[i], p,
                          (const Field[]) { { "name", &name }, { "mountPath", &mount_path }, { "readOnly", &ro }, {} },
                          (const char *const[]) { "subPath", "subPathExpr", "mountPropagation", "recursiveReadOnly",
                                                  NULL }, NULL);
                 if (r < 0)
                         return r;
                 if (!name || !mount_path)
-                        return kfail(k, n->items[i], p, "missing field \"%s\"", name ? "mountPath" : "name");
-                PATH(pn, pfield(p, "name"));
-                r = get_str(k, name, pn, &sname);
+                        return k_fail(k, n->items[i], p, "missing field \"%s\"", name ? "mountPath" : "name");
+                PATH(pn, k_field_path(p, "name"));
+                r = k_get_str(k, name, pn, &sname);
                 if (r < 0)
                         return r;
                 for (size_t j = 0; j < pc->n_volumes; j++)
                         if (streq(pc->volumes[j].name, sname))
                                 vol = &pc->volumes[j];
                 if (!vol)
-                        return kfail(k, name, pn, "no volume \"%.64s\" in spec.volumes", sname);
+                        return k_fail(k, name, pn, "no volume \"%.64s\" in spec.volumes", sname);
                 if (vol->dropped) {
-                        r = unsupported(k, n->items[i], p, false);   /* its volume was ignored */
+                        r = k_unsupported(k, n->items[i], p, false);   /* its volume was ignored */
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                PATH(pp, pfield(p, "mountPath"));
-                r = get_str(k, mount_path, pp, &spath);
+                PATH(pp, k_field_path(p, "mountPath"));
+                r = k_get_str(k, mount_path, pp, &spath);
                 if (r < 0)
                         return r;
                 if (ro) {
-                        PATH(pr, pfield(p, "readOnly"));
-                        r = get_bool(k, ro, pr, &read_only);
+                        PATH(pr, k_field_path(p, "readOnly"));
+                        r = k_get_bool(k, ro, pr, &read_only);
                         if (r < 0)
                                 return r;
                 }
@@ -434,17 +161,17 @@ static int quantity(K *k, const YamlNode *n, const char *path, unsigned scale10,
         int r;
 
         if (n->type != YNODE_SCALAR)
-                return kfail(k, n, path, "expected a quantity, got %s", yaml_node_describe(n));
+                return k_fail(k, n, path, "expected a quantity, got %s", yaml_node_describe(n));
         r = kube_quantity_parse(n->str, scale10, ret);
         if (r == -EDOM)
-                return kfail(k, n, path, "not a whole number of %s", unit);
+                return k_fail(k, n, path, "not a whole number of %s", unit);
         if (r == -ERANGE)
-                return kfail(k, n, path, "out of range (1 %s up to 2^63-1)", unit);
+                return k_fail(k, n, path, "out of range (1 %s up to 2^63-1)", unit);
         if (r < 0) {
                 _cleanup_free_ char *q = quote_untrusted(n->str, n->len, 64);
                 if (!q)
                         return -ENOMEM;
-                return kfail(k, n, path, "not a Kubernetes quantity (like 512Mi, 1G, 500m, 1e3): %s", q);
+                return k_fail(k, n, path, "not a Kubernetes quantity (like 512Mi, 1G, 500m, 1e3): %s", q);
         }
         return 0;
 }
@@ -455,47 +182,47 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
         int r;
 
         if (resources) {
-                r = walk(k, resources, path, (const Field[]) { { "limits", &limits }, {} },
+                r = k_walk(k, resources, path, (const Field[]) { { "limits", &limits }, {} },
                          (const char *const[]) { "requests", "claims", NULL }, NULL);
                 if (r < 0)
                         return r;
         }
         if (limits) {
-                PATH(p, pfield(path, "limits"));
+                PATH(p, k_field_path(path, "limits"));
                 if (limits->type != YNODE_MAPPING)
-                        return kfail(k, limits, p, "expected a mapping, got %s", yaml_node_describe(limits));
+                        return k_fail(k, limits, p, "expected a mapping, got %s", yaml_node_describe(limits));
                 for (size_t i = 0; i < limits->n_pairs; i++) {
                         const char *key = limits->pairs[i].key->str;
-                        PATH(pk, pfield(p, key));
+                        PATH(pk, k_field_path(p, key));
                         if (streq(key, "memory"))
                                 memory = limits->pairs[i].value;
                         else if (streq(key, "cpu"))
                                 cpu = limits->pairs[i].value;
                         else {
                                 /* ephemeral-storage, hugepages-*, devices: resource names, all unsupported */
-                                r = unsupported(k, limits->pairs[i].key, pk, false);
+                                r = k_unsupported(k, limits->pairs[i].key, pk, false);
                                 if (r < 0)
                                         return r;
                         }
                 }
                 if (memory) {
-                        PATH(pm, pfield(p, "memory"));
+                        PATH(pm, k_field_path(p, "memory"));
                         r = quantity(k, memory, pm, 0, "bytes", &bytes);
                         if (r < 0)
                                 return r;
                 }
                 if (cpu) {
-                        PATH(pc, pfield(p, "cpu"));
+                        PATH(pc, k_field_path(p, "cpu"));
                         r = quantity(k, cpu, pc, 3, "millicores", &milli);
                         if (r < 0)
                                 return r;
                         if (milli > UINT64_MAX / 100 / 1000)
-                                return kfail(k, cpu, pc, "out of range");
+                                return k_fail(k, cpu, pc, "out of range");
                 }
         }
         if (cpu && extra && extra->limits && extra->limits->type == JSON_OBJECT &&
             json_object_get(extra->limits, "cpu"))
-                return kfail(k, extra->node, "metadata.annotations", "cpu set both here and in %s", path);
+                return k_fail(k, extra->node, "metadata.annotations", "cpu set both here and in %s", path);
         if (!memory && !cpu && !(extra && extra->limits))
                 return 0;
 
@@ -516,14 +243,14 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
         if (extra && extra->limits) {
                 const JsonValue *l = extra->limits;
                 if (l->type != JSON_OBJECT)
-                        return kfail(k, extra->node, "metadata.annotations", "\"limits\" must be a JSON object");
+                        return k_fail(k, extra->node, "metadata.annotations", "\"limits\" must be a JSON object");
                 for (size_t i = 0; i < l->n_members; i++) {
                         if (!streq(l->members[i].key, "pids") && !streq(l->members[i].key, "cpu"))
-                                return kfail(k, extra->node, "metadata.annotations",
+                                return k_fail(k, extra->node, "metadata.annotations",
                                              "\"limits\" holds only \"pids\" and \"cpu\" here, not \"%.64s\"",
                                              l->members[i].key);
                         STR(l->members[i].key);
-                        r = gen_json(k, l->members[i].value);
+                        r = k_gen_json(k, l->members[i].value);
                         if (r < 0)
                                 return r;
                 }
@@ -539,7 +266,7 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
         const char *s;
         int r;
 
-        r = walk(k, n, path,
+        r = k_walk(k, n, path,
                  (const Field[]) { { "name", &name }, { "image", &image }, { "command", &command }, { "args", &args },
                                    { "env", &env }, { "workingDir", &wd }, { "tty", &tty }, { "volumeMounts", &mounts },
                                    { "resources", &resources }, { "imagePullPolicy", &pull }, { "ports", &ports }, {} },
@@ -550,11 +277,11 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
         if (r < 0)
                 return r;
         if (!name || !image)
-                return kfail(k, n, path, "missing field \"%s\"", name ? "image" : "name");
+                return k_fail(k, n, path, "missing field \"%s\"", name ? "image" : "name");
 
         G(yajl_gen_map_open(k->g));
-        PATH(pn, pfield(path, "name"));
-        r = get_str(k, name, pn, &s);
+        PATH(pn, k_field_path(path, "name"));
+        r = k_get_str(k, name, pn, &s);
         if (r < 0)
                 return r;
         STR("name");
@@ -565,8 +292,8 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         extra->used = true;
                 }
 
-        PATH(pi, pfield(path, "image"));
-        r = get_str(k, image, pi, &s);
+        PATH(pi, k_field_path(path, "image"));
+        r = k_get_str(k, image, pi, &s);
         if (r < 0)
                 return r;
         STR("image");
@@ -574,27 +301,27 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
 
         if (pull) {
                 /* Tank pulls an image that is not there and keeps it: IfNotPresent. */
-                PATH(pp, pfield(path, "imagePullPolicy"));
-                r = get_str(k, pull, pp, &s);
+                PATH(pp, k_field_path(path, "imagePullPolicy"));
+                r = k_get_str(k, pull, pp, &s);
                 if (r < 0)
                         return r;
                 if (!streq(s, "IfNotPresent")) {
-                        r = unsupported(k, key_of(n, pull), pp, false);
+                        r = k_unsupported(k, k_key_of(n, pull), pp, false);
                         if (r < 0)
                                 return r;
                 }
         }
         if (ports) {
-                PATH(pp, pfield(path, "ports"));
+                PATH(pp, k_field_path(path, "ports"));
                 if (ports->type != YNODE_SEQUENCE)
-                        return kfail(k, ports, pp, "expected a sequence, got %s", yaml_node_describe(ports));
+                        return k_fail(k, ports, pp, "expected a sequence, got %s", yaml_node_describe(ports));
                 for (size_t i = 0; i < ports->n_items; i++) {
                         const YamlNode *cp = NULL, *pname = NULL, *proto = NULL;
-                        PATH(pe, pindex(pp, i));
+                        PATH(pe, k_index_path(pp, i));
                         /* containerPort, name and protocol only document the pod
                          * (Kubernetes itself calls them informational); exposing a
                          * port on the host is what Tank does not do. */
-                        r = walk(k, ports->items[i], pe,
+                        r = k_walk(k, ports->items[i], pe,
                                  (const Field[]) { { "containerPort", &cp }, { "name", &pname }, { "protocol", &proto }, {} },
                                  (const char *const[]) { "hostPort", "hostIP", NULL }, NULL);
                         if (r < 0)
@@ -602,51 +329,51 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 }
         }
         if (command) {
-                PATH(p, pfield(path, "command"));
+                PATH(p, k_field_path(path, "command"));
                 STR("command");
-                r = gen_strings(k, command, p);
+                r = k_gen_strings(k, command, p);
                 if (r < 0)
                         return r;
         }
         if (args) {
-                PATH(p, pfield(path, "args"));
+                PATH(p, k_field_path(path, "args"));
                 STR("args");
-                r = gen_strings(k, args, p);
+                r = k_gen_strings(k, args, p);
                 if (r < 0)
                         return r;
         }
         if (env) {
-                PATH(p, pfield(path, "env"));
+                PATH(p, k_field_path(path, "env"));
                 STR("env");
                 r = gen_env(k, env, p);
                 if (r < 0)
                         return r;
         }
         if (wd) {
-                PATH(p, pfield(path, "workingDir"));
-                r = get_str(k, wd, p, &s);
+                PATH(p, k_field_path(path, "workingDir"));
+                r = k_get_str(k, wd, p, &s);
                 if (r < 0)
                         return r;
                 STR("working_dir");
                 STR(s);
         }
         if (mounts) {
-                PATH(p, pfield(path, "volumeMounts"));
+                PATH(p, k_field_path(path, "volumeMounts"));
                 STR("mounts");
                 r = gen_mounts(k, pc, mounts, p);
                 if (r < 0)
                         return r;
         }
         {
-                PATH(p, pfield(path, "resources"));
+                PATH(p, k_field_path(path, "resources"));
                 r = gen_limits(k, resources, extra, p);
                 if (r < 0)
                         return r;
         }
         if (tty) {
                 bool b;
-                PATH(p, pfield(path, "tty"));
-                r = get_bool(k, tty, p, &b);
+                PATH(p, k_field_path(path, "tty"));
+                r = k_get_bool(k, tty, p, &b);
                 if (r < 0)
                         return r;
                 STR("tty");
@@ -666,7 +393,7 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
         int r;
 
         if (n->type != YNODE_SEQUENCE)
-                return kfail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
+                return k_fail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
         pc->volumes = calloc(MAX(n->n_items, 1u), sizeof(KubeVolume));
         if (!pc->volumes)
                 return -ENOMEM;
@@ -675,44 +402,44 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 KubeVolume *v = &pc->volumes[pc->n_volumes];
                 size_t warnings = strv_length(k->warnings);
 
-                PATH(p, pindex(path, i));
+                PATH(p, k_index_path(path, i));
                 /* emptyDir is "removed with the pod", which no Tank volume is:
                  * refused until Tank has such a volume, rather than mapped to
                  * one that outlives the pod. */
-                r = walk(k, n->items[i], p,
+                r = k_walk(k, n->items[i], p,
                          (const Field[]) { { "name", &name }, { "hostPath", &host }, { "emptyDir", &empty },
                                            { "persistentVolumeClaim", &pvc }, {} },
                          other_sources, NULL);
                 if (r < 0)
                         return r;
                 if (!name)
-                        return kfail(k, n->items[i], p, "missing field \"name\"");
-                PATH(pn, pfield(p, "name"));
-                r = get_str(k, name, pn, &v->name);
+                        return k_fail(k, n->items[i], p, "missing field \"name\"");
+                PATH(pn, k_field_path(p, "name"));
+                r = k_get_str(k, name, pn, &v->name);
                 if (r < 0)
                         return r;
                 v->tank_name = v->name;
                 if (empty) {
-                        PATH(pe, pfield(p, "emptyDir"));
-                        r = unsupported(k, key_of(n->items[i], empty), pe, true);
+                        PATH(pe, k_field_path(p, "emptyDir"));
+                        r = k_unsupported(k, k_key_of(n->items[i], empty), pe, true);
                         if (r < 0)
                                 return r;
                 }
                 if (!!host + !!pvc > 1)
-                        return kfail(k, n->items[i], p, "more than one volume source");
+                        return k_fail(k, n->items[i], p, "more than one volume source");
                 if (host) {
                         const YamlNode *hp = NULL, *type = NULL;
-                        PATH(ph, pfield(p, "hostPath"));
-                        r = walk(k, host, ph, (const Field[]) { { "path", &hp }, { "type", &type }, {} }, NULL, NULL);
+                        PATH(ph, k_field_path(p, "hostPath"));
+                        r = k_walk(k, host, ph, (const Field[]) { { "path", &hp }, { "type", &type }, {} }, NULL, NULL);
                         if (r < 0)
                                 return r;
                         if (!hp)
-                                return kfail(k, host, ph, "missing field \"path\"");
+                                return k_fail(k, host, ph, "missing field \"path\"");
                         if (type) {
                                 /* "" (the default) checks nothing, as Tank does */
-                                PATH(pt, pfield(ph, "type"));
+                                PATH(pt, k_field_path(ph, "type"));
                                 if (type->type != YNODE_SCALAR || !streq(type->str, "")) {
-                                        r = unsupported(k, key_of(host, type), pt, false);
+                                        r = k_unsupported(k, k_key_of(host, type), pt, false);
                                         if (r < 0)
                                                 return r;
                                 }
@@ -723,9 +450,9 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         STR("source");
                         G(yajl_gen_map_open(k->g));
                         STR("host");
-                        PATH(pp, pfield(ph, "path"));
+                        PATH(pp, k_field_path(ph, "path"));
                         const char *s;
-                        r = get_str(k, hp, pp, &s);
+                        r = k_get_str(k, hp, pp, &s);
                         if (r < 0)
                                 return r;
                         STR(s);
@@ -733,20 +460,20 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         G(yajl_gen_map_close(k->g));
                 } else if (pvc) {
                         const YamlNode *claim = NULL;
-                        PATH(pp, pfield(p, "persistentVolumeClaim"));
-                        r = walk(k, pvc, pp, (const Field[]) { { "claimName", &claim }, {} },
+                        PATH(pp, k_field_path(p, "persistentVolumeClaim"));
+                        r = k_walk(k, pvc, pp, (const Field[]) { { "claimName", &claim }, {} },
                                  (const char *const[]) { "readOnly", NULL }, NULL);
                         if (r < 0)
                                 return r;
                         if (!claim)
-                                return kfail(k, pvc, pp, "missing field \"claimName\"");
-                        PATH(pc2, pfield(pp, "claimName"));
-                        r = get_str(k, claim, pc2, &v->tank_name);
+                                return k_fail(k, pvc, pp, "missing field \"claimName\"");
+                        PATH(pc2, k_field_path(pp, "claimName"));
+                        r = k_get_str(k, claim, pc2, &v->tank_name);
                         if (r < 0)
                                 return r;
                         for (size_t j = 0; j < pc->n_volumes; j++)
                                 if (streq(pc->volumes[j].tank_name, v->tank_name))
-                                        return kfail(k, claim, pc2, "claim also used by spec.volumes[%zu]", j);
+                                        return k_fail(k, claim, pc2, "claim also used by spec.volumes[%zu]", j);
                         G(yajl_gen_map_open(k->g));
                         STR("name");
                         STR(v->tank_name);
@@ -754,7 +481,7 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 } else if (strv_length(k->warnings) > warnings)
                         v->dropped = true;      /* its only source was ignored */
                 else
-                        return kfail(k, n->items[i], p, "no volume source (hostPath or persistentVolumeClaim)");
+                        return k_fail(k, n->items[i], p, "no volume source (hostPath or persistentVolumeClaim)");
                 pc->n_volumes++;
         }
         return 0;
@@ -777,42 +504,42 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         };
         const YamlNode *api = NULL, *kind = NULL, *metadata = NULL, *spec = NULL, *name = NULL,
                 *annotations = NULL, *restart = NULL, *host_network = NULL, *containers = NULL, *volumes = NULL;
-        _cleanup_(pod_ctx_done) PodCtx pc = {};
+        _cleanup_(k_pod_ctx_done) PodCtx pc = {};
         const char *s;
         int r;
 
-        r = walk(k, doc, path, (const Field[]) { { "apiVersion", &api }, { "kind", &kind }, { "metadata", &metadata },
+        r = k_walk(k, doc, path, (const Field[]) { { "apiVersion", &api }, { "kind", &kind }, { "metadata", &metadata },
                                                  { "spec", &spec }, {} },
                  (const char *const[]) { "status", NULL }, NULL);
         if (r < 0)
                 return r;
         if (!metadata || !spec)
-                return kfail(k, doc, isempty(path) ? "$" : path, "missing field \"%s\"", metadata ? "spec" : "metadata");
-        PATH(pm, pfield(path, "metadata"));
-        r = walk(k, metadata, pm, (const Field[]) { { "name", &name }, { "annotations", &annotations }, {} },
+                return k_fail(k, doc, isempty(path) ? "$" : path, "missing field \"%s\"", metadata ? "spec" : "metadata");
+        PATH(pm, k_field_path(path, "metadata"));
+        r = k_walk(k, metadata, pm, (const Field[]) { { "name", &name }, { "annotations", &annotations }, {} },
                  metadata_unsupported, NULL);
         if (r < 0)
                 return r;
         if (!name)
-                return kfail(k, metadata, pm, "missing field \"name\"");
+                return k_fail(k, metadata, pm, "missing field \"name\"");
         if (annotations) {
-                PATH(pa, pfield(pm, "annotations"));
+                PATH(pa, k_field_path(pm, "annotations"));
                 r = parse_annotations(k, &pc, annotations, pa);
                 if (r < 0)
                         return r;
         }
-        PATH(ps, pfield(path, "spec"));
-        r = walk(k, spec, ps, (const Field[]) { { "restartPolicy", &restart }, { "hostNetwork", &host_network },
+        PATH(ps, k_field_path(path, "spec"));
+        r = k_walk(k, spec, ps, (const Field[]) { { "restartPolicy", &restart }, { "hostNetwork", &host_network },
                                                 { "containers", &containers }, { "volumes", &volumes }, {} },
                  spec_unsupported, NULL);
         if (r < 0)
                 return r;
         if (!containers)
-                return kfail(k, spec, ps, "missing field \"containers\"");
+                return k_fail(k, spec, ps, "missing field \"containers\"");
 
         G(yajl_gen_map_open(k->g));
-        PATH(pn, pfield(pm, "name"));
-        r = get_str(k, name, pn, &s);
+        PATH(pn, k_field_path(pm, "name"));
+        r = k_get_str(k, name, pn, &s);
         if (r < 0)
                 return r;
         STR("name");
@@ -822,26 +549,26 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
                         { "Always", "always" }, { "OnFailure", "on_failure" }, { "Never", "never" },
                 };
                 const char *tank = NULL;
-                PATH(pr, pfield(ps, "restartPolicy"));
-                r = get_str(k, restart, pr, &s);
+                PATH(pr, k_field_path(ps, "restartPolicy"));
+                r = k_get_str(k, restart, pr, &s);
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < ELEMENTSOF(policies); i++)
                         if (streq(s, policies[i][0]))
                                 tank = policies[i][1];
                 if (!tank)
-                        return kfail(k, restart, pr, "must be Always, OnFailure or Never");
+                        return k_fail(k, restart, pr, "must be Always, OnFailure or Never");
                 STR("restart");
                 STR(tank);
         }
         if (host_network) {
                 bool b;
-                PATH(ph, pfield(ps, "hostNetwork"));
-                r = get_bool(k, host_network, ph, &b);
+                PATH(ph, k_field_path(ps, "hostNetwork"));
+                r = k_get_bool(k, host_network, ph, &b);
                 if (r < 0)
                         return r;
                 if (b && pc.network)
-                        return kfail(k, host_network, ph, "true, and the annotation tank.io/network is set too");
+                        return k_fail(k, host_network, ph, "true, and the annotation tank.io/network is set too");
                 if (b) {
                         STR("network");
                         STR("host");
@@ -849,27 +576,27 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         }
         if (pc.network) {
                 STR("network");
-                r = gen_json(k, pc.network);
+                r = k_gen_json(k, pc.network);
                 if (r < 0)
                         return r;
         }
         STR("volumes");
         G(yajl_gen_array_open(k->g));
         if (volumes) {
-                PATH(pv, pfield(ps, "volumes"));
+                PATH(pv, k_field_path(ps, "volumes"));
                 r = parse_volumes(k, &pc, volumes, pv);
                 if (r < 0)
                         return r;
         }
         G(yajl_gen_array_close(k->g));
 
-        PATH(pc_path, pfield(ps, "containers"));
+        PATH(pc_path, k_field_path(ps, "containers"));
         if (containers->type != YNODE_SEQUENCE)
-                return kfail(k, containers, pc_path, "expected a sequence, got %s", yaml_node_describe(containers));
+                return k_fail(k, containers, pc_path, "expected a sequence, got %s", yaml_node_describe(containers));
         STR("containers");
         G(yajl_gen_array_open(k->g));
         for (size_t i = 0; i < containers->n_items; i++) {
-                PATH(p, pindex(pc_path, i));
+                PATH(p, k_index_path(pc_path, i));
                 r = gen_container(k, &pc, containers->items[i], p);
                 if (r < 0)
                         return r;
@@ -879,7 +606,7 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
 
         for (size_t i = 0; i < pc.n_extras; i++)
                 if (!pc.extras[i].used)
-                        return kfail(k, pc.extras[i].node, "metadata.annotations", "no container \"%.64s\" in this pod",
+                        return k_fail(k, pc.extras[i].node, "metadata.annotations", "no container \"%.64s\" in this pod",
                                      pc.extras[i].name);
 
         /* what was checked above is the Kubernetes side only */
@@ -892,7 +619,7 @@ static int check_kind(K *k, const YamlNode *doc, const char *path, const char *w
         int r;
 
         if (doc->type != YNODE_MAPPING)
-                return kfail(k, doc, isempty(path) ? "$" : path, "expected a mapping, got %s", yaml_node_describe(doc));
+                return k_fail(k, doc, isempty(path) ? "$" : path, "expected a mapping, got %s", yaml_node_describe(doc));
         for (size_t i = 0; i < doc->n_pairs; i++) {
                 if (streq(doc->pairs[i].key->str, "apiVersion"))
                         api = doc->pairs[i].value;
@@ -900,26 +627,26 @@ static int check_kind(K *k, const YamlNode *doc, const char *path, const char *w
                         kind = doc->pairs[i].value;
         }
         if (!api || !kind)
-                return kfail(k, doc, isempty(path) ? "$" : path, "missing field \"%s\"", api ? "kind" : "apiVersion");
-        PATH(pa, pfield(path, "apiVersion"));
-        r = get_str(k, api, pa, &s);
+                return k_fail(k, doc, isempty(path) ? "$" : path, "missing field \"%s\"", api ? "kind" : "apiVersion");
+        PATH(pa, k_field_path(path, "apiVersion"));
+        r = k_get_str(k, api, pa, &s);
         if (r < 0)
                 return r;
         if (!streq(s, "v1")) {
                 _cleanup_free_ char *q = quote_untrusted(s, strlen(s), 64);
                 if (!q)
                         return -ENOMEM;
-                return kfail(k, api, pa, "unknown apiVersion %s (Tank reads v1)", q);
+                return k_fail(k, api, pa, "unknown apiVersion %s (Tank reads v1)", q);
         }
-        PATH(pk, pfield(path, "kind"));
-        r = get_str(k, kind, pk, &s);
+        PATH(pk, k_field_path(path, "kind"));
+        r = k_get_str(k, kind, pk, &s);
         if (r < 0)
                 return r;
         if (want ? !streq(s, want) : !streq(s, "Pod") && !streq(s, "List")) {
                 _cleanup_free_ char *q = quote_untrusted(s, strlen(s), 64);
                 if (!q)
                         return -ENOMEM;
-                return kfail(k, kind, pk, "unknown kind %s (Tank reads %s)", q, want ? want : "Pod and List");
+                return k_fail(k, kind, pk, "unknown kind %s (Tank reads %s)", q, want ? want : "Pod and List");
         }
         return streq(s, "List");
 }
@@ -973,14 +700,14 @@ int kube_parse_many(const char *yaml, size_t len, size_t max_len, bool ignore_un
                 list = r > 0;
                 if (list) {
                         const YamlNode *items = NULL, *metadata = NULL;
-                        r = walk(&k, doc, "", (const Field[]) { { "apiVersion", &(const YamlNode *) { NULL } },
+                        r = k_walk(&k, doc, "", (const Field[]) { { "apiVersion", &(const YamlNode *) { NULL } },
                                                                 { "kind", &(const YamlNode *) { NULL } },
                                                                 { "items", &items }, { "metadata", &metadata }, {} },
                                  NULL, NULL);
                         if (r < 0)
                                 break;
                         if (!items || items->type != YNODE_SEQUENCE) {
-                                r = kfail(&k, items ?: doc, items ? "items" : "$", items ? "expected a sequence, got %s"
+                                r = k_fail(&k, items ?: doc, items ? "items" : "$", items ? "expected a sequence, got %s"
                                           : "missing field \"items%s\"", items ? yaml_node_describe(items) : "");
                                 break;
                         }
@@ -1002,7 +729,7 @@ int kube_parse_many(const char *yaml, size_t len, size_t max_len, bool ignore_un
                                         break;
                         }
                         if (n >= POD_MANY_MAX) {
-                                r = kfail(&k, item, list ? path : "$", "more than %u pods", POD_MANY_MAX);
+                                r = k_fail(&k, item, list ? path : "$", "more than %u pods", POD_MANY_MAX);
                                 break;
                         }
                         a = reallocarray(pods, n + 1, sizeof(Pod *));

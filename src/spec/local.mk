@@ -20,6 +20,8 @@ spec_sources = \
 	src/spec/yaml-tree.c \
 	src/spec/kube.h \
 	src/spec/kube.c \
+	src/spec/kube-util.h \
+	src/spec/kube-util.c \
 	src/spec/kube-quantity.c \
 	src/spec/kube-out.c
 libtank_la_SOURCES += $(spec_sources)
