@@ -5,6 +5,9 @@
 #include "kube-util.h"
 #include "strv.h"
 
+/* Counts are capped before the loops that compare elements pairwise. */
+#define KUBE_ENV_MAX 1024
+
 /* Translation of one Pod document to Tank's JSON spec, written with yajl_gen
  * and then handed to pod_parse(): the Kubernetes side checks shapes and maps
  * names, Tank's own validator has the last word on values. */
@@ -63,6 +66,9 @@ static int gen_env(K *k, const YamlNode *n, const char *path) {
 
         if (n->type != YNODE_SEQUENCE)
                 return k_fail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
+        /* the duplicate check below is quadratic: keep it cheap */
+        if (n->n_items > KUBE_ENV_MAX)
+                return k_fail(k, n, path, "more than %u variables", KUBE_ENV_MAX);
         G(yajl_gen_map_open(k->g));
         for (size_t i = 0; i < n->n_items; i++) {
                 const YamlNode *name = NULL, *value = NULL;
@@ -103,6 +109,8 @@ static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
 
         if (n->type != YNODE_SEQUENCE)
                 return k_fail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
+        if (n->n_items > POD_MOUNTS_MAX)
+                return k_fail(k, n, path, "more than %u mounts", POD_MOUNTS_MAX);
         G(yajl_gen_array_open(k->g));
         for (size_t i = 0; i < n->n_items; i++) {
                 const YamlNode *name = NULL, *mount_path = NULL, *ro = NULL;
@@ -394,6 +402,8 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
 
         if (n->type != YNODE_SEQUENCE)
                 return k_fail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
+        if (n->n_items > POD_VOLUMES_MAX)
+                return k_fail(k, n, path, "more than %u volumes", POD_VOLUMES_MAX);
         pc->volumes = calloc(MAX(n->n_items, 1u), sizeof(KubeVolume));
         if (!pc->volumes)
                 return -ENOMEM;
@@ -593,6 +603,8 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         PATH(pc_path, k_field_path(ps, "containers"));
         if (containers->type != YNODE_SEQUENCE)
                 return k_fail(k, containers, pc_path, "expected a sequence, got %s", yaml_node_describe(containers));
+        if (containers->n_items > POD_CONTAINERS_MAX)
+                return k_fail(k, containers, pc_path, "more than %u containers", POD_CONTAINERS_MAX);
         STR("containers");
         G(yajl_gen_array_open(k->g));
         for (size_t i = 0; i < containers->n_items; i++) {

@@ -52,3 +52,4 @@ EXTRA_DIST += \
 EXTRA_DIST += tests/system/test-image-gc.sh
 EXTRA_DIST += tests/system/test-image-limits.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
+EXTRA_DIST += tests/system/test-kube.sh

@@ -361,6 +361,24 @@ START_TEST(test_hostile) {
 }
 END_TEST
 
+START_TEST(test_counts) {
+        /* pairwise checks stay cheap: counts are capped before them */
+        _cleanup_free_ char *yaml = NULL, *error = NULL;
+        size_t size = 0;
+        Pod **pods = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&yaml, &size);
+
+        ck_assert_ptr_nonnull(f);
+        fputs(C0("    env:\n"), f);
+        for (unsigned i = 0; i < 1025; i++)
+                fprintf(f, "    - {name: V%u, value: x}\n", i);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_int_eq(parse(yaml, false, &pods, &n, NULL, &error), -EINVAL);
+        ck_assert_str_eq(error, "document 1: spec.containers[0].env: more than 1024 variables (line 10, column 5)");
+}
+END_TEST
+
 static void round_trip(const char *what, Pod **pods, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *json = NULL, *yaml = NULL, *again = NULL, *error = NULL;
@@ -468,6 +486,7 @@ int main(void) {
         tcase_add_test(tc, test_invalid);
         tcase_add_test(tc, test_ignore_all);
         tcase_add_test(tc, test_hostile);
+        tcase_add_test(tc, test_counts);
         tcase_add_test(tc, test_round_trip_manifests);
         tcase_add_test(tc, test_round_trip_tank_only);
         tcase_add_test(tc, test_rootfs_refused);
