@@ -215,6 +215,11 @@ static void print_pod(const char *name, yajl_val spec, yajl_val status) {
         }
 }
 
+static bool endswith_redacted(const char *assignment) {
+        const char *eq = strchr(assignment, '=');
+        return eq && streq(eq + 1, POD_ENV_REDACTED);
+}
+
 /* The spec as a Kubernetes Pod manifest (the status has no place in it): the
  * stored canonical spec is parsed like any input, then written back out. */
 static int get_yaml(Context *ctx, const char *name) {
@@ -235,6 +240,16 @@ static int get_yaml(Context *ctx, const char *name) {
                 return log_oom(), EXIT_FAILURE;
         if (r < 0)
                 return log_error("%s: tankd sent a spec Tank refuses: %s", name, strna(error)), EXIT_FAILURE;
+        /* Get redacts env values for callers who are neither root nor in
+         * group tank: that output applied back would store the placeholder. */
+        FOREACH_ARRAY(c, pod->containers, pod->n_containers)
+                STRV_FOREACH(e, c->env)
+                        if (endswith_redacted(*e)) {
+                                log_warning("%s: env values are redacted for this user; applying this output "
+                                            "would store \"%s\" as their values", name, POD_ENV_REDACTED);
+                                goto warned;
+                        }
+warned:
         r = kube_serialize(pod, &yaml, &error);
         if (r == -ENOMEM)
                 return log_oom(), EXIT_FAILURE;
