@@ -334,6 +334,28 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                                  (const char *const[]) { "hostPort", "hostIP", NULL }, NULL);
                         if (r < 0)
                                 return r;
+                        /* dropped, but still checked: strict is strict */
+                        if (!cp)
+                                return k_fail(k, ports->items[i], pe, "missing field \"containerPort\"");
+                        if (yaml_scalar_kind(cp) != YSCALAR_INT || !cp->plain || cp->len > 5 ||
+                            strspn(cp->str, "0123456789") != cp->len || atoi(cp->str) < 1 || atoi(cp->str) > 65535) {
+                                PATH(pp2, k_field_path(pe, "containerPort"));
+                                return k_fail(k, cp, pp2, "must be a port number (1-65535)");
+                        }
+                        if (pname) {
+                                PATH(pp2, k_field_path(pe, "name"));
+                                r = k_get_str(k, pname, pp2, &s);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (proto) {
+                                PATH(pp2, k_field_path(pe, "protocol"));
+                                r = k_get_str(k, proto, pp2, &s);
+                                if (r < 0)
+                                        return r;
+                                if (!k_in_set(s, (const char *const[]) { "TCP", "UDP", "SCTP", NULL }))
+                                        return k_fail(k, proto, pp2, "must be TCP, UDP or SCTP");
+                        }
                 }
         }
         if (command) {
