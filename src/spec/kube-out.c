@@ -167,7 +167,42 @@ static int container_fragment(const PodContainer *c, char **ret) {
         return 0;
 }
 
+static int kube_write(const Pod *p, char **ret_yaml, char **ret_error);
+
+/* The manifest must give back this very pod: checked by reading it again, so
+ * that a spec field this mapping does not know (one added to pod.h later) is
+ * refused here rather than lost, and with it the content hash, on apply. */
 int kube_serialize(const Pod *p, char **ret_yaml, char **ret_error) {
+        _cleanup_free_ char *yaml = NULL, *json = NULL, *again = NULL, *error = NULL;
+        Pod **back = NULL;
+        size_t n = 0;
+        int r;
+
+        r = kube_write(p, &yaml, ret_error);
+        if (r < 0)
+                return r;
+        r = pod_serialize(p, &json);
+        if (r < 0)
+                return r;
+        r = kube_parse_many(yaml, strlen(yaml), SIZE_MAX, false, &back, &n, NULL, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && n == 1)
+                r = pod_serialize(back[0], &again);
+        pod_array_free(back, n);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || n != 1 || !streq(json, again)) {
+                if (ret_error && asprintf(ret_error, "pod %s has fields a Kubernetes Pod manifest cannot carry yet "
+                                          "(use -o json)", p->name) < 0)
+                        *ret_error = NULL;
+                return -EOPNOTSUPP;
+        }
+        *ret_yaml = TAKE_PTR(yaml);
+        return 0;
+}
+
+static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
         static const char *const policies[] = {
                 [RESTART_ALWAYS] = "Always", [RESTART_ON_FAILURE] = "OnFailure", [RESTART_NEVER] = "Never",
         };

@@ -35,7 +35,8 @@ int kube_parse_many(const char *yaml, size_t len, size_t max_len, bool ignore_un
                     Pod ***ret, size_t *ret_n, char ***ret_warnings, char **ret_error);
 
 /* -EOPNOTSUPP with *ret_error for a pod Kubernetes' form cannot carry (an image
- * given as a rootfs). */
+ * given as a rootfs, or any field the manifest would lose: the output is read
+ * back and must give the same canonical JSON). */
 int kube_serialize(const Pod *p, char **ret_yaml, char **ret_error);
 
 /* Kubernetes quantities ("512Mi", "1.5G", "1e3", "500m", "0.5"), the value

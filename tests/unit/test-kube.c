@@ -475,6 +475,25 @@ START_TEST(test_rootfs_refused) {
 }
 END_TEST
 
+START_TEST(test_serialize_checks_itself) {
+        /* a value Tank's JSON takes and the YAML reader's caps refuse: the
+         * manifest would not give the pod back, so there is none */
+        size_t big = 300 * 1024;
+        _cleanup_free_ char *value = malloc(big + 1), *json = NULL, *error = NULL, *yaml = NULL;
+        _cleanup_pod_free_ Pod *p = NULL;
+
+        ck_assert_ptr_nonnull(value);
+        memset(value, 'x', big);
+        value[big] = 0;
+        ck_assert_int_ge(asprintf(&json, "{\"name\":\"big\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\","
+                                  "\"env\":{\"V\":\"%s\"}}]}", value), 0);
+        ck_assert_msg(pod_parse(json, strlen(json), &p, &error) == 0, "%s", strna(error));
+        ck_assert_int_eq(kube_serialize(p, &yaml, &error), -EOPNOTSUPP);
+        ck_assert_str_eq(error, "pod big has fields a Kubernetes Pod manifest cannot carry yet (use -o json)");
+        ck_assert_ptr_null(yaml);
+}
+END_TEST
+
 START_TEST(test_is_json) {
         ck_assert(spec_text_is_json(" \n{\"a\":1}", 9));
         ck_assert(spec_text_is_json("[", 1));
@@ -498,6 +517,7 @@ int main(void) {
         tcase_add_test(tc, test_round_trip_manifests);
         tcase_add_test(tc, test_round_trip_tank_only);
         tcase_add_test(tc, test_rootfs_refused);
+        tcase_add_test(tc, test_serialize_checks_itself);
         tcase_add_test(tc, test_is_json);
         tcase_set_timeout(tc, 60);
         suite_add_tcase(s, tc);
