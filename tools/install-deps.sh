@@ -11,7 +11,7 @@ fi
 
 BUILD_DEPS=(
         build-essential autoconf automake autoconf-archive libtool pkg-config
-        libsystemd-dev libcurl4-openssl-dev libyajl-dev libarchive-dev
+        libsystemd-dev libcurl4-openssl-dev libyajl-dev libyaml-dev libarchive-dev
         libnl-3-dev libnl-route-3-dev libssl-dev libseccomp-dev check libinih-dev
         clang libclang-rt-14-dev groff-base
 )

@@ -15,14 +15,23 @@ spec_sources = \
 	src/spec/spec-util.h \
 	src/spec/spec-util.c \
 	src/spec/serialize.c \
-	src/spec/hash.c
+	src/spec/hash.c \
+	src/spec/yaml-tree.h \
+	src/spec/yaml-tree.c \
+	src/spec/kube.h \
+	src/spec/kube.c \
+	src/spec/kube-util.h \
+	src/spec/kube-util.c \
+	src/spec/kube-quantity.c \
+	src/spec/kube-out.c
 libtank_la_SOURCES += $(spec_sources)
 
 spec_tests = \
 	tests/unit/test-spec \
 	tests/unit/test-spec-valid \
 	tests/unit/test-reference \
-	tests/unit/test-oci
+	tests/unit/test-oci \
+	tests/unit/test-kube
 check_PROGRAMS += $(spec_tests)
 TESTS += $(spec_tests)
 
@@ -38,6 +47,11 @@ tests_unit_test_reference_SOURCES = tests/unit/test-reference.c
 tests_unit_test_reference_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_reference_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
+tests_unit_test_kube_SOURCES = tests/unit/test-kube.c
+tests_unit_test_kube_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_kube_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/kube
+
 tests_unit_test_oci_SOURCES = tests/unit/test-oci.c
 tests_unit_test_oci_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_oci_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
@@ -49,11 +63,21 @@ tests_unit_test_oci_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 # The spec sources are compiled into the target itself rather than taken from
 # libtank.la, so that they carry libFuzzer's coverage instrumentation (and the
 # target does not depend on the rest of the tree building with clang).
-EXTRA_DIST += tests/fuzz/corpus-spec tests/fuzz/fuzz-spec.dict
+EXTRA_DIST += tests/fuzz/corpus-spec tests/fuzz/fuzz-spec.dict tests/fuzz/corpus-kube tests/fuzz/fuzz-kube.dict
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-spec
 tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz-spec.c $(spec_sources) src/shared/strv.c
 tests_fuzz_fuzz_spec_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 tests_fuzz_fuzz_spec_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_spec_LDADD = $(YAJL_LIBS) $(CRYPTO_LIBS)
+tests_fuzz_fuzz_spec_LDADD = $(YAJL_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS)
+
+# The Kubernetes YAML front end, the same way:
+#   make tests/fuzz/fuzz-kube
+#   tests/fuzz/fuzz-kube -max_total_time=600 -dict=$(srcdir)/tests/fuzz/fuzz-kube.dict \
+#           CORPUS_DIR $(srcdir)/tests/fuzz/corpus-kube
+noinst_PROGRAMS += tests/fuzz/fuzz-kube
+tests_fuzz_fuzz_kube_SOURCES = tests/fuzz/fuzz-kube.c $(spec_sources) src/shared/strv.c
+tests_fuzz_fuzz_kube_CFLAGS = $(tests_fuzz_fuzz_spec_CFLAGS)
+tests_fuzz_fuzz_kube_LDFLAGS = $(tests_fuzz_fuzz_spec_LDFLAGS)
+tests_fuzz_fuzz_kube_LDADD = $(tests_fuzz_fuzz_spec_LDADD)
 endif

@@ -12,17 +12,22 @@ static const struct {
         const char *summary;
         const char *options;   /* verb-specific lines, NULL if none */
 } verbs[] = {
-        { "apply", verb_apply, "apply -f FILE|- [-f FILE]... [--if-revision=N] [--wait [--timeout=SEC]]",
-          "Create or replace the pods in FILE (one pod object or an array of them).\n"
+        { "apply", verb_apply,
+          "apply -f FILE|- [-f FILE]... [--ignore-unsupported] [--if-revision=N] [--wait [--timeout=SEC]]",
+          "Create or replace the pods in FILE (one pod object or an array of them, or\n"
+          "Kubernetes Pod YAML: a Pod, a List of Pods, documents separated by ---).\n"
           "The spec is validated locally first; nothing is sent if any pod is invalid.",
           "  -f, --filename=FILE    Read pods from FILE, \"-\" for standard input (repeatable)\n"
+          "      --ignore-unsupported  Leave out Kubernetes fields Tank does not support,\n"
+          "                         with one warning each, instead of refusing them\n"
           "      --if-revision=N    Only if the pod is still at revision N (get -o json:\n"
           "                         .status.revision); 0: only if it does not exist\n"
           "      --wait             Then wait until every applied pod is running\n"
           "      --timeout=SEC      Give up waiting after SEC (e.g. 30, 500ms, 2min)\n" },
-        { "get", verb_get, "get NAME [-o json]",
+        { "get", verb_get, "get NAME [-o json|yaml]",
           "Show a pod: phase, restarts, last exit and next restart of each container.",
-          "  -o, --output=FORMAT    \"json\" prints {\"spec\": ..., \"status\": ...}\n" },
+          "  -o, --output=FORMAT    \"json\" prints {\"spec\": ..., \"status\": ...}; \"yaml\" the spec\n"
+          "                         as a Kubernetes Pod manifest that apply takes back\n" },
         { "list", verb_list, "list",
           "List pods as a table: NAME PHASE READY RESTARTS AGE.",
           "      --no-legend        Do not print the header line\n" },
@@ -68,10 +73,13 @@ static const struct {
         { "volumes", verb_volumes, "volumes",
           "List managed volumes.",
           NULL },
-        { "validate", verb_validate, "validate -f FILE|- [-f FILE]...",
-          "Check pod specs offline and print them normalized (defaults filled).\n"
+        { "validate", verb_validate, "validate -f FILE|- [-f FILE]... [--ignore-unsupported] [-o json]",
+          "Check pod specs (JSON or Kubernetes YAML) offline and print the Tank spec\n"
+          "normalized (defaults filled), as JSON.\n"
           "On the first invalid pod, print \"FILE: PATH: REASON\" and exit 1.",
-          "  -f, --filename=FILE    Read pods from FILE, \"-\" for standard input (repeatable)\n" },
+          "  -f, --filename=FILE    Read pods from FILE, \"-\" for standard input (repeatable)\n"
+          "      --ignore-unsupported  Leave out Kubernetes fields Tank does not support\n"
+          "  -o, --output=json      The output format (JSON is the only one)\n" },
 };
 
 static void help(void) {

@@ -4,6 +4,7 @@
 
 #include "escape.h"
 #include "log.h"
+#include "spec/kube.h"
 #include "spec/pod.h"
 #include "pod-wait.h"
 #include "strv.h"
@@ -213,6 +214,52 @@ static void print_pod(const char *name, yajl_val spec, yajl_val status) {
         }
 }
 
+static bool endswith_redacted(const char *assignment) {
+        const char *eq = strchr(assignment, '=');
+        return eq && streq(eq + 1, POD_ENV_REDACTED);
+}
+
+/* The spec as a Kubernetes Pod manifest (the status has no place in it): the
+ * stored canonical spec is parsed like any input, then written back out. */
+static int get_yaml(Context *ctx, const char *name) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *yaml = NULL, *error = NULL;
+        _cleanup_pod_free_ Pod *pod = NULL;
+        const char *spec_json, *status_json;
+        int r;
+
+        r = manager_call(ctx, "Get", 0, name, &reply, "s", name);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "ss", &spec_json, &status_json);
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        r = pod_parse(spec_json, strlen(spec_json), &pod, &error);
+        if (r == -ENOMEM)
+                return log_oom(), EXIT_FAILURE;
+        if (r < 0)
+                return log_error("%s: tankd sent a spec Tank refuses: %s", name, strna(error)), EXIT_FAILURE;
+        /* Get redacts env values for callers who are neither root nor in
+         * group tank: that output applied back would store the placeholder. */
+        FOREACH_ARRAY(c, pod->containers, pod->n_containers)
+                STRV_FOREACH(e, c->env)
+                        if (endswith_redacted(*e)) {
+                                log_warning("%s: env values are redacted for this user; applying this output "
+                                            "would store \"%s\" as their values", name, POD_ENV_REDACTED);
+                                goto warned;
+                        }
+warned:
+        r = kube_serialize(pod, &yaml, &error);
+        if (r == -ENOMEM)
+                return log_oom(), EXIT_FAILURE;
+        if (r < 0)
+                return log_error("%s: %s", name, strna(error)), EXIT_FAILURE;
+        fputs(yaml, stdout);
+        if (fflush(stdout) != 0 || ferror(stdout))
+                return log_error_errno(errno, "cannot write to standard output: %m"), EXIT_FAILURE;
+        return EXIT_SUCCESS;
+}
+
 int verb_get(int argc, char *argv[], Context *ctx) {
         enum { ARG_OUTPUT = 'o' };
         static const struct option options[] = {
@@ -221,7 +268,7 @@ int verb_get(int argc, char *argv[], Context *ctx) {
                 {}
         };
         _cleanup_yajl_ yajl_val spec = NULL, status = NULL;
-        bool json = false;
+        bool json = false, yaml = false;
         const char *name;
         int c, r;
 
@@ -233,12 +280,10 @@ int verb_get(int argc, char *argv[], Context *ctx) {
                         verb_help("get");
                         return EXIT_SUCCESS;
                 case ARG_OUTPUT:
-                        if (streq(optarg, "json"))
-                                json = true;
-                        else if (streq(optarg, "text"))
-                                json = false;
-                        else
-                                return usage_error("get", "unknown output format \"%s\" (json or text)", optarg);
+                        json = streq(optarg, "json");
+                        yaml = streq(optarg, "yaml");
+                        if (!json && !yaml && !streq(optarg, "text"))
+                                return usage_error("get", "unknown output format \"%s\" (json, yaml or text)", optarg);
                         break;
                 default:
                         return bad_option("get");
@@ -250,6 +295,9 @@ int verb_get(int argc, char *argv[], Context *ctx) {
         r = check_pod_name("get", name);
         if (r != PARSE_CONTINUE)
                 return r;
+
+        if (yaml)
+                return get_yaml(ctx, name);
 
         r = get_pod(ctx, name, false, &spec, &status);
         if (r != 0)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "log.h"
 #include "pod-wait.h"
+#include "spec/kube.h"
 #include "spec/pod.h"
 #include "strv.h"
 #include "tankctl.h"
@@ -16,6 +17,11 @@ typedef struct ApplyOptions {
         uint64_t timeout;
         int64_t if_revision;    /* -1: none */
 } ApplyOptions;
+
+/* options apply and validate share */
+typedef struct InputOptions {
+        bool ignore_unsupported;   /* Kubernetes fields Tank does not support: warn, drop */
+} InputOptions;
 
 /* A store revision: decimal digits only, 0..INT64_MAX. */
 static int parse_revision(const char *s, int64_t *ret) {
@@ -46,16 +52,19 @@ static void pod_list_done(PodList *l) {
 
 /* ret_apply NULL: the verb takes none of apply's options. */
 static int parse_filename_options(const char *verb, int argc, char *argv[], Context *ctx, char ***ret_files,
-                                  ApplyOptions *ret_apply) {
-        enum { ARG_WAIT = ARG_VERB_BASE, ARG_TIMEOUT, ARG_IF_REVISION };
+                                  InputOptions *ret_input, ApplyOptions *ret_apply) {
+        enum { ARG_WAIT = ARG_VERB_BASE, ARG_TIMEOUT, ARG_IF_REVISION, ARG_IGNORE_UNSUPPORTED };
         static const struct option options[] = {
                 COMMON_LONG_OPTIONS,
                 { "filename",    required_argument, NULL, 'f' },
                 { "wait",        no_argument,       NULL, ARG_WAIT },
                 { "timeout",     required_argument, NULL, ARG_TIMEOUT },
                 { "if-revision", required_argument, NULL, ARG_IF_REVISION },
+                { "ignore-unsupported", no_argument, NULL, ARG_IGNORE_UNSUPPORTED },
+                { "output",      required_argument, NULL, 'o' },
                 {}
         };
+        bool ignore_unsupported = false;
         bool wait = false;
         uint64_t timeout = 0;
         int64_t if_revision = -1;
@@ -63,7 +72,7 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
         bool have_stdin = false;
         int c, r;
 
-        while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "f:", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "f:o:", options, NULL)) >= 0) {
                 if (common_option(ctx, c))
                         continue;
                 switch (c) {
@@ -79,6 +88,16 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                         r = strv_extend(&files, optarg);
                         if (r < 0)
                                 return log_oom(), EXIT_FAILURE;
+                        break;
+                case ARG_IGNORE_UNSUPPORTED:
+                        ignore_unsupported = true;
+                        break;
+                case 'o':
+                        /* validate prints the Tank spec it would apply, as JSON */
+                        if (ret_apply)
+                                return usage_error(verb, "-o/--output is an option of validate");
+                        if (!streq(optarg, "json"))
+                                return usage_error(verb, "unknown output format \"%s\" (json)", optarg);
                         break;
                 case ARG_WAIT:
                         if (!ret_apply)
@@ -110,13 +129,16 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                 return usage_error(verb, "no input: give -f FILE or -f - for standard input");
 
         *ret_files = TAKE_PTR(files);
+        *ret_input = (InputOptions) { .ignore_unsupported = ignore_unsupported };
         if (ret_apply)
                 *ret_apply = (ApplyOptions) { .wait = wait, .timeout = timeout, .if_revision = if_revision };
         return PARSE_CONTINUE;
 }
 
-/* Parse every file; the first invalid one ends it with "FILE: PATH: REASON". */
-static int load_pods(char **files, PodList *ret) {
+/* Parse every file, JSON or Kubernetes YAML by its content; the first invalid
+ * one ends it with "FILE: PATH: REASON" ("FILE: document N: PATH: REASON (line
+ * L, column C)" for YAML). Ignored Kubernetes fields are one warning each. */
+static int load_pods(char **files, const InputOptions *o, PodList *ret) {
         _cleanup_(pod_list_done) PodList all = {};
 
         STRV_FOREACH(f, files) {
@@ -130,7 +152,14 @@ static int load_pods(char **files, PodList *ret) {
                 if (r != 0)
                         return r;
 
-                r = pod_parse_many(json, len, &pods, &n, &error);
+                _cleanup_strv_free_ char **warnings = NULL;
+                if (spec_text_is_json(json, len))
+                        r = pod_parse_many(json, len, &pods, &n, &error);
+                else
+                        r = kube_parse_many(json, len, SPEC_FILE_MAX, o->ignore_unsupported, &pods, &n, &warnings,
+                                            &error);
+                STRV_FOREACH(w, warnings)
+                        log_warning("%s: %s", input_name(*f), *w);
                 if (r == -ENOMEM)
                         return log_oom(), EXIT_FAILURE;
                 if (r < 0) {
@@ -157,13 +186,14 @@ static int load_pods(char **files, PodList *ret) {
 int verb_validate(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
         _cleanup_strv_free_ char **files = NULL;
+        InputOptions in;
         int r;
 
-        r = parse_filename_options("validate", argc, argv, ctx, &files, NULL);
+        r = parse_filename_options("validate", argc, argv, ctx, &files, &in, NULL);
         if (r != PARSE_CONTINUE)
                 return r;
 
-        r = load_pods(files, &list);
+        r = load_pods(files, &in, &list);
         if (r != 0)
                 return r;
 
@@ -198,17 +228,18 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_strv_free_ char **files = NULL, **applied = NULL;
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
         ApplyOptions o;
+        InputOptions in;
         uint64_t deadline;
         int r, ret = EXIT_SUCCESS;
 
-        r = parse_filename_options("apply", argc, argv, ctx, &files, &o);
+        r = parse_filename_options("apply", argc, argv, ctx, &files, &in, &o);
         if (r != PARSE_CONTINUE)
                 return r;
         deadline = o.timeout > 0 ? now_monotonic() + o.timeout : 0;
 
         /* Validate everything before sending anything: a typo in the third pod
          * must not leave the first two applied. */
-        r = load_pods(files, &list);
+        r = load_pods(files, &in, &list);
         if (r != 0)
                 return r;
         if (list.n == 0)

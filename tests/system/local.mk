@@ -56,3 +56,4 @@ EXTRA_DIST += tests/system/test-image-limits.sh
 EXTRA_DIST += tests/system/test-image-pull-ready.sh
 EXTRA_DIST += tests/system/test-daemon-offloop.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
+EXTRA_DIST += tests/system/test-kube.sh

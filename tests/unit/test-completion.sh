@@ -39,10 +39,12 @@ check "apply attach" tankctl a
 check "image images" tankctl ima
 check "--version" tankctl --vers
 check "--if-revision=" tankctl apply --if
-check "--filename= --help --host= --if-revision= --system --timeout= --wait" tankctl apply --
+check "--filename= --help --host= --if-revision= --ignore-unsupported --system --timeout= --wait" tankctl apply --
+check "--ignore-unsupported" tankctl validate --ig
 check "--volumes" tankctl delete --vol
 check "--detach-keys=" tankctl exec --det
-check "json" tankctl get -o ""
+check "json yaml" tankctl get -o ""
+check "json" tankctl validate -f x -o ""
 check "deleted running" tankctl wait web --for ""
 check "prune" tankctl image ""
 check "" tankctl exec web -- l

@@ -26,7 +26,7 @@ size=${TANK_VM_DISK_SIZE:-6G}
 packages=(
         linux-image-amd64 systemd-sysv dbus udev kmod e2fsprogs
         iproute2 util-linux procps psmisc less
-        libsystemd0 libcurl4 libyajl2 libarchive13 libnl-3-200 libnl-route-3-200
+        libsystemd0 libcurl4 libyajl2 libyaml-0-2 libarchive13 libnl-3-200 libnl-route-3-200
         libssl3 libseccomp2 libinih1 libsubunit0
         etcd-server etcd-client
         docker-registry skopeo busybox-static tmux python3 python3-jwt openssl

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+#include <yajl/yajl_gen.h>
+
+#include "json.h"
+#include "kube.h"
+
+/* The reverse mapping. Every string is written double-quoted with everything
+ * outside printable ASCII escaped, so that no value is reinterpreted by a YAML
+ * reader (a plain "8080" would be a number, "no" a boolean in YAML 1.1, and
+ * U+0085 a line break in libyaml). */
+
+static void put_quoted(FILE *f, const char *s) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        fputc('"', f);
+        while (*p) {
+                uint32_t cp;
+                unsigned n;
+
+                if (*p == '"' || *p == '\\') {
+                        fprintf(f, "\\%c", *p++);
+                        continue;
+                }
+                if (*p >= 0x20 && *p < 0x7f) {
+                        fputc(*p++, f);
+                        continue;
+                }
+                if (*p < 0x80) {
+                        fprintf(f, "\\x%02x", *p++);
+                        continue;
+                }
+                /* pod_parse() accepted only valid UTF-8; a stray byte still
+                 * comes out as \xNN rather than as raw text. */
+                if ((*p & 0xe0) == 0xc0)
+                        cp = *p & 0x1f, n = 1;
+                else if ((*p & 0xf0) == 0xe0)
+                        cp = *p & 0x0f, n = 2;
+                else if ((*p & 0xf8) == 0xf0)
+                        cp = *p & 0x07, n = 3;
+                else {
+                        fprintf(f, "\\x%02x", *p++);
+                        continue;
+                }
+                bool ok = true;
+                for (unsigned i = 1; i <= n; i++)
+                        if ((p[i] & 0xc0) != 0x80) {
+                                ok = false;
+                                break;
+                        }
+                if (!ok) {
+                        fprintf(f, "\\x%02x", *p++);
+                        continue;
+                }
+                for (unsigned i = 1; i <= n; i++)
+                        cp = (cp << 6) | (p[i] & 0x3f);
+                p += n + 1;
+                if (cp <= 0xffff)
+                        fprintf(f, "\\u%04" PRIx32, cp);
+                else
+                        fprintf(f, "\\U%08" PRIx32, cp);
+        }
+        fputc('"', f);
+}
+
+static int gen_json(yajl_gen g, const JsonValue *v) {
+        yajl_gen_status s = yajl_gen_status_ok;
+
+        switch (v->type) {
+        case JSON_NULL:
+                s = yajl_gen_null(g);
+                break;
+        case JSON_BOOLEAN:
+                s = yajl_gen_bool(g, v->boolean);
+                break;
+        case JSON_NUMBER:
+                s = yajl_gen_number(g, v->str, v->len);
+                break;
+        case JSON_STRING:
+                s = yajl_gen_string(g, (const unsigned char *) v->str, v->len);
+                break;
+        case JSON_ARRAY:
+                if (yajl_gen_array_open(g) != yajl_gen_status_ok)
+                        return -ENOMEM;
+                for (size_t i = 0; i < v->n_items; i++)
+                        if (gen_json(g, v->items[i]) < 0)
+                                return -ENOMEM;
+                s = yajl_gen_array_close(g);
+                break;
+        case JSON_OBJECT:
+                if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+                        return -ENOMEM;
+                for (size_t i = 0; i < v->n_members; i++)
+                        if (yajl_gen_string(g, (const unsigned char *) v->members[i].key, v->members[i].key_len) !=
+                                    yajl_gen_status_ok ||
+                            gen_json(g, v->members[i].value) < 0)
+                                return -ENOMEM;
+                s = yajl_gen_map_close(g);
+                break;
+        }
+        return s == yajl_gen_status_ok ? 0 : -ENOMEM;
+}
+
+/* The canonical "network" value of the pod, compact. */
+static int network_fragment(const Pod *p, char **ret) {
+        _cleanup_free_ char *json = NULL, *error = NULL;
+        _cleanup_(json_value_freep) JsonValue *v = NULL;
+        const unsigned char *buf;
+        yajl_gen g;
+        size_t len;
+        int r;
+
+        r = pod_serialize(p, &json);
+        if (r < 0)
+                return r;
+        r = json_parse(json, strlen(json), POD_JSON_MAX, POD_JSON_DEPTH_MAX, &v, &error);
+        if (r < 0)
+                return r;
+        g = yajl_gen_alloc(NULL);
+        if (!g)
+                return -ENOMEM;
+        r = gen_json(g, json_object_get(v, "network"));
+        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+                *ret = strndup((const char *) buf, len);
+                if (!*ret)
+                        r = -ENOMEM;
+        } else
+                r = -ENOMEM;
+        yajl_gen_free(g);
+        return r;
+}
+
+static void put_quantity(FILE *f, uint64_t bytes) {
+        static const char *const suffixes[] = { "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+        int i = -1;
+
+        while (i + 1 < (int) ELEMENTSOF(suffixes) && bytes % 1024 == 0) {
+                bytes /= 1024;
+                i++;
+        }
+        fprintf(f, "\"%" PRIu64 "%s\"", bytes, i >= 0 ? suffixes[i] : "");
+}
+
+/* Tank-only container fields: the pids limit, and a cpu limit Kubernetes'
+ * millicores at a 100 ms period cannot express. */
+static bool cpu_is_kube(const PodLimits *l) {
+        return l->cpu_period_us == 100000 && l->cpu_quota_us % 100 == 0;
+}
+
+static int container_fragment(const PodContainer *c, char **ret) {
+        bool pids = c->limits.pids != LIMIT_UNSET, cpu = c->limits.cpu_period_us > 0 && !cpu_is_kube(&c->limits);
+        char p[64] = "", q[96] = "", *s;
+
+        if (!pids && !cpu) {
+                *ret = NULL;
+                return 0;
+        }
+        if (pids)
+                snprintf(p, sizeof p, "\"pids\":%" PRIu64, c->limits.pids);
+        if (cpu)
+                snprintf(q, sizeof q, "\"cpu\":[%" PRIu64 ",%" PRIu64 "]", c->limits.cpu_quota_us,
+                         c->limits.cpu_period_us);
+        if (asprintf(&s, "{\"limits\":{%s%s%s}}", p, pids && cpu ? "," : "", q) < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int kube_write(const Pod *p, char **ret_yaml, char **ret_error);
+
+/* The manifest must give back this very pod: checked by reading it again, so
+ * that a spec field this mapping does not know (one added to pod.h later) is
+ * refused here rather than lost, and with it the content hash, on apply. */
+int kube_serialize(const Pod *p, char **ret_yaml, char **ret_error) {
+        _cleanup_free_ char *yaml = NULL, *json = NULL, *again = NULL, *error = NULL;
+        Pod **back = NULL;
+        size_t n = 0;
+        int r;
+
+        r = kube_write(p, &yaml, ret_error);
+        if (r < 0)
+                return r;
+        r = pod_serialize(p, &json);
+        if (r < 0)
+                return r;
+        r = kube_parse_many(yaml, strlen(yaml), SIZE_MAX, false, &back, &n, NULL, &error);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && n == 1)
+                r = pod_serialize(back[0], &again);
+        pod_array_free(back, n);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || n != 1 || !streq(json, again)) {
+                if (ret_error && asprintf(ret_error, "pod %s has fields a Kubernetes Pod manifest cannot carry yet "
+                                          "(use -o json)", p->name) < 0)
+                        *ret_error = NULL;
+                return -EOPNOTSUPP;
+        }
+        *ret_yaml = TAKE_PTR(yaml);
+        return 0;
+}
+
+static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
+        static const char *const policies[] = {
+                [RESTART_ALWAYS] = "Always", [RESTART_ON_FAILURE] = "OnFailure", [RESTART_NEVER] = "Never",
+        };
+        _cleanup_free_ char *buf = NULL, *network = NULL;
+        char **fragments = NULL;
+        size_t size = 0;
+        bool annotations;
+        FILE *f;
+        int r = 0;
+
+        FOREACH_ARRAY(c, p->containers, p->n_containers)
+                if (c->rootfs) {
+                        if (ret_error && asprintf(ret_error, "container %s runs a rootfs, which a Kubernetes Pod "
+                                                  "cannot express (use -o json)", c->name) < 0)
+                                *ret_error = NULL;
+                        return -EOPNOTSUPP;
+                }
+        if (p->network.mode == NETWORK_MACVLAN) {
+                r = network_fragment(p, &network);
+                if (r < 0)
+                        return r;
+        }
+        fragments = calloc(p->n_containers + 1, sizeof(char *));
+        if (!fragments)
+                return -ENOMEM;
+        annotations = network;
+        for (size_t i = 0; i < p->n_containers && r >= 0; i++) {
+                r = container_fragment(&p->containers[i], &fragments[i]);
+                annotations = annotations || fragments[i];
+        }
+        if (r < 0)
+                goto finish;
+
+        f = open_memstream(&buf, &size);
+        if (!f) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        fputs("apiVersion: v1\nkind: Pod\nmetadata:\n  name: ", f);
+        put_quoted(f, p->name);
+        fputc('\n', f);
+        if (annotations) {
+                fputs("  annotations:\n", f);
+                if (network) {
+                        fputs("    tank.io/network: ", f);
+                        put_quoted(f, network);
+                        fputc('\n', f);
+                }
+                for (size_t i = 0; i < p->n_containers; i++)
+                        if (fragments[i]) {
+                                fprintf(f, "    tank.io/container.%s: ", p->containers[i].name);
+                                put_quoted(f, fragments[i]);
+                                fputc('\n', f);
+                        }
+        }
+        fprintf(f, "spec:\n  restartPolicy: %s\n", policies[p->restart]);
+        if (p->network.mode == NETWORK_HOST)
+                fputs("  hostNetwork: true\n", f);
+        if (p->n_volumes > 0) {
+                fputs("  volumes:\n", f);
+                FOREACH_ARRAY(v, p->volumes, p->n_volumes) {
+                        fputs("  - name: ", f);
+                        put_quoted(f, v->name);
+                        if (v->host_path) {
+                                fputs("\n    hostPath:\n      path: ", f);
+                                put_quoted(f, v->host_path);
+                        } else {
+                                fputs("\n    persistentVolumeClaim:\n      claimName: ", f);
+                                put_quoted(f, v->name);
+                        }
+                        fputc('\n', f);
+                }
+        }
+        fputs("  containers:\n", f);
+        FOREACH_ARRAY(c, p->containers, p->n_containers) {
+                fputs("  - name: ", f);
+                put_quoted(f, c->name);
+                fputs("\n    image: ", f);
+                put_quoted(f, c->image);
+                fputc('\n', f);
+                if (c->command) {
+                        fputs("    command:", f);
+                        if (!c->command[0])
+                                fputs(" []", f);
+                        for (char **s = c->command; *s; s++) {
+                                fputs("\n    - ", f);
+                                put_quoted(f, *s);
+                        }
+                        fputc('\n', f);
+                }
+                if (c->args) {
+                        fputs("    args:", f);
+                        if (!c->args[0])
+                                fputs(" []", f);
+                        for (char **s = c->args; *s; s++) {
+                                fputs("\n    - ", f);
+                                put_quoted(f, *s);
+                        }
+                        fputc('\n', f);
+                }
+                if (c->env) {
+                        fputs("    env:\n", f);
+                        for (char **e = c->env; *e; e++) {
+                                const char *eq = strchr(*e, '=');
+                                _cleanup_free_ char *key = strndup(*e, eq ? (size_t) (eq - *e) : strlen(*e));
+                                if (!key) {
+                                        fclose(f);
+                                        r = -ENOMEM;
+                                        goto finish;
+                                }
+                                fputs("    - name: ", f);
+                                put_quoted(f, key);
+                                fputs("\n      value: ", f);
+                                put_quoted(f, eq ? eq + 1 : "");
+                                fputc('\n', f);
+                        }
+                }
+                if (c->working_dir) {
+                        fputs("    workingDir: ", f);
+                        put_quoted(f, c->working_dir);
+                        fputc('\n', f);
+                }
+                if (c->tty)
+                        fputs("    tty: true\n", f);
+                if (c->n_mounts > 0) {
+                        fputs("    volumeMounts:\n", f);
+                        FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
+                                fputs("    - name: ", f);
+                                put_quoted(f, m->volume);
+                                fputs("\n      mountPath: ", f);
+                                put_quoted(f, m->path);
+                                fputc('\n', f);
+                                if (m->read_only)
+                                        fputs("      readOnly: true\n", f);
+                        }
+                }
+                if (c->limits.memory != LIMIT_UNSET || (c->limits.cpu_period_us > 0 && cpu_is_kube(&c->limits))) {
+                        fputs("    resources:\n      limits:\n", f);
+                        if (c->limits.memory != LIMIT_UNSET) {
+                                fputs("        memory: ", f);
+                                put_quantity(f, c->limits.memory);
+                                fputc('\n', f);
+                        }
+                        if (c->limits.cpu_period_us > 0 && cpu_is_kube(&c->limits))
+                                fprintf(f, "        cpu: \"%" PRIu64 "m\"\n", c->limits.cpu_quota_us / 100);
+                }
+        }
+        if (fclose(f) != 0) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        *ret_yaml = TAKE_PTR(buf);
+        r = 0;
+finish:
+        for (size_t i = 0; i < p->n_containers; i++)
+                free(fragments[i]);
+        free(fragments);
+        return r;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "kube-util.h"
+#include "strv.h"
+
+_printf_(4, 5)
+int k_fail(K *k, const YamlNode *n, const char *path, const char *fmt, ...) {
+        _cleanup_free_ char *reason = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&reason, fmt, ap) < 0)
+                reason = NULL;
+        va_end(ap);
+        if (!reason)
+                return -ENOMEM;
+        free(k->error);
+        if (asprintf(&k->error, "document %u: %s: %s (line %u, column %u)", k->document, path, reason,
+                     n ? n->line : 0, n ? n->column : 0) < 0) {
+                k->error = NULL;
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
+/* A known Kubernetes field Tank cannot honour: refused, or one warning line. */
+int k_unsupported(K *k, const YamlNode *n, const char *path, bool yet) {
+        const char *what = yet ? "not supported by Tank yet" : "not supported by Tank";
+        char *w;
+
+        if (!k->ignore)
+                return k_fail(k, n, path, "%s", what);
+        if (asprintf(&w, "document %u: %s: %s, ignored (line %u, column %u)", k->document, path, what,
+                     n->line, n->column) < 0)
+                return -ENOMEM;
+        return strv_consume(&k->warnings, w);
+}
+
+char *k_field_path(const char *parent, const char *key) {
+        char *p;
+        if (isempty(parent))
+                return strdup(key);
+        return asprintf(&p, "%s.%s", parent, key) < 0 ? NULL : p;
+}
+
+char *k_index_path(const char *parent, size_t i) {
+        char *p;
+        return asprintf(&p, "%s[%zu]", parent, i) < 0 ? NULL : p;
+}
+
+
+/* The key of a mapping's value, for messages about the field itself. */
+const YamlNode *k_key_of(const YamlNode *map, const YamlNode *value) {
+        for (size_t i = 0; map->type == YNODE_MAPPING && i < map->n_pairs; i++)
+                if (map->pairs[i].value == value)
+                        return map->pairs[i].key;
+        return value;
+}
+
+bool k_in_set(const char *s, const char *const *set) {
+        for (; set && *set; set++)
+                if (streq(s, *set))
+                        return true;
+        return false;
+}
+
+/* Walk a mapping: supported fields land in their slots (null values count as
+ * absent, as in Kubernetes), known unsupported ones go through k_unsupported(),
+ * anything else is an unknown field. Keys are checked in document order, so
+ * the first fault reported is the first one written. */
+int k_walk(K *k, const YamlNode *map, const char *path, const Field *fields,
+                const char *const *unsupported_fields, const char *const *yet_fields) {
+        int r;
+
+        if (map->type != YNODE_MAPPING)
+                return k_fail(k, map, isempty(path) ? "$" : path, "expected a mapping, got %s", yaml_node_describe(map));
+        for (size_t i = 0; i < map->n_pairs; i++) {
+                const YamlNode *key = map->pairs[i].key, *value = map->pairs[i].value;
+                bool found = false;
+
+                PATH(p, k_field_path(path, key->str));
+                if (strlen(key->str) != key->len)
+                        return k_fail(k, key, isempty(path) ? "$" : path, "key with a NUL byte");
+                for (const Field *f = fields; f && f->name; f++)
+                        if (streq(f->name, key->str)) {
+                                if (!yaml_node_is_null(value))
+                                        *f->slot = value;
+                                found = true;
+                                break;
+                        }
+                if (found)
+                        continue;
+                if (k_in_set(key->str, unsupported_fields) || k_in_set(key->str, yet_fields)) {
+                        /* A security context or lifecycle is a set of settings
+                         * each refused on its own (...securityContext.privileged). */
+                        if (k_in_set(key->str, (const char *const[]) { "securityContext", "lifecycle", NULL }) &&
+                            value->type == YNODE_MAPPING && value->n_pairs > 0) {
+                                for (size_t j = 0; j < value->n_pairs; j++) {
+                                        PATH(q, k_field_path(p, value->pairs[j].key->str));
+                                        r = k_unsupported(k, value->pairs[j].key, q, false);
+                                        if (r < 0)
+                                                return r;
+                                }
+                                continue;
+                        }
+                        r = k_unsupported(k, key, p, k_in_set(key->str, yet_fields));
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                _cleanup_free_ char *q = quote_untrusted(key->str, key->len, 64);
+                if (!q)
+                        return -ENOMEM;
+                return k_fail(k, key, isempty(path) ? "$" : path, "unknown field %s", q);
+        }
+        return 0;
+}
+
+
+int k_gen_str(K *k, const char *s) {
+        G(yajl_gen_string(k->g, (const unsigned char *) s, strlen(s)));
+        return 0;
+}
+
+
+int k_get_str(K *k, const YamlNode *n, const char *path, const char **ret) {
+        if (n->type != YNODE_SCALAR || yaml_scalar_kind(n) != YSCALAR_STRING)
+                return k_fail(k, n, path, "expected a string, got %s%s", yaml_node_describe(n),
+                             n->type == YNODE_SCALAR ? " (quote it)" : "");
+        if (strlen(n->str) != n->len)
+                return k_fail(k, n, path, "string with a NUL byte");
+        *ret = n->str;
+        return 0;
+}
+
+int k_get_bool(K *k, const YamlNode *n, const char *path, bool *ret) {
+        if (n->type != YNODE_SCALAR || yaml_scalar_kind(n) != YSCALAR_BOOL)
+                return k_fail(k, n, path, "expected a boolean (true or false), got %s", yaml_node_describe(n));
+        *ret = n->str[0] == 't' || n->str[0] == 'T';
+        return 0;
+}
+
+int k_gen_strings(K *k, const YamlNode *n, const char *path) {
+        if (n->type != YNODE_SEQUENCE)
+                return k_fail(k, n, path, "expected a sequence of strings, got %s", yaml_node_describe(n));
+        G(yajl_gen_array_open(k->g));
+        for (size_t i = 0; i < n->n_items; i++) {
+                const char *s;
+                int r;
+
+                PATH(p, k_index_path(path, i));
+                r = k_get_str(k, n->items[i], p, &s);
+                if (r < 0)
+                        return r;
+                STR(s);
+        }
+        G(yajl_gen_array_close(k->g));
+        return 0;
+}
+
+/* A JSON fragment from an annotation, re-emitted as it is: pod_parse() checks it. */
+int k_gen_json(K *k, const JsonValue *v) {
+        switch (v->type) {
+        case JSON_NULL:
+                G(yajl_gen_null(k->g));
+                return 0;
+        case JSON_BOOLEAN:
+                G(yajl_gen_bool(k->g, v->boolean));
+                return 0;
+        case JSON_NUMBER:
+                G(yajl_gen_number(k->g, v->str, v->len));
+                return 0;
+        case JSON_STRING:
+                G(yajl_gen_string(k->g, (const unsigned char *) v->str, v->len));
+                return 0;
+        case JSON_ARRAY:
+                G(yajl_gen_array_open(k->g));
+                for (size_t i = 0; i < v->n_items; i++) {
+                        int r = k_gen_json(k, v->items[i]);
+                        if (r < 0)
+                                return r;
+                }
+                G(yajl_gen_array_close(k->g));
+                return 0;
+        case JSON_OBJECT:
+                G(yajl_gen_map_open(k->g));
+                for (size_t i = 0; i < v->n_members; i++) {
+                        G(yajl_gen_string(k->g, (const unsigned char *) v->members[i].key, v->members[i].key_len));
+                        int r = k_gen_json(k, v->members[i].value);
+                        if (r < 0)
+                                return r;
+                }
+                G(yajl_gen_map_close(k->g));
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret) {
+        _cleanup_free_ char *error = NULL;
+        const char *s;
+        int r;
+
+        r = k_get_str(k, n, path, &s);
+        if (r < 0)
+                return r;
+        r = json_parse(s, strlen(s), POD_JSON_MAX, FRAGMENT_DEPTH_MAX, ret, &error);
+        if (r == -EINVAL)
+                return k_fail(k, n, path, "not a Tank JSON fragment: %s", strna(error));
+        return r;
+}
+
+void k_pod_ctx_done(PodCtx *c) {
+        json_value_free(c->network);
+        for (size_t i = 0; i < c->n_extras; i++)
+                json_value_free(c->extras[i].limits);
+        free(c->extras);
+        free(c->volumes);
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The pieces of the Kubernetes front end (kube.c) shared by its files,
+ * internal to src/spec/: a translation context that records the first
+ * refusal ("document N: PATH: REASON (line L, column C)") or, with
+ * --ignore-unsupported, the warnings; typed getters over the YAML tree; and
+ * the yajl generator of the Tank JSON being written. */
+
+#include <yajl/yajl_gen.h>
+
+#include "json.h"
+#include "kube.h"
+#include "yaml-tree.h"
+
+#define ANNOTATION_PREFIX "tank.io/"
+#define ANNOTATION_CONTAINER "tank.io/container."
+#define FRAGMENT_DEPTH_MAX 8
+
+typedef struct K {
+        unsigned document;
+        bool ignore;
+        char **warnings;
+        char *error;
+        yajl_gen g;
+} K;
+
+typedef struct Field {
+        const char *name;
+        const YamlNode **slot;
+} Field;
+
+typedef struct KubeVolume {
+        const char *name;           /* Kubernetes name, used by volumeMounts */
+        const char *tank_name;      /* the Tank volume: the claim's name for a PVC */
+        bool dropped;               /* ignored with --ignore-unsupported */
+} KubeVolume;
+
+typedef struct ContainerExtra {
+        const char *name;
+        const YamlNode *node;
+        JsonValue *limits;      /* "limits" of tank.io/container.NAME */
+        bool used;
+} ContainerExtra;
+
+typedef struct PodCtx {
+        const YamlNode *annotations;
+        JsonValue *network;     /* tank.io/network */
+        ContainerExtra *extras;
+        size_t n_extras;
+        KubeVolume *volumes;
+        size_t n_volumes;
+} PodCtx;
+
+#define PATH(var, expr)                                 \
+        _cleanup_free_ char *var = (expr);              \
+        if (!var)                                       \
+                return -ENOMEM
+#define G(expr)                                         \
+        do {                                            \
+                if ((expr) != yajl_gen_status_ok)       \
+                        return -ENOMEM;                 \
+        } while (0)
+#define STR(s)                                  \
+        do {                                    \
+                int _r = k_gen_str(k, s);         \
+                if (_r < 0)                     \
+                        return _r;              \
+        } while (0)
+
+_printf_(4, 5)
+int k_fail(K *k, const YamlNode *n, const char *path, const char *fmt, ...);
+/* A known Kubernetes field Tank cannot honour: refused, or one warning line. */
+int k_unsupported(K *k, const YamlNode *n, const char *path, bool yet);
+char *k_field_path(const char *parent, const char *key);
+char *k_index_path(const char *parent, size_t i);
+const YamlNode *k_key_of(const YamlNode *map, const YamlNode *value);
+bool k_in_set(const char *s, const char *const *set);
+/* Supported fields land in their slots (null counts as absent), known
+ * unsupported ones go through k_unsupported(), the rest is unknown. */
+int k_walk(K *k, const YamlNode *map, const char *path, const Field *fields,
+           const char *const *unsupported_fields, const char *const *yet_fields);
+int k_gen_str(K *k, const char *s);
+int k_get_str(K *k, const YamlNode *n, const char *path, const char **ret);
+int k_get_bool(K *k, const YamlNode *n, const char *path, bool *ret);
+int k_gen_strings(K *k, const YamlNode *n, const char *path);
+int k_gen_json(K *k, const JsonValue *v);
+int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret);
+void k_pod_ctx_done(PodCtx *c);
