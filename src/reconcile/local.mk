@@ -13,6 +13,8 @@ libtank_la_SOURCES += \
 	src/reconcile/podstate.c \
 	src/reconcile/launch.h \
 	src/reconcile/launch.c \
+	src/reconcile/records.h \
+	src/reconcile/records.c \
 	src/reconcile/unpack.h \
 	src/reconcile/unpack.c \
 	src/reconcile/reconcile.h \

@@ -116,11 +116,15 @@ wait_for 60 test ! -e /var/lib/tank/volumes/vol || fail "delete --volumes left t
 
 # Big trees are removed off tankd's loop: once delete --volumes has returned
 # the volume's name is gone, and tankd answers the next call while the tree
-# (200,000 files) is still being removed under a hidden name beside it.
+# is still being removed under a hidden name beside it.
 tank_pod_json big never true | tankctl apply -f - >/dev/null || fail "apply big"
 wait_for 30 sh -c '[ "$(tankctl get big -o json | jq -r .status.phase)" = succeeded ]' || fail "big did not complete"
 mkdir -p /var/lib/tank/volumes/big/junk
-(cd /var/lib/tank/volumes/big/junk && seq 1 200 | xargs mkdir && for d in $(seq 1 200); do
+# 200 directories of 1000 files; 40 in the VM test bed, where emulation makes
+# creating them the slow part and removing 40,000 takes as long as 200,000 here.
+dirs=200
+[ -n "${TANK_INSTALLED:-}" ] && dirs=40
+(cd /var/lib/tank/volumes/big/junk && seq 1 "$dirs" | xargs mkdir && for d in $(seq 1 "$dirs"); do
         (cd "$d" && seq 1 1000 | xargs touch); done) || fail "could not make the junk tree"
 tankctl delete --volumes big || fail "delete --volumes big"
 [ -e /var/lib/tank/volumes/big ] && fail "volumes/big still there when delete --volumes returned"

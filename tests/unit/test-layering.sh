@@ -26,6 +26,7 @@ cd "$srcdir/src" || exit 1
 KNOWN='
 reconcile/launch.h daemon/manager.h
 reconcile/reconcile.h daemon/manager.h
+reconcile/records.h daemon/manager.h
 reconcile/reconcile.c daemon/bus-api.h
 reconcile/userns.h daemon/manager.h
 shim/mounts.c image/rootfs.h
