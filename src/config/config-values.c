@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "config-values.h"
+#include "time-util.h"
 
 static bool has_control_chars(const char *s) {
         for (; *s; s++)
@@ -165,18 +166,15 @@ int config_parse_size(const char *s, uint64_t *ret_bytes) {
 
         for (const char *p = s;;) {
                 uint64_t n = 0, frac = 0, frac_div = 1, factor = 1;
+                int r;
 
                 while (*p == ' ' || *p == '\t')
                         p++;
                 if (*p == 0)
                         break;
-                if (!isdigit((unsigned char) *p))
-                        return -EINVAL;
-                for (; isdigit((unsigned char) *p); p++) {
-                        if (n > (UINT64_MAX - 9) / 10)
-                                return -ERANGE;
-                        n = n * 10 + (uint64_t) (*p - '0');
-                }
+                r = parse_decimal_run(&p, &n);
+                if (r < 0)
+                        return r;
                 if (*p == '.') {
                         p++;
                         if (!isdigit((unsigned char) *p))

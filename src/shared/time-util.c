@@ -33,6 +33,20 @@ static const struct {
         { "d", 86400 * USEC_PER_SEC },
 };
 
+int parse_decimal_run(const char **p, uint64_t *ret) {
+        uint64_t n = 0;
+
+        if (!isdigit((unsigned char) **p))
+                return -EINVAL;
+        for (; isdigit((unsigned char) **p); (*p)++) {
+                if (n > (UINT64_MAX - 9) / 10)
+                        return -ERANGE;
+                n = n * 10 + (uint64_t) (**p - '0');
+        }
+        *ret = n;
+        return 0;
+}
+
 int parse_sec(const char *s, uint64_t *ret_usec) {
         uint64_t total = 0;
         bool any = false;
@@ -43,18 +57,15 @@ int parse_sec(const char *s, uint64_t *ret_usec) {
         for (const char *p = s;;) {
                 uint64_t n = 0, mult = USEC_PER_SEC;
                 size_t k;
+                int r;
 
                 while (*p == ' ' || *p == '\t')
                         p++;
                 if (*p == 0)
                         break;
-                if (!isdigit((unsigned char) *p))
-                        return -EINVAL;
-                for (; isdigit((unsigned char) *p); p++) {
-                        if (n > (UINT64_MAX - 9) / 10)
-                                return -ERANGE;
-                        n = n * 10 + (uint64_t) (*p - '0');
-                }
+                r = parse_decimal_run(&p, &n);
+                if (r < 0)
+                        return r;
                 while (*p == ' ' || *p == '\t')
                         p++;
 

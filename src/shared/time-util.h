@@ -30,3 +30,8 @@ static inline uint64_t now_monotonic_usec(void) {
  * means seconds. Units: us, ms, s/sec, m/min, h/hr, d. Overflow is -ERANGE,
  * anything else malformed -EINVAL. */
 int parse_sec(const char *s, uint64_t *ret_usec);
+
+/* The run of decimal digits at *p (at least one, else -EINVAL; -ERANGE past
+ * UINT64_MAX), *p moved past it: the number part of parse_sec() and of
+ * config's sizes. */
+int parse_decimal_run(const char **p, uint64_t *ret);
