@@ -11,7 +11,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "reconcile/launch.h"
-#include "reconcile/lifecycle.h"
+#include "reconcile/steps.h"
 #include "reconcile/reconcile.h"
 #include "time-util.h"
 

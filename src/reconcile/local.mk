@@ -19,7 +19,7 @@ libtank_la_SOURCES += \
 	src/reconcile/unpack.c \
 	src/reconcile/reconcile.h \
 	src/reconcile/reconcile.c \
-	src/reconcile/lifecycle.h \
+	src/reconcile/steps.h \
 	src/reconcile/userns.h \
 	src/reconcile/userns.c \
 	src/reconcile/adopt.c

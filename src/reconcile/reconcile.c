@@ -16,7 +16,7 @@
 #include "net/pod-network.h"
 #include "reconcile/launch.h"
 #include "reconcile/reconcile.h"
-#include "reconcile/lifecycle.h"
+#include "reconcile/steps.h"
 #include "bus/scope.h"
 #include "reconcile/unpack.h"
 #include "reconcile/userns.h"
