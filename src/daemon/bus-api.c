@@ -7,7 +7,7 @@
 #include "daemon/bus-images.h"
 #include "daemon/volumes.h"
 #include "log.h"
-#include "reconcile/reconcile.h"
+#include "reconcile/reconciler.h"
 #include "spec/reference.h"
 #include "strv.h"
 
@@ -69,38 +69,27 @@ typedef struct ApplyCall {
         sd_bus_message *call;
         Pod *pod;
         int64_t if_revision;    /* < 0: a plain put; 0: create only; > 0: only over this revision */
-        bool reserved;          /* a->pod is in manager->applying */
+        bool reserved;          /* a->pod is reserved (reconciler_reserve_apply()) */
 } ApplyCall;
 
-/* While the write is on its way, its addresses are taken (admission in
- * reconcile.c looks at m->applying), so that a second Apply racing this one
- * is refused; the reservation ends when the store answered: the pod is then
- * desired, or not written at all. */
+/* While the write is on its way, its addresses are taken, so that a second
+ * Apply racing this one is refused; the reservation ends when the store
+ * answered: the pod is then desired, or not written at all. */
 static int apply_reserve(ApplyCall *a) {
-        Manager *m = a->manager;
-        const Pod **n;
+        int r;
 
-        n = reallocarray(m->applying, m->n_applying + 1, sizeof(Pod *));
-        if (!n)
-                return -ENOMEM;
-        m->applying = n;
-        m->applying[m->n_applying++] = a->pod;
+        r = reconciler_reserve_apply(a->manager->reconciler, a->pod);
+        if (r < 0)
+                return r;
         a->reserved = true;
         return 0;
 }
 
 static void apply_unreserve(ApplyCall *a) {
-        Manager *m = a->manager;
-
         if (!a->reserved)
                 return;
         a->reserved = false;
-        for (size_t i = 0; i < m->n_applying; i++)
-                if (m->applying[i] == a->pod) {
-                        memmove(m->applying + i, m->applying + i + 1, (m->n_applying - i - 1) * sizeof(Pod *));
-                        m->n_applying--;
-                        break;
-                }
+        reconciler_release_apply(a->manager->reconciler, a->pod);
 }
 
 static void apply_call_free(ApplyCall *a) {
@@ -149,7 +138,7 @@ static void apply_done(Store *s, int r, int64_t mod_revision, const char *error,
                 (void) reply_store_error(a->call, r, error);
                 goto finish;
         }
-        r = sd_bus_path_encode(TANK_BUS_POD_PREFIX, a->pod->name, &path);
+        r = bus_pod_object_path(a->pod->name, &path);
         (void) manager_applied(a->manager, TAKE_PTR(a->pod), mod_revision);
         if (r < 0)
                 (void) sd_bus_reply_method_errno(a->call, r, NULL);
@@ -256,7 +245,7 @@ static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_
                 return r;
         if (r < 0)
                 return sd_bus_error_setf(error, TANK_ERROR_INVALID_SPEC, "%s", strna(reason));
-        r = reconcile_check_admission(m, pod, &reason);
+        r = reconciler_check_admission(m->reconciler, pod, &reason);
         if (r < 0)
                 return sd_bus_error_setf(error, TANK_ERROR_INVALID_SPEC, "%s", strna(reason));
         if (!m->store)
@@ -362,7 +351,7 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
         r = sd_bus_message_read(call, "s", &name);
         if (r < 0)
                 return r;
-        p = manager_get_pod(m, name);
+        p = reconciler_get_pod(m->reconciler, name);
         if (!p || !p->desired)
                 return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\"", name);
         /* Env values are where secrets live: only those who may change the pod
@@ -408,7 +397,7 @@ static int method_list(sd_bus_message *call, void *userdata, sd_bus_error *error
         r = sd_bus_message_open_container(reply, 'a', "(sssuu)");
         if (r < 0)
                 return r;
-        HASHMAP_FOREACH(p, m->pods) {
+        HASHMAP_FOREACH(p, reconciler_pods(m->reconciler)) {
                 _cleanup_free_ char *image = NULL;
 
                 if (!p->desired)
@@ -573,7 +562,7 @@ static int method_remove_volumes(sd_bus_message *call, void *userdata, sd_bus_er
         if (!pod_name_is_valid(name))
                 return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\": not a valid pod name", name);
         /* Volumes go only with their pod: never under a running container. */
-        if (manager_get_pod(m, name))
+        if (reconciler_get_pod(m->reconciler, name))
                 return sd_bus_error_setf(error, TANK_ERROR_BUSY,
                                          "pod \"%s\" still exists; delete it first", name);
         r = volumes_remove_pod(m->trash, m->config->data_dir, name);
@@ -618,7 +607,7 @@ static int pod_find(sd_bus *bus, const char *path, const char *interface, void *
         r = sd_bus_path_decode(path, TANK_BUS_POD_PREFIX, &name);
         if (r <= 0)
                 return r;
-        p = manager_get_pod(m, name);
+        p = reconciler_get_pod(m->reconciler, name);
         if (!p)
                 return 0;
         *ret_found = p;
@@ -632,8 +621,12 @@ static int pod_enumerate(sd_bus *bus, const char *path, void *userdata, char ***
         PodState *p;
         int r;
 
-        HASHMAP_FOREACH(p, m->pods) {
-                r = strv_extend(&l, p->object_path);
+        HASHMAP_FOREACH(p, reconciler_pods(m->reconciler)) {
+                _cleanup_free_ char *node = NULL;
+
+                r = bus_pod_object_path(p->name, &node);
+                if (r >= 0)
+                        r = strv_extend(&l, node);
                 if (r < 0)
                         return r;
         }
@@ -764,19 +757,39 @@ int bus_api_install(Manager *m) {
         return 0;
 }
 
-void bus_pod_emit_added(Manager *m, PodState *p) {
-        if (m->bus)
-                (void) sd_bus_emit_object_added(m->bus, p->object_path);
+int bus_pod_object_path(const char *name, char **ret) {
+        return sd_bus_path_encode(TANK_BUS_POD_PREFIX, name, ret);
 }
 
-void bus_pod_emit_removed(Manager *m, PodState *p) {
-        if (m->bus)
-                (void) sd_bus_emit_object_removed(m->bus, p->object_path);
+/* The Reconciler's observer: its pods appear, change and go on the bus. */
+static void on_pod_added(Reconciler *rc, PodState *p, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ char *path = NULL;
+
+        if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
+                (void) sd_bus_emit_object_added(m->bus, path);
 }
 
-void bus_pod_emit_changed(Manager *m, PodState *p) {
-        if (m->bus)
-                (void) sd_bus_emit_properties_changed(m->bus, p->object_path, TANK_POD_INTERFACE,
+static void on_pod_removed(Reconciler *rc, PodState *p, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ char *path = NULL;
+
+        if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
+                (void) sd_bus_emit_object_removed(m->bus, path);
+}
+
+static void on_pod_changed(Reconciler *rc, PodState *p, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ char *path = NULL;
+
+        if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
+                (void) sd_bus_emit_properties_changed(m->bus, path, TANK_POD_INTERFACE,
                                                       "Phase", "Message", "Restarts", "Ready", "LastExit",
                                                       "NextRestartUSec", "Containers", NULL);
 }
+
+const ReconcilerObserver bus_pod_observer = {
+        .pod_added = on_pod_added,
+        .pod_changed = on_pod_changed,
+        .pod_removed = on_pod_removed,
+};

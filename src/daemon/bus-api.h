@@ -15,6 +15,9 @@ int bus_api_install(Manager *m);
 void bus_api_release_held(Manager *m);
 void bus_api_free_held(Manager *m);
 
-void bus_pod_emit_added(Manager *m, PodState *p);
-void bus_pod_emit_removed(Manager *m, PodState *p);
-void bus_pod_emit_changed(Manager *m, PodState *p);
+/* /org/tank/Tank1/pod/<escaped name>: computed here, from the name. */
+int bus_pod_object_path(const char *name, char **ret);
+
+/* The Reconciler's observer (userdata: the Manager): ObjectAdded,
+ * ObjectRemoved and PropertiesChanged of the pods' objects. */
+extern const ReconcilerObserver bus_pod_observer;

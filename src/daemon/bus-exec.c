@@ -243,7 +243,7 @@ static const sd_bus_vtable session_vtable[] = {
 /* Find the container and check it has a live workload. Replies the error itself. */
 static int find_container(Manager *m, sd_bus_message *call, const char *pod, const char *container,
                           sd_bus_error *error, ContainerState **ret) {
-        PodState *p = manager_get_pod(m, pod);
+        PodState *p = reconciler_get_pod(m->reconciler, pod);
         ContainerState *c = NULL;
 
         if (!p)
@@ -291,7 +291,7 @@ static int spawn_helper(ExecSession *s, ContainerState *c, char **argv, char **e
         pid_t pid;
         int r;
 
-        r = container_run_dir(s->manager, c->pod->name, c->name, &run_dir);
+        r = container_run_dir(s->manager->reconciler, c->pod->name, c->name, &run_dir);
         if (r < 0)
                 return r;
         if (asprintf(&config, "%s/config.json", run_dir) < 0 || asprintf(&pidarg, "%d", (int) c->pid) < 0)
@@ -404,7 +404,7 @@ static int connect_attach(Manager *m, ContainerState *c, int *ret) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         int r;
 
-        r = container_run_dir(m, c->pod->name, c->name, &run_dir);
+        r = container_run_dir(m->reconciler, c->pod->name, c->name, &run_dir);
         if (r < 0)
                 return r;
         dirfd = open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -433,7 +433,7 @@ static int method_attach(sd_bus_message *call, void *userdata, sd_bus_error *err
         r = sd_bus_message_read(call, "ss", &pod, &container);
         if (r < 0)
                 return r;
-        p = manager_get_pod(m, pod);
+        p = reconciler_get_pod(m->reconciler, pod);
         if (!p)
                 return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no such pod: %s", pod);
         if (p->desired)

@@ -46,7 +46,7 @@ static int image_users(Manager *m, const char *digest, char ***ret) {
         pods = calloc(1, sizeof(char *));
         if (!pods)
                 return -ENOMEM;
-        HASHMAP_FOREACH(p, m->pods)
+        HASHMAP_FOREACH(p, reconciler_pods(m->reconciler))
                 if (pod_uses(m, p, digest)) {
                         r = strv_extend(&pods, p->name);
                         if (r < 0)

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "time-util.h"
 #include "net/host.h"
-#include "reconcile/reconcile.h"
+#include "reconcile/reconciler.h"
 #include "strv.h"
 
 #define RESYNC_INTERVAL_USEC (60ULL * 1000000ULL)
@@ -118,10 +118,8 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
                 r = dir && asprintf(&path, "%s/tank-exec", dirname(dir)) >= 0 ? sealed_exe_init(&m->exec_exe, path)
                                                                                 : -ENOMEM;
         }
-        m->pods = hashmap_new();
         test_fail_alloc_parse(m);
-        m->userns_releasing = hashmap_new();
-        if (r < 0 || !m->config_dir || !m->runtime_dir || !m->pods || !m->userns_releasing)
+        if (r < 0 || !m->config_dir || !m->runtime_dir)
                 return log_oom();
 
         r = config_load(m->config_dir, &m->config, &warnings, &error);
@@ -129,12 +127,6 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
                 return log_error_errno(r, "Failed to load configuration: %s", strempty(error));
         STRV_FOREACH(w, warnings)
                 log_warning("%s", *w);
-
-        m->backoff = (BackoffPolicy) {
-                .base_usec = m->config->backoff_base_usec,
-                .cap_usec = m->config->backoff_cap_usec,
-                .stable_usec = m->config->stable_usec,
-        };
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -187,26 +179,23 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
 }
 
 Manager *manager_free(Manager *m) {
-        PodState *p;
-
         if (!m)
                 return NULL;
-        HASHMAP_FOREACH(p, m->pods)
-                pod_state_free(p);
-        hashmap_free(m->pods);
-        hashmap_free(m->userns_releasing);
         bus_api_free_held(m);
         volumes_list_job_cancel(m->volumes_job);
         for (size_t i = 0; i < m->n_volumes_calls; i++)
                 sd_bus_message_unref(m->volumes_calls[i]);
         free(m->volumes_calls);
-        sd_bus_slot_unref(m->systemd_signals);
-        resolved_watch_free(m->resolved);
         sd_event_source_disable_unref(m->resync_timer);
-        sd_event_source_disable_unref(m->reconcile_event);
         store_watch_free(m->watch);
         store_server_free(m->etcd);
+        /* The store before the Reconciler: the calls it cancels end their
+         * Apply reservations there. The Reconciler before what it borrows. */
+        if (m->reconciler)
+                reconciler_set_store(m->reconciler, NULL);
         store_free(m->store);
+        reconciler_free(m->reconciler);
+        resolved_watch_free(m->resolved);
         puller_free(m->puller);
         registry_free(m->registry);
         layer_store_free(m->layers);
@@ -217,7 +206,6 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         free(m->config_dir);
         free(m->runtime_dir);
-        free(m->applying);      /* the calls in flight let go of theirs in store_free() */
         sealed_exe_done(&m->shim_exe);
         sealed_exe_done(&m->exec_exe);
         free(m);
@@ -238,111 +226,13 @@ void manager_notify_status(Manager *m, const char *fmt, ...) {
         (void) sd_notifyf(false, "STATUS=%s", s);
 }
 
-PodState *manager_get_pod(Manager *m, const char *name) {
-        return hashmap_get(m->pods, name);
-}
-
-static int manager_dispatch_reconcile(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
-        PodState *p;
-
-        HASHMAP_FOREACH(p, m->pods)
-                if (p->reconcile_queued) {
-                        p->reconcile_queued = false;
-                        /* May free p (a deleted pod that is fully torn down). */
-                        reconcile_pod(m, p);
-                }
-        return 0;
-}
-
-void manager_queue_reconcile(Manager *m, PodState *p) {
-        p->reconcile_queued = true;
-        if (!m->reconcile_event &&
-            sd_event_add_defer(m->event, &m->reconcile_event, manager_dispatch_reconcile, m) < 0) {
-                log_oom();
-                return;
-        }
-        (void) sd_event_source_set_enabled(m->reconcile_event, SD_EVENT_ONESHOT);
-}
-
-static int manager_ensure_pod(Manager *m, const char *name, PodState **ret) {
-        PodState *p = hashmap_get(m->pods, name);
-        int r;
-
-        if (p) {
-                *ret = p;
-                return 0;
-        }
-        r = pod_state_new(m, name, &p);
-        if (r >= 0) {
-                r = hashmap_put(m->pods, name, p);
-                if (r < 0)
-                        p = pod_state_free(p);
-        }
-        if (r < 0)
-                return r;
-        p->created_realtime_usec = now_realtime_usec();
-        bus_pod_emit_added(m, p);
-        *ret = p;
-        return 0;
-}
-
-/* Takes ownership of pod (NULL: the pod is no longer desired). Revisions only
- * move forward: Apply hands its write over before the watch delivers it, so
- * the watch may repeat it, or deliver an older write to the same key, later.
- * Returns 1 if the desired state changed, 0 if not, < 0 if it could not be
- * taken in (the caller has the store say it again). */
-static int manager_set_desired(Manager *m, const char *name, Pod *pod, int64_t mod_revision) {
-        PodState *p = NULL;
-
-        if (pod) {
-                int r = manager_ensure_pod(m, name, &p);
-                if (r < 0) {
-                        pod_free(pod);
-                        return r;
-                }
-        } else
-                p = hashmap_get(m->pods, name);
-        if (!p || mod_revision <= p->seen_revision) {
-                pod_free(pod);
-                return 0;
-        }
-        p->seen_revision = mod_revision;
-        pod_free(p->desired);
-        p->desired = pod;
-        p->mod_revision = pod ? mod_revision : 0;
-        manager_queue_reconcile(m, p);
-        return 1;
-}
-
 PodState *manager_applied(Manager *m, Pod *pod, int64_t mod_revision) {
-        _cleanup_free_ char *name = NULL;
-        PodState *p;
-
         /* The watch is past this write already: it delivered it, or newer. */
         if (mod_revision <= m->watch_revision) {
                 pod_free(pod);
                 return NULL;
         }
-        name = strdup(pod->name);
-        if (!name) {
-                pod_free(pod);
-                return NULL;
-        }
-        /* On failure the watch delivers this write later. */
-        if (manager_set_desired(m, name, pod, mod_revision) <= 0)
-                return NULL;
-        log_info("Pod %s applied (revision %" PRIi64 ").", name, mod_revision);
-        p = manager_get_pod(m, name);
-        /* Converge now, before the caller replies: a client that asks for the
-         * pod's phase right after Apply sees the new spec being acted upon,
-         * not the old containers still running. */
-        if (p && m->store_synced) {
-                p->reconcile_queued = false;
-                reconcile_pod(m, p);
-                p = manager_get_pod(m, name);
-        }
-        return p;
+        return reconciler_applied(m->reconciler, pod, mod_revision);
 }
 
 static const char *pod_name_from_key(const char *key) {
@@ -369,7 +259,7 @@ static int on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
                 goto oom;
         m->watch_revision = MAX(m->watch_revision, ev->kv.mod_revision);
         if (ev->type == STORE_EVENT_DELETE) {
-                if (manager_set_desired(m, name, NULL, ev->kv.mod_revision) > 0)
+                if (reconciler_set_desired(m->reconciler, name, NULL, ev->kv.mod_revision) > 0)
                         log_info("Pod %s deleted (revision %" PRIi64 ").", name, ev->kv.mod_revision);
                 return 0;
         }
@@ -380,7 +270,7 @@ static int on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
                 log_warning("Ignoring corrupt store value %s", strna(error));
                 return 0;
         }
-        r = manager_set_desired(m, name, pod, ev->kv.mod_revision);
+        r = reconciler_set_desired(m->reconciler, name, pod, ev->kv.mod_revision);
         if (r < 0)
                 goto oom;
         if (r > 0)
@@ -394,14 +284,14 @@ oom:
 static void manager_first_sync(Manager *m, const Hashmap *listed) {
         m->store_synced = true;
         /* Adopt what an earlier tankd left running before anything new starts. */
-        reconcile_adopt_all(m, listed);
+        reconciler_adopt_all(m->reconciler, listed);
         seed_pods(m);
         if (!m->ready) {
                 m->ready = true;
                 (void) sd_notify(false, "READY=1");
         }
         bus_api_release_held(m);
-        manager_notify_status(m, "Reconciling %zu pods.", hashmap_size(m->pods));
+        manager_notify_status(m, "Reconciling %zu pods.", hashmap_size(reconciler_pods(m->reconciler)));
 }
 
 static int on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int64_t revision, void *userdata) {
@@ -441,7 +331,7 @@ static int on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int6
                         log_warning("Ignoring corrupt store value %s", strna(error));
                         continue;
                 }
-                r = manager_set_desired(m, name, pod, kvs[i].mod_revision);
+                r = reconciler_set_desired(m->reconciler, name, pod, kvs[i].mod_revision);
                 if (r < 0)
                         goto oom;
         }
@@ -449,9 +339,9 @@ static int on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int6
          * handed us a newer write than the list knows). A pod listed with a
          * value that does not parse is not gone: it keeps what it had, as
          * with a watch event carrying such a value. */
-        HASHMAP_FOREACH(p, m->pods)
+        HASHMAP_FOREACH(p, reconciler_pods(m->reconciler))
                 if (p->desired && !hashmap_get(seen, p->name) && p->seen_revision <= revision)
-                        manager_set_desired(m, p->name, NULL, revision);
+                        reconciler_set_desired(m->reconciler, p->name, NULL, revision);
         m->watch_revision = MAX(m->watch_revision, revision);
 
         log_info("Store listed %zu pods at revision %" PRIi64 ".", n_kvs, revision);
@@ -482,8 +372,8 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         PodState *p;
 
         /* The slow level-triggered pass catches drift nobody told us about. */
-        HASHMAP_FOREACH(p, m->pods)
-                manager_queue_reconcile(m, p);
+        HASHMAP_FOREACH(p, reconciler_pods(m->reconciler))
+                reconciler_queue(p);
         return sd_event_source_set_time_relative(s, RESYNC_INTERVAL_USEC) < 0 ? 0 :
                 sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
@@ -507,10 +397,39 @@ int manager_connect_store(Manager *m, char **endpoints) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the store client: %s", strna(error));
         store_set_health_callback(m->store, on_store_health, m);
+        reconciler_set_store(m->reconciler, m->store);
 
         r = store_watch_new(m->store, STORE_PODS_PREFIX, 0, &callbacks, m, &m->watch);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the store: %m");
+        return 0;
+}
+
+/* Once the bus is up: the Reconciler borrows it, and announces pods on it. */
+static int manager_new_reconciler(Manager *m) {
+        ReconcilerEnv env = {
+                .event = m->event,
+                .bus = m->bus,
+                .runtime_dir = m->runtime_dir,
+                .config = m->config,
+                .store = m->store,
+                .blobs = m->blobs,
+                .layers = m->layers,
+                .puller = m->puller,
+                .trash = m->trash,
+                .shim_exe = &m->shim_exe,
+                .backoff = {
+                        .base_usec = m->config->backoff_base_usec,
+                        .cap_usec = m->config->backoff_cap_usec,
+                        .stable_usec = m->config->stable_usec,
+                },
+                .resolved = m->resolved,
+        };
+        int r;
+
+        r = reconciler_new(&env, &bus_pod_observer, m, &m->reconciler);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the reconciler: %m");
         return 0;
 }
 
@@ -538,7 +457,10 @@ int manager_run(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch systemd-resolved: %m");
         }
-        r = reconcile_subscribe_systemd(m);
+        r = manager_new_reconciler(m);
+        if (r < 0)
+                return r;
+        r = reconciler_subscribe_systemd(m->reconciler);
         if (r < 0)
                 return r;
 
@@ -562,6 +484,7 @@ int manager_run(Manager *m) {
                 return log_error_errno(r, "Event loop failed: %m");
         if (r > 0)   /* sd-bus leaves the loop with EXIT_FAILURE on disconnect */
                 return log_error_errno(ECONNRESET, "Lost the connection to the system bus, exiting.");
-        log_info("tankd stopped; %zu pods left running in their scopes.", hashmap_size(m->pods));
+        log_info("tankd stopped; %zu pods left running in their scopes.",
+                 hashmap_size(reconciler_pods(m->reconciler)));
         return 0;
 }

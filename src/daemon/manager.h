@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* tankd's one context object: the event loop, the bus, the store client and the
- * pods it reconciles. There are no globals; everything hangs off a Manager. */
+/* tankd's one context object: the event loop, the bus, the store client and
+ * its watch, the D-Bus API, and the Reconciler that owns the pods (built in
+ * manager_run() once the bus is up, its observer the D-Bus API's). There are
+ * no globals; everything hangs off a Manager. */
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -15,8 +17,7 @@
 #include "image/layer.h"
 #include "image/pull.h"
 #include "image/registry.h"
-#include "reconcile/backoff.h"
-#include "reconcile/podstate.h"
+#include "reconcile/reconciler.h"
 #include "store/pods.h"
 #include "store/store.h"
 #include "bus-names.h"
@@ -24,6 +25,8 @@
 /* Root and this group may change Tank's state (dbus/org.tank.Tank1.conf) and
  * read what only they should; membership is root on this host. */
 #define TANK_GROUP "tank"
+
+typedef struct Manager Manager;
 
 typedef struct ManagerOptions {
         const char *config_dir;         /* default TANK_CONFIG_DIR_DEFAULT */
@@ -40,7 +43,6 @@ struct Manager {
         char *runtime_dir;
         SealedExe shim_exe;             /* tank-shim, run from a sealed copy */
         SealedExe exec_exe;             /* tank-exec, beside it ($TANK_EXEC_PATH) */
-        BackoffPolicy backoff;
 
         struct StoreServer *etcd;       /* standalone mode only */
         Store *store;
@@ -55,15 +57,8 @@ struct Manager {
         RmRfQueue *trash;               /* scratch, run and volume trees removed off the loop */
         Puller *puller;
 
-        Hashmap *pods;                  /* name -> PodState */
         struct ResolvedWatch *resolved; /* [Host] Adapter=auto: resolved's DNS, cached (net/host.h) */
-        /* Specs an Apply is writing to the store (owned by its call,
-         * bus-api.c): admission counts their addresses as taken, so two
-         * Applies in flight cannot both claim one. */
-        const Pod **applying;
-        size_t n_applying;
-        Hashmap *userns_releasing;      /* pod name -> deletes of its user namespace
-                                         * range in flight (reconcile/userns.c) */
+        Reconciler *reconciler;         /* the pods; NULL before manager_run() */
 
         /* Calls that answer from the pod table, held until the store's first
          * full list (bus-api.c): before it, "no pod" would be untrue. */
@@ -75,9 +70,7 @@ struct Manager {
         sd_bus_message **volumes_calls;         /* the calls waiting for it */
         size_t n_volumes_calls;
 
-        sd_bus_slot *systemd_signals;   /* UnitRemoved, JobRemoved matches */
         sd_event_source *resync_timer;
-        sd_event_source *reconcile_event;   /* deferred, ONESHOT while pods are queued */
         bool ready;                     /* READY=1 sent */
 };
 
@@ -93,11 +86,9 @@ int manager_run(Manager *m);
 int manager_start_store(Manager *m);
 int manager_connect_store(Manager *m, char **endpoints);
 
-/* Called when the store or the host changed something about pod `name`. */
-void manager_queue_reconcile(Manager *m, PodState *p);
-PodState *manager_get_pod(Manager *m, const char *name);
-/* Apply's write was acknowledged at mod_revision: take it as desired now (the
- * watch's copy of it is then a no-op) and run the pod's pass. Takes pod. */
+/* Apply's write was acknowledged at mod_revision: unless the watch delivered
+ * it (or newer) already, the Reconciler takes it as desired now
+ * (reconciler_applied()). Takes pod. */
 PodState *manager_applied(Manager *m, Pod *pod, int64_t mod_revision);
 
 void manager_notify_status(Manager *m, const char *fmt, ...) _printf_(2, 3);

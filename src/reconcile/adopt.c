@@ -2,7 +2,7 @@
 /* Adoption at start: the containers an earlier tankd left running (runtime
  * state in /run), the completed ones a reboot would otherwise run again
  * (final records in the data directory), and the scratch of pods the store
- * no longer holds. The lifecycle steps it needs are in lifecycle.h. */
+ * no longer holds. The lifecycle steps it needs are in steps.h. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,25 +44,22 @@ static bool shim_alive_in_scope(pid_t pid, const char *unit) {
         return false;
 }
 
-static void adopt_container(Manager *m, const char *pod, const char *container) {
-        PodState *p = manager_get_pod(m, pod);
+static void adopt_container(Reconciler *rc, const char *pod, const char *container) {
+        PodState *p = reconciler_get_pod(rc, pod);
         ContainerState *c;
         int r;
 
         if (!p) {
                 /* Not desired any more: adopt it anyway, so that it is torn down. */
-                r = pod_state_new(m, pod, &p);
-                if (r < 0 || hashmap_put(m->pods, pod, p) < 0) {
-                        pod_state_free(p);
+                if (reconciler_add_pod(rc, pod, &p) < 0)
                         return (void) log_oom();
-                }
         }
         if (pod_state_find_container(p, container))
                 return;
         r = pod_state_add_container(p, container, &c);
         if (r < 0)
                 return (void) log_oom();
-        r = container_state_load(m, pod, container, c);
+        r = container_state_load(rc, pod, container, c);
         if (r < 0) {
                 /* No state: it never got as far as a scope (a failed start). */
                 if (r != -ENOENT)
@@ -77,20 +74,20 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
                             now_monotonic_usec());
         if (shim_alive_in_scope(c->shim_pid, c->unit)) {
                 c->phase = CONTAINER_RUNNING;
-                container_watch_exit(m, c);
+                container_watch_exit(rc, c);
                 /* Killed before "running" arrived: the shim's pid file knows
                  * (or will, and the exit watch sees it appear). */
-                if (c->pid <= 0 && container_pid_load(m, c) >= 0)
-                        (void) container_state_save(m, c);
+                if (c->pid <= 0 && container_pid_load(rc, c) >= 0)
+                        (void) container_state_save(rc, c);
                 log_info("Adopted %s/%s (%s, pid %d).", pod, container, c->unit, (int) c->pid);
                 if (c->backoff.failures > 0)
-                        container_arm_timer(m, c, m->backoff.stable_usec, on_stable_timer);
+                        container_arm_timer(rc, c, rc->backoff.stable_usec, on_stable_timer);
         } else {
                 /* It ended while nobody watched: count the exit as if we had seen it. */
                 c->phase = CONTAINER_RUNNING;
-                container_gone(m, c);
+                container_gone(rc, c);
         }
-        manager_queue_reconcile(m, p);
+        reconciler_queue(p);
 }
 
 /* ---- completed containers (final.json, see launch.h) ---- */
@@ -98,14 +95,14 @@ static void adopt_container(Manager *m, const char *pod, const char *container) 
 /* A desired container that nothing in /run knows about, but that completed
  * under the very spec that is desired now (the machine rebooted): it is
  * exited, with its last exit, and stays so. */
-static void restore_completed(Manager *m, PodState *p, const PodContainer *spec, const char *pod_hash) {
+static void restore_completed(Reconciler *rc, PodState *p, const PodContainer *spec, const char *pod_hash) {
         _cleanup_(container_final_done) ContainerFinal f = {};
         char hash[SPEC_HASH_LEN + 1];
         _cleanup_free_ char *e = NULL;
         ContainerState *c;
         int r;
 
-        r = container_final_load(m, p->name, spec->name, &f);
+        r = container_final_load(rc, p->name, spec->name, &f);
         if (r == -ENOENT)
                 return;
         if (r < 0) {
@@ -119,7 +116,7 @@ static void restore_completed(Manager *m, PodState *p, const PodContainer *spec,
         if (!streq(hash, f.hash) || !streq(pod_hash, f.pod_hash) ||
             policy_restarts(p->desired->restart, &f.last_exit)) {
                 log_info("Container %s/%s completed under another spec; it starts again.", p->name, spec->name);
-                r = container_final_remove(m, p->name, spec->name);
+                r = container_final_remove(rc, p->name, spec->name);
                 if (r < 0)
                         log_warning_errno(r, "Failed to remove the final record of %s/%s: %m", p->name, spec->name);
                 return;
@@ -148,8 +145,8 @@ static void restore_completed(Manager *m, PodState *p, const PodContainer *spec,
 /* Trees hidden for removal (rm-rf-async.h) that a crash or a stop left
  * behind in the directories that hold one tree per pod. (Those inside a
  * desired pod's scratch are swept with it, below.) */
-static void sweep_trash(Manager *m) {
-        const char *dirs[] = { m->runtime_dir, m->config->data_dir };
+static void sweep_trash(Reconciler *rc) {
+        const char *dirs[] = { rc->runtime_dir, rc->config->data_dir };
         const char *subs[] = { "pods", "volumes" };
 
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
@@ -166,25 +163,25 @@ static void sweep_trash(Manager *m) {
                         fd = open(path, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
                         if (fd < 0)
                                 continue;
-                        r = rm_rf_queue_sweep(m->trash, fd);
+                        r = rm_rf_queue_sweep(rc->trash, fd);
                         if (r > 0)
                                 log_info("Removing %d tree(s) left for removal in %s.", r, path);
                 }
 }
 
-static void remove_undesired_data(Manager *m, const Hashmap *listed) {
+static void remove_undesired_data(Reconciler *rc, const Hashmap *listed) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int fd = -EBADF, dup_fd = -EBADF;
         _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
         bool removed = false;
 
-        if (asprintf(&dir, "%s/pods", m->config->data_dir) < 0)
+        if (asprintf(&dir, "%s/pods", rc->config->data_dir) < 0)
                 return (void) log_oom();
         fd = open(dir, O_DIRECTORY | O_CLOEXEC | O_RDONLY);
         if (fd < 0)
                 return;
-        (void) rm_rf_queue_sweep(m->trash, fd);
+        (void) rm_rf_queue_sweep(rc->trash, fd);
         dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (dup_fd < 0)
                 return;
@@ -197,7 +194,7 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
 
                 if (!pod_name_is_valid(de->d_name))
                         continue;
-                p = manager_get_pod(m, de->d_name);
+                p = reconciler_get_pod(rc, de->d_name);
                 if (!p && hashmap_get(listed, de->d_name)) {
                         log_warning("Keeping the scratch of pod %s: the store holds it, but its value does not parse.",
                                     de->d_name);
@@ -205,7 +202,7 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
                 }
                 if (!p) {
                         log_info("Removing the scratch of pod %s, which is no longer desired.", de->d_name);
-                        (void) rm_rf_queue_add(m->trash, fd, de->d_name);
+                        (void) rm_rf_queue_add(rc->trash, fd, de->d_name);
                         removed = true;
                         continue;
                 }
@@ -219,10 +216,10 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
                         cd = opendir(sub);
                         if (!cd)
                                 continue;
-                        (void) rm_rf_queue_sweep(m->trash, dirfd(cd));
+                        (void) rm_rf_queue_sweep(rc->trash, dirfd(cd));
                         while ((ce = readdir(cd)))
                                 if (pod_name_is_valid(ce->d_name) && !pod_find_container(p->desired, ce->d_name))
-                                        (void) container_final_remove(m, p->name, ce->d_name);
+                                        (void) container_final_remove(rc, p->name, ce->d_name);
                 }
                 /* (Not desired but adopted from /run: pod_cleanup() follows.) */
         }
@@ -230,12 +227,12 @@ static void remove_undesired_data(Manager *m, const Hashmap *listed) {
                 (void) fsync(fd);
 }
 
-static void restore_completed_all(Manager *m, const Hashmap *listed) {
+static void restore_completed_all(Reconciler *rc, const Hashmap *listed) {
         PodState *p;
 
-        sweep_trash(m);
-        remove_undesired_data(m, listed);
-        HASHMAP_FOREACH(p, m->pods) {
+        sweep_trash(rc);
+        remove_undesired_data(rc, listed);
+        HASHMAP_FOREACH(p, rc->pods) {
                 char pod_hash[SPEC_HASH_LEN + 1];
                 size_t n = p->n_containers;
 
@@ -246,20 +243,21 @@ static void restore_completed_all(Manager *m, const Hashmap *listed) {
                 for (size_t i = 0; i < p->desired->n_containers; i++)
                         /* What /run knew wins: the path a tankd restart takes. */
                         if (!pod_state_find_container(p, p->desired->containers[i].name))
-                                restore_completed(m, p, &p->desired->containers[i], pod_hash);
+                                restore_completed(rc, p, &p->desired->containers[i], pod_hash);
                 if (p->n_containers != n) {
-                        manager_queue_reconcile(m, p);
-                        pod_changed(m, p);
+                        reconciler_queue(p);
+                        pod_changed(rc, p);
                 }
         }
 }
 
-void reconcile_adopt_all(Manager *m, const Hashmap *listed) {
+void reconciler_adopt_all(Reconciler *rc, const Hashmap *listed) {
         _cleanup_free_ char *dir = NULL;
         DIR *d;
         struct dirent *de;
 
-        if (asprintf(&dir, "%s/pods", m->runtime_dir) < 0)
+        rc->adopted = true;
+        if (asprintf(&dir, "%s/pods", rc->runtime_dir) < 0)
                 return (void) log_oom();
         d = opendir(dir);
         if (d) {
@@ -275,11 +273,11 @@ void reconcile_adopt_all(Manager *m, const Hashmap *listed) {
                                 continue;
                         while ((ce = readdir(cd)))
                                 if (pod_name_is_valid(ce->d_name))
-                                        adopt_container(m, de->d_name, ce->d_name);
+                                        adopt_container(rc, de->d_name, ce->d_name);
                         closedir(cd);
                 }
                 closedir(d);
         }
         /* Then what /run forgot (a reboot): containers that had completed. */
-        restore_completed_all(m, listed);
+        restore_completed_all(rc, listed);
 }

@@ -15,6 +15,7 @@
 #include "net/netns.h"
 #include "net/pod-network.h"
 #include "reconcile/launch.h"
+#include "reconcile/reconciler-internal.h"
 #include "reconcile/userns.h"
 #include "bus/scope.h"
 #include "shim/exit-record.h"
@@ -32,7 +33,7 @@ typedef enum LaunchStep {
 } LaunchStep;
 
 struct Launch {
-        Manager *manager;
+        Reconciler *reconciler;
         ContainerState *container;
         launch_handler_t cb;
         int sync_fd;
@@ -45,17 +46,17 @@ struct Launch {
         bool go_sent;
 };
 
-int container_run_dir(Manager *m, const char *pod, const char *container, char **ret) {
+int container_run_dir(Reconciler *rc, const char *pod, const char *container, char **ret) {
         char *p;
-        if (asprintf(&p, "%s/pods/%s/%s", m->runtime_dir, pod, container) < 0)
+        if (asprintf(&p, "%s/pods/%s/%s", rc->runtime_dir, pod, container) < 0)
                 return -ENOMEM;
         *ret = p;
         return 0;
 }
 
-int container_scratch_dir(Manager *m, const char *pod, const char *container, char **ret) {
+int container_scratch_dir(Reconciler *rc, const char *pod, const char *container, char **ret) {
         char *p;
-        if (asprintf(&p, "%s/pods/%s/%s", m->config->data_dir, pod, container) < 0)
+        if (asprintf(&p, "%s/pods/%s/%s", rc->config->data_dir, pod, container) < 0)
                 return -ENOMEM;
         *ret = p;
         return 0;
@@ -118,7 +119,7 @@ static void on_scope_started(int r, const char *job_result, void *userdata) {
 }
 
 static int launch_handle_packet(Launch *l, const char *msg) {
-        Manager *m = l->manager;
+        Reconciler *rc = l->reconciler;
         ContainerState *c = l->container;
         const char *v;
         int r;
@@ -139,7 +140,7 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                 l->step = STEP_WAIT_SCOPE;
                 /* Record before the scope exists: a crash from here on leaves a
                  * trace that adoption can follow. */
-                (void) container_state_save(m, c);
+                (void) container_state_save(rc, c);
                 if (asprintf(&description, "Tank container %s/%s", c->pod->name, c->name) < 0)
                         return -ENOMEM;
                 pid_t pids[1] = { pid };
@@ -154,7 +155,7 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                         .cpu_accounting = true,
                         .container_devices = true,
                         /* systemd's backstop behind the shim's own SIGTERM..SIGKILL grace */
-                        .timeout_stop_usec = m->config->stop_timeout_usec + 20 * USEC_PER_SEC,
+                        .timeout_stop_usec = rc->config->stop_timeout_usec + 20 * USEC_PER_SEC,
                         /* An OOM kill is the shim's to record (exit.json "oom")
                          * and the restart policy's to act on. With systemd's
                          * default "stop", a unified host would stop the whole
@@ -164,7 +165,7 @@ static int launch_handle_packet(Launch *l, const char *msg) {
                         .oom_policy = "continue",
                         .limits = l->limits,
                 };
-                r = scope_start_async(m->bus, &req, on_scope_started, l, &l->job);
+                r = scope_start_async(rc->bus, &req, on_scope_started, l, &l->job);
                 return r;
         }
         if (l->step == STEP_WAIT_RUNNING && (v = startswith(msg, "running "))) {
@@ -227,20 +228,20 @@ static int on_first_shim_exit(sd_event_source *s, const siginfo_t *si, void *use
         return 0;
 }
 
-static UnitLimits limits_for(Manager *m, const PodContainer *spec) {
+static UnitLimits limits_for(Reconciler *rc, const PodContainer *spec) {
         return (UnitLimits) {
                 .memory_max = spec->limits.memory == LIMIT_UNSET ? SCOPE_LIMIT_UNSET : spec->limits.memory,
                 /* No limits.pids: [Limits] DefaultPids= (0: none, and then
                  * systemd's DefaultTasksMax= applies). */
                 .tasks_max = spec->limits.pids != LIMIT_UNSET ? spec->limits.pids :
-                             m->config->default_pids != 0     ? m->config->default_pids :
+                             rc->config->default_pids != 0     ? rc->config->default_pids :
                                                                 SCOPE_LIMIT_UNSET,
                 .cpu_quota_us = spec->limits.cpu_quota_us,
                 .cpu_period_us = spec->limits.cpu_period_us,
         };
 }
 
-static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, ShimConfig *sc, char **ret_error) {
+static int resolve_mounts(Reconciler *rc, const Pod *pod, const PodContainer *spec, ShimConfig *sc, char **ret_error) {
         sc->mounts = calloc(spec->n_mounts ?: 1, sizeof(ShimMount));
         if (!sc->mounts)
                 return -ENOMEM;
@@ -267,7 +268,7 @@ static int resolve_mounts(Manager *m, const Pod *pod, const PodContainer *spec, 
 
                         /* volumes/ 0700 (tankd makes it so at start too): the
                          * container's root may leave setuid files in there. */
-                        if (asprintf(&volumes, "%s/volumes", m->config->data_dir) < 0)
+                        if (asprintf(&volumes, "%s/volumes", rc->config->data_dir) < 0)
                                 return -ENOMEM;
                         r = mkdir_restrict(volumes, 0700);
                         if (r < 0)
@@ -332,7 +333,7 @@ static int scratch_match_ids(RmRfQueue *trash, const char *pod, const char *cont
         return write_file_atomic(path, want, strlen(want), 0600);
 }
 
-static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
+static int build_shim_config(Reconciler *rc, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
                              const char *run_dir, ShimConfig **ret, char **ret_error) {
         _cleanup_(shim_config_freep) ShimConfig *sc = shim_config_new();
         _cleanup_free_ char *scratch = NULL;
@@ -345,17 +346,17 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
         if (!(sc->pod = strdup(pod->name)) || !(sc->container = strdup(c->name)))
                 return -ENOMEM;
 
-        r = container_scratch_dir(m, pod->name, c->name, &scratch);
+        r = container_scratch_dir(rc, pod->name, c->name, &scratch);
         if (r < 0)
                 return r;
-        if (pod_wants_userns(m, pod)) {
+        if (pod_wants_userns(rc, pod)) {
                 if (c->pod->userns_size == 0)
                         return -ESRCH;  /* container_start() waits for the range first */
                 sc->userns_uid = c->pod->userns_uid;
                 sc->userns_gid = c->pod->userns_gid;
                 sc->userns_size = c->pod->userns_size;
         }
-        r = scratch_match_ids(m->trash, pod->name, c->name, scratch, sc, ret_error);
+        r = scratch_match_ids(rc->trash, pod->name, c->name, scratch, sc, ret_error);
         if (r < 0)
                 return r;
         /* Refuses a data directory whose file system cannot hold an overlay
@@ -372,7 +373,7 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
         if (image) {
                 for (size_t i = 0; i < image->n_layers; i++) {
                         _cleanup_free_ char *root = NULL;
-                        r = layer_store_root_path(m->layers, image->layers[i].diff_id, &root);
+                        r = layer_store_root_path(rc->layers, image->layers[i].diff_id, &root);
                         if (r < 0) {
                                 if (asprintf(ret_error, "layer %s of %s is missing from the layer store",
                                              image->layers[i].diff_id, strna(image->name)) < 0)
@@ -398,7 +399,7 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
                 if (!(sc->user = strdup(image->config->user)))
                         return -ENOMEM;
 
-        r = resolve_mounts(m, pod, spec, sc, ret_error);
+        r = resolve_mounts(rc, pod, spec, sc, ret_error);
         if (r < 0)
                 return r;
 
@@ -413,10 +414,10 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
 
                 /* Raised by the first container, adopted by the others and after a
                  * tankd restart (src/net/pod-network.h). */
-                r = host_facts_new_resolved(m->config, m->resolved, &facts);
+                r = host_facts_new_resolved(rc->config, rc->resolved, &facts);
                 if (r < 0)
                         return r;
-                r = pod_network_setup(m->runtime_dir, pod, facts, &net, ret_error);
+                r = pod_network_setup(rc->runtime_dir, pod, facts, &net, ret_error);
                 if (r < 0)
                         return r;
                 sc->netns_path = TAKE_PTR(net.netns_path);
@@ -437,14 +438,14 @@ static int build_shim_config(Manager *m, ContainerState *c, const PodContainer *
                 return -ENOMEM;
         if (asprintf(&sc->pid_file, "%s/pid", run_dir) < 0)
                 return -ENOMEM;
-        sc->stop_timeout_sec = (unsigned) MAX(m->config->stop_timeout_usec / USEC_PER_SEC, 1U);
+        sc->stop_timeout_sec = (unsigned) MAX(rc->config->stop_timeout_usec / USEC_PER_SEC, 1U);
         sc->log = getenv("TANK_SHIM_LOG_INHERIT") ? SHIM_LOG_INHERIT : SHIM_LOG_JOURNAL;
 
         *ret = TAKE_PTR(sc);
         return 0;
 }
 
-int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
+int launch_container(Reconciler *rc, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
                      launch_handler_t cb, char **ret_error) {
         _cleanup_free_ char *run_dir = NULL, *config_path = NULL, *exit_path = NULL, *pid_path = NULL;
         _cleanup_(shim_config_freep) ShimConfig *sc = NULL;
@@ -452,7 +453,7 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         Launch *l;
         pid_t pid;
 
-        r = container_run_dir(m, c->pod->name, c->name, &run_dir);
+        r = container_run_dir(rc, c->pod->name, c->name, &run_dir);
         if (r < 0)
                 return r;
         r = mkdir_p(run_dir, 0700);
@@ -465,7 +466,7 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         (void) unlink(exit_path);
         (void) unlink(pid_path);
 
-        r = build_shim_config(m, c, spec, image, run_dir, &sc, ret_error);
+        r = build_shim_config(rc, c, spec, image, run_dir, &sc, ret_error);
         if (r < 0)
                 return r;
         r = shim_config_write(sc, config_path);
@@ -478,12 +479,12 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         if (!l)
                 return -ENOMEM;
         *l = (Launch) {
-                .manager = m,
+                .reconciler = rc,
                 .container = c,
                 .cb = cb,
                 .sync_fd = -EBADF,
                 .step = STEP_WAIT_PID,
-                .limits = limits_for(m, spec),
+                .limits = limits_for(rc, spec),
         };
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
                 r = -errno;
@@ -491,7 +492,7 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
                 return r;
         }
         l->sync_fd = sv[0];
-        r = sd_event_add_io(m->event, &l->io, l->sync_fd, EPOLLIN, on_sync_io, l);
+        r = sd_event_add_io(rc->event, &l->io, l->sync_fd, EPOLLIN, on_sync_io, l);
         if (r < 0) {
                 safe_close(sv[1]);
                 launch_free(l);
@@ -501,7 +502,7 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
         {
                 char *argv[] = { (char *) "tank-shim", (char *) "--config", config_path,
                                  (char *) "--sync-fd", (char *) "3", NULL };
-                r = sealed_exe_spawn(&m->shim_exe, argv, &sv[1], 1, &pid);
+                r = sealed_exe_spawn(rc->shim_exe, argv, &sv[1], 1, &pid);
         }
         safe_close(sv[1]);
         if (r < 0) {
@@ -511,7 +512,7 @@ int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, co
 
         /* Floating: the loop owns it until the child is reaped, so the shim
          * is reaped even if the launch is aborted before. */
-        r = sd_event_add_child(m->event, NULL, pid, WEXITED, on_first_shim_exit, NULL);
+        r = sd_event_add_child(rc->event, NULL, pid, WEXITED, on_first_shim_exit, NULL);
         if (r < 0) {
                 /* Closing the sync fd makes the shim give up at once. */
                 launch_free(l);

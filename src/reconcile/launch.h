@@ -7,7 +7,7 @@
  * it. All steps are asynchronous; the outcome is reported
  * through the callback exactly once (unless the launch is aborted). */
 
-#include "daemon/manager.h"
+#include "reconcile/podstate.h"
 #include "image/blobstore.h"
 
 typedef struct Launch Launch;
@@ -16,13 +16,13 @@ typedef struct Launch Launch;
 typedef void (*launch_handler_t)(ContainerState *c, int r, const char *message);
 
 /* image may be NULL for {"rootfs": …} containers. */
-int launch_container(Manager *m, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
+int launch_container(Reconciler *rc, ContainerState *c, const PodContainer *spec, const ImageRecord *image,
                      launch_handler_t cb, char **ret_error);
 void launch_abort(Launch *l);
 
 /* Paths under the runtime and data directories. */
-int container_run_dir(Manager *m, const char *pod, const char *container, char **ret);
-int container_scratch_dir(Manager *m, const char *pod, const char *container, char **ret);
+int container_run_dir(Reconciler *rc, const char *pod, const char *container, char **ret);
+int container_scratch_dir(Reconciler *rc, const char *pod, const char *container, char **ret);
 
 /* The records of what runs and what ended (state.json, final.json). */
 #include "reconcile/records.h"

@@ -11,6 +11,9 @@ tests_unit_test_backoff_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 libtank_la_SOURCES += \
 	src/reconcile/podstate.h \
 	src/reconcile/podstate.c \
+	src/reconcile/reconciler.h \
+	src/reconcile/reconciler-internal.h \
+	src/reconcile/reconciler.c \
 	src/reconcile/launch.h \
 	src/reconcile/launch.c \
 	src/reconcile/records.h \

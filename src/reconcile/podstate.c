@@ -8,7 +8,6 @@
 #include "reconcile/launch.h"
 #include "reconcile/podstate.h"
 #include "reconcile/unpack.h"
-#include "bus-names.h"
 #include "unit-name.h"
 
 static const char *const container_phase_table[_CONTAINER_PHASE_MAX] = {
@@ -39,20 +38,17 @@ const char *pod_phase_to_string(PodPhase p) {
         return p >= 0 && p < _POD_PHASE_MAX ? pod_phase_table[p] : NULL;
 }
 
-int pod_state_new(Manager *m, const char *name, PodState **ret) {
+int pod_state_new(Reconciler *rc, const char *name, PodState **ret) {
         _cleanup_(pod_state_freep) PodState *p = calloc(1, sizeof(PodState));
         int r;
 
         if (!p)
                 return -ENOMEM;
-        p->manager = m;
+        p->reconciler = rc;
         p->name = strdup(name);
         if (!p->name)
                 return -ENOMEM;
         r = pod_slice_name(name, &p->slice);
-        if (r < 0)
-                return r;
-        r = sd_bus_path_encode(TANK_BUS_POD_PREFIX, name, &p->object_path);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);
@@ -86,7 +82,6 @@ PodState *pod_state_free(PodState *p) {
         free(p->containers);
         pod_free(p->desired);
         free(p->name);
-        free(p->object_path);
         free(p->slice);
         sd_bus_slot_unref(p->slice_job);
         free(p);

@@ -16,7 +16,7 @@ struct PullRequest;
 struct UnpackJob;
 struct Launch;
 
-typedef struct Manager Manager;
+typedef struct Reconciler Reconciler;
 
 typedef enum ContainerPhase {
         CONTAINER_WAITING,      /* nothing running, nothing in progress */
@@ -81,9 +81,8 @@ typedef struct ContainerState {
 } ContainerState;
 
 struct PodState {
-        Manager *manager;
+        Reconciler *reconciler;
         char *name;
-        char *object_path;
         Pod *desired;                   /* NULL once deleted in the store */
         int64_t mod_revision;           /* of desired; 0 once deleted */
         int64_t seen_revision;          /* newest store revision applied here (put or delete) */
@@ -104,7 +103,7 @@ struct PodState {
 const char *container_phase_to_string(ContainerPhase p);
 const char *pod_phase_to_string(PodPhase p);
 
-int pod_state_new(Manager *m, const char *name, PodState **ret);
+int pod_state_new(Reconciler *rc, const char *name, PodState **ret);
 PodState *pod_state_free(PodState *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(PodState *, pod_state_free);
 

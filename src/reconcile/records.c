@@ -10,6 +10,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "reconcile/launch.h"
+#include "reconcile/reconciler-internal.h"
 #include "reconcile/records.h"
 #include "shim/exit-record.h"
 #include "spec/pod.h"
@@ -21,7 +22,7 @@
 
 #define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *) (s), strlen(s))
 
-int container_state_save(Manager *m, ContainerState *c) {
+int container_state_save(Reconciler *rc, ContainerState *c) {
         _cleanup_free_ char *dir = NULL, *path = NULL;
         yajl_gen g = yajl_gen_alloc(NULL);
         const unsigned char *buf;
@@ -54,7 +55,7 @@ int container_state_save(Manager *m, ContainerState *c) {
                 yajl_gen_free(g);
                 return -ENOMEM;
         }
-        r = container_run_dir(m, c->pod->name, c->name, &dir);
+        r = container_run_dir(rc, c->pod->name, c->name, &dir);
         if (r >= 0 && asprintf(&path, "%s/state.json", dir) < 0)
                 r = -ENOMEM;
         if (r >= 0)
@@ -79,7 +80,7 @@ static const char *get_str(yajl_val root, const char *key) {
         return v ? YAJL_GET_STRING(v) : NULL;
 }
 
-int container_state_load(Manager *m, const char *pod, const char *container, ContainerState *c) {
+int container_state_load(Reconciler *rc, const char *pod, const char *container, ContainerState *c) {
         _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
         long long shim_pid, pid, restarts, failures, started;
         const char *hash, *pod_hash, *digest;
@@ -87,7 +88,7 @@ int container_state_load(Manager *m, const char *pod, const char *container, Con
         size_t len;
         int r;
 
-        r = container_run_dir(m, pod, container, &dir);
+        r = container_run_dir(rc, pod, container, &dir);
         if (r < 0)
                 return r;
         if (asprintf(&path, "%s/state.json", dir) < 0)
@@ -122,12 +123,12 @@ int container_state_load(Manager *m, const char *pod, const char *container, Con
         return r;
 }
 
-int container_pid_load(Manager *m, ContainerState *c) {
+int container_pid_load(Reconciler *rc, ContainerState *c) {
         _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
         size_t len;
         int pid, n = 0, r;
 
-        r = container_run_dir(m, c->pod->name, c->name, &dir);
+        r = container_run_dir(rc, c->pod->name, c->name, &dir);
         if (r < 0)
                 return r;
         if (asprintf(&path, "%s/pid", dir) < 0)
@@ -145,13 +146,13 @@ int container_pid_load(Manager *m, ContainerState *c) {
 
 #define FINAL_FILE_MAX (64 * 1024)
 
-static int container_final_path(Manager *m, const char *pod, const char *container, char **ret_dir,
+static int container_final_path(Reconciler *rc, const char *pod, const char *container, char **ret_dir,
                                 char **ret_path) {
         _cleanup_free_ char *dir = NULL;
         char *path;
         int r;
 
-        r = container_scratch_dir(m, pod, container, &dir);
+        r = container_scratch_dir(rc, pod, container, &dir);
         if (r < 0)
                 return r;
         if (asprintf(&path, "%s/final.json", dir) < 0)
@@ -167,7 +168,7 @@ void container_final_done(ContainerFinal *f) {
         f->message = mfree(f->message);
 }
 
-int container_final_save(Manager *m, const ContainerState *c) {
+int container_final_save(Reconciler *rc, const ContainerState *c) {
         _cleanup_free_ char *dir = NULL, *path = NULL, *pod_dir = NULL;
         yajl_gen g = yajl_gen_alloc(NULL);
         const unsigned char *buf;
@@ -210,7 +211,7 @@ int container_final_save(Manager *m, const ContainerState *c) {
                 return -ENOMEM;
         }
 
-        r = container_final_path(m, c->pod->name, c->name, &dir, &path);
+        r = container_final_path(rc, c->pod->name, c->name, &dir, &path);
         if (r >= 0)
                 r = mkdir_p(dir, 0700);
         if (r >= 0)
@@ -224,7 +225,7 @@ int container_final_save(Manager *m, const ContainerState *c) {
         r = fsync_directory(dir);
         if (r < 0)
                 return r;
-        if (asprintf(&pod_dir, "%s/pods/%s", m->config->data_dir, c->pod->name) < 0)
+        if (asprintf(&pod_dir, "%s/pods/%s", rc->config->data_dir, c->pod->name) < 0)
                 return -ENOMEM;
         r = fsync_directory(pod_dir);
         if (r < 0)
@@ -237,7 +238,7 @@ static bool hash_is_valid(const char *s) {
         return s && strlen(s) == SPEC_HASH_LEN && strspn(s, "0123456789abcdef") == SPEC_HASH_LEN;
 }
 
-int container_final_load(Manager *m, const char *pod, const char *container, ContainerFinal *ret) {
+int container_final_load(Reconciler *rc, const char *pod, const char *container, ContainerFinal *ret) {
         _cleanup_free_ char *path = NULL, *data = NULL, *digest_copy = NULL, *message_copy = NULL;
         const char *k_code[] = { "exit", "code", NULL }, *k_signal[] = { "exit", "signal", NULL },
                    *k_oom[] = { "exit", "oom", NULL }, *k_at[] = { "exit", "at_usec", NULL },
@@ -249,7 +250,7 @@ int container_final_load(Manager *m, const char *pod, const char *container, Con
         size_t len;
         int r;
 
-        r = container_final_path(m, pod, container, NULL, &path);
+        r = container_final_path(rc, pod, container, NULL, &path);
         if (r < 0)
                 return r;
         /* The directory is tankd's alone (0700); a symlink, a FIFO or anything
@@ -308,11 +309,11 @@ int container_final_load(Manager *m, const char *pod, const char *container, Con
         return 0;
 }
 
-int container_final_remove(Manager *m, const char *pod, const char *container) {
+int container_final_remove(Reconciler *rc, const char *pod, const char *container) {
         _cleanup_free_ char *dir = NULL, *path = NULL;
         int r;
 
-        r = container_final_path(m, pod, container, &dir, &path);
+        r = container_final_path(rc, pod, container, &dir, &path);
         if (r < 0)
                 return r;
         if (unlink(path) < 0)

@@ -7,15 +7,15 @@
  * for good, which survives a reboot. Both are written atomically and read
  * strictly, with a size cap. */
 
-#include "daemon/manager.h"
+#include "reconcile/podstate.h"
 
 /* state.json: what a running container is, for adoption. */
-int container_state_save(Manager *m, ContainerState *c);
-int container_state_load(Manager *m, const char *pod, const char *container, ContainerState *c);
+int container_state_save(Reconciler *rc, ContainerState *c);
+int container_state_load(Reconciler *rc, const char *pod, const char *container, ContainerState *c);
 
 /* <run dir>/pid, written by tank-shim once the workload runs: sets c->pid.
  * For a scope adopted before tankd heard "running". -ENOENT: not yet. */
-int container_pid_load(Manager *m, ContainerState *c);
+int container_pid_load(Reconciler *rc, ContainerState *c);
 
 /* final.json beside the scratch (<data>/pods/<pod>/<container>/final.json):
  * the final status of a container that ended and will not be restarted
@@ -35,8 +35,8 @@ typedef struct ContainerFinal {
 } ContainerFinal;
 
 void container_final_done(ContainerFinal *f);
-int container_final_save(Manager *m, const ContainerState *c);
+int container_final_save(Reconciler *rc, const ContainerState *c);
 /* -ENOENT: no record; -EBADMSG: malformed (strict, size-capped). */
-int container_final_load(Manager *m, const char *pod, const char *container, ContainerFinal *ret);
+int container_final_load(Reconciler *rc, const char *pod, const char *container, ContainerFinal *ret);
 /* Durably: the directory is synced when a record was removed. 0 if there was none. */
-int container_final_remove(Manager *m, const char *pod, const char *container);
+int container_final_remove(Reconciler *rc, const char *pod, const char *container);

@@ -6,14 +6,14 @@
 
 #include "reconcile/podstate.h"
 
-void pod_changed(Manager *m, PodState *p);
-void pod_cleanup(Manager *m, PodState *p);
+void pod_changed(Reconciler *rc, PodState *p);
+void pod_cleanup(Reconciler *rc, PodState *p);
 bool policy_restarts(RestartPolicy policy, const ExitInfo *e);
-void container_start(Manager *m, ContainerState *c, const PodContainer *spec);
+void container_start(Reconciler *rc, ContainerState *c, const PodContainer *spec);
 /* Could not start: message, backoff, retry. */
-void container_fail(Manager *m, ContainerState *c, const char *message);
+void container_fail(Reconciler *rc, ContainerState *c, const char *message);
 /* The scope is gone: read the exit, apply the restart policy. */
-void container_gone(Manager *m, ContainerState *c);
-void container_watch_exit(Manager *m, ContainerState *c);
-void container_arm_timer(Manager *m, ContainerState *c, uint64_t delay, sd_event_time_handler_t handler);
+void container_gone(Reconciler *rc, ContainerState *c);
+void container_watch_exit(Reconciler *rc, ContainerState *c);
+void container_arm_timer(Reconciler *rc, ContainerState *c, uint64_t delay, sd_event_time_handler_t handler);
 int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata);

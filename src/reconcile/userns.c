@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "log.h"
+#include "reconcile/reconciler-internal.h"
 #include "reconcile/userns.h"
 #include "store/userns.h"
 #include "subid.h"
@@ -10,7 +11,7 @@
 /* Requests carry the pod's name, not the PodState: a pod may be deleted and
  * freed while its lookup is in flight. */
 typedef struct UsernsRequest {
-        Manager *manager;
+        Reconciler *reconciler;
         char *pod;
         char *key;
         StoreUserns range;      /* the one being written */
@@ -25,11 +26,11 @@ static UsernsRequest *userns_request_free(UsernsRequest *q) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(UsernsRequest *, userns_request_free);
 
-bool pod_wants_userns(const Manager *m, const Pod *pod) {
+bool pod_wants_userns(const Reconciler *rc, const Pod *pod) {
         if (!pod)
                 return false;
         if (pod->user_namespace == USER_NAMESPACE_DEFAULT)
-                return m->config->userns_auto;
+                return rc->config->userns_auto;
         return pod->user_namespace == USER_NAMESPACE_AUTO;
 }
 
@@ -67,8 +68,8 @@ static int subid_set_load(SubidSet *s, char **ret_error) {
 }
 
 static void finish(UsernsRequest *q, const StoreUserns *u, const char *error) {
-        Manager *m = q->manager;
-        PodState *p = hashmap_get(m->pods, q->pod);
+        Reconciler *rc = q->reconciler;
+        PodState *p = hashmap_get(rc->pods, q->pod);
 
         if (!p)
                 return;
@@ -81,7 +82,7 @@ static void finish(UsernsRequest *q, const StoreUserns *u, const char *error) {
                          q->pod, u->uid, u->uid + u->size - 1, u->gid, u->gid + u->size - 1);
         } else
                 log_error("Pod %s: no user namespace range: %s", q->pod, error);
-        reconcile_userns_done(m, p, u ? NULL : error);
+        reconcile_userns_done(rc, p, u ? NULL : error);
 }
 
 /* A recorded range is used only if it is still tank's in both files: a value
@@ -117,7 +118,7 @@ static void on_created(Store *s, int r, const StoreResult *res, const char *erro
         _cleanup_free_ char *msg = NULL;
 
         if (r == -ECANCELED)
-                return;         /* the store client (and maybe the manager) is going away */
+                return;         /* the store client (and maybe the Reconciler) is going away */
         if (r == -EEXIST && res && res->n_kvs == 1)
                 return use_recorded(q, &res->kvs[0]);   /* someone was quicker: theirs */
         if (r < 0 || !res || !res->succeeded) {
@@ -130,42 +131,42 @@ static void on_created(Store *s, int r, const StoreResult *res, const char *erro
 }
 
 /* Deletes of a pod's record (the pod is gone, or was deleted while tankd was
- * away) are counted per pod name in m->userns_releasing, and a lookup for that
+ * away) are counted per pod name in rc->userns_releasing, and a lookup for that
  * name waits until they are done: otherwise a pod applied again under the same
  * name could read the old record just before its delete lands, and run with a
  * range the store no longer says is taken. */
 typedef struct UsernsRelease {
-        Manager *manager;
+        Reconciler *reconciler;
         char *pod;
         char *key;
 } UsernsRelease;
 
-static void release_add(Manager *m, const char *pod) {
-        uintptr_t n = (uintptr_t) hashmap_get(m->userns_releasing, pod);
+static void release_add(Reconciler *rc, const char *pod) {
+        uintptr_t n = (uintptr_t) hashmap_get(rc->userns_releasing, pod);
 
-        if (hashmap_replace(m->userns_releasing, pod, (void *) (n + 1), NULL) < 0)
+        if (hashmap_replace(rc->userns_releasing, pod, (void *) (n + 1), NULL) < 0)
                 log_oom();
 }
 
 static void on_release_done(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
         UsernsRelease *rel = userdata;
-        Manager *m = rel->manager;
+        Reconciler *rc = rel->reconciler;
         uintptr_t n;
         PodState *p;
 
         if (r == -ECANCELED)
-                goto finish;    /* shutting down: the manager may be half gone */
+                goto finish;    /* shutting down: the Reconciler may be half gone */
         if (r < 0 && r != -ENOENT && r != -ESTALE)
                 log_warning("Failed to remove %s: %s", rel->key, strna(error));
-        n = (uintptr_t) hashmap_get(m->userns_releasing, rel->pod);
+        n = (uintptr_t) hashmap_get(rc->userns_releasing, rel->pod);
         if (n > 1)
-                (void) hashmap_replace(m->userns_releasing, rel->pod, (void *) (n - 1), NULL);
+                (void) hashmap_replace(rc->userns_releasing, rel->pod, (void *) (n - 1), NULL);
         else {
-                (void) hashmap_remove(m->userns_releasing, rel->pod);
+                (void) hashmap_remove(rc->userns_releasing, rel->pod);
                 /* Containers of a pod applied again meanwhile look it up now. */
-                p = hashmap_get(m->pods, rel->pod);
+                p = hashmap_get(rc->pods, rel->pod);
                 if (p && !p->userns_busy)
-                        reconcile_userns_done(m, p, NULL);
+                        reconcile_userns_done(rc, p, NULL);
         }
 finish:
         free(rel->pod);
@@ -174,7 +175,7 @@ finish:
 }
 
 /* mod_revision 0: whatever is there. */
-static void release(Manager *m, const char *pod, int64_t mod_revision) {
+static void release(Reconciler *rc, const char *pod, int64_t mod_revision) {
         UsernsRelease *rel = calloc(1, sizeof(UsernsRelease));
 
         if (!rel || !(rel->pod = strdup(pod)) || store_userns_key(pod, &rel->key) < 0) {
@@ -185,15 +186,15 @@ static void release(Manager *m, const char *pod, int64_t mod_revision) {
                 log_oom();
                 return;
         }
-        rel->manager = m;
-        if (store_delete(m->store, rel->key, mod_revision, on_release_done, rel) < 0) {
+        rel->reconciler = rc;
+        if (store_delete(rc->store, rel->key, mod_revision, on_release_done, rel) < 0) {
                 log_warning("Failed to remove %s from the store.", rel->key);
                 free(rel->pod);
                 free(rel->key);
                 free(rel);
                 return;
         }
-        release_add(m, pod);
+        release_add(rc, pod);
 }
 
 /* Every range in the store is taken, except those of pods this tankd no longer
@@ -205,12 +206,12 @@ static void on_listed(Store *s, int r, const StoreResult *res, const char *error
         _cleanup_free_ char *msg = NULL, *json = NULL;
         _cleanup_free_ uint32_t *used = NULL;
         size_t n_used = 0;
-        Manager *m;
+        Reconciler *rc;
         uint32_t base;
 
         if (r == -ECANCELED)
                 return;
-        m = q->manager;
+        rc = q->reconciler;
         if (r < 0) {
                 if (asprintf(&msg, "cannot list the user namespace ranges: %s", strna(error)) < 0)
                         msg = NULL;
@@ -232,8 +233,8 @@ static void on_listed(Store *s, int r, const StoreResult *res, const char *error
                         log_warning("%s: not a user namespace range, ignored.", kv->key);
                         continue;
                 }
-                if (pod && !hashmap_get(m->pods, pod)) {
-                        release(m, pod, kv->mod_revision);
+                if (pod && !hashmap_get(rc->pods, pod)) {
+                        release(rc, pod, kv->mod_revision);
                         continue;
                 }
                 /* Slots are the same number in both files (subid_alloc), so
@@ -256,7 +257,7 @@ static void on_listed(Store *s, int r, const StoreResult *res, const char *error
         if (r < 0)
                 return finish(q, NULL, "out of memory");
         /* Create-only: the slot is the pod's only if the key did not exist. */
-        r = store_create(m->store, q->key, json, strlen(json), on_created, q);
+        r = store_create(rc->store, q->key, json, strlen(json), on_created, q);
         if (r < 0)
                 return finish(q, NULL, "cannot write to the store");
         TAKE_PTR(q);
@@ -275,29 +276,29 @@ static void on_got(Store *s, int r, const StoreResult *res, const char *error, v
         }
         if (res->n_kvs == 1)
                 return use_recorded(q, &res->kvs[0]);
-        r = store_range_prefix(q->manager->store, STORE_USERNS_PREFIX, on_listed, q);
+        r = store_range_prefix(q->reconciler->store, STORE_USERNS_PREFIX, on_listed, q);
         if (r < 0)
                 return finish(q, NULL, "cannot list the user namespace ranges");
         TAKE_PTR(q);
 }
 
-int pod_userns_request(Manager *m, PodState *p) {
+int pod_userns_request(Reconciler *rc, PodState *p) {
         _cleanup_(userns_request_freep) UsernsRequest *q = NULL;
         int r;
 
-        if (p->userns_busy || hashmap_get(m->userns_releasing, p->name))
+        if (p->userns_busy || hashmap_get(rc->userns_releasing, p->name))
                 return 0;       /* on_release_done() wakes the pod */
         q = calloc(1, sizeof(UsernsRequest));
         if (!q)
                 return -ENOMEM;
-        q->manager = m;
+        q->reconciler = rc;
         q->pod = strdup(p->name);
         if (!q->pod)
                 return -ENOMEM;
         r = store_userns_key(p->name, &q->key);
         if (r < 0)
                 return r;
-        r = store_get(m->store, q->key, on_got, q);
+        r = store_get(rc->store, q->key, on_got, q);
         if (r < 0)
                 return r;
         TAKE_PTR(q);
@@ -305,6 +306,6 @@ int pod_userns_request(Manager *m, PodState *p) {
         return 0;
 }
 
-void pod_userns_release(Manager *m, const char *pod) {
-        release(m, pod, 0);
+void pod_userns_release(Reconciler *rc, const char *pod) {
+        release(rc, pod, 0);
 }

@@ -9,22 +9,22 @@
  * adoption, reboot). Released when the pod is gone (a lookup under the same
  * name waits until that delete is done). */
 
-#include "daemon/manager.h"
+#include "reconcile/podstate.h"
 
 #define USERNS_USER "tank"
 #define USERNS_SUBUID_FILE "/etc/subuid"
 #define USERNS_SUBGID_FILE "/etc/subgid"
 
 /* The spec's choice, or [Security] UserNamespace= when it has none. */
-bool pod_wants_userns(const Manager *m, const Pod *pod);
+bool pod_wants_userns(const Reconciler *rc, const Pod *pod);
 
 /* Start finding the pod's range (p->userns_size is 0): one request per pod
  * at a time. When it is done, reconcile_userns_done() is called with the pod
  * (if it still exists) and NULL or why not. */
-int pod_userns_request(Manager *m, PodState *p);
+int pod_userns_request(Reconciler *rc, PodState *p);
 
 /* The pod and its containers are gone: forget its range in the store. */
-void pod_userns_release(Manager *m, const char *pod);
+void pod_userns_release(Reconciler *rc, const char *pod);
 
 /* reconcile.c: wake (or fail) the containers that waited for the range. */
-void reconcile_userns_done(Manager *m, PodState *p, const char *error);
+void reconcile_userns_done(Reconciler *rc, PodState *p, const char *error);

@@ -13,6 +13,7 @@
 #include "check-run.h"
 #include "fs-util.h"
 #include "reconcile/launch.h"
+#include "reconcile/reconciler.h"
 #include "shim/exit-record.h"
 
 #define HASH_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -21,15 +22,15 @@
 
 static char data_dir[] = "/tmp/test-final-record.XXXXXX";
 static TankConfig config;
-static Manager manager;
+static Reconciler *reconciler;
 static PodState pod;
 static ContainerState container;
 
 static void setup(void) {
         ck_assert_ptr_nonnull(mkdtemp(data_dir));
         config.data_dir = data_dir;
-        manager.config = &config;
-        pod = (PodState) { .manager = &manager, .name = (char *) "web" };
+        ck_assert_int_eq(reconciler_new(&(ReconcilerEnv) { .config = &config }, NULL, NULL, &reconciler), 0);
+        pod = (PodState) { .reconciler = reconciler, .name = (char *) "web" };
         container = (ContainerState) {
                 .pod = &pod,
                 .name = (char *) "app",
@@ -45,6 +46,7 @@ static void setup(void) {
 static void teardown(void) {
         char cmd[128];
 
+        reconciler = reconciler_free(reconciler);
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", data_dir);
         ck_assert_int_eq(system(cmd), 0);
         strcpy(data_dir, "/tmp/test-final-record.XXXXXX");
@@ -67,9 +69,9 @@ static void write_record(const char *s) {
 START_TEST(test_round_trip) {
         ContainerFinal f = {};
 
-        ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), -ENOENT);
-        ck_assert_int_eq(container_final_save(&manager, &container), 0);
-        ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), 0);
+        ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), -ENOENT);
+        ck_assert_int_eq(container_final_save(reconciler, &container), 0);
+        ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), 0);
         ck_assert_str_eq(f.hash, HASH_A);
         ck_assert_str_eq(f.pod_hash, HASH_B);
         ck_assert_str_eq(f.image_digest, DIGEST);
@@ -87,8 +89,8 @@ START_TEST(test_round_trip) {
         container.image_digest = NULL;
         container.message = (char *) "tank-shim failed: \"quoted\"";
         container.last_exit = (ExitInfo) { .valid = true, .code = -1, .signal = SIGKILL, .oom = true, .at_usec = 5 };
-        ck_assert_int_eq(container_final_save(&manager, &container), 0);
-        ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), 0);
+        ck_assert_int_eq(container_final_save(reconciler, &container), 0);
+        ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), 0);
         ck_assert_ptr_null(f.image_digest);
         ck_assert_str_eq(f.message, "tank-shim failed: \"quoted\"");
         ck_assert_int_eq(f.last_exit.code, -1);
@@ -98,10 +100,10 @@ START_TEST(test_round_trip) {
         ck_assert_ptr_null(f.message);
 
         /* Removed, and removing again is no error. */
-        ck_assert_int_eq(container_final_remove(&manager, "web", "app"), 0);
+        ck_assert_int_eq(container_final_remove(reconciler, "web", "app"), 0);
         ck_assert_int_eq(access(record_path(), F_OK), -1);
-        ck_assert_int_eq(container_final_remove(&manager, "web", "app"), 0);
-        ck_assert_int_eq(container_final_remove(&manager, "nopod", "app"), 0);
+        ck_assert_int_eq(container_final_remove(reconciler, "web", "app"), 0);
+        ck_assert_int_eq(container_final_remove(reconciler, "nopod", "app"), 0);
 }
 END_TEST
 
@@ -137,12 +139,12 @@ START_TEST(test_hostile) {
         ContainerFinal f = {};
 
         write_record(GOOD_HEAD GOOD_EXIT "}");
-        ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), 0);
+        ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), 0);
         container_final_done(&f);
 
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
                 write_record(bad[i]);
-                ck_assert_msg(container_final_load(&manager, "web", "app", &f) < 0, "accepted: %s", bad[i]);
+                ck_assert_msg(container_final_load(reconciler, "web", "app", &f) < 0, "accepted: %s", bad[i]);
                 ck_assert_ptr_null(f.image_digest);
                 ck_assert_ptr_null(f.message);
         }
@@ -158,7 +160,7 @@ START_TEST(test_not_a_plain_file) {
         big[sizeof big - 1] = 0;
         memcpy(big, GOOD_HEAD GOOD_EXIT "}", strlen(GOOD_HEAD GOOD_EXIT "}"));
         write_record(big);
-        ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), -EFBIG);
+        ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), -EFBIG);
 
         /* A NUL inside. */
         {
@@ -167,24 +169,24 @@ START_TEST(test_not_a_plain_file) {
                 ck_assert_int_ge(fd, 0);
                 ck_assert_int_eq(write(fd, s, sizeof s), (ssize_t) sizeof s);
         }
-        ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), -EBADMSG);
+        ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), -EBADMSG);
 
         /* A symlink to a good record elsewhere, a FIFO, a directory. */
         snprintf(target, sizeof target, "%s/elsewhere.json", data_dir);
         ck_assert_int_eq(write_file_atomic(target, GOOD_HEAD GOOD_EXIT "}", strlen(GOOD_HEAD GOOD_EXIT "}"), 0600), 0);
         ck_assert_int_eq(unlink(record_path()), 0);
         ck_assert_int_eq(symlink(target, record_path()), 0);
-        ck_assert_int_eq(container_final_load(&manager, "web", "app", &f), -ELOOP);
-        ck_assert_int_eq(container_final_remove(&manager, "web", "app"), 0);
+        ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), -ELOOP);
+        ck_assert_int_eq(container_final_remove(reconciler, "web", "app"), 0);
         ck_assert_int_eq(access(target, F_OK), 0);      /* the link went, not its target */
 
         ck_assert_int_eq(mkfifo(record_path(), 0600), 0);
-        ck_assert_int_lt(container_final_load(&manager, "web", "app", &f), 0);
-        ck_assert_int_eq(container_final_remove(&manager, "web", "app"), 0);
+        ck_assert_int_lt(container_final_load(reconciler, "web", "app", &f), 0);
+        ck_assert_int_eq(container_final_remove(reconciler, "web", "app"), 0);
 
         ck_assert_int_eq(mkdir(record_path(), 0700), 0);
-        ck_assert_int_lt(container_final_load(&manager, "web", "app", &f), 0);
-        ck_assert_int_lt(container_final_remove(&manager, "web", "app"), 0);
+        ck_assert_int_lt(container_final_load(reconciler, "web", "app", &f), 0);
+        ck_assert_int_lt(container_final_remove(reconciler, "web", "app"), 0);
 }
 END_TEST
 
