@@ -10,10 +10,12 @@
  *
  * It is built from a ReconcilerEnv of things it borrows (they must outlive
  * it) and knows nothing of its owner: it reports through a
- * ReconcilerObserver table, its callbacks invoked on the loop, never from
- * within the call that registered them. A pod is added when it first becomes
- * desired, changed when its phase, message or containers may have changed,
- * removed just before it is freed (nothing of it is left on the host then). */
+ * ReconcilerObserver table, whose callbacks run on the loop, from within the
+ * Reconciler's own work (reconciler_set_desired() may announce a new pod, a
+ * pass a change). A pod is added when it first becomes desired (a pod that
+ * is adopted only to be torn down is not announced), changed when its phase,
+ * message or containers may have changed, and removed just before it is
+ * freed, when nothing of it is left on the host. */
 
 #include <stdint.h>
 #include <systemd/sd-bus.h>
