@@ -20,6 +20,8 @@ libtank_la_SOURCES += \
 	src/reconcile/reconcile.h \
 	src/reconcile/reconcile.c \
 	src/reconcile/steps.h \
+	src/reconcile/lifecycle.h \
+	src/reconcile/lifecycle.c \
 	src/reconcile/userns.h \
 	src/reconcile/userns.c \
 	src/reconcile/adopt.c
