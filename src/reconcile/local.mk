@@ -26,6 +26,12 @@ libtank_la_SOURCES += \
 	src/reconcile/userns.c \
 	src/reconcile/adopt.c
 
+check_PROGRAMS += tests/unit/test-lifecycle
+TESTS += tests/unit/test-lifecycle
+tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
+tests_unit_test_lifecycle_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_lifecycle_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
 check_PROGRAMS += tests/unit/test-final-record
 TESTS += tests/unit/test-final-record
 tests_unit_test_final_record_SOURCES = tests/unit/test-final-record.c
