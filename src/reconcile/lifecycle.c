@@ -20,15 +20,15 @@ static const uint8_t outcome_table[_CONTAINER_PHASE_MAX][_LIFECYCLE_EV_MAX] = {
                 [LIFECYCLE_EV_DELETED] = deleted, [LIFECYCLE_EV_ADOPTED_RUNNING] = adrun,               \
                 [LIFECYCLE_EV_ADOPTED_VANISHED] = advan, [LIFECYCLE_EV_ADOPTED_EXITED] = adexit,        \
         }
-        /*                    start usr pld plf unp upf sta stf rec rem ext stp sdn ela stb chg del adr adv ade */
-        [CONTAINER_WAITING]  = ROW(H, I,  I,  I,  I,  I,  I,  H,  H,  I,  I,  H,  I,  I,  I,  H,  H,  H,  H,  H),
-        [CONTAINER_PULLING]  = ROW(I, H,  H,  H,  H,  H,  I,  H,  H,  I,  I,  H,  I,  I,  I,  H,  H,  I,  I,  I),
-        [CONTAINER_STARTING] = ROW(I, I,  I,  I,  I,  I,  H,  H,  H,  I,  I,  I,  I,  I,  I,  I,  I,  I,  I,  I),
-        [CONTAINER_RUNNING]  = ROW(I, I,  I,  I,  I,  I,  I,  I,  H,  H,  H,  H,  I,  I,  H,  H,  H,  I,  I,  I),
-        [CONTAINER_STOPPING] = ROW(I, I,  I,  I,  I,  I,  I,  I,  H,  H,  H,  H,  H,  I,  I,  H,  H,  I,  I,  I),
-        [CONTAINER_BACKOFF]  = ROW(I, I,  I,  I,  I,  I,  I,  I,  H,  I,  I,  H,  I,  H,  I,  H,  H,  I,  I,  I),
-        [CONTAINER_EXITED]   = ROW(I, I,  I,  I,  I,  I,  I,  I,  H,  I,  I,  H,  I,  I,  I,  H,  H,  I,  I,  I),
-        [CONTAINER_FAILED]   = ROW(I, I,  I,  I,  I,  I,  I,  I,  H,  I,  I,  H,  I,  H,  I,  H,  H,  I,  I,  I),
+        /* columns: the events in enum order (START_REQUESTED ... ADOPTED_EXITED) */
+        [CONTAINER_WAITING]  = ROW(H, I, I, I, I, I, I, H, H, I, I, H, I, I, I, H, H, H, H, H),
+        [CONTAINER_PULLING]  = ROW(I, H, H, H, H, H, I, H, H, I, I, H, I, I, I, H, H, I, I, I),
+        [CONTAINER_STARTING] = ROW(I, I, I, I, I, I, H, H, H, I, I, I, I, I, I, I, I, I, I, I),
+        [CONTAINER_RUNNING]  = ROW(I, I, I, I, I, I, I, I, H, H, H, H, I, I, H, H, H, I, I, I),
+        [CONTAINER_STOPPING] = ROW(I, I, I, I, I, I, I, I, H, H, H, H, H, I, I, H, H, I, I, I),
+        [CONTAINER_BACKOFF]  = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I),
+        [CONTAINER_EXITED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, I, I, H, H, I, I, I),
+        [CONTAINER_FAILED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I),
 #undef ROW
 };
 

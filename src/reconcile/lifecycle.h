@@ -20,6 +20,15 @@
  * EXITED from within the mask; what follows it (REQUEUE, NOTIFY) is then
  * performed twice, which is harmless and what the code did.
  *
+ * A start: the caller sets the hashes and passes the bring-up check, then
+ * feeds START_REQUESTED (a failure before it feeds START_FAILED in WAITING).
+ * PULL then leads, through the pod's user namespace range if it needs one
+ * (USERNS_READY sends it back to WAITING for the next pass), to PULLED (the
+ * image record is cached or was pulled; UNPACK follows) or, for a container
+ * without an image, straight to UNPACKED (LAUNCH follows). The phase is
+ * PULLING for all of that, also where the old code went WAITING -> STARTING
+ * within one call: nobody observes the phase in between.
+ *
  * Transition table (state x event -> next state: actions). "-" is "ignored,
  * no actions": a stale completion or a request the state has no use for;
  * lifecycle_step() returns LIFECYCLE_IGNORED for those. A pair missing here is
@@ -83,7 +92,7 @@
 
 typedef enum LifecycleEventType {
         LIFECYCLE_EV_START_REQUESTED,   /* the pass starts a WAITING container (hashes set, bring-up ok) */
-        LIFECYCLE_EV_USERNS_READY,      /* the pod's user namespace range is known (its failure: START_FAILED) */
+        LIFECYCLE_EV_USERNS_READY,      /* the pod's userns range is known (a failure: START_FAILED) */
         LIFECYCLE_EV_PULLED,            /* the image is pulled and its record loaded */
         LIFECYCLE_EV_PULL_FAILED,       /* the pull failed, or its record is unreadable */
         LIFECYCLE_EV_UNPACKED,          /* layers extracted, or nothing to extract: ready to launch */
@@ -109,7 +118,7 @@ typedef enum LifecycleEventType {
 typedef struct LifecycleEvent {
         LifecycleEventType type;
         uint64_t now_usec;      /* CLOCK_REALTIME when it happened (START_FAILED's exit, next_restart_usec) */
-        ExitInfo exit;          /* EXITED, ADOPTED_VANISHED (exit.json, or "killed"), ADOPTED_EXITED (final.json) */
+        ExitInfo exit;          /* EXITED, ADOPTED_VANISHED (exit.json or "killed"); ADOPTED_EXITED (final) */
         uint64_t ran_usec;      /* EXITED, ADOPTED_VANISHED: how long the run lasted, 0 if unknown */
         bool new_hash;          /* START_REQUESTED: it ran before under another container hash */
         bool unit_exists;       /* START_FAILED: the launch met a live scope of its name (-EEXIST) */
@@ -122,11 +131,11 @@ typedef enum LifecycleAction {
         LIFECYCLE_UNWATCH_EXIT      = 1u << 1,  /* drop the inotify watch for exit.json */
         LIFECYCLE_DISARM_TIMER      = 1u << 2,  /* drop the restart or stable timer */
         LIFECYCLE_CANCEL_UNIT_QUERY = 1u << 3,  /* drop an open "is the scope up?" question */
-        LIFECYCLE_STOP_STRAY        = 1u << 4,  /* StopUnit the scope's name, untracked (a stray of a killed tankd) */
+        LIFECYCLE_STOP_STRAY        = 1u << 4,  /* StopUnit the name, untracked: a stray of a killed tankd */
         LIFECYCLE_STOP_SCOPE        = 1u << 5,  /* StopUnit the scope; its end feeds STOP_DONE */
         LIFECYCLE_REMOVE_FINAL      = 1u << 6,  /* remove final.json, durably */
         LIFECYCLE_WIPE_SCRATCH      = 1u << 7,  /* queue the container's scratch for removal */
-        LIFECYCLE_PULL              = 1u << 8,  /* get the image: userns range, cache or pull; feeds the events */
+        LIFECYCLE_PULL              = 1u << 8,  /* userns range, then image from cache or pull */
         LIFECYCLE_UNPACK            = 1u << 9,  /* extract the pulled image's layers; feeds UNPACKED */
         LIFECYCLE_LAUNCH            = 1u << 10, /* spawn the shim in a new scope; feeds STARTED */
         LIFECYCLE_WATCH_EXIT        = 1u << 11, /* watch the run dir for exit.json (and pid) */

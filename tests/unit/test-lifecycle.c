@@ -15,7 +15,10 @@ static LifecyclePolicy policy(RestartPolicy restart) {
         return (LifecyclePolicy) { .restart = restart, .backoff = backoff, .desired = true };
 }
 
-static const LifecyclePolicy not_desired = { .restart = RESTART_ALWAYS, .backoff = { 1 * SEC, 300 * SEC, 60 * SEC } };
+static const LifecyclePolicy not_desired = {
+        .restart = RESTART_ALWAYS,
+        .backoff = { 1 * SEC, 300 * SEC, 60 * SEC },
+};
 
 static const char *mask_str(uint32_t mask, char *buf, size_t size) {
         size_t n = 0;
@@ -172,8 +175,9 @@ START_TEST(test_policy_against_exit) {
                 ck_assert_int_eq(s.last_exit.oom, cases[i].exit->oom);
                 if (cases[i].restarts) {
                         assert_phase(s, CONTAINER_BACKOFF);
-                        assert_mask(a, LIFECYCLE_UNWATCH_EXIT | LIFECYCLE_DISARM_TIMER | LIFECYCLE_CANCEL_UNIT_QUERY |
-                                       LIFECYCLE_ARM_RESTART | LIFECYCLE_SAVE_STATE | LIFECYCLE_REQUEUE |
+                        assert_mask(a, LIFECYCLE_UNWATCH_EXIT | LIFECYCLE_DISARM_TIMER |
+                                       LIFECYCLE_CANCEL_UNIT_QUERY | LIFECYCLE_ARM_RESTART |
+                                       LIFECYCLE_SAVE_STATE | LIFECYCLE_REQUEUE |
                                        LIFECYCLE_NOTIFY);
                         ck_assert_uint_eq(a.delay_usec, 1 * SEC);
                         ck_assert_uint_eq(s.next_restart_usec, NOW + 1 * SEC);
@@ -181,8 +185,9 @@ START_TEST(test_policy_against_exit) {
                         ck_assert_uint_eq(s.backoff.failures, 1);
                 } else {
                         assert_phase(s, CONTAINER_EXITED);
-                        assert_mask(a, LIFECYCLE_UNWATCH_EXIT | LIFECYCLE_DISARM_TIMER | LIFECYCLE_CANCEL_UNIT_QUERY |
-                                       LIFECYCLE_RECORD_FINAL | LIFECYCLE_SAVE_STATE | LIFECYCLE_REQUEUE |
+                        assert_mask(a, LIFECYCLE_UNWATCH_EXIT | LIFECYCLE_DISARM_TIMER |
+                                       LIFECYCLE_CANCEL_UNIT_QUERY | LIFECYCLE_RECORD_FINAL |
+                                       LIFECYCLE_SAVE_STATE | LIFECYCLE_REQUEUE |
                                        LIFECYCLE_NOTIFY);
                         ck_assert_uint_eq(s.restarts, 0);
                         ck_assert_uint_eq(s.backoff.failures, 0);
@@ -264,8 +269,8 @@ START_TEST(test_start_failure) {
         /* A stray scope of its name is stopped; the backoff doubles. */
         a = feed_ev(&p, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_START_FAILED, .unit_exists = true });
         assert_phase(s, CONTAINER_FAILED);
-        assert_mask(a, LIFECYCLE_UNWATCH_EXIT | LIFECYCLE_STOP_STRAY | LIFECYCLE_ARM_RESTART | LIFECYCLE_REQUEUE |
-                       LIFECYCLE_NOTIFY);
+        assert_mask(a, LIFECYCLE_UNWATCH_EXIT | LIFECYCLE_STOP_STRAY | LIFECYCLE_ARM_RESTART |
+                       LIFECYCLE_REQUEUE | LIFECYCLE_NOTIFY);
         ck_assert_uint_eq(a.delay_usec, 2 * SEC);
         feed_ignored(&p, &s, LIFECYCLE_EV_START_FAILED);
 
@@ -669,7 +674,8 @@ START_TEST(test_adoption) {
         assert_phase(s, CONTAINER_EXITED);
         ck_assert(a.mask & LIFECYCLE_RECORD_FINAL);
         s = (LifecycleState) {};
-        a = feed_ev(&not_desired, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_ADOPTED_VANISHED, .exit = exit_3 });
+        a = feed_ev(&not_desired, &s,
+                    (LifecycleEvent) { .type = LIFECYCLE_EV_ADOPTED_VANISHED, .exit = exit_3 });
         assert_phase(s, CONTAINER_WAITING);
         ck_assert_uint_eq(a.mask & (LIFECYCLE_ARM_RESTART | LIFECYCLE_RECORD_FINAL), 0);
 
