@@ -23,9 +23,17 @@ libtank_la_SOURCES += \
 	src/reconcile/reconcile.h \
 	src/reconcile/reconcile.c \
 	src/reconcile/steps.h \
+	src/reconcile/lifecycle.h \
+	src/reconcile/lifecycle.c \
 	src/reconcile/userns.h \
 	src/reconcile/userns.c \
 	src/reconcile/adopt.c
+
+check_PROGRAMS += tests/unit/test-lifecycle
+TESTS += tests/unit/test-lifecycle
+tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
+tests_unit_test_lifecycle_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_lifecycle_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test-final-record
 TESTS += tests/unit/test-final-record
