@@ -29,12 +29,9 @@ reconcile/reconcile.h daemon/manager.h
 reconcile/records.h daemon/manager.h
 reconcile/reconcile.c daemon/bus-api.h
 reconcile/userns.h daemon/manager.h
-shim/mounts.c image/rootfs.h
-shim/userns.c image/rootfs.h
 '
 # issue 12: the reconciler becomes its own object, built from an environment
-# struct and reporting through an observer table (the first three); the
-# overlay code is the shim's alone and moves under src/shim/ (the last).
+# struct and reporting through an observer table.
 
 rank() {
         case $1 in
