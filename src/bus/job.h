@@ -10,8 +10,8 @@
  * when floating).
  *
  * A kind of operation embeds BusJob as its first member and says in BusJobOps
- * how its call is built, which method errors it answers itself (a retry, say)
- * and how its own fields are freed. */
+ * how its call is built, what a UnitExists answer means to it (a leftover to
+ * reset, or a running unit to adopt) and how its own fields are freed. */
 
 #include <stdbool.h>
 #include <systemd/sd-bus.h>

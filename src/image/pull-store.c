@@ -61,7 +61,7 @@ static int store_extract_all(PullOp *op, LayerStore *ls) {
                 if (r < 0)
                         /* A limit reads as a sentence: "layer sha256:… unpacks to more than …". */
                         return fail(&op->store_error, r, "layer %s%s%s", d->digest, r == -EFBIG ? " " : ": ",
-                                          error ?: strerror(-r));
+                                    error ?: strerror(-r));
                 j->extracted = r == 0;
                 unpacked = image_size_add(unpacked, size);
         }
