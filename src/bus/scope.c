@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 
+#include "bus/job.h"
 #include "bus/scope.h"
 #include "log.h"
 #include "strv.h"
-
-#define SYSTEMD_DEST "org.freedesktop.systemd1"
-#define SYSTEMD_PATH "/org/freedesktop/systemd1"
-#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
 
 #define CPU_PERIOD_DEFAULT_USEC UINT64_C(100000)
 #define USEC_PER_SEC UINT64_C(1000000)
@@ -18,42 +15,24 @@ static bool has_suffix(const char *s, const char *suffix) {
         return l > n && streq(s + l - n, suffix);
 }
 
-static void clear_str(char **p) {
-        free(*p);
-        *p = NULL;
-}
-
 typedef enum BusJobKind {
         BUS_JOB_SCOPE,
         BUS_JOB_SLICE,
         BUS_JOB_STOP,
 } BusJobKind;
 
-typedef struct BusJob {
+typedef struct ScopeJob {
+        BusJob job; /* first: the operation is freed as a BusJob */
         BusJobKind kind;
-        sd_bus *bus; /* borrowed: the match slot keeps the bus referenced */
-        /* The operation lives as long as this slot: its destroy callback frees
-         * it. Owned by the caller (ret_slot) or, when floating, by us. */
-        sd_bus_slot *match_slot;
-        bool floating;
-        sd_bus_slot *call_slot;
-        bool done;
-        bool retried;
-        char *name;
-        char *job_path;
-        /* A JobRemoved for our unit that arrived before the method reply. */
-        char *early_path, *early_result;
-        bus_job_handler_t cb;
-        void *userdata;
 
         /* A private copy of the request, to rebuild the call for the retry. */
-        char *slice, *description, *collect_mode, *oom_policy;
+        char *slice, *collect_mode, *oom_policy;
         uint32_t *pids;
         size_t n_pids;
         UnitLimits limits;
         bool memory_accounting, tasks_accounting, cpu_accounting, delegate, container_devices;
         uint64_t timeout_stop_usec;
-} BusJob;
+} ScopeJob;
 
 static const struct {
         const char *name;
@@ -112,43 +91,13 @@ int job_result_to_errno(const char *result) {
         return -EBADE;
 }
 
-static void bus_job_free(void *p) {
-        BusJob *j = p;
+static void scope_job_free_fields(BusJob *b) {
+        ScopeJob *j = (ScopeJob *) b;
 
-        if (!j)
-                return;
-        sd_bus_slot_unref(j->call_slot);
-        free(j->name);
-        free(j->job_path);
-        free(j->early_path);
-        free(j->early_result);
         free(j->slice);
-        free(j->description);
         free(j->collect_mode);
         free(j->oom_policy);
         free(j->pids);
-        free(j);
-}
-
-/* Runs the callback once. Afterwards j may be gone: the caller's callback may
- * unref its slot, and a floating job drops itself here. */
-static void bus_job_finish(BusJob *j, int r, const char *result) {
-        bus_job_handler_t cb = j->cb;
-        void *userdata = j->userdata;
-        sd_bus_slot *own = j->floating ? j->match_slot : NULL;
-
-        if (j->done)
-                return;
-        j->done = true;
-        j->call_slot = sd_bus_slot_unref(j->call_slot);
-        log_debug("%s: job %s finished: %s (%d)", j->name, strna(j->job_path), strna(result), r);
-        if (cb)
-                cb(r, result, userdata);
-        if (own) {
-                /* Take the slot back from the bus, then drop it: frees j. */
-                sd_bus_slot_set_floating(own, 0);
-                sd_bus_slot_unref(own);
-        }
 }
 
 static int append_limits(sd_bus_message *m, const UnitLimits *l) {
@@ -185,25 +134,23 @@ static bool limits_valid(const UnitLimits *l) {
         return true;
 }
 
-static int build_start(BusJob *j, sd_bus_message **ret) {
+static int build_stop(BusJob *b, sd_bus_message **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(j->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                           "StartTransientUnit");
+        r = sd_bus_message_new_method_call(b->bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "StopUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ss", b->name, "replace");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "ss", j->name, "fail");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'a', "(sv)");
-        if (r < 0)
-                return r;
-        if (j->description) {
-                r = sd_bus_message_append(m, "(sv)", "Description", "s", j->description);
-                if (r < 0)
-                        return r;
-        }
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static int append_properties(BusJob *b, sd_bus_message *m) {
+        ScopeJob *j = (ScopeJob *) b;
+        int r;
+
         r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", j->collect_mode ?: "inactive-or-failed");
         if (r < 0)
                 return r;
@@ -267,187 +214,39 @@ static int build_start(BusJob *j, sd_bus_message **ret) {
                 if (r < 0)
                         return r;
         }
-        r = sd_bus_message_close_container(m);
+        return 0;
+}
+
+static const BusJobOps scope_job_ops = {
+        .append_properties = append_properties,
+        /* Most likely a failed leftover of an earlier run. */
+        .on_unit_exists = bus_job_reset_and_retry,
+        .free_fields = scope_job_free_fields,
+};
+
+/* Stopping a unit never meets UnitExists. */
+static const BusJobOps stop_job_ops = {
+        .build_call = build_stop,
+        .free_fields = scope_job_free_fields,
+};
+
+static int scope_job_new(sd_bus *bus, BusJobKind kind, const char *name, bus_job_handler_t cb, void *userdata,
+                         ScopeJob **ret) {
+        BusJob *b;
+        int r;
+
+        r = bus_job_new(sizeof(ScopeJob), kind == BUS_JOB_STOP ? &stop_job_ops : &scope_job_ops, bus, name, cb,
+                        userdata, &b);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "a(sa(sv))", 0);
-        if (r < 0)
-                return r;
-
-        *ret = TAKE_PTR(m);
-        return 0;
-}
-
-static int on_start_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error);
-
-static int bus_job_send(BusJob *j) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        j->call_slot = sd_bus_slot_unref(j->call_slot);
-        clear_str(&j->job_path);
-        clear_str(&j->early_path);
-        clear_str(&j->early_result);
-
-        if (j->kind == BUS_JOB_STOP)
-                return sd_bus_call_method_async(j->bus, &j->call_slot, SYSTEMD_DEST, SYSTEMD_PATH,
-                                                SYSTEMD_MANAGER, "StopUnit", on_start_reply, j, "ss", j->name,
-                                                "replace");
-        r = build_start(j, &m);
-        if (r < 0)
-                return r;
-        return sd_bus_call_async(j->bus, &j->call_slot, m, on_start_reply, j, 0);
-}
-
-static int on_reset_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        BusJob *j = userdata;
-        int r;
-
-        j->call_slot = sd_bus_slot_unref(j->call_slot);
-        /* Whatever the reset said (the unit may have been collected meanwhile),
-         * the second start gives the answer. */
-        log_debug("%s: ResetFailedUnit: %s", j->name, strna(sd_bus_message_get_error(m) ?
-                                                             sd_bus_message_get_error(m)->name : "ok"));
-        r = bus_job_send(j);
-        if (r < 0)
-                bus_job_finish(j, r, NULL);
-        return 0;
-}
-
-static int on_start_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        BusJob *j = userdata;
-        const sd_bus_error *e = sd_bus_message_get_error(m);
-        const char *path;
-        int r;
-
-        j->call_slot = sd_bus_slot_unref(j->call_slot);
-        if (e) {
-                if (j->kind != BUS_JOB_STOP && !j->retried &&
-                    sd_bus_error_has_name(e, "org.freedesktop.systemd1.UnitExists")) {
-                        /* Most likely a failed leftover of an earlier run. */
-                        j->retried = true;
-                        r = sd_bus_call_method_async(j->bus, &j->call_slot, SYSTEMD_DEST, SYSTEMD_PATH,
-                                                     SYSTEMD_MANAGER, "ResetFailedUnit", on_reset_reply, j,
-                                                     "s", j->name);
-                        if (r < 0)
-                                bus_job_finish(j, r, NULL);
-                        return 0;
-                }
-                log_debug("%s: %s", j->name, e->name);
-                bus_job_finish(j, bus_error_to_errno(e), NULL);
-                return 0;
-        }
-
-        r = sd_bus_message_read(m, "o", &path);
-        if (r < 0) {
-                bus_job_finish(j, r, NULL);
-                return 0;
-        }
-        j->job_path = strdup(path);
-        if (!j->job_path) {
-                bus_job_finish(j, -ENOMEM, NULL);
-                return 0;
-        }
-        if (j->early_path && streq(j->early_path, path)) {
-                _cleanup_free_ char *result = TAKE_PTR(j->early_result);
-
-                bus_job_finish(j, job_result_to_errno(result), result);
-        }
-        return 0;
-}
-
-static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        BusJob *j = userdata;
-        const char *path, *unit, *result;
-        uint32_t id;
-        int r;
-
-        if (j->done)
-                return 0;
-        r = sd_bus_message_read(m, "uoss", &id, &path, &unit, &result);
-        if (r < 0) {
-                log_debug("Ignoring malformed JobRemoved signal: %d", r);
-                return 0;
-        }
-        if (j->job_path) {
-                if (streq(path, j->job_path))
-                        bus_job_finish(j, job_result_to_errno(result), result);
-                return 0;
-        }
-        if (j->call_slot && streq(unit, j->name)) {
-                char *p = strdup(path), *res = strdup(result);
-
-                if (!p || !res) {
-                        free(p);
-                        free(res);
-                        bus_job_finish(j, -ENOMEM, NULL);
-                        return 0;
-                }
-                free(j->early_path);
-                free(j->early_result);
-                j->early_path = p;
-                j->early_result = res;
-        }
-        return 0;
-}
-
-static int bus_job_new(sd_bus *bus, BusJobKind kind, const char *name, bus_job_handler_t cb, void *userdata,
-                       BusJob **ret) {
-        BusJob *j;
-
-        j = calloc(1, sizeof(*j));
-        if (!j)
-                return -ENOMEM;
-        j->kind = kind;
-        j->bus = bus;
-        j->cb = cb;
-        j->userdata = userdata;
-        j->name = strdup(name);
-        if (!j->name) {
-                bus_job_free(j);
-                return -ENOMEM;
-        }
-        *ret = j;
-        return 0;
-}
-
-/* Installs the JobRemoved match (it takes ownership of j, in success or not),
- * then sends the call. */
-static int bus_job_start(BusJob *j, sd_bus_slot **ret_slot) {
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        int r;
-
-        /* On a direct connection to systemd there is no bus name to match on. */
-        r = sd_bus_match_signal_async(j->bus, &slot, sd_bus_is_bus_client(j->bus) > 0 ? SYSTEMD_DEST : NULL,
-                                      SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved", on_job_removed, NULL, j);
-        if (r < 0) {
-                bus_job_free(j);
-                return r;
-        }
-        sd_bus_slot_set_destroy_callback(slot, bus_job_free);
-        j->match_slot = slot;
-
-        r = bus_job_send(j);
-        if (r < 0)
-                return r; /* slot cleanup frees j */
-
-        if (ret_slot)
-                *ret_slot = TAKE_PTR(slot);
-        else {
-                /* The bus holds the slot (no reference cycle with the bus);
-                 * we keep our reference until the job is finished. */
-                j->floating = true;
-                r = sd_bus_slot_set_floating(slot, 1);
-                if (r < 0)
-                        return r;
-                TAKE_PTR(slot);
-        }
+        ((ScopeJob *) b)->kind = kind;
+        *ret = (ScopeJob *) b;
         return 0;
 }
 
 int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb, void *userdata,
                       sd_bus_slot **ret_slot) {
-        BusJob *j;
+        ScopeJob *j;
         int r;
 
         if (!bus || !req || !req->name || !req->pids || req->n_pids == 0 || req->n_pids > 4096)
@@ -460,15 +259,15 @@ int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb
                 if (req->pids[i] <= 0)
                         return -EINVAL;
 
-        r = bus_job_new(bus, BUS_JOB_SCOPE, req->name, cb, userdata, &j);
+        r = scope_job_new(bus, BUS_JOB_SCOPE, req->name, cb, userdata, &j);
         if (r < 0)
                 return r;
         j->pids = calloc(req->n_pids, sizeof(uint32_t));
         if (!j->pids || free_and_strdup(&j->slice, req->slice) < 0 ||
-            free_and_strdup(&j->description, req->description) < 0 ||
+            free_and_strdup(&j->job.description, req->description) < 0 ||
             free_and_strdup(&j->collect_mode, req->collect_mode) < 0 ||
             free_and_strdup(&j->oom_policy, req->oom_policy) < 0) {
-                bus_job_free(j);
+                bus_job_free(&j->job);
                 return -ENOMEM;
         }
         for (size_t i = 0; i < req->n_pids; i++)
@@ -482,37 +281,37 @@ int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb
         j->container_devices = req->container_devices;
         j->timeout_stop_usec = req->timeout_stop_usec;
 
-        return bus_job_start(j, ret_slot);
+        return bus_job_start(&j->job, ret_slot);
 }
 
 int slice_start_async(sd_bus *bus, const char *name, const char *description, bus_job_handler_t cb,
                       void *userdata, sd_bus_slot **ret_slot) {
-        BusJob *j;
+        ScopeJob *j;
         int r;
 
         if (!bus || !name || !has_suffix(name, ".slice"))
                 return -EINVAL;
-        r = bus_job_new(bus, BUS_JOB_SLICE, name, cb, userdata, &j);
+        r = scope_job_new(bus, BUS_JOB_SLICE, name, cb, userdata, &j);
         if (r < 0)
                 return r;
-        if (free_and_strdup(&j->description, description) < 0) {
-                bus_job_free(j);
+        if (free_and_strdup(&j->job.description, description) < 0) {
+                bus_job_free(&j->job);
                 return -ENOMEM;
         }
-        return bus_job_start(j, ret_slot);
+        return bus_job_start(&j->job, ret_slot);
 }
 
 int unit_stop_async(sd_bus *bus, const char *name, bus_job_handler_t cb, void *userdata,
                     sd_bus_slot **ret_slot) {
-        BusJob *j;
+        ScopeJob *j;
         int r;
 
         if (!bus || isempty(name))
                 return -EINVAL;
-        r = bus_job_new(bus, BUS_JOB_STOP, name, cb, userdata, &j);
+        r = scope_job_new(bus, BUS_JOB_STOP, name, cb, userdata, &j);
         if (r < 0)
                 return r;
-        return bus_job_start(j, ret_slot);
+        return bus_job_start(&j->job, ret_slot);
 }
 
 int unit_kill(sd_bus *bus, const char *name, const char *who, int signo) {

@@ -603,6 +603,45 @@ static void fix_dir_times(Extractor *x) {
         }
 }
 
+typedef int (*entry_handler_t)(Extractor *x, struct archive *a, struct archive_entry *e);
+
+/* Reads every header and hands the entry to `each`; then, once all passed,
+ * sets the directories' times (none were recorded by a scan) and the stats.
+ * Frees the Extractor. */
+static int extractor_run(Extractor *x, struct archive *a, entry_handler_t each, ExtractStats *ret_stats,
+                         char **ret_error) {
+        int r;
+
+        for (;;) {
+                struct archive_entry *e;
+
+                x->entry = NULL;
+                r = archive_read_next_header(a, &e);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r < ARCHIVE_WARN) {
+                        r = extract_fail(x, -EBADMSG, "invalid tar header after %" PRIu64 " entries: %s",
+                                         x->stats.n_entries, strempty(archive_error_string(a)));
+                        goto finish;
+                }
+                x->entry = archive_entry_pathname(e);
+                r = each(x, a, e);
+                if (r < 0)
+                        goto finish;
+        }
+
+        fix_dir_times(x);
+        if (ret_stats)
+                *ret_stats = x->stats;
+        r = 0;
+
+finish:
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(x->error);
+        extractor_done(x);
+        return r;
+}
+
 int extract_tar(struct archive *a, int root_fd, const ExtractLimits *limits, ExtractStats *ret_stats,
                 char **ret_error) {
         Extractor x = {
@@ -611,36 +650,25 @@ int extract_tar(struct archive *a, int root_fd, const ExtractLimits *limits, Ext
                 .limits = limits,
                 .privileged = geteuid() == 0,
         };
+
+        return extractor_run(&x, a, extract_entry, ret_stats, ret_error);
+}
+
+/* An entry as extract_entry() counts and limits it, its data skipped. */
+static int scan_entry(Extractor *x, struct archive *a, struct archive_entry *e) {
         int r;
 
-        for (;;) {
-                struct archive_entry *e;
-
-                x.entry = NULL;
-                r = archive_read_next_header(a, &e);
-                if (r == ARCHIVE_EOF)
-                        break;
-                if (r < ARCHIVE_WARN) {
-                        r = extract_fail(&x, -EBADMSG, "invalid tar header after %" PRIu64 " entries: %s",
-                                 x.stats.n_entries, strempty(archive_error_string(a)));
-                        goto finish;
-                }
-                x.entry = archive_entry_pathname(e);
-                r = extract_entry(&x, a, e);
+        if (++x->stats.n_entries > EXTRACT_MAX_ENTRIES)
+                return extract_fail(x, -E2BIG, "more than %u entries", EXTRACT_MAX_ENTRIES);
+        /* Counted as extract_entry() counts: regular files, not hardlinks. */
+        if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
+                r = account_size(x, e);
                 if (r < 0)
-                        goto finish;
+                        return r;
         }
-
-        fix_dir_times(&x);
-        if (ret_stats)
-                *ret_stats = x.stats;
-        r = 0;
-
-finish:
-        if (r < 0 && ret_error)
-                *ret_error = TAKE_PTR(x.error);
-        extractor_done(&x);
-        return r;
+        if (archive_read_data_skip(a) < ARCHIVE_WARN)
+                return extract_fail(x, -EBADMSG, "cannot read data: %s", strempty(archive_error_string(a)));
+        return 0;
 }
 
 int extract_scan_tar(struct archive *a, const ExtractLimits *limits, ExtractStats *ret_stats,
@@ -650,43 +678,6 @@ int extract_scan_tar(struct archive *a, const ExtractLimits *limits, ExtractStat
                 .cache_fd = -EBADF,
                 .limits = limits,
         };
-        int r;
 
-        for (;;) {
-                struct archive_entry *e;
-
-                x.entry = NULL;
-                r = archive_read_next_header(a, &e);
-                if (r == ARCHIVE_EOF)
-                        break;
-                if (r < ARCHIVE_WARN) {
-                        r = extract_fail(&x, -EBADMSG, "invalid tar header after %" PRIu64 " entries: %s",
-                                         x.stats.n_entries, strempty(archive_error_string(a)));
-                        goto finish;
-                }
-                x.entry = archive_entry_pathname(e);
-                if (++x.stats.n_entries > EXTRACT_MAX_ENTRIES) {
-                        r = extract_fail(&x, -E2BIG, "more than %u entries", EXTRACT_MAX_ENTRIES);
-                        goto finish;
-                }
-                /* Counted as extract_entry() counts: regular files, not hardlinks. */
-                if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
-                        r = account_size(&x, e);
-                        if (r < 0)
-                                goto finish;
-                }
-                if (archive_read_data_skip(a) < ARCHIVE_WARN) {
-                        r = extract_fail(&x, -EBADMSG, "cannot read data: %s", strempty(archive_error_string(a)));
-                        goto finish;
-                }
-        }
-        if (ret_stats)
-                *ret_stats = x.stats;
-        r = 0;
-
-finish:
-        if (r < 0 && ret_error)
-                *ret_error = TAKE_PTR(x.error);
-        extractor_done(&x);
-        return r;
+        return extractor_run(&x, a, scan_entry, ret_stats, ret_error);
 }

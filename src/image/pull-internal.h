@@ -95,6 +95,13 @@ void layer_job_finished(LayerJob *j);
  * durably, write the record and tag, in a worker; then complete the op. Takes
  * rec. */
 void pull_store_start(PullOp *op, ImageRecord *rec);
+/* The two halves of storing, shared with pull.c's layer hook path (on the
+ * loop), which runs the hook between them: the verified layer blobs committed
+ * (each discarded on failure), then the config, manifest and index; and the
+ * blobs synced before the record and tag are written. Nothing here waits on
+ * the loop. On failure *ret_error is the message (or NULL without memory). */
+int pull_store_blobs(PullOp *op, char **ret_error);
+int pull_store_record(PullOp *op, const ImageRecord *rec, char **ret_error);
 
 /* pull-limits.c */
 /* The manifest's declared sizes and the free space for the download; < 0: the

@@ -15,13 +15,12 @@
 #include "layer.h"
 #include "pull-internal.h"
 
-_printf_(3, 4) static int store_fail(PullOp *op, int r, const char *fmt, ...) {
+_printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...) {
         va_list ap;
 
-        op->store_result = r;
         va_start(ap, fmt);
-        if (vasprintf(&op->store_error, fmt, ap) < 0)
-                op->store_error = NULL;
+        if (vasprintf(ret_error, fmt, ap) < 0)
+                *ret_error = NULL;
         va_end(ap);
         return r;
 }
@@ -53,16 +52,16 @@ static int store_extract_all(PullOp *op, LayerStore *ls) {
                         /* Stored by an earlier pull that did not extract. */
                         r = blobstore_open_blob(p->store, d->digest, &blob_fd);
                         if (r < 0)
-                                return store_fail(op, r, "layer %s: %s", d->digest, strerror(-r));
+                                return fail(&op->store_error, r, "layer %s: %s", d->digest, strerror(-r));
                         fd = blob_fd;
                 }
                 if (lseek(fd, 0, SEEK_SET) < 0)
-                        return store_fail(op, -errno, "layer %s: %s", d->digest, strerror(errno));
+                        return fail(&op->store_error, -errno, "layer %s: %s", d->digest, strerror(errno));
                 r = layer_store_unpack_image(ls, fd, d->media_type, diff_id, unpacked, &size, &error);
                 if (r < 0)
                         /* A limit reads as a sentence: "layer sha256:… unpacks to more than …". */
-                        return store_fail(op, r, "layer %s%s%s", d->digest, r == -EFBIG ? " " : ": ",
-                                          error ?: strerror(-r));
+                        return fail(&op->store_error, r, "layer %s%s%s", d->digest, r == -EFBIG ? " " : ": ",
+                                    error ?: strerror(-r));
                 j->extracted = r == 0;
                 unpacked = image_size_add(unpacked, size);
         }
@@ -75,7 +74,7 @@ static int store_extract(PullOp *op) {
 
         r = layer_store_open(op->puller->extract_dir, &ls);
         if (r < 0)
-                return store_fail(op, r, "cannot open the layer store: %s", strerror(-r));
+                return fail(&op->store_error, r, "cannot open the layer store: %s", strerror(-r));
         layer_store_set_limits(ls, &op->puller->limits);
         r = store_extract_all(op, ls);
         if (r < 0)
@@ -85,13 +84,10 @@ static int store_extract(PullOp *op) {
         return r;
 }
 
-static void store_work(void *userdata) {
-        PullOp *op = userdata;
+int pull_store_blobs(PullOp *op, char **ret_error) {
         BlobStore *store = op->puller->store;
         int r;
 
-        if (op->puller->extract_dir && store_extract(op) < 0)
-                return;
         FOREACH_ARRAY(j, op->layers, op->n_layers) {
                 const char *digest = op->manifest->entries[j->index].digest;
 
@@ -101,24 +97,44 @@ static void store_work(void *userdata) {
                 j->temp_name = mfree(j->temp_name);   /* discarded by the commit on failure */
                 j->fd = safe_close(j->fd);
                 if (r < 0)
-                        return (void) store_fail(op, r, "cannot store layer %s: %s", digest, strerror(-r));
+                        return fail(ret_error, r, "cannot store layer %s: %s", digest, strerror(-r));
         }
         r = blobstore_put(store, op->config_digest, op->config_body, op->config_size);
         if (r < 0)
-                return (void) store_fail(op, r, "cannot store the image config: %s", strerror(-r));
+                return fail(ret_error, r, "cannot store the image config: %s", strerror(-r));
         r = blobstore_put(store, op->manifest_digest, op->manifest_body, op->manifest_size);
         if (r < 0)
-                return (void) store_fail(op, r, "cannot store the manifest: %s", strerror(-r));
+                return fail(ret_error, r, "cannot store the manifest: %s", strerror(-r));
         /* Keep the index too: a pull by the index digest is resolvable offline. */
         if (op->index_digest)
                 (void) blobstore_put(store, op->index_digest, op->index_body, op->index_size);
+        return 0;
+}
+
+int pull_store_record(PullOp *op, const ImageRecord *rec, char **ret_error) {
+        BlobStore *store = op->puller->store;
+        int r;
+
         r = blobstore_sync(store);
         if (r >= 0)
-                r = image_record_save(store, op->store_rec);
+                r = image_record_save(store, rec);
         if (r >= 0)
-                r = image_tag_set(store, op->key, op->store_rec->digest);
+                r = image_tag_set(store, op->key, rec->digest);
         if (r < 0)
-                return (void) store_fail(op, r, "cannot store the image record: %s", strerror(-r));
+                return fail(ret_error, r, "cannot store the image record: %s", strerror(-r));
+        return 0;
+}
+
+static void store_work(void *userdata) {
+        PullOp *op = userdata;
+        int r;
+
+        r = op->puller->extract_dir ? store_extract(op) : 0;
+        if (r >= 0)
+                r = pull_store_blobs(op, &op->store_error);
+        if (r >= 0)
+                r = pull_store_record(op, op->store_rec, &op->store_error);
+        op->store_result = MIN(r, 0);
 }
 
 static void on_stored(void *userdata) {

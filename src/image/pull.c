@@ -201,7 +201,7 @@ static int pull_op_build_record(PullOp *op, ImageRecord **ret) {
  * then the record is written. */
 static void pull_op_finish_image(PullOp *op) {
         _cleanup_(image_record_freep) ImageRecord *rec = NULL;
-        BlobStore *store = op->puller->store;
+        _cleanup_free_ char *error = NULL;
         int r;
 
         r = pull_op_build_record(op, &rec);
@@ -210,37 +210,15 @@ static void pull_op_finish_image(PullOp *op) {
         if (!op->puller->hook)
                 return pull_store_start(op, TAKE_PTR(rec));
 
-        FOREACH_ARRAY(j, op->layers, op->n_layers) {
-                const char *digest = op->manifest->entries[j->index].digest;
-
-                if (!j->temp_name)
-                        continue;
-                r = blobstore_commit_verified(store, j->fd, j->temp_name, digest);
-                j->temp_name = mfree(j->temp_name);   /* discarded by the commit on failure */
-                j->fd = safe_close(j->fd);
-                if (r < 0)
-                        return pull_op_complete(op, r, NULL, "cannot store layer %s: %s", digest, strerror(-r));
-        }
-        r = blobstore_put(store, op->config_digest, op->config_body, op->config_size);
+        r = pull_store_blobs(op, &error);
         if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store the image config: %s", strerror(-r));
-        r = blobstore_put(store, op->manifest_digest, op->manifest_body, op->manifest_size);
-        if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store the manifest: %s", strerror(-r));
-        /* Keep the index too: a pull by the index digest is resolvable offline. */
-        if (op->index_digest)
-                (void) blobstore_put(store, op->index_digest, op->index_body, op->index_size);
+                return pull_op_complete(op, r, NULL, "%s", error ?: strerror(-r));
         for (size_t i = 0; i < op->n_layers; i++)
                 if (!op->layers[i].hooked && run_layer_hook(op, i) < 0)
                         return;   /* op is gone */
-
-        r = blobstore_sync(store);
-        if (r >= 0)
-                r = image_record_save(op->puller->store, rec);
-        if (r >= 0)
-                r = image_tag_set(op->puller->store, op->key, rec->digest);
+        r = pull_store_record(op, rec, &error);
         if (r < 0)
-                return pull_op_complete(op, r, NULL, "cannot store the image record: %s", strerror(-r));
+                return pull_op_complete(op, r, NULL, "%s", error ?: strerror(-r));
 
         pull_op_complete(op, 0, rec->digest, NULL);
 }

@@ -15,6 +15,10 @@ libtank_la_SOURCES += \
 	src/shared/time-util.c \
 	src/shared/fs-util.h \
 	src/shared/fs-util.c \
+	src/shared/error-util.h \
+	src/shared/error-util.c \
+	src/shared/fs-type.h \
+	src/shared/fs-type.c \
 	src/shared/sealed-exec.h \
 	src/shared/sealed-exec.c \
 	src/shared/kernel-features.h \

@@ -36,6 +36,8 @@ libtank_la_SOURCES += \
 	src/shim/container.h \
 	src/shim/security.h \
 	src/shim/mounts.c \
+	src/shim/overlay.h \
+	src/shim/overlay.c \
 	src/shim/user.c \
 	src/shim/userns.c \
 	src/shim/security.c \

@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 
 #include "container.h"
-#include "image/rootfs.h"
+#include "overlay.h"
 #include "strv.h"
 
 int shim_error(char **ret_error, int r, const char *fmt, ...) {
@@ -265,7 +265,7 @@ static int setup_rootfs(const ShimConfig *c, int userns_fd, int *ret_rootfd, cha
                                 return shim_error(ret_error, -errno, "hand %s to the user namespace",
                                                   c->rootfs_upper);
                 }
-                r = rootfs_mount_overlay(idmapped ?: c->rootfs_lower, c->rootfs_upper, c->rootfs_work, where, &why);
+                r = overlay_mount(idmapped ?: c->rootfs_lower, c->rootfs_upper, c->rootfs_work, where, &why);
                 if (r < 0) {
                         if (why && ret_error && !*ret_error) {
                                 *ret_error = TAKE_PTR(why);

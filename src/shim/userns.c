@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "container.h"
-#include "image/rootfs.h"
+#include "fs-type.h"
 
 static int write_map(pid_t pid, const char *file, uint32_t base, uint32_t size) {
         _cleanup_close_ int fd = -EBADF;
@@ -125,5 +125,5 @@ const char *userns_fs_name(const char *path) {
 
         if (statfs(path, &sfs) < 0)
                 return "unknown";
-        return rootfs_fs_type_name((long) sfs.f_type);
+        return fs_type_name((long) sfs.f_type);
 }

@@ -24,7 +24,9 @@
 #include "check-run.h"
 #include "image/layer-tartest.h"
 #include "image/layer.h"
+#include "fs-type.h"
 #include "image/rootfs.h"
+#include "shim/overlay.h"
 #include "strv.h"
 
 static char base[64];
@@ -221,7 +223,7 @@ START_TEST(test_multi_layer_tree) {
 
         dirs = unpack_layers(layers, ELEMENTSOF(layers));
         ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
-        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
+        ck_assert_msg(overlay_mount(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
 
         m = manifest(mnt);
         ck_assert_msg(streq(m, expected), "merged tree differs:\n%s\n--- expected:\n%s", m, expected);
@@ -248,7 +250,7 @@ START_TEST(test_multi_layer_tree) {
         /* An overlay cannot host another overlay's upper dir: named clearly. */
         free(error);
         error = NULL;
-        ck_assert_int_eq(rootfs_check_upper_fs(mnt, &error), -EOPNOTSUPP);
+        ck_assert_int_eq(fs_check_overlay_upper(mnt, &error), -EOPNOTSUPP);
         ck_assert_ptr_nonnull(strstr(error, "overlay"));
         free(error);
         error = NULL;
@@ -333,7 +335,7 @@ START_TEST(test_overlay_matrix) {
         _cleanup_free_ char *upper = NULL, *work = NULL, *error = NULL, *opts = NULL, *super = NULL,
                             *lower_value = NULL, *p = NULL, *redirect = NULL;
         _cleanup_free_ char *cwd_before = NULL, *cwd_after = NULL;
-        RootfsOverlayMode mode;
+        OverlayMode mode;
         char what[64];
         int fd;
 
@@ -344,12 +346,12 @@ START_TEST(test_overlay_matrix) {
                 ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
         else
                 ck_assert_int_eq(unsetenv("TANK_OVERLAY_CLASSIC"), 0);
-        ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
+        ck_assert_int_eq(overlay_mode(&mode, &error), 0);
         if (forced)
-                ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
+                ck_assert_int_eq(mode, OVERLAY_MODE_CLASSIC);
         else if (n == 1 && !with_upper)
                 fprintf(stderr, "layer-rootfs: this kernel configures overlay the %s way\n",
-                        rootfs_overlay_mode_to_string(mode));
+                        overlay_mode_to_string(mode));
 
         for (unsigned i = 0; i < n; i++) {
                 snprintf(names[i], sizeof(names[i]), "f%02u", i);
@@ -364,7 +366,7 @@ START_TEST(test_overlay_matrix) {
                 ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
         if (n == 60)
                 /* Absolute paths: more than a page, let alone fsconfig's 255 bytes. */
-                ck_assert_int_eq(rootfs_overlay_options(dirs, upper, work, &opts), -E2BIG);
+                ck_assert_int_eq(overlay_options(dirs, upper, work, &opts), -E2BIG);
 
         /* A relative target, as src/image/layer-tool's may be: the classic way's
          * detour through /proc/self/fd is over before move_mount(), and the
@@ -372,7 +374,7 @@ START_TEST(test_overlay_matrix) {
         ck_assert_int_eq(chdir(base), 0);
         cwd_before = getcwd(NULL, 0);
         ck_assert_ptr_nonnull(cwd_before);
-        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, "mnt", &error) == 0, "%s", strempty(error));
+        ck_assert_msg(overlay_mount(dirs, upper, work, "mnt", &error) == 0, "%s", strempty(error));
         cwd_after = getcwd(NULL, 0);
         ck_assert_ptr_nonnull(cwd_after);
         ck_assert_str_eq(cwd_after, cwd_before);
@@ -390,7 +392,7 @@ START_TEST(test_overlay_matrix) {
         if (n > 1 || with_upper) {
                 super = mount_super_options(mnt);
                 ck_assert_ptr_nonnull(super);
-                if (mode == ROOTFS_OVERLAY_CLASSIC) {
+                if (mode == OVERLAY_MODE_CLASSIC) {
                         lower_value = option_value(super, "lowerdir");
                         ck_assert_msg(lower_value, "no lowerdir in %.200s", super);
                         ck_assert_msg(!strchr(lower_value, '/'), "not the fd form: %.200s", lower_value);
@@ -430,13 +432,13 @@ END_TEST
  * own_process()). */
 static bool force_classic(const char *what) {
         _cleanup_free_ char *error = NULL;
-        RootfsOverlayMode mode;
+        OverlayMode mode;
 
         if (!own_process(what))
                 return false;
         ck_assert_int_eq(setenv("TANK_OVERLAY_CLASSIC", "1", 1), 0);
-        ck_assert_int_eq(rootfs_overlay_mode(&mode, &error), 0);
-        ck_assert_int_eq(mode, ROOTFS_OVERLAY_CLASSIC);
+        ck_assert_int_eq(overlay_mode(&mode, &error), 0);
+        ck_assert_int_eq(mode, OVERLAY_MODE_CLASSIC);
         return true;
 }
 
@@ -463,7 +465,7 @@ START_TEST(test_classic_too_many_layers) {
         if (!force_classic("test_classic_too_many_layers"))
                 return;
         dirs = empty_dirs(150);
-        ck_assert_int_eq(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error), -E2BIG);
+        ck_assert_int_eq(overlay_mount(dirs, NULL, NULL, mnt, &error), -E2BIG);
         ck_assert_msg(strstr(error, "150 layers") && strstr(error, "Linux 6.8"), "%s", error);
 }
 END_TEST
@@ -490,7 +492,7 @@ START_TEST(test_classic_refuses_threads) {
         ck_assert_ptr_nonnull(cwd_before);
 
         ck_assert_int_eq(pthread_create(&t, NULL, sleeper, NULL), 0);
-        ck_assert_int_eq(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error), -EBUSY);
+        ck_assert_int_eq(overlay_mount(dirs, NULL, NULL, mnt, &error), -EBUSY);
         ck_assert_msg(error && strstr(error, "2 threads") && strstr(error, "working directory"), "%s",
                       strempty(error));
         cwd_after = getcwd(NULL, 0);
@@ -507,10 +509,10 @@ START_TEST(test_rootfs_dir_and_options) {
         char *l2[] = { (char *) "/a", (char *) "/b", NULL }, *bad[] = { (char *) "/a:b", NULL };
         int fd;
 
-        ck_assert_int_eq(rootfs_overlay_options(l2, "/u", "/w", &opts), 0);
+        ck_assert_int_eq(overlay_options(l2, "/u", "/w", &opts), 0);
         ck_assert_str_eq(opts, "lowerdir=/b:/a,upperdir=/u,workdir=/w,index=off,redirect_dir=nofollow,metacopy=off");
-        ck_assert_int_eq(rootfs_overlay_options(bad, "/u", "/w", &opts), -EINVAL);
-        ck_assert_int_eq(rootfs_overlay_options(l2, "/u", NULL, &opts), -EINVAL);
+        ck_assert_int_eq(overlay_options(bad, "/u", "/w", &opts), -EINVAL);
+        ck_assert_int_eq(overlay_options(l2, "/u", NULL, &opts), -EINVAL);
 
         /* {"rootfs": "/path"}: the directory is the single, never written lower. */
         ck_assert(asprintf(&lower, "%s/myroot", base) > 0);
@@ -521,7 +523,7 @@ START_TEST(test_rootfs_dir_and_options) {
         close(fd);
         ck_assert_int_eq(strv_extend(&dirs, lower), 0);
         ck_assert_int_eq(rootfs_prepare_scratch(scratch, &upper, &work, &error), 0);
-        ck_assert_msg(rootfs_mount_overlay(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
+        ck_assert_msg(overlay_mount(dirs, upper, work, mnt, &error) == 0, "%s", strempty(error));
         free(p);
         ck_assert(asprintf(&p, "%s/hello", mnt) > 0);
         ck_assert_int_eq(unlink(p), 0);
@@ -531,7 +533,7 @@ START_TEST(test_rootfs_dir_and_options) {
 
         /* Read-only overlay without upper. */
         ck_assert_int_eq(umount2(mnt, 0), 0);
-        ck_assert_msg(rootfs_mount_overlay(dirs, NULL, NULL, mnt, &error) == 0, "%s", strempty(error));
+        ck_assert_msg(overlay_mount(dirs, NULL, NULL, mnt, &error) == 0, "%s", strempty(error));
         free(p);
         ck_assert(asprintf(&p, "%s/hello", mnt) > 0);
         ck_assert_int_eq(unlink(p), -1);
@@ -541,7 +543,7 @@ START_TEST(test_rootfs_dir_and_options) {
         ck_assert_int_eq(umount2(mnt, 0), 0);
         free(dirs[0]);
         dirs[0] = strdup("/nonexistent/tank");
-        ck_assert_int_lt(rootfs_mount_overlay(dirs, upper, work, mnt, &error), 0);
+        ck_assert_int_lt(overlay_mount(dirs, upper, work, mnt, &error), 0);
         ck_assert_ptr_nonnull(strstr(error, "lowerdir"));
 }
 END_TEST

@@ -11,9 +11,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 
-#include "layer.h"
+#include "image/layer.h"
+#include "image/rootfs.h"
 #include "log.h"
-#include "rootfs.h"
+#include "shim/overlay.h"
 #include "strv.h"
 
 static int do_unpack(int argc, char **argv) {
@@ -100,7 +101,7 @@ static int do_mount(int argc, char **argv) {
         r = rootfs_prepare_scratch(argv[1], &upper, &work, &error);
         if (r < 0)
                 return log_error_errno(r, "%s", strempty(error));
-        r = rootfs_mount_overlay(dirs, upper, work, argv[2], &error);
+        r = overlay_mount(dirs, upper, work, argv[2], &error);
         if (r < 0)
                 return log_error_errno(r, "%s", strempty(error));
         return 0;
