@@ -41,6 +41,9 @@ static int scan(const char *text, size_t len, unsigned max_depth, char **ret_err
                                 /* The escaped byte may be '"' or '\\', never a NUL. */
                                 if (i + 1 < len && text[i + 1] == 0)
                                         return fail(ret_error, -EBADMSG, "NUL byte at offset %zu", i + 1);
+                                /* yajl's tree has C strings: "a\u0000b" would silently be "a". */
+                                if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0)
+                                        return fail(ret_error, -EBADMSG, "\\u0000 escape at offset %zu", i);
                                 i++;
                         } else if (c == '"')
                                 in_string = false;
@@ -51,6 +54,10 @@ static int scan(const char *text, size_t len, unsigned max_depth, char **ret_err
                 seen = true;
                 if (c == '"')
                         in_string = true;
+                else if (c == '/')
+                        /* yajl_tree_parse() allows comments, and a '"' in one would
+                         * hide the brackets after it from this scan. JSON has none. */
+                        return fail(ret_error, -EBADMSG, "comment at offset %zu", i);
                 else if (c == '[' || c == '{') {
                         if (depth >= max_depth)
                                 return fail(ret_error, -EBADMSG, "nesting deeper than %u levels", max_depth);

@@ -5,10 +5,12 @@
  *
  * Parsing: yajl's tree parser has no size or nesting cap and both builds and
  * frees recursively, so json_guard_parse() refuses a document above a byte cap,
- * one with a NUL byte (yajl_tree_parse() would silently stop there), an empty
- * or truncated one and one nested deeper than a depth cap, all in one linear
- * scan that honours strings and escapes, before yajl sees a byte. Messages are
- * bare ("nesting deeper than 64 levels"); callers prefix what the input is.
+ * one with a NUL byte or a "\u0000" escape (yajl's C strings would silently
+ * end there), a comment (yajl_tree_parse() allows them, JSON does not), an
+ * empty or truncated one and one nested deeper than a depth cap, all in one
+ * linear scan that honours strings and escapes, before yajl sees a byte.
+ * Messages are bare ("nesting deeper than 64 levels"); callers prefix what the
+ * input is.
  *
  * Generating: JsonGen keeps the first failed yajl_gen_status, so a writer can
  * chain calls without checking each one and json_gen_finish() still refuses

@@ -64,6 +64,26 @@ START_TEST(test_parse_strings_not_structure) {
 
         /* An escaped quote does not end the string: the document is cut. */
         expect_refused("[\"a\\\"]", 6, SIZE_MAX, 8, -EBADMSG, "truncated JSON");
+        /* yajl_tree_parse() would take comments; a quote in one must not hide nesting. */
+        {
+                _cleanup_free_ char *deep = nested(1000, "[", "]"), *hidden = NULL;
+                ck_assert_int_gt(asprintf(&hidden, "/* \" */ %s /* \" */", deep), 0);
+                expect_refused(hidden, strlen(hidden), SIZE_MAX, 64, -EBADMSG, "comment at offset 0");
+                expect_refused("[1, // x\n2]", 11, SIZE_MAX, 8, -EBADMSG, "comment at offset 4");
+        }
+        /* A '/' in a string is no comment. */
+        yajl_tree_free(TAKE_PTR(v));
+        ck_assert_int_eq(json_guard_parse("[\"a/*b\"]", 8, SIZE_MAX, 8, &v, NULL), 0);
+        ck_assert_str_eq(json_guard_string(v->u.array.values[0]), "a/*b");
+
+        /* yajl's tree keeps C strings: an escaped NUL would cut "a\u0000b" to "a". */
+        expect_refused("[\"a\\u0000b\"]", 12, SIZE_MAX, 8, -EBADMSG, "\\u0000 escape at offset 3");
+        expect_refused("{\"k\\u0000\":1}", 13, SIZE_MAX, 8, -EBADMSG, "\\u0000 escape");
+        yajl_tree_free(TAKE_PTR(v));
+        ck_assert_int_eq(json_guard_parse("[\"\\\\u0000\", \"\\u0041\"]", 21, SIZE_MAX, 8, &v, NULL), 0);
+        ck_assert_str_eq(json_guard_string(v->u.array.values[0]), "\\u0000");
+        ck_assert_str_eq(json_guard_string(v->u.array.values[1]), "A");
+
         /* One level too many behind a string full of closers. */
         expect_refused("[\"]]]\",[[]]]", 12, SIZE_MAX, 2, -EBADMSG, "nesting deeper than 2 levels");
 }
