@@ -120,7 +120,7 @@ int auth_file_parse(const char *json, size_t len, AuthFile **ret, char **ret_err
         if (!f)
                 return -ENOMEM;
 
-        auths = registry_json_get(root, "auths");
+        auths = json_guard_get(root, "auths");
         if (!auths) {
                 *ret = TAKE_PTR(f);
                 return 0;
@@ -141,9 +141,9 @@ int auth_file_parse(const char *json, size_t len, AuthFile **ret, char **ret_err
                 if (!YAJL_IS_OBJECT(v))
                         return errorf(ret_error, "auth file: entry for \"%.100s\" is not an object", key);
 
-                auth = registry_json_string(registry_json_get(v, "auth"));
-                user = registry_json_string(registry_json_get(v, "username"));
-                pass = registry_json_string(registry_json_get(v, "password"));
+                auth = json_guard_string(json_guard_get(v, "auth"));
+                user = json_guard_string(json_guard_get(v, "username"));
+                pass = json_guard_string(json_guard_get(v, "password"));
 
                 if (!isempty(auth)) {
                         r = decode_auth(auth, &e.username, &e.password);
@@ -373,9 +373,9 @@ int auth_token_parse(const char *json, size_t len, char **ret_token) {
         r = registry_json_parse(json, len, &root, NULL);
         if (r < 0)
                 return r;
-        t = registry_json_string(registry_json_get(root, "token"));
+        t = json_guard_string(json_guard_get(root, "token"));
         if (isempty(t))
-                t = registry_json_string(registry_json_get(root, "access_token"));
+                t = json_guard_string(json_guard_get(root, "access_token"));
         if (isempty(t))
                 return -EBADMSG;
         /* It goes into a header: no control characters. */

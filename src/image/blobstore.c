@@ -5,7 +5,6 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <yajl/yajl_gen.h>
 
 #include "blobstore.h"
 #include "manifest.h"
@@ -357,72 +356,57 @@ fail:
         return r;
 }
 
-#define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *) (s), strlen(s))
-
-static void gen_kv(yajl_gen g, const char *k, const char *v) {
-        GEN_STR(g, k);
-        if (v)
-                GEN_STR(g, v);
-        else
-                yajl_gen_null(g);
-}
-
 int image_record_save(BlobStore *s, const ImageRecord *rec) {
+        _cleanup_(json_gen_freep) JsonGen *g = NULL;
         const char *hex = digest_hex(rec->digest);
-        const unsigned char *buf;
+        _cleanup_free_ char *json = NULL;
         size_t len;
-        yajl_gen g;
         int r;
 
         if (!hex || !digest_hex(rec->config_digest))
                 return -EINVAL;
 
-        g = yajl_gen_alloc(NULL);
+        g = json_gen_new(0);
         if (!g)
                 return -ENOMEM;
-        yajl_gen_map_open(g);
-        gen_kv(g, "digest", rec->digest);
-        gen_kv(g, "name", rec->name);
-        gen_kv(g, "config", rec->config_digest);
-        gen_kv(g, "os", rec->os);
-        gen_kv(g, "architecture", rec->architecture);
-        gen_kv(g, "variant", rec->variant);
-        GEN_STR(g, "size");
-        yajl_gen_integer(g, (long long) rec->size);
-        GEN_STR(g, "pulled_usec");
-        yajl_gen_integer(g, (long long) rec->pulled_usec);
-        GEN_STR(g, "layers");
-        yajl_gen_array_open(g);
+        json_gen_map_open(g);
+        json_gen_kv_string(g, "digest", rec->digest);
+        json_gen_kv_string(g, "name", rec->name);
+        json_gen_kv_string(g, "config", rec->config_digest);
+        json_gen_kv_string(g, "os", rec->os);
+        json_gen_kv_string(g, "architecture", rec->architecture);
+        json_gen_kv_string(g, "variant", rec->variant);
+        json_gen_kv_integer(g, "size", (long long) rec->size);
+        json_gen_kv_integer(g, "pulled_usec", (long long) rec->pulled_usec);
+        json_gen_string(g, "layers");
+        json_gen_array_open(g);
         FOREACH_ARRAY(l, rec->layers, rec->n_layers) {
-                yajl_gen_map_open(g);
-                gen_kv(g, "digest", l->digest);
-                gen_kv(g, "mediaType", l->media_type);
-                gen_kv(g, "diff_id", l->diff_id);
-                GEN_STR(g, "size");
-                yajl_gen_integer(g, (long long) l->size);
-                yajl_gen_map_close(g);
+                json_gen_map_open(g);
+                json_gen_kv_string(g, "digest", l->digest);
+                json_gen_kv_string(g, "mediaType", l->media_type);
+                json_gen_kv_string(g, "diff_id", l->diff_id);
+                json_gen_kv_integer(g, "size", (long long) l->size);
+                json_gen_map_close(g);
         }
-        yajl_gen_array_close(g);
-        yajl_gen_map_close(g);
+        json_gen_array_close(g);
+        json_gen_map_close(g);
 
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-                r = -ENOMEM;
-        else
-                r = write_atomic(s->records_fd, hex, (const char *) buf, len);
-        yajl_gen_free(g);
-        return r;
+        r = json_gen_finish(g, &json, &len, NULL);
+        if (r < 0)
+                return r;
+        return write_atomic(s->records_fd, hex, json, len);
 }
 
 static int dup_field(yajl_val root, const char *key, bool required, char **ret) {
-        yajl_val v = registry_json_get(root, key);
+        yajl_val v = json_guard_get(root, key);
 
         if (!v || YAJL_IS_NULL(v)) {
                 *ret = NULL;
                 return required ? -EBADMSG : 0;
         }
-        if (!registry_json_string(v))
+        if (!json_guard_string(v))
                 return -EBADMSG;
-        *ret = strdup(registry_json_string(v));
+        *ret = strdup(json_guard_string(v));
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -460,12 +444,12 @@ static int record_load_digest(BlobStore *s, const char *digest, ImageRecord **re
                 return r;
         if (!streq(rec->digest, digest) || !digest_hex(rec->config_digest))
                 return -EBADMSG;
-        v = registry_json_get(root, "size");
+        v = json_guard_get(root, "size");
         rec->size = v && YAJL_IS_INTEGER(v) ? (uint64_t) YAJL_GET_INTEGER(v) : 0;
-        v = registry_json_get(root, "pulled_usec");
+        v = json_guard_get(root, "pulled_usec");
         rec->pulled_usec = v && YAJL_IS_INTEGER(v) ? (uint64_t) YAJL_GET_INTEGER(v) : 0;
 
-        layers = registry_json_get(root, "layers");
+        layers = json_guard_get(root, "layers");
         if (!layers || !YAJL_IS_ARRAY(layers) || layers->u.array.len > MANIFEST_MAX_LAYERS)
                 return -EBADMSG;
         if (layers->u.array.len > 0) {
@@ -483,7 +467,7 @@ static int record_load_digest(BlobStore *s, const char *digest, ImageRecord **re
                         return r;
                 if (!digest_hex(il->digest) || !digest_hex(il->diff_id))
                         return -EBADMSG;
-                v = registry_json_get(l, "size");
+                v = json_guard_get(l, "size");
                 il->size = v && YAJL_IS_INTEGER(v) ? (uint64_t) YAJL_GET_INTEGER(v) : 0;
         }
 

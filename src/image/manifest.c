@@ -71,7 +71,7 @@ bool media_type_is_layer(const char *mt) {
 
 static int dup_string(yajl_val obj, const char *key, bool required, char **ret,
                       const char *what, char **ret_error) {
-        yajl_val v = registry_json_get(obj, key);
+        yajl_val v = json_guard_get(obj, key);
         const char *s;
 
         if (!v || YAJL_IS_NULL(v)) {
@@ -80,7 +80,7 @@ static int dup_string(yajl_val obj, const char *key, bool required, char **ret,
                 *ret = NULL;
                 return 0;
         }
-        s = registry_json_string(v);
+        s = json_guard_string(v);
         if (!s)
                 return fail(ret_error, "%s: \"%s\" is not a string", what, key);
         if (strlen(s) > 1024)
@@ -109,7 +109,7 @@ static int parse_descriptor(yajl_val v, bool with_platform, Descriptor *ret,
                 r = fail(ret_error, "%s: invalid or unsupported digest \"%.80s\"", what, d.digest);
                 goto fail;
         }
-        size = registry_json_get(v, "size");
+        size = json_guard_get(v, "size");
         if (!size || !YAJL_IS_INTEGER(size) || YAJL_GET_INTEGER(size) < 0) {
                 r = fail(ret_error, "%s: missing or invalid \"size\"", what);
                 goto fail;
@@ -117,7 +117,7 @@ static int parse_descriptor(yajl_val v, bool with_platform, Descriptor *ret,
         d.size = YAJL_GET_INTEGER(size);
 
         if (with_platform) {
-                yajl_val p = registry_json_get(v, "platform");
+                yajl_val p = json_guard_get(v, "platform");
 
                 if (p) {
                         if (!YAJL_IS_OBJECT(p)) {
@@ -155,14 +155,14 @@ int manifest_parse(const char *json, size_t len, const char *content_type,
         if (!YAJL_IS_OBJECT(root))
                 return fail(ret_error, "manifest is not a JSON object");
 
-        v = registry_json_get(root, "schemaVersion");
+        v = json_guard_get(root, "schemaVersion");
         if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) != 2)
                 return fail(ret_error, "unsupported manifest schemaVersion (need 2)");
 
-        v = registry_json_get(root, "mediaType");
+        v = json_guard_get(root, "mediaType");
         if (v && !YAJL_IS_STRING(v))
                 return fail(ret_error, "manifest \"mediaType\" is not a string");
-        mt = registry_json_string(v);
+        mt = json_guard_string(v);
         if (mt && content_type && !streq(mt, content_type) &&
             (media_type_is_index(content_type) || media_type_is_image(content_type)))
                 return fail(ret_error, "manifest mediaType %.100s contradicts Content-Type %.100s", mt, content_type);
@@ -170,7 +170,7 @@ int manifest_parse(const char *json, size_t len, const char *content_type,
                 mt = content_type;
         if (!mt) {
                 /* OCI allows omitting mediaType: tell by the shape. */
-                mt = registry_json_get(root, "manifests") ? MEDIA_TYPE_OCI_INDEX : MEDIA_TYPE_OCI_MANIFEST;
+                mt = json_guard_get(root, "manifests") ? MEDIA_TYPE_OCI_INDEX : MEDIA_TYPE_OCI_MANIFEST;
         }
 
         m = calloc(1, sizeof *m);
@@ -179,17 +179,17 @@ int manifest_parse(const char *json, size_t len, const char *content_type,
 
         if (media_type_is_index(mt)) {
                 m->kind = MANIFEST_INDEX;
-                list = registry_json_get(root, "manifests");
+                list = json_guard_get(root, "manifests");
                 if (!list || !YAJL_IS_ARRAY(list))
                         return fail(ret_error, "index has no \"manifests\" array");
         } else if (media_type_is_image(mt)) {
                 m->kind = MANIFEST_IMAGE;
-                if (registry_json_get(root, "manifests"))
+                if (json_guard_get(root, "manifests"))
                         return fail(ret_error, "image manifest has a \"manifests\" member");
-                r = parse_descriptor(registry_json_get(root, "config"), false, &m->config, "config", ret_error);
+                r = parse_descriptor(json_guard_get(root, "config"), false, &m->config, "config", ret_error);
                 if (r < 0)
                         return r;
-                list = registry_json_get(root, "layers");
+                list = json_guard_get(root, "layers");
                 if (!list || !YAJL_IS_ARRAY(list))
                         return fail(ret_error, "manifest has no \"layers\" array");
                 if (list->u.array.len > MANIFEST_MAX_LAYERS)
@@ -254,8 +254,8 @@ int image_config_info_parse(const char *json, size_t len, ImageConfigInfo *ret, 
             (r = dup_string(root, "variant", false, &info.variant, "image config", ret_error)) < 0)
                 return r;
 
-        rootfs = registry_json_get(root, "rootfs");
-        ids = registry_json_get(rootfs, "diff_ids");
+        rootfs = json_guard_get(root, "rootfs");
+        ids = json_guard_get(rootfs, "diff_ids");
         if (!ids || !YAJL_IS_ARRAY(ids))
                 return fail(ret_error, "image config has no rootfs.diff_ids array");
         if (ids->u.array.len > MANIFEST_MAX_LAYERS)
@@ -265,7 +265,7 @@ int image_config_info_parse(const char *json, size_t len, ImageConfigInfo *ret, 
         if (!info.diff_ids)
                 return -ENOMEM;
         for (size_t i = 0; i < ids->u.array.len; i++) {
-                const char *s = registry_json_string(ids->u.array.values[i]);
+                const char *s = json_guard_string(ids->u.array.values[i]);
 
                 if (!s || !digest_is_valid(s))
                         return fail(ret_error, "image config: rootfs.diff_ids[%zu] is not a valid sha256 digest", i);

@@ -101,12 +101,12 @@ static char *error_body_summary(const char *buf, size_t len) {
 
         if (len == 0 || registry_json_parse(buf, len, &root, NULL) < 0)
                 return NULL;
-        errs = registry_json_get(root, "errors");
+        errs = json_guard_get(root, "errors");
         if (!errs || !YAJL_IS_ARRAY(errs) || errs->u.array.len == 0)
                 return NULL;
         e = errs->u.array.values[0];
-        code = registry_json_string(registry_json_get(e, "code"));
-        msg = registry_json_string(registry_json_get(e, "message"));
+        code = json_guard_string(json_guard_get(e, "code"));
+        msg = json_guard_string(json_guard_get(e, "message"));
         if (asprintf(&s, ": %.64s%s%.200s", strempty(code), msg ? " " : "", strempty(msg)) < 0)
                 return NULL;
         return s;

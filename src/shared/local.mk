@@ -34,13 +34,21 @@ libtank_la_SOURCES += \
 	src/shared/rlimit-util.h \
 	src/shared/rlimit-util.c \
 	src/shared/subid.h \
-	src/shared/subid.c
+	src/shared/subid.c \
+	src/shared/json-guard.h \
+	src/shared/json-guard.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
 tests_unit_test_shared_SOURCES = tests/unit/test-shared.c
 tests_unit_test_shared_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_shared_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-json
+TESTS += tests/unit/test-json
+tests_unit_test_json_SOURCES = tests/unit/test-json.c
+tests_unit_test_json_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_json_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test-kernel-features
 TESTS += tests/unit/test-kernel-features

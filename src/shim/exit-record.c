@@ -13,33 +13,28 @@ void shim_exit_done(ShimExit *e) {
 }
 
 int shim_exit_serialize(const ShimExit *e, char **ret_json) {
-        _cleanup_(json_gen_freep) yajl_gen g = json_gen_new();
-        int r = 0;
+        _cleanup_(json_gen_freep) JsonGen *g = NULL;
+        int r;
 
-        if (!g)
-                return -ENOMEM;
         if (e->status < 0 || e->status > 255 || e->signal < 0 || e->code < -1 || e->code > 255)
                 return -EINVAL;
+        g = json_gen_new(JSON_GEN_BEAUTIFY | JSON_GEN_VALIDATE_UTF8);
+        if (!g)
+                return -ENOMEM;
 
-        r |= yajl_gen_map_open(g);
-        r |= json_gen_string(g, "status");
-        r |= yajl_gen_integer(g, e->status);
-        r |= json_gen_string(g, "code");
-        r |= yajl_gen_integer(g, e->code);
-        r |= json_gen_string(g, "signal");
-        r |= yajl_gen_integer(g, e->signal);
-        r |= json_gen_string(g, "oom");
-        r |= yajl_gen_bool(g, e->oom);
-        r |= json_gen_string(g, "started_at");
-        r |= yajl_gen_integer(g, (long long) e->started_at);
-        r |= json_gen_string(g, "exited_at");
-        r |= yajl_gen_integer(g, (long long) e->exited_at);
+        json_gen_map_open(g);
+        json_gen_kv_integer(g, "status", e->status);
+        json_gen_kv_integer(g, "code", e->code);
+        json_gen_kv_integer(g, "signal", e->signal);
+        json_gen_kv_bool(g, "oom", e->oom);
+        json_gen_kv_integer(g, "started_at", (long long) e->started_at);
+        json_gen_kv_integer(g, "exited_at", (long long) e->exited_at);
         if (e->error)
-                r |= json_gen_kv_string(g, "error", e->error);
-        r |= yajl_gen_map_close(g);
-        if (r != yajl_gen_status_ok)
-                return -EINVAL;
-        return json_gen_finish(g, ret_json);
+                json_gen_kv_string(g, "error", e->error);
+        json_gen_map_close(g);
+
+        r = json_gen_finish(g, ret_json, NULL, NULL);
+        return r == -ENOMEM ? r : r < 0 ? -EINVAL : 0;   /* invalid UTF-8 in the error */
 }
 
 int shim_exit_parse(const char *json, size_t len, ShimExit *ret) {

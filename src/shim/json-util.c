@@ -25,23 +25,14 @@ int json_fail(JsonCtx *j, const char *fmt, ...) {
 }
 
 int json_ctx_parse(JsonCtx *j, const char *json, size_t len, yajl_val *ret) {
-        _cleanup_free_ char *copy = NULL;
-        char err[256] = "";
+        _cleanup_free_ char *e = NULL;
+        int r;
 
-        /* yajl_tree_parse() wants a C string; a NUL inside would silently cut it. */
-        if (memchr(json, 0, len)) {
-                (void) json_fail(j, "config: contains a NUL byte");
-                return -EBADMSG;
-        }
-        copy = strndup(json, len);
-        if (!copy)
-                return -ENOMEM;
-        j->root = yajl_tree_parse(copy, err, sizeof err);
-        if (!j->root) {
-                char *nl = strchr(err, '\n');
-                if (nl)
-                        *nl = 0;
-                (void) json_fail(j, "not valid JSON: %s", err[0] ? err : "parse error");
+        r = json_guard_parse(json, len, SIZE_MAX, SHIM_JSON_DEPTH_MAX, &j->root, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                (void) json_fail(j, "not valid JSON: %s", strna(e));
                 return -EBADMSG;
         }
         *ret = j->root;
@@ -119,46 +110,5 @@ int json_get_int(JsonCtx *j, yajl_val v, const char *field, long long min, long 
         if (YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
                 return json_fail(j, "%s: must be between %lld and %lld", field, min, max);
         *ret = YAJL_GET_INTEGER(v);
-        return 0;
-}
-
-yajl_gen json_gen_new(void) {
-        yajl_gen g = yajl_gen_alloc(NULL);
-        if (!g)
-                return NULL;
-        (void) yajl_gen_config(g, yajl_gen_beautify, 1);
-        (void) yajl_gen_config(g, yajl_gen_validate_utf8, 1);
-        return g;
-}
-
-int json_gen_string(yajl_gen g, const char *s) {
-        return yajl_gen_string(g, (const unsigned char *) s, strlen(s));
-}
-
-int json_gen_kv_string(yajl_gen g, const char *key, const char *value) {
-        int r = json_gen_string(g, key);
-        return r | json_gen_string(g, value);
-}
-
-int json_gen_kv_strv(yajl_gen g, const char *key, char * const *l) {
-        int r = json_gen_string(g, key);
-
-        r |= yajl_gen_array_open(g);
-        STRV_FOREACH(s, l)
-                r |= json_gen_string(g, *s);
-        return r | yajl_gen_array_close(g);
-}
-
-int json_gen_finish(yajl_gen g, char **ret) {
-        const unsigned char *buf;
-        size_t len;
-        char *s;
-
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-                return -EINVAL;
-        s = strndup((const char *) buf, len);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
         return 0;
 }

@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "fs-util.h"
@@ -510,100 +509,88 @@ refuse:
 /* ---- writer ---- */
 
 int shim_config_serialize(const ShimConfig *c, char **ret_json) {
-        _cleanup_(json_gen_freep) yajl_gen g = NULL;
+        _cleanup_(json_gen_freep) JsonGen *g = NULL;
         int r;
 
         r = shim_config_verify(c, NULL);
         if (r < 0)
                 return r;
 
-        g = json_gen_new();
+        g = json_gen_new(JSON_GEN_BEAUTIFY | JSON_GEN_VALIDATE_UTF8);
         if (!g)
                 return -ENOMEM;
 
-        r = 0;
-        r |= yajl_gen_map_open(g);
-        r |= json_gen_kv_string(g, "pod", c->pod);
-        r |= json_gen_kv_string(g, "container", c->container);
-        r |= json_gen_string(g, "rootfs");
-        r |= yajl_gen_map_open(g);
+        json_gen_map_open(g);
+        json_gen_kv_string(g, "pod", c->pod);
+        json_gen_kv_string(g, "container", c->container);
+        json_gen_string(g, "rootfs");
+        json_gen_map_open(g);
         if (c->rootfs_directory)
-                r |= json_gen_kv_string(g, "directory", c->rootfs_directory);
+                json_gen_kv_string(g, "directory", c->rootfs_directory);
         else {
-                r |= json_gen_kv_strv(g, "lower", c->rootfs_lower);
+                json_gen_kv_strv(g, "lower", c->rootfs_lower);
                 if (c->rootfs_upper) {
-                        r |= json_gen_kv_string(g, "upper", c->rootfs_upper);
-                        r |= json_gen_kv_string(g, "work", c->rootfs_work);
+                        json_gen_kv_string(g, "upper", c->rootfs_upper);
+                        json_gen_kv_string(g, "work", c->rootfs_work);
                 }
-                r |= json_gen_kv_string(g, "target", c->rootfs_target);
+                json_gen_kv_string(g, "target", c->rootfs_target);
         }
-        r |= yajl_gen_map_close(g);
-        r |= json_gen_kv_strv(g, "argv", c->argv);
-        r |= json_gen_kv_strv(g, "env", c->env);
-        r |= json_gen_kv_string(g, "cwd", c->cwd ?: "/");
+        json_gen_map_close(g);
+        json_gen_kv_strv(g, "argv", c->argv);
+        json_gen_kv_strv(g, "env", c->env);
+        json_gen_kv_string(g, "cwd", c->cwd ?: "/");
         if (c->user)
-                r |= json_gen_kv_string(g, "user", c->user);
+                json_gen_kv_string(g, "user", c->user);
         if (c->n_additional_gids > 0) {
-                r |= json_gen_string(g, "additional_gids");
-                r |= yajl_gen_array_open(g);
+                json_gen_string(g, "additional_gids");
+                json_gen_array_open(g);
                 for (size_t i = 0; i < c->n_additional_gids; i++)
-                        r |= yajl_gen_integer(g, c->additional_gids[i]);
-                r |= yajl_gen_array_close(g);
+                        json_gen_integer(g, c->additional_gids[i]);
+                json_gen_array_close(g);
         }
-        r |= json_gen_string(g, "mounts");
-        r |= yajl_gen_array_open(g);
+        json_gen_string(g, "mounts");
+        json_gen_array_open(g);
         FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
-                r |= yajl_gen_map_open(g);
-                r |= json_gen_kv_string(g, "source", m->source);
-                r |= json_gen_kv_string(g, "destination", m->destination);
-                r |= json_gen_string(g, "read_only");
-                r |= yajl_gen_bool(g, m->read_only);
-                if (m->give_to_user) {
-                        r |= json_gen_string(g, "give_to_user");
-                        r |= yajl_gen_bool(g, true);
-                }
-                r |= yajl_gen_map_close(g);
+                json_gen_map_open(g);
+                json_gen_kv_string(g, "source", m->source);
+                json_gen_kv_string(g, "destination", m->destination);
+                json_gen_kv_bool(g, "read_only", m->read_only);
+                if (m->give_to_user)
+                        json_gen_kv_bool(g, "give_to_user", true);
+                json_gen_map_close(g);
         }
-        r |= yajl_gen_array_close(g);
-        r |= json_gen_kv_string(g, "network",
-                                c->network == SHIM_NETWORK_PATH ? c->netns_path
-                                                                : shim_network_mode_to_string(c->network));
-        r |= json_gen_string(g, "tty");
-        r |= yajl_gen_bool(g, c->tty);
-        r |= json_gen_kv_string(g, "exit_file", c->exit_file);
+        json_gen_array_close(g);
+        json_gen_kv_string(g, "network",
+                           c->network == SHIM_NETWORK_PATH ? c->netns_path
+                                                           : shim_network_mode_to_string(c->network));
+        json_gen_kv_bool(g, "tty", c->tty);
+        json_gen_kv_string(g, "exit_file", c->exit_file);
         if (c->attach_socket)
-                r |= json_gen_kv_string(g, "attach_socket", c->attach_socket);
+                json_gen_kv_string(g, "attach_socket", c->attach_socket);
         if (c->pid_file)
-                r |= json_gen_kv_string(g, "pid_file", c->pid_file);
+                json_gen_kv_string(g, "pid_file", c->pid_file);
         if (c->resolv_conf)
-                r |= json_gen_kv_string(g, "resolv_conf", c->resolv_conf);
+                json_gen_kv_string(g, "resolv_conf", c->resolv_conf);
         if (c->hosts)
-                r |= json_gen_kv_string(g, "hosts", c->hosts);
+                json_gen_kv_string(g, "hosts", c->hosts);
         if (c->hostname_file)
-                r |= json_gen_kv_string(g, "hostname_file", c->hostname_file);
-        r |= json_gen_kv_string(g, "log", shim_log_mode_to_string(c->log));
+                json_gen_kv_string(g, "hostname_file", c->hostname_file);
+        json_gen_kv_string(g, "log", shim_log_mode_to_string(c->log));
         if (c->log_identifier)
-                r |= json_gen_kv_string(g, "log_identifier", c->log_identifier);
-        r |= json_gen_string(g, "stop_signal");
-        r |= yajl_gen_integer(g, c->stop_signal);
-        r |= json_gen_string(g, "stop_timeout_sec");
-        r |= yajl_gen_integer(g, c->stop_timeout_sec);
+                json_gen_kv_string(g, "log_identifier", c->log_identifier);
+        json_gen_kv_integer(g, "stop_signal", c->stop_signal);
+        json_gen_kv_integer(g, "stop_timeout_sec", c->stop_timeout_sec);
         if (c->userns_size > 0) {
-                r |= json_gen_string(g, "user_namespace");
-                r |= yajl_gen_map_open(g);
-                r |= json_gen_string(g, "uid");
-                r |= yajl_gen_integer(g, c->userns_uid);
-                r |= json_gen_string(g, "gid");
-                r |= yajl_gen_integer(g, c->userns_gid);
-                r |= json_gen_string(g, "size");
-                r |= yajl_gen_integer(g, c->userns_size);
-                r |= yajl_gen_map_close(g);
+                json_gen_string(g, "user_namespace");
+                json_gen_map_open(g);
+                json_gen_kv_integer(g, "uid", c->userns_uid);
+                json_gen_kv_integer(g, "gid", c->userns_gid);
+                json_gen_kv_integer(g, "size", c->userns_size);
+                json_gen_map_close(g);
         }
-        r |= yajl_gen_map_close(g);
-        if (r != yajl_gen_status_ok)
-                return -EINVAL;   /* invalid UTF-8 in a string */
-
-        return json_gen_finish(g, ret_json);
+        json_gen_map_close(g);
+        r = json_gen_finish(g, ret_json, NULL, NULL);
+        return r == -ENOMEM ? r : r < 0 ? -EINVAL : 0;   /* invalid UTF-8 in a string */
 }
 
 int shim_config_load(const char *path, ShimConfig **ret, char **ret_error) {

@@ -299,6 +299,32 @@ finish:
         return r;
 }
 
+int json_value_generate(JsonGen *g, const JsonValue *v) {
+        switch (v->type) {
+        case JSON_NULL:
+                return json_gen_null(g);
+        case JSON_BOOLEAN:
+                return json_gen_bool(g, v->boolean);
+        case JSON_NUMBER:
+                return json_gen_number(g, v->str, v->len);
+        case JSON_STRING:
+                return json_gen_string_len(g, v->str, v->len);
+        case JSON_ARRAY:
+                (void) json_gen_array_open(g);
+                for (size_t i = 0; i < v->n_items; i++)
+                        (void) json_value_generate(g, v->items[i]);
+                return json_gen_array_close(g);
+        case JSON_OBJECT:
+                (void) json_gen_map_open(g);
+                for (size_t i = 0; i < v->n_members; i++) {
+                        (void) json_gen_string_len(g, v->members[i].key, v->members[i].key_len);
+                        (void) json_value_generate(g, v->members[i].value);
+                }
+                return json_gen_map_close(g);
+        }
+        return -EINVAL;
+}
+
 const char *json_type_to_article(JsonType t) {
         static const char *const table[] = {
                 [JSON_NULL] = "null",

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "json-guard.h"
 #include "macro.h"
 
 typedef enum JsonType {
@@ -57,6 +58,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(JsonValue *, json_value_free);
  * refused document, -ENOMEM otherwise. */
 int json_parse(const char *text, size_t len, size_t max_len, unsigned max_depth,
                JsonValue **ret, char **ret_error);
+
+/* Writes v as it is (keys and strings with their length, numbers as their raw
+ * text). Recursion is bounded by json_parse()'s depth cap. */
+int json_value_generate(JsonGen *g, const JsonValue *v);
 
 const char *json_type_to_article(JsonType t);    /* "an object", "a string", ... */
 

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <stdio.h>
-#include <yajl/yajl_gen.h>
 
 #include "json.h"
 #include "kube.h"
@@ -64,51 +63,11 @@ static void put_quoted(FILE *f, const char *s) {
         fputc('"', f);
 }
 
-static int gen_json(yajl_gen g, const JsonValue *v) {
-        yajl_gen_status s = yajl_gen_status_ok;
-
-        switch (v->type) {
-        case JSON_NULL:
-                s = yajl_gen_null(g);
-                break;
-        case JSON_BOOLEAN:
-                s = yajl_gen_bool(g, v->boolean);
-                break;
-        case JSON_NUMBER:
-                s = yajl_gen_number(g, v->str, v->len);
-                break;
-        case JSON_STRING:
-                s = yajl_gen_string(g, (const unsigned char *) v->str, v->len);
-                break;
-        case JSON_ARRAY:
-                if (yajl_gen_array_open(g) != yajl_gen_status_ok)
-                        return -ENOMEM;
-                for (size_t i = 0; i < v->n_items; i++)
-                        if (gen_json(g, v->items[i]) < 0)
-                                return -ENOMEM;
-                s = yajl_gen_array_close(g);
-                break;
-        case JSON_OBJECT:
-                if (yajl_gen_map_open(g) != yajl_gen_status_ok)
-                        return -ENOMEM;
-                for (size_t i = 0; i < v->n_members; i++)
-                        if (yajl_gen_string(g, (const unsigned char *) v->members[i].key, v->members[i].key_len) !=
-                                    yajl_gen_status_ok ||
-                            gen_json(g, v->members[i].value) < 0)
-                                return -ENOMEM;
-                s = yajl_gen_map_close(g);
-                break;
-        }
-        return s == yajl_gen_status_ok ? 0 : -ENOMEM;
-}
-
 /* The canonical "network" value of the pod, compact. */
 static int network_fragment(const Pod *p, char **ret) {
         _cleanup_free_ char *json = NULL, *error = NULL;
         _cleanup_(json_value_freep) JsonValue *v = NULL;
-        const unsigned char *buf;
-        yajl_gen g;
-        size_t len;
+        _cleanup_(json_gen_freep) JsonGen *g = NULL;
         int r;
 
         r = pod_serialize(p, &json);
@@ -117,18 +76,11 @@ static int network_fragment(const Pod *p, char **ret) {
         r = json_parse(json, strlen(json), POD_JSON_MAX, POD_JSON_DEPTH_MAX, &v, &error);
         if (r < 0)
                 return r;
-        g = yajl_gen_alloc(NULL);
+        g = json_gen_new(0);
         if (!g)
                 return -ENOMEM;
-        r = gen_json(g, json_object_get(v, "network"));
-        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
-                *ret = strndup((const char *) buf, len);
-                if (!*ret)
-                        r = -ENOMEM;
-        } else
-                r = -ENOMEM;
-        yajl_gen_free(g);
-        return r;
+        (void) json_value_generate(g, json_object_get(v, "network"));
+        return json_gen_finish(g, ret, NULL, NULL);
 }
 
 static void put_quantity(FILE *f, uint64_t bytes) {

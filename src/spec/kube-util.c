@@ -120,7 +120,7 @@ int k_walk(K *k, const YamlNode *map, const char *path, const Field *fields,
 
 
 int k_gen_str(K *k, const char *s) {
-        G(yajl_gen_string(k->g, (const unsigned char *) s, strlen(s)));
+        G(json_gen_string(k->g, s));
         return 0;
 }
 
@@ -145,7 +145,7 @@ int k_get_bool(K *k, const YamlNode *n, const char *path, bool *ret) {
 int k_gen_strings(K *k, const YamlNode *n, const char *path) {
         if (n->type != YNODE_SEQUENCE)
                 return k_fail(k, n, path, "expected a sequence of strings, got %s", yaml_node_describe(n));
-        G(yajl_gen_array_open(k->g));
+        G(json_gen_array_open(k->g));
         for (size_t i = 0; i < n->n_items; i++) {
                 const char *s;
                 int r;
@@ -156,46 +156,13 @@ int k_gen_strings(K *k, const YamlNode *n, const char *path) {
                         return r;
                 STR(s);
         }
-        G(yajl_gen_array_close(k->g));
+        G(json_gen_array_close(k->g));
         return 0;
 }
 
 /* A JSON fragment from an annotation, re-emitted as it is: pod_parse() checks it. */
 int k_gen_json(K *k, const JsonValue *v) {
-        switch (v->type) {
-        case JSON_NULL:
-                G(yajl_gen_null(k->g));
-                return 0;
-        case JSON_BOOLEAN:
-                G(yajl_gen_bool(k->g, v->boolean));
-                return 0;
-        case JSON_NUMBER:
-                G(yajl_gen_number(k->g, v->str, v->len));
-                return 0;
-        case JSON_STRING:
-                G(yajl_gen_string(k->g, (const unsigned char *) v->str, v->len));
-                return 0;
-        case JSON_ARRAY:
-                G(yajl_gen_array_open(k->g));
-                for (size_t i = 0; i < v->n_items; i++) {
-                        int r = k_gen_json(k, v->items[i]);
-                        if (r < 0)
-                                return r;
-                }
-                G(yajl_gen_array_close(k->g));
-                return 0;
-        case JSON_OBJECT:
-                G(yajl_gen_map_open(k->g));
-                for (size_t i = 0; i < v->n_members; i++) {
-                        G(yajl_gen_string(k->g, (const unsigned char *) v->members[i].key, v->members[i].key_len));
-                        int r = k_gen_json(k, v->members[i].value);
-                        if (r < 0)
-                                return r;
-                }
-                G(yajl_gen_map_close(k->g));
-                return 0;
-        }
-        return -EINVAL;
+        return json_value_generate(k->g, v);
 }
 
 int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret) {

@@ -5,9 +5,8 @@
  * internal to src/spec/: a translation context that records the first
  * refusal ("document N: PATH: REASON (line L, column C)") or, with
  * --ignore-unsupported, the warnings; typed getters over the YAML tree; and
- * the yajl generator of the Tank JSON being written. */
+ * the JsonGen of the Tank JSON being written. */
 
-#include <yajl/yajl_gen.h>
 
 #include "json.h"
 #include "kube.h"
@@ -22,7 +21,7 @@ typedef struct K {
         bool ignore;
         char **warnings;
         char *error;
-        yajl_gen g;
+        JsonGen *g;
 } K;
 
 typedef struct Field {
@@ -58,8 +57,9 @@ typedef struct PodCtx {
                 return -ENOMEM
 #define G(expr)                                         \
         do {                                            \
-                if ((expr) != yajl_gen_status_ok)       \
-                        return -ENOMEM;                 \
+                int _r = (expr);                        \
+                if (_r < 0)                             \
+                        return _r;                      \
         } while (0)
 #define STR(s)                                  \
         do {                                    \

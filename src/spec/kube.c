@@ -8,7 +8,7 @@
 /* Counts are capped before the loops that compare elements pairwise. */
 #define KUBE_ENV_MAX 1024
 
-/* Translation of one Pod document to Tank's JSON spec, written with yajl_gen
+/* Translation of one Pod document to Tank's JSON spec, written with JsonGen
  * and then handed to pod_parse(): the Kubernetes side checks shapes and maps
  * names, Tank's own validator has the last word on values. */
 
@@ -69,7 +69,7 @@ static int gen_env(K *k, const YamlNode *n, const char *path) {
         /* the duplicate check below is quadratic: keep it cheap */
         if (n->n_items > KUBE_ENV_MAX)
                 return k_fail(k, n, path, "more than %u variables", KUBE_ENV_MAX);
-        G(yajl_gen_map_open(k->g));
+        G(json_gen_map_open(k->g));
         for (size_t i = 0; i < n->n_items; i++) {
                 const YamlNode *name = NULL, *value = NULL;
                 const char *sname, *svalue = "";
@@ -100,7 +100,7 @@ static int gen_env(K *k, const YamlNode *n, const char *path) {
                 STR(sname);
                 STR(svalue);
         }
-        G(yajl_gen_map_close(k->g));
+        G(json_gen_map_close(k->g));
         return 0;
 }
 
@@ -111,7 +111,7 @@ static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
                 return k_fail(k, n, path, "expected a sequence, got %s", yaml_node_describe(n));
         if (n->n_items > POD_MOUNTS_MAX)
                 return k_fail(k, n, path, "more than %u mounts", POD_MOUNTS_MAX);
-        G(yajl_gen_array_open(k->g));
+        G(json_gen_array_open(k->g));
         for (size_t i = 0; i < n->n_items; i++) {
                 const YamlNode *name = NULL, *mount_path = NULL, *ro = NULL;
                 const KubeVolume *vol = NULL;
@@ -152,16 +152,16 @@ static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
                         if (r < 0)
                                 return r;
                 }
-                G(yajl_gen_map_open(k->g));
+                G(json_gen_map_open(k->g));
                 STR("volume");
                 STR(vol->tank_name);
                 STR("path");
                 STR(spath);
                 STR("read_only");
-                G(yajl_gen_bool(k->g, read_only));
-                G(yajl_gen_map_close(k->g));
+                G(json_gen_bool(k->g, read_only));
+                G(json_gen_map_close(k->g));
         }
-        G(yajl_gen_array_close(k->g));
+        G(json_gen_array_close(k->g));
         return 0;
 }
 
@@ -235,18 +235,18 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
                 return 0;
 
         STR("limits");
-        G(yajl_gen_map_open(k->g));
+        G(json_gen_map_open(k->g));
         if (memory) {
                 STR("memory");
-                G(yajl_gen_integer(k->g, (long long) bytes));
+                G(json_gen_integer(k->g, (long long) bytes));
         }
         if (cpu) {
                 /* Kubernetes' CFS mapping: 1000m is one CPU per 100 ms period. */
                 STR("cpu");
-                G(yajl_gen_array_open(k->g));
-                G(yajl_gen_integer(k->g, (long long) (milli * 100)));
-                G(yajl_gen_integer(k->g, 100000));
-                G(yajl_gen_array_close(k->g));
+                G(json_gen_array_open(k->g));
+                G(json_gen_integer(k->g, (long long) (milli * 100)));
+                G(json_gen_integer(k->g, 100000));
+                G(json_gen_array_close(k->g));
         }
         if (extra && extra->limits) {
                 const JsonValue *l = extra->limits;
@@ -263,7 +263,7 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
                                 return r;
                 }
         }
-        G(yajl_gen_map_close(k->g));
+        G(json_gen_map_close(k->g));
         return 0;
 }
 
@@ -287,7 +287,7 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
         if (!name || !image)
                 return k_fail(k, n, path, "missing field \"%s\"", name ? "image" : "name");
 
-        G(yajl_gen_map_open(k->g));
+        G(json_gen_map_open(k->g));
         PATH(pn, k_field_path(path, "name"));
         r = k_get_str(k, name, pn, &s);
         if (r < 0)
@@ -407,9 +407,9 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 if (r < 0)
                         return r;
                 STR("tty");
-                G(yajl_gen_bool(k->g, b));
+                G(json_gen_bool(k->g, b));
         }
-        G(yajl_gen_map_close(k->g));
+        G(json_gen_map_close(k->g));
         return 0;
 }
 
@@ -476,11 +476,11 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                                                 return r;
                                 }
                         }
-                        G(yajl_gen_map_open(k->g));
+                        G(json_gen_map_open(k->g));
                         STR("name");
                         STR(v->name);
                         STR("source");
-                        G(yajl_gen_map_open(k->g));
+                        G(json_gen_map_open(k->g));
                         STR("host");
                         PATH(pp, k_field_path(ph, "path"));
                         const char *s;
@@ -488,8 +488,8 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         if (r < 0)
                                 return r;
                         STR(s);
-                        G(yajl_gen_map_close(k->g));
-                        G(yajl_gen_map_close(k->g));
+                        G(json_gen_map_close(k->g));
+                        G(json_gen_map_close(k->g));
                 } else if (pvc) {
                         const YamlNode *claim = NULL;
                         PATH(pp, k_field_path(p, "persistentVolumeClaim"));
@@ -506,10 +506,10 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         for (size_t j = 0; j < pc->n_volumes; j++)
                                 if (streq(pc->volumes[j].tank_name, v->tank_name))
                                         return k_fail(k, claim, pc2, "claim also used by spec.volumes[%zu]", j);
-                        G(yajl_gen_map_open(k->g));
+                        G(json_gen_map_open(k->g));
                         STR("name");
                         STR(v->tank_name);
-                        G(yajl_gen_map_close(k->g));
+                        G(json_gen_map_close(k->g));
                 } else if (strv_length(k->warnings) > warnings)
                         v->dropped = true;      /* its only source was ignored */
                 else
@@ -569,7 +569,7 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         if (!containers)
                 return k_fail(k, spec, ps, "missing field \"containers\"");
 
-        G(yajl_gen_map_open(k->g));
+        G(json_gen_map_open(k->g));
         PATH(pn, k_field_path(pm, "name"));
         r = k_get_str(k, name, pn, &s);
         if (r < 0)
@@ -613,14 +613,14 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
                         return r;
         }
         STR("volumes");
-        G(yajl_gen_array_open(k->g));
+        G(json_gen_array_open(k->g));
         if (volumes) {
                 PATH(pv, k_field_path(ps, "volumes"));
                 r = parse_volumes(k, &pc, volumes, pv);
                 if (r < 0)
                         return r;
         }
-        G(yajl_gen_array_close(k->g));
+        G(json_gen_array_close(k->g));
 
         PATH(pc_path, k_field_path(ps, "containers"));
         if (containers->type != YNODE_SEQUENCE)
@@ -628,15 +628,15 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         if (containers->n_items > POD_CONTAINERS_MAX)
                 return k_fail(k, containers, pc_path, "more than %u containers", POD_CONTAINERS_MAX);
         STR("containers");
-        G(yajl_gen_array_open(k->g));
+        G(json_gen_array_open(k->g));
         for (size_t i = 0; i < containers->n_items; i++) {
                 PATH(p, k_index_path(pc_path, i));
                 r = gen_container(k, &pc, containers->items[i], p);
                 if (r < 0)
                         return r;
         }
-        G(yajl_gen_array_close(k->g));
-        G(yajl_gen_map_close(k->g));
+        G(json_gen_array_close(k->g));
+        G(json_gen_map_close(k->g));
 
         for (size_t i = 0; i < pc.n_extras; i++)
                 if (!pc.extras[i].used)
@@ -686,18 +686,18 @@ static int check_kind(K *k, const YamlNode *doc, const char *path, const char *w
 }
 
 static int translate_pod(K *k, const YamlNode *doc, const char *path, Pod **ret) {
-        _cleanup_free_ char *error = NULL;
-        const unsigned char *buf;
+        _cleanup_free_ char *error = NULL, *json = NULL;
         size_t len;
         int r;
 
-        k->g = yajl_gen_alloc(NULL);
+        k->g = json_gen_new(0);
         if (!k->g)
                 return -ENOMEM;
         r = gen_pod(k, doc, path);
+        if (r >= 0)
+                r = json_gen_finish(k->g, &json, &len, NULL);
         if (r >= 0) {
-                G(yajl_gen_get_buf(k->g, &buf, &len));
-                r = pod_parse((const char *) buf, len, ret, &error);
+                r = pod_parse(json, len, ret, &error);
                 if (r == -EINVAL) {
                         free(k->error);
                         if (asprintf(&k->error, "document %u: %s%sthe Tank spec: %s", k->document, strempty(path),
@@ -705,8 +705,7 @@ static int translate_pod(K *k, const YamlNode *doc, const char *path, Pod **ret)
                                 k->error = NULL;
                 }
         }
-        yajl_gen_free(k->g);
-        k->g = NULL;
+        k->g = json_gen_free(k->g);
         return r;
 }
 

@@ -66,7 +66,7 @@ tests_unit_test_oci_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += tests/fuzz/corpus-spec tests/fuzz/fuzz-spec.dict tests/fuzz/corpus-kube tests/fuzz/fuzz-kube.dict
 if ENABLE_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz-spec
-tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz-spec.c $(spec_sources) src/shared/strv.c
+tests_fuzz_fuzz_spec_SOURCES = tests/fuzz/fuzz-spec.c $(spec_sources) src/shared/strv.c src/shared/json-guard.c
 tests_fuzz_fuzz_spec_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 tests_fuzz_fuzz_spec_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
 tests_fuzz_fuzz_spec_LDADD = $(YAJL_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS)
@@ -76,7 +76,7 @@ tests_fuzz_fuzz_spec_LDADD = $(YAJL_LIBS) $(YAML_LIBS) $(CRYPTO_LIBS)
 #   tests/fuzz/fuzz-kube -max_total_time=600 -dict=$(srcdir)/tests/fuzz/fuzz-kube.dict \
 #           CORPUS_DIR $(srcdir)/tests/fuzz/corpus-kube
 noinst_PROGRAMS += tests/fuzz/fuzz-kube
-tests_fuzz_fuzz_kube_SOURCES = tests/fuzz/fuzz-kube.c $(spec_sources) src/shared/strv.c
+tests_fuzz_fuzz_kube_SOURCES = tests/fuzz/fuzz-kube.c $(spec_sources) src/shared/strv.c src/shared/json-guard.c
 tests_fuzz_fuzz_kube_CFLAGS = $(tests_fuzz_fuzz_spec_CFLAGS)
 tests_fuzz_fuzz_kube_LDFLAGS = $(tests_fuzz_fuzz_spec_LDFLAGS)
 tests_fuzz_fuzz_kube_LDADD = $(tests_fuzz_fuzz_spec_LDADD)

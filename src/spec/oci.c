@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <yajl/yajl_gen.h>
 
 #include "json.h"
 #include "oci.h"
@@ -113,35 +112,36 @@ int image_config_parse(const char *json, size_t len, ImageConfig **ret) {
 
 #define CHECK(expr)                                                     \
         do {                                                            \
-                if ((expr) != yajl_gen_status_ok)                       \
-                        return -ENOMEM;                                 \
+                int _r = (expr);                                        \
+                if (_r < 0)                                             \
+                        return _r;                                      \
         } while (0)
 
-static int gen_key_str(yajl_gen g, const char *k, const char *v) {
+static int gen_key_str(JsonGen *g, const char *k, const char *v) {
         if (!v)
                 return 0;
-        CHECK(yajl_gen_string(g, (const unsigned char *) k, strlen(k)));
-        CHECK(yajl_gen_string(g, (const unsigned char *) v, strlen(v)));
+        CHECK(json_gen_string(g, k));
+        CHECK(json_gen_string(g, v));
         return 0;
 }
 
-static int gen_key_strv(yajl_gen g, const char *k, char * const *l) {
+static int gen_key_strv(JsonGen *g, const char *k, char * const *l) {
         if (!l)
                 return 0;
-        CHECK(yajl_gen_string(g, (const unsigned char *) k, strlen(k)));
-        CHECK(yajl_gen_array_open(g));
+        CHECK(json_gen_string(g, k));
+        CHECK(json_gen_array_open(g));
         STRV_FOREACH(s, l)
-                CHECK(yajl_gen_string(g, (const unsigned char *) *s, strlen(*s)));
-        CHECK(yajl_gen_array_close(g));
+                CHECK(json_gen_string(g, *s));
+        CHECK(json_gen_array_close(g));
         return 0;
 }
 
-static int gen_image_config(yajl_gen g, const ImageConfig *c) {
+static int gen_image_config(JsonGen *g, const ImageConfig *c) {
         int r;
 
-        CHECK(yajl_gen_map_open(g));
-        CHECK(yajl_gen_string(g, (const unsigned char *) "config", 6));
-        CHECK(yajl_gen_map_open(g));
+        CHECK(json_gen_map_open(g));
+        CHECK(json_gen_string(g, "config"));
+        CHECK(json_gen_map_open(g));
         if ((r = gen_key_strv(g, "Entrypoint", c->entrypoint)) < 0 ||
             (r = gen_key_strv(g, "Cmd", c->cmd)) < 0 ||
             (r = gen_key_strv(g, "Env", c->env)) < 0 ||
@@ -149,33 +149,22 @@ static int gen_image_config(yajl_gen g, const ImageConfig *c) {
             (r = gen_key_str(g, "User", c->user)) < 0 ||
             (r = gen_key_str(g, "StopSignal", c->stop_signal)) < 0)
                 return r;
-        CHECK(yajl_gen_map_close(g));
-        CHECK(yajl_gen_map_close(g));
+        CHECK(json_gen_map_close(g));
+        CHECK(json_gen_map_close(g));
         return 0;
 }
 
 /* Same shape as the registry blob, so image_config_parse() reads it back. */
 int image_config_serialize(const ImageConfig *c, char **ret_json) {
-        const unsigned char *buf;
-        size_t len;
-        yajl_gen g;
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
         int r;
 
-        g = yajl_gen_alloc(NULL);
         if (!g)
                 return -ENOMEM;
         r = gen_image_config(g, c);
-        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-                r = -ENOMEM;
-        if (r >= 0) {
-                char *s = strndup((const char *) buf, len);
-                if (s)
-                        *ret_json = s;
-                else
-                        r = -ENOMEM;
-        }
-        yajl_gen_free(g);
-        return r;
+        if (r < 0)
+                return r;
+        return json_gen_finish(g, ret_json, NULL, NULL);
 }
 
 int oci_resolve(const ImageConfig *image, const PodContainer *c,

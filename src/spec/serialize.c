@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
-#include <yajl/yajl_gen.h>
 
+#include "json-guard.h"
 #include "pod.h"
 #include "spec-util.h"
 
@@ -12,12 +12,13 @@
 
 #define CHECK(expr)                                                     \
         do {                                                            \
-                if ((expr) != yajl_gen_status_ok)                       \
-                        return -ENOMEM;                                 \
+                int _r = (expr);                                        \
+                if (_r < 0)                                             \
+                        return _r;                                      \
         } while (0)
 
-static int gen_str(yajl_gen g, const char *s) {
-        CHECK(yajl_gen_string(g, (const unsigned char *) s, strlen(s)));
+static int gen_str(JsonGen *g, const char *s) {
+        CHECK(json_gen_string(g, s));
         return 0;
 }
 
@@ -28,15 +29,15 @@ static int gen_str(yajl_gen g, const char *s) {
                         return _r;              \
         } while (0)
 
-static int gen_strv(yajl_gen g, char * const *l) {
-        CHECK(yajl_gen_array_open(g));
+static int gen_strv(JsonGen *g, char * const *l) {
+        CHECK(json_gen_array_open(g));
         for (char * const *s = l; s && *s; s++)
                 STR(g, *s);
-        CHECK(yajl_gen_array_close(g));
+        CHECK(json_gen_array_close(g));
         return 0;
 }
 
-static int gen_network(yajl_gen g, const PodNetwork *n) {
+static int gen_network(JsonGen *g, const PodNetwork *n) {
         char buf[INET_ADDRSTRLEN + 4];
 
         if (n->mode == NETWORK_NONE) {
@@ -47,11 +48,11 @@ static int gen_network(yajl_gen g, const PodNetwork *n) {
                 STR(g, "host");
                 return 0;
         }
-        CHECK(yajl_gen_map_open(g));
+        CHECK(json_gen_map_open(g));
         STR(g, "nics");
-        CHECK(yajl_gen_array_open(g));
+        CHECK(json_gen_array_open(g));
         FOREACH_ARRAY(nic, n->nics, n->n_nics) {
-                CHECK(yajl_gen_map_open(g));
+                CHECK(json_gen_map_open(g));
                 STR(g, "name");
                 STR(g, nic->name);
                 STR(g, "parent");
@@ -67,9 +68,9 @@ static int gen_network(yajl_gen g, const PodNetwork *n) {
                                 return -errno;
                         STR(g, buf);
                 }
-                CHECK(yajl_gen_map_close(g));
+                CHECK(json_gen_map_close(g));
         }
-        CHECK(yajl_gen_array_close(g));
+        CHECK(json_gen_array_close(g));
         if (n->dns) {
                 int r;
                 STR(g, "dns");
@@ -77,30 +78,30 @@ static int gen_network(yajl_gen g, const PodNetwork *n) {
                 if (r < 0)
                         return r;
         }
-        CHECK(yajl_gen_map_close(g));
+        CHECK(json_gen_map_close(g));
         return 0;
 }
 
-static int gen_volumes(yajl_gen g, const Pod *p) {
-        CHECK(yajl_gen_array_open(g));
+static int gen_volumes(JsonGen *g, const Pod *p) {
+        CHECK(json_gen_array_open(g));
         FOREACH_ARRAY(v, p->volumes, p->n_volumes) {
-                CHECK(yajl_gen_map_open(g));
+                CHECK(json_gen_map_open(g));
                 STR(g, "name");
                 STR(g, v->name);
                 if (v->host_path) {
                         STR(g, "source");
-                        CHECK(yajl_gen_map_open(g));
+                        CHECK(json_gen_map_open(g));
                         STR(g, "host");
                         STR(g, v->host_path);
-                        CHECK(yajl_gen_map_close(g));
+                        CHECK(json_gen_map_close(g));
                 }
-                CHECK(yajl_gen_map_close(g));
+                CHECK(json_gen_map_close(g));
         }
-        CHECK(yajl_gen_array_close(g));
+        CHECK(json_gen_array_close(g));
         return 0;
 }
 
-static int gen_pod_level_fields(yajl_gen g, const Pod *p) {
+static int gen_pod_level_fields(JsonGen *g, const Pod *p) {
         const char *restart = restart_policy_to_string(p->restart);
         int r;
 
@@ -128,18 +129,18 @@ static int gen_pod_level_fields(yajl_gen g, const Pod *p) {
         return 0;
 }
 
-static int gen_container(yajl_gen g, const PodContainer *c, bool redact_env) {
+static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
         int r;
 
-        CHECK(yajl_gen_map_open(g));
+        CHECK(json_gen_map_open(g));
         STR(g, "name");
         STR(g, c->name);
         STR(g, "image");
         if (c->rootfs) {
-                CHECK(yajl_gen_map_open(g));
+                CHECK(json_gen_map_open(g));
                 STR(g, "rootfs");
                 STR(g, c->rootfs);
-                CHECK(yajl_gen_map_close(g));
+                CHECK(json_gen_map_close(g));
         } else
                 STR(g, strempty(c->image));
         if (c->command) {
@@ -155,103 +156,103 @@ static int gen_container(yajl_gen g, const PodContainer *c, bool redact_env) {
                         return r;
         }
         STR(g, "env");
-        CHECK(yajl_gen_map_open(g));
+        CHECK(json_gen_map_open(g));
         for (char **e = c->env; e && *e; e++) {
                 size_t k = strcspn(*e, "=");
-                CHECK(yajl_gen_string(g, (const unsigned char *) *e, k));
+                CHECK(json_gen_string_len(g, *e, k));
                 STR(g, redact_env ? POD_ENV_REDACTED : (*e)[k] ? *e + k + 1 : "");
         }
-        CHECK(yajl_gen_map_close(g));
+        CHECK(json_gen_map_close(g));
         if (c->working_dir) {
                 STR(g, "working_dir");
                 STR(g, c->working_dir);
         }
         STR(g, "mounts");
-        CHECK(yajl_gen_array_open(g));
+        CHECK(json_gen_array_open(g));
         FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
-                CHECK(yajl_gen_map_open(g));
+                CHECK(json_gen_map_open(g));
                 STR(g, "volume");
                 STR(g, m->volume);
                 STR(g, "path");
                 STR(g, m->path);
                 STR(g, "read_only");
-                CHECK(yajl_gen_bool(g, m->read_only));
-                CHECK(yajl_gen_map_close(g));
+                CHECK(json_gen_bool(g, m->read_only));
+                CHECK(json_gen_map_close(g));
         }
-        CHECK(yajl_gen_array_close(g));
+        CHECK(json_gen_array_close(g));
         STR(g, "limits");
-        CHECK(yajl_gen_map_open(g));
+        CHECK(json_gen_map_open(g));
         if (c->limits.memory != LIMIT_UNSET) {
                 STR(g, "memory");
-                CHECK(yajl_gen_integer(g, (long long) c->limits.memory));
+                CHECK(json_gen_integer(g, (long long) c->limits.memory));
         }
         if (c->limits.pids != LIMIT_UNSET) {
                 STR(g, "pids");
-                CHECK(yajl_gen_integer(g, (long long) c->limits.pids));
+                CHECK(json_gen_integer(g, (long long) c->limits.pids));
         }
         if (c->limits.cpu_period_us > 0) {
                 STR(g, "cpu");
-                CHECK(yajl_gen_array_open(g));
-                CHECK(yajl_gen_integer(g, (long long) c->limits.cpu_quota_us));
-                CHECK(yajl_gen_integer(g, (long long) c->limits.cpu_period_us));
-                CHECK(yajl_gen_array_close(g));
+                CHECK(json_gen_array_open(g));
+                CHECK(json_gen_integer(g, (long long) c->limits.cpu_quota_us));
+                CHECK(json_gen_integer(g, (long long) c->limits.cpu_period_us));
+                CHECK(json_gen_array_close(g));
         }
-        CHECK(yajl_gen_map_close(g));
+        CHECK(json_gen_map_close(g));
         STR(g, "tty");
-        CHECK(yajl_gen_bool(g, c->tty));
-        CHECK(yajl_gen_map_close(g));
+        CHECK(json_gen_bool(g, c->tty));
+        CHECK(json_gen_map_close(g));
         return 0;
 }
 
-static int gen_pod(yajl_gen g, const Pod *p, bool redact_env) {
+static int gen_pod(JsonGen *g, const Pod *p, bool redact_env) {
         int r;
 
-        CHECK(yajl_gen_map_open(g));
+        CHECK(json_gen_map_open(g));
         STR(g, "name");
         STR(g, p->name);
         r = gen_pod_level_fields(g, p);
         if (r < 0)
                 return r;
         STR(g, "containers");
-        CHECK(yajl_gen_array_open(g));
+        CHECK(json_gen_array_open(g));
         FOREACH_ARRAY(c, p->containers, p->n_containers) {
                 r = gen_container(g, c, redact_env);
                 if (r < 0)
                         return r;
         }
-        CHECK(yajl_gen_array_close(g));
-        CHECK(yajl_gen_map_close(g));
+        CHECK(json_gen_array_close(g));
+        CHECK(json_gen_map_close(g));
         return 0;
 }
 
-static int gen_pod_level(yajl_gen g, const Pod *p) {
+static int gen_pod_level(JsonGen *g, const Pod *p) {
         int r;
 
-        CHECK(yajl_gen_map_open(g));
+        CHECK(json_gen_map_open(g));
         r = gen_pod_level_fields(g, p);
         if (r < 0)
                 return r;
-        CHECK(yajl_gen_map_close(g));
+        CHECK(json_gen_map_close(g));
         return 0;
 }
 
-typedef int (*gen_func)(yajl_gen g, const void *data);
+typedef int (*gen_func)(JsonGen *g, const void *data);
 
 /* Adapters with the exact gen_func type: calling through a cast function
  * pointer is undefined behaviour. */
-static int gen_pod_any(yajl_gen g, const void *d) {
+static int gen_pod_any(JsonGen *g, const void *d) {
         return gen_pod(g, d, false);
 }
 
-static int gen_pod_redacted_any(yajl_gen g, const void *d) {
+static int gen_pod_redacted_any(JsonGen *g, const void *d) {
         return gen_pod(g, d, true);
 }
 
-static int gen_container_any(yajl_gen g, const void *d) {
+static int gen_container_any(JsonGen *g, const void *d) {
         return gen_container(g, d, false);
 }
 
-static int gen_pod_level_any(yajl_gen g, const void *d) {
+static int gen_pod_level_any(JsonGen *g, const void *d) {
         return gen_pod_level(g, d);
 }
 
@@ -323,27 +324,27 @@ static char *indent_json(const char *s) {
 }
 
 static int serialize(gen_func f, const void *data, bool pretty, char **ret_json) {
-        const unsigned char *buf;
-        size_t len;
-        yajl_gen g;
-        char *s;
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
+        _cleanup_free_ char *json = NULL;
         int r;
 
-        g = yajl_gen_alloc(NULL);
         if (!g)
                 return -ENOMEM;
         r = f(g, data);
-        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-                r = -ENOMEM;
-        if (r >= 0) {
-                s = pretty ? indent_json((const char *) buf) : strndup((const char *) buf, len);
+        if (r < 0)
+                return r;
+        r = json_gen_finish(g, &json, NULL, NULL);
+        if (r < 0)
+                return r;
+        if (pretty) {
+                char *s = indent_json(json);
                 if (!s)
-                        r = -ENOMEM;
-                else
-                        *ret_json = s;
+                        return -ENOMEM;
+                free(json);
+                json = s;
         }
-        yajl_gen_free(g);
-        return r;
+        *ret_json = TAKE_PTR(json);
+        return 0;
 }
 
 int pod_serialize(const Pod *p, char **ret_json) {

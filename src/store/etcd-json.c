@@ -109,71 +109,33 @@ int etcd_request_watch(const char *key, const char *range_end, int64_t start_rev
         return 0;
 }
 
-static int count_message(const char *json _unused_, size_t len _unused_, void *userdata) {
-        (*(unsigned *) userdata)++;
-        return 0;
-}
-
 int etcd_parse_json(const char *body, size_t size, size_t max_size, yajl_val *ret, char **ret_error) {
-        JsonStream j;
-        const char *e = NULL;
-        unsigned n = 0;
-        char errbuf[256];
+        _cleanup_free_ char *e = NULL;
+        size_t n = MIN(size, max_size), i = 0;
         yajl_val v;
         int r;
 
-        if (size > max_size) {
-                *ret_error = strdup("response too large");
-                return -EMSGSIZE;
-        }
-        if (memchr(body, 0, size)) {
-                *ret_error = strdup("response contains a NUL byte");
-                return -EBADMSG;
+        /* Every answer of the gateway is one object: say so rather than what yajl
+         * makes of an HTML error page. */
+        while (i < n && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+                i++;
+        if (i < n && body[i] != '{') {
+                *ret_error = strdup("invalid response: expected a JSON object");
+                return *ret_error ? -EBADMSG : -ENOMEM;
         }
 
-        /* The structural scan bounds nesting before yajl_tree (which frees recursively)
-         * sees it, and makes sure there is exactly one object. */
-        json_stream_init(&j, max_size);
-        r = json_stream_feed(&j, body, size, count_message, &n, &e);
-        if (r >= 0 && json_stream_pending(&j)) {
-                e = "truncated JSON";
-                r = -EBADMSG;
-        }
-        json_stream_done(&j);
-        if (r >= 0 && n != 1) {
-                e = n == 0 ? "empty response" : "more than one JSON object";
-                r = -EBADMSG;
+        r = json_guard_parse(body, size, max_size, JSON_STREAM_DEPTH_MAX, &v, &e);
+        if (r == -EMSGSIZE) {
+                *ret_error = strdup("response too large");
+                return *ret_error ? r : -ENOMEM;
         }
         if (r < 0) {
-                if (asprintf(ret_error, "invalid response: %s", e ?: "out of memory") < 0)
-                        *ret_error = NULL;
+                if (r != -ENOMEM && asprintf(ret_error, "invalid response: %s", strna(e)) < 0)
+                        return -ENOMEM;
                 return r;
-        }
-
-        /* body is NUL-terminated by the caller's buffer */
-        v = yajl_tree_parse(body, errbuf, sizeof errbuf);
-        if (!v) {
-                errbuf[strcspn(errbuf, "\n")] = 0;
-                if (asprintf(ret_error, "invalid JSON: %s", errbuf) < 0)
-                        *ret_error = NULL;
-                return -EBADMSG;
-        }
-        if (!YAJL_IS_OBJECT(v)) {
-                yajl_tree_free(v);
-                *ret_error = strdup("invalid response: not an object");
-                return -EBADMSG;
         }
         *ret = v;
         return 0;
-}
-
-static yajl_val get(yajl_val obj, const char *field) {
-        if (!YAJL_IS_OBJECT(obj))
-                return NULL;
-        for (size_t i = 0; i < obj->u.object.len; i++)
-                if (streq(obj->u.object.keys[i], field))
-                        return obj->u.object.values[i];
-        return NULL;
 }
 
 static int bad(char **ret_error, const char *field, const char *what) {
@@ -183,14 +145,14 @@ static int bad(char **ret_error, const char *field, const char *what) {
 }
 
 int etcd_parse_error(yajl_val root, char **ret_message) {
-        yajl_val e = get(root, "error"), m;
+        yajl_val e = json_guard_get(root, "error"), m;
 
         if (!e)
                 return 0;
         if (YAJL_IS_OBJECT(e))
-                m = get(e, "message");
+                m = json_guard_get(e, "message");
         else
-                m = get(root, "message") ?: e;
+                m = json_guard_get(root, "message") ?: e;
         *ret_message = strdup(YAJL_IS_STRING(m) ? m->u.string : "unknown error");
         return *ret_message ? 1 : -ENOMEM;
 }
@@ -264,21 +226,21 @@ int etcd_parse_kv(yajl_val v, StoreKV *ret, char **ret_error) {
         if (!YAJL_IS_OBJECT(v))
                 return bad(ret_error, "kv", "not an object");
 
-        r = parse_b64(get(v, "key"), "kv.key", &key, &ks, ret_error);
+        r = parse_b64(json_guard_get(v, "key"), "kv.key", &key, &ks, ret_error);
         if (r < 0)
                 return r;
         if (ks == 0 || strlen(key) != ks)
                 return bad(ret_error, "kv.key", "empty or contains NUL");
-        r = parse_b64(get(v, "value"), "kv.value", &value, &kv.value_size, ret_error);
+        r = parse_b64(json_guard_get(v, "value"), "kv.value", &value, &kv.value_size, ret_error);
         if (r < 0)
                 return r;
-        r = parse_revision(get(v, "create_revision"), "kv.create_revision", &kv.create_revision, ret_error);
+        r = parse_revision(json_guard_get(v, "create_revision"), "kv.create_revision", &kv.create_revision, ret_error);
         if (r < 0)
                 return r;
-        r = parse_revision(get(v, "mod_revision"), "kv.mod_revision", &kv.mod_revision, ret_error);
+        r = parse_revision(json_guard_get(v, "mod_revision"), "kv.mod_revision", &kv.mod_revision, ret_error);
         if (r < 0)
                 return r;
-        r = parse_revision(get(v, "version"), "kv.version", &kv.version, ret_error);
+        r = parse_revision(json_guard_get(v, "version"), "kv.version", &kv.version, ret_error);
         if (r < 0)
                 return r;
 
@@ -330,14 +292,14 @@ void store_result_done(StoreResult *r) {
 }
 
 static int parse_header(yajl_val root, int64_t *ret, char **ret_error) {
-        yajl_val h = get(root, "header");
+        yajl_val h = json_guard_get(root, "header");
 
         if (!YAJL_IS_OBJECT(h))
                 return bad(ret_error, "header", "missing");
         /* a store always has revision >= 1, so it is never omitted as a zero value */
-        if (!get(h, "revision"))
+        if (!json_guard_get(h, "revision"))
                 return bad(ret_error, "header.revision", "missing");
-        return parse_revision(get(h, "revision"), "header.revision", ret, ret_error);
+        return parse_revision(json_guard_get(h, "revision"), "header.revision", ret, ret_error);
 }
 
 int etcd_parse_result(EtcdOp op, yajl_val root, StoreResult *ret, char **ret_error) {
@@ -351,31 +313,31 @@ int etcd_parse_result(EtcdOp op, yajl_val root, StoreResult *ret, char **ret_err
 
         switch (op) {
         case ETCD_OP_RANGE:
-                r = parse_kvs(get(root, "kvs"), &res.kvs, &res.n_kvs, ret_error);
+                r = parse_kvs(json_guard_get(root, "kvs"), &res.kvs, &res.n_kvs, ret_error);
                 if (r < 0)
                         return r;
                 break;
         case ETCD_OP_PUT:
                 break;
         case ETCD_OP_DELETE:
-                r = etcd_parse_int64(get(root, "deleted"), "deleted", &res.n_deleted, ret_error);
+                r = etcd_parse_int64(json_guard_get(root, "deleted"), "deleted", &res.n_deleted, ret_error);
                 if (r < 0)
                         return r;
                 break;
         case ETCD_OP_TXN:
-                v = get(root, "succeeded");
+                v = json_guard_get(root, "succeeded");
                 if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
                         return bad(ret_error, "succeeded", "not a boolean");
                 res.succeeded = YAJL_IS_TRUE(v);
 
-                v = get(root, "responses");
+                v = json_guard_get(root, "responses");
                 if (v && (!YAJL_IS_ARRAY(v) || v->u.array.len > 1))
                         return bad(ret_error, "responses", "not an array of at most one");
                 if (!res.succeeded) {
-                        yajl_val rr = v && v->u.array.len == 1 ? get(v->u.array.values[0], "response_range") : NULL;
+                        yajl_val rr = v && v->u.array.len == 1 ? json_guard_get(v->u.array.values[0], "response_range") : NULL;
                         if (!rr)
                                 return bad(ret_error, "responses", "missing response_range for a failed compare");
-                        r = parse_kvs(get(rr, "kvs"), &res.kvs, &res.n_kvs, ret_error);
+                        r = parse_kvs(json_guard_get(rr, "kvs"), &res.kvs, &res.n_kvs, ret_error);
                         if (r < 0)
                                 return r;
                         if (res.n_kvs > 1) {
@@ -383,7 +345,7 @@ int etcd_parse_result(EtcdOp op, yajl_val root, StoreResult *ret, char **ret_err
                                 return bad(ret_error, "responses", "more than one kv for one key");
                         }
                 } else if (v && v->u.array.len == 1) {
-                        yajl_val d = get(get(v->u.array.values[0], "response_delete_range"), "deleted");
+                        yajl_val d = json_guard_get(json_guard_get(v->u.array.values[0], "response_delete_range"), "deleted");
                         r = etcd_parse_int64(d, "deleted", &res.n_deleted, ret_error);
                         if (r < 0)
                                 return r;
@@ -418,22 +380,22 @@ static int parse_bool(yajl_val v, const char *field, bool *ret, char **ret_error
 
 int etcd_parse_watch_message(yajl_val root, EtcdWatchMessage *ret, char **ret_error) {
         EtcdWatchMessage m = {};
-        yajl_val res = get(root, "result"), v;
+        yajl_val res = json_guard_get(root, "result"), v;
         int r;
 
         if (!YAJL_IS_OBJECT(res))
                 return bad(ret_error, "result", "missing");
 
-        r = parse_bool(get(res, "created"), "result.created", &m.created, ret_error);
+        r = parse_bool(json_guard_get(res, "created"), "result.created", &m.created, ret_error);
         if (r < 0)
                 return r;
-        r = parse_bool(get(res, "canceled"), "result.canceled", &m.canceled, ret_error);
+        r = parse_bool(json_guard_get(res, "canceled"), "result.canceled", &m.canceled, ret_error);
         if (r < 0)
                 return r;
-        r = parse_revision(get(res, "compact_revision"), "result.compact_revision", &m.compact_revision, ret_error);
+        r = parse_revision(json_guard_get(res, "compact_revision"), "result.compact_revision", &m.compact_revision, ret_error);
         if (r < 0)
                 return r;
-        v = get(res, "cancel_reason");
+        v = json_guard_get(res, "cancel_reason");
         if (v && !YAJL_IS_STRING(v))
                 return bad(ret_error, "result.cancel_reason", "not a string");
         if (v) {
@@ -442,16 +404,16 @@ int etcd_parse_watch_message(yajl_val root, EtcdWatchMessage *ret, char **ret_er
                         return -ENOMEM;
         }
         /* A cancel response may lack the revision; everything else has a header. */
-        v = get(res, "header");
+        v = json_guard_get(res, "header");
         if (!YAJL_IS_OBJECT(v)) {
                 r = bad(ret_error, "result.header", "missing");
                 goto fail;
         }
-        r = parse_revision(get(v, "revision"), "result.header.revision", &m.revision, ret_error);
+        r = parse_revision(json_guard_get(v, "revision"), "result.header.revision", &m.revision, ret_error);
         if (r < 0)
                 goto fail;
 
-        v = get(res, "events");
+        v = json_guard_get(res, "events");
         if (v) {
                 if (!YAJL_IS_ARRAY(v)) {
                         r = bad(ret_error, "result.events", "not an array");
@@ -470,7 +432,7 @@ int etcd_parse_watch_message(yajl_val root, EtcdWatchMessage *ret, char **ret_er
                                 r = bad(ret_error, "result.events[]", "not an object");
                                 goto fail;
                         }
-                        t = get(e, "type");
+                        t = json_guard_get(e, "type");
                         if (!t || (YAJL_IS_STRING(t) && streq(t->u.string, "PUT")))
                                 ev->type = STORE_EVENT_PUT;
                         else if (YAJL_IS_STRING(t) && streq(t->u.string, "DELETE"))
@@ -479,7 +441,7 @@ int etcd_parse_watch_message(yajl_val root, EtcdWatchMessage *ret, char **ret_er
                                 r = bad(ret_error, "result.events[].type", "unknown event type");
                                 goto fail;
                         }
-                        r = etcd_parse_kv(get(e, "kv"), &ev->kv, ret_error);
+                        r = etcd_parse_kv(json_guard_get(e, "kv"), &ev->kv, ret_error);
                         if (r < 0)
                                 goto fail;
                         m.n_events++;

@@ -7,8 +7,7 @@
  * gateway; numbers accepted too) are range-checked, base64 is decoded strictly.
  * Errors: -EBADMSG with a malloc'd "<field>: <problem>" in *ret_error. */
 
-#include <yajl/yajl_tree.h>
-
+#include "json-guard.h"
 #include "store.h"
 
 typedef enum EtcdCompare {
@@ -25,7 +24,8 @@ int etcd_request_txn(const char *key, EtcdCompare compare, int64_t compare_value
                      const void *value, size_t size, char **ret);
 int etcd_request_watch(const char *key, const char *range_end, int64_t start_revision, char **ret);
 
-/* One JSON object, at most max_size bytes, bounded nesting -> yajl tree. */
+/* One JSON object, at most max_size bytes (-EMSGSIZE), nested at most
+ * JSON_STREAM_DEPTH_MAX levels -> yajl tree. */
 int etcd_parse_json(const char *body, size_t size, size_t max_size, yajl_val *ret, char **ret_error);
 
 /* The gateway's error object ({"error": "...", "message": "...", "code": N} or,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
-#include <yajl/yajl_tree.h>
 
+#include "json-guard.h"
 #include "spec/pod.h"
 #include "userns.h"
 
@@ -30,22 +30,15 @@ int store_userns_format(const StoreUserns *u, char **ret_json) {
 
 int store_userns_parse(const char *value, size_t size, StoreUserns *ret) {
         static const char *const fields[] = { "uid", "gid", "size" };
-        _cleanup_free_ char *copy = NULL;
+        _cleanup_yajl_ yajl_val root = NULL;
         long long v[3] = { -1, -1, -1 };
-        yajl_val root;
+        int r;
 
-        if (size > 256 || memchr(value, 0, size))
+        r = json_guard_parse(value, size, 256, 1, &root, NULL);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EINVAL;
+        if (!YAJL_IS_OBJECT(root) || root->u.object.len != 3)
                 return -EINVAL;
-        copy = strndup(value, size);
-        if (!copy)
-                return -ENOMEM;
-        root = yajl_tree_parse(copy, NULL, 0);
-        if (!root)
-                return -EINVAL;
-        if (!YAJL_IS_OBJECT(root) || root->u.object.len != 3) {
-                yajl_tree_free(root);
-                return -EINVAL;
-        }
         for (size_t i = 0; i < 3; i++) {
                 const char *k = root->u.object.keys[i];
                 yajl_val x = root->u.object.values[i];
@@ -55,13 +48,10 @@ int store_userns_parse(const char *value, size_t size, StoreUserns *ret) {
                         if (streq(k, fields[j]))
                                 break;
                 if (j == 3 || v[j] >= 0 || !YAJL_IS_INTEGER(x) || YAJL_GET_INTEGER(x) <= 0 ||
-                    YAJL_GET_INTEGER(x) >= UINT32_MAX) {
-                        yajl_tree_free(root);
+                    YAJL_GET_INTEGER(x) >= UINT32_MAX)
                         return -EINVAL;
-                }
                 v[j] = YAJL_GET_INTEGER(x);
         }
-        yajl_tree_free(root);
         if (v[0] + v[2] > UINT32_MAX || v[1] + v[2] > UINT32_MAX)
                 return -EINVAL;
         *ret = (StoreUserns) { .uid = (uint32_t) v[0], .gid = (uint32_t) v[1], .size = (uint32_t) v[2] };

@@ -186,7 +186,7 @@ START_TEST(test_hostile) {
         expect_body("hello", -EBADMSG, "invalid response: expected a JSON object");
         expect_body("[]", -EBADMSG, "expected a JSON object");
         expect_body("{\"header\":{}}", -EBADMSG, "header.revision: missing");
-        expect_body("", -EBADMSG, "empty response");
+        expect_body("", -EBADMSG, "invalid response: empty document");
         expect_body("{\"header\":{\"rev\":[]}", -EBADMSG, "truncated JSON");
         expect_body("{\"header\":{\"revision\":1", -EBADMSG, "truncated");
         expect_body("{\"header\":{\"revision\":\"99999999999999999999999999999\"}}", -EBADMSG, "integer out of range");
@@ -210,7 +210,7 @@ START_TEST(test_hostile) {
                 size_t n = (size_t) snprintf(bomb, sizeof bomb, HDR200 "Content-Length: 200000\r\n\r\n{\"a\":");
                 memset(bomb + n, '[', 200000 - 5);
                 bomb[n + 200000 - 5] = 0;
-                expect_error(bomb, 0, 0, -EBADMSG, "nested too deeply");
+                expect_error(bomb, 0, 0, -EBADMSG, "nesting deeper than 64 levels");
         }
         /* etcd's own error answers */
         expect_status("400 Bad Request", "{\"error\":\"etcdserver: key is not provided\",\"code\":3}", -EIO,

@@ -243,12 +243,12 @@ END_TEST
 
 START_TEST(test_parse_hostile) {
         static const struct { const char *json, *error; } v[] = {
-                { "", "empty response" },
+                { "", "empty document" },
                 { "hello", "expected a JSON object" },
                 { "{\"header\":", "truncated JSON" },
-                { "{\"header\":{}} {}", "more than one JSON object" },
+                { "{\"header\":{}} {}", "trailing garbage" },
                 { "[]", "expected a JSON object" },
-                { "{\"header\":{\"revision\":2,}}", "invalid JSON" },
+                { "{\"header\":{\"revision\":2,}}", "invalid object key" },
                 { "{}", "header: missing" },
                 { "{\"header\":[]}", "header: missing" },
                 { "{\"header\":{\"revision\":{}}}", "header.revision: not an integer" },
@@ -292,6 +292,7 @@ START_TEST(test_parse_hostile) {
         ck_assert_int_eq(etcd_parse_json("{\"a\":1}", 7, 6, &root, &err), -EMSGSIZE);
         free(err);
         ck_assert_int_eq(etcd_parse_json("{\"a\":\"\0\"}", 9, 100, &root, &err), -EBADMSG);
+        ck_assert_str_eq(err, "invalid response: NUL byte at offset 6");
         free(err);
 }
 END_TEST
