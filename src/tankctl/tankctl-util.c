@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "escape.h"
+#include "json-guard.h"
 #include "log.h"
 #include "tankctl.h"
 
@@ -84,28 +86,12 @@ void format_age(char *buf, size_t n, uint64_t usec) {
                 snprintf(buf, n, "%" PRIu64 "d%" PRIu64 "h", s / 86400, (s % 86400) / 3600);
 }
 
-yajl_val json_get(yajl_val v, const char *key) {
-        if (!YAJL_IS_OBJECT(v))
-                return NULL;
-        for (size_t i = 0; i < v->u.object.len; i++)
-                if (streq(v->u.object.keys[i], key))
-                        return v->u.object.values[i];
-        return NULL;
-}
-
 const char *json_string(yajl_val v, const char *key) {
-        yajl_val s = json_get(v, key);
-
-        return YAJL_IS_STRING(s) ? s->u.string : NULL;
+        return json_guard_string(json_guard_get(v, key));
 }
 
 bool json_int(yajl_val v, const char *key, long long *ret) {
-        yajl_val i = json_get(v, key);
-
-        if (!YAJL_IS_INTEGER(i))
-                return false;
-        *ret = YAJL_GET_INTEGER(i);
-        return true;
+        return json_guard_int(json_guard_get(v, key), LLONG_MIN, LLONG_MAX, ret) >= 0;
 }
 
 #define JSON_DEPTH_MAX 64

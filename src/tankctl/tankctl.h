@@ -72,7 +72,6 @@ void format_age(char *buf, size_t n, uint64_t usec);
 #define AGE_MAX 32
 
 /* JSON helpers on yajl trees. */
-yajl_val json_get(yajl_val v, const char *key);            /* object member or NULL */
 const char *json_string(yajl_val v, const char *key);      /* NULL if absent or not a string */
 bool json_int(yajl_val v, const char *key, long long *ret);
 /* JSON strings are escaped as JSON (C1 controls as \\u0080..\\u009f too), so

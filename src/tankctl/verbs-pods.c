@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "escape.h"
+#include "json-guard.h"
 #include "log.h"
 #include "spec/kube.h"
 #include "spec/pod.h"
@@ -11,12 +12,6 @@
 #include "tankctl.h"
 #include "time-util.h"
 
-
-static void yajl_tree_freep(yajl_val *v) {
-        if (*v)
-                yajl_tree_free(*v);
-}
-#define _cleanup_yajl_ _cleanup_(yajl_tree_freep)
 
 /* Options of the verbs that take only common options and positional names. */
 static int parse_plain(const char *verb, int argc, char *argv[], Context *ctx) {
@@ -45,14 +40,19 @@ static int check_pod_name(const char *verb, const char *name) {
         return PARSE_CONTINUE;
 }
 
+/* tankd caps a spec at POD_JSON_MAX (its canonical form may grow a little);
+ * a status is smaller. */
+#define REPLY_JSON_MAX (4U * 1024U * 1024U)
+#define REPLY_JSON_DEPTH_MAX 64U
+
 /* Get(name) -> parsed spec and status; NoSuchPod is reported as -ENOENT
  * without printing, so that wait can poll on it. */
 static int get_pod(Context *ctx, const char *name, bool quiet_missing, yajl_val *ret_spec, yajl_val *ret_status) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_yajl_ yajl_val spec = NULL, status = NULL;
+        _cleanup_free_ char *error_text = NULL;
         const char *spec_json, *status_json;
-        char errbuf[256];
         int r;
 
         r = manager_call_raw(ctx, "Get", 0, &error, &reply, "s", name);
@@ -68,8 +68,14 @@ static int get_pod(Context *ctx, const char *name, bool quiet_missing, yajl_val 
         if (r < 0)
                 return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
 
-        spec = yajl_tree_parse(spec_json, errbuf, sizeof errbuf);
-        status = yajl_tree_parse(status_json, errbuf, sizeof errbuf);
+        /* tankd is trusted less than blindly: its answer is capped like any input. */
+        r = json_guard_parse(spec_json, strlen(spec_json), REPLY_JSON_MAX, REPLY_JSON_DEPTH_MAX, &spec, &error_text);
+        if (r >= 0)
+                r = json_guard_parse(status_json, strlen(status_json), REPLY_JSON_MAX, REPLY_JSON_DEPTH_MAX,
+                                     &status, &error_text);
+        if (r < 0)
+                return log_error("%s: tankd sent a spec or status that is not valid JSON: %s", name,
+                                 strna(error_text)), EXIT_FAILURE;
         if (!YAJL_IS_OBJECT(spec) || !YAJL_IS_OBJECT(status))
                 return log_error("%s: tankd sent a spec or status that is not a JSON object", name), EXIT_FAILURE;
 
@@ -80,7 +86,7 @@ static int get_pod(Context *ctx, const char *name, bool quiet_missing, yajl_val 
 
 static void format_exit(char *buf, size_t n, yajl_val e) {
         long long code = 0, sig = 0;
-        yajl_val oom = json_get(e, "oom");
+        yajl_val oom = json_guard_get(e, "oom");
 
         if (!YAJL_IS_OBJECT(e)) {
                 snprintf(buf, n, "-");
@@ -116,7 +122,7 @@ static void format_when(char *buf, size_t n, long long usec) {
 }
 
 static const char *container_image(yajl_val spec, const char *name) {
-        yajl_val cs = json_get(spec, "containers");
+        yajl_val cs = json_guard_get(spec, "containers");
 
         if (!YAJL_IS_ARRAY(cs))
                 return NULL;
@@ -125,7 +131,7 @@ static const char *container_image(yajl_val spec, const char *name) {
 
                 if (!streq_ptr(json_string(c, "name"), name))
                         continue;
-                img = json_get(c, "image");
+                img = json_guard_get(c, "image");
                 if (YAJL_IS_STRING(img))
                         return img->u.string;
                 return json_string(img, "rootfs");
@@ -134,13 +140,13 @@ static const char *container_image(yajl_val spec, const char *name) {
 }
 
 static size_t spec_n_containers(yajl_val spec) {
-        yajl_val cs = json_get(spec, "containers");
+        yajl_val cs = json_guard_get(spec, "containers");
 
         return YAJL_IS_ARRAY(cs) ? cs->u.array.len : 0;
 }
 
 static void print_pod(const char *name, yajl_val spec, yajl_val status) {
-        yajl_val cs = json_get(status, "containers");
+        yajl_val cs = json_guard_get(status, "containers");
         long long restarts = 0, ready = 0, created = 0, revision = 0;
         char when[64];
 
@@ -197,11 +203,11 @@ static void print_pod(const char *name, yajl_val spec, yajl_val status) {
                 if (json_string(c, "unit"))
                         printf("    Unit:          %s\n", json_string(c, "unit"));
                 printf("    Restarts:      %lld\n", cr);
-                format_exit(exitbuf, sizeof exitbuf, json_get(c, "last_exit"));
-                if (YAJL_IS_OBJECT(json_get(c, "last_exit"))) {
+                format_exit(exitbuf, sizeof exitbuf, json_guard_get(c, "last_exit"));
+                if (YAJL_IS_OBJECT(json_guard_get(c, "last_exit"))) {
                         long long at = 0;
 
-                        (void) json_int(json_get(c, "last_exit"), "at_usec", &at);
+                        (void) json_int(json_guard_get(c, "last_exit"), "at_usec", &at);
                         format_when(when, sizeof when, at);
                         printf("    Last exit:     %s%s%s%s\n", exitbuf,
                                at > 0 ? " (" : "", when, at > 0 ? ")" : "");
