@@ -25,6 +25,8 @@ libtank_la_SOURCES += \
 	src/reconcile/steps.h \
 	src/reconcile/lifecycle.h \
 	src/reconcile/lifecycle.c \
+	src/reconcile/health.h \
+	src/reconcile/health.c \
 	src/reconcile/userns.h \
 	src/reconcile/userns.c \
 	src/reconcile/adopt.c
