@@ -37,6 +37,12 @@ tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
+check_PROGRAMS += tests/unit/test-health
+TESTS += tests/unit/test-health
+tests_unit_test_health_SOURCES = tests/unit/test-health.c
+tests_unit_test_health_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_health_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
 check_PROGRAMS += tests/unit/test-final-record
 TESTS += tests/unit/test-final-record
 tests_unit_test_final_record_SOURCES = tests/unit/test-final-record.c
