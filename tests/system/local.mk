@@ -57,3 +57,4 @@ EXTRA_DIST += tests/system/test-image-pull-ready.sh
 EXTRA_DIST += tests/system/test-daemon-offloop.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
 EXTRA_DIST += tests/system/test-kube.sh
+EXTRA_DIST += tests/system/test-package.sh
