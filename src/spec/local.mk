@@ -12,6 +12,7 @@ spec_sources = \
 	src/spec/parse-util.h \
 	src/spec/parse-util.c \
 	src/spec/parse.c \
+	src/spec/parse-probe.c \
 	src/spec/spec-util.h \
 	src/spec/spec-util.c \
 	src/spec/serialize.c \
