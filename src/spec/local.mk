@@ -24,6 +24,7 @@ spec_sources = \
 	src/spec/kube-util.h \
 	src/spec/kube-util.c \
 	src/spec/kube-quantity.c \
+	src/spec/kube-probe.c \
 	src/spec/kube-out.c
 libtank_la_SOURCES += $(spec_sources)
 
