@@ -57,22 +57,12 @@ static int gen_http(K *k, const YamlNode *n, const char *path) {
         r = gen_port(k, n, port, path);
         if (r < 0)
                 return r;
-        if (hpath) {
-                PATH(p, k_field_path(path, "path"));
-                r = k_get_str(k, hpath, p, &s);
-                if (r < 0)
-                        return r;
-                STR("path");
-                STR(s);
-        }
-        if (host) {
-                PATH(p, k_field_path(path, "host"));
-                r = k_get_str(k, host, p, &s);
-                if (r < 0)
-                        return r;
-                STR("host");
-                STR(s);
-        }
+        r = k_gen_str_field(k, hpath, path, "path", "path");
+        if (r < 0)
+                return r;
+        r = k_gen_str_field(k, host, path, "host", "host");
+        if (r < 0)
+                return r;
         if (scheme) {
                 PATH(p, k_field_path(path, "scheme"));
                 r = k_get_str(k, scheme, p, &s);
@@ -100,12 +90,10 @@ static int gen_http(K *k, const YamlNode *n, const char *path) {
                                 return r;
                         if (!name || !value)
                                 return k_fail(k, headers->items[i], pi, "missing field \"%s\"", name ? "value" : "name");
-                        PATH(pn, k_field_path(pi, "name"));
-                        r = k_get_str(k, name, pn, &sname);
+                        r = k_get_str_field(k, name, pi, "name", &sname);
                         if (r < 0)
                                 return r;
-                        PATH(pv, k_field_path(pi, "value"));
-                        r = k_get_str(k, value, pv, &svalue);
+                        r = k_get_str_field(k, value, pi, "value", &svalue);
                         if (r < 0)
                                 return r;
                         STR(sname);

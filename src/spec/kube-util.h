@@ -87,6 +87,10 @@ int k_get_str(K *k, const YamlNode *n, const char *path, const char **ret);
 int k_get_bool(K *k, const YamlNode *n, const char *path, bool *ret);
 int k_get_int(K *k, const YamlNode *n, const char *path, int64_t *ret);     /* decimal, int64 */
 int k_gen_strings(K *k, const YamlNode *n, const char *path);
+/* The string n at parent.key in the YAML. */
+int k_get_str_field(K *k, const YamlNode *n, const char *parent, const char *key, const char **ret);
+/* The string n (if not NULL), at parent.kube in the YAML, as the member tank. */
+int k_gen_str_field(K *k, const YamlNode *n, const char *parent, const char *kube, const char *tank);
 int k_gen_json(K *k, const JsonValue *v);
 int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret);
 void k_pod_ctx_done(PodCtx *c);

@@ -387,14 +387,9 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 if (r < 0)
                         return r;
         }
-        if (wd) {
-                PATH(p, k_field_path(path, "workingDir"));
-                r = k_get_str(k, wd, p, &s);
-                if (r < 0)
-                        return r;
-                STR("working_dir");
-                STR(s);
-        }
+        r = k_gen_str_field(k, wd, path, "workingDir", "working_dir");
+        if (r < 0)
+                return r;
         if (mounts) {
                 PATH(p, k_field_path(path, "volumeMounts"));
                 STR("mounts");
