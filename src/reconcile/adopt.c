@@ -119,8 +119,8 @@ static void restore_completed(Reconciler *rc, PodState *p, const PodContainer *s
                                    .spec_matches = streq(hash, f.hash) && streq(pod_hash, f.pod_hash),
                            }, &a);
         if (r != 0)
-                return (void) log_error_errno(r < 0 ? r : -EINVAL,
-                                              "Container %s/%s: final record not handled: %m", p->name, spec->name);
+                return (void) log_error_errno(r < 0 ? r : -EINVAL, "Container %s/%s: final record not handled: %m",
+                                              p->name, spec->name);
         if (a.mask & LIFECYCLE_FORGET) {
                 log_info("Container %s/%s completed under another spec; it starts again.", p->name, spec->name);
                 if (a.mask & LIFECYCLE_REMOVE_FINAL) {

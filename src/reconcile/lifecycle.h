@@ -146,7 +146,7 @@ typedef struct LifecycleEvent {
 } LifecycleEvent;
 
 typedef enum LifecycleAction {
-        LIFECYCLE_CANCEL_PULL       = 1u << 0,  /* cancel the pull and the extraction in flight */
+        LIFECYCLE_CANCEL_PULL       = 1u << 0,  /* cancel the pull, the extraction, the wait for the userns range */
         LIFECYCLE_UNWATCH_EXIT      = 1u << 1,  /* drop the inotify watch for exit.json */
         LIFECYCLE_DISARM_TIMER      = 1u << 2,  /* drop the restart or stable timer */
         LIFECYCLE_CANCEL_UNIT_QUERY = 1u << 3,  /* drop an open "is the scope up?" question */

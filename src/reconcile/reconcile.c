@@ -73,7 +73,8 @@ static LifecyclePolicy pod_policy(Reconciler *rc, const PodState *p) {
 static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventType type,
                               const LifecycleActions *a, const ImageRecord *image);
 
-static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEvent ev, const ImageRecord *image) {
+static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEvent ev,
+                                 const ImageRecord *image) {
         LifecyclePolicy policy = pod_policy(rc, c->pod);
         LifecycleState s = container_lifecycle(c);
         LifecycleActions a;
@@ -101,7 +102,8 @@ void container_feed(Reconciler *rc, ContainerState *c, LifecycleEvent ev) {
 
 /* A step of a start failed (type: START_FAILED, PULL_FAILED, UNPACK_FAILED);
  * r == -EEXIST: the launch met a live scope of its name. */
-static void container_fail(Reconciler *rc, ContainerState *c, LifecycleEventType type, int r, const char *message) {
+static void container_fail(Reconciler *rc, ContainerState *c, LifecycleEventType type, int r,
+                           const char *message) {
         log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
         container_set_message(c, message);
         c->pid = c->shim_pid = 0;
@@ -323,7 +325,8 @@ static void on_layers_ready(int r, const char *message, void *userdata) {
         if (!container_spec(c))
                 return container_feed(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_UNPACKED });
         if (r < 0)
-                return container_fail(rc, c, LIFECYCLE_EV_UNPACK_FAILED, r, message ?: "layer extraction failed");
+                return container_fail(rc, c, LIFECYCLE_EV_UNPACK_FAILED, r,
+                                      message ?: "layer extraction failed");
         if (!c->image_digest || image_record_load(rc->blobs, c->image_digest, &image) < 0)
                 return container_fail(rc, c, LIFECYCLE_EV_UNPACK_FAILED, -ENOENT,
                                       "the image record vanished while its layers were extracted");
@@ -387,7 +390,8 @@ static void container_pull(Reconciler *rc, ContainerState *c, const PodContainer
         r = image_pull(rc->puller, spec->image, on_pulled, c, &c->pull, &error);
         if (r < 0) {
                 c->pull = NULL;
-                return container_fail(rc, c, LIFECYCLE_EV_PULL_FAILED, r, error ?: "image pull could not be started");
+                return container_fail(rc, c, LIFECYCLE_EV_PULL_FAILED, r,
+                                      error ?: "image pull could not be started");
         }
         pod_changed(rc, c->pod);
 }
@@ -409,7 +413,8 @@ static int container_unpack(Reconciler *rc, ContainerState *c, const ImageRecord
         return r;
 }
 
-static int container_launch(Reconciler *rc, ContainerState *c, const PodContainer *spec, const ImageRecord *image) {
+static int container_launch(Reconciler *rc, ContainerState *c, const PodContainer *spec,
+                            const ImageRecord *image) {
         _cleanup_free_ char *error = NULL;
         int r;
 
@@ -440,7 +445,8 @@ static int container_remove_final(Reconciler *rc, ContainerState *c, LifecycleEv
         }
         if (asprintf(&msg, "cannot remove the final record of the previous run: %s", strerror(-r)) < 0)
                 msg = NULL;
-        container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, msg ?: "cannot remove the final record of the previous run");
+        container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r,
+                       msg ?: "cannot remove the final record of the previous run");
         return r;
 }
 
@@ -514,7 +520,8 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
         }
         if (a->mask & LIFECYCLE_SAVE_STATE) {
                 if (type == LIFECYCLE_EV_STABLE)
-                        log_info("Container %s/%s ran for StableSec: restart backoff reset.", c->pod->name, c->name);
+                        log_info("Container %s/%s ran for StableSec: restart backoff reset.",
+                                 c->pod->name, c->name);
                 (void) container_state_save(rc, c);
         }
         /* It already ended while we waited for "running". */
