@@ -366,6 +366,34 @@ static void container_wipe_scratch(Reconciler *rc, ContainerState *c) {
                 (void) rm_rf_queue_add(rc->trash, fd, c->name);
 }
 
+static int reconcile_check_bringup(Reconciler *rc, PodState *p, char **ret_reason);
+
+void container_start(Reconciler *rc, ContainerState *c, const PodContainer *spec) {
+        _cleanup_free_ char *error = NULL;
+        char old_hash[SPEC_HASH_LEN + 1];
+        int r;
+
+        /* Only the wait this call may start counts (reconcile_userns_done). */
+        c->userns_wait = false;
+        memcpy(old_hash, c->hash, sizeof old_hash);
+        r = container_hash(spec, c->hash);
+        if (r >= 0)
+                r = pod_level_hash(c->pod->desired, c->pod_hash);
+        if (r < 0)
+                return container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, "failed to hash the container spec");
+        /* Not a second pod's macvlan on an address in use: this pod fails,
+         * with the reason, and the other keeps a working network. (After the
+         * hashes: the pass takes a failed container with other hashes for a
+         * changed one and would start it again at once.) */
+        r = reconcile_check_bringup(rc, c->pod, &error);
+        if (r < 0)
+                return container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, error ?: "out of memory");
+        container_feed(rc, c, (LifecycleEvent) {
+                .type = LIFECYCLE_EV_START_REQUESTED,
+                .new_hash = old_hash[0] && !streq(old_hash, c->hash),
+        });
+}
+
 /* LIFECYCLE_PULL: the pod's user namespace range first, once per pod
  * (userns.h); then the image, pulled only if not cached (a tag resolves to
  * what was pulled last). */
@@ -533,34 +561,6 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
                 reconciler_queue(p);
         if (a->mask & LIFECYCLE_NOTIFY)
                 pod_changed(rc, p);
-}
-
-static int reconcile_check_bringup(Reconciler *rc, PodState *p, char **ret_reason);
-
-void container_start(Reconciler *rc, ContainerState *c, const PodContainer *spec) {
-        _cleanup_free_ char *error = NULL;
-        char old_hash[SPEC_HASH_LEN + 1];
-        int r;
-
-        /* Only the wait this call may start counts (reconcile_userns_done). */
-        c->userns_wait = false;
-        memcpy(old_hash, c->hash, sizeof old_hash);
-        r = container_hash(spec, c->hash);
-        if (r >= 0)
-                r = pod_level_hash(c->pod->desired, c->pod_hash);
-        if (r < 0)
-                return container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, "failed to hash the container spec");
-        /* Not a second pod's macvlan on an address in use: this pod fails,
-         * with the reason, and the other keeps a working network. (After the
-         * hashes: the pass takes a failed container with other hashes for a
-         * changed one and would start it again at once.) */
-        r = reconcile_check_bringup(rc, c->pod, &error);
-        if (r < 0)
-                return container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, error ?: "out of memory");
-        container_feed(rc, c, (LifecycleEvent) {
-                .type = LIFECYCLE_EV_START_REQUESTED,
-                .new_hash = old_hash[0] && !streq(old_hash, c->hash),
-        });
 }
 
 /* ---- stop ---- */
