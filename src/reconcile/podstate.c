@@ -2,9 +2,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "image/pull.h"
+#include "json-guard.h"
 #include "reconcile/launch.h"
 #include "reconcile/podstate.h"
 #include "reconcile/unpack.h"
@@ -198,98 +198,53 @@ int exit_info_to_string(const ExitInfo *e, char **ret) {
         return 0;
 }
 
-#define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *) (s), strlen(s))
-
-static void gen_exit(yajl_gen g, const ExitInfo *e) {
+static void gen_exit(JsonGen *g, const ExitInfo *e) {
         if (!e->valid) {
-                yajl_gen_null(g);
+                json_gen_null(g);
                 return;
         }
-        yajl_gen_map_open(g);
-        GEN_STR(g, "code");
-        yajl_gen_integer(g, e->code);
-        GEN_STR(g, "signal");
-        yajl_gen_integer(g, e->signal);
-        GEN_STR(g, "status");
-        yajl_gen_integer(g, e->signal ? 128 + e->signal : e->code);
-        GEN_STR(g, "oom");
-        yajl_gen_bool(g, e->oom);
-        GEN_STR(g, "at_usec");
-        yajl_gen_integer(g, (long long) e->at_usec);
-        yajl_gen_map_close(g);
+        json_gen_map_open(g);
+        json_gen_kv_integer(g, "code", e->code);
+        json_gen_kv_integer(g, "signal", e->signal);
+        json_gen_kv_integer(g, "status", e->signal ? 128 + e->signal : e->code);
+        json_gen_kv_bool(g, "oom", e->oom);
+        json_gen_kv_integer(g, "at_usec", (long long) e->at_usec);
+        json_gen_map_close(g);
 }
 
 int pod_state_status_json(const PodState *p, char **ret) {
-        yajl_gen g = yajl_gen_alloc(NULL);
-        const unsigned char *buf;
-        size_t len;
-        char *s;
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
 
         if (!g)
                 return -ENOMEM;
-        yajl_gen_map_open(g);
-        GEN_STR(g, "phase");
-        GEN_STR(g, pod_phase_to_string(p->phase));
-        GEN_STR(g, "message");
-        if (pod_state_message(p))
-                GEN_STR(g, pod_state_message(p));
-        else
-                yajl_gen_null(g);
-        GEN_STR(g, "slice");
-        GEN_STR(g, p->slice);
-        GEN_STR(g, "restarts");
-        yajl_gen_integer(g, pod_state_restarts(p));
-        GEN_STR(g, "ready");
-        yajl_gen_integer(g, pod_state_ready(p));
-        GEN_STR(g, "created_usec");
-        yajl_gen_integer(g, (long long) p->created_realtime_usec);
-        GEN_STR(g, "revision");
-        yajl_gen_integer(g, (long long) p->mod_revision);
-        GEN_STR(g, "containers");
-        yajl_gen_array_open(g);
+        json_gen_map_open(g);
+        json_gen_kv_string(g, "phase", pod_phase_to_string(p->phase));
+        json_gen_kv_string(g, "message", pod_state_message(p));
+        json_gen_kv_string(g, "slice", p->slice);
+        json_gen_kv_integer(g, "restarts", pod_state_restarts(p));
+        json_gen_kv_integer(g, "ready", pod_state_ready(p));
+        json_gen_kv_integer(g, "created_usec", (long long) p->created_realtime_usec);
+        json_gen_kv_integer(g, "revision", (long long) p->mod_revision);
+        json_gen_string(g, "containers");
+        json_gen_array_open(g);
         for (size_t i = 0; i < p->n_containers; i++) {
                 const ContainerState *c = p->containers[i];
 
-                yajl_gen_map_open(g);
-                GEN_STR(g, "name");
-                GEN_STR(g, c->name);
-                GEN_STR(g, "state");
-                GEN_STR(g, container_phase_to_string(c->phase));
-                GEN_STR(g, "message");
-                if (c->message)
-                        GEN_STR(g, c->message);
-                else
-                        yajl_gen_null(g);
-                GEN_STR(g, "unit");
-                GEN_STR(g, c->unit);
-                GEN_STR(g, "pid");
-                yajl_gen_integer(g, c->pid);
-                GEN_STR(g, "image_digest");
-                if (c->image_digest)
-                        GEN_STR(g, c->image_digest);
-                else
-                        yajl_gen_null(g);
-                GEN_STR(g, "restarts");
-                yajl_gen_integer(g, c->restarts);
-                GEN_STR(g, "started_usec");
-                yajl_gen_integer(g, (long long) c->started_realtime_usec);
-                GEN_STR(g, "last_exit");
+                json_gen_map_open(g);
+                json_gen_kv_string(g, "name", c->name);
+                json_gen_kv_string(g, "state", container_phase_to_string(c->phase));
+                json_gen_kv_string(g, "message", c->message);
+                json_gen_kv_string(g, "unit", c->unit);
+                json_gen_kv_integer(g, "pid", c->pid);
+                json_gen_kv_string(g, "image_digest", c->image_digest);
+                json_gen_kv_integer(g, "restarts", c->restarts);
+                json_gen_kv_integer(g, "started_usec", (long long) c->started_realtime_usec);
+                json_gen_string(g, "last_exit");
                 gen_exit(g, &c->last_exit);
-                GEN_STR(g, "next_restart_usec");
-                yajl_gen_integer(g, (long long) c->next_restart_usec);
-                yajl_gen_map_close(g);
+                json_gen_kv_integer(g, "next_restart_usec", (long long) c->next_restart_usec);
+                json_gen_map_close(g);
         }
-        yajl_gen_array_close(g);
-        yajl_gen_map_close(g);
-
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-                yajl_gen_free(g);
-                return -ENOMEM;
-        }
-        s = strndup((const char *) buf, len);
-        yajl_gen_free(g);
-        if (!s)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        json_gen_array_close(g);
+        json_gen_map_close(g);
+        return json_gen_finish(g, ret, NULL, NULL);
 }

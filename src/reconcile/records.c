@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
 
 #include "fs-util.h"
+#include "json-guard.h"
 #include "log.h"
 #include "reconcile/launch.h"
 #include "reconcile/reconciler-internal.h"
@@ -20,71 +19,50 @@
 
 /* ---- state.json ---- */
 
-#define GEN_STR(g, s) yajl_gen_string((g), (const unsigned char *) (s), strlen(s))
+/* state.json and final.json are tankd's own, but /run and the data directory
+ * can be written by anyone with root, and a crash may truncate: parsed like any
+ * input, a flat object with one nested map at the most. */
+#define RECORD_DEPTH_MAX 4U
 
 int container_state_save(Reconciler *rc, ContainerState *c) {
-        _cleanup_free_ char *dir = NULL, *path = NULL;
-        yajl_gen g = yajl_gen_alloc(NULL);
-        const unsigned char *buf;
+        _cleanup_free_ char *dir = NULL, *path = NULL, *json = NULL;
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
         size_t len;
         int r;
 
         if (!g)
                 return -ENOMEM;
-        yajl_gen_map_open(g);
-        GEN_STR(g, "unit");
-        GEN_STR(g, c->unit);
-        GEN_STR(g, "hash");
-        GEN_STR(g, c->hash);
-        GEN_STR(g, "pod_hash");
-        GEN_STR(g, c->pod_hash);
-        GEN_STR(g, "image_digest");
-        GEN_STR(g, strempty(c->image_digest));
-        GEN_STR(g, "shim_pid");
-        yajl_gen_integer(g, c->shim_pid);
-        GEN_STR(g, "pid");
-        yajl_gen_integer(g, c->pid);
-        GEN_STR(g, "restarts");
-        yajl_gen_integer(g, c->restarts);
-        GEN_STR(g, "failures");
-        yajl_gen_integer(g, c->backoff.failures);
-        GEN_STR(g, "started_realtime_usec");
-        yajl_gen_integer(g, (long long) c->started_realtime_usec);
-        yajl_gen_map_close(g);
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-                yajl_gen_free(g);
-                return -ENOMEM;
-        }
+        json_gen_map_open(g);
+        json_gen_kv_string(g, "unit", c->unit);
+        json_gen_kv_string(g, "hash", c->hash);
+        json_gen_kv_string(g, "pod_hash", c->pod_hash);
+        json_gen_kv_string(g, "image_digest", strempty(c->image_digest));
+        json_gen_kv_integer(g, "shim_pid", c->shim_pid);
+        json_gen_kv_integer(g, "pid", c->pid);
+        json_gen_kv_integer(g, "restarts", c->restarts);
+        json_gen_kv_integer(g, "failures", c->backoff.failures);
+        json_gen_kv_integer(g, "started_realtime_usec", (long long) c->started_realtime_usec);
+        json_gen_map_close(g);
+        r = json_gen_finish(g, &json, &len, NULL);
+        if (r < 0)
+                return r;
         r = container_run_dir(rc, c->pod->name, c->name, &dir);
-        if (r >= 0 && asprintf(&path, "%s/state.json", dir) < 0)
-                r = -ENOMEM;
-        if (r >= 0)
-                r = write_file_atomic(path, (const char *) buf, len, 0600);
-        yajl_gen_free(g);
-        return r;
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/state.json", dir) < 0)
+                return -ENOMEM;
+        return write_file_atomic(path, json, len, 0600);
 }
 
-/* path: yajl_tree_get()'s, e.g. (const char *[]) { "exit", "code", NULL }. */
-static int get_int(yajl_val root, const char **path, long long min, long long max, long long *ret) {
-        yajl_val v = yajl_tree_get(root, path, yajl_t_number);
-
-        if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < min || YAJL_GET_INTEGER(v) > max)
-                return -EBADMSG;
-        *ret = YAJL_GET_INTEGER(v);
-        return 0;
-}
-
-static const char *get_str(yajl_val root, const char *key) {
-        const char *path[] = { key, NULL };
-        yajl_val v = yajl_tree_get(root, path, yajl_t_string);
-        return v ? YAJL_GET_STRING(v) : NULL;
+static int get_int(yajl_val root, const char *key, long long min, long long max, long long *ret) {
+        return json_guard_int(json_guard_get(root, key), min, max, ret);
 }
 
 int container_state_load(Reconciler *rc, const char *pod, const char *container, ContainerState *c) {
         _cleanup_free_ char *dir = NULL, *path = NULL, *data = NULL;
         long long shim_pid, pid, restarts, failures, started;
         const char *hash, *pod_hash, *digest;
-        yajl_val root;
+        _cleanup_yajl_ yajl_val root = NULL;
         size_t len;
         int r;
 
@@ -96,21 +74,19 @@ int container_state_load(Reconciler *rc, const char *pod, const char *container,
         r = read_file_regular(path, STATE_FILE_MAX, &data, &len);
         if (r < 0)
                 return r;
-        root = yajl_tree_parse(data, NULL, 0);
-        if (!root)
-                return -EBADMSG;
-        hash = get_str(root, "hash");
-        pod_hash = get_str(root, "pod_hash");
-        digest = get_str(root, "image_digest");
+        r = json_guard_parse(data, len, STATE_FILE_MAX, RECORD_DEPTH_MAX, &root, NULL);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        hash = json_guard_string(json_guard_get(root, "hash"));
+        pod_hash = json_guard_string(json_guard_get(root, "pod_hash"));
+        digest = json_guard_string(json_guard_get(root, "image_digest"));
         if (!hash || strlen(hash) != SPEC_HASH_LEN || !pod_hash || strlen(pod_hash) != SPEC_HASH_LEN ||
-            get_int(root, (const char *[]) { "shim_pid", NULL }, 0, INT32_MAX, &shim_pid) < 0 ||
-            get_int(root, (const char *[]) { "pid", NULL }, 0, INT32_MAX, &pid) < 0 ||
-            get_int(root, (const char *[]) { "restarts", NULL }, 0, UINT32_MAX, &restarts) < 0 ||
-            get_int(root, (const char *[]) { "failures", NULL }, 0, UINT32_MAX, &failures) < 0 ||
-            get_int(root, (const char *[]) { "started_realtime_usec", NULL }, 0, INT64_MAX, &started) < 0) {
-                yajl_tree_free(root);
+            get_int(root, "shim_pid", 0, INT32_MAX, &shim_pid) < 0 ||
+            get_int(root, "pid", 0, INT32_MAX, &pid) < 0 ||
+            get_int(root, "restarts", 0, UINT32_MAX, &restarts) < 0 ||
+            get_int(root, "failures", 0, UINT32_MAX, &failures) < 0 ||
+            get_int(root, "started_realtime_usec", 0, INT64_MAX, &started) < 0)
                 return -EBADMSG;
-        }
         memcpy(c->hash, hash, SPEC_HASH_LEN + 1);
         memcpy(c->pod_hash, pod_hash, SPEC_HASH_LEN + 1);
         r = free_and_strdup(&c->image_digest, isempty(digest) ? NULL : digest);
@@ -119,7 +95,6 @@ int container_state_load(Reconciler *rc, const char *pod, const char *container,
         c->restarts = (unsigned) restarts;
         c->backoff.failures = (unsigned) failures;
         c->started_realtime_usec = (uint64_t) started;
-        yajl_tree_free(root);
         return r;
 }
 
@@ -169,54 +144,39 @@ void container_final_done(ContainerFinal *f) {
 }
 
 int container_final_save(Reconciler *rc, const ContainerState *c) {
-        _cleanup_free_ char *dir = NULL, *path = NULL, *pod_dir = NULL;
-        yajl_gen g = yajl_gen_alloc(NULL);
-        const unsigned char *buf;
+        _cleanup_free_ char *dir = NULL, *path = NULL, *pod_dir = NULL, *json = NULL;
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
         size_t len;
         int r;
 
         if (!g)
                 return -ENOMEM;
-        yajl_gen_map_open(g);
-        GEN_STR(g, "hash");
-        GEN_STR(g, c->hash);
-        GEN_STR(g, "pod_hash");
-        GEN_STR(g, c->pod_hash);
-        if (c->image_digest) {
-                GEN_STR(g, "image_digest");
-                GEN_STR(g, c->image_digest);
-        }
-        GEN_STR(g, "restarts");
-        yajl_gen_integer(g, c->restarts);
-        GEN_STR(g, "started_realtime_usec");
-        yajl_gen_integer(g, (long long) c->started_realtime_usec);
-        GEN_STR(g, "exit");
-        yajl_gen_map_open(g);
-        GEN_STR(g, "code");
-        yajl_gen_integer(g, c->last_exit.code);
-        GEN_STR(g, "signal");
-        yajl_gen_integer(g, c->last_exit.signal);
-        GEN_STR(g, "oom");
-        yajl_gen_bool(g, c->last_exit.oom);
-        GEN_STR(g, "at_usec");
-        yajl_gen_integer(g, (long long) c->last_exit.at_usec);
-        yajl_gen_map_close(g);
-        if (c->message) {
-                GEN_STR(g, "message");
-                GEN_STR(g, c->message);
-        }
-        yajl_gen_map_close(g);
-        if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-                yajl_gen_free(g);
-                return -ENOMEM;
-        }
+        json_gen_map_open(g);
+        json_gen_kv_string(g, "hash", c->hash);
+        json_gen_kv_string(g, "pod_hash", c->pod_hash);
+        if (c->image_digest)
+                json_gen_kv_string(g, "image_digest", c->image_digest);
+        json_gen_kv_integer(g, "restarts", c->restarts);
+        json_gen_kv_integer(g, "started_realtime_usec", (long long) c->started_realtime_usec);
+        json_gen_string(g, "exit");
+        json_gen_map_open(g);
+        json_gen_kv_integer(g, "code", c->last_exit.code);
+        json_gen_kv_integer(g, "signal", c->last_exit.signal);
+        json_gen_kv_bool(g, "oom", c->last_exit.oom);
+        json_gen_kv_integer(g, "at_usec", (long long) c->last_exit.at_usec);
+        json_gen_map_close(g);
+        if (c->message)
+                json_gen_kv_string(g, "message", c->message);
+        json_gen_map_close(g);
+        r = json_gen_finish(g, &json, &len, NULL);
+        if (r < 0)
+                return r;
 
         r = container_final_path(rc, c->pod->name, c->name, &dir, &path);
         if (r >= 0)
                 r = mkdir_p(dir, 0700);
         if (r >= 0)
-                r = write_file_atomic(path, (const char *) buf, len, 0600);
-        yajl_gen_free(g);
+                r = write_file_atomic(path, json, len, 0600);
         if (r < 0)
                 return r;
         /* write_file_atomic() syncs the directory only as a best effort;
@@ -240,13 +200,10 @@ static bool hash_is_valid(const char *s) {
 
 int container_final_load(Reconciler *rc, const char *pod, const char *container, ContainerFinal *ret) {
         _cleanup_free_ char *path = NULL, *data = NULL, *digest_copy = NULL, *message_copy = NULL;
-        const char *k_code[] = { "exit", "code", NULL }, *k_signal[] = { "exit", "signal", NULL },
-                   *k_oom[] = { "exit", "oom", NULL }, *k_at[] = { "exit", "at_usec", NULL },
-                   *k_restarts[] = { "restarts", NULL }, *k_started[] = { "started_realtime_usec", NULL },
-                   *k_digest[] = { "image_digest", NULL }, *k_message[] = { "message", NULL };
+        _cleanup_yajl_ yajl_val root = NULL;
         long long code, sig, at, restarts, started;
         const char *hash, *pod_hash, *digest, *message;
-        yajl_val root, v_digest, v_message, v_oom;
+        yajl_val v_exit, v_digest, v_message, v_oom;
         size_t len;
         int r;
 
@@ -260,38 +217,31 @@ int container_final_load(Reconciler *rc, const char *pod, const char *container,
                              &data, &len);
         if (r < 0)
                 return r;
-        if (strlen(data) != len)
+        r = json_guard_parse(data, len, FINAL_FILE_MAX, RECORD_DEPTH_MAX, &root, NULL);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EBADMSG;
+        if (!YAJL_IS_OBJECT(root))
                 return -EBADMSG;
-        root = yajl_tree_parse(data, NULL, 0);
-        if (!root || !YAJL_IS_OBJECT(root)) {
-                yajl_tree_free(root);
-                return -EBADMSG;
-        }
-        hash = get_str(root, "hash");
-        pod_hash = get_str(root, "pod_hash");
-        v_digest = yajl_tree_get(root, k_digest, yajl_t_any);
-        v_message = yajl_tree_get(root, k_message, yajl_t_any);
-        v_oom = yajl_tree_get(root, k_oom, yajl_t_any);
+        hash = json_guard_string(json_guard_get(root, "hash"));
+        pod_hash = json_guard_string(json_guard_get(root, "pod_hash"));
+        v_exit = json_guard_get(root, "exit");
+        v_digest = json_guard_get(root, "image_digest");
+        v_message = json_guard_get(root, "message");
+        v_oom = json_guard_get(v_exit, "oom");
         if (!hash_is_valid(hash) || !hash_is_valid(pod_hash) ||
             (v_digest && (!YAJL_IS_STRING(v_digest) || !digest_is_valid(YAJL_GET_STRING(v_digest)))) ||
             (v_message && !YAJL_IS_STRING(v_message)) ||
             !v_oom || !(YAJL_IS_TRUE(v_oom) || YAJL_IS_FALSE(v_oom)) ||
-            get_int(root, k_code, -1, 255, &code) < 0 ||
-            get_int(root, k_signal, 0, 64, &sig) < 0 ||
-            get_int(root, k_at, 0, INT64_MAX, &at) < 0 ||
-            get_int(root, k_restarts, 0, UINT32_MAX, &restarts) < 0 ||
-            get_int(root, k_started, 0, INT64_MAX, &started) < 0) {
-                yajl_tree_free(root);
+            get_int(v_exit, "code", -1, 255, &code) < 0 ||
+            get_int(v_exit, "signal", 0, 64, &sig) < 0 ||
+            get_int(v_exit, "at_usec", 0, INT64_MAX, &at) < 0 ||
+            get_int(root, "restarts", 0, UINT32_MAX, &restarts) < 0 ||
+            get_int(root, "started_realtime_usec", 0, INT64_MAX, &started) < 0)
                 return -EBADMSG;
-        }
-        if ((digest = v_digest ? YAJL_GET_STRING(v_digest) : NULL) && !(digest_copy = strdup(digest))) {
-                yajl_tree_free(root);
+        if ((digest = json_guard_string(v_digest)) && !(digest_copy = strdup(digest)))
                 return -ENOMEM;
-        }
-        if ((message = v_message ? YAJL_GET_STRING(v_message) : NULL) && !(message_copy = strdup(message))) {
-                yajl_tree_free(root);
+        if ((message = json_guard_string(v_message)) && !(message_copy = strdup(message)))
                 return -ENOMEM;
-        }
         memcpy(ret->hash, hash, SPEC_HASH_LEN + 1);
         memcpy(ret->pod_hash, pod_hash, SPEC_HASH_LEN + 1);
         ret->last_exit = (ExitInfo) {
@@ -301,7 +251,6 @@ int container_final_load(Reconciler *rc, const char *pod, const char *container,
                 .oom = YAJL_IS_TRUE(v_oom),
                 .at_usec = (uint64_t) at,
         };
-        yajl_tree_free(root);
         ret->image_digest = TAKE_PTR(digest_copy);
         ret->message = TAKE_PTR(message_copy);
         ret->restarts = (unsigned) restarts;
