@@ -16,6 +16,8 @@ libtank_la_SOURCES += \
 	src/reconcile/reconciler.c \
 	src/reconcile/launch.h \
 	src/reconcile/launch.c \
+	src/reconcile/admission.h \
+	src/reconcile/admission.c \
 	src/reconcile/records.h \
 	src/reconcile/records.c \
 	src/reconcile/unpack.h \
