@@ -8,6 +8,11 @@ libtank_la_SOURCES += \
 	src/net/host-static.c \
 	src/net/host-auto.c \
 	src/net/resolved-watch.c \
+	src/net/netmode.h \
+	src/net/netmode.c \
+	src/net/netmode-none.c \
+	src/net/netmode-host.c \
+	src/net/netmode-macvlan.c \
 	src/net/pod-network.h \
 	src/net/pod-network.c \
 	src/net/pod-files.c

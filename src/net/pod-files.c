@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "net/netmode.h"
 #include "net/pod-network.h"
 #include "fs-util.h"
 
@@ -40,14 +41,17 @@ int pod_network_dir(const char *runtime_dir, const char *pod, bool create, char 
  * parent is recorded as written: a host whose uplink changes keeps its running
  * pods until their network spec changes. */
 int pod_network_stamp(const Pod *pod, char **ret) {
+        const NetworkModeOps *ops = network_mode_ops(pod->network.mode);
         _cleanup_free_ char *s = NULL;
         size_t n = 0;
         FILE *f;
 
+        if (!ops)
+                return -EINVAL;
         f = open_memstream(&s, &n);
         if (!f)
                 return -ENOMEM;
-        fprintf(f, "tank-netns 1\nmode %s\n", pod->network.mode == NETWORK_MACVLAN ? "macvlan" : "none");
+        fprintf(f, "tank-netns 1\nmode %s\n", ops->name);
         for (size_t i = 0; i < pod->network.n_nics; i++) {
                 const PodNic *nic = &pod->network.nics[i];
                 char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN] = "-";
@@ -125,9 +129,12 @@ static int build_resolv_conf(const Pod *pod, char * const *dns, char **ret) {
 }
 
 int pod_network_write_files(const char *dir, const Pod *pod, char * const *dns, PodNetworkResult *res) {
+        const NetworkModeOps *ops = network_mode_ops(pod->network.mode);
         _cleanup_free_ char *hostname = NULL, *hosts = NULL, *resolv = NULL;
         int r;
 
+        if (!ops)
+                return -EINVAL;
         if (asprintf(&hostname, "%s\n", pod->name) < 0)
                 return -ENOMEM;
         r = build_hosts(pod, &hosts);
@@ -136,7 +143,7 @@ int pod_network_write_files(const char *dir, const Pod *pod, char * const *dns, 
         if ((r = write_one(dir, "hostname", hostname, &res->hostname_file)) < 0 ||
             (r = write_one(dir, "hosts", hosts, &res->hosts)) < 0)
                 return r;
-        if (pod->network.mode != NETWORK_MACVLAN)
+        if (!ops->resolv_conf)
                 return 0;
         r = build_resolv_conf(pod, pod->network.dns ? pod->network.dns : dns, &resolv);
         if (r < 0)

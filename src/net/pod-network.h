@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* A pod's network, raised from its spec (DESIGN.md "network"):
+/* A pod's network, raised from its spec (DESIGN.md "network"); what differs
+ * between the modes is each one's NetworkModeOps (netmode.h):
  *
  *   "host"   nothing is made: the containers share the host's namespace and keep
  *            their images' /etc files.
@@ -53,14 +54,16 @@ typedef struct PodNetworkResult {
 
 void pod_network_result_done(PodNetworkResult *r);
 
-/* What admission can know without touching anything: every NIC's parent
- * resolves to an interface of this host that can carry macvlan links. */
+/* What admission can know without touching anything (the mode's check): for
+ * macvlan, every NIC's parent resolves to an interface of this host that can
+ * carry macvlan links. */
 int pod_network_check(const Pod *pod, HostFacts *facts, char **ret_error);
 
 int pod_network_setup(const char *runtime_dir, const Pod *pod, HostFacts *facts, PodNetworkResult *ret,
                       char **ret_error);
 
-/* Remove the namespace (and so its links) and the files. 0 if there was nothing. */
+/* Remove the namespace (and so its links) and the files, whichever mode made
+ * them. 0 if there was nothing. */
 int pod_network_teardown(const char *runtime_dir, const char *pod);
 
 /* Internal to src/net, shared between pod-network.c and pod-files.c. */

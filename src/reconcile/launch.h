@@ -5,7 +5,9 @@
  * its transient scope, tell it to go (the protocol of src/shim/shim-config.h),
  * and record what runs (records.h: state.json) so that a later tankd can adopt
  * it. All steps are asynchronous; the outcome is reported
- * through the callback exactly once (unless the launch is aborted). */
+ * through the callback exactly once (unless the launch is aborted). One file
+ * per job: launch.c (the steps), launch-config.c, launch-network.c,
+ * launch-spawn.c, launch-scope.c (launch-internal.h). */
 
 #include "reconcile/podstate.h"
 #include "image/blobstore.h"

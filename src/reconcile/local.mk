@@ -16,6 +16,13 @@ libtank_la_SOURCES += \
 	src/reconcile/reconciler.c \
 	src/reconcile/launch.h \
 	src/reconcile/launch.c \
+	src/reconcile/launch-internal.h \
+	src/reconcile/launch-config.c \
+	src/reconcile/launch-network.c \
+	src/reconcile/launch-spawn.c \
+	src/reconcile/launch-scope.c \
+	src/reconcile/admission.h \
+	src/reconcile/admission.c \
 	src/reconcile/records.h \
 	src/reconcile/records.c \
 	src/reconcile/unpack.h \

@@ -15,6 +15,7 @@
 
 #include "check-run.h"
 #include "net/host.h"
+#include "net/netmode.h"
 #include "net/netns.h"
 #include "net/pod-network.h"
 #include "fs-util.h"
@@ -118,6 +119,54 @@ static void lan_setup(void) {
         sh("ip -n tank-test-router addr add 198.51.100.1/24 dev r1 && ip -n tank-test-router link set r1 up");
         sh("ip -n tank-test-router link set lo up");
 }
+
+/* Each mode answers for itself: the table, the stamps' mode names, and which
+ * pods' addresses collide (admission's question about two pods). */
+START_TEST(test_mode_ops) {
+        _cleanup_(pod_freep) Pod *a = NULL, *b = NULL, *d = NULL, *n = NULL, *h = NULL;
+        _cleanup_free_ char *stamp = NULL, *stamp_none = NULL;
+
+        for (NetworkMode m = 0; m < _NETWORK_MAX; m++) {
+                const NetworkModeOps *ops = network_mode_ops(m);
+
+                ck_assert_ptr_nonnull(ops);
+                ck_assert_ptr_nonnull(ops->name);
+                /* A mode that makes a namespace must be able to adopt and remove it. */
+                ck_assert(ops->host_namespace || (ops->adoptable && ops->teardown));
+        }
+        ck_assert_ptr_null(network_mode_ops(_NETWORK_MAX));
+        ck_assert_ptr_null(network_mode_ops(_NETWORK_INVALID));
+
+        a = pod("{\"name\": \"a\", \"network\": {\"nics\": [{\"name\": \"eth0\", \"ip\": \"192.0.2.10/24\"}, "
+                "{\"name\": \"eth1\", \"ip\": \"198.51.100.10/24\"}]}, "
+                "\"containers\": [{\"name\": \"c\", \"image\": {\"rootfs\": \"/\"}}]}");
+        b = pod("{\"name\": \"b\", \"network\": {\"nics\": [{\"name\": \"eth0\", \"ip\": \"198.51.100.10/24\"}]}, "
+                "\"containers\": [{\"name\": \"c\", \"image\": {\"rootfs\": \"/\"}}]}");
+        d = pod("{\"name\": \"d\", \"network\": {\"nics\": [{\"name\": \"eth0\", \"ip\": \"192.0.2.11/24\"}]}, "
+                "\"containers\": [{\"name\": \"c\", \"image\": {\"rootfs\": \"/\"}}]}");
+        n = pod("{\"name\": \"n\", \"containers\": [{\"name\": \"c\", \"image\": {\"rootfs\": \"/\"}}]}");
+        h = pod("{\"name\": \"h\", \"network\": \"host\", \"containers\": [{\"name\": \"c\", \"image\": {\"rootfs\": \"/\"}}]}");
+
+        /* The index is a's NIC, so that the message names a's spec. */
+        ck_assert_int_eq(pod_network_shared_address(a, b), 1);
+        ck_assert_int_eq(pod_network_shared_address(b, a), 0);
+        ck_assert_int_eq(pod_network_shared_address(a, d), -1);
+        ck_assert_int_eq(pod_network_shared_address(a, n), -1);
+        ck_assert_int_eq(pod_network_shared_address(n, h), -1);
+        ck_assert_int_eq(pod_network_shared_address(h, h), -1);
+
+        ck_assert_int_ge(pod_network_stamp(b, &stamp), 0);
+        ck_assert_str_eq(stamp, "tank-netns 1\nmode macvlan\nnic eth0 auto 198.51.100.10/24 -\n");
+        ck_assert_int_ge(pod_network_stamp(n, &stamp_none), 0);
+        ck_assert_str_eq(stamp_none, "tank-netns 1\nmode none\n");
+
+        /* A namespace without a stamp is kept only where it can hold nothing wrong. */
+        ck_assert(network_mode_none.adoptable(NULL, stamp_none));
+        ck_assert(!network_mode_macvlan.adoptable(NULL, stamp));
+        ck_assert(network_mode_macvlan.adoptable(stamp, stamp));
+        ck_assert(!network_mode_none.adoptable(stamp, stamp_none));
+}
+END_TEST
 
 START_TEST(test_resolv_conf) {
         _cleanup_strv_free_ char **l = NULL;
@@ -440,6 +489,7 @@ int main(void) {
         s = suite_create("net");
         tc = tcase_create("core");
         tcase_set_timeout(tc, 60);
+        tcase_add_test(tc, test_mode_ops);
         tcase_add_test(tc, test_resolv_conf);
         tcase_add_test(tc, test_static_adapter);
         tcase_add_test(tc, test_auto_adapter_uplink);
