@@ -46,3 +46,9 @@ TESTS += tests/unit/test-unpack
 tests_unit_test_unpack_SOURCES = tests/unit/test-unpack.c
 tests_unit_test_unpack_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_unpack_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+# One tank-exec run: shared by the Exec sessions and exec probes.
+libtank_la_SOURCES += \
+	src/reconcile/exec-spawn.h \
+	src/reconcile/exec-spawn.c
+
