@@ -52,3 +52,10 @@ libtank_la_SOURCES += \
 	src/reconcile/exec-spawn.h \
 	src/reconcile/exec-spawn.c
 
+# Issue 14: the probe runners.
+libtank_la_SOURCES += \
+	src/reconcile/probe-run.h \
+	src/reconcile/probe-internal.h \
+	src/reconcile/probe-run.c \
+	src/reconcile/probe-net.c \
+	src/reconcile/probe-exec.c
