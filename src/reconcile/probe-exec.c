@@ -139,6 +139,13 @@ static int on_client_io(sd_event_source *src, int fd, uint32_t revents, void *us
 static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         ProbeExec *x = userdata;
 
+        if (x->spawn_done) {
+                /* It ended in time; only its output socket stays open (a
+                 * leftover process holds it): the status is what counts. */
+                x->client_done = true;
+                maybe_finish(x);
+                return 0;
+        }
         if (!x->timed_out) {
                 x->timed_out = true;
                 kill_process(x);   /* not running yet: on_spawn_running() kills it */

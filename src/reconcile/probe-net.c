@@ -94,9 +94,8 @@ static int remaining_ms(uint64_t deadline) {
         return (int) MIN((deadline - now + 999U) / 1000U, (uint64_t) INT32_MAX);
 }
 
-static void tcp_work(void *userdata) {
-        ProbeNet *n = userdata;
-        ProbeResult *res = &n->run->result;
+/* 0 once connected; -ETIMEDOUT, -ECANCELED (the cancel eventfd) or the connect's error. */
+static int tcp_connect(ProbeNet *n) {
         uint64_t deadline = now_monotonic_usec() + n->timeout_usec;
         struct sockaddr_in sa = {
                 .sin_family = AF_INET,
@@ -107,38 +106,53 @@ static void tcp_work(void *userdata) {
         socklen_t len = sizeof(int);
         int err = 0;
 
-        if (enter_netns(n, res) < 0)
-                return;
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
-                { reason_errno(res, "socket: ", errno); return; }
-        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                if (errno != EINPROGRESS)
-                        { reason_errno(res, "", errno); return; }
-                for (;;) {
-                        struct pollfd p[2] = {
-                                { .fd = fd, .events = POLLOUT },
-                                { .fd = n->cancel_fd, .events = POLLIN },
-                        };
-                        int k = poll(p, 2, remaining_ms(deadline));
-                        if (k < 0 && errno == EINTR)
-                                continue;
-                        if (k < 0)
-                                { reason_errno(res, "poll: ", errno); return; }
-                        if (p[1].revents)
-                                { probe_result_reason(res, "cancelled"); return; }
-                        if (k == 0)
-                                { probe_result_timeout(res, n->timeout_usec); return; }
-                        if (p[0].revents)
-                                break;
-                }
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-                        err = errno;
-                if (err != 0)
-                        { reason_errno(res, "", err); return; }
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) >= 0)
+                return 0;
+        if (errno != EINPROGRESS)
+                return -errno;
+        for (;;) {
+                struct pollfd p[2] = {
+                        { .fd = fd, .events = POLLOUT },
+                        { .fd = n->cancel_fd, .events = POLLIN },
+                };
+                int k = poll(p, 2, remaining_ms(deadline));
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (p[1].revents)
+                        return -ECANCELED;
+                if (k == 0)
+                        return -ETIMEDOUT;
+                if (p[0].revents)
+                        break;
         }
-        res->success = true;
-        probe_result_reason(res, "connected");
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                return -errno;
+        return -err;
+}
+
+static void tcp_work(void *userdata) {
+        ProbeNet *n = userdata;
+        ProbeResult *res = &n->run->result;
+        int r;
+
+        if (enter_netns(n, res) < 0)
+                return;
+        r = tcp_connect(n);
+        if (r == -ETIMEDOUT)
+                probe_result_timeout(res, n->timeout_usec);
+        else if (r == -ECANCELED)
+                probe_result_reason(res, "cancelled");
+        else if (r < 0)
+                reason_errno(res, "", -r);
+        else {
+                res->success = true;
+                probe_result_reason(res, "connected");
+        }
 }
 
 static size_t http_write(char *data, size_t size, size_t nmemb, void *userdata) {
@@ -186,24 +200,23 @@ static int http_setup(ProbeNet *n, CURL *c, HttpBody *body, struct curl_slist **
 
 static void http_judge(ProbeNet *n, CURL *c, CURLcode code, const HttpBody *body, const char *errbuf) {
         ProbeResult *res = &n->run->result;
-        long status = 0;
-        long os_errno = 0;
+        long status = 0, os_errno = 0;
 
-        if (code == CURLE_OPERATION_TIMEDOUT)
-                { probe_result_timeout(res, n->timeout_usec); return; }
-        if (body->oom)
-                { probe_result_reason(res, "out of memory"); return; }
-        if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && body->capped)) {
-                (void) curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno);
-                if (os_errno > 0 && code == CURLE_COULDNT_CONNECT)
-                        { reason_errno(res, "", (int) os_errno); return; }
+        if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && body->capped)) {
+                (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+                res->success = status >= 200 && status <= 399;
+                probe_result_reason(res, "http %ld", status);
+        } else if (code == CURLE_OPERATION_TIMEDOUT)
+                probe_result_timeout(res, n->timeout_usec);
+        else if (body->oom)
+                probe_result_reason(res, "out of memory");
+        else if (code == CURLE_COULDNT_CONNECT && curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
+                 os_errno > 0)
+                reason_errno(res, "", (int) os_errno);
+        else {
                 probe_result_reason(res, "%s", errbuf[0] ? errbuf : curl_easy_strerror(code));
                 lowercase_word(res->reason);
-                return;
         }
-        (void) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        res->success = status >= 200 && status <= 399;
-        probe_result_reason(res, "http %ld", status);
 }
 
 static void http_work(void *userdata) {

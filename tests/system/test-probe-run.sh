@@ -35,6 +35,13 @@ probe() {
 }
 field() { echo "$out" | head -1 | sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p"; }
 reason() { echo "$out" | head -1 | sed -n 's/.* reason=//p'; }
+# expect_timeout WHAT MAX_MS: the last run timed out after its 1s, and not much later.
+expect_timeout() {
+        assert_eq "$(field timed_out)" 1 "$1 timeout flag"
+        assert_eq "$(reason)" "timeout after 1s" "$1 timeout reason"
+        ms=$(field elapsed_ms)
+        [ "$ms" -ge 950 ] && [ "$ms" -lt "$2" ] || fail "$1 timeout took ${ms}ms"
+}
 
 ip netns del "$NS" 2>/dev/null
 ip netns add "$NS" || fail "ip netns add"
@@ -57,10 +64,7 @@ probe 1 tcp $BASE 1000
 assert_eq "$(reason)" "connection refused" "tcp from tankd's own namespace reaches the pod's"
 # A connect that hangs (SYNs dropped): a timeout, on time.
 probe 1 --netns "$N" tcp $((BASE + 6)) 1000
-assert_eq "$(field timed_out)" 1 "tcp timeout flag"
-assert_eq "$(reason)" "timeout after 1s" "tcp timeout reason"
-ms=$(field elapsed_ms)
-[ "$ms" -ge 950 ] && [ "$ms" -lt 3000 ] || fail "tcp timeout took ${ms}ms"
+expect_timeout tcp 3000
 
 # http: 200 with the body and our headers, the default path.
 probe 0 --netns "$N" --header "X-Probe: yes" http $BASE 2000
@@ -79,10 +83,7 @@ probe 0 --netns "$N" http $((BASE + 2)) 2000
 assert_eq "$(reason)" "http 302" "http 302 not followed"
 # No answer: a timeout, on time.
 probe 1 --netns "$N" http $((BASE + 3)) 1000
-assert_eq "$(field timed_out)" 1 "http timeout flag"
-assert_eq "$(reason)" "timeout after 1s" "http timeout reason"
-ms=$(field elapsed_ms)
-[ "$ms" -ge 950 ] && [ "$ms" -lt 3000 ] || fail "http timeout took ${ms}ms"
+expect_timeout http 3000
 # Endless body: judged by the status, the first 4 KiB kept, not read to the end.
 probe 0 --netns "$N" http $((BASE + 4)) 5000
 assert_eq "$(echo "$out" | sed -n "s/^output_len=//p")" 4096 "streamed body capped"
@@ -153,11 +154,8 @@ echo "$want" | grep -qx PROBE_ENV=yes || fail "container env missing: $want"
 
 # A timeout kills the process, and tank-exec ends.
 probe 1 "${EXEC[@]}" exec 1000 sh -c 'echo before; exec sleep 100'
-assert_eq "$(field timed_out)" 1 "exec timeout flag"
-assert_eq "$(reason)" "timeout after 1s" "exec timeout reason"
+expect_timeout exec 4000
 echo "$out" | grep -qx before || fail "output before the timeout: $out"
-ms=$(field elapsed_ms)
-[ "$ms" -ge 950 ] && [ "$ms" -lt 4000 ] || fail "exec timeout took ${ms}ms"
 no_sleep() { ! grep -qx 'sleep 100' < <(for p in $(cgroup_value "$unit" procs); do tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null | sed 's/ $//'; echo; done); }
 wait_for 5 no_sleep || fail "sleep 100 still in $unit"
 wait_for 5 sh -c '! pgrep -x tank-exec' || fail "tank-exec still runs after the timeout"
