@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 struct ExecSpawn {
         int sync_fd;
         sd_event_source *io;
+        sd_event_source *child; /* tank-exec: reaps it, pins its pid for exec_spawn_kill() */
         pid_t helper_pid;
         pid_t workload_pid;
         char *unit;
@@ -25,11 +27,26 @@ struct ExecSpawn {
         void *userdata;
 };
 
+pid_t exec_spawn_helper_pid(const ExecSpawn *x) {
+        return x->helper_pid;
+}
+
+int exec_spawn_kill(ExecSpawn *x) {
+        if (!x->child || sd_event_source_get_enabled(x->child, NULL) <= 0)
+                return 0;   /* gone, or already reaped */
+        return sd_event_source_send_child_signal(x->child, SIGKILL, NULL, 0);
+}
+
 ExecSpawn *exec_spawn_free(ExecSpawn *x) {
         if (!x)
                 return NULL;
         sd_event_source_disable_unref(x->io);
         safe_close(x->sync_fd);
+        /* Still running: the source stays with the loop (floating) to reap it. */
+        if (x->child && sd_event_source_get_enabled(x->child, NULL) > 0 &&
+            sd_event_source_set_floating(x->child, 1) >= 0)
+                x->child = NULL;
+        sd_event_source_disable_unref(x->child);
         free(x->unit);
         free(x);
         return NULL;
@@ -180,6 +197,11 @@ static int on_sync_io(sd_event_source *src, int fd, uint32_t revents, void *user
 }
 
 static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
+        /* Left to the loop by exec_spawn_free(): take it back and drop it. */
+        if (sd_event_source_get_floating(src) > 0 && sd_event_source_set_floating(src, 0) >= 0) {
+                sd_event_source_disable_unref(src);
+                return 0;
+        }
         return sd_event_source_set_enabled(src, SD_EVENT_OFF);
 }
 
@@ -245,7 +267,7 @@ int exec_spawn(sd_event *event, const ExecSpawnParams *p, int client_child, cons
         if (r < 0)
                 return r;
         x->helper_pid = pid;
-        r = sd_event_add_child(event, NULL, pid, WEXITED, on_helper_exit, NULL);
+        r = sd_event_add_child(event, &x->child, pid, WEXITED, on_helper_exit, NULL);
         if (r < 0)
                 log_debug_errno(r, "cannot watch tank-exec %d: %m", (int) pid);
 

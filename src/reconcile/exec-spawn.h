@@ -13,7 +13,7 @@
  *   exited(status)   the end: the status tank-exec reported, or -1 when the
  *                    helper went away or spoke nonsense. Last; may free.
  * exec_spawn_free() before exited() calls nothing more; the helper sees EOF
- * on its sync socket (before "go": it exits at once). */
+ * on its sync socket (before "go": it exits at once) and is still reaped. */
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -45,5 +45,10 @@ typedef struct ExecSpawnParams {
  * caller closes its copy). */
 int exec_spawn(sd_event *event, const ExecSpawnParams *p, int client_child, const ExecSpawnCallbacks *cb,
                void *userdata, ExecSpawn **ret);
+/* tank-exec itself (the parent of the process "running" names). */
+pid_t exec_spawn_helper_pid(const ExecSpawn *x);
+/* SIGKILL tank-exec (through the loop's pidfd of it, so never a reused pid):
+ * for a run abandoned before its process started. 0 if it is gone already. */
+int exec_spawn_kill(ExecSpawn *x);
 ExecSpawn *exec_spawn_free(ExecSpawn *x);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ExecSpawn *, exec_spawn_free);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,6 +24,7 @@ typedef struct ProbeExec {
         int pidfd;                      /* the process, from "running" on */
         uint64_t timeout_usec;
         bool timed_out;
+        bool started;                   /* tank-exec said "running" */
         bool client_done;               /* EXIT or EOF on client_fd */
         bool spawn_done;
         int status;                     /* -1: unknown */
@@ -42,8 +44,12 @@ static void probe_exec_stop(void *kind) {
 
         if (!x)
                 return;
-        if (!x->spawn_done)
-                kill_process(x);
+        if (!x->spawn_done) {
+                if (x->started)
+                        kill_process(x);
+                else if (x->spawn)
+                        (void) exec_spawn_kill(x->spawn);
+        }
         exec_spawn_free(x->spawn);
         sd_event_source_disable_unref(x->client_io);
         safe_close(x->client_fd);
@@ -72,14 +78,48 @@ static void maybe_finish(ProbeExec *x) {
         probe_run_finish(x->run);
 }
 
+/* "running <pid>" comes from a helper that sits in the container's
+ * namespaces: a pid is signalled only if it is tank-exec's child, checked
+ * through /proc while a pidfd pins it (alive afterwards: /proc showed it, not
+ * a successor under a reused pid). */
+static int open_child_pidfd(pid_t pid, pid_t parent, int *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_fclose_ FILE *f = NULL;
+        char path[64], buf[1024];
+        const char *close_paren;
+        int ppid;
+
+        fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0)
+                return -errno;
+        (void) snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        if (!fgets(buf, sizeof buf, f))
+                return -EIO;
+        /* "pid (comm) state ppid ...": comm may hold anything, even ")". */
+        close_paren = strrchr(buf, ')');
+        if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+                return -EIO;
+        if (ppid != parent)
+                return -ESRCH;
+        if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
+                return -errno;
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
 static void on_spawn_running(ExecSpawn *s, pid_t pid, void *userdata) {
         ProbeExec *x = userdata;
+        int r;
 
-        x->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (x->pidfd < 0)
-                log_debug_errno(errno, "probe: cannot open a pidfd for %d: %m", (int) pid);
+        x->started = true;
+        r = open_child_pidfd(pid, exec_spawn_helper_pid(s), &x->pidfd);
+        if (r < 0)
+                log_debug_errno(r, "probe: cannot pin the exec probe's process %d: %m", (int) pid);
         if (x->timed_out)
-                kill_process(x);   /* it started after the deadline */
+                kill_process(x);   /* it started while the helper was being killed */
 }
 
 static void on_spawn_failed(ExecSpawn *s, const char *message, void *userdata) {
@@ -148,7 +188,11 @@ static int on_timer(sd_event_source *src, uint64_t usec, void *userdata) {
         }
         if (!x->timed_out) {
                 x->timed_out = true;
-                kill_process(x);   /* not running yet: on_spawn_running() kills it */
+                if (x->started)
+                        kill_process(x);
+                else
+                        /* Still joining the container: nothing of it is to start now. */
+                        (void) exec_spawn_kill(x->spawn);
                 /* tank-exec sees its child die, sends EXIT and "exit", and ends. */
                 if (sd_event_source_set_time_relative(src, PROBE_EXEC_GRACE_USEC) >= 0 &&
                     sd_event_source_set_enabled(src, SD_EVENT_ONESHOT) >= 0)
