@@ -33,6 +33,10 @@ typedef struct Driver {
         ProbeRun *run;
 } Driver;
 
+static int on_quit(sd_event_source *s, uint64_t usec, void *userdata) {
+        return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
 static void on_done(const ProbeResult *res, void *userdata) {
         Driver *d = userdata;
 
@@ -58,11 +62,9 @@ static void on_done(const ProbeResult *res, void *userdata) {
                 fwrite(res->output, 1, res->output_len, stdout);
         }
         fflush(stdout);
-        sd_event_exit(d->event, 0);
-}
-
-static int on_quit(sd_event_source *s, uint64_t usec, void *userdata) {
-        return sd_event_exit(sd_event_source_get_event(s), 0);
+        /* A moment for the loop to reap tank-exec, which ends after its report. */
+        if (sd_event_add_time_relative(d->event, NULL, CLOCK_MONOTONIC, 200 * 1000U, 0, on_quit, NULL) < 0)
+                (void) sd_event_exit(d->event, 0);
 }
 
 static int on_cancel(sd_event_source *s, uint64_t usec, void *userdata) {

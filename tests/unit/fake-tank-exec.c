@@ -3,8 +3,9 @@
  * early, failing turns (exec-protocol.h), chosen by the first word after "--":
  *   error      "error boom", then exit
  *   eof        exit without a word
- *   nonsense   a packet of no known kind, then wait
- *   pid        its own "pid" (the join fails: it is no container's scope), wait
+ *   nonsense   a packet of no known kind, then wait for EOF (as tank-exec does)
+ *   pid        its own "pid" (the join fails: it is no container's scope), then
+ *              wait for EOF
  *   hang PATH  write its pid to PATH, then wait for ever */
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +44,10 @@ int main(int argc, char **argv) {
                 fclose(f);
         } else
                 return 2;
-        for (;;)
-                pause();
+        if (strcmp(argv[i + 1], "hang") == 0)
+                for (;;)
+                        pause();
+        while (recv(3, buf, sizeof buf, 0) > 0)
+                ;
+        return 1;
 }
