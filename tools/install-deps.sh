@@ -22,6 +22,10 @@ TEST_DEPS=(
         docker-registry skopeo busybox-static iproute2 util-linux procps tmux
         python3 python3-jwt openssl apache2-utils curl jq bc git ca-certificates zstd
 )
+# The Debian package (debian/, tools/build-deb, tests/system/test-package.sh).
+PACKAGE_DEPS=(
+        dpkg-dev debhelper lintian
+)
 # The VM test bed (tests/vm/): a Debian 12 disk built from packages, booted in qemu.
 VM_DEPS=(
         qemu-system-x86 mmdebstrap e2fsprogs
@@ -40,4 +44,4 @@ fi
 trap '[ -n "$created_policy" ] && rm -f "$policy"' EXIT
 
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${BUILD_DEPS[@]}" "${RUN_DEPS[@]}" "${TEST_DEPS[@]}" "${VM_DEPS[@]}" "$@"
+apt-get install -y -q --no-install-recommends "${BUILD_DEPS[@]}" "${RUN_DEPS[@]}" "${TEST_DEPS[@]}" "${PACKAGE_DEPS[@]}" "${VM_DEPS[@]}" "$@"

@@ -2,7 +2,8 @@
 /* Adoption at start: the containers an earlier tankd left running (runtime
  * state in /run), the completed ones a reboot would otherwise run again
  * (final records in the data directory), and the scratch of pods the store
- * no longer holds. The lifecycle steps it needs are in steps.h. */
+ * no longer holds. What it finds is fed to the lifecycle machine
+ * (lifecycle.h) as ADOPTED_* events, through the steps of steps.h. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -73,20 +74,14 @@ static void adopt_container(Reconciler *rc, const char *pod, const char *contain
                         MIN(now_realtime_usec() - MIN(c->started_realtime_usec, now_realtime_usec()),
                             now_monotonic_usec());
         if (shim_alive_in_scope(c->shim_pid, c->unit)) {
-                c->phase = CONTAINER_RUNNING;
-                container_watch_exit(rc, c);
                 /* Killed before "running" arrived: the shim's pid file knows
                  * (or will, and the exit watch sees it appear). */
                 if (c->pid <= 0 && container_pid_load(rc, c) >= 0)
                         (void) container_state_save(rc, c);
                 log_info("Adopted %s/%s (%s, pid %d).", pod, container, c->unit, (int) c->pid);
-                if (c->backoff.failures > 0)
-                        container_arm_timer(rc, c, rc->backoff.stable_usec, on_stable_timer);
-        } else {
-                /* It ended while nobody watched: count the exit as if we had seen it. */
-                c->phase = CONTAINER_RUNNING;
-                container_gone(rc, c);
-        }
+                container_feed(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_ADOPTED_RUNNING });
+        } else
+                container_gone(rc, c, LIFECYCLE_EV_ADOPTED_VANISHED);
         reconciler_queue(p);
 }
 
@@ -97,6 +92,9 @@ static void adopt_container(Reconciler *rc, const char *pod, const char *contain
  * exited, with its last exit, and stays so. */
 static void restore_completed(Reconciler *rc, PodState *p, const PodContainer *spec, const char *pod_hash) {
         _cleanup_(container_final_done) ContainerFinal f = {};
+        LifecyclePolicy policy = { .restart = p->desired->restart, .backoff = rc->backoff, .desired = true };
+        LifecycleState s = {};
+        LifecycleActions a;
         char hash[SPEC_HASH_LEN + 1];
         _cleanup_free_ char *e = NULL;
         ContainerState *c;
@@ -111,14 +109,26 @@ static void restore_completed(Reconciler *rc, PodState *p, const PodContainer *s
                                   p->name, spec->name);
                 return;
         }
+        s.restarts = f.restarts;
         if (container_hash(spec, hash) < 0)
                 return (void) log_oom();
-        if (!streq(hash, f.hash) || !streq(pod_hash, f.pod_hash) ||
-            policy_restarts(p->desired->restart, &f.last_exit)) {
+        r = lifecycle_step(&policy, &s, &(LifecycleEvent) {
+                                   .type = LIFECYCLE_EV_ADOPTED_EXITED,
+                                   .now_usec = now_realtime_usec(),
+                                   .exit = f.last_exit,
+                                   .spec_matches = streq(hash, f.hash) && streq(pod_hash, f.pod_hash),
+                           }, &a);
+        if (r != 0)
+                return (void) log_error_errno(r < 0 ? r : -EINVAL, "Container %s/%s: final record not handled: %m",
+                                              p->name, spec->name);
+        if (a.mask & LIFECYCLE_FORGET) {
                 log_info("Container %s/%s completed under another spec; it starts again.", p->name, spec->name);
-                r = container_final_remove(rc, p->name, spec->name);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to remove the final record of %s/%s: %m", p->name, spec->name);
+                if (a.mask & LIFECYCLE_REMOVE_FINAL) {
+                        r = container_final_remove(rc, p->name, spec->name);
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to remove the final record of %s/%s: %m",
+                                                  p->name, spec->name);
+                }
                 return;
         }
         r = pod_state_add_container(p, spec->name, &c);
@@ -128,10 +138,10 @@ static void restore_completed(Reconciler *rc, PodState *p, const PodContainer *s
         memcpy(c->pod_hash, f.pod_hash, sizeof c->pod_hash);
         c->image_digest = TAKE_PTR(f.image_digest);
         c->message = TAKE_PTR(f.message);
-        c->restarts = f.restarts;
         c->started_realtime_usec = f.started_realtime_usec;
-        c->last_exit = f.last_exit;
-        c->phase = CONTAINER_EXITED;
+        c->phase = s.phase;
+        c->restarts = s.restarts;
+        c->last_exit = s.last_exit;
         (void) exit_info_to_string(&c->last_exit, &e);
         log_info("Container %s/%s completed before (%s); not starting it again.", p->name, c->name, strempty(e));
 }

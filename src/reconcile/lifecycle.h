@@ -12,6 +12,25 @@
  * feeding it changes no behaviour. Where that code was implicit the choice is
  * written below, marked "Choice:".
  *
+ * How the reconciler uses it: reconcile.c and adopt.c write no phase.
+ * ContainerState keeps the LifecycleState fields (phase, backoff, restarts,
+ * last_exit, next_restart_usec, exit_seen); container_feed() (steps.h) copies
+ * them out, steps them with the pod's policy (desired = the container's name
+ * is in the desired spec) and the realtime clock, copies them back, and then
+ * performs the mask (container_perform()). Every completion is an event: the
+ * pull, the extraction and the launch (on_pulled(), on_layers_ready(),
+ * on_launched(); their synchronous failures are *_FAILED), the pod's user
+ * namespace range (reconcile_userns_done()), exit.json, UnitRemoved, the
+ * StopUnit job, the two timers. The answer to CHECK_UNIT is judged by
+ * lifecycle_unit_gone(); when the scope is gone, container_gone() reads the
+ * exit and feeds EXITED. reconcile_pod() fills one LifecycleMember per
+ * container, performs each member's actions (the FORGETs last, from the end
+ * of the array) and then the verdict; it starts the containers whose phase
+ * takes START_REQUESTED. Adoption feeds ADOPTED_RUNNING or ADOPTED_VANISHED
+ * (through container_gone()) to a state loaded from state.json, and
+ * ADOPTED_EXITED to a fresh state for a final.json. STOP_REQUESTED has no
+ * feeder: the pass stops through SPEC_CHANGED and DELETED.
+ *
  * Performing actions: the caller performs the bits of LifecycleActions.mask
  * in ascending bit order (the enum below is in that order). An action whose
  * I/O fails synchronously (LAUNCH, PULL, UNPACK, REMOVE_FINAL) makes the
@@ -127,7 +146,7 @@ typedef struct LifecycleEvent {
 } LifecycleEvent;
 
 typedef enum LifecycleAction {
-        LIFECYCLE_CANCEL_PULL       = 1u << 0,  /* cancel the pull and the extraction in flight */
+        LIFECYCLE_CANCEL_PULL       = 1u << 0,  /* cancel the pull, the extraction, the wait for the userns range */
         LIFECYCLE_UNWATCH_EXIT      = 1u << 1,  /* drop the inotify watch for exit.json */
         LIFECYCLE_DISARM_TIMER      = 1u << 2,  /* drop the restart or stable timer */
         LIFECYCLE_CANCEL_UNIT_QUERY = 1u << 3,  /* drop an open "is the scope up?" question */

@@ -25,6 +25,8 @@ libtank_la_SOURCES += \
 	src/reconcile/steps.h \
 	src/reconcile/lifecycle.h \
 	src/reconcile/lifecycle.c \
+	src/reconcile/health.h \
+	src/reconcile/health.c \
 	src/reconcile/userns.h \
 	src/reconcile/userns.c \
 	src/reconcile/adopt.c
@@ -34,6 +36,12 @@ TESTS += tests/unit/test-lifecycle
 tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-health
+TESTS += tests/unit/test-health
+tests_unit_test_health_SOURCES = tests/unit/test-health.c
+tests_unit_test_health_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_health_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test-final-record
 TESTS += tests/unit/test-final-record

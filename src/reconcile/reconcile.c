@@ -14,6 +14,7 @@
 #include "net/netns.h"
 #include "net/pod-network.h"
 #include "reconcile/launch.h"
+#include "reconcile/lifecycle.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/steps.h"
 #include "bus/scope.h"
@@ -23,7 +24,8 @@
 #include "strv.h"
 #include "time-util.h"
 
-static void container_stop(Reconciler *rc, ContainerState *c);
+/* The reconciler decides no phase: it feeds events to lifecycle.h and
+ * performs the actions that come back (the I/O). */
 
 static void container_set_message(ContainerState *c, const char *msg) {
         (void) free_and_strdup(&c->message, msg);
@@ -34,31 +36,99 @@ void pod_changed(Reconciler *rc, PodState *p) {
         reconciler_pod_changed(rc, p);
 }
 
+static const PodContainer *container_spec(const ContainerState *c) {
+        return c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
+}
+
+/* ---- the machine's state, kept in ContainerState ---- */
+
+static LifecycleState container_lifecycle(const ContainerState *c) {
+        return (LifecycleState) {
+                .phase = c->phase,
+                .backoff = c->backoff,
+                .restarts = c->restarts,
+                .last_exit = c->last_exit,
+                .next_restart_usec = c->next_restart_usec,
+                .exit_seen = c->exit_seen,
+        };
+}
+
+static void container_set_lifecycle(ContainerState *c, const LifecycleState *s) {
+        c->phase = s->phase;
+        c->backoff = s->backoff;
+        c->restarts = s->restarts;
+        c->last_exit = s->last_exit;
+        c->next_restart_usec = s->next_restart_usec;
+        c->exit_seen = s->exit_seen;
+}
+
+static LifecyclePolicy pod_policy(Reconciler *rc, const PodState *p) {
+        return (LifecyclePolicy) {
+                .restart = p->desired ? p->desired->restart : RESTART_NEVER,
+                .backoff = rc->backoff,
+                .desired = p->desired,
+        };
+}
+
+static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventType type,
+                              const LifecycleActions *a, const ImageRecord *image);
+
+static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEvent ev,
+                                 const ImageRecord *image) {
+        LifecyclePolicy policy = pod_policy(rc, c->pod);
+        LifecycleState s = container_lifecycle(c);
+        LifecycleActions a;
+        int r;
+
+        policy.desired = container_spec(c);
+        ev.now_usec = now_realtime_usec();
+        r = lifecycle_step(&policy, &s, &ev, &a);
+        if (r < 0)
+                return (void) log_error_errno(r, "Container %s/%s: event %s in phase %s is undefined: %m",
+                                              c->pod->name, c->name, strna(lifecycle_event_to_string(ev.type)),
+                                              container_phase_to_string(c->phase));
+        if (r == LIFECYCLE_IGNORED) {
+                log_debug("Container %s/%s: %s ignored in phase %s.", c->pod->name, c->name,
+                          lifecycle_event_to_string(ev.type), container_phase_to_string(c->phase));
+                return;
+        }
+        container_set_lifecycle(c, &s);
+        container_perform(rc, c, ev.type, &a, image);
+}
+
+void container_feed(Reconciler *rc, ContainerState *c, LifecycleEvent ev) {
+        container_feed_image(rc, c, ev, NULL);
+}
+
+/* A step of a start failed (type: START_FAILED, PULL_FAILED, UNPACK_FAILED);
+ * r == -EEXIST: the launch met a live scope of its name. */
+static void container_fail(Reconciler *rc, ContainerState *c, LifecycleEventType type, int r,
+                           const char *message) {
+        log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
+        container_set_message(c, message);
+        c->pid = c->shim_pid = 0;
+        container_feed(rc, c, (LifecycleEvent) { .type = type, .unit_exists = r == -EEXIST });
+}
+
 /* ---- timers ---- */
 
 static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         ContainerState *c = userdata;
 
         c->timer = sd_event_source_disable_unref(c->timer);
-        c->next_restart_usec = 0;
-        c->phase = CONTAINER_WAITING;
-        reconciler_queue(c->pod);
+        container_feed(c->pod->reconciler, c, (LifecycleEvent) { .type = LIFECYCLE_EV_BACKOFF_ELAPSED });
         return 0;
 }
 
-int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static int on_stable_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         ContainerState *c = userdata;
 
         c->timer = sd_event_source_disable_unref(c->timer);
-        if (c->phase == CONTAINER_RUNNING && c->backoff.failures > 0) {
-                log_info("Container %s/%s ran for StableSec: restart backoff reset.", c->pod->name, c->name);
-                backoff_reset(&c->backoff);
-                (void) container_state_save(c->pod->reconciler, c);
-        }
+        container_feed(c->pod->reconciler, c, (LifecycleEvent) { .type = LIFECYCLE_EV_STABLE });
         return 0;
 }
 
-void container_arm_timer(Reconciler *rc, ContainerState *c, uint64_t delay,
+static void container_arm_timer(Reconciler *rc, ContainerState *c, uint64_t delay,
                                 sd_event_time_handler_t handler) {
         int r;
 
@@ -68,31 +138,15 @@ void container_arm_timer(Reconciler *rc, ContainerState *c, uint64_t delay,
                 log_error_errno(r, "Failed to arm a timer for %s: %m", c->unit);
 }
 
-static void container_schedule_restart(Reconciler *rc, ContainerState *c, uint64_t delay) {
-        c->phase = CONTAINER_BACKOFF;
-        c->next_restart_usec = now_realtime_usec() + delay;
-        container_arm_timer(rc, c, delay, on_restart_timer);
-}
-
 /* ---- exits ---- */
 
-bool policy_restarts(RestartPolicy policy, const ExitInfo *e) {
-        switch (policy) {
-        case RESTART_ALWAYS:
-                return true;
-        case RESTART_ON_FAILURE:
-                return e->code != 0 || e->signal != 0;
-        default:
-                return false;
-        }
-}
-
-static void container_read_exit(Reconciler *rc, ContainerState *c) {
+/* Always fills ret_exit: without a record the shim counts as killed. */
+static void container_read_exit(Reconciler *rc, ContainerState *c, ExitInfo *ret_exit) {
         _cleanup_free_ char *dir = NULL, *path = NULL;
         ShimExit e = {};
         int r;
 
-        c->last_exit = (ExitInfo) { .valid = true, .code = -1, .signal = SIGKILL, .at_usec = now_realtime_usec() };
+        *ret_exit = (ExitInfo) { .valid = true, .code = -1, .signal = SIGKILL, .at_usec = now_realtime_usec() };
         if (container_run_dir(rc, c->pod->name, c->name, &dir) < 0 || asprintf(&path, "%s/exit.json", dir) < 0)
                 return;
         r = shim_exit_load(path, &e);
@@ -102,7 +156,7 @@ static void container_read_exit(Reconciler *rc, ContainerState *c) {
                             c->pod->name, c->name, strerror(-r));
                 return;
         }
-        c->last_exit = (ExitInfo) {
+        *ret_exit = (ExitInfo) {
                 .valid = true,
                 /* A start that failed has no exit code, only the 125/126/127 status. */
                 .code = e.signal ? 0 : e.code >= 0 ? e.code : e.status,
@@ -115,50 +169,21 @@ static void container_read_exit(Reconciler *rc, ContainerState *c) {
         shim_exit_done(&e);
 }
 
-/* The scope is gone: the container has ended, for whatever reason. */
-void container_gone(Reconciler *rc, ContainerState *c) {
-        const Pod *desired = c->pod->desired;
-        const PodContainer *spec = desired ? pod_find_container(desired, c->name) : NULL;
-        bool wanted_stop = c->phase == CONTAINER_STOPPING;
-        uint64_t ran = 0;
+/* The scope is gone (type EXITED), or was found gone at adoption
+ * (ADOPTED_VANISHED): read how it ended and tell the machine. */
+void container_gone(Reconciler *rc, ContainerState *c, LifecycleEventType type) {
+        LifecycleEvent ev = { .type = type };
         _cleanup_free_ char *e = NULL;
 
-        c->exit_watch = sd_event_source_disable_unref(c->exit_watch);
-        c->timer = sd_event_source_disable_unref(c->timer);
-        /* An answer about the old scope must not end a new one. */
-        c->unit_query = sd_bus_slot_unref(c->unit_query);
-        c->exit_seen = false;
-        container_read_exit(rc, c);
+        container_read_exit(rc, c, &ev.exit);
         if (c->started_usec)
-                ran = now_monotonic_usec() - c->started_usec;
+                ev.ran_usec = now_monotonic_usec() - c->started_usec;
         c->started_usec = 0;
         c->pid = c->shim_pid = 0;
-        (void) exit_info_to_string(&c->last_exit, &e);
+        (void) exit_info_to_string(&ev.exit, &e);
         log_info("Container %s/%s ended: %s after %" PRIu64 " ms%s.", c->pod->name, c->name, strempty(e),
-                 ran / 1000, wanted_stop ? " (stopped)" : "");
-
-        if (wanted_stop || !spec) {
-                c->phase = CONTAINER_WAITING;
-        } else if (policy_restarts(desired->restart, &c->last_exit)) {
-                uint64_t delay = backoff_record_exit(&c->backoff, &rc->backoff, ran);
-                c->restarts++;
-                log_info("Restarting %s/%s in %" PRIu64 " ms (failure %u).", c->pod->name, c->name,
-                         delay / 1000, c->backoff.failures);
-                container_schedule_restart(rc, c, delay);
-        } else {
-                int r;
-
-                c->phase = CONTAINER_EXITED;
-                /* Durable before the phase is announced: a container that
-                 * completed is not run again after a reboot either. */
-                r = container_final_save(rc, c);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to record the final status of %s/%s; "
-                                          "it will run again if /run is lost: %m", c->pod->name, c->name);
-        }
-        (void) container_state_save(rc, c);
-        reconciler_queue(c->pod);
-        pod_changed(rc, c->pod);
+                 ev.ran_usec / 1000, c->phase == CONTAINER_STOPPING ? " (stopped)" : "");
+        container_feed(rc, c, ev);
 }
 
 static void on_unit_active(int r, void *userdata) {
@@ -169,11 +194,8 @@ static void on_unit_active(int r, void *userdata) {
         c->unit_query_removed = false;
         if (r < 0)
                 log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
-        if (c->phase != CONTAINER_RUNNING && c->phase != CONTAINER_STOPPING)
-                return;
-        /* Without an answer, UnitRemoved decides; unless StopUnit is done. */
-        if (r == 0 || (r < 0 && (removed || (after_stop && c->phase == CONTAINER_STOPPING))))
-                container_gone(c->pod->reconciler, c);
+        if (lifecycle_unit_gone(c->phase, r, removed, after_stop))
+                container_gone(c->pod->reconciler, c, LIFECYCLE_EV_EXITED);
 }
 
 /* Asks systemd, without waiting on the loop, whether the scope is still up,
@@ -186,11 +208,12 @@ static void container_check_unit(Reconciler *rc, ContainerState *c, bool after_s
         c->unit_query = sd_bus_slot_unref(c->unit_query);
         r = unit_is_active_async(rc->bus, c->unit, on_unit_active, c, &c->unit_query);
         if (r < 0) {
+                bool removed = c->unit_query_removed;
+
                 log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
-                if (c->unit_query_removed || (c->unit_query_after_stop && c->phase == CONTAINER_STOPPING)) {
-                        c->unit_query_removed = false;
-                        container_gone(rc, c);
-                }
+                c->unit_query_removed = false;
+                if (lifecycle_unit_gone(c->phase, r, removed, c->unit_query_after_stop))
+                        container_gone(rc, c, LIFECYCLE_EV_EXITED);
         }
 }
 
@@ -207,17 +230,12 @@ static int on_exit_record(sd_event_source *s, const struct inotify_event *ev, vo
                 }
                 return 0;
         }
-        if (!streq(ev->name, "exit.json"))
-                return 0;
-        /* The record comes first; the end of the scope follows (UnitRemoved). If
-         * systemd already forgot the unit, finish now. */
-        c->exit_seen = true;
-        if (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING)
-                container_check_unit(c->pod->reconciler, c, false);
+        if (streq(ev->name, "exit.json"))
+                container_feed(c->pod->reconciler, c, (LifecycleEvent) { .type = LIFECYCLE_EV_EXIT_RECORD });
         return 0;
 }
 
-void container_watch_exit(Reconciler *rc, ContainerState *c) {
+static void container_watch_exit(Reconciler *rc, ContainerState *c) {
         _cleanup_free_ char *dir = NULL;
         int r;
 
@@ -238,18 +256,15 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
         if (sd_bus_message_read(msg, "so", &unit, &path) < 0 || !startswith(unit, "tank-"))
                 return 0;
         /* systemd also sends UnitRemoved for every unit it reloads
-         * (daemon-reload), the scopes that go on running included: ask
-         * whether the scope is really down before ending the container. The
-         * answer comes after the reload, from the reloaded manager. */
+         * (daemon-reload), the scopes that go on running included: the
+         * machine asks whether the scope is really down before ending the
+         * container. The answer comes after the reload, from the reloaded
+         * manager. */
         HASHMAP_FOREACH(p, rc->pods)
-                for (size_t i = 0; i < p->n_containers; i++) {
-                        ContainerState *c = p->containers[i];
-                        if (streq(c->unit, unit) &&
-                            (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING)) {
-                                c->unit_query_removed = true;
-                                container_check_unit(rc, c, false);
-                        }
-                }
+                for (size_t i = 0; i < p->n_containers; i++)
+                        if (streq(p->containers[i]->unit, unit))
+                                container_feed(rc, p->containers[i],
+                                               (LifecycleEvent) { .type = LIFECYCLE_EV_UNIT_REMOVED });
         return 0;
 }
 
@@ -272,47 +287,16 @@ int reconciler_subscribe_systemd(Reconciler *rc) {
 /* ---- start ---- */
 
 static void on_launched(ContainerState *c, int r, const char *message) {
-        Reconciler *rc = c->pod->reconciler;
-
-        if (r < 0) {
-                uint64_t delay;
-
-                log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
-                /* A live scope of this name that nobody tracks (e.g. left by a
-                 * tankd killed mid-launch) would block every retry: stop it, so
-                 * the retry after the backoff finds the name free. */
-                if (r == -EEXIST)
-                        (void) unit_stop_async(rc->bus, c->unit, NULL, NULL, NULL);
-                container_set_message(c, message);
-                c->last_exit = (ExitInfo) { .valid = true, .code = 125, .at_usec = now_realtime_usec() };
-                c->pid = c->shim_pid = 0;
-                c->exit_watch = sd_event_source_disable_unref(c->exit_watch);
-                delay = backoff_record_exit(&c->backoff, &rc->backoff, 0);
-                c->phase = CONTAINER_FAILED;
-                c->next_restart_usec = now_realtime_usec() + delay;
-                container_arm_timer(rc, c, delay, on_restart_timer);
-                /* The spec may have changed while we were starting. */
-                reconciler_queue(c->pod);
-                pod_changed(rc, c->pod);
-                return;
-        }
+        if (r < 0)
+                /* -EEXIST: a live scope of this name that nobody tracks (e.g.
+                 * left by a tankd killed mid-launch) would block every retry;
+                 * the machine stops it, so the retry finds the name free. */
+                return container_fail(c->pod->reconciler, c, LIFECYCLE_EV_START_FAILED, r, message);
         container_set_message(c, NULL);
-        c->phase = CONTAINER_RUNNING;
         c->started_usec = now_monotonic_usec();
         c->started_realtime_usec = now_realtime_usec();
-        (void) container_state_save(rc, c);
         log_info("Container %s/%s running as %s (pid %d).", c->pod->name, c->name, c->unit, (int) c->pid);
-        container_arm_timer(rc, c, rc->backoff.stable_usec, on_stable_timer);
-        if (c->exit_seen)       /* it already ended while we waited for "running" */
-                container_gone(rc, c);
-        /* A pass during the start left this container alone (it was busy): if
-         * the spec changed meanwhile, the next pass replaces what just started. */
-        reconciler_queue(c->pod);
-        pod_changed(rc, c->pod);
-}
-
-void container_fail(Reconciler *rc, ContainerState *c, const char *message) {
-        on_launched(c, -EINVAL, message);
+        container_feed(c->pod->reconciler, c, (LifecycleEvent) { .type = LIFECYCLE_EV_STARTED });
 }
 
 void reconcile_userns_done(Reconciler *rc, PodState *p, const char *error) {
@@ -322,88 +306,31 @@ void reconcile_userns_done(Reconciler *rc, PodState *p, const char *error) {
                 if (!c->userns_wait)
                         continue;
                 c->userns_wait = false;
-                if (c->phase != CONTAINER_PULLING)
-                        continue;       /* a pass moved it on meanwhile */
                 if (error)
-                        container_fail(rc, c, error);
+                        container_fail(rc, c, LIFECYCLE_EV_START_FAILED, -EINVAL, error);
                 else
-                        c->phase = CONTAINER_WAITING;
+                        container_feed(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_USERNS_READY });
         }
         reconciler_queue(p);
         pod_changed(rc, p);
-}
-
-static void container_launch_now(Reconciler *rc, ContainerState *c, const PodContainer *spec,
-                                 const ImageRecord *image) {
-        _cleanup_free_ char *error = NULL;
-        int r;
-
-        c->exit_seen = false;
-        c->phase = CONTAINER_STARTING;
-        r = launch_container(rc, c, spec, image, on_launched, &error);
-        if (r < 0) {
-                if (!error && asprintf(&error, "failed to start: %s", strerror(-r)) < 0)
-                        error = NULL;
-                container_fail(rc, c, error ?: "failed to start");
-                return;
-        }
-        container_watch_exit(rc, c);
-        pod_changed(rc, c->pod);
-}
-
-/* An asynchronous step finished: is the container still desired? If not, it
- * goes back to waiting and the pass decides what happens to it. */
-static const PodContainer *container_spec_or_requeue(Reconciler *rc, ContainerState *c) {
-        const PodContainer *spec = c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
-
-        if (!spec) {
-                c->phase = CONTAINER_WAITING;
-                reconciler_queue(c->pod);
-        }
-        return spec;
 }
 
 static void on_layers_ready(int r, const char *message, void *userdata) {
         ContainerState *c = userdata;
         Reconciler *rc = c->pod->reconciler;
         _cleanup_(image_record_freep) ImageRecord *image = NULL;
-        const PodContainer *spec;
 
         c->unpack = NULL;
-        spec = container_spec_or_requeue(rc, c);
-        if (!spec)
-                return;
-        if (r < 0) {
-                container_fail(rc, c, message ?: "layer extraction failed");
-                return;
-        }
-        if (!c->image_digest || image_record_load(rc->blobs, c->image_digest, &image) < 0) {
-                container_fail(rc, c, "the image record vanished while its layers were extracted");
-                return;
-        }
-        container_launch_now(rc, c, spec, image);
-}
-
-/* Layers are extracted in a worker thread (unpack.h); the container starts
- * when they are all in the layer store. */
-static void container_launch_with_image(Reconciler *rc, ContainerState *c, const PodContainer *spec,
-                                        const ImageRecord *image) {
-        int r;
-
-        if (!image) {
-                container_launch_now(rc, c, spec, NULL);
-                return;
-        }
-        (void) free_and_strdup(&c->image_digest, image->digest);
-        c->phase = CONTAINER_PULLING;
-        r = unpack_image_layers(rc->event, rc->config->data_dir, rc->blobs, rc->layers, image,
-                                on_layers_ready, c, &c->unpack);
-        if (r < 0) {
-                _cleanup_free_ char *msg = NULL;
-                if (asprintf(&msg, "cannot extract the layers of %s: %s", strna(image->name), strerror(-r)) < 0)
-                        msg = NULL;
-                container_fail(rc, c, msg ?: "cannot extract layers");
-        }
+        /* Not desired any more: the machine sends it back to the pass. */
+        if (!container_spec(c))
+                return container_feed(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_UNPACKED });
+        if (r < 0)
+                return container_fail(rc, c, LIFECYCLE_EV_UNPACK_FAILED, r,
+                                      message ?: "layer extraction failed");
+        if (!c->image_digest || image_record_load(rc->blobs, c->image_digest, &image) < 0)
+                return container_fail(rc, c, LIFECYCLE_EV_UNPACK_FAILED, -ENOENT,
+                                      "the image record vanished while its layers were extracted");
+        container_feed_image(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_UNPACKED }, image);
 }
 
 static void on_pulled(int r, const char *digest, const char *message, void *userdata) {
@@ -413,22 +340,19 @@ static void on_pulled(int r, const char *digest, const char *message, void *user
         const PodContainer *spec;
 
         c->pull = NULL;
-        spec = container_spec_or_requeue(rc, c);
+        spec = container_spec(c);
         if (!spec)
-                return;
+                return container_feed(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_PULLED });
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 if (asprintf(&msg, "pulling %s: %s", spec->image, strna(message)) < 0)
                         msg = NULL;
-                container_fail(rc, c, msg ?: "image pull failed");
-                return;
+                return container_fail(rc, c, LIFECYCLE_EV_PULL_FAILED, r, msg ?: "image pull failed");
         }
         r = image_record_load(rc->blobs, digest, &image);
-        if (r < 0) {
-                container_fail(rc, c, "pulled image record is unreadable");
-                return;
-        }
-        container_launch_with_image(rc, c, spec, image);
+        if (r < 0)
+                return container_fail(rc, c, LIFECYCLE_EV_PULL_FAILED, r, "pulled image record is unreadable");
+        container_feed_image(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_PULLED }, image);
 }
 
 static void container_wipe_scratch(Reconciler *rc, ContainerState *c) {
@@ -445,11 +369,9 @@ static void container_wipe_scratch(Reconciler *rc, ContainerState *c) {
 static int reconcile_check_bringup(Reconciler *rc, PodState *p, char **ret_reason);
 
 void container_start(Reconciler *rc, ContainerState *c, const PodContainer *spec) {
-        _cleanup_(image_record_freep) ImageRecord *image = NULL;
         _cleanup_free_ char *error = NULL;
-        int r;
-
         char old_hash[SPEC_HASH_LEN + 1];
+        int r;
 
         /* Only the wait this call may start counts (reconcile_userns_done). */
         c->userns_wait = false;
@@ -457,99 +379,203 @@ void container_start(Reconciler *rc, ContainerState *c, const PodContainer *spec
         r = container_hash(spec, c->hash);
         if (r >= 0)
                 r = pod_level_hash(c->pod->desired, c->pod_hash);
-        if (r < 0) {
-                container_fail(rc, c, "failed to hash the container spec");
-                return;
-        }
+        if (r < 0)
+                return container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, "failed to hash the container spec");
         /* Not a second pod's macvlan on an address in use: this pod fails,
          * with the reason, and the other keeps a working network. (After the
          * hashes: the pass takes a failed container with other hashes for a
          * changed one and would start it again at once.) */
         r = reconcile_check_bringup(rc, c->pod, &error);
-        if (r < 0) {
-                container_fail(rc, c, error ?: "out of memory");
-                return;
-        }
-        /* Whatever it ran last is no longer final once it starts again: gone
-         * (durably) before anything runs, so that a reboot from here on never
-         * restores it. (Failing here keeps the new hashes: the retry waits
-         * for the backoff.) */
-        r = container_final_remove(rc, c->pod->name, c->name);
-        if (r < 0) {
-                _cleanup_free_ char *msg = NULL;
-                if (asprintf(&msg, "cannot remove the final record of the previous run: %s", strerror(-r)) < 0)
-                        msg = NULL;
-                container_fail(rc, c, msg ?: "cannot remove the final record of the previous run");
-                return;
-        }
-        /* A restart keeps the container's writable layer; a new spec is a new
-         * container and starts from the image again (as compose recreates). */
-        if (old_hash[0] && !streq(old_hash, c->hash))
-                container_wipe_scratch(rc, c);
-        /* The pod's user namespace range first, once per pod (userns.h). */
+        if (r < 0)
+                return container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, error ?: "out of memory");
+        container_feed(rc, c, (LifecycleEvent) {
+                .type = LIFECYCLE_EV_START_REQUESTED,
+                .new_hash = old_hash[0] && !streq(old_hash, c->hash),
+        });
+}
+
+/* LIFECYCLE_PULL: the pod's user namespace range first, once per pod
+ * (userns.h); then the image, pulled only if not cached (a tag resolves to
+ * what was pulled last). */
+static void container_pull(Reconciler *rc, ContainerState *c, const PodContainer *spec) {
+        _cleanup_(image_record_freep) ImageRecord *image = NULL;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
         if (pod_wants_userns(rc, c->pod->desired) && c->pod->userns_size == 0) {
                 r = pod_userns_request(rc, c->pod);
-                if (r < 0) {
-                        container_fail(rc, c, "cannot look up the pod's user namespace range");
-                        return;
-                }
+                if (r < 0)
+                        return container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r,
+                                              "cannot look up the pod's user namespace range");
                 c->userns_wait = true;
-                c->phase = CONTAINER_PULLING;
                 pod_changed(rc, c->pod);
                 return;
         }
-        if (!spec->image) {
-                container_launch_with_image(rc, c, spec, NULL);
-                return;
-        }
-        /* Pull only what is not cached: a tag resolves to what was pulled last. */
-        if (image_record_load(rc->blobs, spec->image, &image) >= 0) {
-                container_launch_with_image(rc, c, spec, image);
-                return;
-        }
-        c->phase = CONTAINER_PULLING;
+        if (!spec->image)
+                return container_feed(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_UNPACKED });
+        if (image_record_load(rc->blobs, spec->image, &image) >= 0)
+                return container_feed_image(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_PULLED }, image);
         r = image_pull(rc->puller, spec->image, on_pulled, c, &c->pull, &error);
         if (r < 0) {
                 c->pull = NULL;
-                container_fail(rc, c, error ?: "image pull could not be started");
-                return;
+                return container_fail(rc, c, LIFECYCLE_EV_PULL_FAILED, r,
+                                      error ?: "image pull could not be started");
         }
         pod_changed(rc, c->pod);
+}
+
+/* LIFECYCLE_UNPACK: layers are extracted in a worker thread (unpack.h); the
+ * container starts when they are all in the layer store. */
+static int container_unpack(Reconciler *rc, ContainerState *c, const ImageRecord *image) {
+        int r;
+
+        (void) free_and_strdup(&c->image_digest, image->digest);
+        r = unpack_image_layers(rc->event, rc->config->data_dir, rc->blobs, rc->layers, image,
+                                on_layers_ready, c, &c->unpack);
+        if (r < 0) {
+                _cleanup_free_ char *msg = NULL;
+                if (asprintf(&msg, "cannot extract the layers of %s: %s", strna(image->name), strerror(-r)) < 0)
+                        msg = NULL;
+                container_fail(rc, c, LIFECYCLE_EV_UNPACK_FAILED, r, msg ?: "cannot extract layers");
+        }
+        return r;
+}
+
+static int container_launch(Reconciler *rc, ContainerState *c, const PodContainer *spec,
+                            const ImageRecord *image) {
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = launch_container(rc, c, spec, image, on_launched, &error);
+        if (r < 0) {
+                if (!error && asprintf(&error, "failed to start: %s", strerror(-r)) < 0)
+                        error = NULL;
+                container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r, error ?: "failed to start");
+        }
+        return r;
+}
+
+/* Whatever it ran last is no longer final once it starts again: gone
+ * (durably) before anything runs, so that a reboot from here on never
+ * restores it. (Failing here keeps the new hashes: the retry waits for the
+ * backoff.) In the pass, a record of a container dropped from the spec is
+ * history, and only worth a warning. */
+static int container_remove_final(Reconciler *rc, ContainerState *c, LifecycleEventType type) {
+        _cleanup_free_ char *msg = NULL;
+        int r;
+
+        r = container_final_remove(rc, c->pod->name, c->name);
+        if (r >= 0)
+                return 0;
+        if (type != LIFECYCLE_EV_START_REQUESTED) {
+                log_warning_errno(r, "Failed to remove the final record of %s/%s: %m", c->pod->name, c->name);
+                return 0;
+        }
+        if (asprintf(&msg, "cannot remove the final record of the previous run: %s", strerror(-r)) < 0)
+                msg = NULL;
+        container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r,
+                       msg ?: "cannot remove the final record of the previous run");
+        return r;
+}
+
+static void on_stopped(int r, const char *job_result, void *userdata);
+
+/* In the order of the bits; an action whose I/O fails feeds its *_FAILED
+ * event and ends the mask. c may be gone after FORGET. */
+static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventType type,
+                              const LifecycleActions *a, const ImageRecord *image) {
+        PodState *p = c->pod;
+        int r;
+
+        if (a->mask & LIFECYCLE_CANCEL_PULL) {
+                if (c->pull)
+                        pull_request_cancel(c->pull);
+                unpack_job_cancel(c->unpack);
+                c->pull = NULL;
+                c->unpack = NULL;
+                /* A range that arrives now is for the next start. */
+                c->userns_wait = false;
+        }
+        if (a->mask & LIFECYCLE_UNWATCH_EXIT)
+                c->exit_watch = sd_event_source_disable_unref(c->exit_watch);
+        if (a->mask & LIFECYCLE_DISARM_TIMER)
+                c->timer = sd_event_source_disable_unref(c->timer);
+        /* An answer about the old scope must not end a new one. */
+        if (a->mask & LIFECYCLE_CANCEL_UNIT_QUERY)
+                c->unit_query = sd_bus_slot_unref(c->unit_query);
+        if (a->mask & LIFECYCLE_STOP_STRAY)
+                (void) unit_stop_async(rc->bus, c->unit, NULL, NULL, NULL);
+        if (a->mask & LIFECYCLE_STOP_SCOPE) {
+                log_info("Stopping %s.", c->unit);
+                r = unit_stop_async(rc->bus, c->unit, on_stopped, c, &c->job);
+                if (r < 0)
+                        log_error_errno(r, "Failed to stop %s: %m", c->unit);
+        }
+        if ((a->mask & LIFECYCLE_REMOVE_FINAL) && container_remove_final(rc, c, type) < 0)
+                return;
+        /* A restart keeps the container's writable layer; a new spec is a new
+         * container and starts from the image again (as compose recreates). */
+        if (a->mask & LIFECYCLE_WIPE_SCRATCH)
+                container_wipe_scratch(rc, c);
+        if (a->mask & LIFECYCLE_PULL)
+                container_pull(rc, c, container_spec(c));
+        if ((a->mask & LIFECYCLE_UNPACK) && container_unpack(rc, c, image) < 0)
+                return;
+        if ((a->mask & LIFECYCLE_LAUNCH) && container_launch(rc, c, container_spec(c), image) < 0)
+                return;
+        if (a->mask & LIFECYCLE_WATCH_EXIT)
+                container_watch_exit(rc, c);
+        if (a->mask & LIFECYCLE_CHECK_UNIT) {
+                if (type == LIFECYCLE_EV_UNIT_REMOVED)
+                        c->unit_query_removed = true;
+                container_check_unit(rc, c, a->after_stop);
+        }
+        if (a->mask & LIFECYCLE_ARM_RESTART) {
+                if (c->phase == CONTAINER_BACKOFF)
+                        log_info("Restarting %s/%s in %" PRIu64 " ms (failure %u).", c->pod->name, c->name,
+                                 a->delay_usec / 1000, c->backoff.failures);
+                container_arm_timer(rc, c, a->delay_usec, on_restart_timer);
+        }
+        if (a->mask & LIFECYCLE_ARM_STABLE)
+                container_arm_timer(rc, c, a->delay_usec, on_stable_timer);
+        if (a->mask & LIFECYCLE_RECORD_FINAL) {
+                /* Durable before the phase is announced: a container that
+                 * completed is not run again after a reboot either. */
+                r = container_final_save(rc, c);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to record the final status of %s/%s; "
+                                          "it will run again if /run is lost: %m", c->pod->name, c->name);
+        }
+        if (a->mask & LIFECYCLE_SAVE_STATE) {
+                if (type == LIFECYCLE_EV_STABLE)
+                        log_info("Container %s/%s ran for StableSec: restart backoff reset.",
+                                 c->pod->name, c->name);
+                (void) container_state_save(rc, c);
+        }
+        /* It already ended while we waited for "running". */
+        if (a->mask & LIFECYCLE_READ_EXIT)
+                container_gone(rc, c, LIFECYCLE_EV_EXITED);
+        if (a->mask & LIFECYCLE_FORGET)
+                pod_state_remove_container(p, c);
+        if (a->mask & LIFECYCLE_REQUEUE)
+                reconciler_queue(p);
+        if (a->mask & LIFECYCLE_NOTIFY)
+                pod_changed(rc, p);
 }
 
 /* ---- stop ---- */
 
 static void on_stopped(int r, const char *job_result, void *userdata) {
         ContainerState *c = userdata;
-        Reconciler *rc = c->pod->reconciler;
 
         c->job = sd_bus_slot_unref(c->job);
         if (r < 0 && r != -ENOENT && job_result)
                 log_warning("Stopping %s: job %s", c->unit, job_result);
         else if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Stopping %s: %m", c->unit);
-        /* StopUnit's job is done when the scope is dead; UnitRemoved may already
-         * have run container_gone(). */
-        if (c->phase == CONTAINER_STOPPING)
-                container_check_unit(rc, c, true);
-}
-
-static void container_stop(Reconciler *rc, ContainerState *c) {
-        int r;
-
-        if (c->phase == CONTAINER_STOPPING)
-                return;
-        if (c->phase != CONTAINER_RUNNING) {
-                c->timer = sd_event_source_disable_unref(c->timer);
-                c->next_restart_usec = 0;
-                c->phase = CONTAINER_WAITING;
-                return;
-        }
-        c->phase = CONTAINER_STOPPING;
-        log_info("Stopping %s.", c->unit);
-        r = unit_stop_async(rc->bus, c->unit, on_stopped, c, &c->job);
-        if (r < 0)
-                log_error_errno(r, "Failed to stop %s: %m", c->unit);
+        /* StopUnit's job is done when the scope is dead; UnitRemoved may
+         * already have ended the container. */
+        container_feed(c->pod->reconciler, c, (LifecycleEvent) { .type = LIFECYCLE_EV_STOP_DONE });
 }
 
 /* ---- the pass ---- */
@@ -588,115 +614,117 @@ void pod_cleanup(Reconciler *rc, PodState *p) {
         }
 }
 
-static bool container_busy(const ContainerState *c) {
-        return c->phase == CONTAINER_STARTING || c->phase == CONTAINER_STOPPING ||
-               c->phase == CONTAINER_PULLING;
+static void pod_forget(Reconciler *rc, PodState *p) {
+        log_info("Pod %s is gone; cleaning up.", p->name);
+        pod_cleanup(rc, p);
+        pod_userns_release(rc, p->name);
+        reconciler_pod_removed(rc, p);
+        hashmap_remove(rc->pods, p->name);
+        pod_state_free(p);
 }
 
-void reconcile_pod(Reconciler *rc, PodState *p) {
-        char pod_hash[SPEC_HASH_LEN + 1] = "";
+/* The machine's plan for the pod's containers (lifecycle_pod_plan()), performed. */
+static int pod_plan(Reconciler *rc, PodState *p, const char *pod_hash, LifecyclePodVerdict *ret_verdict) {
         const Pod *d = p->desired;
+        size_t n = p->n_containers;
+        _cleanup_free_ LifecycleMember *members = calloc(MAX(n, 1u), sizeof *members);
+        _cleanup_free_ LifecycleState *states = calloc(MAX(n, 1u), sizeof *states);
         int r;
 
-        if (d && pod_level_hash(d, pod_hash) < 0)
-                return (void) log_oom();
-
-        /* Containers that must go: not desired, or started under another spec. */
-        for (size_t i = 0; i < p->n_containers; i++) {
+        if (!members || !states)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
                 ContainerState *c = p->containers[i];
                 const PodContainer *spec = d ? pod_find_container(d, c->name) : NULL;
                 char hash[SPEC_HASH_LEN + 1];
 
                 if (spec && container_hash(spec, hash) < 0)
-                        return (void) log_oom();
-                if (spec && streq(hash, c->hash) && streq(pod_hash, c->pod_hash))
-                        continue;
-                if (c->phase == CONTAINER_PULLING) {
-                        if (c->pull)
-                                pull_request_cancel(c->pull);
-                        unpack_job_cancel(c->unpack);
-                        c->pull = NULL;
-                        c->unpack = NULL;
-                        c->phase = CONTAINER_WAITING;
-                }
-                if (c->phase == CONTAINER_RUNNING || c->phase == CONTAINER_STOPPING)
-                        container_stop(rc, c);
-                else if (!container_busy(c) && spec && c->phase != CONTAINER_WAITING) {
-                        /* A new spec deserves a fresh start, not the old backoff. */
-                        c->timer = sd_event_source_disable_unref(c->timer);
-                        c->next_restart_usec = 0;
-                        backoff_reset(&c->backoff);
-                        c->phase = CONTAINER_WAITING;
-                }
+                        return -ENOMEM;
+                states[i] = container_lifecycle(c);
+                members[i] = (LifecycleMember) {
+                        .state = states + i,
+                        .desired = spec,
+                        .spec_matches = spec && streq(hash, c->hash) && streq(pod_hash, c->pod_hash),
+                        .old_pod_level = c->pod_hash[0] && !streq(c->pod_hash, pod_hash),
+                };
         }
-        /* Forget containers that are down and no longer desired. */
-        for (size_t i = p->n_containers; i > 0; i--) {
-                ContainerState *c = p->containers[i - 1];
-                if ((!d || !pod_find_container(d, c->name)) && !container_busy(c) &&
-                    c->phase != CONTAINER_RUNNING) {
-                        /* Dropped from the spec: what it ran is history, not a
-                         * status to restore should it come back. (A deleted
-                         * pod loses the record with its scratch, below.) */
-                        if (d) {
-                                r = container_final_remove(rc, p->name, c->name);
-                                if (r < 0)
-                                        log_warning_errno(r, "Failed to remove the final record of %s/%s: %m",
-                                                          p->name, c->name);
-                        }
-                        pod_state_remove_container(p, c);
-                }
-        }
+        r = lifecycle_pod_plan(d ? d->restart : RESTART_NEVER, &rc->backoff, members, n,
+                               &(LifecyclePod) {
+                                       .deleted = !d,
+                                       .slice_job = p->slice_job,
+                                       .slice_stopped = p->slice_stopped,
+                               },
+                               ret_verdict);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                LifecycleActions a = members[i].actions;
 
-        if (!d) {
-                if (p->n_containers > 0) {
-                        pod_changed(rc, p);
-                        return;
-                }
+                container_set_lifecycle(p->containers[i], states + i);
+                /* Removal shifts p->containers: after all the others, from the end. */
+                a.mask &= ~LIFECYCLE_FORGET;
+                container_perform(rc, p->containers[i],
+                                  members[i].desired ? LIFECYCLE_EV_SPEC_CHANGED : LIFECYCLE_EV_DELETED, &a, NULL);
+        }
+        for (size_t i = n; i > 0; i--)
+                if (members[i - 1].actions.mask & LIFECYCLE_FORGET)
+                        pod_state_remove_container(p, p->containers[i - 1]);
+        return 0;
+}
+
+void reconcile_pod(Reconciler *rc, PodState *p) {
+        char pod_hash[SPEC_HASH_LEN + 1] = "";
+        const Pod *d = p->desired;
+        LifecyclePodVerdict verdict;
+        int r;
+
+        if (d && pod_level_hash(d, pod_hash) < 0)
+                return (void) log_oom();
+        r = pod_plan(rc, p, pod_hash, &verdict);
+        if (r == -ENOMEM)
+                return (void) log_oom();
+        if (r < 0)
+                return (void) log_error_errno(r, "Pod %s: the lifecycle has no plan: %m", p->name);
+
+        switch (verdict) {
+        case LIFECYCLE_POD_WAIT_CONTAINERS:
+                pod_changed(rc, p);
+                return;
+        case LIFECYCLE_POD_STOP_SLICE:
                 /* systemd keeps an empty slice active forever: stop it, and
                  * forget the pod only once it is down, so that "deleted"
                  * means that nothing of the pod is left. */
-                if (!p->slice_stopped) {
-                        if (!p->slice_job) {
-                                r = unit_stop_async(rc->bus, p->slice, on_slice_stopped, p, &p->slice_job);
-                                if (r >= 0)
-                                        return;
-                                log_warning_errno(r, "Failed to stop %s: %m", p->slice);
-                        } else
-                                return;
-                }
-                log_info("Pod %s is gone; cleaning up.", p->name);
-                pod_cleanup(rc, p);
-                pod_userns_release(rc, p->name);
-                reconciler_pod_removed(rc, p);
-                hashmap_remove(rc->pods, p->name);
-                pod_state_free(p);
-                return;
-        }
-
-        /* Applied again while its slice is being stopped: a scope started now
-         * would conflict with that job. on_slice_stopped() queues us again. */
-        if (p->slice_job)
-                return;
-        p->slice_stopped = false;
-
-        /* Containers that must run. A pod-level change waits until every old
-         * container is down, so that a pod never runs with two network setups. */
-        for (size_t i = 0; i < p->n_containers; i++)
-                if (!streq(p->containers[i]->pod_hash, pod_hash) && p->containers[i]->pod_hash[0] &&
-                    (p->containers[i]->phase == CONTAINER_RUNNING || container_busy(p->containers[i]))) {
-                        pod_changed(rc, p);
+                r = unit_stop_async(rc->bus, p->slice, on_slice_stopped, p, &p->slice_job);
+                if (r >= 0)
                         return;
-                }
-        for (size_t i = 0; i < d->n_containers; i++) {
-                const PodContainer *spec = &d->containers[i];
-                ContainerState *c = pod_state_find_container(p, spec->name);
+                log_warning_errno(r, "Failed to stop %s: %m", p->slice);
+                return pod_forget(rc, p);
+        case LIFECYCLE_POD_FORGET:
+                return pod_forget(rc, p);
+        case LIFECYCLE_POD_WAIT_SLICE:
+                /* on_slice_stopped() queues us again. */
+                return;
+        case LIFECYCLE_POD_GATED:
+                /* A pod-level change waits until every old container is down. */
+                p->slice_stopped = false;
+                pod_changed(rc, p);
+                return;
+        case LIFECYCLE_POD_START:
+                p->slice_stopped = false;
+                for (size_t i = 0; i < d->n_containers; i++) {
+                        const PodContainer *spec = &d->containers[i];
+                        ContainerState *c = pod_state_find_container(p, spec->name);
 
-                if (!c && pod_state_add_container(p, spec->name, &c) < 0)
-                        return (void) log_oom();
-                if (c->phase == CONTAINER_WAITING)
-                        container_start(rc, c, spec);
+                        if (!c && pod_state_add_container(p, spec->name, &c) < 0)
+                                return (void) log_oom();
+                        if (lifecycle_outcome(c->phase, LIFECYCLE_EV_START_REQUESTED) == LIFECYCLE_HANDLED)
+                                container_start(rc, c, spec);
+                }
+                pod_changed(rc, p);
+                return;
+        default:
+                log_error("Pod %s: unknown plan %d.", p->name, (int) verdict);
         }
-        pod_changed(rc, p);
 }
 
 /* The index of a NIC of a whose address one of b's NICs has too, or -1. */

@@ -33,10 +33,10 @@ ThreadJob *thread_job_free(ThreadJob *j) {
 
 static void *thread_job_thread(void *arg) {
         ThreadJob *j = arg;
-        uint64_t one = 1;
 
         j->work(j->userdata);
-        (void) write(j->efd, &one, sizeof one);
+        /* Fails only when the counter would overflow, which one write cannot. */
+        (void) eventfd_write(j->efd, 1);
         return NULL;
 }
 

@@ -60,7 +60,9 @@ int userns_create(const ShimConfig *c, int *ret_fd, char **ret_error) {
         if (pid == 0) {
                 char b;
                 safe_close(p[1]);
-                (void) read(p[0], &b, 1);
+                /* Until the parent closes its end: EOF, or the parent gone. */
+                while (read(p[0], &b, 1) < 0 && errno == EINTR)
+                        ;
                 _exit(0);
         }
         safe_close(p[0]);

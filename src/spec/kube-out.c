@@ -94,17 +94,19 @@ static void put_quantity(FILE *f, uint64_t bytes) {
         fprintf(f, "\"%" PRIu64 "%s\"", bytes, i >= 0 ? suffixes[i] : "");
 }
 
-/* Tank-only container fields: the pids limit, and a cpu limit Kubernetes'
- * millicores at a 100 ms period cannot express. */
+/* Tank-only container fields: the pids limit, a cpu limit Kubernetes'
+ * millicores at a 100 ms period cannot express, notify and watchdog_sec. */
 static bool cpu_is_kube(const PodLimits *l) {
         return l->cpu_period_us == 100000 && l->cpu_quota_us % 100 == 0;
 }
 
+/* What tank.io/container.NAME carries: the limits above, notify and
+ * watchdog_sec; NULL when there is none of them. */
 static int container_fragment(const PodContainer *c, char **ret) {
         bool pids = c->limits.pids != LIMIT_UNSET, cpu = c->limits.cpu_period_us > 0 && !cpu_is_kube(&c->limits);
-        char p[64] = "", q[96] = "", *s;
+        char p[64] = "", q[96] = "", l[192] = "", n[64] = "", *s;
 
-        if (!pids && !cpu) {
+        if (!pids && !cpu && !c->notify && c->watchdog_sec == 0) {
                 *ret = NULL;
                 return 0;
         }
@@ -113,10 +115,55 @@ static int container_fragment(const PodContainer *c, char **ret) {
         if (cpu)
                 snprintf(q, sizeof q, "\"cpu\":[%" PRIu64 ",%" PRIu64 "]", c->limits.cpu_quota_us,
                          c->limits.cpu_period_us);
-        if (asprintf(&s, "{\"limits\":{%s%s%s}}", p, pids && cpu ? "," : "", q) < 0)
+        if (pids || cpu)
+                snprintf(l, sizeof l, "\"limits\":{%s%s%s}", p, pids && cpu ? "," : "", q);
+        if (c->watchdog_sec > 0)
+                snprintf(n, sizeof n, "\"watchdog_sec\":%u", c->watchdog_sec);
+        if (asprintf(&s, "{%s%s%s%s%s}", l, *l && c->notify ? "," : "", c->notify ? "\"notify\":true" : "",
+                     (*l || c->notify) && *n ? "," : "", n) < 0)
                 return -ENOMEM;
         *ret = s;
         return 0;
+}
+
+static void put_probe(FILE *f, const char *name, const PodProbe *p) {
+        if (p->kind == PROBE_NONE)
+                return;
+        fprintf(f, "    %s:\n", name);
+        if (p->kind == PROBE_EXEC) {
+                fputs("      exec:\n        command:", f);
+                for (char **a = p->exec; a && *a; a++) {
+                        fputs("\n        - ", f);
+                        put_quoted(f, *a);
+                }
+                fputc('\n', f);
+        } else if (p->kind == PROBE_HTTP) {
+                fputs("      httpGet:\n        path: ", f);
+                put_quoted(f, p->path ?: "/");
+                fprintf(f, "\n        port: %u\n", p->port);
+                /* Kubernetes' default is the pod's address; Tank's, which an absent host reads back as, is loopback */
+                if (p->host && !streq(p->host, "127.0.0.1")) {
+                        fputs("        host: ", f);
+                        put_quoted(f, p->host);
+                        fputc('\n', f);
+                }
+                fprintf(f, "        scheme: %s\n", p->scheme == PROBE_SCHEME_HTTPS ? "HTTPS" : "HTTP");
+                if (p->headers) {
+                        fputs("        httpHeaders:\n", f);
+                        for (char **h = p->headers; *h; h++) {
+                                size_t k = strcspn(*h, ":");
+                                fputs("        - name: ", f);
+                                fprintf(f, "\"%.*s\"", (int) k, *h);     /* a token: nothing to escape */
+                                fputs("\n          value: ", f);
+                                put_quoted(f, (*h)[k] ? *h + k + 2 : "");
+                                fputc('\n', f);
+                        }
+                }
+        } else
+                fprintf(f, "      tcpSocket:\n        port: %u\n", p->port);
+        fprintf(f, "      initialDelaySeconds: %u\n      periodSeconds: %u\n      timeoutSeconds: %u\n"
+                "      successThreshold: %u\n      failureThreshold: %u\n", p->initial_delay_sec, p->period_sec,
+                p->timeout_sec, p->success_threshold, p->failure_threshold);
 }
 
 static int kube_write(const Pod *p, char **ret_yaml, char **ret_error);
@@ -301,6 +348,9 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                         if (c->limits.cpu_period_us > 0 && cpu_is_kube(&c->limits))
                                 fprintf(f, "        cpu: \"%" PRIu64 "m\"\n", c->limits.cpu_quota_us / 100);
                 }
+                put_probe(f, "startupProbe", &c->probes.startup);
+                put_probe(f, "livenessProbe", &c->probes.liveness);
+                put_probe(f, "readinessProbe", &c->probes.readiness);
         }
         if (fclose(f) != 0) {
                 r = -ENOMEM;

@@ -160,6 +160,25 @@ int k_gen_strings(K *k, const YamlNode *n, const char *path) {
         return 0;
 }
 
+int k_get_str_field(K *k, const YamlNode *n, const char *parent, const char *key, const char **ret) {
+        PATH(p, k_field_path(parent, key));
+        return k_get_str(k, n, p, ret);
+}
+
+int k_gen_str_field(K *k, const YamlNode *n, const char *parent, const char *kube, const char *tank) {
+        const char *s;
+        int r;
+
+        if (!n)
+                return 0;
+        r = k_get_str_field(k, n, parent, kube, &s);
+        if (r < 0)
+                return r;
+        STR(tank);
+        STR(s);
+        return 0;
+}
+
 /* A JSON fragment from an annotation, re-emitted as it is: pod_parse() checks it. */
 int k_gen_json(K *k, const JsonValue *v) {
         return json_value_generate(k->g, v);
@@ -181,8 +200,11 @@ int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret)
 
 void k_pod_ctx_done(PodCtx *c) {
         json_value_free(c->network);
-        for (size_t i = 0; i < c->n_extras; i++)
+        for (size_t i = 0; i < c->n_extras; i++) {
                 json_value_free(c->extras[i].limits);
+                json_value_free(c->extras[i].notify);
+                json_value_free(c->extras[i].watchdog_sec);
+        }
         free(c->extras);
         free(c->volumes);
 }

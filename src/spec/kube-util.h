@@ -39,6 +39,8 @@ typedef struct ContainerExtra {
         const char *name;
         const YamlNode *node;
         JsonValue *limits;      /* "limits" of tank.io/container.NAME */
+        JsonValue *notify;      /* "notify" of it */
+        JsonValue *watchdog_sec;
         bool used;
 } ContainerExtra;
 
@@ -83,7 +85,16 @@ int k_walk(K *k, const YamlNode *map, const char *path, const Field *fields,
 int k_gen_str(K *k, const char *s);
 int k_get_str(K *k, const YamlNode *n, const char *path, const char **ret);
 int k_get_bool(K *k, const YamlNode *n, const char *path, bool *ret);
+int k_get_int(K *k, const YamlNode *n, const char *path, int64_t *ret);     /* decimal, int64 */
 int k_gen_strings(K *k, const YamlNode *n, const char *path);
+/* The string n at parent.key in the YAML. */
+int k_get_str_field(K *k, const YamlNode *n, const char *parent, const char *key, const char **ret);
+/* The string n (if not NULL), at parent.kube in the YAML, as the member tank. */
+int k_gen_str_field(K *k, const YamlNode *n, const char *parent, const char *kube, const char *tank);
 int k_gen_json(K *k, const JsonValue *v);
 int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret);
 void k_pod_ctx_done(PodCtx *c);
+/* The container's "probes" from its three Kubernetes probes (kube-probe.c);
+ * nothing when all are NULL. */
+int k_gen_probes(K *k, const YamlNode *startup, const YamlNode *liveness, const YamlNode *readiness,
+                 const char *path);

@@ -35,17 +35,23 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                         if (v->type != JSON_OBJECT)
                                 return k_fail(k, value, p, "expected a JSON object, got %s", json_type_to_article(v->type));
                         for (size_t j = 0; j < v->n_members; j++)
-                                if (!streq(v->members[j].key, "limits"))
-                                        return k_fail(k, value, p, "unknown field \"%.64s\" (only \"limits\")",
-                                                     v->members[j].key);
+                                if (!k_in_set(v->members[j].key,
+                                              (const char *const[]) { "limits", "notify", "watchdog_sec", NULL }))
+                                        return k_fail(k, value, p, "unknown field \"%.64s\" (only \"limits\", "
+                                                     "\"notify\" and \"watchdog_sec\")", v->members[j].key);
                         e = reallocarray(pc->extras, pc->n_extras + 1, sizeof(ContainerExtra));
                         if (!e)
                                 return -ENOMEM;
                         pc->extras = e;
                         e = &pc->extras[pc->n_extras++];
                         *e = (ContainerExtra) { .name = key->str + strlen(ANNOTATION_CONTAINER), .node = key };
-                        for (size_t j = 0; j < v->n_members; j++)
-                                e->limits = TAKE_PTR(v->members[j].value);
+                        for (size_t j = 0; j < v->n_members; j++) {
+                                JsonValue **slot = streq(v->members[j].key, "limits") ? &e->limits :
+                                                   streq(v->members[j].key, "notify") ? &e->notify : &e->watchdog_sec;
+                                /* json.c keeps duplicate keys: the first wins, as in json_object_get() */
+                                if (!*slot)
+                                        *slot = TAKE_PTR(v->members[j].value);
+                        }
                 } else if (streq(key->str, "tank.io/placement")) {
                         r = k_unsupported(k, key, p, true);
                         if (r < 0)
@@ -269,7 +275,8 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
 
 static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
         const YamlNode *name = NULL, *image = NULL, *command = NULL, *args = NULL, *env = NULL, *wd = NULL,
-                *tty = NULL, *mounts = NULL, *resources = NULL, *pull = NULL, *ports = NULL;
+                *tty = NULL, *mounts = NULL, *resources = NULL, *pull = NULL, *ports = NULL, *startup = NULL,
+                *liveness = NULL, *readiness = NULL;
         ContainerExtra *extra = NULL;
         const char *s;
         int r;
@@ -277,11 +284,12 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
         r = k_walk(k, n, path,
                  (const Field[]) { { "name", &name }, { "image", &image }, { "command", &command }, { "args", &args },
                                    { "env", &env }, { "workingDir", &wd }, { "tty", &tty }, { "volumeMounts", &mounts },
-                                   { "resources", &resources }, { "imagePullPolicy", &pull }, { "ports", &ports }, {} },
+                                   { "resources", &resources }, { "imagePullPolicy", &pull }, { "ports", &ports },
+                                   { "startupProbe", &startup }, { "livenessProbe", &liveness },
+                                   { "readinessProbe", &readiness }, {} },
                  (const char *const[]) { "envFrom", "lifecycle", "resizePolicy", "restartPolicy", "securityContext",
                                          "stdin", "stdinOnce", "terminationMessagePath", "terminationMessagePolicy",
-                                         "volumeDevices", NULL },
-                 (const char *const[]) { "livenessProbe", "readinessProbe", "startupProbe", NULL });
+                                         "volumeDevices", NULL }, NULL);
         if (r < 0)
                 return r;
         if (!name || !image)
@@ -379,14 +387,9 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 if (r < 0)
                         return r;
         }
-        if (wd) {
-                PATH(p, k_field_path(path, "workingDir"));
-                r = k_get_str(k, wd, p, &s);
-                if (r < 0)
-                        return r;
-                STR("working_dir");
-                STR(s);
-        }
+        r = k_gen_str_field(k, wd, path, "workingDir", "working_dir");
+        if (r < 0)
+                return r;
         if (mounts) {
                 PATH(p, k_field_path(path, "volumeMounts"));
                 STR("mounts");
@@ -408,6 +411,22 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         return r;
                 STR("tty");
                 G(json_gen_bool(k->g, b));
+        }
+        r = k_gen_probes(k, startup, liveness, readiness, path);
+        if (r < 0)
+                return r;
+        /* Tank-only, from tank.io/container.NAME; pod_parse() checks the values */
+        if (extra && extra->notify) {
+                STR("notify");
+                r = k_gen_json(k, extra->notify);
+                if (r < 0)
+                        return r;
+        }
+        if (extra && extra->watchdog_sec) {
+                STR("watchdog_sec");
+                r = k_gen_json(k, extra->watchdog_sec);
+                if (r < 0)
+                        return r;
         }
         G(json_gen_map_close(k->g));
         return 0;

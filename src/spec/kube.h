@@ -13,7 +13,8 @@
  * Kubernetes knows that Tank does not support; the message names the document
  * (1-based), the path in the YAML and where libyaml saw it:
  *   document 2: spec.containers[0].ports[0].hostPort: not supported by Tank (line 14, column 9)
- * Probes say "not supported by Tank yet". With ignore_unsupported, such known
+ * What Tank means to support later (emptyDir) says "not supported by Tank yet".
+ * With ignore_unsupported, such known
  * but unsupported fields are dropped instead, each with one line in
  * *ret_warnings (unknown fields, kinds and apiVersions stay refusals: a typo is
  * never silently dropped). A fault found by pod_parse() in the translated spec
@@ -21,7 +22,15 @@
  *
  * Tank-only fields ride in annotations whose values are Tank JSON fragments:
  * `tank.io/network` (the spec's "network" value) and `tank.io/container.NAME`
- * (an object with "limits" holding "pids" and/or "cpu").
+ * (an object with "limits" holding "pids" and/or "cpu", and the container's
+ * "notify" and "watchdog_sec").
+ *
+ * Probes: livenessProbe, readinessProbe and startupProbe with exec, httpGet or
+ * tcpSocket become the container's "probes"; a named port is refused (always:
+ * it cannot be ignored without losing the probe), grpc, tcpSocket.host and a
+ * probe's terminationGracePeriodSeconds are unsupported (an ignored grpc drops
+ * its probe), and 0 in periodSeconds, timeoutSeconds, successThreshold or
+ * failureThreshold is the default, as Kubernetes' defaulting makes it.
  *
  * kube_serialize() writes a Pod as such a manifest; kube_parse_many() of it
  * gives back a Pod with the same canonical JSON (hence the same hashes). */

@@ -12,6 +12,7 @@ spec_sources = \
 	src/spec/parse-util.h \
 	src/spec/parse-util.c \
 	src/spec/parse.c \
+	src/spec/parse-probe.c \
 	src/spec/spec-util.h \
 	src/spec/spec-util.c \
 	src/spec/serialize.c \
@@ -23,6 +24,7 @@ spec_sources = \
 	src/spec/kube-util.h \
 	src/spec/kube-util.c \
 	src/spec/kube-quantity.c \
+	src/spec/kube-probe.c \
 	src/spec/kube-out.c
 libtank_la_SOURCES += $(spec_sources)
 

@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "macro.h"
+#include "pod.h"
 
 #define QUOTE_MAX 64    /* untrusted text quoted in messages is cut here */
 
@@ -49,3 +50,6 @@ int check_fields(Ctx *c, const JsonValue *v, const char *path,
 int parse_dns_label(Ctx *c, const JsonValue *v, const char *path, char **ret);
 int parse_string_array(Ctx *c, const JsonValue *v, const char *path, char ***ret);
 int parse_abs_path(Ctx *c, const JsonValue *v, const char *path, bool allow_root, char **ret);
+
+/* A container's "probes", "notify" and "watchdog_sec" (parse-probe.c). */
+int parse_container_probes(Ctx *c, const JsonValue *v, const char *path, PodContainer *ct);

@@ -394,7 +394,8 @@ static int parse_image(Ctx *c, const JsonValue *v, const char *path, PodContaine
 
 static int parse_container(Ctx *c, const JsonValue *v, const char *path, const Pod *pod, PodContainer *ct) {
         static const char *const fields[] = {
-                "name", "image", "command", "args", "env", "working_dir", "mounts", "limits", "tty", NULL
+                "name", "image", "command", "args", "env", "working_dir", "mounts", "limits", "tty", "probes",
+                "notify", "watchdog_sec", NULL
         };
         static const char *const required[] = { "name", "image", NULL };
         const JsonValue *x;
@@ -480,7 +481,7 @@ static int parse_container(Ctx *c, const JsonValue *v, const char *path, const P
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return parse_container_probes(c, v, path, ct);
 }
 
 /* One pod object at `path` ("$" for a single document, "[i]" in an array). */

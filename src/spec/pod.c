@@ -2,6 +2,13 @@
 #include "pod.h"
 #include "strv.h"
 
+static void pod_probe_done(PodProbe *p) {
+        strv_free(p->exec);
+        free(p->path);
+        free(p->host);
+        strv_free(p->headers);
+}
+
 static void pod_container_done(PodContainer *c) {
         free(c->name);
         free(c->image);
@@ -15,6 +22,9 @@ static void pod_container_done(PodContainer *c) {
                 free(c->mounts[i].path);
         }
         free(c->mounts);
+        pod_probe_done(&c->probes.startup);
+        pod_probe_done(&c->probes.liveness);
+        pod_probe_done(&c->probes.readiness);
 }
 
 Pod *pod_free(Pod *p) {
@@ -116,4 +126,45 @@ bool pod_name_is_valid(const char *s) {
                 if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
                         return false;
         return true;
+}
+
+static const char *const probe_kind_table[_PROBE_KIND_MAX] = {
+        [PROBE_EXEC] = "exec",
+        [PROBE_HTTP] = "http",
+        [PROBE_TCP] = "tcp",
+};
+
+const char *probe_kind_to_string(ProbeKind k) {
+        if (k < 0 || k >= _PROBE_KIND_MAX)
+                return NULL;
+        return probe_kind_table[k];
+}
+
+static const char *const probe_scheme_table[_PROBE_SCHEME_MAX] = {
+        [PROBE_SCHEME_HTTP] = "http",
+        [PROBE_SCHEME_HTTPS] = "https",
+};
+
+const char *probe_scheme_to_string(ProbeScheme s) {
+        if (s < 0 || s >= _PROBE_SCHEME_MAX)
+                return NULL;
+        return probe_scheme_table[s];
+}
+
+int probe_scheme_from_string(const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (int i = 0; i < _PROBE_SCHEME_MAX; i++)
+                if (streq(s, probe_scheme_table[i]))
+                        return i;
+        return -EINVAL;
+}
+
+bool pod_probe_is_set(const PodProbe *p) {
+        return p && p->kind != PROBE_NONE;
+}
+
+bool pod_probes_are_set(const PodProbes *p) {
+        return p && (pod_probe_is_set(&p->startup) || pod_probe_is_set(&p->liveness) ||
+                     pod_probe_is_set(&p->readiness));
 }

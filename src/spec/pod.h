@@ -21,7 +21,8 @@
  * checked in canonical order, whatever order the document has.
  *
  * Defaults filled: restart "always", network "none", NIC parent "auto", tty
- * false, mount read_only false; image references are normalized
+ * false, mount read_only false, a probe's timing fields (PodProbe) and an http
+ * probe's path "/", host "127.0.0.1" and scheme "http"; image references are normalized
  * (nginx -> docker.io/library/nginx:latest); memory sizes become bytes; dns
  * addresses are written in canonical form.
  *
@@ -43,6 +44,16 @@
 #define POD_NICS_MAX 16
 #define POD_DNS_MAX 8
 #define POD_MANY_MAX 1024                /* pods in one pod_parse_many() array */
+/* Probes (man tank-pod(5), "PROBES"). Kubernetes sets no upper bounds; these
+ * keep every deadline the runtime computes within a day and far from overflow. */
+#define PROBE_SECONDS_MAX 86400          /* initial_delay, period, timeout, watchdog_sec */
+#define PROBE_THRESHOLD_MAX 10000        /* success_threshold, failure_threshold */
+#define PROBE_EXEC_ARGS_MAX 256          /* exec argv entries */
+#define PROBE_HEADERS_MAX 32             /* http headers */
+#define PROBE_HEADER_NAME_MAX 256
+#define PROBE_HEADER_VALUE_MAX 4096
+#define PROBE_PATH_MAX 2048              /* http path, query included */
+#define PROBE_HOSTNAME_MAX 253
 
 typedef enum RestartPolicy {
         RESTART_ALWAYS,
@@ -106,6 +117,28 @@ typedef struct PodLimits {
         uint64_t cpu_period_us;     /* 0 if absent */
 } PodLimits;
 
+typedef enum ProbeKind { PROBE_NONE, PROBE_EXEC, PROBE_HTTP, PROBE_TCP, _PROBE_KIND_MAX } ProbeKind;
+typedef enum ProbeScheme { PROBE_SCHEME_HTTP, PROBE_SCHEME_HTTPS, _PROBE_SCHEME_MAX } ProbeScheme;
+
+/* Kubernetes' probe, its names and defaults. pod_parse() fills the defaults
+ * of a present probe; an absent one is all zero (PROBE_NONE). */
+typedef struct PodProbe {
+        ProbeKind kind;                 /* PROBE_NONE: this probe is absent */
+        char **exec;                    /* PROBE_EXEC: argv, non-empty */
+        uint16_t port;                  /* PROBE_HTTP, PROBE_TCP: 1..65535 */
+        char *path;                     /* PROBE_HTTP: default "/" */
+        char *host;                     /* PROBE_HTTP: default "127.0.0.1" */
+        ProbeScheme scheme;             /* PROBE_HTTP */
+        char **headers;                 /* PROBE_HTTP: "Name: value" strings, in the object's key order; NULL: none */
+        unsigned initial_delay_sec;     /* 0 */
+        unsigned period_sec;            /* 10, >= 1 */
+        unsigned timeout_sec;           /* 1, >= 1 */
+        unsigned success_threshold;     /* 1; must be 1 for liveness and startup */
+        unsigned failure_threshold;     /* 3, >= 1 */
+} PodProbe;
+
+typedef struct PodProbes { PodProbe startup, liveness, readiness; } PodProbes;
+
 typedef struct PodContainer {
         char *name;
         char *image;                /* normalized reference; NULL when rootfs is set */
@@ -118,6 +151,9 @@ typedef struct PodContainer {
         size_t n_mounts;
         PodLimits limits;
         bool tty;
+        PodProbes probes;
+        bool notify;                /* the main process gets a NOTIFY_SOCKET */
+        unsigned watchdog_sec;      /* 0: none; requires notify */
 } PodContainer;
 
 typedef struct Pod {
@@ -168,5 +204,10 @@ const char *restart_policy_to_string(RestartPolicy r);
 const char *user_namespace_mode_to_string(UserNamespaceMode m);
 UserNamespaceMode user_namespace_mode_from_string(const char *s);
 RestartPolicy restart_policy_from_string(const char *s);
+const char *probe_kind_to_string(ProbeKind k);        /* "exec", "http", "tcp"; PROBE_NONE: NULL */
+const char *probe_scheme_to_string(ProbeScheme s);    /* "http", "https" */
+int probe_scheme_from_string(const char *s);          /* a ProbeScheme, or -EINVAL */
+bool pod_probe_is_set(const PodProbe *p);
+bool pod_probes_are_set(const PodProbes *p);
 
 bool pod_name_is_valid(const char *s);    /* lowercase DNS label, 1..63 */

@@ -8,7 +8,8 @@
 /* Canonical form: fields in the order of the spec reference, every default
  * written out, env sorted by key (pod_parse already sorted it), memory in
  * bytes. Optional fields with no default (command, args, working_dir, gateway,
- * dns, limits members) appear only when set. */
+ * dns, limits members, probes, an http probe's headers, notify, watchdog_sec)
+ * appear only when set; a present probe has all its defaults written out. */
 
 #define CHECK(expr)                                                     \
         do {                                                            \
@@ -129,6 +130,70 @@ static int gen_pod_level_fields(JsonGen *g, const Pod *p) {
         return 0;
 }
 
+static int gen_probe(JsonGen *g, const char *name, const PodProbe *p) {
+        const char *kind = probe_kind_to_string(p->kind);
+
+        if (p->kind == PROBE_NONE)
+                return 0;
+        if (!kind)
+                return -EINVAL;
+        STR(g, name);
+        CHECK(json_gen_map_open(g));
+        STR(g, kind);
+        if (p->kind == PROBE_EXEC)
+                CHECK(gen_strv(g, p->exec));
+        else {
+                CHECK(json_gen_map_open(g));
+                CHECK(json_gen_kv_integer(g, "port", p->port));
+                if (p->kind == PROBE_HTTP) {
+                        const char *scheme = probe_scheme_to_string(p->scheme);
+
+                        if (!scheme)
+                                return -EINVAL;
+                        CHECK(json_gen_kv_string(g, "path", p->path ?: "/"));
+                        CHECK(json_gen_kv_string(g, "scheme", scheme));
+                        CHECK(json_gen_kv_string(g, "host", p->host ?: "127.0.0.1"));
+                        if (p->headers) {
+                                STR(g, "headers");
+                                CHECK(json_gen_map_open(g));
+                                for (char **h = p->headers; *h; h++) {
+                                        size_t k = strcspn(*h, ":");
+                                        CHECK(json_gen_string_len(g, *h, k));
+                                        STR(g, (*h)[k] ? *h + k + 2 : "");
+                                }
+                                CHECK(json_gen_map_close(g));
+                        }
+                }
+                CHECK(json_gen_map_close(g));
+        }
+        CHECK(json_gen_kv_integer(g, "initial_delay", p->initial_delay_sec));
+        CHECK(json_gen_kv_integer(g, "period", p->period_sec));
+        CHECK(json_gen_kv_integer(g, "timeout", p->timeout_sec));
+        CHECK(json_gen_kv_integer(g, "success_threshold", p->success_threshold));
+        CHECK(json_gen_kv_integer(g, "failure_threshold", p->failure_threshold));
+        CHECK(json_gen_map_close(g));
+        return 0;
+}
+
+/* Only what is set, so that the canonical form and the content hash of a
+ * container that has none of these are the bytes they were before probes
+ * existed: a tankd upgrade restarts nothing. */
+static int gen_probes_and_notify(JsonGen *g, const PodContainer *c) {
+        if (pod_probes_are_set(&c->probes)) {
+                STR(g, "probes");
+                CHECK(json_gen_map_open(g));
+                CHECK(gen_probe(g, "startup", &c->probes.startup));
+                CHECK(gen_probe(g, "liveness", &c->probes.liveness));
+                CHECK(gen_probe(g, "readiness", &c->probes.readiness));
+                CHECK(json_gen_map_close(g));
+        }
+        if (c->notify)
+                CHECK(json_gen_kv_bool(g, "notify", true));
+        if (c->watchdog_sec > 0)
+                CHECK(json_gen_kv_integer(g, "watchdog_sec", c->watchdog_sec));
+        return 0;
+}
+
 static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
         int r;
 
@@ -200,6 +265,7 @@ static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
         CHECK(json_gen_map_close(g));
         STR(g, "tty");
         CHECK(json_gen_bool(g, c->tty));
+        CHECK(gen_probes_and_notify(g, c));
         CHECK(json_gen_map_close(g));
         return 0;
 }

@@ -57,6 +57,7 @@ EXTRA_DIST += tests/system/test-image-pull-ready.sh
 EXTRA_DIST += tests/system/test-daemon-offloop.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
 EXTRA_DIST += tests/system/test-kube.sh
+EXTRA_DIST += tests/system/test-package.sh
 
 # Issue 14: the probe runners, driven for real (tcp/http into a netns, exec into a pod).
 check_PROGRAMS += tests/system/probe-driver

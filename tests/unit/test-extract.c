@@ -47,7 +47,7 @@ static void setup(void) {
 static void teardown(void) {
         char cmd[PATH_MAX + 16];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-        (void) system(cmd);
+        ck_assert_int_eq(system(cmd), 0);
 }
 
 static size_t count_entries(const char *dir, const char *prefix) {

@@ -40,7 +40,7 @@ static void setup(void) {
 static void teardown(void) {
         char cmd[PATH_MAX + 16];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-        (void) system(cmd);
+        ck_assert_int_eq(system(cmd), 0);
         free(bomb_content);
 }
 

@@ -98,6 +98,21 @@ START_TEST(test_mapping) {
                   "\"docker.io/library/busybox:latest\",\"env\":{},\"mounts\":[{\"volume\":\"state\",\"path\":\"/a\","
                   "\"read_only\":false},{\"volume\":\"h\",\"path\":\"/b\",\"read_only\":true}],\"limits\":{\"pids\":9,"
                   "\"cpu\":[3000,10000]},\"tty\":false}]}" },
+                { HEAD "  annotations:\n    tank.io/container.app: '{\"notify\": true, \"watchdog_sec\": 30}'\nspec:\n"
+                  "  containers:\n  - name: app\n    image: busybox\n"
+                  "    startupProbe: {exec: {command: [/bin/check]}, periodSeconds: 2, failureThreshold: 30}\n"
+                  "    livenessProbe:\n      httpGet: {path: /healthz, port: 8080, host: 192.0.2.1, scheme: HTTPS,"
+                  " httpHeaders: [{name: X-B, value: '1'}, {name: Accept, value: '*/*'}]}\n"
+                  "      periodSeconds: 0\n      timeoutSeconds: 0\n      successThreshold: 0\n      failureThreshold: 0\n"
+                  "    readinessProbe: {tcpSocket: {port: 5432}, initialDelaySeconds: 5, successThreshold: 2}\n",
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"containers\":[{\"name\":"
+                  "\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},\"mounts\":[],\"limits\":{},"
+                  "\"tty\":false,\"probes\":{\"startup\":{\"exec\":[\"/bin/check\"],\"initial_delay\":0,\"period\":2,"
+                  "\"timeout\":1,\"success_threshold\":1,\"failure_threshold\":30},\"liveness\":{\"http\":{\"port\":8080,"
+                  "\"path\":\"/healthz\",\"scheme\":\"https\",\"host\":\"192.0.2.1\",\"headers\":{\"X-B\":\"1\","
+                  "\"Accept\":\"*/*\"}},\"initial_delay\":0,\"period\":10,\"timeout\":1,\"success_threshold\":1,"
+                  "\"failure_threshold\":3},\"readiness\":{\"tcp\":{\"port\":5432},\"initial_delay\":5,\"period\":10,"
+                  "\"timeout\":1,\"success_threshold\":2,\"failure_threshold\":3}},\"notify\":true,\"watchdog_sec\":30}]}" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -144,12 +159,13 @@ static const struct {
           "document 1: spec.containers[0].lifecycle.postStart: not supported by Tank (line 10, column 7)" },
         { C0("    lifecycle:\n      preStop: {exec: {command: [true]}}\n"),
           "document 1: spec.containers[0].lifecycle.preStop: not supported by Tank (line 10, column 7)" },
-        { C0("    livenessProbe: {exec: {command: [true]}}\n"),
-          "document 1: spec.containers[0].livenessProbe: not supported by Tank yet (line 9, column 5)" },
-        { C0("    readinessProbe: {tcpSocket: {port: 80}}\n"),
-          "document 1: spec.containers[0].readinessProbe: not supported by Tank yet (line 9, column 5)" },
-        { C0("    startupProbe: {httpGet: {port: 80}}\n"),
-          "document 1: spec.containers[0].startupProbe: not supported by Tank yet (line 9, column 5)" },
+        { C0("    livenessProbe: {grpc: {port: 80}}\n"),
+          "document 1: spec.containers[0].livenessProbe.grpc: not supported by Tank (line 9, column 21)" },
+        { C0("    readinessProbe: {tcpSocket: {port: 80}, terminationGracePeriodSeconds: 5}\n"),
+          "document 1: spec.containers[0].readinessProbe.terminationGracePeriodSeconds: not supported by Tank "
+          "(line 9, column 45)" },
+        { C0("    startupProbe: {tcpSocket: {port: 80, host: db}}\n"),
+          "document 1: spec.containers[0].startupProbe.tcpSocket.host: not supported by Tank (line 9, column 42)" },
         { C0("    resources:\n      requests: {memory: 64Mi}\n"),
           "document 1: spec.containers[0].resources.requests: not supported by Tank (line 10, column 7)" },
         { C0("    resources:\n      limits: {ephemeral-storage: 1Gi}\n"),
@@ -206,6 +222,47 @@ static const struct {
           "document 1: spec.containers[0].ports[0].protocol: must be TCP, UDP or SCTP (line 9, column 43)" },
         { C0("    ports: [{name: http}]\n"),
           "document 1: spec.containers[0].ports[0]: missing field \"containerPort\" (line 9, column 13)" },
+        { C0("    livenessProbe: {httpGet: {port: http}}\n"),
+          "document 1: spec.containers[0].livenessProbe.httpGet.port: a named port is not supported by Tank (give the "
+          "number) (line 9, column 37)" },
+        { C0("    readinessProbe: {tcpSocket: {port: \"5432\"}}\n"),
+          "document 1: spec.containers[0].readinessProbe.tcpSocket.port: a named port is not supported by Tank (give "
+          "the number) (line 9, column 40)" },
+        { C0("    livenessProbe: {httpGet: {path: /}}\n"),
+          "document 1: spec.containers[0].livenessProbe.httpGet: missing field \"port\" (line 9, column 30)" },
+        { C0("    livenessProbe: {exec: {command: [a]}, tcpSocket: {port: 1}}\n"),
+          "document 1: spec.containers[0].livenessProbe: more than one of exec, httpGet and tcpSocket (line 9, "
+          "column 20)" },
+        { C0("    livenessProbe: {periodSeconds: 5}\n"),
+          "document 1: spec.containers[0].livenessProbe: needs one of exec, httpGet and tcpSocket (line 9, column 20)" },
+        { C0("    livenessProbe: {exec: {}}\n"),
+          "document 1: spec.containers[0].livenessProbe.exec: missing field \"command\" (line 9, column 27)" },
+        { C0("    livenessProbe: {httpGet: {port: 80, scheme: https}}\n"),
+          "document 1: spec.containers[0].livenessProbe.httpGet.scheme: must be HTTP or HTTPS (line 9, column 49)" },
+        { C0("    livenessProbe: {httpGet: {port: 80, httpHeaders: [{name: A}]}}\n"),
+          "document 1: spec.containers[0].livenessProbe.httpGet.httpHeaders[0]: missing field \"value\" (line 9, "
+          "column 55)" },
+        { C0("    livenessProbe: {tcpSocket: {port: 80}, periodSeconds: \"5\"}\n"),
+          "document 1: spec.containers[0].livenessProbe.periodSeconds: expected an integer, got a string (line 9, "
+          "column 59)" },
+        { C0("    livenessProbe: {tcpSocket: {port: 80}, periodSeconds: 0x10}\n"),
+          "document 1: spec.containers[0].livenessProbe.periodSeconds: expected a decimal integer (line 9, "
+          "column 59)" },
+        { C0("    livenessProbe: {tcpSocket: {port: 80}, successThreshold: 2}\n"),
+          "document 1: the Tank spec: containers[0].probes.liveness.success_threshold: must be 1 for a liveness "
+          "probe" },
+        { C0("    livenessProbe: {tcpSocket: {port: 70000}}\n"),
+          "document 1: the Tank spec: containers[0].probes.liveness.tcp.port: 70000 out of range 1..65535" },
+        { HEAD "  annotations:\n    tank.io/container.app: '{\"watchdog_sec\": 5}'\nspec:\n"
+          "  containers: [{name: app, image: busybox}]\n",
+          "document 1: the Tank spec: containers[0].watchdog_sec: requires \"notify\": true" },
+        { HEAD "  annotations:\n    tank.io/container.app: '{\"notify\": 1}'\nspec:\n"
+          "  containers: [{name: app, image: busybox}]\n",
+          "document 1: the Tank spec: containers[0].notify: expected a boolean, got a number" },
+        { HEAD "  annotations:\n    tank.io/container.app: '{\"probes\": {}}'\nspec:\n"
+          "  containers: [{name: app, image: busybox}]\n",
+          "document 1: metadata.annotations.tank.io/container.app: unknown field \"probes\" (only \"limits\", "
+          "\"notify\" and \"watchdog_sec\") (line 6, column 28)" },
         { C0("    resources: {limits: {memory: 0.5}}\n"),
           "document 1: spec.containers[0].resources.limits.memory: not a whole number of bytes (line 9, column 34)" },
         { C0("    resources: {limits: {memory: 100m}}\n"),
@@ -464,6 +521,46 @@ START_TEST(test_round_trip_tank_only) {
 }
 END_TEST
 
+START_TEST(test_round_trip_probes) {
+        static const char json[] =
+                "{\"name\":\"pr\",\"containers\":[{\"name\":\"app\",\"image\":\"busybox\",\"notify\":true,"
+                "\"watchdog_sec\":7,\"limits\":{\"pids\":3},\"probes\":{\"liveness\":{\"http\":{\"port\":80,"
+                "\"host\":\"::1\",\"path\":\"/a?b=\\\"c\\\"\",\"headers\":{\"X-Z\":\"no\",\"A\":\"\",\"Host\":\"\\u00e9 x\"}},"
+                "\"initial_delay\":3,\"period\":86400,\"timeout\":99,\"failure_threshold\":10000}}},"
+                "{\"name\":\"b\",\"image\":\"busybox\",\"notify\":true,\"probes\":{\"startup\":{\"exec\":[\"sh\",\"-c\","
+                "\"exit 0 # yes\"]},\"readiness\":{\"http\":{\"port\":443,\"scheme\":\"https\"},\"success_threshold\":9}}},"
+                "{\"name\":\"c\",\"image\":\"busybox\",\"probes\":{\"readiness\":{\"tcp\":{\"port\":1}}}}]}";
+        _cleanup_free_ char *error = NULL, *yaml = NULL;
+        _cleanup_pod_free_ Pod *p = NULL;
+
+        ck_assert_msg(pod_parse(json, strlen(json), &p, &error) == 0, "%s", strna(error));
+        round_trip("probes", &p, 1);
+        ck_assert_int_eq(kube_serialize(p, &yaml, &error), 0);
+        ck_assert_ptr_nonnull(strstr(yaml, "tank.io/container.app: \"{\\\"limits\\\":{\\\"pids\\\":3},"
+                                           "\\\"notify\\\":true,\\\"watchdog_sec\\\":7}\""));
+        ck_assert_ptr_nonnull(strstr(yaml, "tank.io/container.b: \"{\\\"notify\\\":true}\""));
+        ck_assert_ptr_null(strstr(yaml, "tank.io/container.c"));
+        ck_assert_ptr_nonnull(strstr(yaml, "    livenessProbe:\n      httpGet:\n"));
+        ck_assert_ptr_nonnull(strstr(yaml, "      tcpSocket:\n        port: 1\n"));
+}
+END_TEST
+
+START_TEST(test_ignored_grpc_drops_probe) {
+        static const char yaml[] = C0("    livenessProbe: {grpc: {port: 80}, periodSeconds: 3}\n"
+                                      "    readinessProbe: {tcpSocket: {port: 80}}\n");
+        _cleanup_free_ char *error = NULL, *json = NULL;
+        _cleanup_strv_free_ char **warnings = NULL;
+        Pod **pods = NULL;
+        size_t n = 0;
+
+        ck_assert_msg(parse(yaml, true, &pods, &n, &warnings, &error) == 0, "%s", strna(error));
+        ck_assert_int_eq(strv_length(warnings), 1);
+        ck_assert_int_eq(pods[0]->containers[0].probes.liveness.kind, PROBE_NONE);
+        ck_assert_int_eq(pods[0]->containers[0].probes.readiness.kind, PROBE_TCP);
+        pod_array_free(pods, n);
+}
+END_TEST
+
 START_TEST(test_rootfs_refused) {
         static const char json[] = "{\"name\":\"r\",\"containers\":[{\"name\":\"a\",\"image\":{\"rootfs\":\"/srv/r\"}}]}";
         _cleanup_free_ char *error = NULL, *yaml = NULL;
@@ -516,6 +613,8 @@ int main(void) {
         tcase_add_test(tc, test_counts);
         tcase_add_test(tc, test_round_trip_manifests);
         tcase_add_test(tc, test_round_trip_tank_only);
+        tcase_add_test(tc, test_round_trip_probes);
+        tcase_add_test(tc, test_ignored_grpc_drops_probe);
         tcase_add_test(tc, test_rootfs_refused);
         tcase_add_test(tc, test_serialize_checks_itself);
         tcase_add_test(tc, test_is_json);

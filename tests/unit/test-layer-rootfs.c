@@ -48,10 +48,10 @@ static void setup(void) {
 static void teardown(void) {
         char cmd[600];
 
-        (void) chdir("/");
+        ck_assert_int_eq(chdir("/"), 0);
         (void) umount2(mnt, MNT_DETACH);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-        (void) system(cmd);
+        ck_assert_int_eq(system(cmd), 0);
 }
 
 /* Whether this test has a process of its own (check forks per test), which

@@ -108,7 +108,8 @@ static char *host_links(void) {
 /* Each test starts from a clean LAN: lan0 and lan1, veths whose peers sit in a
  * "router" namespace holding 192.0.2.1/24 and 198.51.100.1/24. */
 static void lan_setup(void) {
-        (void) system("ip netns del tank-test-router 2>/dev/null; ip link del lan0 2>/dev/null; ip link del lan1 2>/dev/null");
+        ck_assert_int_eq(system("ip netns del tank-test-router 2>/dev/null; ip link del lan0 2>/dev/null; "
+                                "ip link del lan1 2>/dev/null; true"), 0);
         sh("ip netns add tank-test-router");
         sh("ip link add lan0 type veth peer name r0 netns tank-test-router");
         sh("ip link add lan1 type veth peer name r1 netns tank-test-router");

@@ -42,6 +42,14 @@ static char *serialize_ok(const Pod *p) {
         "   'mounts':[{'volume':'state','path':'/var/lib/app'},{'volume':'config','path':'/etc/api','read_only':true}]," \
         "   'limits':{'memory':536870912,'pids':200,'cpu':[100000,100000]},'tty':false}]}"
 
+#define PROBE_SPEC \
+        "{'name':'web','containers':[{'name':'app','image':'nginx','probes':{" \
+        " 'startup':{'exec':['/bin/check'],'period':2,'failure_threshold':30}," \
+        " 'liveness':{'http':{'port':8080,'path':'/healthz','headers':{'X-B':'1','Accept':'*/*'}},'period':10,'timeout':1," \
+        "   'failure_threshold':3}," \
+        " 'readiness':{'tcp':{'port':5432},'initial_delay':5,'success_threshold':2}}," \
+        " 'notify':true,'watchdog_sec':30}]}"
+
 static const char *const valid[] = {
         "{'name':'web','containers':[{'name':'app','image':'nginx'}]}",
         API_SPEC,
@@ -54,6 +62,10 @@ static const char *const valid[] = {
         " 'env':{'Z':'1','A-B':'\\u00e9 \\\"q\\\"','A':'','weird key':'x'}}]}",
         "{'name':'dig','containers':[{'name':'a','image':'nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}]}",
         "{'name':'a','containers':[{'name':'a','image':'a','limits':{'memory':'512K','pids':1,'cpu':[1000,1000]}}],'volumes':[]}",
+        PROBE_SPEC,
+        "{'name':'p','containers':[{'name':'a','image':'a','notify':true},{'name':'b','image':'b',"
+        " 'probes':{'readiness':{'http':{'port':443,'scheme':'https','host':'2001:DB8:0::1','path':'/r?x=1&y'},"
+        "   'timeout':30,'period':5}}}]}",
         "{'name':'u','user_namespace':'auto','containers':[{'name':'a','image':'a'}]}",
         "{'name':'u','user_namespace':'host','containers':[{'name':'a','image':'a'}]}",
 };
@@ -239,6 +251,119 @@ START_TEST(test_user_namespace) {
 }
 END_TEST
 
+START_TEST(test_probes) {
+        _cleanup_pod_free_ Pod *p = parse_ok(PROBE_SPEC);
+        _cleanup_free_ char *s = serialize_ok(p);
+        const PodContainer *c = &p->containers[0];
+
+        ck_assert_int_eq(c->probes.startup.kind, PROBE_EXEC);
+        ck_assert_str_eq(c->probes.startup.exec[0], "/bin/check");
+        ck_assert_ptr_null(c->probes.startup.exec[1]);
+        ck_assert_uint_eq(c->probes.startup.period_sec, 2);
+        ck_assert_uint_eq(c->probes.startup.timeout_sec, 1);
+        ck_assert_uint_eq(c->probes.startup.failure_threshold, 30);
+        ck_assert_uint_eq(c->probes.startup.success_threshold, 1);
+        ck_assert_int_eq(c->probes.liveness.kind, PROBE_HTTP);
+        ck_assert_uint_eq(c->probes.liveness.port, 8080);
+        ck_assert_str_eq(c->probes.liveness.path, "/healthz");
+        ck_assert_str_eq(c->probes.liveness.host, "127.0.0.1");
+        ck_assert_int_eq(c->probes.liveness.scheme, PROBE_SCHEME_HTTP);
+        /* in the object's order, not sorted: the runtime sends them so */
+        ck_assert_str_eq(c->probes.liveness.headers[0], "X-B: 1");
+        ck_assert_str_eq(c->probes.liveness.headers[1], "Accept: */*");
+        ck_assert_ptr_null(c->probes.liveness.headers[2]);
+        ck_assert_int_eq(c->probes.readiness.kind, PROBE_TCP);
+        ck_assert_uint_eq(c->probes.readiness.port, 5432);
+        ck_assert_uint_eq(c->probes.readiness.initial_delay_sec, 5);
+        ck_assert_uint_eq(c->probes.readiness.period_sec, 10);
+        ck_assert_uint_eq(c->probes.readiness.success_threshold, 2);
+        ck_assert_uint_eq(c->probes.readiness.failure_threshold, 3);
+        ck_assert(c->notify);
+        ck_assert_uint_eq(c->watchdog_sec, 30);
+        ck_assert_str_eq(s,
+                "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"containers\":[{\"name\":\"app\","
+                "\"image\":\"docker.io/library/nginx:latest\",\"env\":{},\"mounts\":[],\"limits\":{},\"tty\":false,"
+                "\"probes\":{\"startup\":{\"exec\":[\"/bin/check\"],\"initial_delay\":0,\"period\":2,\"timeout\":1,"
+                "\"success_threshold\":1,\"failure_threshold\":30},\"liveness\":{\"http\":{\"port\":8080,\"path\":\"/healthz\","
+                "\"scheme\":\"http\",\"host\":\"127.0.0.1\",\"headers\":{\"X-B\":\"1\",\"Accept\":\"*/*\"}},\"initial_delay\":0,"
+                "\"period\":10,\"timeout\":1,\"success_threshold\":1,\"failure_threshold\":3},\"readiness\":{\"tcp\":"
+                "{\"port\":5432},\"initial_delay\":5,\"period\":10,\"timeout\":1,\"success_threshold\":2,"
+                "\"failure_threshold\":3}},\"notify\":true,\"watchdog_sec\":30}]}");
+        ck_assert_str_eq(probe_kind_to_string(PROBE_TCP), "tcp");
+        ck_assert_ptr_null(probe_kind_to_string(PROBE_NONE));
+        ck_assert_str_eq(probe_scheme_to_string(PROBE_SCHEME_HTTPS), "https");
+        ck_assert_int_eq(probe_scheme_from_string("https"), PROBE_SCHEME_HTTPS);
+        ck_assert_int_eq(probe_scheme_from_string("HTTP"), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_probe_host_canonical) {
+        _cleanup_pod_free_ Pod *p = parse_ok(valid[ELEMENTSOF(valid) - 3]);
+        const PodProbe *r = &p->containers[1].probes.readiness;
+
+        ck_assert_str_eq(r->host, "2001:db8::1");
+        ck_assert_int_eq(r->scheme, PROBE_SCHEME_HTTPS);
+        ck_assert_str_eq(r->path, "/r?x=1&y");
+        ck_assert_ptr_null(r->headers);
+        ck_assert_int_eq(p->containers[1].probes.liveness.kind, PROBE_NONE);
+        ck_assert(p->containers[0].notify);
+        ck_assert_uint_eq(p->containers[0].watchdog_sec, 0);
+        ck_assert(!pod_probes_are_set(&p->containers[0].probes));
+}
+END_TEST
+
+/* A tankd upgrade must not restart what runs: a spec that says nothing of
+ * probes, notify or watchdog_sec (or says only their defaults) hashes to the
+ * values main computed before they existed (commit 5e92304). */
+START_TEST(test_hash_unchanged_by_probes) {
+        static const char *const specs[] = {
+                API_SPEC,
+                "{'name':'api','restart':'always',"
+                " 'network':{'nics':[{'name':'eth0','parent':'auto','ip':'10.0.0.20/24','gateway':'10.0.0.1'}],'dns':['10.0.0.1']},"
+                " 'volumes':[{'name':'state'},{'name':'config','source':{'host':'/etc/api'}}],"
+                " 'containers':[{'name':'app','image':'ghcr.io/acme/api:1.4.2','command':['/usr/bin/api'],'args':['--port','8080'],"
+                "   'env':{'PORT':'8080'},'working_dir':'/srv',"
+                "   'mounts':[{'volume':'state','path':'/var/lib/app'},{'volume':'config','path':'/etc/api','read_only':true}],"
+                "   'limits':{'memory':536870912,'pids':200,'cpu':[100000,100000]},'tty':false,"
+                "   'probes':{},'notify':false,'watchdog_sec':0}]}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(specs); i++) {
+                _cleanup_pod_free_ Pod *p = parse_ok(specs[i]);
+                _cleanup_free_ char *s = serialize_ok(p);
+                char h[SPEC_HASH_LEN + 1];
+
+                ck_assert_str_eq(s,
+                        "{\"name\":\"api\",\"restart\":\"always\",\"network\":{\"nics\":[{\"name\":\"eth0\",\"parent\":\"auto\","
+                        "\"ip\":\"10.0.0.20/24\",\"gateway\":\"10.0.0.1\"}],\"dns\":[\"10.0.0.1\"]},\"volumes\":[{\"name\":\"state\"},"
+                        "{\"name\":\"config\",\"source\":{\"host\":\"/etc/api\"}}],\"containers\":[{\"name\":\"app\",\"image\":"
+                        "\"ghcr.io/acme/api:1.4.2\",\"command\":[\"/usr/bin/api\"],\"args\":[\"--port\",\"8080\"],\"env\":"
+                        "{\"PORT\":\"8080\"},\"working_dir\":\"/srv\",\"mounts\":[{\"volume\":\"state\",\"path\":\"/var/lib/app\","
+                        "\"read_only\":false},{\"volume\":\"config\",\"path\":\"/etc/api\",\"read_only\":true}],\"limits\":"
+                        "{\"memory\":536870912,\"pids\":200,\"cpu\":[100000,100000]},\"tty\":false}]}");
+                ck_assert_int_eq(pod_hash(p, h), 0);
+                ck_assert_str_eq(h, "d5d99ddf6c64149edcb79b1d132462426cd418c742a3c6288095e531acd299d6");
+                ck_assert_int_eq(pod_level_hash(p, h), 0);
+                ck_assert_str_eq(h, "d05b9bbb2fcefae1d0cf11f2e9c093e4e9ddae45e6dbd193de315b50ff41e16c");
+                ck_assert_int_eq(container_hash(&p->containers[0], h), 0);
+                ck_assert_str_eq(h, "5119fa517228262c6db44379c4ab29a983a7fbc38e69ace987f01af7daaadd14");
+        }
+}
+END_TEST
+
+START_TEST(test_hash_probe_change) {
+        char p1[65], l1[65], a1[65], b1[65], p2[65], l2[65], a2[65], b2[65];
+
+        hashes(BASE, p1, l1, a1, b1);
+        hashes("{'name':'h','volumes':[{'name':'v'}],'containers':[{'name':'a','image':'nginx:1.27',"
+               " 'env':{'X':'1','Y':'2'},'limits':{'memory':'1G'},'probes':{'liveness':{'tcp':{'port':80}}}},"
+               " {'name':'b','image':'busybox','command':['sleep','1'],'mounts':[{'volume':'v','path':'/v'}]}]}",
+               p2, l2, a2, b2);
+        ck_assert_str_ne(a1, a2);       /* a probe is the container's: it restarts */
+        ck_assert_str_eq(b1, b2);
+        ck_assert_str_eq(l1, l2);
+}
+END_TEST
+
 START_TEST(test_hash_stable) {
         char p1[65], l1[65], a1[65], b1[65], p2[65], l2[65], a2[65], b2[65];
 
@@ -362,6 +487,10 @@ static Suite *spec_suite(void) {
         tcase_add_test(tc, test_empty_vs_absent);
         tcase_add_test(tc, test_serialize_redacted);
         tcase_add_test(tc, test_hash_stable);
+        tcase_add_test(tc, test_probes);
+        tcase_add_test(tc, test_probe_host_canonical);
+        tcase_add_test(tc, test_hash_unchanged_by_probes);
+        tcase_add_test(tc, test_hash_probe_change);
         tcase_add_test(tc, test_hash_env_change);
         tcase_add_test(tc, test_hash_volume_change);
         tcase_add_test(tc, test_hash_restart_and_network_change);

@@ -24,6 +24,12 @@ static char *json(const char *s) {
 #define LIM(limits) PODC(CT("'limits':{" limits "}"))
 #define MNT(mounts) PODV("{'name':'data'}", CT("'mounts':[" mounts "]"))
 #define NIC(fields) PODN("{'nics':[{" fields "}]}")
+#define PRB(probes) PODC(CT("'probes':{" probes "}"))
+#define LIVE(fields) PRB("'liveness':{" fields "}")
+#define HTTP(fields) LIVE("'http':{'port':80," fields "}")
+#define LP "containers[0].probes.liveness"
+#define HOSTNAME_REASON "must be an IPv4 address, an IPv6 address (without brackets) or a host name, got "
+#define TOKEN_REASON "(must be an HTTP token of at most 256 letters, digits and !#$%&'*+-.^_`|~)"
 #define DNS_LABEL "must be a lowercase DNS label (1-63 characters of a-z, 0-9 and '-', not starting or ending with '-')"
 #define NORMALIZED "must be a normalized path (no \".\", \"..\" or empty components, no trailing \"/\")"
 #define IFNAME "must be an interface name (1-15 characters of a-z, A-Z, 0-9, '_', '-' and '.')"
@@ -194,6 +200,69 @@ static const struct {
         { LIM("'cpu':[50000,1000001]"), "containers[0].limits.cpu[1]: period 1000001 out of range 1000..1000000" },
         { LIM("'cpu':[500,100000]"), "containers[0].limits.cpu[0]: quota 500 out of range 1000..1000000000" },
         { LIM("'cpu':[50000,'100000']"), "containers[0].limits.cpu[1]: expected a number, got a string" },
+        /* probes */
+        { PODC(CT("'probes':[]")), "containers[0].probes: expected an object, got an array" },
+        { PRB("'alive':{}"), "containers[0].probes: unknown field \"alive\"" },
+        { PRB("'liveness':{'tcp':{'port':1}},'liveness':{'tcp':{'port':1}}"),
+          "containers[0].probes: duplicate field \"liveness\"" },
+        { LIVE(""), LP ": must have exactly one of \"exec\", \"http\" and \"tcp\"" },
+        { LIVE("'exec':['a'],'tcp':{'port':1}"), LP ": must have exactly one of \"exec\", \"http\" and \"tcp\"" },
+        { LIVE("'grpc':{'port':1}"), LP ": unknown field \"grpc\"" },
+        { LIVE("'exec':'/bin/check'"), LP ".exec: expected an array, got a string" },
+        { LIVE("'exec':[]"), LP ".exec: must not be empty" },
+        { LIVE("'exec':['','x']"), LP ".exec[0]: the command must not be empty" },
+        { LIVE("'exec':['a',1]"), LP ".exec[1]: expected a string, got a number" },
+        { LIVE("'tcp':{}"), LP ".tcp: missing field \"port\"" },
+        { LIVE("'tcp':{'port':80,'host':'x'}"), LP ".tcp: unknown field \"host\"" },
+        { LIVE("'tcp':{'port':0}"), LP ".tcp.port: 0 out of range 1..65535" },
+        { LIVE("'tcp':{'port':65536}"), LP ".tcp.port: 65536 out of range 1..65535" },
+        { LIVE("'tcp':{'port':'http'}"), LP ".tcp.port: expected a number, got a string" },
+        { LIVE("'tcp':{'port':80.5}"), LP ".tcp.port: expected an integer, got a fraction or exponent" },
+        { LIVE("'http':{'path':'/'}"), LP ".http: missing field \"port\"" },
+        { LIVE("'http':{'port':80,'method':'GET'}"), LP ".http: unknown field \"method\"" },
+        { HTTP("'path':'healthz'"), LP ".http.path: must start with \"/\", got \"healthz\"" },
+        { HTTP("'path':'/a b'"), LP ".http.path: must be printable ASCII without spaces, got \"/a b\"" },
+        { HTTP("'path':'/a\\r\\nHost: x'"),
+          LP ".http.path: must be printable ASCII without spaces, got \"/a\\x0d\\x0aHost: x\"" },
+        { HTTP("'path':'/\\u00e9'"), LP ".http.path: must be printable ASCII without spaces, got \"/\\xc3\\xa9\"" },
+        { HTTP("'scheme':'HTTPS'"), LP ".http.scheme: must be \"http\" or \"https\", got \"HTTPS\"" },
+        { HTTP("'scheme':'ftp'"), LP ".http.scheme: must be \"http\" or \"https\", got \"ftp\"" },
+        { HTTP("'host':'10.0.0.300'"), LP ".http.host: " HOSTNAME_REASON "\"10.0.0.300\"" },
+        { HTTP("'host':'[::1]'"), LP ".http.host: " HOSTNAME_REASON "\"[::1]\"" },
+        { HTTP("'host':'-a.example'"), LP ".http.host: " HOSTNAME_REASON "\"-a.example\"" },
+        { HTTP("'host':'a..example'"), LP ".http.host: " HOSTNAME_REASON "\"a..example\"" },
+        { HTTP("'host':'a_b.example'"), LP ".http.host: " HOSTNAME_REASON "\"a_b.example\"" },
+        { HTTP("'host':''"), LP ".http.host: " HOSTNAME_REASON "\"\"" },
+        { HTTP("'headers':['A: b']"), LP ".http.headers: expected an object, got an array" },
+        { HTTP("'headers':{'A B':'x'}"), LP ".http.headers: invalid header name \"A B\" " TOKEN_REASON },
+        { HTTP("'headers':{'A:':'x'}"), LP ".http.headers: invalid header name \"A:\" " TOKEN_REASON },
+        { HTTP("'headers':{'':'x'}"), LP ".http.headers: invalid header name \"\" " TOKEN_REASON },
+        { HTTP("'headers':{'Accept':'a','accept':'b'}"),
+          LP ".http.headers: duplicate header \"accept\" (names are case-insensitive)" },
+        { HTTP("'headers':{'A':1}"), LP ".http.headers.A: expected a string, got a number" },
+        { HTTP("'headers':{'X-A':'x\\r\\nB: y'}"),
+          LP ".http.headers[\"X-A\"]: must not contain CR, LF or other control characters, got \"x\\x0d\\x0aB: y\"" },
+        { HTTP("'headers':{'A':'x\\u0000'}"), LP ".http.headers.A: contains a NUL character" },
+        { LIVE("'tcp':{'port':1},'period':0"), LP ".period: 0 out of range 1..86400" },
+        { LIVE("'tcp':{'port':1},'period':86401"), LP ".period: 86401 out of range 1..86400" },
+        { LIVE("'tcp':{'port':1},'timeout':0"), LP ".timeout: 0 out of range 1..86400" },
+        { LIVE("'tcp':{'port':1},'initial_delay':-1"), LP ".initial_delay: -1 out of range 0..86400" },
+        { LIVE("'tcp':{'port':1},'initial_delay':'5'"), LP ".initial_delay: expected a number, got a string" },
+        { LIVE("'tcp':{'port':1},'failure_threshold':0"), LP ".failure_threshold: 0 out of range 1..10000" },
+        { LIVE("'tcp':{'port':1},'failure_threshold':10001"), LP ".failure_threshold: 10001 out of range 1..10000" },
+        { LIVE("'tcp':{'port':1},'success_threshold':2"), LP ".success_threshold: must be 1 for a liveness probe" },
+        { PRB("'startup':{'tcp':{'port':1},'success_threshold':3}"),
+          "containers[0].probes.startup.success_threshold: must be 1 for a startup probe" },
+        { PRB("'readiness':{'tcp':{'port':1},'success_threshold':0}"),
+          "containers[0].probes.readiness.success_threshold: 0 out of range 1..10000" },
+        { LIVE("'tcp':{'port':1},'periodSeconds':5"), LP ": unknown field \"periodSeconds\"" },
+        { PODC(CT("'notify':'yes'")), "containers[0].notify: expected a boolean, got a string" },
+        { PODC(CT("'watchdog_sec':30")), "containers[0].watchdog_sec: requires \"notify\": true" },
+        { PODC(CT("'notify':false,'watchdog_sec':30")), "containers[0].watchdog_sec: requires \"notify\": true" },
+        { PODC(CT("'notify':true,'watchdog_sec':-1")), "containers[0].watchdog_sec: -1 out of range 0..86400" },
+        { PODC(CT("'notify':true,'watchdog_sec':86401")), "containers[0].watchdog_sec: 86401 out of range 0..86400" },
+        { PODC(CT("'notify':true,'watchdog_sec':1.5")),
+          "containers[0].watchdog_sec: expected an integer, got a fraction or exponent" },
         /* errors deeper in a later container are found too */
         { PODC(APP ",{'name':'b','image':'busybox','limits':{'cpu':[1000,1]}}"),
           "containers[1].limits.cpu[1]: period 1 out of range 1000..1000000" },
@@ -303,6 +372,12 @@ START_TEST(test_counts_capped) {
                   "network.nics: too many NICs (at most 16)" },
                 { "{\"name\":\"p\",\"containers\":[{\"name\":\"a\",\"image\":\"a\"}],\"network\":{\"nics\":[{\"name\":\"e\",\"ip\":\"10.0.0.1/8\"}],\"dns\":[",
                   "\"10.0.0.", "\"", "]}}", POD_DNS_MAX, "network.dns: too many DNS servers (at most 8)" },
+                { "{\"name\":\"p\",\"containers\":[{\"name\":\"a\",\"image\":\"a\",\"probes\":{\"startup\":{\"exec\":[",
+                  "\"a", "\"", "]}}}]}", PROBE_EXEC_ARGS_MAX,
+                  "containers[0].probes.startup.exec: too many arguments (at most 256)" },
+                { "{\"name\":\"p\",\"containers\":[{\"name\":\"a\",\"image\":\"a\",\"probes\":{\"readiness\":{\"http\":"
+                  "{\"port\":80,\"headers\":{", "\"H", "\":\"v\"", "}}}}}]}", PROBE_HEADERS_MAX,
+                  "containers[0].probes.readiness.http.headers: too many headers (at most 32)" },
         };
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
                 _cleanup_free_ char *ok = repeat(t[i].head, t[i].pre, t[i].post, t[i].ok, t[i].tail);
