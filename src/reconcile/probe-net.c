@@ -40,13 +40,12 @@ typedef struct HttpBody {
 
 static void probe_net_stop(void *kind) {
         ProbeNet *n = kind;
-        uint64_t one = 1;
 
         if (!n)
                 return;
         /* The worker polls the eventfd beside its socket, so the join is short. */
         if (n->cancel_fd >= 0)
-                (void) write(n->cancel_fd, &one, sizeof one);
+                (void) eventfd_write(n->cancel_fd, 1);
         thread_job_free(n->job);
         safe_close(n->cancel_fd);
         if (n->curl_inited)
