@@ -33,7 +33,7 @@
 #include "sealed-exec.h"
 
 #define PROBE_OUTPUT_MAX 4096           /* kept of a run's output, as Docker does */
-#define PROBE_HTTP_READ_MAX (64 * 1024) /* an http body beyond this fails the run */
+#define PROBE_HTTP_READ_MAX (64 * 1024) /* an http body is read no further; the status decides */
 
 typedef struct ProbeRun ProbeRun;
 
