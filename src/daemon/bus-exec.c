@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "cgroup-util.h"
 #include "daemon/bus-exec.h"
 #include "log.h"
+#include "reconcile/exec-spawn.h"
 #include "reconcile/launch.h"
-#include "shim/exec-protocol.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -33,11 +31,8 @@ typedef struct ExecSession {
 
         sd_bus_message *call;   /* the Exec call, until answered */
         int client_fd;          /* our end of the caller's socket, until answered */
-        int sync_fd;
-        sd_event_source *io;
+        ExecSpawn *spawn;       /* tank-exec, until it ended */
         sd_event_source *linger;
-        pid_t workload_pid;
-        pid_t helper_pid;
         sd_bus_slot *object;    /* floating; its destroy callback frees us */
 } ExecSession;
 
@@ -48,8 +43,7 @@ static void exec_session_free(void *userdata) {
                 return;
         sd_bus_message_unref(s->call);
         safe_close(s->client_fd);
-        sd_event_source_disable_unref(s->io);
-        safe_close(s->sync_fd);
+        exec_spawn_free(s->spawn);
         sd_event_source_disable_unref(s->linger);
         free(s->path);
         free(s->pod);
@@ -88,8 +82,7 @@ static void session_ended(ExecSession *s, int status) {
                 return;
         s->running = false;
         s->exit_status = status;
-        s->io = sd_event_source_disable_unref(s->io);
-        s->sync_fd = safe_close(s->sync_fd);
+        s->spawn = exec_spawn_free(s->spawn);
         (void) sd_bus_emit_properties_changed(s->manager->bus, s->path, TANK_SESSION_INTERFACE,
                                               "Running", "ExitStatus", NULL);
         if (sd_event_add_time_relative(s->manager->event, &s->linger, CLOCK_MONOTONIC,
@@ -97,137 +90,30 @@ static void session_ended(ExecSession *s, int status) {
                 log_debug("session %s: cannot arm the removal timer, it stays", s->path);
 }
 
-static int sync_send(ExecSession *s, const char *msg) {
-        return send(s->sync_fd, msg, strlen(msg), MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
-typedef struct JoinArgs {
-        const char *unit;
-        CgroupLayout layout;
-        char pid[32];
-        size_t pid_len;
-        bool found;
-} JoinArgs;
-
-/* One line of the workload's /proc/PID/cgroup: a hierarchy in which it sits
- * in the scope gets the helper too. A unified host has just the "0::" line
- * (/sys/fs/cgroup); a hybrid one has the v1 hierarchies the scope was made
- * in (memory, pids, cpu,cpuacct, devices, name=systemd ...) plus cgroup2 at
- * /sys/fs/cgroup/unified; hierarchies systemd does not manage (freezer,
- * cpuset ...) keep the workload outside the scope and are left alone. The
- * scope is a leaf (no Delegate=), so cgroup2's no-internal-processes rule
- * allows the write. */
-static int join_one(const char *controllers, const char *path, void *userdata) {
-        JoinArgs *a = userdata;
-        _cleanup_free_ char *dir = NULL, *procs = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        const char *base = strrchr(path, '/');
-        int r;
-
-        if (!base || !streq(base + 1, a->unit))
-                return 0;   /* this hierarchy does not place the workload in its scope */
-        r = cgroup_hierarchy_dir(a->layout, controllers, &dir);
-        if (r == -ENOMEDIUM)
-                return 0;   /* not mounted where this layout mounts it: nothing to join */
-        if (r < 0)
-                return r;
-        if (asprintf(&procs, "%s%s/cgroup.procs", dir, path) < 0)
-                return -ENOMEM;
-        fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, a->pid, a->pid_len) != (ssize_t) a->pid_len)
-                return -errno;
-        a->found = true;
-        return 0;
-}
-
-/* systemd refuses AttachProcessesToUnit for a scope without Delegate=yes
- * ("Process migration not available on non-delegated units"), so the helper
- * joins the cgroups the workload runs in directly (every hierarchy in which
- * it sits in the container's scope; v1, hybrid or unified), after checking
- * that it is the container's scope. Short synchronous writes to cgroupfs. */
-static int join_scope(ExecSession *s, pid_t helper) {
-        _cleanup_free_ char *proc = NULL;
-        JoinArgs a = { .unit = s->unit };
-        int r;
-
-        r = cgroup_layout_detect(&a.layout);
-        if (r < 0)
-                return r;
-        r = cgroup_proc_read(s->workload_pid, &proc);
-        if (r < 0)
-                return r;
-        a.pid_len = (size_t) snprintf(a.pid, sizeof a.pid, "%d", (int) helper);
-        r = cgroup_proc_foreach(proc, join_one, &a);
-        if (r < 0)
-                return r;
-        /* Not in its scope (any more): the pid is not our workload. */
-        return a.found ? 0 : -ESRCH;
-}
-
-static int session_handle_packet(ExecSession *s, const char *msg) {
-        const char *arg;
-        int v, r;
-
-        if ((arg = startswith(msg, "pid "))) {
-                v = atoi(arg);
-                if (v <= 0 || v != s->helper_pid)
-                        return -EBADMSG;
-                r = join_scope(s, v);
-                if (r < 0) {
-                        _cleanup_free_ char *why = NULL;
-                        if (asprintf(&why, "cannot move the exec helper into %s: %s", s->unit, strerror(-r)) < 0)
-                                why = NULL;
-                        session_fail_call(s, TANK_ERROR_EXEC_FAILED, why ?: "cannot enter the container's scope");
-                        return -ECANCELED;
-                }
-                return sync_send(s, "go");
-        }
-        if ((arg = startswith(msg, "running "))) {
-                v = atoi(arg);
-                if (v <= 0 || !s->call)
-                        return -EBADMSG;
-                s->pid = (uint32_t) v;
-                (void) sd_bus_reply_method_return(s->call, "ho", s->client_fd, s->path);
-                s->call = sd_bus_message_unref(s->call);
-                s->client_fd = safe_close(s->client_fd);
-                return 0;
-        }
-        if ((arg = startswith(msg, "error "))) {
-                session_fail_call(s, TANK_ERROR_EXEC_FAILED, arg);
-                return 0;
-        }
-        if ((arg = startswith(msg, "exit "))) {
-                session_ended(s, atoi(arg));
-                return 0;
-        }
-        return -EBADMSG;
-}
-
-static int on_sync_io(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+static void on_spawn_running(ExecSpawn *x, pid_t pid, void *userdata) {
         ExecSession *s = userdata;
-        char buf[EXEC_SYNC_MSG_MAX + 1];
-        ssize_t n;
 
-        n = recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return 0;
-        if (n > 0) {
-                buf[n] = 0;
-                if (!memchr(buf, 0, (size_t) n) && session_handle_packet(s, buf) >= 0)
-                        return 0;
-                log_debug("session %s: bad message from tank-exec", s->path);
-        }
-        /* EOF or nonsense: the helper is gone (or must go). */
-        session_fail_call(s, TANK_ERROR_EXEC_FAILED, "the exec helper failed");
-        session_ended(s, -1);
-        return 0;
+        if (!s->call)
+                return;
+        s->pid = (uint32_t) pid;
+        (void) sd_bus_reply_method_return(s->call, "ho", s->client_fd, s->path);
+        s->call = sd_bus_message_unref(s->call);
+        s->client_fd = safe_close(s->client_fd);
 }
 
-static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
-        return sd_event_source_set_enabled(src, SD_EVENT_OFF);
+static void on_spawn_failed(ExecSpawn *x, const char *message, void *userdata) {
+        session_fail_call(userdata, TANK_ERROR_EXEC_FAILED, message);
 }
+
+static void on_spawn_exited(ExecSpawn *x, int status, void *userdata) {
+        session_ended(userdata, status);
+}
+
+static const ExecSpawnCallbacks spawn_callbacks = {
+        .running = on_spawn_running,
+        .failed = on_spawn_failed,
+        .exited = on_spawn_exited,
+};
 
 static const sd_bus_vtable session_vtable[] = {
         SD_BUS_VTABLE_START(0),
@@ -284,51 +170,38 @@ static bool env_is_valid(char **env) {
 }
 
 static int spawn_helper(ExecSession *s, ContainerState *c, char **argv, char **env, const char *cwd, int tty,
-                        int sync_child, int client_child, sd_bus_error *error) {
-        _cleanup_free_ char *run_dir = NULL, *config = NULL, *pidarg = NULL;
-        _cleanup_strv_free_ char **args = NULL;
-        int fds[2] = { sync_child, client_child };
-        pid_t pid;
+                        int client_child) {
+        _cleanup_free_ char *run_dir = NULL, *config = NULL;
         int r;
 
         r = container_run_dir(s->manager->reconciler, c->pod->name, c->name, &run_dir);
         if (r < 0)
                 return r;
-        if (asprintf(&config, "%s/config.json", run_dir) < 0 || asprintf(&pidarg, "%d", (int) c->pid) < 0)
+        if (asprintf(&config, "%s/config.json", run_dir) < 0)
                 return -ENOMEM;
-        if (strv_extend(&args, "tank-exec") < 0 || strv_extend(&args, "--config") < 0 ||
-            strv_extend(&args, config) < 0 || strv_extend(&args, "--pid") < 0 || strv_extend(&args, pidarg) < 0 ||
-            strv_extend(&args, "--sync-fd") < 0 || strv_extend(&args, "3") < 0 ||
-            strv_extend(&args, "--client-fd") < 0 || strv_extend(&args, "4") < 0 ||
-            (tty && strv_extend(&args, "--tty") < 0) ||
-            (!isempty(cwd) && (strv_extend(&args, "--cwd") < 0 || strv_extend(&args, cwd) < 0)))
-                return -ENOMEM;
-        STRV_FOREACH(e, env)
-                if (strv_extend(&args, "--env") < 0 || strv_extend(&args, *e) < 0)
-                        return -ENOMEM;
-        if (strv_extend(&args, "--") < 0 || strv_extend_strv(&args, argv) < 0)
-                return -ENOMEM;
-
-        /* sync on fd 3, the client's end on fd 4 (exec-protocol.h). */
-        r = sealed_exe_spawn(&s->manager->exec_exe, args, fds, ELEMENTSOF(fds), &pid);
-        if (r < 0)
-                return r;
-        s->helper_pid = pid;
-        r = sd_event_add_child(s->manager->event, NULL, pid, WEXITED, on_helper_exit, NULL);
-        if (r < 0)
-                log_debug_errno(r, "cannot watch tank-exec %d: %m", (int) pid);
-        return 0;
+        return exec_spawn(s->manager->event,
+                          &(ExecSpawnParams) {
+                                  .exe = &s->manager->exec_exe,
+                                  .config_path = config,
+                                  .workload_pid = c->pid,
+                                  .unit = c->unit,
+                                  .argv = argv,
+                                  .env = env,
+                                  .cwd = cwd,
+                                  .tty = tty,
+                          },
+                          client_child, &spawn_callbacks, s, &s->spawn);
 }
 
 static int method_exec(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         ExecService *svc = userdata;
         Manager *m = svc->manager;
         _cleanup_strv_free_ char **argv = NULL, **env = NULL;
-        _cleanup_close_ int sync_child = -EBADF, client_child = -EBADF;
+        _cleanup_close_ int client_child = -EBADF;
         const char *pod, *container, *cwd;
         ContainerState *c = NULL;
         ExecSession *s;
-        int sv[2], cl[2], tty, r;
+        int cl[2], tty, r;
 
         r = sd_bus_message_read(call, "ss", &pod, &container);
         if (r >= 0)
@@ -349,27 +222,19 @@ static int method_exec(sd_bus_message *call, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cl) < 0)
                 return -errno;
-        sync_child = sv[1];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cl) < 0) {
-                safe_close(sv[0]);
-                return -errno;
-        }
         client_child = cl[1];
 
         s = calloc(1, sizeof(ExecSession));
         if (!s) {
-                safe_close(sv[0]);
                 safe_close(cl[0]);
                 return -ENOMEM;
         }
         s->manager = m;
-        s->sync_fd = sv[0];
         s->client_fd = cl[0];
         s->running = true;
         s->exit_status = -1;
-        s->workload_pid = c->pid;
         if (asprintf(&s->path, TANK_BUS_SESSION_PREFIX "/%" PRIu64, ++svc->next_id) < 0 ||
             !(s->pod = strdup(pod)) || !(s->container = strdup(c->name)) || !(s->unit = strdup(c->unit))) {
                 exec_session_free(s);
@@ -386,9 +251,7 @@ static int method_exec(sd_bus_message *call, void *userdata, sd_bus_error *error
         (void) sd_bus_slot_set_floating(s->object, 1);
         sd_bus_slot_unref(s->object);
 
-        r = sd_event_add_io(m->event, &s->io, s->sync_fd, EPOLLIN, on_sync_io, s);
-        if (r >= 0)
-                r = spawn_helper(s, c, argv, env, cwd, tty, sync_child, client_child, error);
+        r = spawn_helper(s, c, argv, env, cwd, tty, client_child);
         if (r < 0) {
                 session_remove(s);
                 return r;

@@ -418,6 +418,7 @@ static int manager_new_reconciler(Manager *m) {
                 .puller = m->puller,
                 .trash = m->trash,
                 .shim_exe = &m->shim_exe,
+                .exec_exe = &m->exec_exe,
                 .backoff = {
                         .base_usec = m->config->backoff_base_usec,
                         .cap_usec = m->config->backoff_cap_usec,

@@ -61,3 +61,24 @@ TESTS += tests/unit/test-unpack
 tests_unit_test_unpack_SOURCES = tests/unit/test-unpack.c
 tests_unit_test_unpack_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_unpack_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+# One tank-exec run: shared by the Exec sessions and exec probes.
+libtank_la_SOURCES += \
+	src/reconcile/exec-spawn.h \
+	src/reconcile/exec-spawn.c
+
+# Issue 14: the probe runners.
+libtank_la_SOURCES += \
+	src/reconcile/probe-run.h \
+	src/reconcile/probe-internal.h \
+	src/reconcile/probe-run.c \
+	src/reconcile/probe-net.c \
+	src/reconcile/probe-exec.c
+
+check_PROGRAMS += tests/unit/test-probe-run tests/unit/fake-tank-exec
+TESTS += tests/unit/test-probe-run
+tests_unit_test_probe_run_SOURCES = tests/unit/test-probe-run.c
+tests_unit_test_probe_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-DFAKE_TANK_EXEC=\"$(abs_top_builddir)/tests/unit/fake-tank-exec\"
+tests_unit_test_probe_run_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_fake_tank_exec_SOURCES = tests/unit/fake-tank-exec.c

@@ -18,6 +18,7 @@ struct Reconciler {
         Puller *puller;
         RmRfQueue *trash;
         SealedExe *shim_exe;
+        SealedExe *exec_exe;            /* tank-exec, for exec probes */
         BackoffPolicy backoff;
         struct ResolvedWatch *resolved;
 

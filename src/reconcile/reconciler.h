@@ -47,6 +47,7 @@ typedef struct ReconcilerEnv {
         Puller *puller;
         RmRfQueue *trash;               /* scratch and run trees removed off the loop */
         SealedExe *shim_exe;            /* tank-shim */
+        SealedExe *exec_exe;            /* tank-exec: exec probes (probe-run.h) */
         BackoffPolicy backoff;          /* copied */
         struct ResolvedWatch *resolved; /* [Host] Adapter=auto, else NULL */
 } ReconcilerEnv;

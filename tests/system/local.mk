@@ -58,3 +58,9 @@ EXTRA_DIST += tests/system/test-daemon-offloop.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
 EXTRA_DIST += tests/system/test-kube.sh
 EXTRA_DIST += tests/system/test-package.sh
+
+# Issue 14: the probe runners, driven for real (tcp/http into a netns, exec into a pod).
+check_PROGRAMS += tests/system/probe-driver
+tests_system_probe_driver_SOURCES = tests/system/probe-driver.c
+tests_system_probe_driver_LDADD = $(TANK_LIBS)
+EXTRA_DIST += tests/system/test-probe-run.sh tests/system/probe-servers.py
