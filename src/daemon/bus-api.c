@@ -701,7 +701,7 @@ static int property_get_containers(sd_bus *bus, const char *path, const char *in
         PodState *p = userdata;
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "(sssuus)");
+        r = sd_bus_message_open_container(reply, 'a', "(sssuuss)");
         if (r < 0)
                 return r;
         for (size_t i = 0; i < p->n_containers; i++) {
@@ -710,8 +710,9 @@ static int property_get_containers(sd_bus *bus, const char *path, const char *in
 
                 if (exit_info_to_string(&c->last_exit, &e) < 0)
                         return -ENOMEM;
-                r = sd_bus_message_append(reply, "(sssuus)", c->name, container_phase_to_string(c->phase),
-                                          c->unit, c->restarts, (uint32_t) c->pid, e);
+                r = sd_bus_message_append(reply, "(sssuuss)", c->name, container_phase_to_string(c->phase),
+                                          c->unit, c->restarts, (uint32_t) c->pid, e,
+                                          health_to_string(c->health.health));
                 if (r < 0)
                         return r;
         }
@@ -728,7 +729,9 @@ static const sd_bus_vtable pod_vtable[] = {
         SD_BUS_PROPERTY("Ready", "u", property_get_restarts, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastExit", "s", property_get_last_exit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("NextRestartUSec", "t", property_get_next_restart, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Containers", "a(sssuus)", property_get_containers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Containers", "a(sssuuss)", property_get_containers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_SIGNAL_WITH_NAMES("HealthChanged", "sss", SD_BUS_PARAM(container) SD_BUS_PARAM(health)
+                                 SD_BUS_PARAM(reason), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -788,8 +791,18 @@ static void on_pod_changed(Reconciler *rc, PodState *p, void *userdata) {
                                                       "NextRestartUSec", "Containers", NULL);
 }
 
+static void on_container_health_changed(Reconciler *rc, PodState *p, ContainerState *c, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ char *path = NULL;
+
+        if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
+                (void) sd_bus_emit_signal(m->bus, path, TANK_POD_INTERFACE, "HealthChanged", "sss", c->name,
+                                          health_to_string(c->health.health), c->health.health_reason);
+}
+
 const ReconcilerObserver bus_pod_observer = {
         .pod_added = on_pod_added,
+        .container_health_changed = on_container_health_changed,
         .pod_changed = on_pod_changed,
         .pod_removed = on_pod_removed,
 };

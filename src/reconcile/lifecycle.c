@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <string.h>
+
 #include "reconcile/lifecycle.h"
 
 enum { H = LIFECYCLE_HANDLED, I = LIFECYCLE_IGNORED };
@@ -7,7 +10,7 @@ enum { H = LIFECYCLE_HANDLED, I = LIFECYCLE_IGNORED };
  * finds rather than a default that decides silently. */
 static const uint8_t outcome_table[_CONTAINER_PHASE_MAX][_LIFECYCLE_EV_MAX] = {
 #define ROW(start, userns, pulled, pullf, unpacked, unpackf, started, startf, exitrec, removed, exited, \
-            stop, stopdone, elapsed, stable, changed, deleted, adrun, advan, adexit)                    \
+            stop, stopdone, elapsed, stable, changed, deleted, adrun, advan, adexit, unhealthy)         \
         {                                                                                               \
                 [LIFECYCLE_EV_START_REQUESTED] = start, [LIFECYCLE_EV_USERNS_READY] = userns,           \
                 [LIFECYCLE_EV_PULLED] = pulled, [LIFECYCLE_EV_PULL_FAILED] = pullf,                     \
@@ -19,16 +22,17 @@ static const uint8_t outcome_table[_CONTAINER_PHASE_MAX][_LIFECYCLE_EV_MAX] = {
                 [LIFECYCLE_EV_STABLE] = stable, [LIFECYCLE_EV_SPEC_CHANGED] = changed,                  \
                 [LIFECYCLE_EV_DELETED] = deleted, [LIFECYCLE_EV_ADOPTED_RUNNING] = adrun,               \
                 [LIFECYCLE_EV_ADOPTED_VANISHED] = advan, [LIFECYCLE_EV_ADOPTED_EXITED] = adexit,        \
+                [LIFECYCLE_EV_UNHEALTHY] = unhealthy,                                                   \
         }
-        /* columns: the events in enum order (START_REQUESTED ... ADOPTED_EXITED) */
-        [CONTAINER_WAITING]  = ROW(H, I, I, I, I, I, I, H, H, I, I, H, I, I, I, H, H, H, H, H),
-        [CONTAINER_PULLING]  = ROW(I, H, H, H, H, H, I, H, H, I, I, H, I, I, I, H, H, I, I, I),
-        [CONTAINER_STARTING] = ROW(I, I, I, I, I, I, H, H, H, I, I, I, I, I, I, I, I, I, I, I),
-        [CONTAINER_RUNNING]  = ROW(I, I, I, I, I, I, I, I, H, H, H, H, I, I, H, H, H, I, I, I),
-        [CONTAINER_STOPPING] = ROW(I, I, I, I, I, I, I, I, H, H, H, H, H, I, I, H, H, I, I, I),
-        [CONTAINER_BACKOFF]  = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I),
-        [CONTAINER_EXITED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, I, I, H, H, I, I, I),
-        [CONTAINER_FAILED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I),
+        /* columns: the events in enum order (START_REQUESTED ... UNHEALTHY) */
+        [CONTAINER_WAITING]  = ROW(H, I, I, I, I, I, I, H, H, I, I, H, I, I, I, H, H, H, H, H, I),
+        [CONTAINER_PULLING]  = ROW(I, H, H, H, H, H, I, H, H, I, I, H, I, I, I, H, H, I, I, I, I),
+        [CONTAINER_STARTING] = ROW(I, I, I, I, I, I, H, H, H, I, I, I, I, I, I, I, I, I, I, I, I),
+        [CONTAINER_RUNNING]  = ROW(I, I, I, I, I, I, I, I, H, H, H, H, I, I, H, H, H, I, I, I, H),
+        [CONTAINER_STOPPING] = ROW(I, I, I, I, I, I, I, I, H, H, H, H, H, I, I, H, H, I, I, I, I),
+        [CONTAINER_BACKOFF]  = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I, I),
+        [CONTAINER_EXITED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, I, I, H, H, I, I, I, I),
+        [CONTAINER_FAILED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I, I),
 #undef ROW
 };
 
@@ -53,6 +57,7 @@ static const char *const event_table[_LIFECYCLE_EV_MAX] = {
         [LIFECYCLE_EV_ADOPTED_RUNNING] = "adopted-running",
         [LIFECYCLE_EV_ADOPTED_VANISHED] = "adopted-vanished",
         [LIFECYCLE_EV_ADOPTED_EXITED] = "adopted-exited",
+        [LIFECYCLE_EV_UNHEALTHY] = "unhealthy",
 };
 
 static const char *const action_table[] = {
@@ -97,7 +102,7 @@ bool lifecycle_restarts(RestartPolicy restart, const ExitInfo *e) {
         case RESTART_ALWAYS:
                 return true;
         case RESTART_ON_FAILURE:
-                return e->code != 0 || e->signal != 0;
+                return e->code != 0 || e->signal != 0 || e->unhealthy;
         default:
                 return false;
         }
@@ -134,6 +139,14 @@ static void step_exited(const LifecyclePolicy *policy, LifecycleState *s, const 
                    LIFECYCLE_SAVE_STATE | LIFECYCLE_REQUEUE | LIFECYCLE_NOTIFY;
         s->exit_seen = false;
         s->last_exit = ev->exit;
+        /* Killed for its health: a failure whatever its exit code, not the stop
+         * somebody wanted. */
+        if (s->kill_reason[0]) {
+                s->last_exit.unhealthy = true;
+                memcpy(s->last_exit.unhealthy_reason, s->kill_reason, sizeof s->last_exit.unhealthy_reason);
+                s->kill_reason[0] = 0;
+                wanted_stop = false;
+        }
         if (wanted_stop || !policy->desired)
                 s->phase = CONTAINER_WAITING;
         else if (lifecycle_restarts(policy->restart, &s->last_exit)) {
@@ -151,6 +164,8 @@ static void step_exited(const LifecyclePolicy *policy, LifecycleState *s, const 
 /* The pass's first loop, and for DELETED its second (forget what is down). */
 static void step_replace(LifecycleState *s, const LifecycleEvent *ev, LifecycleActions *a) {
         bool deleted = ev->type == LIFECYCLE_EV_DELETED;
+
+        s->kill_reason[0] = 0;
 
         switch (s->phase) {
         case CONTAINER_PULLING:
@@ -257,7 +272,14 @@ int lifecycle_step(const LifecyclePolicy *policy, LifecycleState *s, const Lifec
         case LIFECYCLE_EV_EXITED:
                 step_exited(policy, s, ev, s->phase == CONTAINER_STOPPING, &a);
                 break;
+        case LIFECYCLE_EV_UNHEALTHY:
+                s->phase = CONTAINER_STOPPING;
+                snprintf(s->kill_reason, sizeof s->kill_reason, "%s", ev->reason ?: "unhealthy");
+                a.mask |= LIFECYCLE_STOP_SCOPE | LIFECYCLE_NOTIFY;
+                break;
         case LIFECYCLE_EV_STOP_REQUESTED:
+                /* Wanted now: what follows is no crash any more. */
+                s->kill_reason[0] = 0;
                 if (s->phase == CONTAINER_RUNNING) {
                         s->phase = CONTAINER_STOPPING;
                         a.mask |= LIFECYCLE_STOP_SCOPE;

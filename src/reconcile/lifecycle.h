@@ -130,6 +130,7 @@ typedef enum LifecycleEventType {
         LIFECYCLE_EV_ADOPTED_RUNNING,   /* at start: state.json, and the shim lives in the scope */
         LIFECYCLE_EV_ADOPTED_VANISHED,  /* at start: state.json, but the scope is gone */
         LIFECYCLE_EV_ADOPTED_EXITED,    /* at start: nothing in /run, a final.json */
+        LIFECYCLE_EV_UNHEALTHY,         /* the health machine's KILL (reason): stopped, then treated as a crash */
         _LIFECYCLE_EV_MAX,
         _LIFECYCLE_EV_INVALID = -EINVAL,
 } LifecycleEventType;
@@ -143,6 +144,7 @@ typedef struct LifecycleEvent {
         bool unit_exists;       /* START_FAILED: the launch met a live scope of its name (-EEXIST) */
         bool pod_deleted;       /* DELETED: the whole pod is gone (its final records go with its scratch) */
         bool spec_matches;      /* ADOPTED_EXITED: final.json's container and pod-level hashes are desired */
+        const char *reason;     /* UNHEALTHY: KILL's text ("liveness: http 503"), borrowed */
 } LifecycleEvent;
 
 typedef enum LifecycleAction {
@@ -190,6 +192,9 @@ typedef struct LifecycleState {
         ExitInfo last_exit;
         uint64_t next_restart_usec;     /* CLOCK_REALTIME of the armed restart, 0 if none */
         bool exit_seen;                 /* exit.json appeared; waiting for the scope to go */
+        /* Non-empty while STOPPING because of UNHEALTHY: the exit that follows is
+         * a failure (restart policy and backoff), recorded with this reason. */
+        char kill_reason[256];
 } LifecycleState;
 
 typedef enum LifecycleOutcome {

@@ -34,6 +34,8 @@ libtank_la_SOURCES += \
 	src/reconcile/lifecycle.c \
 	src/reconcile/health.h \
 	src/reconcile/health.c \
+	src/reconcile/probes.c \
+	src/reconcile/probes.h \
 	src/reconcile/userns.h \
 	src/reconcile/userns.c \
 	src/reconcile/adopt.c

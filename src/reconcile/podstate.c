@@ -7,6 +7,7 @@
 #include "json-guard.h"
 #include "reconcile/launch.h"
 #include "reconcile/podstate.h"
+#include "reconcile/probes.h"
 #include "reconcile/unpack.h"
 #include "unit-name.h"
 
@@ -66,6 +67,7 @@ static ContainerState *container_state_free(ContainerState *c) {
                 pull_request_cancel(c->pull);
         launch_abort(c->launch);
         unpack_job_cancel(c->unpack);
+        container_health_free(c);
         free(c->name);
         free(c->unit);
         free(c->message);
@@ -141,7 +143,7 @@ unsigned pod_state_restarts(const PodState *p) {
 unsigned pod_state_ready(const PodState *p) {
         unsigned n = 0;
         for (size_t i = 0; i < p->n_containers; i++)
-                n += p->containers[i]->phase == CONTAINER_RUNNING;
+                n += container_is_ready(p->containers[i]);
         return n;
 }
 
@@ -165,9 +167,10 @@ PodPhase pod_state_compute_phase(const PodState *p) {
                 all_running = all_running && c->phase == CONTAINER_RUNNING;
                 any_backoff = any_backoff || c->phase == CONTAINER_BACKOFF;
                 any_failed = any_failed || c->phase == CONTAINER_FAILED ||
-                        (c->phase == CONTAINER_EXITED && (c->last_exit.code != 0 || c->last_exit.signal));
+                        (c->phase == CONTAINER_EXITED &&
+                         (c->last_exit.code != 0 || c->last_exit.signal || c->last_exit.unhealthy));
                 all_exited_ok = all_exited_ok && c->phase == CONTAINER_EXITED &&
-                        c->last_exit.code == 0 && !c->last_exit.signal;
+                        c->last_exit.code == 0 && !c->last_exit.signal && !c->last_exit.unhealthy;
         }
         if (all_running)
                 return POD_RUNNING;
@@ -186,6 +189,10 @@ int exit_info_to_string(const ExitInfo *e, char **ret) {
 
         if (!e->valid)
                 r = asprintf(&s, "%s", "");
+        else if (e->unhealthy && (e->signal || e->code < 0))
+                r = asprintf(&s, "unhealthy (%s), killed", e->unhealthy_reason);
+        else if (e->unhealthy)
+                r = asprintf(&s, "unhealthy (%s), exit %d", e->unhealthy_reason, e->code);
         else if (e->oom)
                 r = asprintf(&s, "oom (signal %d)", e->signal ?: SIGKILL);
         else if (e->signal)
@@ -208,6 +215,8 @@ static void gen_exit(JsonGen *g, const ExitInfo *e) {
         json_gen_kv_integer(g, "signal", e->signal);
         json_gen_kv_integer(g, "status", e->signal ? 128 + e->signal : e->code);
         json_gen_kv_bool(g, "oom", e->oom);
+        json_gen_kv_bool(g, "unhealthy", e->unhealthy);
+        json_gen_kv_string(g, "unhealthy_reason", e->unhealthy_reason);
         json_gen_kv_integer(g, "at_usec", (long long) e->at_usec);
         json_gen_map_close(g);
 }
@@ -242,6 +251,7 @@ int pod_state_status_json(const PodState *p, char **ret) {
                 json_gen_string(g, "last_exit");
                 gen_exit(g, &c->last_exit);
                 json_gen_kv_integer(g, "next_restart_usec", (long long) c->next_restart_usec);
+                container_health_status_json(g, c);
                 json_gen_map_close(g);
         }
         json_gen_array_close(g);

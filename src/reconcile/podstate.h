@@ -10,11 +10,14 @@
 #include <systemd/sd-event.h>
 
 #include "reconcile/backoff.h"
+#include "reconcile/health.h"
 #include "spec/pod.h"
 
 struct PullRequest;
 struct UnpackJob;
 struct Launch;
+struct ProbeRun;
+struct ContainerState;
 
 typedef struct Reconciler Reconciler;
 
@@ -46,9 +49,31 @@ typedef struct ExitInfo {
         int signal;             /* terminating signal, or 0 */
         bool oom;
         uint64_t at_usec;       /* CLOCK_REALTIME */
+        bool unhealthy;         /* tankd killed it: a liveness, startup or watchdog failure */
+        char unhealthy_reason[256]; /* then: "liveness: http 503" */
 } ExitInfo;
 
 typedef struct PodState PodState;
+
+/* A probe's result, for display (probes.c). */
+typedef struct ProbeRecord {
+        bool valid;
+        ProbeType probe;
+        bool success;
+        uint64_t at_usec;               /* CLOCK_REALTIME */
+        char reason[HEALTH_TEXT_MAX];
+        char *output;                   /* the first PROBE_OUTPUT_MAX bytes, NULL if none */
+} ProbeRecord;
+
+/* One probe type of a running container: its timer and its run in flight. */
+typedef struct ContainerProbe {
+        struct ContainerState *container;
+        ProbeType type;
+        sd_event_source *timer;         /* PROBE_DUE, one-shot on CLOCK_MONOTONIC */
+        sd_event_source *failed;        /* a run that could not start reports from here */
+        char failed_reason[HEALTH_TEXT_MAX];
+        struct ProbeRun *run;
+} ContainerProbe;
 
 typedef struct ContainerState {
         PodState *pod;
@@ -78,6 +103,16 @@ typedef struct ContainerState {
         struct Launch *launch;          /* in-flight start (shim + scope) */
         bool exit_seen;                 /* the exit record appeared; waiting for the scope to go */
         bool userns_wait;               /* PULLING until the pod's user namespace range is known */
+        char kill_reason[256];          /* LifecycleState's: STOPPING because of its health */
+        /* Health (probes.c), while RUNNING; params fixed at the start of the run. */
+        HealthParams health_params;
+        HealthState health;
+        ContainerProbe probes[_PROBE_TYPE_MAX];
+        sd_event_source *watchdog;      /* WATCHDOG_DUE */
+        ProbeRecord last_probe;         /* the newest result */
+        ProbeRecord last_failure;       /* the newest failing result, with its output */
+        bool adopt_started_up;          /* state.json's, for HEALTH_EV_CONTAINER_ADOPTED */
+        bool adopt_ready_notified;
 } ContainerState;
 
 struct PodState {

@@ -16,6 +16,7 @@
 #include "reconcile/admission.h"
 #include "reconcile/launch.h"
 #include "reconcile/lifecycle.h"
+#include "reconcile/probes.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/steps.h"
 #include "bus/scope.h"
@@ -44,7 +45,7 @@ static const PodContainer *container_spec(const ContainerState *c) {
 /* ---- the machine's state, kept in ContainerState ---- */
 
 static LifecycleState container_lifecycle(const ContainerState *c) {
-        return (LifecycleState) {
+        LifecycleState s = {
                 .phase = c->phase,
                 .backoff = c->backoff,
                 .restarts = c->restarts,
@@ -52,6 +53,8 @@ static LifecycleState container_lifecycle(const ContainerState *c) {
                 .next_restart_usec = c->next_restart_usec,
                 .exit_seen = c->exit_seen,
         };
+        memcpy(s.kill_reason, c->kill_reason, sizeof s.kill_reason);
+        return s;
 }
 
 static void container_set_lifecycle(ContainerState *c, const LifecycleState *s) {
@@ -61,6 +64,7 @@ static void container_set_lifecycle(ContainerState *c, const LifecycleState *s) 
         c->last_exit = s->last_exit;
         c->next_restart_usec = s->next_restart_usec;
         c->exit_seen = s->exit_seen;
+        memcpy(c->kill_reason, s->kill_reason, sizeof c->kill_reason);
 }
 
 static LifecyclePolicy pod_policy(Reconciler *rc, const PodState *p) {
@@ -93,7 +97,11 @@ static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEve
                           lifecycle_event_to_string(ev.type), container_phase_to_string(c->phase));
                 return;
         }
-        container_set_lifecycle(c, &s);
+        if (c->phase == CONTAINER_RUNNING && s.phase != CONTAINER_RUNNING) {
+                container_set_lifecycle(c, &s);
+                container_health_stop(rc, c);
+        } else
+                container_set_lifecycle(c, &s);
         container_perform(rc, c, ev.type, &a, image);
 }
 
@@ -551,6 +559,8 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
                                  c->pod->name, c->name);
                 (void) container_state_save(rc, c);
         }
+        if ((type == LIFECYCLE_EV_STARTED || type == LIFECYCLE_EV_ADOPTED_RUNNING) && c->phase == CONTAINER_RUNNING)
+                container_health_start(rc, c, type == LIFECYCLE_EV_ADOPTED_RUNNING);
         /* It already ended while we waited for "running". */
         if (a->mask & LIFECYCLE_READ_EXIT)
                 container_gone(rc, c, LIFECYCLE_EV_EXITED);

@@ -42,6 +42,7 @@ struct Reconciler {
 void reconciler_pod_added(Reconciler *rc, PodState *p);
 void reconciler_pod_changed(Reconciler *rc, PodState *p);
 void reconciler_pod_removed(Reconciler *rc, PodState *p);
+void reconciler_container_health_changed(Reconciler *rc, PodState *p, ContainerState *c);
 
 /* A new pod in the table, announced to nobody (adoption adds pods that are
  * not desired, to tear them down). */

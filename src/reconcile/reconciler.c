@@ -63,6 +63,11 @@ void reconciler_pod_added(Reconciler *rc, PodState *p) {
                 rc->observer.pod_added(rc, p, rc->userdata);
 }
 
+void reconciler_container_health_changed(Reconciler *rc, PodState *p, ContainerState *c) {
+        if (rc->observer.container_health_changed)
+                rc->observer.container_health_changed(rc, p, c, rc->userdata);
+}
+
 void reconciler_pod_changed(Reconciler *rc, PodState *p) {
         if (rc->observer.pod_changed)
                 rc->observer.pod_changed(rc, p, rc->userdata);

@@ -57,6 +57,9 @@ typedef struct ReconcilerObserver {
         void (*pod_added)(Reconciler *rc, PodState *p, void *userdata);
         void (*pod_changed)(Reconciler *rc, PodState *p, void *userdata);
         void (*pod_removed)(Reconciler *rc, PodState *p, void *userdata);
+        /* c's health (c->health.health, .health_reason) changed; Ready and
+         * Containers follow through pod_changed. */
+        void (*container_health_changed)(Reconciler *rc, PodState *p, ContainerState *c, void *userdata);
 } ReconcilerObserver;
 
 /* env and observer are copied. Makes no bus call and arms nothing yet. */

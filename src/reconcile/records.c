@@ -42,6 +42,9 @@ int container_state_save(Reconciler *rc, ContainerState *c) {
         json_gen_kv_integer(g, "restarts", c->restarts);
         json_gen_kv_integer(g, "failures", c->backoff.failures);
         json_gen_kv_integer(g, "started_realtime_usec", (long long) c->started_realtime_usec);
+        /* What the workload will not tell an adopting tankd again (health.h, ADOPTED). */
+        json_gen_kv_bool(g, "started_up", c->health.running && c->health.started_up);
+        json_gen_kv_bool(g, "ready_notified", c->health.running && c->health.notify_ready);
         json_gen_map_close(g);
         r = json_gen_finish(g, &json, &len, NULL);
         if (r < 0)
@@ -95,6 +98,9 @@ int container_state_load(Reconciler *rc, const char *pod, const char *container,
         c->restarts = (unsigned) restarts;
         c->backoff.failures = (unsigned) failures;
         c->started_realtime_usec = (uint64_t) started;
+        /* Absent in records of a tankd before probes: nothing passed yet. */
+        c->adopt_started_up = YAJL_IS_TRUE(json_guard_get(root, "started_up"));
+        c->adopt_ready_notified = YAJL_IS_TRUE(json_guard_get(root, "ready_notified"));
         return r;
 }
 
@@ -164,6 +170,8 @@ int container_final_save(Reconciler *rc, const ContainerState *c) {
         json_gen_kv_integer(g, "signal", c->last_exit.signal);
         json_gen_kv_bool(g, "oom", c->last_exit.oom);
         json_gen_kv_integer(g, "at_usec", (long long) c->last_exit.at_usec);
+        if (c->last_exit.unhealthy)
+                json_gen_kv_string(g, "unhealthy", c->last_exit.unhealthy_reason);
         json_gen_map_close(g);
         if (c->message)
                 json_gen_kv_string(g, "message", c->message);
@@ -203,7 +211,7 @@ int container_final_load(Reconciler *rc, const char *pod, const char *container,
         _cleanup_yajl_ yajl_val root = NULL;
         long long code, sig, at, restarts, started;
         const char *hash, *pod_hash, *digest, *message;
-        yajl_val v_exit, v_digest, v_message, v_oom;
+        yajl_val v_exit, v_digest, v_message, v_oom, v_unhealthy;
         size_t len;
         int r;
 
@@ -228,7 +236,8 @@ int container_final_load(Reconciler *rc, const char *pod, const char *container,
         v_digest = json_guard_get(root, "image_digest");
         v_message = json_guard_get(root, "message");
         v_oom = json_guard_get(v_exit, "oom");
-        if (!hash_is_valid(hash) || !hash_is_valid(pod_hash) ||
+        v_unhealthy = json_guard_get(v_exit, "unhealthy");
+        if ((v_unhealthy && !YAJL_IS_STRING(v_unhealthy)) || !hash_is_valid(hash) || !hash_is_valid(pod_hash) ||
             (v_digest && (!YAJL_IS_STRING(v_digest) || !digest_is_valid(YAJL_GET_STRING(v_digest)))) ||
             (v_message && !YAJL_IS_STRING(v_message)) ||
             !v_oom || !(YAJL_IS_TRUE(v_oom) || YAJL_IS_FALSE(v_oom)) ||
@@ -250,7 +259,11 @@ int container_final_load(Reconciler *rc, const char *pod, const char *container,
                 .signal = (int) sig,
                 .oom = YAJL_IS_TRUE(v_oom),
                 .at_usec = (uint64_t) at,
+                .unhealthy = v_unhealthy,
         };
+        if (v_unhealthy)
+                snprintf(ret->last_exit.unhealthy_reason, sizeof ret->last_exit.unhealthy_reason, "%s",
+                         YAJL_GET_STRING(v_unhealthy));
         ret->image_digest = TAKE_PTR(digest_copy);
         ret->message = TAKE_PTR(message_copy);
         ret->restarts = (unsigned) restarts;

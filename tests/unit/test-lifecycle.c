@@ -240,6 +240,61 @@ START_TEST(test_exit_of_undesired_or_stopped) {
 }
 END_TEST
 
+/* The health machine's KILL: stopped, then the exit counts as a crash. */
+START_TEST(test_unhealthy) {
+        LifecyclePolicy p = policy(RESTART_ALWAYS), never = policy(RESTART_NEVER), onf = policy(RESTART_ON_FAILURE);
+        LifecycleState s = {};
+        LifecycleActions a;
+
+        bring_up(&p, &s);
+        a = feed_ev(&p, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_UNHEALTHY, .reason = "liveness: http 503" });
+        assert_phase(s, CONTAINER_STOPPING);
+        assert_mask(a, LIFECYCLE_STOP_SCOPE | LIFECYCLE_NOTIFY);
+        feed_ignored(&p, &s, LIFECYCLE_EV_UNHEALTHY);
+        a = feed(&p, &s, LIFECYCLE_EV_STOP_DONE);
+        assert_mask(a, LIFECYCLE_CHECK_UNIT);
+        a = exited(&p, &s, exit_signal, 5 * SEC);
+        assert_phase(s, CONTAINER_BACKOFF);
+        ck_assert(a.mask & LIFECYCLE_ARM_RESTART);
+        ck_assert_uint_eq(s.backoff.failures, 1);
+        ck_assert_uint_eq(s.restarts, 1);
+        ck_assert(s.last_exit.unhealthy);
+        ck_assert_str_eq(s.last_exit.unhealthy_reason, "liveness: http 503");
+        ck_assert_str_eq(s.kill_reason, "");
+
+        /* on-failure restarts it even when it took SIGTERM with exit 0. */
+        s = (LifecycleState) {};
+        bring_up(&onf, &s);
+        (void) feed_ev(&onf, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_UNHEALTHY, .reason = "watchdog: late" });
+        a = exited(&onf, &s, (ExitInfo) { .valid = true, .code = 0, .at_usec = NOW }, 5 * SEC);
+        assert_phase(s, CONTAINER_BACKOFF);
+        ck_assert(s.last_exit.unhealthy);
+
+        /* never: exited, and the final record keeps the reason. */
+        s = (LifecycleState) {};
+        bring_up(&never, &s);
+        (void) feed_ev(&never, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_UNHEALTHY, .reason = "startup: exit 1" });
+        a = exited(&never, &s, exit_signal, 5 * SEC);
+        assert_phase(s, CONTAINER_EXITED);
+        ck_assert(a.mask & LIFECYCLE_RECORD_FINAL);
+        ck_assert_str_eq(s.last_exit.unhealthy_reason, "startup: exit 1");
+
+        /* A stop wanted meanwhile wins: no crash, no backoff. */
+        s = (LifecycleState) {};
+        bring_up(&p, &s);
+        (void) feed_ev(&p, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_UNHEALTHY, .reason = "liveness: x" });
+        (void) feed(&p, &s, LIFECYCLE_EV_STOP_REQUESTED);
+        a = exited(&p, &s, exit_signal, 5 * SEC);
+        assert_phase(s, CONTAINER_WAITING);
+        ck_assert(!s.last_exit.unhealthy);
+        ck_assert_uint_eq(s.backoff.failures, 0);
+
+        /* Only a running container is killed for its health. */
+        s.phase = CONTAINER_BACKOFF;
+        feed_ignored(&p, &s, LIFECYCLE_EV_UNHEALTHY);
+}
+END_TEST
+
 START_TEST(test_start_failure) {
         LifecyclePolicy p = policy(RESTART_NEVER);
         LifecycleState s = {};
@@ -712,6 +767,7 @@ int main(void) {
         tcase_add_test(tc, test_policy_against_exit);
         tcase_add_test(tc, test_exit_of_undesired_or_stopped);
         tcase_add_test(tc, test_start_failure);
+        tcase_add_test(tc, test_unhealthy);
         tcase_add_test(tc, test_backoff_and_stable_reset);
         tcase_add_test(tc, test_exit_record);
         tcase_add_test(tc, test_stale_completions);
