@@ -11,6 +11,11 @@
 #include "strv.h"
 
 
+typedef struct PodCounts {
+        uint32_t ready;
+        uint32_t containers;
+} PodCounts;
+
 struct PodWait {
         Context *ctx;
         sd_bus *bus;
@@ -18,6 +23,7 @@ struct PodWait {
         bool resync;            /* the set of pods, or tankd, may have changed: list again */
         char **names;           /* what pod_wait_run() waits for */
         char **phases;          /* per name; NULL: tankd has no such pod */
+        PodCounts *counts;      /* per name: Ready and how many Containers */
         size_t n_names;
 };
 
@@ -42,10 +48,30 @@ static int on_resync_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
         return 0;
 }
 
+static int read_containers_count(sd_bus_message *m, uint32_t *ret) {
+        uint32_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "a(sssuuss)");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "(sssuuss)");
+        while (r >= 0 && (r = sd_bus_message_skip(m, "(sssuuss)")) > 0)
+                n++;
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = n;
+        return 0;
+}
+
 /* One (s interface, a{sv} properties) pair, consumed: the Pod interface's
  * Phase in *ret_phase (pointing into m), or NULL for another interface or a
- * Pod without Phase among the properties. */
-static int read_interface_phase(sd_bus_message *m, const char **ret_phase) {
+ * Pod without Phase among the properties; Ready and the number of Containers
+ * into counts where they are among them. */
+static int read_interface_phase(sd_bus_message *m, const char **ret_phase, PodCounts *counts) {
         const char *interface, *key, *phase = NULL;
         int r;
 
@@ -58,6 +84,10 @@ static int read_interface_phase(sd_bus_message *m, const char **ret_phase) {
                         r = sd_bus_message_read(m, "s", &key);
                         if (r >= 0 && streq(key, "Phase"))
                                 r = sd_bus_message_read(m, "v", "s", &phase);
+                        else if (r >= 0 && streq(key, "Ready"))
+                                r = sd_bus_message_read(m, "v", "u", &counts->ready);
+                        else if (r >= 0 && streq(key, "Containers"))
+                                r = read_containers_count(m, &counts->containers);
                         else if (r >= 0)
                                 r = sd_bus_message_skip(m, "v");
                         if (r >= 0)
@@ -83,7 +113,7 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         r = sd_bus_path_decode(sd_bus_message_get_path(m), TANK_BUS_PATH "/pod", &name);
         if (r <= 0 || (i = name_index(w, name)) < 0)
                 return 0;
-        r = read_interface_phase(m, &phase);
+        r = read_interface_phase(m, &phase, w->counts + i);
         if (r < 0 || !phase)
                 goto unknown;
         if (free_and_strdup(&w->phases[i], phase) < 0)
@@ -138,6 +168,7 @@ static void pod_wait_reset(PodWait *w) {
         for (size_t i = 0; w->phases && i < w->n_names; i++)
                 free(w->phases[i]);
         w->phases = mfree(w->phases);
+        w->counts = mfree(w->counts);
         w->names = strv_free(w->names);
         w->n_names = 0;
 }
@@ -165,8 +196,10 @@ static int pod_wait_list(PodWait *w) {
                                "GetManagedObjects", &error, &reply, NULL);
         if (r < 0)
                 return print_bus_error(&error, NULL);
-        for (size_t i = 0; i < w->n_names; i++)
+        for (size_t i = 0; i < w->n_names; i++) {
                 w->phases[i] = mfree(w->phases[i]);
+                w->counts[i] = (PodCounts) {};
+        }
 
         r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
@@ -181,7 +214,7 @@ static int pod_wait_list(PodWait *w) {
                 else if (r >= 0) {
                         r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
                         while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
-                                r = read_interface_phase(reply, &phase);
+                                r = read_interface_phase(reply, &phase, w->counts + i);
                                 if (r >= 0 && phase && free_and_strdup(&w->phases[i], phase) < 0)
                                         r = -ENOMEM;
                                 if (r >= 0)
@@ -198,9 +231,20 @@ static int pod_wait_list(PodWait *w) {
         return 0;
 }
 
+static bool pod_reached(PodWait *w, size_t i, PodWaitFor what) {
+        switch (what) {
+        case POD_WAIT_RUNNING:
+                return streq_ptr(w->phases[i], "running");
+        case POD_WAIT_READY:
+                return streq_ptr(w->phases[i], "running") && w->counts[i].ready >= w->counts[i].containers;
+        default:
+                return !w->phases[i];
+        }
+}
+
 static bool pod_wait_done(PodWait *w, PodWaitFor what) {
         for (size_t i = 0; w->names[i]; i++)
-                if (what == POD_WAIT_RUNNING ? !streq_ptr(w->phases[i], "running") : w->phases[i] != NULL)
+                if (!pod_reached(w, i, what))
                         return false;
         return true;
 }
@@ -212,7 +256,8 @@ int pod_wait_run(PodWait *w, char **names, PodWaitFor what, uint64_t deadline) {
         w->names = strv_copy(names);
         w->n_names = strv_length(names);
         w->phases = calloc(w->n_names + 1, sizeof(char *));
-        if (!w->names || !w->phases)
+        w->counts = calloc(w->n_names + 1, sizeof(PodCounts));
+        if (!w->names || !w->phases || !w->counts)
                 return log_oom(), EXIT_FAILURE;
         w->resync = true;
 
@@ -234,10 +279,17 @@ int pod_wait_run(PodWait *w, char **names, PodWaitFor what, uint64_t deadline) {
 
                 if (deadline > 0 && now_monotonic() >= deadline) {
                         for (size_t i = 0; names[i]; i++) {
-                                if (what == POD_WAIT_RUNNING && !streq_ptr(w->phases[i], "running"))
-                                        log_error("%s: timed out waiting for the pod to be running (phase: %s)",
-                                                  names[i], w->phases[i] ?: "not known to tankd");
-                                else if (what == POD_WAIT_DELETED && w->phases[i])
+                                if (pod_reached(w, i, what))
+                                        continue;
+                                if (what == POD_WAIT_READY && w->phases[i])
+                                        log_error("%s: timed out waiting for the pod to be ready "
+                                                  "(phase: %s, %u/%u containers ready)", names[i],
+                                                  w->phases[i], w->counts[i].ready, w->counts[i].containers);
+                                else if (what != POD_WAIT_DELETED)
+                                        log_error("%s: timed out waiting for the pod to be %s (phase: %s)",
+                                                  names[i], what == POD_WAIT_READY ? "ready" : "running",
+                                                  w->phases[i] ?: "not known to tankd");
+                                else
                                         log_error("%s: timed out waiting for the pod to be deleted (phase: %s)",
                                                   names[i], w->phases[i]);
                         }

@@ -22,7 +22,8 @@ static const struct {
           "                         with one warning each, instead of refusing them\n"
           "      --if-revision=N    Only if the pod is still at revision N (get -o json:\n"
           "                         .status.revision); 0: only if it does not exist\n"
-          "      --wait             Then wait until every applied pod is running\n"
+          "      --wait             Then wait until every applied pod is running, or ready\n"
+          "                         when one of its containers has probes or notify\n"
           "      --timeout=SEC      Give up waiting after SEC (e.g. 30, 500ms, 2min)\n" },
         { "get", verb_get, "get NAME [-o json|yaml]",
           "Show a pod: phase, restarts, last exit and next restart of each container.",
@@ -35,9 +36,10 @@ static const struct {
           "Delete pods: stop their containers, remove their units and scratch space.\n"
           "Managed volumes are kept unless --volumes is given.",
           "      --volumes          Also remove the pods' managed volumes, once the pods are gone\n" },
-        { "wait", verb_wait, "wait NAME --for=running|deleted [--timeout=SEC]",
-          "Wait until a pod is running, or until it is gone.",
-          "      --for=CONDITION    \"running\" or \"deleted\"\n"
+        { "wait", verb_wait, "wait NAME --for=running|ready|deleted [--timeout=SEC]",
+          "Wait until a pod is running, ready (every container passes its readiness\n"
+          "probe and sent READY=1 if it has notify), or gone. Exits 0 once it is.",
+          "      --for=CONDITION    \"running\", \"ready\" or \"deleted\"\n"
           "      --timeout=SEC      Give up after SEC (e.g. 30, 500ms, 2min); default: wait forever\n" },
         { "exec", verb_exec, "exec [-t] [-e K=V]... [-w DIR] POD [-c CONTAINER] -- CMD [ARG...]",
           "Run a command beside a pod's workload, in all of its namespaces and its scope.\n"

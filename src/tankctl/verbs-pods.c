@@ -84,6 +84,8 @@ static int get_pod(Context *ctx, const char *name, bool quiet_missing, yajl_val 
         return 0;
 }
 
+#define HEALTH_LINE_MAX 320
+
 static void format_exit(char *buf, size_t n, yajl_val e) {
         long long code = 0, sig = 0;
         yajl_val oom = json_guard_get(e, "oom");
@@ -94,7 +96,16 @@ static void format_exit(char *buf, size_t n, yajl_val e) {
         }
         (void) json_int(e, "code", &code);
         (void) json_int(e, "signal", &sig);
-        if (YAJL_IS_TRUE(oom))
+        if (YAJL_IS_TRUE(json_guard_get(e, "unhealthy"))) {
+                char rest[32];
+
+                /* tankd stopped it: SIGTERM, or SIGKILL after the grace period */
+                if (sig > 0 || code < 0)
+                        snprintf(rest, sizeof rest, "killed");
+                else
+                        snprintf(rest, sizeof rest, "exit %lld", code);
+                snprintf(buf, n, "unhealthy (%s), %s", strna(json_string(e, "unhealthy_reason")), rest);
+        } else if (YAJL_IS_TRUE(oom))
                 snprintf(buf, n, "out of memory (killed)");
         else if (sig > 0)
                 snprintf(buf, n, "signal %lld%s%s%s", sig, sigabbrev_np((int) sig) ? " (SIG" : "",
@@ -145,6 +156,53 @@ static size_t spec_n_containers(yajl_val spec) {
         return YAJL_IS_ARRAY(cs) ? cs->u.array.len : 0;
 }
 
+/* One probe result: "readiness failed: exit 1 (3s ago)". */
+static void print_probe_record(const char *label, yajl_val rec) {
+        long long at = 0;
+        char when[64];
+
+        if (!YAJL_IS_OBJECT(rec))
+                return;
+        (void) json_int(rec, "at_usec", &at);
+        format_when(when, sizeof when, at);
+        printf("    %-15s%s %s%s%s%s%s\n", label, strna(json_string(rec, "probe")),
+               YAJL_IS_TRUE(json_guard_get(rec, "success")) ? "passed" : "failed",
+               isempty(json_string(rec, "reason")) ? "" : ": ", strempty(json_string(rec, "reason")),
+               at > 0 ? " " : "", at > 0 ? when : "");
+        if (!isempty(json_string(rec, "output")))
+                printf("      Output:      %s\n", json_string(rec, "output"));
+}
+
+/* Probes and notify (tank-pod(5) PROBES); nothing for a container without. */
+static void print_health(yajl_val c) {
+        const char *health = json_string(c, "health"), *reason = json_string(c, "health_reason");
+        yajl_val failures = json_guard_get(c, "probe_failures");
+
+        if (isempty(health))
+                return;
+        printf("    Health:        %s%s%s%s\n", health, isempty(reason) ? "" : " (", strempty(reason),
+               isempty(reason) ? "" : ")");
+        printf("    Ready:         %s\n", YAJL_IS_TRUE(json_guard_get(c, "ready")) ? "yes" : "no");
+        if (YAJL_IS_OBJECT(failures) && failures->u.object.len > 0) {
+                printf("    Failures:      ");
+                for (size_t i = 0; i < failures->u.object.len; i++) {
+                        long long n = 0;
+
+                        (void) json_int(failures, failures->u.object.keys[i], &n);
+                        printf("%s%s %lld", i > 0 ? ", " : "", failures->u.object.keys[i], n);
+                }
+                putchar('\n');
+        }
+        print_probe_record("Last probe:", json_guard_get(c, "last_probe"));
+        if (!YAJL_IS_TRUE(json_guard_get(json_guard_get(c, "last_probe"), "success")) ||
+            !YAJL_IS_OBJECT(json_guard_get(c, "last_failure")))
+                ;
+        else
+                print_probe_record("Last failure:", json_guard_get(c, "last_failure"));
+        if (!isempty(json_string(c, "notify_status")))
+                printf("    Status:        %s\n", json_string(c, "notify_status"));
+}
+
 static void print_pod(const char *name, yajl_val spec, yajl_val status) {
         yajl_val cs = json_guard_get(status, "containers");
         long long restarts = 0, ready = 0, created = 0, revision = 0;
@@ -177,7 +235,7 @@ static void print_pod(const char *name, yajl_val spec, yajl_val status) {
                 yajl_val c = cs->u.array.values[i];
                 const char *cname = json_string(c, "name"), *img;
                 long long pid = 0, cr = 0, next = 0, started = 0;
-                char exitbuf[64];
+                char exitbuf[HEALTH_LINE_MAX];
 
                 (void) json_int(c, "pid", &pid);
                 (void) json_int(c, "restarts", &cr);
@@ -202,6 +260,7 @@ static void print_pod(const char *name, yajl_val spec, yajl_val status) {
                         printf("    Message:       %s\n", json_string(c, "message"));
                 if (json_string(c, "unit"))
                         printf("    Unit:          %s\n", json_string(c, "unit"));
+                print_health(c);
                 printf("    Restarts:      %lld\n", cr);
                 format_exit(exitbuf, sizeof exitbuf, json_guard_get(c, "last_exit"));
                 if (YAJL_IS_OBJECT(json_guard_get(c, "last_exit"))) {
@@ -563,10 +622,12 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
                 case ARG_FOR:
                         if (streq(optarg, "running"))
                                 what = POD_WAIT_RUNNING;
+                        else if (streq(optarg, "ready"))
+                                what = POD_WAIT_READY;
                         else if (streq(optarg, "deleted") || streq(optarg, "delete"))
                                 what = POD_WAIT_DELETED;
                         else
-                                return usage_error("wait", "--for= must be \"running\" or \"deleted\", not \"%s\"", optarg);
+                                return usage_error("wait", "--for= must be \"running\", \"ready\" or \"deleted\", not \"%s\"", optarg);
                         break;
                 case ARG_TIMEOUT:
                         if (parse_sec(optarg, &timeout) < 0)
@@ -579,7 +640,7 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
         if (optind + 1 != argc)
                 return usage_error("wait", optind >= argc ? "missing pod name" : "exactly one pod name expected");
         if (what == _POD_WAIT_UNSET)
-                return usage_error("wait", "missing --for=running or --for=deleted");
+                return usage_error("wait", "missing --for=running, --for=ready or --for=deleted");
         name = argv[optind];
         r = check_pod_name("wait", name);
         if (r != PARSE_CONTINUE)

@@ -223,9 +223,20 @@ int verb_validate(int argc, char *argv[], Context *ctx) {
         return EXIT_SUCCESS;
 }
 
+static bool pod_has_health(const Pod *pod) {
+        for (size_t i = 0; i < pod->n_containers; i++) {
+                const PodContainer *c = pod->containers + i;
+
+                if (c->notify || c->probes.startup.kind != PROBE_NONE || c->probes.liveness.kind != PROBE_NONE ||
+                    c->probes.readiness.kind != PROBE_NONE)
+                        return true;
+        }
+        return false;
+}
+
 int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
-        _cleanup_strv_free_ char **files = NULL, **applied = NULL;
+        _cleanup_strv_free_ char **files = NULL, **applied = NULL, **gated = NULL;
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
         ApplyOptions o;
         InputOptions in;
@@ -285,7 +296,9 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
                 printf("pod/%s applied\n", list.pods[i]->name);
-                if (o.wait && strv_extend(&applied, list.pods[i]->name) < 0)
+                /* With probes or notify, running is not yet serving. */
+                if (o.wait && strv_extend(pod_has_health(list.pods[i]) ? &gated : &applied,
+                                          list.pods[i]->name) < 0)
                         return log_oom(), EXIT_FAILURE;
         }
         /* tankd acts on an applied pod before it answers, so a phase read
@@ -297,6 +310,14 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                         return r;
                 for (size_t i = 0; applied[i]; i++)
                         printf("pod/%s running\n", applied[i]);
+        }
+        if (gated) {
+                fflush(stdout);
+                r = pod_wait_run(w, gated, POD_WAIT_READY, deadline);
+                if (r != 0)
+                        return r;
+                for (size_t i = 0; gated[i]; i++)
+                        printf("pod/%s ready\n", gated[i]);
         }
         return ret;
 }

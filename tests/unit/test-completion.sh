@@ -45,7 +45,7 @@ check "--volumes" tankctl delete --vol
 check "--detach-keys=" tankctl exec --det
 check "json yaml" tankctl get -o ""
 check "json" tankctl validate -f x -o ""
-check "deleted running" tankctl wait web --for ""
+check "deleted ready running" tankctl wait web --for ""
 check "prune" tankctl image ""
 check "" tankctl exec web -- l
 check "--follow" tankctl logs web --fol

@@ -64,8 +64,8 @@ expect 2 "tankctl: \"Bad_Name\" is not a valid pod name (a lowercase DNS label)"
 expect 2 "tankctl: unknown output format \"xml\" (json, yaml or text)" get web -o xml
 expect 2 "tankctl: unknown output format \"yaml\" (json)" validate -f x.yaml -o yaml
 expect 2 "tankctl: -o/--output is an option of validate" apply -f x.yaml -o json
-expect 2 "tankctl: missing --for=running or --for=deleted" wait web
-expect 2 "tankctl: --for= must be \"running\" or \"deleted\", not \"ready\"" wait web --for=ready
+expect 2 "tankctl: missing --for=running, --for=ready or --for=deleted" wait web
+expect 2 "tankctl: --for= must be \"running\", \"ready\" or \"deleted\", not \"healthy\"" wait web --for=healthy
 expect 2 "tankctl: --timeout=soon: not a time span (e.g. 30, 500ms, 2min)" wait web --for=running --timeout=soon
 expect 2 "tankctl: missing pod name" delete
 expect 2 "tankctl: missing pod name" exec
