@@ -165,10 +165,10 @@ static void print_probe_record(const char *label, yajl_val rec) {
                 return;
         (void) json_int(rec, "at_usec", &at);
         format_when(when, sizeof when, at);
-        printf("    %-15s%s %s%s%s%s%s\n", label, strna(json_string(rec, "probe")),
+        printf("    %-15s%s %s%s%s%s%s%s\n", label, strna(json_string(rec, "probe")),
                YAJL_IS_TRUE(json_guard_get(rec, "success")) ? "passed" : "failed",
                isempty(json_string(rec, "reason")) ? "" : ": ", strempty(json_string(rec, "reason")),
-               at > 0 ? " " : "", at > 0 ? when : "");
+               at > 0 ? " (" : "", at > 0 ? when : "", at > 0 ? ")" : "");
         if (!isempty(json_string(rec, "output")))
                 printf("      Output:      %s\n", json_string(rec, "output"));
 }
@@ -194,10 +194,9 @@ static void print_health(yajl_val c) {
                 putchar('\n');
         }
         print_probe_record("Last probe:", json_guard_get(c, "last_probe"));
-        if (!YAJL_IS_TRUE(json_guard_get(json_guard_get(c, "last_probe"), "success")) ||
-            !YAJL_IS_OBJECT(json_guard_get(c, "last_failure")))
-                ;
-        else
+        /* A failure that the last probe is not already: its output is what explains it. */
+        if (YAJL_IS_TRUE(json_guard_get(json_guard_get(c, "last_probe"), "success")) ||
+            !YAJL_IS_OBJECT(json_guard_get(c, "last_probe")))
                 print_probe_record("Last failure:", json_guard_get(c, "last_failure"));
         if (!isempty(json_string(c, "notify_status")))
                 printf("    Status:        %s\n", json_string(c, "notify_status"));

@@ -64,3 +64,4 @@ check_PROGRAMS += tests/system/probe-driver
 tests_system_probe_driver_SOURCES = tests/system/probe-driver.c
 tests_system_probe_driver_LDADD = $(TANK_LIBS)
 EXTRA_DIST += tests/system/test-probe-run.sh tests/system/probe-servers.py
+EXTRA_DIST += tests/system/test-probes.sh
