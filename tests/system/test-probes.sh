@@ -194,5 +194,11 @@ assert_eq "$(bus_ready tcp)" "u 1" "tcp: one of two ready"
 assert_eq "$(list_ready tcp)" "1/2" "tcp: list READY"
 tankctl wait tcp --for=ready --timeout=2 2>/tmp/wait-tcp.err && fail "wait --for=ready succeeded for a pod that is not ready"
 grep -q 'timed out waiting for the pod to be ready' /tmp/wait-tcp.err || fail "wait timeout message: $(cat /tmp/wait-tcp.err)"
-tankctl get rd
+tankctl delete tcp >/dev/null
+
+# The example with all three probes becomes ready.
+out=$(tankctl apply -f "$TANK_SRCDIR/examples/probes.json" --wait --timeout=60) || fail "examples/probes.json: $out"
+echo "$out" | grep -qx 'pod/web-probes ready' || fail "examples/probes.json: $out"
+assert_eq "$(cfield web-probes health httpd)" healthy "examples/probes.json health"
+tankctl get web-probes
 exit 0
