@@ -80,10 +80,8 @@ static void probe_record_done(ProbeRecord *rec) {
  * OBJECT_PID for a privileged sender, and `journalctl -u <scope>` matches it. */
 static void health_journal(const ContainerState *c, Health h, const char *reason) {
         const char *hs = health_to_string(h);
-        char pid[32] = "";
 
-        if (c->pid > 0)
-                snprintf(pid, sizeof pid, "OBJECT_PID=%d", (int) c->pid);
+        /* A pid not yet known (0) is ignored by journald: the line stays tankd's. */
         (void) sd_journal_send("MESSAGE=Container %s/%s is %s%s%s", c->pod->name, c->name,
                                isempty(hs) ? "not probed" : hs, isempty(reason) ? "" : ": ", strempty(reason),
                                "PRIORITY=%i", h == HEALTH_UNHEALTHY ? LOG_WARNING : LOG_INFO,
@@ -91,7 +89,7 @@ static void health_journal(const ContainerState *c, Health h, const char *reason
                                "TANK_POD=%s", c->pod->name,
                                "TANK_CONTAINER=%s", c->name,
                                "TANK_HEALTH=%s", strempty(hs),
-                               pid[0] ? pid : "TANK_OBJECT_PID=", NULL);
+                               "OBJECT_PID=%d", (int) c->pid, NULL);
 }
 
 static void health_feed(Reconciler *rc, ContainerState *c, HealthEvent ev);
@@ -318,8 +316,6 @@ void container_health_notify(Reconciler *rc, ContainerState *c, HealthEventType 
         if (type != HEALTH_EV_NOTIFY_READY && type != HEALTH_EV_NOTIFY_STATUS && type != HEALTH_EV_NOTIFY_WATCHDOG)
                 return;
         health_feed(rc, c, (HealthEvent) { .type = type, .text = text });
-        if (type == HEALTH_EV_NOTIFY_STATUS)
-                pod_changed(rc, c->pod);
 }
 
 void container_health_free(ContainerState *c) {

@@ -234,6 +234,21 @@ static bool pod_has_health(const Pod *pod) {
         return false;
 }
 
+/* 0 once every pod in names (may be NULL) got there, printing so; an exit status if not. */
+static int apply_wait(PodWait *w, char **names, PodWaitFor what, uint64_t deadline) {
+        int r;
+
+        if (!names)
+                return 0;
+        fflush(stdout);
+        r = pod_wait_run(w, names, what, deadline);
+        if (r != 0)
+                return r;
+        STRV_FOREACH(n, names)
+                printf("pod/%s %s\n", *n, what == POD_WAIT_READY ? "ready" : "running");
+        return 0;
+}
+
 int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
         _cleanup_strv_free_ char **files = NULL, **applied = NULL, **gated = NULL;
@@ -303,21 +318,8 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
         }
         /* tankd acts on an applied pod before it answers, so a phase read
          * from now on is about the new spec. */
-        if (applied) {
-                fflush(stdout);
-                r = pod_wait_run(w, applied, POD_WAIT_RUNNING, deadline);
-                if (r != 0)
-                        return r;
-                for (size_t i = 0; applied[i]; i++)
-                        printf("pod/%s running\n", applied[i]);
-        }
-        if (gated) {
-                fflush(stdout);
-                r = pod_wait_run(w, gated, POD_WAIT_READY, deadline);
-                if (r != 0)
-                        return r;
-                for (size_t i = 0; gated[i]; i++)
-                        printf("pod/%s ready\n", gated[i]);
-        }
-        return ret;
+        r = apply_wait(w, applied, POD_WAIT_RUNNING, deadline);
+        if (r == 0)
+                r = apply_wait(w, gated, POD_WAIT_READY, deadline);
+        return r != 0 ? r : ret;
 }
