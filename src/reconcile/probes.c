@@ -173,15 +173,17 @@ static int probe_start_run(Reconciler *rc, ContainerState *c, ContainerProbe *sl
                               p->port, p->path, p->headers, timeout_usec, on_probe_done, slot, &slot->run);
 }
 
-static void probe_run(Reconciler *rc, ContainerState *c, ProbeType t, uint64_t deadline_usec) {
+/* The runner gets the probe's own timeout, not what is left until the
+ * machine's deadline: that is the same span, and a run reports it as the user
+ * wrote it ("timeout after 1s"), not minus the microseconds since PROBE_DUE. */
+static void probe_run(Reconciler *rc, ContainerState *c, ProbeType t) {
         ContainerProbe *slot = c->probes + t;
         const PodContainer *spec = container_spec(c);
         const PodProbe *p = spec ? spec_probe(spec, t) : NULL;
-        uint64_t now = now_monotonic_usec();
         int r;
 
         slot->run = probe_run_cancel(slot->run);
-        r = p && p->kind != PROBE_NONE ? probe_start_run(rc, c, slot, p, deadline_usec > now ? deadline_usec - now : 1)
+        r = p && p->kind != PROBE_NONE ? probe_start_run(rc, c, slot, p, c->health_params.probe[t].timeout_usec)
                                        : -ENOENT;
         if (r >= 0)
                 return;
@@ -213,7 +215,7 @@ static void health_perform(Reconciler *rc, ContainerState *c, const HealthAction
 
                 switch (x->type) {
                 case HEALTH_RUN_PROBE:
-                        probe_run(rc, c, x->probe, x->at_usec);
+                        probe_run(rc, c, x->probe);
                         break;
                 case HEALTH_CANCEL_PROBE:
                         c->probes[x->probe].run = probe_run_cancel(c->probes[x->probe].run);
