@@ -3,6 +3,8 @@
 spec_sources = \
 	src/spec/pod.h \
 	src/spec/pod.c \
+	src/spec/container-fields.h \
+	src/spec/container-fields.c \
 	src/spec/reference.h \
 	src/spec/reference.c \
 	src/spec/oci.h \
