@@ -61,3 +61,29 @@ int container_notify_open(Reconciler *rc, ContainerState *c, NotifyListener **re
                 return r;
         return notify_listener_new(rc->event, dir, 0, 0, on_notify, c, ret);
 }
+
+int container_notify_reopen(Reconciler *rc, ContainerState *c, NotifyListener **ret) {
+        _cleanup_free_ char *run_dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int r;
+
+        r = container_run_dir(rc, c->pod->name, c->name, &run_dir);
+        if (r < 0)
+                return r;
+        fd = open(run_dir, O_DIRECTORY | O_NOFOLLOW | O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && fstatat(fd, "notify", &st, AT_SYMLINK_NOFOLLOW) < 0)
+                fd = safe_close(fd);
+        if (fd < 0) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = NULL;
+                return 0;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                *ret = NULL;
+                return 0;
+        }
+        r = container_notify_open(rc, c, ret);
+        return r < 0 ? r : 1;
+}

@@ -19,3 +19,8 @@ int container_notify_dir(Reconciler *rc, const char *pod, const char *container,
  * listener's userdata is c; the caller owns the listener and frees it when c
  * stops or is forgotten, before c itself. */
 int container_notify_open(Reconciler *rc, ContainerState *c, NotifyListener **ret);
+
+/* For adoption, where the spec it was started under may be gone: listens
+ * again if the container was started with notify (its notify directory is
+ * there): 1 with *ret set; 0 with *ret = NULL if not. */
+int container_notify_reopen(Reconciler *rc, ContainerState *c, NotifyListener **ret);
