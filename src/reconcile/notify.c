@@ -79,8 +79,19 @@ void notify_message_merge(NotifyMessage *a, const NotifyMessage *b) {
         }
 }
 
-static void close_received_fds(struct msghdr *mh) {
+/* Closes every fd that came along and returns the sender's pid (0 if the
+ * credentials are missing), for the logs only: who may send is decided by
+ * who can reach the socket (notify.h). */
+static pid_t close_received_fds(struct msghdr *mh) {
+        pid_t pid = 0;
+
         for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS &&
+                    cm->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+                        struct ucred uc;
+                        memcpy(&uc, CMSG_DATA(cm), sizeof uc);
+                        pid = uc.pid;
+                }
                 if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
                         continue;
                 size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -91,6 +102,7 @@ static void close_received_fds(struct msghdr *mh) {
                         safe_close(fd);
                 }
         }
+        return pid;
 }
 
 /* -EAGAIN when the queue is empty; 0 with *ret filled, or 1 for a datagram
@@ -107,6 +119,7 @@ static int receive_one(NotifyListener *l, NotifyMessage *ret) {
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
                              .msg_control = &control, .msg_controllen = sizeof control };
         ssize_t n;
+        pid_t pid;
 
         n = recvmsg(l->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
         if (n < 0) {
@@ -114,14 +127,15 @@ static int receive_one(NotifyListener *l, NotifyMessage *ret) {
                         return -EAGAIN;
                 return -errno;
         }
-        close_received_fds(&mh);
+        pid = close_received_fds(&mh);
 
         if ((size_t) n > NOTIFY_BUFFER_MAX || (mh.msg_flags & MSG_TRUNC)) {
-                log_debug("notify: dropped a datagram of %zd bytes (more than %d)", n, NOTIFY_BUFFER_MAX);
+                log_debug("notify: dropped a datagram of %zd bytes (more than %d) from pid %d", n,
+                          NOTIFY_BUFFER_MAX, (int) pid);
                 return 1;
         }
         if (notify_parse(buf, (size_t) n, ret) < 0) {
-                log_debug("notify: dropped a datagram with a NUL byte");
+                log_debug("notify: dropped a datagram with a NUL byte from pid %d", (int) pid);
                 return 1;
         }
         return 0;
