@@ -9,6 +9,7 @@
 #include "image/rootfs.h"
 #include "log.h"
 #include "reconcile/launch-internal.h"
+#include "reconcile/notify-setup.h"
 #include "reconcile/reconciler-internal.h"
 #include "reconcile/userns.h"
 #include "spec/oci.h"
@@ -194,6 +195,15 @@ int launch_build_config(Reconciler *rc, ContainerState *c, const PodContainer *s
                 return -ENOMEM;
         if (asprintf(&sc->pid_file, "%s/pid", run_dir) < 0)
                 return -ENOMEM;
+        /* Made here too, not only by container_notify_open(): the shim refuses a
+         * missing directory, and a container must start even if no listener
+         * is there yet (its datagrams then fail with ECONNREFUSED, as
+         * sd_notify's do when nobody listens). */
+        if (spec->notify) {
+                r = container_notify_dir(rc, pod->name, c->name, &sc->notify_dir);
+                if (r < 0)
+                        return r;
+        }
         sc->stop_timeout_sec = (unsigned) MAX(rc->config->stop_timeout_usec / USEC_PER_SEC, 1U);
         sc->log = getenv("TANK_SHIM_LOG_INHERIT") ? SHIM_LOG_INHERIT : SHIM_LOG_JOURNAL;
 

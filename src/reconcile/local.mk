@@ -38,7 +38,18 @@ libtank_la_SOURCES += \
 	src/reconcile/probes.h \
 	src/reconcile/userns.h \
 	src/reconcile/userns.c \
-	src/reconcile/adopt.c
+	src/reconcile/adopt.c \
+	src/reconcile/notify.h \
+	src/reconcile/notify.c \
+	src/reconcile/notify-setup.h \
+	src/reconcile/notify-setup.c
+
+check_PROGRAMS += tests/unit/test-notify
+TESTS += tests/unit/test-notify
+tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
+tests_unit_test_notify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_notify_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/system/test-notify.sh
 
 check_PROGRAMS += tests/unit/test-lifecycle
 TESTS += tests/unit/test-lifecycle

@@ -254,12 +254,30 @@ static int open_pty(int *ret_master, int *ret_slave, char **error) {
         return 0;
 }
 
+/* With notify, NOTIFY_SOCKET is tankd's to give, and it gives it to the main
+ * process only (as systemd's NotifyAccess=main): a spec's own value is not
+ * passed on to tank-exec either. One given with --env still is. */
+static void env_drop_notify_socket(char **env) {
+        char **w = env;
+
+        STRV_FOREACH(e, env) {
+                if (startswith(*e, "NOTIFY_SOCKET="))
+                        free(*e);
+                else
+                        *w++ = *e;
+        }
+        if (w)
+                *w = NULL;
+}
+
 static int build_env(const ShimConfig *c, char **extra, const UserIds *u, char ***ret) {
         _cleanup_strv_free_ char **env = strv_copy(c->env);
         _cleanup_free_ char *home = NULL, *host = NULL;
 
         if (!env)
                 return -ENOMEM;
+        if (c->notify_dir)
+                env_drop_notify_socket(env);
         if (!strv_env_get(env, "PATH") && strv_env_set(&env, "PATH=" SHIM_DEFAULT_PATH) < 0)
                 return -ENOMEM;
         if (!strv_env_get(env, "HOSTNAME") &&

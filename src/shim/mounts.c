@@ -508,6 +508,32 @@ static int setup_bind(int rootfd, const char *source, const char *dest, bool rea
         return 0;
 }
 
+/* tankd's notify directory: read-only because sendto() needs write access to
+ * the socket only, never to the directory; not idmapped because the socket is
+ * 0666 (notify.h says why). */
+static int setup_notify(int rootfd, const char *source, char **ret_error) {
+        _cleanup_close_ int destfd = -EBADF;
+        struct stat st;
+        int r;
+
+        if (stat(source, &st) < 0)
+                return shim_error(ret_error, -errno, "notify directory %s", source);
+        if (!S_ISDIR(st.st_mode))
+                return shim_error(ret_error, -ENOTDIR, "notify directory %s", source);
+        r = open_in_root(rootfd, SHIM_NOTIFY_CONTAINER_DIR, S_IFDIR, &destfd);
+        if (r < 0)
+                return shim_error(ret_error, r, "mount point " SHIM_NOTIFY_CONTAINER_DIR " inside the root");
+        if (fstatat(destfd, "", &st, AT_EMPTY_PATH) < 0)
+                return shim_error(ret_error, -errno, "stat " SHIM_NOTIFY_CONTAINER_DIR);
+        if (!S_ISDIR(st.st_mode))
+                return shim_error(ret_error, -ENOTDIR, "mount point " SHIM_NOTIFY_CONTAINER_DIR " inside the root");
+        r = bind_onto(AT_FDCWD, source, destfd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                      MOUNT_ATTR_NOEXEC);
+        if (r < 0)
+                return shim_error(ret_error, r, "bind %s on " SHIM_NOTIFY_CONTAINER_DIR, source);
+        return 0;
+}
+
 int mounts_setup(const ShimConfig *c, int userns_fd, MountsResult *ret, char **ret_error) {
         static const char *const no_options[] = { NULL };
         _cleanup_close_ int rootfd = -EBADF, fd = -EBADF;
@@ -548,6 +574,8 @@ int mounts_setup(const ShimConfig *c, int userns_fd, MountsResult *ret, char **r
         if (c->hosts && (r = setup_bind(rootfd, c->hosts, "/etc/hosts", true, -EBADF, ret_error)) < 0)
                 goto fail;
         if (c->hostname_file && (r = setup_bind(rootfd, c->hostname_file, "/etc/hostname", true, -EBADF, ret_error)) < 0)
+                goto fail;
+        if (c->notify_dir && (r = setup_notify(rootfd, c->notify_dir, ret_error)) < 0)
                 goto fail;
         FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
                 if (userns_fd >= 0 && m->give_to_user) {

@@ -68,6 +68,7 @@ ShimConfig *shim_config_free(ShimConfig *c) {
         free(c->resolv_conf);
         free(c->hosts);
         free(c->hostname_file);
+        free(c->notify_dir);
         free(c->log_identifier);
         free(c);
         return NULL;
@@ -217,6 +218,8 @@ int shim_config_verify(const ShimConfig *c, char **ret_error) {
                 return fail(ret_error, "hosts: not a canonical absolute path");
         if (c->hostname_file && !path_valid(c->hostname_file))
                 return fail(ret_error, "hostname_file: not a canonical absolute path");
+        if (c->notify_dir && !path_valid(c->notify_dir))
+                return fail(ret_error, "notify_dir: not a canonical absolute path");
 
         if (c->log < 0 || c->log >= _SHIM_LOG_MAX)
                 return fail(ret_error, "log: invalid mode");
@@ -423,6 +426,8 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
                 return get_path(j, x, k, &c->hosts);
         if (streq(k, "hostname_file"))
                 return get_path(j, x, k, &c->hostname_file);
+        if (streq(k, "notify_dir"))
+                return get_path(j, x, k, &c->notify_dir);
         if (streq(k, "log")) {
                 r = json_get_string(j, x, k, &s);
                 if (r < 0)
@@ -460,7 +465,7 @@ int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret
         static const char *const fields[] = {
                 "pod", "container", "rootfs", "argv", "env", "cwd", "user", "additional_gids",
                 "mounts", "network", "tty", "exit_file", "attach_socket", "pid_file", "resolv_conf",
-                "hosts", "hostname_file", "log", "log_identifier", "stop_signal",
+                "hosts", "hostname_file", "notify_dir", "log", "log_identifier", "stop_signal",
                 "stop_timeout_sec", "user_namespace", NULL };
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
         _cleanup_(json_ctx_done) JsonCtx j = {};
@@ -575,6 +580,8 @@ int shim_config_serialize(const ShimConfig *c, char **ret_json) {
                 json_gen_kv_string(g, "hosts", c->hosts);
         if (c->hostname_file)
                 json_gen_kv_string(g, "hostname_file", c->hostname_file);
+        if (c->notify_dir)
+                json_gen_kv_string(g, "notify_dir", c->notify_dir);
         json_gen_kv_string(g, "log", shim_log_mode_to_string(c->log));
         if (c->log_identifier)
                 json_gen_kv_string(g, "log_identifier", c->log_identifier);

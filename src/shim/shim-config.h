@@ -73,6 +73,14 @@
  *   "resolv_conf": "/path", "hosts": "/path",   // optional, bound read-only
  *   "hostname_file": "/path",                   //   over /etc/{resolv.conf,
  *                                               //   hosts,hostname}
+ *   "notify_dir": "/run/tank/pods/web/app/notify", // optional: bound read-only
+ *                                               //   (nosuid,nodev,noexec) onto
+ *                                               //   SHIM_NOTIFY_CONTAINER_DIR;
+ *                                               //   the main process (not tank-
+ *                                               //   exec's) gets NOTIFY_SOCKET=
+ *                                               //   SHIM_NOTIFY_SOCKET, over any
+ *                                               //   the env has. tankd listens
+ *                                               //   there (src/reconcile/notify.h)
  *   "log": "journal" | "inherit",               // default journal; inherit =
  *                                               //   the shim's stdout/stderr
  *   "log_identifier": "web/app",                // default "<pod>/<container>"
@@ -96,6 +104,11 @@
 #define SHIM_ARGV_MAX 4096
 #define SHIM_MOUNTS_MAX 256
 #define SHIM_GIDS_MAX 64
+
+/* Where "notify_dir" shows inside the container (systemd-nspawn's place), and
+ * the socket in it that tankd binds (NOTIFY_SOCKET_NAME of notify.h). */
+#define SHIM_NOTIFY_CONTAINER_DIR "/run/host/notify"
+#define SHIM_NOTIFY_SOCKET SHIM_NOTIFY_CONTAINER_DIR "/notify"
 
 /* Exit status of the process tankd forks. */
 enum {
@@ -167,6 +180,7 @@ typedef struct ShimConfig {
         char *resolv_conf;
         char *hosts;
         char *hostname_file;
+        char *notify_dir;      /* NULL: no NOTIFY_SOCKET */
 
         ShimLogMode log;
         char *log_identifier;  /* default "<pod>/<container>" */

@@ -179,6 +179,11 @@ static int setup_env(const ShimConfig *c, const UserIds *u, char ***ret) {
         }
         if (c->tty && !strv_env_get(env, "TERM") && strv_env_set(&env, "TERM=xterm") < 0)
                 return -ENOMEM;
+        /* Only here, not in tank-exec's environment (exec.c): like systemd's
+         * NotifyAccess=main, the main process speaks for the container. Over
+         * the spec's own: another value would point nowhere inside. */
+        if (c->notify_dir && strv_env_set(&env, "NOTIFY_SOCKET=" SHIM_NOTIFY_SOCKET) < 0)
+                return -ENOMEM;
         *ret = TAKE_PTR(env);
         return 0;
 }

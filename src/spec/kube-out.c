@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "container-fields.h"
 #include "json.h"
 #include "kube.h"
 
@@ -94,36 +95,67 @@ static void put_quantity(FILE *f, uint64_t bytes) {
         fprintf(f, "\"%" PRIu64 "%s\"", bytes, i >= 0 ? suffixes[i] : "");
 }
 
-/* Tank-only container fields: the pids limit, a cpu limit Kubernetes'
- * millicores at a 100 ms period cannot express, notify and watchdog_sec. */
+/* Kubernetes' millicores at a 100 ms period; any other cpu limit is Tank-only. */
 static bool cpu_is_kube(const PodLimits *l) {
         return l->cpu_period_us == 100000 && l->cpu_quota_us % 100 == 0;
 }
 
-/* What tank.io/container.NAME carries: the limits above, notify and
- * watchdog_sec; NULL when there is none of them. */
-static int container_fragment(const PodContainer *c, char **ret) {
+/* The share of "limits" resources.limits cannot carry: pids, and a cpu limit
+ * Kubernetes cannot express. */
+int container_limits_annotate(JsonGen *g, const PodContainer *c) {
         bool pids = c->limits.pids != LIMIT_UNSET, cpu = c->limits.cpu_period_us > 0 && !cpu_is_kube(&c->limits);
-        char p[64] = "", q[96] = "", l[192] = "", n[64] = "", *s;
+        int r;
 
-        if (!pids && !cpu && !c->notify && c->watchdog_sec == 0) {
+        if (!pids && !cpu)
+                return 0;
+        r = json_gen_string(g, "limits");
+        if (r >= 0)
+                r = json_gen_map_open(g);
+        if (r >= 0 && pids)
+                r = json_gen_kv_integer(g, "pids", (long long) c->limits.pids);
+        if (r >= 0 && cpu) {
+                r = json_gen_string(g, "cpu");
+                if (r >= 0)
+                        r = json_gen_array_open(g);
+                if (r >= 0)
+                        r = json_gen_integer(g, (long long) c->limits.cpu_quota_us);
+                if (r >= 0)
+                        r = json_gen_integer(g, (long long) c->limits.cpu_period_us);
+                if (r >= 0)
+                        r = json_gen_array_close(g);
+        }
+        if (r >= 0)
+                r = json_gen_map_close(g);
+        return r < 0 ? r : 1;
+}
+
+/* What tank.io/container.NAME carries: the Tank-only fields of the table that
+ * are set, and the Tank-only share of the others; NULL when there is none. */
+static int container_fragment(const PodContainer *c, char **ret) {
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
+        bool any = false;
+        int r;
+
+        if (!g)
+                return -ENOMEM;
+        r = json_gen_map_open(g);
+        for (const ContainerField *f = container_fields; r >= 0 && f < container_fields + container_fields_count; f++)
+                if (f->annotate) {
+                        r = f->annotate(g, c);
+                        any = any || r > 0;
+                } else if (!f->kube && !container_field_is_default(f, c)) {
+                        r = container_field_gen(g, f, c, false);
+                        any = true;
+                }
+        if (r >= 0)
+                r = json_gen_map_close(g);
+        if (r < 0)
+                return r;
+        if (!any) {
                 *ret = NULL;
                 return 0;
         }
-        if (pids)
-                snprintf(p, sizeof p, "\"pids\":%" PRIu64, c->limits.pids);
-        if (cpu)
-                snprintf(q, sizeof q, "\"cpu\":[%" PRIu64 ",%" PRIu64 "]", c->limits.cpu_quota_us,
-                         c->limits.cpu_period_us);
-        if (pids || cpu)
-                snprintf(l, sizeof l, "\"limits\":{%s%s%s}", p, pids && cpu ? "," : "", q);
-        if (c->watchdog_sec > 0)
-                snprintf(n, sizeof n, "\"watchdog_sec\":%u", c->watchdog_sec);
-        if (asprintf(&s, "{%s%s%s%s%s}", l, *l && c->notify ? "," : "", c->notify ? "\"notify\":true" : "",
-                     (*l || c->notify) && *n ? "," : "", n) < 0)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
+        return json_gen_finish(g, ret, NULL, NULL);
 }
 
 static void put_probe(FILE *f, const char *name, const PodProbe *p) {

@@ -201,9 +201,8 @@ int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret)
 void k_pod_ctx_done(PodCtx *c) {
         json_value_free(c->network);
         for (size_t i = 0; i < c->n_extras; i++) {
-                json_value_free(c->extras[i].limits);
-                json_value_free(c->extras[i].notify);
-                json_value_free(c->extras[i].watchdog_sec);
+                FOREACH_ARRAY(v, c->extras[i].fields, ELEMENTSOF(c->extras[i].fields))
+                        json_value_free(*v);
         }
         free(c->extras);
         free(c->volumes);

@@ -8,6 +8,7 @@
  * the JsonGen of the Tank JSON being written. */
 
 
+#include "container-fields.h"
 #include "json.h"
 #include "kube.h"
 #include "yaml-tree.h"
@@ -38,9 +39,7 @@ typedef struct KubeVolume {
 typedef struct ContainerExtra {
         const char *name;
         const YamlNode *node;
-        JsonValue *limits;      /* "limits" of tank.io/container.NAME */
-        JsonValue *notify;      /* "notify" of it */
-        JsonValue *watchdog_sec;
+        JsonValue *fields[CONTAINER_FIELDS_MAX];        /* of tank.io/container.NAME, by container_fields[] index */
         bool used;
 } ContainerExtra;
 

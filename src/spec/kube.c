@@ -12,6 +12,28 @@
  * and then handed to pod_parse(): the Kubernetes side checks shapes and maps
  * names, Tank's own validator has the last word on values. */
 
+/* The fields tank.io/container.NAME may carry, named in the table's order:
+ * `"a", "b" and "c"`. */
+static int annotation_unknown_field(K *k, const YamlNode *value, const char *path, const char *key) {
+        _cleanup_free_ char *list = NULL;
+        size_t n = 0, size = 0, i = 0;
+        FILE *f;
+
+        FOREACH_ARRAY(fd, container_fields, container_fields_count)
+                n += container_field_annotated(fd);
+        f = open_memstream(&list, &size);
+        if (!f)
+                return -ENOMEM;
+        FOREACH_ARRAY(fd, container_fields, container_fields_count)
+                if (container_field_annotated(fd)) {
+                        i++;
+                        fprintf(f, "%s\"%s\"", i == 1 ? "" : i == n ? " and " : ", ", fd->name);
+                }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return k_fail(k, value, path, "unknown field \"%.64s\" (only %s)", key, list);
+}
+
 static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
         int r;
 
@@ -34,11 +56,11 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                                 return r;
                         if (v->type != JSON_OBJECT)
                                 return k_fail(k, value, p, "expected a JSON object, got %s", json_type_to_article(v->type));
-                        for (size_t j = 0; j < v->n_members; j++)
-                                if (!k_in_set(v->members[j].key,
-                                              (const char *const[]) { "limits", "notify", "watchdog_sec", NULL }))
-                                        return k_fail(k, value, p, "unknown field \"%.64s\" (only \"limits\", "
-                                                     "\"notify\" and \"watchdog_sec\")", v->members[j].key);
+                        for (size_t j = 0; j < v->n_members; j++) {
+                                int f = container_field_index(v->members[j].key);
+                                if (f < 0 || !container_field_annotated(&container_fields[f]))
+                                        return annotation_unknown_field(k, value, p, v->members[j].key);
+                        }
                         e = reallocarray(pc->extras, pc->n_extras + 1, sizeof(ContainerExtra));
                         if (!e)
                                 return -ENOMEM;
@@ -46,8 +68,7 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                         e = &pc->extras[pc->n_extras++];
                         *e = (ContainerExtra) { .name = key->str + strlen(ANNOTATION_CONTAINER), .node = key };
                         for (size_t j = 0; j < v->n_members; j++) {
-                                JsonValue **slot = streq(v->members[j].key, "limits") ? &e->limits :
-                                                   streq(v->members[j].key, "notify") ? &e->notify : &e->watchdog_sec;
+                                JsonValue **slot = &e->fields[container_field_index(v->members[j].key)];
                                 /* json.c keeps duplicate keys: the first wins, as in json_object_get() */
                                 if (!*slot)
                                         *slot = TAKE_PTR(v->members[j].value);
@@ -192,6 +213,7 @@ static int quantity(K *k, const YamlNode *n, const char *path, unsigned scale10,
 
 static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *extra, const char *path) {
         const YamlNode *limits = NULL, *memory = NULL, *cpu = NULL;
+        const JsonValue *extra_limits = extra ? extra->fields[container_field_index("limits")] : NULL;
         uint64_t bytes = 0, milli = 0;
         int r;
 
@@ -234,10 +256,9 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
                                 return k_fail(k, cpu, pc, "out of range");
                 }
         }
-        if (cpu && extra && extra->limits && extra->limits->type == JSON_OBJECT &&
-            json_object_get(extra->limits, "cpu"))
+        if (cpu && extra_limits && extra_limits->type == JSON_OBJECT && json_object_get(extra_limits, "cpu"))
                 return k_fail(k, extra->node, "metadata.annotations", "cpu set both here and in %s", path);
-        if (!memory && !cpu && !(extra && extra->limits))
+        if (!memory && !cpu && !extra_limits)
                 return 0;
 
         STR("limits");
@@ -254,8 +275,8 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
                 G(json_gen_integer(k->g, 100000));
                 G(json_gen_array_close(k->g));
         }
-        if (extra && extra->limits) {
-                const JsonValue *l = extra->limits;
+        if (extra_limits) {
+                const JsonValue *l = extra_limits;
                 if (l->type != JSON_OBJECT)
                         return k_fail(k, extra->node, "metadata.annotations", "\"limits\" must be a JSON object");
                 for (size_t i = 0; i < l->n_members; i++) {
@@ -416,18 +437,13 @@ static int gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
         if (r < 0)
                 return r;
         /* Tank-only, from tank.io/container.NAME; pod_parse() checks the values */
-        if (extra && extra->notify) {
-                STR("notify");
-                r = k_gen_json(k, extra->notify);
-                if (r < 0)
-                        return r;
-        }
-        if (extra && extra->watchdog_sec) {
-                STR("watchdog_sec");
-                r = k_gen_json(k, extra->watchdog_sec);
-                if (r < 0)
-                        return r;
-        }
+        for (size_t i = 0; extra && i < container_fields_count; i++)
+                if (!container_fields[i].kube && extra->fields[i]) {
+                        STR(container_fields[i].name);
+                        r = k_gen_json(k, extra->fields[i]);
+                        if (r < 0)
+                                return r;
+                }
         G(json_gen_map_close(k->g));
         return 0;
 }

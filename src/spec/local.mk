@@ -3,6 +3,8 @@
 spec_sources = \
 	src/spec/pod.h \
 	src/spec/pod.c \
+	src/spec/container-fields.h \
+	src/spec/container-fields.c \
 	src/spec/reference.h \
 	src/spec/reference.c \
 	src/spec/oci.h \
@@ -31,6 +33,7 @@ libtank_la_SOURCES += $(spec_sources)
 spec_tests = \
 	tests/unit/test-spec \
 	tests/unit/test-spec-valid \
+	tests/unit/test-spec-fields \
 	tests/unit/test-reference \
 	tests/unit/test-oci \
 	tests/unit/test-kube
@@ -44,6 +47,10 @@ tests_unit_test_spec_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_spec_valid_SOURCES = tests/unit/test-spec-valid.c
 tests_unit_test_spec_valid_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_spec_valid_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_spec_fields_SOURCES = tests/unit/test-spec-fields.c
+tests_unit_test_spec_fields_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_spec_fields_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
 tests_unit_test_reference_SOURCES = tests/unit/test-reference.c
 tests_unit_test_reference_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -2,28 +2,15 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 
+#include "container-fields.h"
 #include "parse-util.h"
 #include "pod.h"
 #include "strv.h"
 
-/* A container's "probes", "notify" and "watchdog_sec" (man tank-pod(5),
+/* A container's "probes" (man tank-pod(5),
  * "PROBES"). Everything a probe holds ends up in a request line, a header or
  * an argv that the runtime sends as it is, so what could split or smuggle one
  * (CR, LF, spaces in a path, a header name that is not a token) is refused here. */
-
-static int get_uint_range(Ctx *c, const JsonValue *v, const char *path, unsigned min, unsigned max,
-                          unsigned *ret) {
-        int64_t i;
-        int r;
-
-        r = get_int(c, v, path, &i);
-        if (r < 0)
-                return r;
-        if (i < min || i > max)
-                return fail(c, path, "%" PRIi64 " out of range %u..%u", i, min, max);
-        *ret = (unsigned) i;
-        return 0;
-}
 
 static int parse_port(Ctx *c, const JsonValue *v, const char *path, PodProbe *p) {
         unsigned port = 0;
@@ -298,42 +285,22 @@ static int parse_probe(Ctx *c, const JsonValue *v, const char *path, const char 
         return 0;
 }
 
-int parse_container_probes(Ctx *c, const JsonValue *v, const char *path, PodContainer *ct) {
+int container_parse_probes(Ctx *c, const JsonValue *x, const char *p, const Pod *pod, PodContainer *ct) {
         static const char *const fields[] = { "startup", "liveness", "readiness", NULL };
-        const JsonValue *x;
+        PodProbe *slots[] = { &ct->probes.startup, &ct->probes.liveness, &ct->probes.readiness };
         int r;
 
-        if ((x = json_object_get(v, "probes"))) {
-                PodProbe *slots[] = { &ct->probes.startup, &ct->probes.liveness, &ct->probes.readiness };
-
-                FIELD_PATH(p, path, "probes");
-                r = check_fields(c, x, p, fields, (const char *const[]) { NULL });
+        r = check_fields(c, x, p, fields, (const char *const[]) { NULL });
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(slots); i++) {
+                const JsonValue *probe = json_object_get(x, fields[i]);
+                if (!probe)
+                        continue;
+                FIELD_PATH(pp, p, fields[i]);
+                r = parse_probe(c, probe, pp, fields[i], slots[i]);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; i < ELEMENTSOF(slots); i++) {
-                        const JsonValue *probe = json_object_get(x, fields[i]);
-                        if (!probe)
-                                continue;
-                        FIELD_PATH(pp, p, fields[i]);
-                        r = parse_probe(c, probe, pp, fields[i], slots[i]);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        if ((x = json_object_get(v, "notify"))) {
-                FIELD_PATH(p, path, "notify");
-                r = get_bool(c, x, p, &ct->notify);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = json_object_get(v, "watchdog_sec"))) {
-                FIELD_PATH(p, path, "watchdog_sec");
-                r = get_uint_range(c, x, p, 0, PROBE_SECONDS_MAX, &ct->watchdog_sec);
-                if (r < 0)
-                        return r;
-                /* The keep-alives come through the notify socket: without it every deadline is missed. */
-                if (ct->watchdog_sec > 0 && !ct->notify)
-                        return fail(c, p, "requires \"notify\": true");
         }
         return 0;
 }

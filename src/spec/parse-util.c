@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdarg.h>
 
 #include "parse-util.h"
@@ -111,6 +112,19 @@ int get_int(Ctx *c, const JsonValue *v, const char *path, int64_t *ret) {
                 return fail(c, path, "integer out of range");
         if (r < 0)
                 return fail(c, path, "expected an integer, got a fraction or exponent");
+        return 0;
+}
+
+int get_uint_range(Ctx *c, const JsonValue *v, const char *path, unsigned min, unsigned max, unsigned *ret) {
+        int64_t i;
+        int r;
+
+        r = get_int(c, v, path, &i);
+        if (r < 0)
+                return r;
+        if (i < min || i > max)
+                return fail(c, path, "%" PRIi64 " out of range %u..%u", i, min, max);
+        *ret = (unsigned) i;
         return 0;
 }
 

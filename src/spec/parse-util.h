@@ -41,6 +41,7 @@ int get_string(Ctx *c, const JsonValue *v, const char *path, const char **ret);
 int dup_string(Ctx *c, const JsonValue *v, const char *path, char **ret);
 int get_bool(Ctx *c, const JsonValue *v, const char *path, bool *ret);
 int get_int(Ctx *c, const JsonValue *v, const char *path, int64_t *ret);
+int get_uint_range(Ctx *c, const JsonValue *v, const char *path, unsigned min, unsigned max, unsigned *ret);
 
 /* v must be an object with only `fields` (each at most once) and all of
  * `required` (both NULL-terminated; at most 32 fields). */
@@ -50,6 +51,3 @@ int check_fields(Ctx *c, const JsonValue *v, const char *path,
 int parse_dns_label(Ctx *c, const JsonValue *v, const char *path, char **ret);
 int parse_string_array(Ctx *c, const JsonValue *v, const char *path, char ***ret);
 int parse_abs_path(Ctx *c, const JsonValue *v, const char *path, bool allow_root, char **ret);
-
-/* A container's "probes", "notify" and "watchdog_sec" (parse-probe.c). */
-int parse_container_probes(Ctx *c, const JsonValue *v, const char *path, PodContainer *ct);

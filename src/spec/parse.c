@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <inttypes.h>
 
+#include "container-fields.h"
 #include "parse-util.h"
 #include "pod.h"
 #include "reference.h"
@@ -361,7 +362,7 @@ static int parse_env(Ctx *c, const JsonValue *v, const char *path, char ***ret) 
         return 0;
 }
 
-static int parse_image(Ctx *c, const JsonValue *v, const char *path, PodContainer *ct) {
+int container_parse_image(Ctx *c, const JsonValue *v, const char *path, const Pod *pod, PodContainer *ct) {
         static const char *const fields[] = { "rootfs", NULL };
         _cleanup_(image_reference_freep) ImageReference *ref = NULL;
         _cleanup_free_ char *why = NULL;
@@ -392,96 +393,106 @@ static int parse_image(Ctx *c, const JsonValue *v, const char *path, PodContaine
         return image_reference_to_string(ref, &ct->image);
 }
 
-static int parse_container(Ctx *c, const JsonValue *v, const char *path, const Pod *pod, PodContainer *ct) {
-        static const char *const fields[] = {
-                "name", "image", "command", "args", "env", "working_dir", "mounts", "limits", "tty", "probes",
-                "notify", "watchdog_sec", NULL
-        };
-        static const char *const required[] = { "name", "image", NULL };
-        const JsonValue *x;
+int container_parse_mounts(Ctx *c, const JsonValue *x, const char *p, const Pod *pod, PodContainer *ct) {
         int r;
 
-        ct->limits = (PodLimits) { .memory = LIMIT_UNSET, .pids = LIMIT_UNSET };
-
-        r = check_fields(c, v, path, fields, required);
+        r = expect_type(c, x, p, JSON_ARRAY);
         if (r < 0)
                 return r;
-        {
-                FIELD_PATH(p, path, "name");
-                r = parse_dns_label(c, json_object_get(v, "name"), p, &ct->name);
-                if (r < 0)
-                        return r;
-        }
-        {
-                FIELD_PATH(p, path, "image");
-                r = parse_image(c, json_object_get(v, "image"), p, ct);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = json_object_get(v, "command"))) {
-                FIELD_PATH(p, path, "command");
-                r = parse_string_array(c, x, p, &ct->command);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = json_object_get(v, "args"))) {
-                FIELD_PATH(p, path, "args");
-                r = parse_string_array(c, x, p, &ct->args);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = json_object_get(v, "env"))) {
-                FIELD_PATH(p, path, "env");
-                r = parse_env(c, x, p, &ct->env);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = json_object_get(v, "working_dir"))) {
-                FIELD_PATH(p, path, "working_dir");
-                r = parse_abs_path(c, x, p, true, &ct->working_dir);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = json_object_get(v, "mounts"))) {
-                FIELD_PATH(p, path, "mounts");
-                r = expect_type(c, x, p, JSON_ARRAY);
-                if (r < 0)
-                        return r;
-                if (x->n_items > POD_MOUNTS_MAX)
-                        return fail(c, p, "too many mounts (at most %u)", POD_MOUNTS_MAX);
-                ct->mounts = calloc(x->n_items ?: 1, sizeof(PodMount));
-                if (!ct->mounts)
+        if (x->n_items > POD_MOUNTS_MAX)
+                return fail(c, p, "too many mounts (at most %u)", POD_MOUNTS_MAX);
+        ct->mounts = calloc(x->n_items ?: 1, sizeof(PodMount));
+        if (!ct->mounts)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->n_items; i++) {
+                _cleanup_free_ char *pi = path_index(p, i), *pp = NULL;
+                if (!pi)
                         return -ENOMEM;
-                for (size_t i = 0; i < x->n_items; i++) {
-                        _cleanup_free_ char *pi = path_index(p, i), *pp = NULL;
-                        if (!pi)
-                                return -ENOMEM;
-                        ct->n_mounts++;
-                        r = parse_mount(c, x->items[i], pi, pod, ct->mounts + i);
+                ct->n_mounts++;
+                r = parse_mount(c, x->items[i], pi, pod, ct->mounts + i);
+                if (r < 0)
+                        return r;
+                for (size_t j = 0; j < i; j++)
+                        if (streq(ct->mounts[j].path, ct->mounts[i].path)) {
+                                pp = path_field(pi, "path");
+                                if (!pp)
+                                        return -ENOMEM;
+                                return fail(c, pp, "\"%s\" is already mounted by mounts[%zu]", ct->mounts[i].path, j);
+                        }
+        }
+        return 0;
+}
+
+int container_parse_limits(Ctx *c, const JsonValue *v, const char *path, const Pod *pod, PodContainer *ct) {
+        return parse_limits(c, v, path, &ct->limits);
+}
+
+static int parse_field(Ctx *c, const ContainerField *f, const JsonValue *x, const char *p, const Pod *pod,
+                       PodContainer *ct) {
+        void *m = (uint8_t *) ct + f->offset;
+
+        switch (f->kind) {
+        case CF_NAME:
+                return parse_dns_label(c, x, p, m);
+        case CF_STRING:
+                return dup_string(c, x, p, m);
+        case CF_PATH:
+                return parse_abs_path(c, x, p, true, m);
+        case CF_STRV:
+                return parse_string_array(c, x, p, m);
+        case CF_ENV:
+                return parse_env(c, x, p, m);
+        case CF_BOOL:
+                return get_bool(c, x, p, m);
+        case CF_UINT:
+                return get_uint_range(c, x, p, 0, f->max, m);
+        case CF_CUSTOM:
+                return f->parse(c, x, p, pod, ct);
+        }
+        return -EINVAL;
+}
+
+/* Fields are checked in the table's order, whatever order the document has,
+ * so that the first fault reported does not depend on it. */
+int container_fields_parse(Ctx *c, const ContainerField *fields, size_t n, const JsonValue *v, const char *path,
+                           const Pod *pod, PodContainer *ct) {
+        const char *names[CONTAINER_FIELDS_MAX + 1] = {}, *required[CONTAINER_FIELDS_MAX + 1] = {};
+        size_t n_required = 0;
+        int r;
+
+        if (n > CONTAINER_FIELDS_MAX)
+                return -E2BIG;
+        for (size_t i = 0; i < n; i++) {
+                const ContainerField *f = fields + i;
+
+                names[i] = f->name;
+                if (f->required)
+                        required[n_required++] = f->name;
+                if (f->init)
+                        f->init(ct);
+                else if (f->kind == CF_BOOL)
+                        *(bool *) ((uint8_t *) ct + f->offset) = f->def;
+                else if (f->kind == CF_UINT)
+                        *(unsigned *) ((uint8_t *) ct + f->offset) = f->def;
+        }
+        r = check_fields(c, v, path, names, required);
+        if (r < 0)
+                return r;
+        for (const ContainerField *f = fields; f < fields + n; f++) {
+                const JsonValue *x = json_object_get(v, f->name);
+                if (!x)
+                        continue;
+                FIELD_PATH(p, path, f->name);
+                r = parse_field(c, f, x, p, pod, ct);
+                if (r < 0)
+                        return r;
+                if (f->check) {
+                        r = f->check(c, p, ct);
                         if (r < 0)
                                 return r;
-                        for (size_t j = 0; j < i; j++)
-                                if (streq(ct->mounts[j].path, ct->mounts[i].path)) {
-                                        pp = path_field(pi, "path");
-                                        if (!pp)
-                                                return -ENOMEM;
-                                        return fail(c, pp, "\"%s\" is already mounted by mounts[%zu]", ct->mounts[i].path, j);
-                                }
                 }
         }
-        if ((x = json_object_get(v, "limits"))) {
-                FIELD_PATH(p, path, "limits");
-                r = parse_limits(c, x, p, &ct->limits);
-                if (r < 0)
-                        return r;
-        }
-        if ((x = json_object_get(v, "tty"))) {
-                FIELD_PATH(p, path, "tty");
-                r = get_bool(c, x, p, &ct->tty);
-                if (r < 0)
-                        return r;
-        }
-        return parse_container_probes(c, v, path, ct);
+        return 0;
 }
 
 /* One pod object at `path` ("$" for a single document, "[i]" in an array). */
@@ -580,7 +591,8 @@ static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **
                         if (!pi)
                                 return -ENOMEM;
                         pod->n_containers++;
-                        r = parse_container(c, x->items[i], pi, pod, pod->containers + i);
+                        r = container_fields_parse(c, container_fields, container_fields_count, x->items[i], pi, pod,
+                                                   pod->containers + i);
                         if (r < 0)
                                 return r;
                         for (size_t j = 0; j < i; j++)

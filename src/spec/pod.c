@@ -1,31 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "container-fields.h"
 #include "pod.h"
 #include "strv.h"
-
-static void pod_probe_done(PodProbe *p) {
-        strv_free(p->exec);
-        free(p->path);
-        free(p->host);
-        strv_free(p->headers);
-}
-
-static void pod_container_done(PodContainer *c) {
-        free(c->name);
-        free(c->image);
-        free(c->rootfs);
-        strv_free(c->command);
-        strv_free(c->args);
-        strv_free(c->env);
-        free(c->working_dir);
-        for (size_t i = 0; i < c->n_mounts; i++) {
-                free(c->mounts[i].volume);
-                free(c->mounts[i].path);
-        }
-        free(c->mounts);
-        pod_probe_done(&c->probes.startup);
-        pod_probe_done(&c->probes.liveness);
-        pod_probe_done(&c->probes.readiness);
-}
 
 Pod *pod_free(Pod *p) {
         if (!p)
@@ -43,7 +19,7 @@ Pod *pod_free(Pod *p) {
         }
         free(p->volumes);
         for (size_t i = 0; i < p->n_containers; i++)
-                pod_container_done(p->containers + i);
+                container_fields_done(container_fields, container_fields_count, p->containers + i);
         free(p->containers);
         free(p);
         return NULL;

@@ -139,6 +139,8 @@ typedef struct PodProbe {
 
 typedef struct PodProbes { PodProbe startup, liveness, readiness; } PodProbes;
 
+/* A new field: its member here and its line in container-fields.c (docs/ARCHITECTURE.md,
+ * "Adding a spec field"). */
 typedef struct PodContainer {
         char *name;
         char *image;                /* normalized reference; NULL when rootfs is set */

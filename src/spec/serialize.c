@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <arpa/inet.h>
 
+#include "container-fields.h"
 #include "json-guard.h"
 #include "pod.h"
 #include "spec-util.h"
@@ -175,32 +176,16 @@ static int gen_probe(JsonGen *g, const char *name, const PodProbe *p) {
         return 0;
 }
 
-/* Only what is set, so that the canonical form and the content hash of a
- * container that has none of these are the bytes they were before probes
- * existed: a tankd upgrade restarts nothing. */
-static int gen_probes_and_notify(JsonGen *g, const PodContainer *c) {
-        if (pod_probes_are_set(&c->probes)) {
-                STR(g, "probes");
-                CHECK(json_gen_map_open(g));
-                CHECK(gen_probe(g, "startup", &c->probes.startup));
-                CHECK(gen_probe(g, "liveness", &c->probes.liveness));
-                CHECK(gen_probe(g, "readiness", &c->probes.readiness));
-                CHECK(json_gen_map_close(g));
-        }
-        if (c->notify)
-                CHECK(json_gen_kv_bool(g, "notify", true));
-        if (c->watchdog_sec > 0)
-                CHECK(json_gen_kv_integer(g, "watchdog_sec", c->watchdog_sec));
+int container_gen_probes(JsonGen *g, const PodContainer *c) {
+        CHECK(json_gen_map_open(g));
+        CHECK(gen_probe(g, "startup", &c->probes.startup));
+        CHECK(gen_probe(g, "liveness", &c->probes.liveness));
+        CHECK(gen_probe(g, "readiness", &c->probes.readiness));
+        CHECK(json_gen_map_close(g));
         return 0;
 }
 
-static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
-        int r;
-
-        CHECK(json_gen_map_open(g));
-        STR(g, "name");
-        STR(g, c->name);
-        STR(g, "image");
+int container_gen_image(JsonGen *g, const PodContainer *c) {
         if (c->rootfs) {
                 CHECK(json_gen_map_open(g));
                 STR(g, "rootfs");
@@ -208,31 +193,10 @@ static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
                 CHECK(json_gen_map_close(g));
         } else
                 STR(g, strempty(c->image));
-        if (c->command) {
-                STR(g, "command");
-                r = gen_strv(g, c->command);
-                if (r < 0)
-                        return r;
-        }
-        if (c->args) {
-                STR(g, "args");
-                r = gen_strv(g, c->args);
-                if (r < 0)
-                        return r;
-        }
-        STR(g, "env");
-        CHECK(json_gen_map_open(g));
-        for (char **e = c->env; e && *e; e++) {
-                size_t k = strcspn(*e, "=");
-                CHECK(json_gen_string_len(g, *e, k));
-                STR(g, redact_env ? POD_ENV_REDACTED : (*e)[k] ? *e + k + 1 : "");
-        }
-        CHECK(json_gen_map_close(g));
-        if (c->working_dir) {
-                STR(g, "working_dir");
-                STR(g, c->working_dir);
-        }
-        STR(g, "mounts");
+        return 0;
+}
+
+int container_gen_mounts(JsonGen *g, const PodContainer *c) {
         CHECK(json_gen_array_open(g));
         FOREACH_ARRAY(m, c->mounts, c->n_mounts) {
                 CHECK(json_gen_map_open(g));
@@ -245,7 +209,10 @@ static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
                 CHECK(json_gen_map_close(g));
         }
         CHECK(json_gen_array_close(g));
-        STR(g, "limits");
+        return 0;
+}
+
+int container_gen_limits(JsonGen *g, const PodContainer *c) {
         CHECK(json_gen_map_open(g));
         if (c->limits.memory != LIMIT_UNSET) {
                 STR(g, "memory");
@@ -263,11 +230,58 @@ static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
                 CHECK(json_gen_array_close(g));
         }
         CHECK(json_gen_map_close(g));
-        STR(g, "tty");
-        CHECK(json_gen_bool(g, c->tty));
-        CHECK(gen_probes_and_notify(g, c));
+        return 0;
+}
+
+static int gen_env(JsonGen *g, char * const *env, bool redact_env) {
+        CHECK(json_gen_map_open(g));
+        for (char * const *e = env; e && *e; e++) {
+                size_t k = strcspn(*e, "=");
+                CHECK(json_gen_string_len(g, *e, k));
+                STR(g, redact_env ? POD_ENV_REDACTED : (*e)[k] ? *e + k + 1 : "");
+        }
         CHECK(json_gen_map_close(g));
         return 0;
+}
+
+int container_field_gen(JsonGen *g, const ContainerField *f, const PodContainer *c, bool redact_env) {
+        const void *m = (const uint8_t *) c + f->offset;
+
+        STR(g, f->name);
+        switch (f->kind) {
+        case CF_NAME:
+        case CF_STRING:
+        case CF_PATH:
+                STR(g, *(char * const *) m);
+                return 0;
+        case CF_STRV:
+                return gen_strv(g, *(char * const * const *) m);
+        case CF_ENV:
+                return gen_env(g, *(char * const * const *) m, redact_env);
+        case CF_BOOL:
+                return json_gen_bool(g, *(const bool *) m);
+        case CF_UINT:
+                return json_gen_integer(g, *(const unsigned *) m);
+        case CF_CUSTOM:
+                return f->serialize(g, c);
+        }
+        return -EINVAL;
+}
+
+/* A field that is not write_default appears only when set, so that the
+ * canonical form and the content hash of a container that does not use it are
+ * the bytes they were before it existed: a tankd upgrade restarts nothing. */
+int container_fields_gen(JsonGen *g, const ContainerField *fields, size_t n, const PodContainer *c, bool redact_env) {
+        CHECK(json_gen_map_open(g));
+        for (const ContainerField *f = fields; f < fields + n; f++)
+                if (f->write_default || !container_field_is_default(f, c))
+                        CHECK(container_field_gen(g, f, c, redact_env));
+        CHECK(json_gen_map_close(g));
+        return 0;
+}
+
+static int gen_container(JsonGen *g, const PodContainer *c, bool redact_env) {
+        return container_fields_gen(g, container_fields, container_fields_count, c, redact_env);
 }
 
 static int gen_pod(JsonGen *g, const Pod *p, bool redact_env) {

@@ -215,6 +215,29 @@ check "cwd through a magic link refused (CVE-2024-21626)" status_is 125
 run '"cwd":"/new/dir"' 'pwd'
 check "missing cwd is created" has "/new/dir"
 
+# --- notify (issue 14): the directory is bound, NOTIFY_SOCKET set ---
+# A python3 listener stands in for tankd's (src/reconcile/notify.c).
+mkdir -m 0755 "$T/notify"
+python3 -c 'import socket, sys, os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666); s.settimeout(60)
+d, a = s.recvfrom(8192)
+open(sys.argv[2], "wb").write(d)' "$T/notify/notify" "$T/notify.got" &
+listener=$!
+for _ in $(seq 50); do [ -S "$T/notify/notify" ] && break; sleep 0.1; done
+run "\"user\":\"app\",\"notify_dir\":\"$T/notify\"" \
+    'echo "ns=$NOTIFY_SOCKET"; ls -ln /run/host/notify; echo "dir $(shim-probe write /run/host/notify/x)"; shim-probe notify "READY=1\nSTATUS=up"; grep " /run/host/notify " /proc/self/mountinfo'
+wait "$listener"
+check "notify: NOTIFY_SOCKET in the main process's env" has "ns=/run/host/notify/notify"
+check "notify: the socket is seen inside" has_re '^srw-rw-rw- .* notify$'
+check "notify: the directory is read-only" has "dir EROFS"
+check "notify: bound nosuid,nodev,noexec" has_re ' /run/host/notify ro,nosuid,nodev,noexec'
+check "notify: a non-root workload's datagram reached the host" \
+    bash -c "[ \"\$(cat '$T/notify.got')\" = \"\$(printf 'READY=1\nSTATUS=up')\" ]"
+rm -rf "$ROOT/run"   # the mount point made above stays in a directory root
+run "" 'echo "ns=${NOTIFY_SOCKET-unset}"; [ -e /run/host/notify ] && echo there'
+check "notify: nothing without notify_dir" bash -c "grep -qx ns=unset '$T/out' && ! grep -qx there '$T/out'"
+
 # --- exec failures ---
 cat > "$T/config.json" <<EOF
 {"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["nonexistent"],

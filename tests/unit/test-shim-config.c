@@ -18,7 +18,7 @@ static const char good[] =
         "{\"source\":\"/etc/api\",\"destination\":\"/etc/api\",\"read_only\":true}],"
         "\"network\":\"/run/tank/netns/web\",\"tty\":true,\"exit_file\":\"/run/tank/x/exit.json\","
         "\"attach_socket\":\"/run/tank/x/attach\",\"pid_file\":\"/run/tank/x/pid\","
-        "\"resolv_conf\":\"/run/tank/x/resolv.conf\","
+        "\"resolv_conf\":\"/run/tank/x/resolv.conf\",\"notify_dir\":\"/run/tank/x/notify\","
         "\"log\":\"inherit\",\"stop_signal\":3,\"stop_timeout_sec\":5,"
         "\"user_namespace\":{\"uid\":524288,\"gid\":589824,\"size\":65536}}";
 
@@ -45,6 +45,7 @@ START_TEST(test_parse_good) {
         ck_assert_str_eq(c->netns_path, "/run/tank/netns/web");
         ck_assert(c->tty);
         ck_assert_str_eq(c->pid_file, "/run/tank/x/pid");
+        ck_assert_str_eq(c->notify_dir, "/run/tank/x/notify");
         ck_assert_int_eq(c->log, SHIM_LOG_INHERIT);
         ck_assert_int_eq(c->stop_signal, 3);
         ck_assert_int_eq(c->stop_timeout_sec, 5);
@@ -75,6 +76,7 @@ START_TEST(test_defaults) {
         ck_assert_uint_eq(c->userns_size, 0);
         ck_assert_ptr_null(c->cwd);
         ck_assert_ptr_null(c->pid_file);
+        ck_assert_ptr_null(c->notify_dir);
         ck_assert(!c->tty);
 }
 END_TEST
@@ -124,6 +126,8 @@ START_TEST(test_refused) {
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"cwd\":\"srv\"}", "cwd:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"log\":\"file\"}", "log:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"pid_file\":\"run/pid\"}", "pid_file:");
+        expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"notify_dir\":\"/a/../b\"}", "notify_dir:");
+        expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"notify_dir\":true}", "notify_dir:");
 #define UNS "{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"user_namespace\":"
         expect_refused(UNS "{\"uid\":0,\"gid\":1,\"size\":1}}", "user_namespace.uid:");
         expect_refused(UNS "{\"uid\":1,\"gid\":1}}", "user_namespace: needs");
