@@ -12,6 +12,7 @@
 #include "fs-util.h"
 #include "log.h"
 #include "reconcile/launch.h"
+#include "reconcile/notify-setup.h"
 #include "reconcile/steps.h"
 #include "reconcile/reconcile.h"
 #include "time-util.h"
@@ -79,6 +80,11 @@ static void adopt_container(Reconciler *rc, const char *pod, const char *contain
                 if (c->pid <= 0 && container_pid_load(rc, c) >= 0)
                         (void) container_state_save(rc, c);
                 log_info("Adopted %s/%s (%s, pid %d).", pod, container, c->unit, (int) c->pid);
+                /* The workload's next sd_notify() must reach this tankd. */
+                r = container_notify_reopen(rc, c, &c->notify);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to listen for %s/%s's notifications again; it cannot "
+                                          "become ready or keep its watchdog: %m", pod, container);
                 container_feed(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_ADOPTED_RUNNING });
         } else
                 container_gone(rc, c, LIFECYCLE_EV_ADOPTED_VANISHED);

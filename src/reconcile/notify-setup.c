@@ -9,6 +9,7 @@
 #include "log.h"
 #include "reconcile/launch.h"
 #include "reconcile/notify-setup.h"
+#include "reconcile/probes.h"
 #include "reconcile/reconciler-internal.h"
 
 int container_notify_dir(Reconciler *rc, const char *pod, const char *container, char **ret) {
@@ -48,8 +49,19 @@ static void on_notify(NotifyListener *l, NotifyMessageType type, const char *tex
 
         log_debug("notify from %s/%s: %s=%s", c->pod->name, c->name, notify_message_type_to_string(type),
                   type == NOTIFY_MSG_STATUS ? text : "1");
-        /* The health state machine takes it from here, once wired:
-         * container_health_notify(c->pod->reconciler, c, <HEALTH_EV_NOTIFY_*>, text). */
+        switch (type) {
+        case NOTIFY_MSG_READY:
+                container_health_notify(c->pod->reconciler, c, HEALTH_EV_NOTIFY_READY, NULL);
+                break;
+        case NOTIFY_MSG_STATUS:
+                container_health_notify(c->pod->reconciler, c, HEALTH_EV_NOTIFY_STATUS, text);
+                break;
+        case NOTIFY_MSG_WATCHDOG:
+                container_health_notify(c->pod->reconciler, c, HEALTH_EV_NOTIFY_WATCHDOG, NULL);
+                break;
+        default:
+                break;
+        }
 }
 
 int container_notify_open(Reconciler *rc, ContainerState *c, NotifyListener **ret) {

@@ -6,6 +6,7 @@
 #include "image/pull.h"
 #include "json-guard.h"
 #include "reconcile/launch.h"
+#include "reconcile/notify.h"
 #include "reconcile/podstate.h"
 #include "reconcile/probes.h"
 #include "reconcile/unpack.h"
@@ -66,6 +67,7 @@ static ContainerState *container_state_free(ContainerState *c) {
         if (c->pull)
                 pull_request_cancel(c->pull);
         launch_abort(c->launch);
+        notify_listener_free(c->notify);
         unpack_job_cancel(c->unpack);
         container_health_free(c);
         free(c->name);

@@ -113,6 +113,7 @@ typedef struct ContainerState {
         ProbeRecord last_failure;       /* the newest failing result, with its output */
         bool adopt_started_up;          /* state.json's, for HEALTH_EV_CONTAINER_ADOPTED */
         bool adopt_ready_notified;
+        struct NotifyListener *notify;  /* "notify": its NOTIFY_SOCKET, from before the start to the end */
 } ContainerState;
 
 struct PodState {

@@ -16,6 +16,7 @@
 #include "reconcile/admission.h"
 #include "reconcile/launch.h"
 #include "reconcile/lifecycle.h"
+#include "reconcile/notify-setup.h"
 #include "reconcile/probes.h"
 #include "reconcile/reconcile.h"
 #include "reconcile/steps.h"
@@ -189,6 +190,7 @@ void container_gone(Reconciler *rc, ContainerState *c, LifecycleEventType type) 
                 ev.ran_usec = now_monotonic_usec() - c->started_usec;
         c->started_usec = 0;
         c->pid = c->shim_pid = 0;
+        c->notify = notify_listener_free(c->notify);
         (void) exit_info_to_string(&ev.exit, &e);
         log_info("Container %s/%s ended: %s after %" PRIu64 " ms%s.", c->pod->name, c->name, strempty(e),
                  ev.ran_usec / 1000, c->phase == CONTAINER_STOPPING ? " (stopped)" : "");
@@ -453,6 +455,18 @@ static int container_launch(Reconciler *rc, ContainerState *c, const PodContaine
         _cleanup_free_ char *error = NULL;
         int r;
 
+        /* Listening before the workload exists: its first READY=1 may come at once. */
+        c->notify = notify_listener_free(c->notify);
+        if (spec->notify) {
+                r = container_notify_open(rc, c, &c->notify);
+                if (r < 0) {
+                        if (asprintf(&error, "cannot open the notify socket: %s", strerror(-r)) < 0)
+                                error = NULL;
+                        container_fail(rc, c, LIFECYCLE_EV_START_FAILED, r,
+                                       error ?: "cannot open the notify socket");
+                        return r;
+                }
+        }
         r = launch_container(rc, c, spec, image, on_launched, &error);
         if (r < 0) {
                 if (!error && asprintf(&error, "failed to start: %s", strerror(-r)) < 0)

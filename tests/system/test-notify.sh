@@ -63,12 +63,13 @@ assert_eq "$(in_ctr quiet sh -c 'tr "\0" "\n" </proc/1/environ | grep -c ^NOTIFY
         "0" "no notify: no NOTIFY_SOCKET, no /run/host/notify"
 [ -e /run/tank/pods/quiet/app/notify ] && fail "no notify: a notify directory was made"
 
-# The listener: opened by the reconciler (container_notify_open, notify-setup.h).
-if [ ! -S /run/tank/pods/plain/app/notify/notify ]; then
-        echo "SKIP: tankd does not listen yet (the reconciler does not call container_notify_open); plumbing only"
-        echo "notify: ok (plumbing)"
-        exit 0
-fi
+# The listener: opened by the reconciler before the start (notify-setup.h).
+for pod in plain una; do
+        [ -S /run/tank/pods/$pod/app/notify/notify ] || fail "$pod: tankd does not listen on its notify socket"
+        # "notify": not ready until READY=1 (the workload sends nothing by itself).
+        assert_eq "$(container_field $pod app ready)" "false" "$pod: ready before READY=1"
+        assert_eq "$(container_field $pod app health)" "starting" "$pod: health before READY=1"
+done
 send() { # send POD TEXT: as the main process would (tank-exec has no NOTIFY_SOCKET of its own)
         in_ctr "$1" env NOTIFY_SOCKET=/run/host/notify/notify /probe/shim-probe notify "$2"
 }
@@ -78,6 +79,10 @@ for pod in plain una; do
         wait_for 10 sh -c "journalctl -u tankd --no-pager -o cat --since '$since' | grep -qx 'notify from $pod/app: READY=1'" ||
                 { tankd_log "$since" | tail -20 >&2; fail "$pod: READY=1 did not reach tankd"; }
         tankd_log "$since" | grep -qx "notify from $pod/app: STATUS=hello from $pod" || fail "$pod: STATUS did not reach tankd"
+        wait_for 10 sh -c "[ \"\$(tankctl get $pod -o json | jq -r '.status.containers[0].ready')\" = true ]" ||
+                fail "$pod: READY=1 did not make the container ready"
+        assert_eq "$(container_field $pod app notify_status)" "hello from $pod" "$pod: STATUS= in get"
+        tankctl get $pod | grep -q "Status: *hello from $pod" || fail "$pod: tankctl get does not show the STATUS= text"
 done
 # The fd shim-probe attaches is closed: tankd's fd count does not grow.
 tankd_fds() { ls "/proc/$(systemctl show -P MainPID tankd.service)/fd" | wc -l; }
@@ -100,4 +105,28 @@ since=$(date '+%Y-%m-%d %H:%M:%S')
 assert_eq "$(send plain 'READY=1')" "sent" "datagram after the restart"
 wait_for 10 sh -c "journalctl -u tankd --no-pager -o cat --since '$since' | grep -qx 'notify from plain/app: READY=1'" ||
         fail "the adopted container's READY=1 did not reach the new tankd"
+# The ready state survived adoption (state.json's ready_notified).
+assert_eq "$(container_field plain app ready)" "true" "plain: ready after the restart"
+
+# watchdog_sec: a main process that stops sending WATCHDOG=1 is killed as
+# unhealthy and restarted under its policy.
+cat <<EOF2 | tankctl apply -f - || fail "apply wd"
+{"name": "wd", "restart": "always",
+ "volumes": [{"name": "probe", "source": {"host": "/var/tmp/notify-probe"}}],
+ "containers": [{"name": "app", "image": "$TANK_IMAGE", "notify": true, "watchdog_sec": 2,
+   "mounts": [{"volume": "probe", "path": "/probe", "read_only": true}],
+   "command": ["sh", "-c", "/probe/shim-probe notify 'READY=1'; for i in 1 2 3; do sleep 1; /probe/shim-probe notify 'WATCHDOG=1'; done; sleep infinity"]}]}
+EOF2
+wait_phase wd running 60
+wait_for 10 sh -c "[ \"\$(tankctl get wd -o json | jq -r '.status.containers[0].ready')\" = true ]" ||
+        fail "wd: never ready"
+pid1=$(scope_pid wd)
+# Three keep-alives (3 s), then silence: killed about 2 s later.
+wait_for 30 sh -c "[ \"\$(tankctl get wd -o json | jq -r '.status.containers[0].restarts')\" -ge 1 ]" ||
+        fail "wd: a missed watchdog did not restart the container"
+assert_eq "$(tankctl get wd -o json | jq -r '.status.containers[0].last_exit.unhealthy')" "true" "wd: the exit is unhealthy"
+tankctl get wd -o json | jq -r '.status.containers[0].last_exit.unhealthy_reason' | grep -q '^watchdog: ' ||
+        fail "wd: the reason is not the watchdog's: $(tankctl get wd -o json | jq -c '.status.containers[0].last_exit')"
+wait_phase wd running 60
+[ "$(scope_pid wd)" != "$pid1" ] || fail "wd: the same workload still runs"
 echo "notify: ok"
