@@ -93,6 +93,8 @@ int k_gen_str_field(K *k, const YamlNode *n, const char *parent, const char *kub
 int k_gen_json(K *k, const JsonValue *v);
 int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret);
 void k_pod_ctx_done(PodCtx *c);
+/* One entry of spec.containers as a Tank container (kube-container.c). */
+int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path);
 /* The container's "probes" from its three Kubernetes probes (kube-probe.c);
  * nothing when all are NULL. */
 int k_gen_probes(K *k, const YamlNode *startup, const YamlNode *liveness, const YamlNode *readiness,

@@ -23,6 +23,7 @@ spec_sources = \
 	src/spec/yaml-tree.c \
 	src/spec/kube.h \
 	src/spec/kube.c \
+	src/spec/kube-container.c \
 	src/spec/kube-util.h \
 	src/spec/kube-util.c \
 	src/spec/kube-quantity.c \
