@@ -82,6 +82,11 @@ int json_pretty_print(FILE *f, const char *key1, yajl_val v1, const char *key2, 
  * containers. 0, -ENOMEM, -E2BIG (nested too deep). */
 int json_escape_strings(yajl_val v);
 
+/* `get`'s text output (pod-print.c): the number of containers in a spec, and
+ * one pod's spec and status as the human-readable summary on stdout. */
+size_t spec_n_containers(yajl_val spec);
+void print_pod(const char *name, yajl_val spec, yajl_val status);
+
 int verb_validate(int argc, char *argv[], Context *ctx);
 int verb_apply(int argc, char *argv[], Context *ctx);
 int verb_get(int argc, char *argv[], Context *ctx);
