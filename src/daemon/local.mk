@@ -6,6 +6,7 @@ libtank_la_SOURCES += \
 	src/daemon/store-server.c \
 	src/daemon/bus-api.h \
 	src/daemon/bus-api.c \
+	src/daemon/bus-pod.c \
 	src/daemon/seed.h \
 	src/daemon/seed.c \
 	src/daemon/volumes.h \
