@@ -155,7 +155,11 @@ run_vm() {
         fi
         passed=$((passed + ok))
         failed=$((failed + bad))
-        ((bad == 0)) || failures+=("vm: $bad test(s)")
+        ((bad == 0)) && return 0
+        failures+=("vm: $bad test(s)")
+        # run-vm-tests.sh puts each failing test's log tail under its line.
+        say "vm: logs of the failing tests (tail)"
+        awk '/^not ok /{show=1; print; next} /^(ok |1\.\.)/{show=0} show && /^#   /' "$out"
 }
 if [[ ${TANK_RUN_ALL_VM:-1} != 0 ]]; then
         run_vm

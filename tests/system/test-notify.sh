@@ -118,15 +118,18 @@ cat <<EOF2 | tankctl apply -f - || fail "apply wd"
    "command": ["sh", "-c", "/probe/shim-probe notify 'READY=1'; for i in 1 2 3; do sleep 1; /probe/shim-probe notify 'WATCHDOG=1'; done; sleep infinity"]}]}
 EOF2
 wait_phase wd running 60
-wait_for 10 sh -c "[ \"\$(tankctl get wd -o json | jq -r '.status.containers[0].ready')\" = true ]" ||
-        fail "wd: never ready"
-pid1=$(scope_pid wd)
+# Each run lives about 5 s: read ready, pid and restarts from one answer, so
+# that a slow poll cannot take the second run's pid for the first's.
+wd_state() { tankctl get wd -o json | jq -c '.status.containers[0] | {ready, pid, restarts}'; }
+wait_for 10 sh -c "tankctl get wd -o json | jq -e -r '.status.containers[0] | select(.ready == true and .pid > 1) | \"\\(.pid) \\(.restarts)\"' >/tmp/wd.state" ||
+        fail "wd: never ready: $(wd_state)"
+read -r pid1 restarts1 </tmp/wd.state
 # Three keep-alives (3 s), then silence: killed about 2 s later.
-wait_for 30 sh -c "[ \"\$(tankctl get wd -o json | jq -r '.status.containers[0].restarts')\" -ge 1 ]" ||
+wait_for 30 sh -c "[ \"\$(tankctl get wd -o json | jq -r '.status.containers[0].restarts')\" -gt $restarts1 ]" ||
         fail "wd: a missed watchdog did not restart the container"
 assert_eq "$(tankctl get wd -o json | jq -r '.status.containers[0].last_exit.unhealthy')" "true" "wd: the exit is unhealthy"
 tankctl get wd -o json | jq -r '.status.containers[0].last_exit.unhealthy_reason' | grep -q '^watchdog: ' ||
         fail "wd: the reason is not the watchdog's: $(tankctl get wd -o json | jq -c '.status.containers[0].last_exit')"
-wait_phase wd running 60
-[ "$(scope_pid wd)" != "$pid1" ] || fail "wd: the same workload still runs"
+wait_for 30 sh -c "tankctl get wd -o json | jq -e '.status.containers[0] | .pid > 1 and .pid != $pid1' >/dev/null" ||
+        fail "wd: no new workload after the watchdog kill: $(wd_state) (first: $pid1)"
 echo "notify: ok"
