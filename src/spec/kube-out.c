@@ -300,7 +300,9 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                         if (v->host_path) {
                                 fputs("\n    hostPath:\n      path: ", f);
                                 put_quoted(f, v->host_path);
-                        } else {
+                        } else if (v->empty)
+                                fputs("\n    emptyDir: {}", f);
+                        else {
                                 fputs("\n    persistentVolumeClaim:\n      claimName: ", f);
                                 put_quoted(f, v->name);
                         }

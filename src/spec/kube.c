@@ -85,6 +85,40 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
         return 0;
 }
 
+/* emptyDir is Tank's empty volume, removed with the pod. Its medium may only
+ * be the default (disk): a tmpfs would have to outlive the containers' mount
+ * namespaces to survive their restarts. A sizeLimit Tank cannot enforce on a
+ * plain directory, so it is not taken as if it were. */
+static int gen_empty_dir(K *k, const YamlNode *empty, const char *path, const char *name) {
+        const YamlNode *medium = NULL;
+        int r;
+
+        PATH(pe, k_field_path(path, "emptyDir"));
+        r = k_walk(k, empty, pe, (const Field[]) { { "medium", &medium }, {} },
+                   (const char *const[]) { "sizeLimit", NULL }, NULL);
+        if (r < 0)
+                return r;
+        if (medium) {
+                PATH(pm, k_field_path(pe, "medium"));
+                if (medium->type != YNODE_SCALAR || !streq(medium->str, "")) {
+                        r = k_unsupported(k, k_key_of(empty, medium), pm, false);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        G(json_gen_map_open(k->g));
+        STR("name");
+        STR(name);
+        STR("source");
+        G(json_gen_map_open(k->g));
+        STR("empty");
+        G(json_gen_map_open(k->g));
+        G(json_gen_map_close(k->g));
+        G(json_gen_map_close(k->g));
+        G(json_gen_map_close(k->g));
+        return 0;
+}
+
 static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
         static const char *const other_sources[] = {
                 "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "configMap", "csi",
@@ -107,9 +141,6 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 size_t warnings = strv_length(k->warnings);
 
                 PATH(p, k_index_path(path, i));
-                /* emptyDir is "removed with the pod", which no Tank volume is:
-                 * refused until Tank has such a volume, rather than mapped to
-                 * one that outlives the pod. */
                 r = k_walk(k, n->items[i], p,
                          (const Field[]) { { "name", &name }, { "hostPath", &host }, { "emptyDir", &empty },
                                            { "persistentVolumeClaim", &pvc }, {} },
@@ -123,15 +154,13 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 if (r < 0)
                         return r;
                 v->tank_name = v->name;
+                if (!!host + !!pvc + !!empty > 1)
+                        return k_fail(k, n->items[i], p, "more than one volume source");
                 if (empty) {
-                        PATH(pe, k_field_path(p, "emptyDir"));
-                        r = k_unsupported(k, k_key_of(n->items[i], empty), pe, true);
+                        r = gen_empty_dir(k, empty, p, v->name);
                         if (r < 0)
                                 return r;
-                }
-                if (!!host + !!pvc > 1)
-                        return k_fail(k, n->items[i], p, "more than one volume source");
-                if (host) {
+                } else if (host) {
                         const YamlNode *hp = NULL, *type = NULL;
                         PATH(ph, k_field_path(p, "hostPath"));
                         r = k_walk(k, host, ph, (const Field[]) { { "path", &hp }, { "type", &type }, {} }, NULL, NULL);
@@ -185,7 +214,7 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 } else if (strv_length(k->warnings) > warnings)
                         v->dropped = true;      /* its only source was ignored */
                 else
-                        return k_fail(k, n->items[i], p, "no volume source (hostPath or persistentVolumeClaim)");
+                        return k_fail(k, n->items[i], p, "no volume source (hostPath, persistentVolumeClaim or emptyDir)");
                 pc->n_volumes++;
         }
         return 0;

@@ -13,7 +13,9 @@
  * Kubernetes knows that Tank does not support; the message names the document
  * (1-based), the path in the YAML and where libyaml saw it:
  *   document 2: spec.containers[0].ports[0].hostPort: not supported by Tank (line 14, column 9)
- * What Tank means to support later (emptyDir) says "not supported by Tank yet".
+ * What Tank means to support later (tank.io/placement) says "not supported by
+ * Tank yet". emptyDir is Tank's empty volume ("source": {"empty": {}}), removed
+ * with the pod; its medium must be the default and its sizeLimit is unsupported.
  * With ignore_unsupported, such known
  * but unsupported fields are dropped instead, each with one line in
  * *ret_warnings (unknown fields, kinds and apiVersions stay refusals: a typo is

@@ -113,6 +113,14 @@ START_TEST(test_mapping) {
                   "\"Accept\":\"*/*\"}},\"initial_delay\":0,\"period\":10,\"timeout\":1,\"success_threshold\":1,"
                   "\"failure_threshold\":3},\"readiness\":{\"tcp\":{\"port\":5432},\"initial_delay\":5,\"period\":10,"
                   "\"timeout\":1,\"success_threshold\":2,\"failure_threshold\":3}},\"notify\":true,\"watchdog_sec\":30}]}" },
+                { SPEC("  volumes:\n  - {name: cache, emptyDir: {}}\n  - {name: disk, emptyDir: {medium: ''}}\n"
+                       "  containers:\n  - name: app\n    image: busybox\n    volumeMounts: [{name: cache, mountPath: /c},"
+                       " {name: disk, mountPath: /d}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[{\"name\":\"cache\","
+                  "\"source\":{\"empty\":{}}},{\"name\":\"disk\",\"source\":{\"empty\":{}}}],\"containers\":[{\"name\":"
+                  "\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},\"mounts\":[{\"volume\":\"cache\","
+                  "\"path\":\"/c\",\"read_only\":false},{\"volume\":\"disk\",\"path\":\"/d\",\"read_only\":false}],"
+                  "\"limits\":{},\"tty\":false}]}" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -180,8 +188,10 @@ static const struct {
           "document 1: spec.volumes[0].configMap: not supported by Tank (line 9, column 23)" },
         { C0("  volumes: [{name: v, secret: {secretName: c}}]\n"),
           "document 1: spec.volumes[0].secret: not supported by Tank (line 9, column 23)" },
-        { C0("  volumes: [{name: v, emptyDir: {}}]\n"),
-          "document 1: spec.volumes[0].emptyDir: not supported by Tank yet (line 9, column 23)" },
+        { C0("  volumes: [{name: v, emptyDir: {medium: Memory}}]\n"),
+          "document 1: spec.volumes[0].emptyDir.medium: not supported by Tank (line 9, column 34)" },
+        { C0("  volumes: [{name: v, emptyDir: {sizeLimit: 1Gi}}]\n"),
+          "document 1: spec.volumes[0].emptyDir.sizeLimit: not supported by Tank (line 9, column 34)" },
         { C0("  volumes: [{name: v, hostPath: {path: /v, type: Directory}}]\n"),
           "document 1: spec.volumes[0].hostPath.type: not supported by Tank (line 9, column 44)" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n"
@@ -197,6 +207,12 @@ static const struct {
         const char *yaml, *error;
 } invalid[] = {
         { C0("    imagee: x\n"), "document 1: spec.containers[0]: unknown field \"imagee\" (line 9, column 5)" },
+        { C0("  volumes: [{name: v, emptyDir: {}, hostPath: {path: /v}}]\n"),
+          "document 1: spec.volumes[0]: more than one volume source (line 9, column 13)" },
+        { C0("  volumes: [{name: v, emptyDir: {size: 1}}]\n"),
+          "document 1: spec.volumes[0].emptyDir: unknown field \"size\" (line 9, column 34)" },
+        { C0("  volumes: [{name: v, emptyDir: []}]\n"),
+          "document 1: spec.volumes[0].emptyDir: expected a mapping, got a sequence (line 9, column 33)" },
         { "apiVersion: v1\nkind: Deployment\n", "document 1: kind: unknown kind \"Deployment\" (Tank reads Pod and List) "
           "(line 2, column 7)" },
         { "apiVersion: apps/v1\nkind: Pod\n", "document 1: apiVersion: unknown apiVersion \"apps/v1\" (Tank reads v1) "
@@ -339,7 +355,7 @@ END_TEST
 START_TEST(test_ignore_all) {
         /* every ignored field is listed, in document order, and the pod applies without them */
         static const char yaml[] =
-                SPEC("  nodeSelector: {a: b}\n  volumes:\n  - {name: cache, emptyDir: {}}\n"
+                SPEC("  nodeSelector: {a: b}\n  volumes:\n  - {name: cache, configMap: {name: c}}\n"
                      "  containers:\n  - name: app\n    image: busybox\n    securityContext: {privileged: true, "
                      "runAsUser: 0}\n    volumeMounts: [{name: cache, mountPath: /c}]\n");
         _cleanup_free_ char *error = NULL, *json = NULL;
@@ -351,7 +367,7 @@ START_TEST(test_ignore_all) {
         ck_assert_int_eq(strv_length(warnings), 5);
         ck_assert_str_eq(warnings[0], "document 1: spec.nodeSelector: not supported by Tank, ignored (line 6, column 3)");
         ck_assert_str_eq(warnings[1],
-                         "document 1: spec.volumes[0].emptyDir: not supported by Tank yet, ignored (line 8, column 19)");
+                         "document 1: spec.volumes[0].configMap: not supported by Tank, ignored (line 8, column 19)");
         ck_assert_str_eq(warnings[2], "document 1: spec.containers[0].securityContext.privileged: not supported by "
                          "Tank, ignored (line 12, column 23)");
         ck_assert_str_eq(warnings[3], "document 1: spec.containers[0].securityContext.runAsUser: not supported by "
@@ -504,11 +520,11 @@ START_TEST(test_round_trip_tank_only) {
         static const char json[] =
                 "{\"name\":\"odd\",\"restart\":\"on_failure\",\"network\":{\"nics\":[{\"name\":\"eth0\",\"parent\":\"tlan0\","
                 "\"ip\":\"192.0.2.9/24\",\"gateway\":\"192.0.2.1\"}],\"dns\":[\"192.0.2.1\"]},\"volumes\":[{\"name\":\"s\"},"
-                "{\"name\":\"h\",\"source\":{\"host\":\"/srv/a b\"}}],\"containers\":[{\"name\":\"app\",\"image\":"
+                "{\"name\":\"h\",\"source\":{\"host\":\"/srv/a b\"}},{\"name\":\"e\",\"source\":{\"empty\":{}}}],\"containers\":[{\"name\":\"app\",\"image\":"
                 "\"busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000\",\"command\":[],"
                 "\"args\":[\"no\",\"8080\",\"null\",\"~\",\"- x\",\"a: b\",\"#c\",\"\\u0085\\u2028\\t\\\"\\\\\",\"\\u00e9\\ud83d\\ude00\"],"
                 "\"env\":{\"YES\":\"true\",\"EMPTY\":\"\"},\"working_dir\":\"/\",\"mounts\":[{\"volume\":\"s\",\"path\":\"/s\","
-                "\"read_only\":true},{\"volume\":\"h\",\"path\":\"/h\"}],\"limits\":{\"memory\":1000001,\"pids\":7,"
+                "\"read_only\":true},{\"volume\":\"h\",\"path\":\"/h\"},{\"volume\":\"e\",\"path\":\"/e\"}],\"limits\":{\"memory\":1000001,\"pids\":7,"
                 "\"cpu\":[150001,100000]},\"tty\":true},{\"name\":\"b\",\"image\":\"busybox\",\"limits\":{\"cpu\":[5000,50000]}}]}";
         _cleanup_free_ char *error = NULL, *yaml = NULL;
         _cleanup_pod_free_ Pod *p = NULL;
@@ -518,6 +534,7 @@ START_TEST(test_round_trip_tank_only) {
         ck_assert_int_eq(kube_serialize(p, &yaml, &error), 0);
         ck_assert_ptr_nonnull(strstr(yaml, "tank.io/network"));
         ck_assert_ptr_nonnull(strstr(yaml, "tank.io/container.app"));
+        ck_assert_ptr_nonnull(strstr(yaml, "  - name: \"e\"\n    emptyDir: {}\n"));
 }
 END_TEST
 
