@@ -223,7 +223,7 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
 static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         static const char *const spec_unsupported[] = {
                 "activeDeadlineSeconds", "affinity", "automountServiceAccountToken", "dnsConfig", "dnsPolicy",
-                "enableServiceLinks", "ephemeralContainers", "hostAliases", "hostIPC", "hostPID", "hostUsers",
+                "enableServiceLinks", "ephemeralContainers", "hostAliases", "hostIPC", "hostPID",
                 "hostname", "imagePullSecrets", "initContainers", "nodeName", "nodeSelector", "os", "overhead",
                 "preemptionPolicy", "priority", "priorityClassName", "readinessGates", "resourceClaims",
                 "runtimeClassName", "schedulerName", "schedulingGates", "securityContext", "serviceAccount",
@@ -236,7 +236,8 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
                 "finalizers", "managedFields", "selfLink", NULL
         };
         const YamlNode *api = NULL, *kind = NULL, *metadata = NULL, *spec = NULL, *name = NULL,
-                *annotations = NULL, *restart = NULL, *host_network = NULL, *containers = NULL, *volumes = NULL;
+                *annotations = NULL, *restart = NULL, *host_network = NULL, *host_users = NULL, *containers = NULL,
+                *volumes = NULL;
         _cleanup_(k_pod_ctx_done) PodCtx pc = {};
         const char *s;
         int r;
@@ -263,7 +264,8 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         }
         PATH(ps, k_field_path(path, "spec"));
         r = k_walk(k, spec, ps, (const Field[]) { { "restartPolicy", &restart }, { "hostNetwork", &host_network },
-                                                { "containers", &containers }, { "volumes", &volumes }, {} },
+                                                { "hostUsers", &host_users }, { "containers", &containers },
+                                                { "volumes", &volumes }, {} },
                  spec_unsupported, NULL);
         if (r < 0)
                 return r;
@@ -306,6 +308,17 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
                         STR("network");
                         STR("host");
                 }
+        }
+        /* Absent stays absent: the host's [Security] UserNamespace= decides, as a
+         * cluster's default does in Kubernetes. */
+        if (host_users) {
+                bool b;
+                PATH(pu, k_field_path(ps, "hostUsers"));
+                r = k_get_bool(k, host_users, pu, &b);
+                if (r < 0)
+                        return r;
+                STR("user_namespace");
+                STR(user_namespace_mode_to_string(b ? USER_NAMESPACE_HOST : USER_NAMESPACE_AUTO));
         }
         if (pc.network) {
                 STR("network");

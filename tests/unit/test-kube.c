@@ -113,6 +113,18 @@ START_TEST(test_mapping) {
                   "\"Accept\":\"*/*\"}},\"initial_delay\":0,\"period\":10,\"timeout\":1,\"success_threshold\":1,"
                   "\"failure_threshold\":3},\"readiness\":{\"tcp\":{\"port\":5432},\"initial_delay\":5,\"period\":10,"
                   "\"timeout\":1,\"success_threshold\":2,\"failure_threshold\":3}},\"notify\":true,\"watchdog_sec\":30}]}" },
+                { SPEC("  hostUsers: false\n  containers: [{name: app, image: busybox}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"user_namespace\":"
+                  "\"auto\",\"containers\":[{\"name\":\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},"
+                  "\"mounts\":[],\"limits\":{},\"tty\":false}]}" },
+                { SPEC("  hostUsers: true\n  containers: [{name: app, image: busybox}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"user_namespace\":"
+                  "\"host\",\"containers\":[{\"name\":\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},"
+                  "\"mounts\":[],\"limits\":{},\"tty\":false}]}" },
+                { SPEC("  hostUsers: null\n  containers: [{name: app, image: busybox}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"containers\":[{\"name\":"
+                  "\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},\"mounts\":[],\"limits\":{},"
+                  "\"tty\":false}]}" },
                 { SPEC("  volumes:\n  - {name: cache, emptyDir: {}}\n  - {name: disk, emptyDir: {medium: ''}}\n"
                        "  containers:\n  - name: app\n    image: busybox\n    volumeMounts: [{name: cache, mountPath: /c},"
                        " {name: disk, mountPath: /d}]\n"),
@@ -207,6 +219,8 @@ static const struct {
         const char *yaml, *error;
 } invalid[] = {
         { C0("    imagee: x\n"), "document 1: spec.containers[0]: unknown field \"imagee\" (line 9, column 5)" },
+        { SPEC("  hostUsers: \"false\"\n  containers: [{name: app, image: busybox}]\n"),
+          "document 1: spec.hostUsers: expected a boolean (true or false), got a string (line 6, column 14)" },
         { C0("  volumes: [{name: v, emptyDir: {}, hostPath: {path: /v}}]\n"),
           "document 1: spec.volumes[0]: more than one volume source (line 9, column 13)" },
         { C0("  volumes: [{name: v, emptyDir: {size: 1}}]\n"),
@@ -562,6 +576,52 @@ START_TEST(test_round_trip_probes) {
 }
 END_TEST
 
+/* user_namespace both ways: get -o yaml's hostUsers gives back the same
+ * canonical JSON, so the content hashes (pod-level: a change restarts the
+ * pod) are the same; absent stays absent. */
+START_TEST(test_round_trip_host_users) {
+        static const struct {
+                const char *json, *yaml_line;
+        } t[] = {
+                { "{\"name\":\"u\",\"user_namespace\":\"auto\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}",
+                  "\n  hostUsers: false\n" },
+                { "{\"name\":\"u\",\"user_namespace\":\"host\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}",
+                  "\n  hostUsers: true\n" },
+                { "{\"name\":\"u\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}", NULL },
+        };
+        char level[3][SPEC_HASH_LEN + 1];
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                _cleanup_free_ char *error = NULL, *yaml = NULL;
+                _cleanup_pod_free_ Pod *p = NULL;
+                char h1[SPEC_HASH_LEN + 1], h2[SPEC_HASH_LEN + 1], l2[SPEC_HASH_LEN + 1];
+                Pod **back = NULL;
+                size_t n = 0;
+
+                ck_assert_msg(pod_parse(t[i].json, strlen(t[i].json), &p, &error) == 0, "%s", strna(error));
+                ck_assert_int_eq(kube_serialize(p, &yaml, &error), 0);
+                if (t[i].yaml_line)
+                        ck_assert_ptr_nonnull(strstr(yaml, t[i].yaml_line));
+                else
+                        ck_assert_ptr_null(strstr(yaml, "hostUsers"));
+                ck_assert_msg(parse(yaml, false, &back, &n, NULL, &error) == 0, "%s", strna(error));
+                ck_assert_int_eq(n, 1);
+                ck_assert_int_eq(back[0]->user_namespace, p->user_namespace);
+                ck_assert_int_eq(pod_hash(p, h1), 0);
+                ck_assert_int_eq(pod_hash(back[0], h2), 0);
+                ck_assert_str_eq(h1, h2);
+                ck_assert_int_eq(pod_level_hash(p, level[i]), 0);
+                ck_assert_int_eq(pod_level_hash(back[0], l2), 0);
+                ck_assert_str_eq(level[i], l2);
+                pod_array_free(back, n);
+        }
+        /* and the three are three different pods */
+        ck_assert_str_ne(level[0], level[1]);
+        ck_assert_str_ne(level[0], level[2]);
+        ck_assert_str_ne(level[1], level[2]);
+}
+END_TEST
+
 START_TEST(test_ignored_grpc_drops_probe) {
         static const char yaml[] = C0("    livenessProbe: {grpc: {port: 80}, periodSeconds: 3}\n"
                                       "    readinessProbe: {tcpSocket: {port: 80}}\n");
@@ -631,6 +691,7 @@ int main(void) {
         tcase_add_test(tc, test_round_trip_manifests);
         tcase_add_test(tc, test_round_trip_tank_only);
         tcase_add_test(tc, test_round_trip_probes);
+        tcase_add_test(tc, test_round_trip_host_users);
         tcase_add_test(tc, test_ignored_grpc_drops_probe);
         tcase_add_test(tc, test_rootfs_refused);
         tcase_add_test(tc, test_serialize_checks_itself);
