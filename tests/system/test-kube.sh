@@ -146,6 +146,21 @@ assert_eq "$(cat "$tmp/err")" "tankctl: $tmp/bad.yaml: document 2: spec.serviceA
 tankctl get k-ok >/dev/null 2>&1 && fail "a refused file applied its first pod"
 tankctl validate -f "$tmp/bad.yaml" >/dev/null 2>&1 && fail "validate accepted unsupported fields"
 
+# A fault only Tank's validation finds is named in the YAML too, with its place.
+cat >"$tmp/bad-name.yaml" <<EOF2
+apiVersion: v1
+kind: Pod
+metadata:
+  name: k-bad-name
+spec:
+  containers:
+  - name: Web_Server
+    image: $TANK_IMAGE
+EOF2
+tankctl apply -f "$tmp/bad-name.yaml" 2>"$tmp/err" && fail "apply of an invalid container name succeeded"
+assert_eq "$(cat "$tmp/err")" "tankctl: $tmp/bad-name.yaml: document 1: spec.containers[0].name: must be a lowercase DNS \
+label (1-63 characters of a-z, 0-9 and '-', not starting or ending with '-') (line 7, column 11)" "validator refusal"
+
 tankctl apply --ignore-unsupported -f "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "apply --ignore-unsupported"; }
 cat >"$tmp/want" <<EOF2
 tankctl: $tmp/bad.yaml: document 2: spec.serviceAccountName: not supported by Tank, ignored (line 16, column 3)
