@@ -201,15 +201,16 @@ int container_stats_read(CgroupLayout layout, pid_t cgroup_pid, const char *unit
         if (r < 0)
                 return r == -ENOENT ? -ESRCH : r;
 
-        if (v2) {
-                if (cgroup_read(layout, proc, unit, "", "cpu.stat", &text) >= 0 &&
-                    cgroup_keyed_value(text, "usage_usec", &v) >= 0) {
-                        s.cpu_usage_nsec = v * 1000;
-                        s.have |= STATS_CPU;
-                }
-                text = mfree(text);
+        /* cgroup2's cpu.stat is there without any controller, also on the
+         * hybrid layout's controller-less cgroup2 (where systemd may leave a
+         * scope out of a separately mounted cpuacct hierarchy). */
+        if (layout != CGROUP_LAYOUT_LEGACY && cgroup_read(layout, proc, unit, "", "cpu.stat", &text) >= 0 &&
+            cgroup_keyed_value(text, "usage_usec", &v) >= 0) {
+                s.cpu_usage_nsec = v * 1000;
+                s.have |= STATS_CPU;
         } else if (cgroup_read_u64(layout, proc, unit, "cpuacct", "cpuacct.usage", &s.cpu_usage_nsec) >= 0)
                 s.have |= STATS_CPU;
+        text = mfree(text);
 
         if (cgroup_read_u64(layout, proc, unit, v2 ? "" : "memory", v2 ? "memory.current" : "memory.usage_in_bytes",
                             &s.memory_bytes) >= 0)

@@ -8,7 +8,7 @@
  * Counters come from the cgroup of the container's scope, found through
  * /proc/<pid>/cgroup of a process in it (the shim), per hierarchy:
  *   counter          unified (v2)                 hybrid/legacy (v1)
- *   cpu_usage_nsec   cpu.stat usage_usec * 1000   cpuacct.usage
+ *   cpu_usage_nsec   cpu.stat usage_usec * 1000   cgroup2 cpu.stat (hybrid), else cpuacct.usage
  *   memory_bytes     memory.current               memory.usage_in_bytes
  *   memory_limit     memory.max (absent: "max")   memory.limit_in_bytes (absent: >= 2^62)
  *   pids, pids_limit pids.current, pids.max       pids.current, pids.max
