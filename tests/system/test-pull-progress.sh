@@ -7,7 +7,8 @@
 # for each downloaded layer, with updates before it, and says "exists" for
 # the layer the store has; without a PTY it prints one line per layer and
 # nothing else on stderr, and the digest on stdout; busctl monitor sees the
-# pull object's Progress and Finished signals.
+# pull object's Progress and Finished signals; apply --wait shows the pull
+# that its pod's start makes.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -75,6 +76,20 @@ grep -q "Path=/org/tank/Tank1/pull/" /tmp/pull-monitor || fail "no signal from a
 n=$(grep -c "Member=Progress" /tmp/pull-monitor)
 echo "Progress signals seen by busctl monitor: $n"
 [ "$n" -ge 5 ] || fail "busctl monitor saw $n Progress signals, expected the layers' updates"
+
+# apply --wait shows the pull its pod's start makes (off a terminal: a line
+# per layer), then says the pod runs.
+tankctl rmi "$IMG" >/dev/null || fail "rmi before apply"
+cat <<EOF2 | tankctl apply -f - --wait --timeout 90 >/tmp/apply-out 2>/tmp/apply-err || fail "apply --wait: $(cat /tmp/apply-err)"
+{"name": "progress", "containers": [{"name": "app", "image": "$IMG", "command": ["sleep", "infinity"]}]}
+EOF2
+echo "apply --wait stderr:"; cat /tmp/apply-err
+assert_eq "$(cat /tmp/apply-out)" "pod/progress applied
+pod/progress running" "apply --wait's output"
+grep -qE "^${layers[0]}: exists$" /tmp/apply-err || fail "apply --wait: no exists line for ${layers[0]}"
+grep -qE "^${layers[1]}: complete 60[0-9.]+KiB" /tmp/apply-err || fail "apply --wait: no line for ${layers[1]}"
+grep -qE "^${layers[2]}: complete 40[0-9.]+KiB" /tmp/apply-err || fail "apply --wait: no line for ${layers[2]}"
+tankctl delete progress || fail "delete progress"
 
 # A bad reference is refused before anything starts; a missing image fails
 # with the registry's answer.
