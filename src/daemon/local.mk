@@ -35,3 +35,9 @@ libtank_la_SOURCES += \
 	src/daemon/bus-stats.c \
 	src/daemon/bus-pull.h \
 	src/daemon/bus-pull.c
+
+check_PROGRAMS += tests/unit/test-container-stats
+TESTS += tests/unit/test-container-stats
+tests_unit_test_container_stats_SOURCES = tests/unit/test-container-stats.c
+tests_unit_test_container_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_container_stats_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
