@@ -91,15 +91,22 @@ static void print_layer(const PullProgress *pp, const Layer *l, uint64_t now) {
         }
 
         unsigned pct = l->total > 0 ? (unsigned) MIN(l->done * 100 / l->total, (uint64_t) 100) : 0;
-        /* label ": [" bar "] " sizes pct rate: about 50 columns besides the bar */
-        int width = (int) terminal_width() - 52;
-        width = MAX(MIN(width, 50), 10);
-        int fill = l->total > 0 ? (int) ((uint64_t) width * MIN(l->done, l->total) / l->total) : 0;
+        /* label ": [" bar "] " sizes pct rate: about 52 columns besides the
+         * bar. A line must never wrap, or redrawing in place goes wrong: on
+         * a narrow terminal the bar goes first, then the rate. */
+        int cols = (int) terminal_width(), width = MIN(cols - 52, 50);
+        int fill = l->total > 0 && width > 0 ? (int) ((uint64_t) width * MIN(l->done, l->total) / l->total) : 0;
 
-        fprintf(stderr, "%s: [", l->label);
-        for (int i = 0; i < width; i++)
-                fputc(i < fill ? '=' : i == fill ? '>' : ' ', stderr);
-        fprintf(stderr, "] %9s/%-9s %3u%% %s", done, total, pct, rate);
+        fprintf(stderr, "%s: ", l->label);
+        if (width >= 10) {
+                fputc('[', stderr);
+                for (int i = 0; i < width; i++)
+                        fputc(i < fill ? '=' : i == fill ? '>' : ' ', stderr);
+                fputs("] ", stderr);
+        }
+        fprintf(stderr, "%9s/%-9s %3u%%", done, total, pct);
+        if (cols >= 52)
+                fprintf(stderr, " %s", rate);
 }
 
 /* On a terminal every layer's line is redrawn in place: up to the first,
