@@ -108,7 +108,8 @@ static int stats_sample(Context *ctx, char **pods, Sample *ret) {
         r = ctx_bus(ctx, &bus);
         if (r != 0)
                 return r;
-        r = sd_bus_message_new_method_call(bus, &call, TANK_BUS_NAME, TANK_BUS_PATH, TANK_MANAGER_INTERFACE, "Stats");
+        r = sd_bus_message_new_method_call(bus, &call, TANK_BUS_NAME, TANK_BUS_PATH, TANK_MANAGER_INTERFACE,
+                                           "Stats");
         if (r >= 0)
                 r = sd_bus_message_append_strv(call, pods);
         if (r < 0)
@@ -184,11 +185,12 @@ static void format_pair(char *buf, size_t n, const Row *row, int a, int b, bool 
 }
 
 static int print_table(const Sample *before, const Sample *now) {
-        printf("%-20s %-16s %7s %-22s %6s %-12s %-22s %-22s\n",
+        printf("%-20s %-16s %7s %-22s %6s %-12s %-22s %s\n",
                "POD", "CONTAINER", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS", "NET I/O", "BLOCK I/O");
         for (size_t i = 0; i < now->n; i++) {
                 const Row *row = &now->rows[i];
-                _cleanup_free_ char *pod = str_escape_control(row->pod), *container = str_escape_control(row->container);
+                _cleanup_free_ char *pod = str_escape_control(row->pod),
+                                    *container = str_escape_control(row->container);
                 char cpu[16] = "-", mem[64], memp[16] = "-", pids[48], net[64], blk[64];
                 double pct;
 
@@ -198,11 +200,13 @@ static int print_table(const Sample *before, const Sample *now) {
                         snprintf(cpu, sizeof cpu, "%.2f%%", pct);
                 format_pair(mem, sizeof mem, row, K_MEM, K_MEM_LIMIT, true);
                 if ((row->have & (1U << K_MEM)) && (row->have & (1U << K_MEM_LIMIT)) && row->v[K_MEM_LIMIT] > 0)
-                        snprintf(memp, sizeof memp, "%.2f%%", 100.0 * (double) row->v[K_MEM] / (double) row->v[K_MEM_LIMIT]);
+                        snprintf(memp, sizeof memp, "%.2f%%",
+                                 100.0 * (double) row->v[K_MEM] / (double) row->v[K_MEM_LIMIT]);
                 format_pair(pids, sizeof pids, row, K_PIDS, K_PIDS_LIMIT, false);
                 format_pair(net, sizeof net, row, K_NET_RX, K_NET_TX, true);
                 format_pair(blk, sizeof blk, row, K_BLK_READ, K_BLK_WRITE, true);
-                printf("%-20s %-16s %7s %-22s %6s %-12s %-22s %-22s\n", pod, container, cpu, mem, memp, pids, net, blk);
+                printf("%-20s %-16s %7s %-22s %6s %-12s %-22s %s\n",
+                       pod, container, cpu, mem, memp, pids, net, blk);
         }
         return 0;
 }
