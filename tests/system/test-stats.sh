@@ -8,8 +8,8 @@
 # limited to half a core; no network counters for a pod on the host's
 # network, zero for a pod whose only interface is lo. tankctl top lists the
 # workload with its host pid and pid 1, its uid on the host (the range's
-# base) and 0 inside, and not the shim. Stats is open to everyone, Top is
-# not. Completion of `tankctl stats <TAB>` and `top <TAB>` lists the pods.
+# base) and 0 inside, and not the shim. On a terminal stats redraws every
+# second. Stats is open to everyone, Top is not. Completion of `tankctl stats <TAB>` and `top <TAB>` lists the pods.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -80,6 +80,11 @@ assert_eq "$(jq -r '.[0].memory_limit' <<<"$json")" null "memory_limit without a
 all=$(tankctl stats --no-stream) || fail "tankctl stats"
 echo "$all"
 assert_eq "$(echo "$all" | awk 'NR > 1 { print $1 "/" $2 }' | sort | tr '\n' ' ')" "statcpu/app statmem/app " "stats of every pod"
+# On a terminal the table is redrawn every second until interrupted.
+out=$(printf 'expect statmem\nexpect POD\nexpect statmem\nsignal INT\nwait\n' |
+        python3 "$TANK_SRCDIR/tests/system/pty-drive.py" --cols 160 -- tankctl stats) || fail "stats on a terminal: $out"
+echo "$out" | grep -q '^EXIT 130' || fail "stats on a terminal did not end at SIGINT: $out"
+[ "$(echo "$out" | grep -oP '\x1b\[H\x1b\[2J' | wc -l)" -ge 2 ] || fail "stats on a terminal did not redraw: $out"
 tankctl stats nosuchpod --no-stream 2>/tmp/stats-err && fail "stats of an unknown pod succeeded"
 grep -q "nosuchpod" /tmp/stats-err || fail "unknown pod: $(cat /tmp/stats-err)"
 
