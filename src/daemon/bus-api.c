@@ -5,6 +5,8 @@
 #include "daemon/bus-api.h"
 #include "daemon/bus-exec.h"
 #include "daemon/bus-images.h"
+#include "daemon/bus-pull.h"
+#include "daemon/bus-stats.h"
 #include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
@@ -608,6 +610,12 @@ int bus_api_install(Manager *m) {
         if (r < 0)
                 return r;
         r = bus_images_install(m);
+        if (r < 0)
+                return r;
+        r = bus_stats_install(m);
+        if (r < 0)
+                return r;
+        r = bus_pull_install(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, TANK_BUS_PATH);
