@@ -45,7 +45,8 @@ TIMEOUT=${TANK_VM_TIMEOUT:-3600}
 # layers under the classic overlay of Linux 6.1).
 default_tests="test-scope.sh test-daemon-basic.sh test-daemon-limits.sh test-daemon-restart.sh
 test-daemon-survive.sh test-daemon-volumes.sh test-daemon-completed.sh test-shim.sh test-exec.sh
-test-attach.sh test-net.sh test-examples-run.sh test-userns.sh test-probes.sh test-notify.sh"
+test-attach.sh test-net.sh test-examples-run.sh test-userns.sh test-probes.sh test-notify.sh
+test-stats.sh"
 SYSTEM_TESTS=${TANK_VM_SYSTEM_TESTS-$default_tests}
 UNIT_TESTS=${TANK_VM_UNIT_TESTS-test-layer-rootfs test-extract test-net test-shared test-kernel-features}
 REBOOT=${TANK_VM_REBOOT:-1}
