@@ -3,8 +3,8 @@
 # Probes of a macvlan pod (issue 14): tcp and http probes run inside the pod's
 # own network namespace, whatever its mode. One pod on a veth LAN whose far
 # side is a "router" namespace (192.0.2.1/24): container a serves http on
-# every address, probed by tcp on loopback (liveness) and by http on its
-# macvlan address 192.0.2.30 (readiness); container b listens nowhere, and its
+# every address, probed by tcp on loopback (startup, then liveness) and by
+# http on its macvlan address 192.0.2.30 (readiness); container b listens nowhere, and its
 # tcp probe is refused. test-probes.sh has the same in a "none" pod.
 # Only documentation addresses, only namespaces and links this test creates.
 set -u
@@ -60,7 +60,8 @@ jq -n -c --arg img "$TANK_IMAGE" '{name: "mv",
   containers: [
   {name: "a", image: $img,
    command: ["sh", "-c", "mkdir -p /w && echo ok >/w/healthz && exec httpd -f -p 8080 -h /w"],
-   probes: {liveness: {tcp: {port: 8080}, period: 1, timeout: 10, failure_threshold: 1},
+   probes: {startup: {tcp: {port: 8080}, period: 1, timeout: 10, failure_threshold: 120},
+            liveness: {tcp: {port: 8080}, period: 1, timeout: 10, failure_threshold: 1},
             readiness: {http: {port: 8080, path: "/healthz", host: "192.0.2.30"}, period: 1, timeout: 10}}},
   {name: "b", image: $img, command: ["sleep", "infinity"],
    probes: {readiness: {tcp: {port: 8081}, period: 1, failure_threshold: 1}}}]}' |
