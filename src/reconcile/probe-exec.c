@@ -42,7 +42,7 @@ static void kill_process(ProbeExec *x) {
         if (x->spawn) {
                 r = exec_spawn_kill_group(x->spawn);
                 if (r < 0)
-                        log_debug_errno(r, "probe: cannot ask tank-exec to kill the exec probe's processes: %m");
+                        log_debug_errno(r, "probe: cannot ask tank-exec to kill the probe's group: %m");
         }
         if (x->pidfd < 0)
                 return;
