@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Health probes in the loop (issue 14), with real busybox pods: a liveness
 # failure kills and restarts with the backoff and is recorded as unhealthy; an
-# exec probe past its timeout fails and its process goes; readiness flips Ready
+# exec probe past its timeout fails and its process group goes (sh -c 'sleep
+# 100 & sleep 100': both sleeps, by pid in the scope); readiness flips Ready
 # both ways without a restart (tankctl list, busctl, wait --for=ready, apply
 # --wait); a startup probe holds liveness back within its budget and kills when
 # it is spent; tcp probes in a "none" pod; probing resumes after kill -9 of
 # tankd without restarting anything; the journal line under the scope; the
-# HealthChanged signal. Periods are 1 s.
-# For slow machines (CI: qemu TCG, ASan): no step asserts a duration; probes
+# HealthChanged signal; tankd does not crash when exec sessions leave the bus.
+# Periods are 1 s.
+# For slow machines (CI: qemu TCG, ASan): no step asserts an upper bound on a duration; probes
 # whose timeout is not what is tested get a long one, so a slow run is not a
 # failure; fields that belong together are read from one answer (wait_json);
 # and every failure prints the pod's JSON and tankd's last lines.
