@@ -60,13 +60,13 @@ static void session_fail_call(ExecSession *s, const char *name, const char *mess
         s->client_fd = safe_close(s->client_fd);
 }
 
-/* Frees s through the slot's destroy callback: taking the slot back from the
- * bus hands us the bus's reference, which we drop. */
+/* Frees s through the slot's destroy callback. The bus holds the slot's only
+ * reference, and sd_bus_slot_set_floating(slot, 0) drops exactly that one:
+ * the slot and s are gone when it returns, so nothing may unref it after
+ * (that was a write into freed memory 60 s after every exec session, when
+ * the linger timer removed it, and tankd aborted in malloc later on). */
 static void session_remove(ExecSession *s) {
-        sd_bus_slot *slot = s->object;
-
-        (void) sd_bus_slot_set_floating(slot, 0);
-        sd_bus_slot_unref(slot);
+        (void) sd_bus_slot_set_floating(s->object, 0);
 }
 
 static int on_linger_done(sd_event_source *src, uint64_t usec, void *userdata) {

@@ -37,6 +37,17 @@ int exec_spawn_kill(ExecSpawn *x) {
         return sd_event_source_send_child_signal(x->child, SIGKILL, NULL, 0);
 }
 
+static int sync_send(ExecSpawn *x, const char *msg);
+
+int exec_spawn_kill_group(ExecSpawn *x) {
+        int r;
+
+        if (!x->running || x->sync_fd < 0)
+                return 0;
+        r = sync_send(x, "kill");
+        return r == -EPIPE || r == -ECONNRESET ? 0 : r;
+}
+
 ExecSpawn *exec_spawn_free(ExecSpawn *x) {
         if (!x)
                 return NULL;

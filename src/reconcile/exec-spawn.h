@@ -50,5 +50,10 @@ pid_t exec_spawn_helper_pid(const ExecSpawn *x);
 /* SIGKILL tank-exec (through the loop's pidfd of it, so never a reused pid):
  * for a run abandoned before its process started. 0 if it is gone already. */
 int exec_spawn_kill(ExecSpawn *x);
+/* Ask tank-exec to SIGKILL the process's whole process group ("kill",
+ * exec-protocol.h), after running(). The process itself is better killed
+ * through a pidfd of it as well, right after: that works even when the
+ * helper does not. 0 if the helper is gone already. */
+int exec_spawn_kill_group(ExecSpawn *x);
 ExecSpawn *exec_spawn_free(ExecSpawn *x);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ExecSpawn *, exec_spawn_free);

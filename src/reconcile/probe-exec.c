@@ -31,7 +31,19 @@ typedef struct ProbeExec {
         char *failed;                   /* nothing ran: why */
 } ProbeExec;
 
+/* The probe's process group first (tank-exec's "kill", which takes a probe's
+ * children with it: sh -c 'sleep 100 & sleep 100' leaves no sleep), then its
+ * leader through our pidfd, which works even if the helper does not read.
+ * In that order: tank-exec reads the "kill" before it sees the leader die,
+ * and so before it reaps it and the group's id could be reused. */
 static void kill_process(ProbeExec *x) {
+        int r;
+
+        if (x->spawn) {
+                r = exec_spawn_kill_group(x->spawn);
+                if (r < 0)
+                        log_debug_errno(r, "probe: cannot ask tank-exec to kill the probe's group: %m");
+        }
         if (x->pidfd < 0)
                 return;
         /* Through the pidfd: the pid may have been reused by now, the pidfd not. */

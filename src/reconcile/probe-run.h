@@ -18,10 +18,11 @@
  * so no thread is reused in a foreign namespace).
  *
  * A run that exceeds timeout_usec fails with timed_out set; an exec probe's
- * process is then killed (SIGKILL through a pidfd). The callback runs on the
- * loop, never from within probe_run_*(), exactly once unless the run is
- * cancelled first; the result is borrowed for the duration of the call, and
- * the ProbeRun is freed after it returns. */
+ * process is then killed with its process group (SIGKILL: the group by
+ * tank-exec, the process through a pidfd; exec-protocol.h says what is not
+ * killed). The callback runs on the loop, never from within probe_run_*(),
+ * exactly once unless the run is cancelled first; the result is borrowed for
+ * the duration of the call, and the ProbeRun is freed after it returns. */
 
 #include <stdbool.h>
 #include <stddef.h>

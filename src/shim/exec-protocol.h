@@ -27,7 +27,22 @@
  *   tankd -> exec   "go"                     (EOF instead: exit at once)
  *   exec  -> tankd  "running <pid>"          the process, as seen by the host
  *                 | "error <message>"        nothing was started
+ *   tankd -> exec   "kill"                   (after "running", optional)
+ *                                            SIGKILL the process's process
+ *                                            group: it and what it started
  *   exec  -> tankd  "exit <status>"          it ended (after the client got it)
+ *
+ * The process is a session and process group leader (setsid), so "kill"
+ * takes its children with it: what an exec probe past its timeout must lose.
+ * A descendant that left the group (setsid, setpgid: a daemon) is not
+ * chased. It is then one of the container's processes like any the workload
+ * starts: in its scope, under its TasksMax, gone when the container stops.
+ * That is more than Docker's and Kubernetes' runtimes do for a timed-out
+ * exec probe (they kill the exec'd process alone, and its children are left
+ * to the container's init), and all that can be done without a race:
+ * tank-exec is outside the container's PID namespace, so orphans go to the
+ * workload (PID 1 there), not to a subreaper of ours, and the scope is one
+ * cgroup without delegation, so there is no cgroup per exec to empty.
  *
  * Command line (tankd only):
  *   tank-exec --config PATH --pid WORKLOAD-PID --sync-fd N --client-fd M

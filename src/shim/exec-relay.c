@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -121,6 +122,26 @@ static void write_input(ExecRelay *r, Pending *p) {
         }
 }
 
+/* tankd's "kill" (a probe past its timeout): the whole process group goes,
+ * not only its leader, so that a probe's own children (sh -c 'a & b') do not
+ * outlive it. The child is reaped only after the loop, so until then its pid,
+ * and the group it leads, cannot name anything else. A process that left the
+ * group (setsid, setpgid: a probe that daemonizes) is not chased: see
+ * exec-protocol.h. Returns false once tankd's end is closed. */
+static bool handle_control(ExecRelay *r) {
+        char buf[EXEC_SYNC_MSG_MAX];
+        ssize_t n;
+
+        n = recv(r->control, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return true;
+        if (n <= 0)
+                return false;   /* tankd went away: the process keeps running, as before */
+        if (n == 4 && memcmp(buf, "kill", 4) == 0 && kill(-r->child, SIGKILL) < 0 && errno != ESRCH)
+                log_debug_errno(errno, "cannot kill the process group %d: %m", (int) r->child);
+        return true;
+}
+
 static int wait_status(pid_t pid) {
         int st;
 
@@ -136,6 +157,7 @@ static int wait_status(pid_t pid) {
 int exec_relay_run(ExecRelay *r) {
         _cleanup_close_ int pidfd = -EBADF;
         Pending p = {};
+        int control = r->control;
         int32_t status;
 
         pidfd = (int) syscall(SYS_pidfd_open, r->child, 0);
@@ -146,12 +168,13 @@ int exec_relay_run(ExecRelay *r) {
                 (void) fcntl(r->in, F_SETFL, O_NONBLOCK);
 
         for (;;) {
-                struct pollfd fds[5] = {
+                struct pollfd fds[6] = {
                         { .fd = r->client >= 0 && p.len == 0 && !p.eof ? r->client : -1, .events = POLLIN },
                         { .fd = r->out, .events = POLLIN },
                         { .fd = r->err, .events = POLLIN },
                         { .fd = r->in >= 0 && (p.len > 0 || p.eof) ? r->in : -1, .events = POLLOUT },
                         { .fd = pidfd, .events = POLLIN },
+                        { .fd = control, .events = POLLIN },
                 };
 
                 if (poll(fds, ELEMENTSOF(fds), -1) < 0) {
@@ -159,6 +182,10 @@ int exec_relay_run(ExecRelay *r) {
                                 continue;
                         break;
                 }
+                /* Before the child's exit is acted on: a "kill" sent before
+                 * tankd's own SIGKILL of the leader still finds it unreaped. */
+                if (fds[5].revents && !handle_control(r))
+                        control = -EBADF;
                 if (fds[0].revents)
                         handle_client(r, &p);
                 if (fds[3].revents)

@@ -485,6 +485,7 @@ static int run(ExecArgs *a) {
                 .in = a->tty ? master : in[1],
                 .out = a->tty ? master : out[0],
                 .err = a->tty ? -EBADF : err[0],
+                .control = a->sync_fd,
         };
         master = -EBADF;   /* the relay owns them now */
         status = exec_relay_run(&relay);
