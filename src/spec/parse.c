@@ -212,7 +212,7 @@ static int parse_mount(Ctx *c, const JsonValue *v, const char *path, const Pod *
                 r = get_string(c, json_object_get(v, "volume"), p, &s);
                 if (r < 0)
                         return r;
-                if (!pod_find_volume(pod, s))
+                if (pod && !pod_find_volume(pod, s))
                         return fail_quoted(c, p, "no volume %s in this pod", s, strlen(s));
                 m->volume = strdup(s);
                 if (!m->volume)
@@ -638,6 +638,24 @@ int pod_parse(const char *json, size_t len, Pod **ret, char **ret_error) {
                 r = fail(&c, "$", "expected an object, got %s", json_type_to_article(root->type));
         if (r >= 0)
                 r = parse_pod_object(&c, root, "$", ret);
+        return finish(&c, r, ret_error);
+}
+
+int pod_container_parse(const char *json, size_t len, const char *path, PodContainer **ret, char **ret_error) {
+        _cleanup_(json_value_freep) JsonValue *root = NULL;
+        _cleanup_(pod_container_freep) PodContainer *ct = NULL;
+        Ctx c = {};
+        int r;
+
+        r = parse_document(json, len, &root, &c);
+        if (r >= 0 && root->type != JSON_OBJECT)
+                r = fail(&c, path, "expected an object, got %s", json_type_to_article(root->type));
+        if (r >= 0 && !(ct = calloc(1, sizeof(PodContainer))))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = container_fields_parse(&c, container_fields, container_fields_count, root, path, NULL, ct);
+        if (r >= 0)
+                *ret = TAKE_PTR(ct);
         return finish(&c, r, ret_error);
 }
 
