@@ -339,6 +339,15 @@ int lifecycle_pod_plan(RestartPolicy restart, const BackoffPolicy *backoff, Life
                        const LifecyclePod *pod, LifecyclePodVerdict *ret_verdict) {
         size_t left = 0;
 
+        /* The states are the containers' own (podstate.h): a hole in the table
+         * must leave every one of them as it was, not half the pod stepped. */
+        for (size_t i = 0; i < n; i++)
+                if (!(members[i].desired && members[i].spec_matches) &&
+                    lifecycle_outcome(members[i].state->phase, members[i].desired ? LIFECYCLE_EV_SPEC_CHANGED
+                                                                                  : LIFECYCLE_EV_DELETED) ==
+                    LIFECYCLE_UNDEFINED)
+                        return -EINVAL;
+
         /* Containers that must go: not desired, or started under another spec. */
         for (size_t i = 0; i < n; i++) {
                 LifecycleMember *m = members + i;

@@ -13,11 +13,10 @@
  * written below, marked "Choice:".
  *
  * How the reconciler uses it: reconcile.c and adopt.c write no phase.
- * ContainerState keeps the LifecycleState fields (phase, backoff, restarts,
- * last_exit, next_restart_usec, exit_seen); container_feed() (steps.h) copies
- * them out, steps them with the pod's policy (desired = the container's name
- * is in the desired spec) and the realtime clock, copies them back, and then
- * performs the mask (container_perform()). Every completion is an event: the
+ * ContainerState embeds the machine's LifecycleState (podstate.h) as
+ * "lifecycle"; container_feed() (steps.h) steps it in place with the pod's
+ * policy (desired = the container's name is in the desired spec) and the
+ * realtime clock, and then performs the mask (container_perform()). Every completion is an event: the
  * pull, the extraction and the launch (on_pulled(), on_layers_ready(),
  * on_launched(); their synchronous failures are *_FAILED), the pod's user
  * namespace range (reconcile_userns_done()), exit.json, UnitRemoved, the
@@ -184,19 +183,6 @@ typedef struct LifecyclePolicy {
         bool desired;           /* the container is in the desired spec (pod not deleted) */
 } LifecyclePolicy;
 
-/* What ContainerState keeps of the lifecycle; plain data. */
-typedef struct LifecycleState {
-        ContainerPhase phase;
-        Backoff backoff;
-        unsigned restarts;              /* exits that were restarted (failed starts do not count) */
-        ExitInfo last_exit;
-        uint64_t next_restart_usec;     /* CLOCK_REALTIME of the armed restart, 0 if none */
-        bool exit_seen;                 /* exit.json appeared; waiting for the scope to go */
-        /* Non-empty while STOPPING because of UNHEALTHY: the exit that follows is
-         * a failure (restart policy and backoff), recorded with this reason. */
-        char kill_reason[256];
-} LifecycleState;
-
 typedef enum LifecycleOutcome {
         LIFECYCLE_UNDEFINED,    /* a hole in the table */
         LIFECYCLE_HANDLED,
@@ -256,7 +242,8 @@ typedef enum LifecyclePodVerdict {
 /* The pass: feeds SPEC_CHANGED or DELETED to every member that needs it
  * (actions in members[i].actions, to perform in array order: those with
  * FORGET are gone afterwards), then decides for the pod. restart and backoff
- * are the desired pod's (ignored for members not desired). */
+ * are the desired pod's (ignored for members not desired). On failure
+ * (-EINVAL: a pair the table lacks) no member's state has changed. */
 int lifecycle_pod_plan(RestartPolicy restart, const BackoffPolicy *backoff, LifecycleMember *members, size_t n,
                        const LifecyclePod *pod, LifecyclePodVerdict *ret_verdict);
 const char *lifecycle_pod_verdict_to_string(LifecyclePodVerdict v);
