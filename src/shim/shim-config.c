@@ -533,7 +533,7 @@ int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret
                         goto refuse;
         }
         if (c->spec && json_guard_get(root, "tty")) {
-                r = json_fail(&j, "tty: only \"spec\" says it");
+                r = json_fail(&j, "tty: unknown field beside \"spec\" (which has its own)");
                 goto refuse;
         }
 

@@ -186,7 +186,7 @@ START_TEST(test_refused) {
         expect_refused(SPEC "{\"name\":\"c\",\"image\":\"busybox\",\"mounts\":[{\"volume\":\"v\",\"path\":\"x\"}]}}",
                        "spec.mounts[0].path: ");
         expect_refused(SPEC "{\"name\":\"other\",\"image\":\"busybox\"}}", "spec.name: not the container's name");
-        expect_refused(SPEC "{\"name\":\"c\",\"image\":\"busybox\"},\"tty\":true}", "tty: only \"spec\"");
+        expect_refused(SPEC "{\"name\":\"c\",\"image\":\"busybox\"},\"tty\":true}", "tty: unknown field beside \"spec\"");
 #define UNS "{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"user_namespace\":"
         expect_refused(UNS "{\"uid\":0,\"gid\":1,\"size\":1}}", "user_namespace.uid:");
         expect_refused(UNS "{\"uid\":1,\"gid\":1}}", "user_namespace: needs");
