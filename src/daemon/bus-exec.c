@@ -152,9 +152,9 @@ int bus_find_running_container(Manager *m, sd_bus_message *call, const char *pod
                 return sd_bus_error_setf(error, TANK_ERROR_NOT_RUNNING, "pod %s: container %s is not running",
                                          pod, isempty(container) ? "(first)" : container);
         }
-        if (c->phase != CONTAINER_RUNNING || c->pid <= 0 || !c->unit)
+        if (c->lifecycle.phase != CONTAINER_RUNNING || c->pid <= 0 || !c->unit)
                 return sd_bus_error_setf(error, TANK_ERROR_NOT_RUNNING, "pod %s: container %s is not running (%s)",
-                                         pod, c->name, container_phase_to_string(c->phase));
+                                         pod, c->name, container_phase_to_string(c->lifecycle.phase));
         *ret = c;
         return 0;
 }

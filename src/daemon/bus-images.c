@@ -13,8 +13,8 @@ static int pod_uses(Manager *m, PodState *p, const char *digest) {
                  * runs, or is being started or stopped, holds its layers. */
                 if (!c->image_digest || !streq(c->image_digest, digest))
                         continue;
-                if (c->phase == CONTAINER_STARTING || c->phase == CONTAINER_RUNNING ||
-                    c->phase == CONTAINER_STOPPING ||
+                if (c->lifecycle.phase == CONTAINER_STARTING || c->lifecycle.phase == CONTAINER_RUNNING ||
+                    c->lifecycle.phase == CONTAINER_STOPPING ||
                     c->unpack || c->launch)
                         return true;
         }

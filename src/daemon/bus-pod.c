@@ -70,7 +70,7 @@ static const ContainerState *pod_last_exited(const PodState *p) {
         const ContainerState *best = NULL;
         for (size_t i = 0; i < p->n_containers; i++) {
                 const ContainerState *c = p->containers[i];
-                if (c->last_exit.valid && (!best || c->last_exit.at_usec > best->last_exit.at_usec))
+                if (c->lifecycle.last_exit.valid && (!best || c->lifecycle.last_exit.at_usec > best->lifecycle.last_exit.at_usec))
                         best = c;
         }
         return best;
@@ -84,7 +84,7 @@ static int property_get_last_exit(sd_bus *bus, const char *path, const char *int
 
         if (!c)
                 return sd_bus_message_append(reply, "s", "");
-        if (exit_info_to_string(&c->last_exit, &s) < 0)
+        if (exit_info_to_string(&c->lifecycle.last_exit, &s) < 0)
                 return -ENOMEM;
         return sd_bus_message_append(reply, "s", s);
 }
@@ -96,7 +96,7 @@ static int property_get_next_restart(sd_bus *bus, const char *path, const char *
         uint64_t next = 0;
 
         for (size_t i = 0; i < p->n_containers; i++) {
-                uint64_t t = p->containers[i]->next_restart_usec;
+                uint64_t t = p->containers[i]->lifecycle.next_restart_usec;
                 if (t && (!next || t < next))
                         next = t;
         }
@@ -124,10 +124,10 @@ static int property_get_containers(sd_bus *bus, const char *path, const char *in
                 const ContainerState *c = p->containers[i];
                 _cleanup_free_ char *e = NULL;
 
-                if (exit_info_to_string(&c->last_exit, &e) < 0)
+                if (exit_info_to_string(&c->lifecycle.last_exit, &e) < 0)
                         return -ENOMEM;
-                r = sd_bus_message_append(reply, "(sssuuss)", c->name, container_phase_to_string(c->phase),
-                                          c->unit, c->restarts, (uint32_t) c->pid, e,
+                r = sd_bus_message_append(reply, "(sssuuss)", c->name, container_phase_to_string(c->lifecycle.phase),
+                                          c->unit, c->lifecycle.restarts, (uint32_t) c->pid, e,
                                           health_to_string(c->health.health));
                 if (r < 0)
                         return r;

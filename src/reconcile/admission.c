@@ -22,7 +22,7 @@ static int address_taken(const Pod *pod, size_t i, const char *verb, const char 
  * way (the namespace and its addresses stay until the pod is gone). */
 static bool pod_holds_network(const PodState *p) {
         for (size_t i = 0; i < p->n_containers; i++)
-                if (p->containers[i]->phase != CONTAINER_WAITING && p->containers[i]->phase != CONTAINER_FAILED)
+                if (p->containers[i]->lifecycle.phase != CONTAINER_WAITING && p->containers[i]->lifecycle.phase != CONTAINER_FAILED)
                         return true;
         return false;
 }

@@ -145,10 +145,8 @@ static void restore_completed(Reconciler *rc, PodState *p, const PodContainer *s
         c->image_digest = TAKE_PTR(f.image_digest);
         c->message = TAKE_PTR(f.message);
         c->started_realtime_usec = f.started_realtime_usec;
-        c->phase = s.phase;
-        c->restarts = s.restarts;
-        c->last_exit = s.last_exit;
-        (void) exit_info_to_string(&c->last_exit, &e);
+        c->lifecycle = s;
+        (void) exit_info_to_string(&c->lifecycle.last_exit, &e);
         log_info("Container %s/%s completed before (%s); not starting it again.", p->name, c->name, strempty(e));
 }
 

@@ -192,7 +192,9 @@ int launch_build_config(Reconciler *rc, ContainerState *c, const PodContainer *s
         if (r < 0)
                 return r;
 
-        sc->tty = spec->tty;
+        r = shim_config_set_spec(sc, spec);
+        if (r < 0)
+                return r;
         if (asprintf(&sc->exit_file, "%s/exit.json", run_dir) < 0)
                 return -ENOMEM;
         if (spec->tty && asprintf(&sc->attach_socket, "%s/attach", run_dir) < 0)

@@ -10,14 +10,14 @@ enum { H = LIFECYCLE_HANDLED, I = LIFECYCLE_IGNORED };
  * finds rather than a default that decides silently. */
 static const uint8_t outcome_table[_CONTAINER_PHASE_MAX][_LIFECYCLE_EV_MAX] = {
 #define ROW(start, userns, pulled, pullf, unpacked, unpackf, started, startf, exitrec, removed, exited, \
-            stop, stopdone, elapsed, stable, changed, deleted, adrun, advan, adexit, unhealthy)         \
+            stopdone, elapsed, stable, changed, deleted, adrun, advan, adexit, unhealthy)               \
         {                                                                                               \
                 [LIFECYCLE_EV_START_REQUESTED] = start, [LIFECYCLE_EV_USERNS_READY] = userns,           \
                 [LIFECYCLE_EV_PULLED] = pulled, [LIFECYCLE_EV_PULL_FAILED] = pullf,                     \
                 [LIFECYCLE_EV_UNPACKED] = unpacked, [LIFECYCLE_EV_UNPACK_FAILED] = unpackf,             \
                 [LIFECYCLE_EV_STARTED] = started, [LIFECYCLE_EV_START_FAILED] = startf,                 \
                 [LIFECYCLE_EV_EXIT_RECORD] = exitrec, [LIFECYCLE_EV_UNIT_REMOVED] = removed,            \
-                [LIFECYCLE_EV_EXITED] = exited, [LIFECYCLE_EV_STOP_REQUESTED] = stop,                   \
+                [LIFECYCLE_EV_EXITED] = exited,                                                         \
                 [LIFECYCLE_EV_STOP_DONE] = stopdone, [LIFECYCLE_EV_BACKOFF_ELAPSED] = elapsed,          \
                 [LIFECYCLE_EV_STABLE] = stable, [LIFECYCLE_EV_SPEC_CHANGED] = changed,                  \
                 [LIFECYCLE_EV_DELETED] = deleted, [LIFECYCLE_EV_ADOPTED_RUNNING] = adrun,               \
@@ -25,14 +25,14 @@ static const uint8_t outcome_table[_CONTAINER_PHASE_MAX][_LIFECYCLE_EV_MAX] = {
                 [LIFECYCLE_EV_UNHEALTHY] = unhealthy,                                                   \
         }
         /* columns: the events in enum order (START_REQUESTED ... UNHEALTHY) */
-        [CONTAINER_WAITING]  = ROW(H, I, I, I, I, I, I, H, H, I, I, H, I, I, I, H, H, H, H, H, I),
-        [CONTAINER_PULLING]  = ROW(I, H, H, H, H, H, I, H, H, I, I, H, I, I, I, H, H, I, I, I, I),
-        [CONTAINER_STARTING] = ROW(I, I, I, I, I, I, H, H, H, I, I, I, I, I, I, I, I, I, I, I, I),
-        [CONTAINER_RUNNING]  = ROW(I, I, I, I, I, I, I, I, H, H, H, H, I, I, H, H, H, I, I, I, H),
-        [CONTAINER_STOPPING] = ROW(I, I, I, I, I, I, I, I, H, H, H, H, H, I, I, H, H, I, I, I, I),
-        [CONTAINER_BACKOFF]  = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I, I),
-        [CONTAINER_EXITED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, I, I, H, H, I, I, I, I),
-        [CONTAINER_FAILED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, H, I, H, I, H, H, I, I, I, I),
+        [CONTAINER_WAITING]  = ROW(H, I, I, I, I, I, I, H, H, I, I, I, I, I, H, H, H, H, H, I),
+        [CONTAINER_PULLING]  = ROW(I, H, H, H, H, H, I, H, H, I, I, I, I, I, H, H, I, I, I, I),
+        [CONTAINER_STARTING] = ROW(I, I, I, I, I, I, H, H, H, I, I, I, I, I, I, I, I, I, I, I),
+        [CONTAINER_RUNNING]  = ROW(I, I, I, I, I, I, I, I, H, H, H, I, I, H, H, H, I, I, I, H),
+        [CONTAINER_STOPPING] = ROW(I, I, I, I, I, I, I, I, H, H, H, H, I, I, H, H, I, I, I, I),
+        [CONTAINER_BACKOFF]  = ROW(I, I, I, I, I, I, I, I, H, I, I, I, H, I, H, H, I, I, I, I),
+        [CONTAINER_EXITED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, I, I, I, H, H, I, I, I, I),
+        [CONTAINER_FAILED]   = ROW(I, I, I, I, I, I, I, I, H, I, I, I, H, I, H, H, I, I, I, I),
 #undef ROW
 };
 
@@ -48,7 +48,6 @@ static const char *const event_table[_LIFECYCLE_EV_MAX] = {
         [LIFECYCLE_EV_EXIT_RECORD] = "exit-record",
         [LIFECYCLE_EV_UNIT_REMOVED] = "unit-removed",
         [LIFECYCLE_EV_EXITED] = "exited",
-        [LIFECYCLE_EV_STOP_REQUESTED] = "stop-requested",
         [LIFECYCLE_EV_STOP_DONE] = "stop-done",
         [LIFECYCLE_EV_BACKOFF_ELAPSED] = "backoff-elapsed",
         [LIFECYCLE_EV_STABLE] = "stable",
@@ -277,21 +276,6 @@ int lifecycle_step(const LifecyclePolicy *policy, LifecycleState *s, const Lifec
                 snprintf(s->kill_reason, sizeof s->kill_reason, "%s", ev->reason ?: "unhealthy");
                 a.mask |= LIFECYCLE_STOP_SCOPE | LIFECYCLE_NOTIFY;
                 break;
-        case LIFECYCLE_EV_STOP_REQUESTED:
-                /* Wanted now: what follows is no crash any more. */
-                s->kill_reason[0] = 0;
-                if (s->phase == CONTAINER_RUNNING) {
-                        s->phase = CONTAINER_STOPPING;
-                        a.mask |= LIFECYCLE_STOP_SCOPE;
-                } else if (s->phase == CONTAINER_PULLING) {
-                        s->phase = CONTAINER_WAITING;
-                        a.mask |= LIFECYCLE_CANCEL_PULL;
-                } else if (s->phase != CONTAINER_STOPPING) {
-                        s->phase = CONTAINER_WAITING;
-                        s->next_restart_usec = 0;
-                        a.mask |= LIFECYCLE_DISARM_TIMER;
-                }
-                break;
         case LIFECYCLE_EV_BACKOFF_ELAPSED:
                 s->phase = CONTAINER_WAITING;
                 s->next_restart_usec = 0;
@@ -338,6 +322,15 @@ int lifecycle_step(const LifecyclePolicy *policy, LifecycleState *s, const Lifec
 int lifecycle_pod_plan(RestartPolicy restart, const BackoffPolicy *backoff, LifecycleMember *members, size_t n,
                        const LifecyclePod *pod, LifecyclePodVerdict *ret_verdict) {
         size_t left = 0;
+
+        /* The states are the containers' own (podstate.h): a hole in the table
+         * must leave every one of them as it was, not half the pod stepped. */
+        for (size_t i = 0; i < n; i++)
+                if (!(members[i].desired && members[i].spec_matches) &&
+                    lifecycle_outcome(members[i].state->phase, members[i].desired ? LIFECYCLE_EV_SPEC_CHANGED
+                                                                                  : LIFECYCLE_EV_DELETED) ==
+                    LIFECYCLE_UNDEFINED)
+                        return -EINVAL;
 
         /* Containers that must go: not desired, or started under another spec. */
         for (size_t i = 0; i < n; i++) {

@@ -13,11 +13,10 @@
  * written below, marked "Choice:".
  *
  * How the reconciler uses it: reconcile.c and adopt.c write no phase.
- * ContainerState keeps the LifecycleState fields (phase, backoff, restarts,
- * last_exit, next_restart_usec, exit_seen); container_feed() (steps.h) copies
- * them out, steps them with the pod's policy (desired = the container's name
- * is in the desired spec) and the realtime clock, copies them back, and then
- * performs the mask (container_perform()). Every completion is an event: the
+ * ContainerState embeds the machine's LifecycleState (podstate.h) as
+ * "lifecycle"; container_feed() (steps.h) steps it in place with the pod's
+ * policy (desired = the container's name is in the desired spec) and the
+ * realtime clock, and then performs the mask (container_perform()). Every completion is an event: the
  * pull, the extraction and the launch (on_pulled(), on_layers_ready(),
  * on_launched(); their synchronous failures are *_FAILED), the pod's user
  * namespace range (reconcile_userns_done()), exit.json, UnitRemoved, the
@@ -28,8 +27,10 @@
  * of the array) and then the verdict; it starts the containers whose phase
  * takes START_REQUESTED. Adoption feeds ADOPTED_RUNNING or ADOPTED_VANISHED
  * (through container_gone()) to a state loaded from state.json, and
- * ADOPTED_EXITED to a fresh state for a final.json. STOP_REQUESTED has no
- * feeder: the pass stops through SPEC_CHANGED and DELETED.
+ * ADOPTED_EXITED to a fresh state for a final.json. A stop is decided in
+ * one place, the pass (lifecycle_pod_plan()): SPEC_CHANGED and DELETED say
+ * per phase what stopping means; Tank has no imperative stop (deleting or
+ * changing the spec is the stop), and a health kill is UNHEALTHY.
  *
  * Performing actions: the caller performs the bits of LifecycleActions.mask
  * in ascending bit order (the enum below is in that order). An action whose
@@ -75,12 +76,6 @@
  *                    - not-desired:         WAITING
  *                    - policy restarts:     BACKOFF: ARM_RESTART(backoff_record_exit(ran)), restarts++
  *                    - policy does not:     EXITED: RECORD_FINAL (before SAVE_STATE)
- *  STOP_REQUESTED    RUNNING -> STOPPING: STOP_SCOPE; STOPPING: nothing;
- *                    WAITING, BACKOFF, EXITED, FAILED -> WAITING: DISARM_TIMER;
- *                    PULLING -> WAITING: CANCEL_PULL; STARTING -
- *                    (Choice: container_stop() was only reached in RUNNING/STOPPING; its
- *                    "else WAITING" would have orphaned a pull or launch, so those two are
- *                    the pass's treatment instead.)
  *  BACKOFF_ELAPSED   BACKOFF, FAILED -> WAITING: REQUEUE (no NOTIFY); others - (stale timer)
  *  STABLE            RUNNING with failures > 0: backoff reset, SAVE_STATE; RUNNING otherwise:
  *                    nothing; others - (e.g. STOPPING: the stable timer outlives StopUnit)
@@ -93,6 +88,8 @@
  *                    PULLING -> WAITING: CANCEL_PULL, REMOVE_FINAL (unless pod_deleted), FORGET;
  *                    WAITING, BACKOFF, EXITED, FAILED: REMOVE_FINAL (unless pod_deleted), FORGET;
  *                    RUNNING -> STOPPING: STOP_SCOPE; STOPPING: nothing; STARTING -
+ *                    (SPEC_CHANGED and DELETED clear an UNHEALTHY kill's reason: a stop that
+ *                    is wanted makes the exit no crash)
  *  ADOPTED_RUNNING   WAITING (a fresh state loaded from state.json) -> RUNNING: WATCH_EXIT,
  *                    ARM_STABLE(stable_usec) only if failures > 0, REQUEUE; others -
  *  ADOPTED_VANISHED  WAITING (fresh, from state.json) -> as EXITED from RUNNING; others -
@@ -121,7 +118,6 @@ typedef enum LifecycleEventType {
         LIFECYCLE_EV_EXIT_RECORD,       /* exit.json appeared in the run dir */
         LIFECYCLE_EV_UNIT_REMOVED,      /* systemd's UnitRemoved for the scope (also sent on daemon-reload) */
         LIFECYCLE_EV_EXITED,            /* the scope is gone: exit and ran_usec */
-        LIFECYCLE_EV_STOP_REQUESTED,    /* container_stop() */
         LIFECYCLE_EV_STOP_DONE,         /* StopUnit's job finished (whatever its result) */
         LIFECYCLE_EV_BACKOFF_ELAPSED,   /* the restart timer fired */
         LIFECYCLE_EV_STABLE,            /* the stable-run timer fired */
@@ -184,19 +180,6 @@ typedef struct LifecyclePolicy {
         bool desired;           /* the container is in the desired spec (pod not deleted) */
 } LifecyclePolicy;
 
-/* What ContainerState keeps of the lifecycle; plain data. */
-typedef struct LifecycleState {
-        ContainerPhase phase;
-        Backoff backoff;
-        unsigned restarts;              /* exits that were restarted (failed starts do not count) */
-        ExitInfo last_exit;
-        uint64_t next_restart_usec;     /* CLOCK_REALTIME of the armed restart, 0 if none */
-        bool exit_seen;                 /* exit.json appeared; waiting for the scope to go */
-        /* Non-empty while STOPPING because of UNHEALTHY: the exit that follows is
-         * a failure (restart policy and backoff), recorded with this reason. */
-        char kill_reason[256];
-} LifecycleState;
-
 typedef enum LifecycleOutcome {
         LIFECYCLE_UNDEFINED,    /* a hole in the table */
         LIFECYCLE_HANDLED,
@@ -256,7 +239,8 @@ typedef enum LifecyclePodVerdict {
 /* The pass: feeds SPEC_CHANGED or DELETED to every member that needs it
  * (actions in members[i].actions, to perform in array order: those with
  * FORGET are gone afterwards), then decides for the pod. restart and backoff
- * are the desired pod's (ignored for members not desired). */
+ * are the desired pod's (ignored for members not desired). On failure
+ * (-EINVAL: a pair the table lacks) no member's state has changed. */
 int lifecycle_pod_plan(RestartPolicy restart, const BackoffPolicy *backoff, LifecycleMember *members, size_t n,
                        const LifecyclePod *pod, LifecyclePodVerdict *ret_verdict);
 const char *lifecycle_pod_verdict_to_string(LifecyclePodVerdict v);

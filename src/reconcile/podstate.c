@@ -138,7 +138,7 @@ void pod_state_remove_container(PodState *p, ContainerState *c) {
 unsigned pod_state_restarts(const PodState *p) {
         unsigned n = 0;
         for (size_t i = 0; i < p->n_containers; i++)
-                n += p->containers[i]->restarts;
+                n += p->containers[i]->lifecycle.restarts;
         return n;
 }
 
@@ -166,13 +166,13 @@ PodPhase pod_state_compute_phase(const PodState *p) {
         for (size_t i = 0; i < p->n_containers; i++) {
                 const ContainerState *c = p->containers[i];
 
-                all_running = all_running && c->phase == CONTAINER_RUNNING;
-                any_backoff = any_backoff || c->phase == CONTAINER_BACKOFF;
-                any_failed = any_failed || c->phase == CONTAINER_FAILED ||
-                        (c->phase == CONTAINER_EXITED &&
-                         (c->last_exit.code != 0 || c->last_exit.signal || c->last_exit.unhealthy));
-                all_exited_ok = all_exited_ok && c->phase == CONTAINER_EXITED &&
-                        c->last_exit.code == 0 && !c->last_exit.signal && !c->last_exit.unhealthy;
+                all_running = all_running && c->lifecycle.phase == CONTAINER_RUNNING;
+                any_backoff = any_backoff || c->lifecycle.phase == CONTAINER_BACKOFF;
+                any_failed = any_failed || c->lifecycle.phase == CONTAINER_FAILED ||
+                        (c->lifecycle.phase == CONTAINER_EXITED &&
+                         (c->lifecycle.last_exit.code != 0 || c->lifecycle.last_exit.signal || c->lifecycle.last_exit.unhealthy));
+                all_exited_ok = all_exited_ok && c->lifecycle.phase == CONTAINER_EXITED &&
+                        c->lifecycle.last_exit.code == 0 && !c->lifecycle.last_exit.signal && !c->lifecycle.last_exit.unhealthy;
         }
         if (all_running)
                 return POD_RUNNING;
@@ -243,16 +243,16 @@ int pod_state_status_json(const PodState *p, char **ret) {
 
                 json_gen_map_open(g);
                 json_gen_kv_string(g, "name", c->name);
-                json_gen_kv_string(g, "state", container_phase_to_string(c->phase));
+                json_gen_kv_string(g, "state", container_phase_to_string(c->lifecycle.phase));
                 json_gen_kv_string(g, "message", c->message);
                 json_gen_kv_string(g, "unit", c->unit);
                 json_gen_kv_integer(g, "pid", c->pid);
                 json_gen_kv_string(g, "image_digest", c->image_digest);
-                json_gen_kv_integer(g, "restarts", c->restarts);
+                json_gen_kv_integer(g, "restarts", c->lifecycle.restarts);
                 json_gen_kv_integer(g, "started_usec", (long long) c->started_realtime_usec);
                 json_gen_string(g, "last_exit");
-                gen_exit(g, &c->last_exit);
-                json_gen_kv_integer(g, "next_restart_usec", (long long) c->next_restart_usec);
+                gen_exit(g, &c->lifecycle.last_exit);
+                json_gen_kv_integer(g, "next_restart_usec", (long long) c->lifecycle.next_restart_usec);
                 container_health_status_json(g, c);
                 json_gen_map_close(g);
         }

@@ -53,6 +53,20 @@ typedef struct ExitInfo {
         char unhealthy_reason[256]; /* then: "liveness: http 503" */
 } ExitInfo;
 
+/* The lifecycle machine's state of one container (lifecycle.h steps it),
+ * plain data, embedded in ContainerState. */
+typedef struct LifecycleState {
+        ContainerPhase phase;
+        Backoff backoff;
+        unsigned restarts;              /* exits that were restarted (failed starts do not count) */
+        ExitInfo last_exit;
+        uint64_t next_restart_usec;     /* CLOCK_REALTIME of the armed restart, 0 if none */
+        bool exit_seen;                 /* exit.json appeared; waiting for the scope to go */
+        /* Non-empty while STOPPING because of UNHEALTHY: the exit that follows is
+         * a failure (restart policy and backoff), recorded with this reason. */
+        char kill_reason[256];
+} LifecycleState;
+
 typedef struct PodState PodState;
 
 /* A probe's result, for display (probes.c). */
@@ -81,17 +95,13 @@ typedef struct ContainerState {
         char *unit;                     /* tank-<pod>-<c>.scope */
         char hash[SPEC_HASH_LEN + 1];   /* container_hash of what runs (or ran) */
         char pod_hash[SPEC_HASH_LEN + 1];/* pod_level_hash it was started under */
-        ContainerPhase phase;
+        LifecycleState lifecycle;       /* phase, restarts, last exit, backoff: stepped by lifecycle.h */
         char *message;                  /* why it is failed/waiting, for humans */
         char *image_digest;
         pid_t shim_pid;
         pid_t pid;                      /* workload, as seen from the host */
         uint64_t started_usec;          /* CLOCK_MONOTONIC */
         uint64_t started_realtime_usec;
-        unsigned restarts;
-        ExitInfo last_exit;
-        Backoff backoff;
-        uint64_t next_restart_usec;     /* CLOCK_REALTIME of the armed restart, 0 if none */
         sd_event_source *timer;         /* restart backoff or stable-run timer */
         sd_event_source *exit_watch;    /* inotify on the run dir for the exit record */
         sd_bus_slot *job;               /* in-flight StopUnit */
@@ -101,9 +111,7 @@ typedef struct ContainerState {
         struct PullRequest *pull;       /* in-flight image pull */
         struct UnpackJob *unpack;       /* in-flight layer extraction */
         struct Launch *launch;          /* in-flight start (shim + scope) */
-        bool exit_seen;                 /* the exit record appeared; waiting for the scope to go */
         bool userns_wait;               /* PULLING until the pod's user namespace range is known */
-        char kill_reason[256];          /* LifecycleState's: STOPPING because of its health */
         /* Health (probes.c), while RUNNING; params fixed at the start of the run. */
         HealthParams health_params;
         HealthState health;

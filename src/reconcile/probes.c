@@ -327,7 +327,7 @@ void container_health_free(ContainerState *c) {
 }
 
 bool container_is_ready(const ContainerState *c) {
-        return c->phase == CONTAINER_RUNNING && c->health.running && c->health.ready;
+        return c->lifecycle.phase == CONTAINER_RUNNING && c->health.running && c->health.ready;
 }
 
 static void gen_record(JsonGen *g, const char *key, const ProbeRecord *rec) {

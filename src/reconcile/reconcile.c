@@ -43,31 +43,6 @@ static const PodContainer *container_spec(const ContainerState *c) {
         return c->pod->desired ? pod_find_container(c->pod->desired, c->name) : NULL;
 }
 
-/* ---- the machine's state, kept in ContainerState ---- */
-
-static LifecycleState container_lifecycle(const ContainerState *c) {
-        LifecycleState s = {
-                .phase = c->phase,
-                .backoff = c->backoff,
-                .restarts = c->restarts,
-                .last_exit = c->last_exit,
-                .next_restart_usec = c->next_restart_usec,
-                .exit_seen = c->exit_seen,
-        };
-        memcpy(s.kill_reason, c->kill_reason, sizeof s.kill_reason);
-        return s;
-}
-
-static void container_set_lifecycle(ContainerState *c, const LifecycleState *s) {
-        c->phase = s->phase;
-        c->backoff = s->backoff;
-        c->restarts = s->restarts;
-        c->last_exit = s->last_exit;
-        c->next_restart_usec = s->next_restart_usec;
-        c->exit_seen = s->exit_seen;
-        memcpy(c->kill_reason, s->kill_reason, sizeof c->kill_reason);
-}
-
 static LifecyclePolicy pod_policy(Reconciler *rc, const PodState *p) {
         return (LifecyclePolicy) {
                 .restart = p->desired ? p->desired->restart : RESTART_NEVER,
@@ -82,27 +57,24 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
 static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEvent ev,
                                  const ImageRecord *image) {
         LifecyclePolicy policy = pod_policy(rc, c->pod);
-        LifecycleState s = container_lifecycle(c);
+        ContainerPhase was = c->lifecycle.phase;
         LifecycleActions a;
         int r;
 
         policy.desired = container_spec(c);
         ev.now_usec = now_realtime_usec();
-        r = lifecycle_step(&policy, &s, &ev, &a);
+        r = lifecycle_step(&policy, &c->lifecycle, &ev, &a);
         if (r < 0)
                 return (void) log_error_errno(r, "Container %s/%s: event %s in phase %s is undefined: %m",
                                               c->pod->name, c->name, strna(lifecycle_event_to_string(ev.type)),
-                                              container_phase_to_string(c->phase));
+                                              container_phase_to_string(c->lifecycle.phase));
         if (r == LIFECYCLE_IGNORED) {
                 log_debug("Container %s/%s: %s ignored in phase %s.", c->pod->name, c->name,
-                          lifecycle_event_to_string(ev.type), container_phase_to_string(c->phase));
+                          lifecycle_event_to_string(ev.type), container_phase_to_string(c->lifecycle.phase));
                 return;
         }
-        if (c->phase == CONTAINER_RUNNING && s.phase != CONTAINER_RUNNING) {
-                container_set_lifecycle(c, &s);
+        if (was == CONTAINER_RUNNING && c->lifecycle.phase != CONTAINER_RUNNING)
                 container_health_stop(rc, c);
-        } else
-                container_set_lifecycle(c, &s);
         container_perform(rc, c, ev.type, &a, image);
 }
 
@@ -193,7 +165,7 @@ void container_gone(Reconciler *rc, ContainerState *c, LifecycleEventType type) 
         c->notify = notify_listener_free(c->notify);
         (void) exit_info_to_string(&ev.exit, &e);
         log_info("Container %s/%s ended: %s after %" PRIu64 " ms%s.", c->pod->name, c->name, strempty(e),
-                 ev.ran_usec / 1000, c->phase == CONTAINER_STOPPING ? " (stopped)" : "");
+                 ev.ran_usec / 1000, c->lifecycle.phase == CONTAINER_STOPPING ? " (stopped)" : "");
         container_feed(rc, c, ev);
 }
 
@@ -205,7 +177,7 @@ static void on_unit_active(int r, void *userdata) {
         c->unit_query_removed = false;
         if (r < 0)
                 log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
-        if (lifecycle_unit_gone(c->phase, r, removed, after_stop))
+        if (lifecycle_unit_gone(c->lifecycle.phase, r, removed, after_stop))
                 container_gone(c->pod->reconciler, c, LIFECYCLE_EV_EXITED);
 }
 
@@ -223,7 +195,7 @@ static void container_check_unit(Reconciler *rc, ContainerState *c, bool after_s
 
                 log_debug_errno(r, "Cannot ask systemd about %s: %m", c->unit);
                 c->unit_query_removed = false;
-                if (lifecycle_unit_gone(c->phase, r, removed, c->unit_query_after_stop))
+                if (lifecycle_unit_gone(c->lifecycle.phase, r, removed, c->unit_query_after_stop))
                         container_gone(rc, c, LIFECYCLE_EV_EXITED);
         }
 }
@@ -235,7 +207,7 @@ static int on_exit_record(sd_event_source *s, const struct inotify_event *ev, vo
                 return 0;
         /* Adopted mid-launch: the workload's pid arrives in a file, not as "running". */
         if (streq(ev->name, "pid")) {
-                if (c->pid <= 0 && c->phase == CONTAINER_RUNNING && container_pid_load(c->pod->reconciler, c) >= 0) {
+                if (c->pid <= 0 && c->lifecycle.phase == CONTAINER_RUNNING && container_pid_load(c->pod->reconciler, c) >= 0) {
                         (void) container_state_save(c->pod->reconciler, c);
                         pod_changed(c->pod->reconciler, c->pod);
                 }
@@ -552,9 +524,9 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
                 container_check_unit(rc, c, a->after_stop);
         }
         if (a->mask & LIFECYCLE_ARM_RESTART) {
-                if (c->phase == CONTAINER_BACKOFF)
+                if (c->lifecycle.phase == CONTAINER_BACKOFF)
                         log_info("Restarting %s/%s in %" PRIu64 " ms (failure %u).", c->pod->name, c->name,
-                                 a->delay_usec / 1000, c->backoff.failures);
+                                 a->delay_usec / 1000, c->lifecycle.backoff.failures);
                 container_arm_timer(rc, c, a->delay_usec, on_restart_timer);
         }
         if (a->mask & LIFECYCLE_ARM_STABLE)
@@ -573,7 +545,7 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
                                  c->pod->name, c->name);
                 (void) container_state_save(rc, c);
         }
-        if ((type == LIFECYCLE_EV_STARTED || type == LIFECYCLE_EV_ADOPTED_RUNNING) && c->phase == CONTAINER_RUNNING)
+        if ((type == LIFECYCLE_EV_STARTED || type == LIFECYCLE_EV_ADOPTED_RUNNING) && c->lifecycle.phase == CONTAINER_RUNNING)
                 container_health_start(rc, c, type == LIFECYCLE_EV_ADOPTED_RUNNING);
         /* It already ended while we waited for "running". */
         if (a->mask & LIFECYCLE_READ_EXIT)
@@ -651,10 +623,9 @@ static int pod_plan(Reconciler *rc, PodState *p, const char *pod_hash, Lifecycle
         const Pod *d = p->desired;
         size_t n = p->n_containers;
         _cleanup_free_ LifecycleMember *members = calloc(MAX(n, 1u), sizeof *members);
-        _cleanup_free_ LifecycleState *states = calloc(MAX(n, 1u), sizeof *states);
         int r;
 
-        if (!members || !states)
+        if (!members)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 ContainerState *c = p->containers[i];
@@ -663,9 +634,8 @@ static int pod_plan(Reconciler *rc, PodState *p, const char *pod_hash, Lifecycle
 
                 if (spec && container_hash(spec, hash) < 0)
                         return -ENOMEM;
-                states[i] = container_lifecycle(c);
                 members[i] = (LifecycleMember) {
-                        .state = states + i,
+                        .state = &c->lifecycle,
                         .desired = spec,
                         .spec_matches = spec && streq(hash, c->hash) && streq(pod_hash, c->pod_hash),
                         .old_pod_level = c->pod_hash[0] && !streq(c->pod_hash, pod_hash),
@@ -683,7 +653,6 @@ static int pod_plan(Reconciler *rc, PodState *p, const char *pod_hash, Lifecycle
         for (size_t i = 0; i < n; i++) {
                 LifecycleActions a = members[i].actions;
 
-                container_set_lifecycle(p->containers[i], states + i);
                 /* Removal shifts p->containers: after all the others, from the end. */
                 a.mask &= ~LIFECYCLE_FORGET;
                 container_perform(rc, p->containers[i],
@@ -740,7 +709,7 @@ void reconcile_pod(Reconciler *rc, PodState *p) {
 
                         if (!c && pod_state_add_container(p, spec->name, &c) < 0)
                                 return (void) log_oom();
-                        if (lifecycle_outcome(c->phase, LIFECYCLE_EV_START_REQUESTED) == LIFECYCLE_HANDLED)
+                        if (lifecycle_outcome(c->lifecycle.phase, LIFECYCLE_EV_START_REQUESTED) == LIFECYCLE_HANDLED)
                                 container_start(rc, c, spec);
                 }
                 pod_changed(rc, p);

@@ -39,8 +39,8 @@ int container_state_save(Reconciler *rc, ContainerState *c) {
         json_gen_kv_string(g, "image_digest", strempty(c->image_digest));
         json_gen_kv_integer(g, "shim_pid", c->shim_pid);
         json_gen_kv_integer(g, "pid", c->pid);
-        json_gen_kv_integer(g, "restarts", c->restarts);
-        json_gen_kv_integer(g, "failures", c->backoff.failures);
+        json_gen_kv_integer(g, "restarts", c->lifecycle.restarts);
+        json_gen_kv_integer(g, "failures", c->lifecycle.backoff.failures);
         json_gen_kv_integer(g, "started_realtime_usec", (long long) c->started_realtime_usec);
         /* What the workload will not tell an adopting tankd again (health.h, ADOPTED). */
         json_gen_kv_bool(g, "started_up", c->health.running && c->health.started_up);
@@ -95,8 +95,8 @@ int container_state_load(Reconciler *rc, const char *pod, const char *container,
         r = free_and_strdup(&c->image_digest, isempty(digest) ? NULL : digest);
         c->shim_pid = (pid_t) shim_pid;
         c->pid = (pid_t) pid;
-        c->restarts = (unsigned) restarts;
-        c->backoff.failures = (unsigned) failures;
+        c->lifecycle.restarts = (unsigned) restarts;
+        c->lifecycle.backoff.failures = (unsigned) failures;
         c->started_realtime_usec = (uint64_t) started;
         /* Absent in records of a tankd before probes: nothing passed yet. */
         c->adopt_started_up = YAJL_IS_TRUE(json_guard_get(root, "started_up"));
@@ -162,16 +162,16 @@ int container_final_save(Reconciler *rc, const ContainerState *c) {
         json_gen_kv_string(g, "pod_hash", c->pod_hash);
         if (c->image_digest)
                 json_gen_kv_string(g, "image_digest", c->image_digest);
-        json_gen_kv_integer(g, "restarts", c->restarts);
+        json_gen_kv_integer(g, "restarts", c->lifecycle.restarts);
         json_gen_kv_integer(g, "started_realtime_usec", (long long) c->started_realtime_usec);
         json_gen_string(g, "exit");
         json_gen_map_open(g);
-        json_gen_kv_integer(g, "code", c->last_exit.code);
-        json_gen_kv_integer(g, "signal", c->last_exit.signal);
-        json_gen_kv_bool(g, "oom", c->last_exit.oom);
-        json_gen_kv_integer(g, "at_usec", (long long) c->last_exit.at_usec);
-        if (c->last_exit.unhealthy)
-                json_gen_kv_string(g, "unhealthy", c->last_exit.unhealthy_reason);
+        json_gen_kv_integer(g, "code", c->lifecycle.last_exit.code);
+        json_gen_kv_integer(g, "signal", c->lifecycle.last_exit.signal);
+        json_gen_kv_bool(g, "oom", c->lifecycle.last_exit.oom);
+        json_gen_kv_integer(g, "at_usec", (long long) c->lifecycle.last_exit.at_usec);
+        if (c->lifecycle.last_exit.unhealthy)
+                json_gen_kv_string(g, "unhealthy", c->lifecycle.last_exit.unhealthy_reason);
         json_gen_map_close(g);
         if (c->message)
                 json_gen_kv_string(g, "message", c->message);

@@ -112,3 +112,27 @@ int json_get_int(JsonCtx *j, yajl_val v, const char *field, long long min, long 
         *ret = YAJL_GET_INTEGER(v);
         return 0;
 }
+
+int json_gen_value(JsonGen *g, yajl_val v) {
+        if (YAJL_IS_OBJECT(v)) {
+                (void) json_gen_map_open(g);
+                for (size_t i = 0; i < v->u.object.len; i++) {
+                        (void) json_gen_string(g, v->u.object.keys[i]);
+                        (void) json_gen_value(g, v->u.object.values[i]);
+                }
+                return json_gen_map_close(g);
+        }
+        if (YAJL_IS_ARRAY(v)) {
+                (void) json_gen_array_open(g);
+                for (size_t i = 0; i < v->u.array.len; i++)
+                        (void) json_gen_value(g, v->u.array.values[i]);
+                return json_gen_array_close(g);
+        }
+        if (YAJL_IS_STRING(v))
+                return json_gen_string(g, YAJL_GET_STRING(v));
+        if (YAJL_IS_NUMBER(v))
+                return json_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+        if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
+                return json_gen_bool(g, YAJL_IS_TRUE(v));
+        return json_gen_null(g);
+}

@@ -28,3 +28,6 @@ int json_get_strv(JsonCtx *j, yajl_val v, const char *field, size_t max, char **
 int json_get_bool(JsonCtx *j, yajl_val v, const char *field, bool *ret);
 int json_get_int(JsonCtx *j, yajl_val v, const char *field, long long min, long long max,
                  long long *ret);
+
+/* Writes v as it is (numbers in their own text) to g; 0 or g's first error. */
+int json_gen_value(JsonGen *g, yajl_val v);

@@ -565,7 +565,7 @@ int mounts_setup(const ShimConfig *c, int userns_fd, MountsResult *ret, char **r
                 return shim_error(ret_error, r, "mount /sys");
         fd = safe_close(fd);
 
-        r = setup_dev(rootfd, c->tty, &res, ret_error);
+        r = setup_dev(rootfd, c->spec->tty, &res, ret_error);
         if (r < 0)
                 goto fail;
 

@@ -62,6 +62,7 @@ ShimConfig *shim_config_free(ShimConfig *c) {
         }
         free(c->mounts);
         free(c->netns_path);
+        pod_container_free(c->spec);
         free(c->exit_file);
         free(c->attach_socket);
         free(c->pid_file);
@@ -205,6 +206,9 @@ int shim_config_verify(const ShimConfig *c, char **ret_error) {
                 return fail(ret_error, "network: a path goes with path mode only");
         if (c->netns_path && !path_valid(c->netns_path))
                 return fail(ret_error, "network: not a canonical absolute path");
+
+        if (c->spec && !streq_ptr(c->spec->name, c->container))
+                return fail(ret_error, "spec.name: not the container's name");
 
         if (!c->exit_file || !path_valid(c->exit_file))
                 return fail(ret_error, "exit_file: not a canonical absolute path");
@@ -374,6 +378,38 @@ static int parse_gids(JsonCtx *j, yajl_val v, ShimConfig *c) {
         return 0;
 }
 
+/* The config's tree is yajl's, and src/spec reads its own: the object is
+ * written out again for pod_container_parse(). */
+static int parse_spec(JsonCtx *j, yajl_val v, ShimConfig *c) {
+        _cleanup_(json_gen_freep) JsonGen *g = NULL;
+        _cleanup_free_ char *json = NULL, *error = NULL;
+        size_t len;
+        int r;
+
+        if (!YAJL_IS_OBJECT(v))
+                return json_fail(j, "spec: must be an object");
+        g = json_gen_new(0);
+        if (!g)
+                return -ENOMEM;
+        (void) json_gen_value(g, v);
+        r = json_gen_finish(g, &json, &len, NULL);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return json_fail(j, "spec: cannot be read");
+        r = pod_container_parse(json, len, "spec", &c->spec, &error);
+        if (r == -EINVAL)
+                return json_fail(j, "%s", strna(error));
+        return r;
+}
+
+/* "tty" at the top: an older tankd's config (shim-config.h), read for
+ * tank-exec, which needs none of it. */
+static int parse_legacy_tty(JsonCtx *j, yajl_val x) {
+        bool tty;
+        return json_get_bool(j, x, "tty", &tty);
+}
+
 static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
         _cleanup_free_ char *s = NULL;
         long long n;
@@ -412,8 +448,10 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
                         return json_fail(j, "network: must be \"host\", \"private\" or an absolute netns path");
                 return 0;
         }
+        if (streq(k, "spec"))
+                return parse_spec(j, x, c);
         if (streq(k, "tty"))
-                return json_get_bool(j, x, k, &c->tty);
+                return parse_legacy_tty(j, x);
         if (streq(k, "exit_file"))
                 return get_path(j, x, k, &c->exit_file);
         if (streq(k, "attach_socket"))
@@ -464,7 +502,7 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
 int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret_error) {
         static const char *const fields[] = {
                 "pod", "container", "rootfs", "argv", "env", "cwd", "user", "additional_gids",
-                "mounts", "network", "tty", "exit_file", "attach_socket", "pid_file", "resolv_conf",
+                "mounts", "network", "spec", "tty", "exit_file", "attach_socket", "pid_file", "resolv_conf",
                 "hosts", "hostname_file", "notify_dir", "log", "log_identifier", "stop_signal",
                 "stop_timeout_sec", "user_namespace", NULL };
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
@@ -494,6 +532,10 @@ int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret
                 if (r < 0)
                         goto refuse;
         }
+        if (c->spec && json_guard_get(root, "tty")) {
+                r = json_fail(&j, "tty: unknown field beside \"spec\" (which has its own)");
+                goto refuse;
+        }
 
         r = shim_config_verify(c, ret_error);
         if (r < 0)
@@ -512,6 +554,40 @@ refuse:
 }
 
 /* ---- writer ---- */
+
+/* The canonical bytes as the object they are (a string would do, but a
+ * person reading config.json deserves the object). */
+static int gen_spec(JsonGen *g, const PodContainer *spec) {
+        _cleanup_(json_ctx_done) JsonCtx j = {};
+        _cleanup_free_ char *json = NULL;
+        yajl_val v;
+        int r;
+
+        r = pod_container_serialize(spec, &json);
+        if (r < 0)
+                return r;
+        r = json_ctx_parse(&j, json, strlen(json), &v);
+        if (r < 0)
+                return r;
+        (void) json_gen_string(g, "spec");
+        return json_gen_value(g, v);
+}
+
+int shim_config_set_spec(ShimConfig *c, const PodContainer *spec) {
+        _cleanup_(pod_container_freep) PodContainer *copy = NULL;
+        _cleanup_free_ char *json = NULL;
+        int r;
+
+        r = pod_container_serialize(spec, &json);
+        if (r < 0)
+                return r;
+        r = pod_container_parse(json, strlen(json), "spec", &copy, NULL);
+        if (r < 0)
+                return r;
+        pod_container_free(c->spec);
+        c->spec = TAKE_PTR(copy);
+        return 0;
+}
 
 int shim_config_serialize(const ShimConfig *c, char **ret_json) {
         _cleanup_(json_gen_freep) JsonGen *g = NULL;
@@ -568,7 +644,11 @@ int shim_config_serialize(const ShimConfig *c, char **ret_json) {
         json_gen_kv_string(g, "network",
                            c->network == SHIM_NETWORK_PATH ? c->netns_path
                                                            : shim_network_mode_to_string(c->network));
-        json_gen_kv_bool(g, "tty", c->tty);
+        if (c->spec) {
+                r = gen_spec(g, c->spec);
+                if (r < 0)
+                        return r;
+        }
         json_gen_kv_string(g, "exit_file", c->exit_file);
         if (c->attach_socket)
                 json_gen_kv_string(g, "attach_socket", c->attach_socket);

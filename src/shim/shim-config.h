@@ -65,7 +65,16 @@
  *                                               //   without following symlinks
  *   "network": "host" | "private"               // host netns | a fresh one
  *            | "/run/tank/netns/web",           //   (lo up) | join by path
- *   "tty": false,
+ *   "spec": {"name": "app", "image": ...,       // the container's spec, canonical
+ *            "tty": false, ...},                //   (pod_container_serialize()), read
+ *                                               //   by src/spec's own parser and
+ *                                               //   validator (pod_container_parse());
+ *                                               //   "name" is "container". The shim
+ *                                               //   acts on "tty"; argv, env, cwd,
+ *                                               //   user and mounts above are tankd's
+ *                                               //   resolution of the spec with what
+ *                                               //   it is not: the image's config and
+ *                                               //   the volumes' host paths.
  *   "exit_file": "/run/tank/pods/web/app/exit.json",
  *   "attach_socket": "/run/tank/pods/web/app/attach",   // optional, tty only
  *   "pid_file": "/run/tank/pods/web/app/pid",   // optional: the workload's pid,
@@ -92,12 +101,19 @@
  *                                               //   idmapped, managed volumes
  *                                               //   handed to uid:gid while empty
  * }
+ * A config without "spec" was written by a tankd from before it was passed
+ * (with "tty": bool at the top instead); tank-exec still reads it, for the
+ * containers such a tankd started, which outlive its upgrade. The shim
+ * itself never gets one: tankd runs the shim of its own build (a sealed
+ * copy taken at its start) with the config it has just written, and adopting
+ * a running container reads state.json, never config.json.
  */
 
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "macro.h"
+#include "spec/pod.h"
 
 #define SHIM_CONFIG_MAX (1024 * 1024)
 #define SHIM_SYNC_MSG_MAX 4096
@@ -173,7 +189,9 @@ typedef struct ShimConfig {
         ShimNetworkMode network;
         char *netns_path;      /* for SHIM_NETWORK_PATH */
 
-        bool tty;
+        /* The container's spec; NULL only in an older tankd's config (above),
+         * which tank-exec reads and the shim refuses. */
+        PodContainer *spec;
         char *exit_file;
         char *attach_socket;   /* NULL: none */
         char *pid_file;        /* NULL: none */
@@ -206,6 +224,10 @@ int shim_config_verify(const ShimConfig *c, char **ret_error);
  * (ret_error may be NULL), -ENOMEM. */
 int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret_error);
 int shim_config_serialize(const ShimConfig *c, char **ret_json);
+
+/* c->spec becomes a copy of spec, read back from its canonical form as the
+ * shim will read it. */
+int shim_config_set_spec(ShimConfig *c, const PodContainer *spec);
 
 /* Read from a path (regular file, <= SHIM_CONFIG_MAX, O_NOFOLLOW not required:
  * tankd owns the directory). Write atomically: temp file + fsync + rename. */

@@ -125,6 +125,12 @@ int main(int argc, char *argv[]) {
                 send_msg(sync_fd, "error invalid config: ", error);
                 return SHIM_EXIT_CONFIG;
         }
+        if (!c->spec) {
+                /* Only tank-exec reads an older tankd's config (shim-config.h). */
+                log_error("Invalid config: %s: no \"spec\"", config_path);
+                send_msg(sync_fd, "error invalid config: ", "no \"spec\"");
+                return SHIM_EXIT_CONFIG;
+        }
 
         /* Leave tankd: our parent exits now, the monitor is reparented and
          * lives on in the scope tankd is about to create for it. */

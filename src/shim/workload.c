@@ -177,7 +177,7 @@ static int setup_env(const ShimConfig *c, const UserIds *u, char ***ret) {
                 if (asprintf(&home, "HOME=%s", u->home) < 0 || strv_env_set(&env, home) < 0)
                         return -ENOMEM;
         }
-        if (c->tty && !strv_env_get(env, "TERM") && strv_env_set(&env, "TERM=xterm") < 0)
+        if (c->spec->tty && !strv_env_get(env, "TERM") && strv_env_set(&env, "TERM=xterm") < 0)
                 return -ENOMEM;
         /* Only here, not in tank-exec's environment (exec.c): like systemd's
          * NotifyAccess=main, the main process speaks for the container. Over

@@ -72,51 +72,40 @@ static bool header_name_is_valid(const char *s, size_t len) {
         return true;
 }
 
-static int parse_headers(Ctx *c, const JsonValue *v, const char *path, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
+static int check_header_name(Ctx *c, const char *path, const JsonValue *object, size_t i) {
+        const JsonMember *m = object->members + i;
 
-        r = expect_type(c, v, path, JSON_OBJECT);
-        if (r < 0)
-                return r;
-        if (v->n_members == 0)
-                return 0;   /* no headers: NULL, as absent */
-        if (v->n_members > PROBE_HEADERS_MAX)
-                return fail(c, path, "too many headers (at most %u)", PROBE_HEADERS_MAX);
-        l = calloc(v->n_members + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < v->n_members; i++) {
-                const JsonMember *m = v->members + i;
-                _cleanup_free_ char *p = NULL;
-                const char *val;
-
-                if (!header_name_is_valid(m->key, m->key_len))
-                        return fail_quoted(c, path, "invalid header name %s (must be an HTTP token of at most 256 "
-                                           "letters, digits and !#$%%&'*+-.^_`|~)", m->key, m->key_len);
-                for (size_t j = 0; j < i; j++)
-                        if (v->members[j].key_len == m->key_len && strncasecmp(v->members[j].key, m->key, m->key_len) == 0)
-                                return fail_quoted(c, path, "duplicate header %s (names are case-insensitive)",
-                                                   m->key, m->key_len);
-                p = path_key(path, m->key, m->key_len);
-                if (!p)
-                        return -ENOMEM;
-                r = get_string(c, m->value, p, &val);
-                if (r < 0)
-                        return r;
-                if (strlen(val) > PROBE_HEADER_VALUE_MAX)
-                        return fail(c, p, "longer than %u bytes", PROBE_HEADER_VALUE_MAX);
-                for (const char *ch = val; *ch; ch++)
-                        if ((*ch > 0 && *ch < 0x20 && *ch != '\t') || *ch == 0x7f)
-                                return fail_quoted(c, p, "must not contain CR, LF or other control characters, got %s",
-                                                   val, strlen(val));
-                if (asprintf(l + i, "%s: %s", m->key, val) < 0) {
-                        l[i] = NULL;
-                        return -ENOMEM;
-                }
-        }
-        *ret = TAKE_PTR(l);
+        if (!header_name_is_valid(m->key, m->key_len))
+                return fail_quoted(c, path, "invalid header name %s (must be an HTTP token of at most 256 "
+                                   "letters, digits and !#$%%&'*+-.^_`|~)", m->key, m->key_len);
+        for (size_t j = 0; j < i; j++)
+                if (object->members[j].key_len == m->key_len &&
+                    strncasecmp(object->members[j].key, m->key, m->key_len) == 0)
+                        return fail_quoted(c, path, "duplicate header %s (names are case-insensitive)",
+                                           m->key, m->key_len);
         return 0;
+}
+
+static int check_header_value(Ctx *c, const char *path, const char *val) {
+        if (strlen(val) > PROBE_HEADER_VALUE_MAX)
+                return fail(c, path, "longer than %u bytes", PROBE_HEADER_VALUE_MAX);
+        for (const char *ch = val; *ch; ch++)
+                if ((*ch > 0 && *ch < 0x20 && *ch != '\t') || *ch == 0x7f)
+                        return fail_quoted(c, path, "must not contain CR, LF or other control characters, got %s",
+                                           val, strlen(val));
+        return 0;
+}
+
+/* No headers: NULL, as absent. */
+static int parse_headers(Ctx *c, const JsonValue *v, const char *path, char ***ret) {
+        static const StringMap map = {
+                .what = "headers",
+                .max = PROBE_HEADERS_MAX,
+                .separator = ": ",
+                .check_key = check_header_name,
+                .check_value = check_header_value,
+        };
+        return parse_string_map(c, v, path, &map, ret);
 }
 
 static int parse_http(Ctx *c, const JsonValue *v, const char *path, PodProbe *p) {

@@ -190,6 +190,48 @@ int parse_string_array(Ctx *c, const JsonValue *v, const char *path, char ***ret
         return 0;
 }
 
+int parse_string_map(Ctx *c, const JsonValue *v, const char *path, const StringMap *map, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = expect_type(c, v, path, JSON_OBJECT);
+        if (r < 0)
+                return r;
+        if (v->n_members == 0)
+                return 0;
+        if (map->max > 0 && v->n_members > map->max)
+                return fail(c, path, "too many %s (at most %zu)", map->what, map->max);
+        l = calloc(v->n_members + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < v->n_members; i++) {
+                const JsonMember *m = v->members + i;
+                _cleanup_free_ char *p = NULL;
+                const char *val;
+
+                r = map->check_key(c, path, v, i);
+                if (r < 0)
+                        return r;
+                p = path_key(path, m->key, m->key_len);
+                if (!p)
+                        return -ENOMEM;
+                r = get_string(c, m->value, p, &val);
+                if (r < 0)
+                        return r;
+                if (map->check_value) {
+                        r = map->check_value(c, p, val);
+                        if (r < 0)
+                                return r;
+                }
+                if (asprintf(l + i, "%s%s%s", m->key, map->separator, val) < 0) {
+                        l[i] = NULL;
+                        return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 int parse_abs_path(Ctx *c, const JsonValue *v, const char *path, bool allow_root, char **ret) {
         const char *s;
         int r = get_string(c, v, path, &s);

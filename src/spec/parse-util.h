@@ -51,3 +51,19 @@ int check_fields(Ctx *c, const JsonValue *v, const char *path,
 int parse_dns_label(Ctx *c, const JsonValue *v, const char *path, char **ret);
 int parse_string_array(Ctx *c, const JsonValue *v, const char *path, char ***ret);
 int parse_abs_path(Ctx *c, const JsonValue *v, const char *path, bool allow_root, char **ret);
+
+/* An object whose values are all strings, as a strv of "KEY<separator>VALUE"
+ * in the object's order; an empty object is NULL, as absent. What differs
+ * between its users (env, http probe headers) comes as callbacks: check_key
+ * sees member i (its key, and those before it) with the object's path and
+ * must refuse a key with a NUL (JSON allows "\u0000"); check_value (NULL:
+ * any string) sees the value with the member's path (path_key()). Each
+ * returns 0 or fail()'s -EINVAL. */
+typedef struct StringMap {
+        const char *what;       /* "headers": "too many headers (at most max)" */
+        size_t max;             /* members; 0: no limit beyond the document's */
+        const char *separator;
+        int (*check_key)(Ctx *c, const char *path, const JsonValue *object, size_t i);
+        int (*check_value)(Ctx *c, const char *path, const char *value);
+} StringMap;
+int parse_string_map(Ctx *c, const JsonValue *v, const char *path, const StringMap *map, char ***ret);

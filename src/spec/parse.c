@@ -223,7 +223,7 @@ static int parse_mount(Ctx *c, const JsonValue *v, const char *path, const Pod *
                 r = get_string(c, json_object_get(v, "volume"), p, &s);
                 if (r < 0)
                         return r;
-                if (!pod_find_volume(pod, s))
+                if (pod && !pod_find_volume(pod, s))
                         return fail_quoted(c, p, "no volume %s in this pod", s, strlen(s));
                 m->volume = strdup(s);
                 if (!m->volume)
@@ -330,39 +330,25 @@ static int parse_limits(Ctx *c, const JsonValue *v, const char *path, PodLimits 
         return 0;
 }
 
+static int check_env_key(Ctx *c, const char *path, const JsonValue *object, size_t i) {
+        const JsonMember *m = object->members + i;
+
+        if (!env_name_is_valid(m->key, m->key_len))
+                return fail_quoted(c, path, "invalid variable name %s (must be non-empty, without '=' or control characters)",
+                                   m->key, m->key_len);
+        return 0;
+}
+
 static int parse_env(Ctx *c, const JsonValue *v, const char *path, char ***ret) {
+        static const StringMap map = { .separator = "=", .check_key = check_env_key };
         _cleanup_strv_free_ char **l = NULL;
-        size_t n = 0;
+        size_t n;
         int r;
 
-        r = expect_type(c, v, path, JSON_OBJECT);
-        if (r < 0)
-                return r;
-        if (v->n_members == 0)
-                return 0;   /* no variables: NULL, as absent */
-        l = calloc(v->n_members + 1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < v->n_members; i++) {
-                const JsonMember *m = v->members + i;
-                _cleanup_free_ char *p = NULL;
-                const char *val;
-
-                if (!env_name_is_valid(m->key, m->key_len))
-                        return fail_quoted(c, path, "invalid variable name %s (must be non-empty, without '=' or control characters)",
-                                           m->key, m->key_len);
-                p = path_key(path, m->key, m->key_len);
-                if (!p)
-                        return -ENOMEM;
-                r = get_string(c, m->value, p, &val);
-                if (r < 0)
-                        return r;
-                if (asprintf(l + n, "%s=%s", m->key, val) < 0) {
-                        l[n] = NULL;
-                        return -ENOMEM;
-                }
-                n++;
-        }
+        r = parse_string_map(c, v, path, &map, &l);
+        if (r < 0 || !l)
+                return r;   /* no variables: NULL, as absent */
+        n = strv_length(l);
         qsort(l, n, sizeof(char *), env_assignment_compare);
         for (size_t i = 1; i < n; i++) {
                 size_t k = strcspn(l[i], "=");
@@ -649,6 +635,24 @@ int pod_parse(const char *json, size_t len, Pod **ret, char **ret_error) {
                 r = fail(&c, "$", "expected an object, got %s", json_type_to_article(root->type));
         if (r >= 0)
                 r = parse_pod_object(&c, root, "$", ret);
+        return finish(&c, r, ret_error);
+}
+
+int pod_container_parse(const char *json, size_t len, const char *path, PodContainer **ret, char **ret_error) {
+        _cleanup_(json_value_freep) JsonValue *root = NULL;
+        _cleanup_(pod_container_freep) PodContainer *ct = NULL;
+        Ctx c = {};
+        int r;
+
+        r = parse_document(json, len, &root, &c);
+        if (r >= 0 && root->type != JSON_OBJECT)
+                r = fail(&c, path, "expected an object, got %s", json_type_to_article(root->type));
+        if (r >= 0 && !(ct = calloc(1, sizeof(PodContainer))))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = container_fields_parse(&c, container_fields, container_fields_count, root, path, NULL, ct);
+        if (r >= 0)
+                *ret = TAKE_PTR(ct);
         return finish(&c, r, ret_error);
 }
 

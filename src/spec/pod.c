@@ -25,6 +25,14 @@ Pod *pod_free(Pod *p) {
         return NULL;
 }
 
+PodContainer *pod_container_free(PodContainer *c) {
+        if (!c)
+                return NULL;
+        container_fields_done(container_fields, container_fields_count, c);
+        free(c);
+        return NULL;
+}
+
 void pod_array_free(Pod **pods, size_t n) {
         for (size_t i = 0; i < n; i++)
                 pod_free(pods[i]);

@@ -183,8 +183,20 @@ int pod_parse(const char *json, size_t len, Pod **ret, char **ret_error);
 int pod_parse_many(const char *json, size_t len, Pod ***ret, size_t *ret_n, char **ret_error);
 void pod_array_free(Pod **pods, size_t n);
 
+/* One container object outside its pod (tank-shim reads its container's spec
+ * so, docs/ARCHITECTURE.md "Adding a spec field"): validated as pod_parse()
+ * validates it, except that the volumes its mounts name are not looked up
+ * (the pod that defines them is not there; it was checked when it was
+ * applied). path is where the object sits, for the error paths ("$": a
+ * document of its own, errors name its fields bare). */
+int pod_container_parse(const char *json, size_t len, const char *path, PodContainer **ret, char **ret_error);
+PodContainer *pod_container_free(PodContainer *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(PodContainer *, pod_container_free);
+
 int pod_serialize(const Pod *p, char **ret_json);          /* canonical, compact */
 int pod_serialize_pretty(const Pod *p, char **ret_json);   /* canonical, indented */
+/* One container's canonical compact JSON, what container_hash() hashes. */
+int pod_container_serialize(const PodContainer *c, char **ret_json);
 /* The canonical form with every env value replaced by POD_ENV_REDACTED (keys
  * kept): what callers who may not see secrets get. Not for hashing or storing. */
 #define POD_ENV_REDACTED "<redacted>"

@@ -29,7 +29,6 @@ int parse_size(const char *s, uint64_t *ret);
 /* Compare two KEY=VALUE assignments by key (then value), for sorting env. */
 int env_assignment_compare(const void *a, const void *b);
 
-/* Canonical compact JSON of one container / of the pod-level fields (restart,
- * network, volumes), the inputs of the content hashes. */
-int pod_container_serialize(const PodContainer *c, char **ret_json);
+/* Canonical compact JSON of the pod-level fields (restart, network, volumes),
+ * the input of pod_level_hash() (one container's is pod.h's). */
 int pod_level_serialize(const Pod *p, char **ret_json);

@@ -59,6 +59,11 @@ json_strv() {
         echo "[$out]"
 }
 
+# The container's spec as tankd passes it (shim-config.h): the shim acts on its
+# "tty"; SPEC=... run ... gives another.
+SPEC_PLAIN='"spec":{"name":"app","image":{"rootfs":"/"}}'
+SPEC_TTY='"spec":{"name":"app","image":{"rootfs":"/"},"tty":true}'
+
 # run CONFIG_EXTRA SCRIPT [launcher options]: the workload is /bin/sh -c SCRIPT
 run() {
         local extra=$1 script=$2; shift 2
@@ -66,7 +71,7 @@ run() {
         script=${script//\"/\\\"}
         rm -f "$T/exit.json"
         cat > "$T/config.json" <<EOF
-{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},${SPEC:-$SPEC_PLAIN},
  "argv":["/bin/sh","-c","$script"],"env":["PATH=/bin"],"log":"inherit",
  "exit_file":"$T/exit.json"${extra:+,$extra}}
 EOF
@@ -104,7 +109,7 @@ check "SIGTERM forwarded to a workload that handles it" status_is 7
 mkdir -p "$T/layer2/etc" "$T/upper" "$T/work" "$T/merged"
 echo from-layer2 > "$T/layer2/etc/motd"
 cat > "$T/config.json" <<EOF
-{"pod":"web","container":"app","rootfs":{"lower":["$ROOT","$T/layer2"],"upper":"$T/upper",
+{"pod":"web","container":"app",$SPEC_PLAIN,"rootfs":{"lower":["$ROOT","$T/layer2"],"upper":"$T/upper",
  "work":"$T/work","target":"$T/merged"},"argv":["/bin/sh","-c","cat /etc/motd; echo new > /etc/newfile; rm /bin/vi; echo done"],
  "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json"}
 EOF
@@ -240,7 +245,7 @@ check "notify: nothing without notify_dir" bash -c "grep -qx ns=unset '$T/out' &
 
 # --- exec failures ---
 cat > "$T/config.json" <<EOF
-{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["nonexistent"],
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},$SPEC_PLAIN,"argv":["nonexistent"],
  "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json"}
 EOF
 rm -f "$T/exit.json"; timeout 60 "$LAUNCH" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"
@@ -248,7 +253,7 @@ check "command not found -> 127" status_is 127
 check "... and \"error\" on the sync fd" grep -q '^error execve nonexistent' "$T/log"
 
 # --- tty ---
-run '"tty":true' 'tty; [ -t 0 ] && [ -t 1 ] && echo isatty; echo "term=$TERM"; ls -l /dev/console | cut -c1'
+SPEC=$SPEC_TTY run "" 'tty; [ -t 0 ] && [ -t 1 ] && echo isatty; echo "term=$TERM"; ls -l /dev/console | cut -c1'
 check "tty: stdio is the container's /dev/pts/0" has_re '^/dev/pts/0.?$'
 check "tty: isatty" has_re '^isatty.?$'
 check "tty: TERM defaults to xterm" has_re '^term=xterm.?$'
@@ -256,7 +261,7 @@ check "tty: /dev/console is the pty" has_re '^c.?$'
 
 # --- attach (issue 8): replay, same shell on re-attach, resize, exit status ---
 cat > "$T/config.json" <<EOF
-{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["/bin/sh"],"tty":true,
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["/bin/sh"],$SPEC_TTY,
  "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json","attach_socket":"$T/attach"}
 EOF
 rm -f "$T/exit.json"
@@ -286,12 +291,23 @@ check "EOF instead of go: monitor leaves, nothing started" bash -c "grep -q '^mo
 echo '{"pod":"web"' > "$T/bad.json"
 timeout 60 "$LAUNCH" "$SHIM" "$T/bad.json" > "$T/out" 2> "$T/log"
 check "malformed config: exit 3 and an error message" bash -c "grep -q '^first-exit 3' '$T/log' && grep -q '^error invalid config' '$T/log'"
+# An older tankd's config (no "spec", "tty" at the top) is tank-exec's to
+# read; the shim starts nothing from it.
+cat > "$T/old.json" <<EOF
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["true"],"tty":false,
+ "log":"inherit","exit_file":"$T/exit.json"}
+EOF
+rm -f "$T/exit.json"
+timeout 60 "$LAUNCH" "$SHIM" "$T/old.json" > "$T/out" 2> "$T/log"
+check "config without spec: exit 3, nothing run" bash -c "grep -q '^first-exit 3' '$T/log' && grep -q '^error invalid config: no \"spec\"' '$T/log' && [ ! -e '$T/exit.json' ]"
+SPEC='"spec":{"name":"app","image":{"rootfs":"/"},"tty":"yes"}' run "" 'true'
+check "a bad spec: refused with its path" bash -c "grep -q '^first-exit 3' '$T/log' && grep -q '^error invalid config: spec.tty: ' '$T/log'"
 
 # --- CVE-2019-5736: the workload's view of the shim binary ---
 run "" 'readlink /proc/1/exe; ls /proc | grep -cE "^[0-9]+$"'
 check "the container sees only its own processes" bash -c "[ \"\$(sed -n 2p '$T/out')\" -le 3 ]"
 cat > "$T/config.json" <<EOF
-{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["sleep","100"],
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},$SPEC_PLAIN,"argv":["sleep","100"],
  "env":["PATH=/bin"],"log":"inherit","exit_file":"$T/exit.json","stop_timeout_sec":0}
 EOF
 rm -f "$T/exit.json"
@@ -308,7 +324,7 @@ if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then
         SCOPE=tank-web-shimtest$$.scope
         ident=web/shimtest$$
         cat > "$T/config.json" <<EOF
-{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},$SPEC_PLAIN,
  "argv":["/bin/sh","-c","echo out-line; echo err-line >&2; dd if=/dev/zero of=/dev/null bs=256M count=1"],
  "env":["PATH=/bin"],"log":"journal","log_identifier":"$ident","exit_file":"$T/exit.json"}
 EOF
@@ -334,7 +350,7 @@ else
         # No journald: the shim says so and passes its own output on.
         rm -f "$T/exit.json"
         cat > "$T/config.json" <<EOF
-{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},"argv":["echo","fallback-line"],
+{"pod":"web","container":"app","rootfs":{"directory":"$ROOT"},$SPEC_PLAIN,"argv":["echo","fallback-line"],
  "log":"journal","exit_file":"$T/exit.json"}
 EOF
         timeout 60 "$LAUNCH" "$SHIM" "$T/config.json" > "$T/out" 2> "$T/log"

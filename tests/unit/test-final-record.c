@@ -37,9 +37,11 @@ static void setup(void) {
                 .hash = HASH_A,
                 .pod_hash = HASH_B,
                 .image_digest = (char *) DIGEST,
-                .restarts = 2,
                 .started_realtime_usec = 1700000000000000ULL,
-                .last_exit = { .valid = true, .code = 3, .at_usec = 1700000001000000ULL },
+                .lifecycle = {
+                        .restarts = 2,
+                        .last_exit = { .valid = true, .code = 3, .at_usec = 1700000001000000ULL },
+                },
         };
 }
 
@@ -88,7 +90,7 @@ START_TEST(test_round_trip) {
         /* A rootfs container has no digest; a killed one a signal; a message rides along. */
         container.image_digest = NULL;
         container.message = (char *) "tank-shim failed: \"quoted\"";
-        container.last_exit = (ExitInfo) { .valid = true, .code = -1, .signal = SIGKILL, .oom = true, .at_usec = 5 };
+        container.lifecycle.last_exit = (ExitInfo) { .valid = true, .code = -1, .signal = SIGKILL, .oom = true, .at_usec = 5 };
         ck_assert_int_eq(container_final_save(reconciler, &container), 0);
         ck_assert_int_eq(container_final_load(reconciler, "web", "app", &f), 0);
         ck_assert_ptr_null(f.image_digest);

@@ -204,12 +204,13 @@ START_TEST(test_exit_of_undesired_or_stopped) {
         LifecycleState s = {};
         LifecycleActions a;
 
-        /* Stopped on purpose: waiting, whatever the policy says, no failure counted. */
+        /* Stopped on purpose (the pass, for a new spec): waiting, whatever the
+         * policy says, no failure counted. */
         bring_up(&p, &s);
-        a = feed(&p, &s, LIFECYCLE_EV_STOP_REQUESTED);
+        a = feed(&p, &s, LIFECYCLE_EV_SPEC_CHANGED);
         assert_phase(s, CONTAINER_STOPPING);
         assert_mask(a, LIFECYCLE_STOP_SCOPE);
-        a = feed(&p, &s, LIFECYCLE_EV_STOP_REQUESTED);
+        a = feed(&p, &s, LIFECYCLE_EV_SPEC_CHANGED);
         assert_phase(s, CONTAINER_STOPPING);
         assert_mask(a, 0);
         /* The stable timer outlives StopUnit. */
@@ -279,12 +280,21 @@ START_TEST(test_unhealthy) {
         ck_assert(a.mask & LIFECYCLE_RECORD_FINAL);
         ck_assert_str_eq(s.last_exit.unhealthy_reason, "startup: exit 1");
 
-        /* A stop wanted meanwhile wins: no crash, no backoff. */
+        /* A stop wanted meanwhile (a new spec, or deleted) wins: no crash, no backoff. */
         s = (LifecycleState) {};
         bring_up(&p, &s);
         (void) feed_ev(&p, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_UNHEALTHY, .reason = "liveness: x" });
-        (void) feed(&p, &s, LIFECYCLE_EV_STOP_REQUESTED);
+        a = feed(&p, &s, LIFECYCLE_EV_SPEC_CHANGED);
+        assert_mask(a, 0);
         a = exited(&p, &s, exit_signal, 5 * SEC);
+        assert_phase(s, CONTAINER_WAITING);
+        ck_assert(!s.last_exit.unhealthy);
+        ck_assert_uint_eq(s.backoff.failures, 0);
+        s = (LifecycleState) {};
+        bring_up(&p, &s);
+        (void) feed_ev(&p, &s, (LifecycleEvent) { .type = LIFECYCLE_EV_UNHEALTHY, .reason = "liveness: x" });
+        (void) feed(&not_desired, &s, LIFECYCLE_EV_DELETED);
+        a = exited(&not_desired, &s, exit_signal, 5 * SEC);
         assert_phase(s, CONTAINER_WAITING);
         ck_assert(!s.last_exit.unhealthy);
         ck_assert_uint_eq(s.backoff.failures, 0);
@@ -473,27 +483,8 @@ START_TEST(test_stale_completions) {
         feed_ignored(&p, &s, LIFECYCLE_EV_PULLED);
         feed_ignored(&p, &s, LIFECYCLE_EV_STARTED);
         s.phase = CONTAINER_STARTING;
-        feed_ignored(&p, &s, LIFECYCLE_EV_STOP_REQUESTED);
         feed_ignored(&p, &s, LIFECYCLE_EV_SPEC_CHANGED);
         feed_ignored(&p, &s, LIFECYCLE_EV_DELETED);
-}
-END_TEST
-
-START_TEST(test_stop_request_elsewhere) {
-        LifecyclePolicy p = policy(RESTART_ALWAYS);
-        LifecycleState s = { .phase = CONTAINER_BACKOFF, .next_restart_usec = NOW, .backoff.failures = 3 };
-        LifecycleActions a;
-
-        a = feed(&p, &s, LIFECYCLE_EV_STOP_REQUESTED);
-        assert_phase(s, CONTAINER_WAITING);
-        assert_mask(a, LIFECYCLE_DISARM_TIMER);
-        ck_assert_uint_eq(s.next_restart_usec, 0);
-        /* container_stop() keeps the backoff; only a new spec resets it. */
-        ck_assert_uint_eq(s.backoff.failures, 3);
-        s.phase = CONTAINER_PULLING;
-        a = feed(&p, &s, LIFECYCLE_EV_STOP_REQUESTED);
-        assert_phase(s, CONTAINER_WAITING);
-        assert_mask(a, LIFECYCLE_CANCEL_PULL);
 }
 END_TEST
 
@@ -562,6 +553,26 @@ START_TEST(test_changed_container) {
         assert_phase(a, CONTAINER_WAITING);
         assert_mask(m[0].actions, LIFECYCLE_CANCEL_PULL);
         ck_assert_uint_eq(a.backoff.failures, 2);
+}
+END_TEST
+
+/* lifecycle_pod_plan() steps the containers' own states: a pair the table
+ * lacks (here a phase that does not exist) must leave all of them as they
+ * were, the members before it too. */
+START_TEST(test_plan_fails_whole) {
+        LifecyclePolicy p = policy(RESTART_ALWAYS);
+        LifecycleState a = {}, bad = { .phase = _CONTAINER_PHASE_MAX }, before;
+        LifecycleMember m[] = {
+                { .state = &a, .desired = false },
+                { .state = &bad, .desired = false },
+        };
+        LifecyclePodVerdict v = _LIFECYCLE_POD_VERDICT_MAX;
+
+        bring_up(&p, &a);
+        before = a;
+        ck_assert_int_eq(lifecycle_pod_plan(RESTART_ALWAYS, &backoff, m, 2, &(LifecyclePod) {}, &v), -EINVAL);
+        ck_assert(memcmp(&before, &a, sizeof a) == 0);
+        assert_verdict(v, _LIFECYCLE_POD_VERDICT_MAX);
 }
 END_TEST
 
@@ -771,8 +782,8 @@ int main(void) {
         tcase_add_test(tc, test_backoff_and_stable_reset);
         tcase_add_test(tc, test_exit_record);
         tcase_add_test(tc, test_stale_completions);
-        tcase_add_test(tc, test_stop_request_elsewhere);
         tcase_add_test(tc, test_changed_container);
+        tcase_add_test(tc, test_plan_fails_whole);
         tcase_add_test(tc, test_pod_level_change);
         tcase_add_test(tc, test_spec_applied_while_starting);
         tcase_add_test(tc, test_delete_during_pull);

@@ -16,7 +16,10 @@ static const char good[] =
         "\"cwd\":\"/srv\",\"user\":\"app:staff\",\"additional_gids\":[10,20],"
         "\"mounts\":[{\"source\":\"/var/lib/tank/volumes/web/data\",\"destination\":\"/data\"},"
         "{\"source\":\"/etc/api\",\"destination\":\"/etc/api\",\"read_only\":true}],"
-        "\"network\":\"/run/tank/netns/web\",\"tty\":true,\"exit_file\":\"/run/tank/x/exit.json\","
+        "\"network\":\"/run/tank/netns/web\","
+        "\"spec\":{\"name\":\"app\",\"image\":\"docker.io/library/busybox:1\",\"tty\":true,"
+        "\"env\":{\"A\":\"b=c\"},\"mounts\":[{\"volume\":\"data\",\"path\":\"/data\"}],"
+        "\"probes\":{\"liveness\":{\"tcp\":{\"port\":80},\"period\":2}}},\"exit_file\":\"/run/tank/x/exit.json\","
         "\"attach_socket\":\"/run/tank/x/attach\",\"pid_file\":\"/run/tank/x/pid\","
         "\"resolv_conf\":\"/run/tank/x/resolv.conf\",\"notify_dir\":\"/run/tank/x/notify\","
         "\"log\":\"inherit\",\"stop_signal\":3,\"stop_timeout_sec\":5,"
@@ -43,7 +46,14 @@ START_TEST(test_parse_good) {
         ck_assert(c->mounts[1].read_only);
         ck_assert_int_eq(c->network, SHIM_NETWORK_PATH);
         ck_assert_str_eq(c->netns_path, "/run/tank/netns/web");
-        ck_assert(c->tty);
+        ck_assert_ptr_nonnull(c->spec);
+        ck_assert_str_eq(c->spec->name, "app");
+        ck_assert(c->spec->tty);
+        ck_assert_str_eq(c->spec->env[0], "A=b=c");
+        ck_assert_int_eq(c->spec->n_mounts, 1);
+        ck_assert_str_eq(c->spec->mounts[0].volume, "data");
+        ck_assert_int_eq(c->spec->probes.liveness.period_sec, 2);
+        ck_assert_int_eq(c->spec->probes.liveness.failure_threshold, 3);   /* filled by src/spec */
         ck_assert_str_eq(c->pid_file, "/run/tank/x/pid");
         ck_assert_str_eq(c->notify_dir, "/run/tank/x/notify");
         ck_assert_int_eq(c->log, SHIM_LOG_INHERIT);
@@ -77,7 +87,47 @@ START_TEST(test_defaults) {
         ck_assert_ptr_null(c->cwd);
         ck_assert_ptr_null(c->pid_file);
         ck_assert_ptr_null(c->notify_dir);
-        ck_assert(!c->tty);
+        ck_assert_ptr_null(c->spec);   /* a config without "spec": tank-exec's only */
+}
+END_TEST
+
+/* A config of a tankd from before "spec" (its containers outlive the
+ * upgrade, and tank-exec reads their configs): "tty" at the top is still
+ * read, and checked. */
+START_TEST(test_legacy) {
+        static const char old[] =
+                "{\"pod\":\"p\",\"container\":\"c\",\"rootfs\":{\"directory\":\"/r\"},"
+                "\"argv\":[\"true\"],\"env\":[\"PATH=/bin\"],\"tty\":true,\"exit_file\":\"/e\"}";
+        _cleanup_(shim_config_freep) ShimConfig *c = NULL;
+        _cleanup_free_ char *err = NULL;
+
+        ck_assert_int_eq(shim_config_parse(old, strlen(old), &c, &err), 0);
+        ck_assert_ptr_null(c->spec);
+        ck_assert_str_eq(c->env[0], "PATH=/bin");
+}
+END_TEST
+
+/* What tankd does: the spec set from a parsed pod, written, read back. */
+START_TEST(test_set_spec) {
+        static const char pod_json[] =
+                "{\"name\":\"web\",\"volumes\":[{\"name\":\"v\"}],\"containers\":[{\"name\":\"app\","
+                "\"image\":\"busybox\",\"tty\":true,\"env\":{\"Z\":\"1\",\"A\":\"\\u00e9\"},"
+                "\"limits\":{\"memory\":\"1M\",\"cpu\":[50000,100000]},"
+                "\"mounts\":[{\"volume\":\"v\",\"path\":\"/v\",\"read_only\":true}]}]}";
+        _cleanup_(shim_config_freep) ShimConfig *c = NULL, *back = NULL;
+        _cleanup_pod_free_ Pod *pod = NULL;
+        _cleanup_free_ char *err = NULL, *json = NULL, *a = NULL, *b = NULL;
+
+        ck_assert_int_eq(pod_parse(pod_json, strlen(pod_json), &pod, &err), 0);
+        ck_assert_int_eq(shim_config_parse(good, strlen(good), &c, &err), 0);
+        ck_assert_int_eq(shim_config_set_spec(c, &pod->containers[0]), 0);
+        ck_assert_int_eq(shim_config_serialize(c, &json), 0);
+        ck_assert_int_eq(shim_config_parse(json, strlen(json), &back, &err), 0);
+        ck_assert_int_eq(pod_container_serialize(&pod->containers[0], &a), 0);
+        ck_assert_int_eq(pod_container_serialize(back->spec, &b), 0);
+        ck_assert_str_eq(a, b);   /* the canonical bytes, so container_hash() agrees */
+        ck_assert(back->spec->tty);
+        ck_assert_uint_eq(back->spec->limits.memory, 1024 * 1024);
 }
 END_TEST
 
@@ -128,6 +178,15 @@ START_TEST(test_refused) {
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"pid_file\":\"run/pid\"}", "pid_file:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"notify_dir\":\"/a/../b\"}", "notify_dir:");
         expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"notify_dir\":true}", "notify_dir:");
+#define SPEC "{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"spec\":"
+        expect_refused(SPEC "[]}", "spec: must be an object");
+        expect_refused(SPEC "{\"name\":\"c\"}}", "spec: missing field \"image\"");
+        expect_refused(SPEC "{\"name\":\"c\",\"image\":\"busybox\",\"tty\":1}}", "spec.tty: ");
+        expect_refused(SPEC "{\"name\":\"c\",\"image\":\"busybox\",\"bogus\":1}}", "spec: unknown field \"bogus\"");
+        expect_refused(SPEC "{\"name\":\"c\",\"image\":\"busybox\",\"mounts\":[{\"volume\":\"v\",\"path\":\"x\"}]}}",
+                       "spec.mounts[0].path: ");
+        expect_refused(SPEC "{\"name\":\"other\",\"image\":\"busybox\"}}", "spec.name: not the container's name");
+        expect_refused(SPEC "{\"name\":\"c\",\"image\":\"busybox\"},\"tty\":true}", "tty: unknown field beside \"spec\"");
 #define UNS "{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"user_namespace\":"
         expect_refused(UNS "{\"uid\":0,\"gid\":1,\"size\":1}}", "user_namespace.uid:");
         expect_refused(UNS "{\"uid\":1,\"gid\":1}}", "user_namespace: needs");
@@ -220,6 +279,8 @@ static Suite *suite(void) {
 
         tcase_add_test(tc, test_parse_good);
         tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_legacy);
+        tcase_add_test(tc, test_set_spec);
         tcase_add_test(tc, test_refused);
         tcase_add_test(tc, test_file_roundtrip);
         tcase_add_test(tc, test_exit_record);
