@@ -18,7 +18,7 @@ static int append_container(sd_bus_message *reply, CgroupLayout layout, PodState
         ContainerStats s;
         int r;
 
-        if (c->phase != CONTAINER_RUNNING || c->shim_pid <= 0 || !c->unit)
+        if (c->lifecycle.phase != CONTAINER_RUNNING || c->shim_pid <= 0 || !c->unit)
                 return 0;
         r = container_stats_read(layout, c->shim_pid, c->unit, c->pid, &s);
         if (r == -ESRCH)
