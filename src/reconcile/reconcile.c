@@ -14,6 +14,7 @@
 #include "net/netns.h"
 #include "net/pod-network.h"
 #include "reconcile/admission.h"
+#include "reconcile/events.h"
 #include "reconcile/launch.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/notify-setup.h"
@@ -82,7 +83,7 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
 static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEvent ev,
                                  const ImageRecord *image) {
         LifecyclePolicy policy = pod_policy(rc, c->pod);
-        LifecycleState s = container_lifecycle(c);
+        LifecycleState s = container_lifecycle(c), before = s;
         LifecycleActions a;
         int r;
 
@@ -103,6 +104,7 @@ static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEve
                 container_health_stop(rc, c);
         } else
                 container_set_lifecycle(c, &s);
+        events_container_step(rc, c, ev.type, &before, &a);
         container_perform(rc, c, ev.type, &a, image);
 }
 
@@ -363,6 +365,7 @@ static void on_pulled(int r, const char *digest, const char *message, void *user
         r = image_record_load(rc->blobs, digest, &image);
         if (r < 0)
                 return container_fail(rc, c, LIFECYCLE_EV_PULL_FAILED, r, "pulled image record is unreadable");
+        events_container_pulled(rc, c, digest);
         container_feed_image(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_PULLED }, image);
 }
 
