@@ -59,6 +59,17 @@ jq -r .TANK_IMAGE_DIGEST <<<"$line" | grep -q '^sha256:' || fail "no TANK_IMAGE_
 assert_eq "$(journalctl -q -o json TANK_POD=crash MESSAGE=err-line | jq -r .PRIORITY)" 3 "PRIORITY of stderr"
 journalctl -q -o cat -u tank-crash-app.scope | grep -qx run-2 || fail "journalctl -u SCOPE lacks the output"
 
+# journald's stream rules: a long line is cut at 48 KiB, bytes that are not
+# UTF-8 (a NUL too) are kept, a last line without a newline is sent at exit.
+tank_pod_json blob never sh -c "head -c 100000 /dev/zero | tr '\\0' a; echo; printf 'bin\\377\\000x\\nlast'" |
+        tankctl apply -f - || fail "apply blob"
+wait_phase blob succeeded 60
+wait_for 20 sh -c "journalctl -q -o cat TANK_POD=blob | grep -qx last" || fail "blob's last line without a newline"
+assert_eq "$(journalctl -q --all -o json TANK_POD=blob SYSLOG_IDENTIFIER=app | jq -r '.MESSAGE | if type == "string" then length else "binary" end' | tr '\n' ' ')" \
+        "49152 49152 1696 binary 4 " "blob's entries"
+assert_eq "$(journalctl -q --all -o json TANK_POD=blob SYSLOG_IDENTIFIER=app | jq -c 'select(.MESSAGE | type == "array") | .MESSAGE')" \
+        "[98,105,110,255,0,120]" "the binary line's bytes"
+
 # tankctl logs: all runs in order, --previous the run before the last restart,
 # --tail, --since; tankd's event entries never among the lines.
 assert_eq "$(tankctl logs crash | grep '^run-' | tr '\n' ' ')" "run-1 run-2 run-3 " "tankctl logs, every run"
