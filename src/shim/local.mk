@@ -94,3 +94,6 @@ tests_unit_test_exec_relay_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lutil
 
 # exec latency benchmark
 EXTRA_DIST += bench/exec/run.sh
+
+# container output throughput through the relay, beside a journald stream (issue 19)
+EXTRA_DIST += bench/logs/run.sh
