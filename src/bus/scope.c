@@ -30,7 +30,7 @@ typedef struct ScopeJob {
         uint32_t *pids;
         size_t n_pids;
         UnitLimits limits;
-        bool memory_accounting, tasks_accounting, cpu_accounting, delegate, container_devices;
+        bool memory_accounting, tasks_accounting, cpu_accounting, io_accounting, delegate, container_devices;
         uint64_t timeout_stop_usec;
 } ScopeJob;
 
@@ -185,6 +185,11 @@ static int append_properties(BusJob *b, sd_bus_message *m) {
                                           j->cpu_accounting);
                 if (r < 0)
                         return r;
+                if (j->io_accounting) {
+                        r = sd_bus_message_append(m, "(sv)", "IOAccounting", "b", 1);
+                        if (r < 0)
+                                return r;
+                }
                 if (j->delegate) {
                         r = sd_bus_message_append(m, "(sv)", "Delegate", "b", 1);
                         if (r < 0)
@@ -277,6 +282,7 @@ int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb
         j->memory_accounting = req->memory_accounting;
         j->tasks_accounting = req->tasks_accounting;
         j->cpu_accounting = req->cpu_accounting;
+        j->io_accounting = req->io_accounting;
         j->delegate = req->delegate;
         j->container_devices = req->container_devices;
         j->timeout_stop_usec = req->timeout_stop_usec;

@@ -51,6 +51,7 @@ typedef struct ScopeRequest {
         size_t n_pids;
         UnitLimits limits;
         bool memory_accounting, tasks_accounting, cpu_accounting;
+        bool io_accounting;      /* IOAccounting= (blkio on v1): tankctl stats' block I/O */
         bool delegate;
         const char *collect_mode; /* NULL: "inactive-or-failed" */
         /* DevicePolicy=closed, allowing only what a container's /dev holds:

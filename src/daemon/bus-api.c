@@ -6,6 +6,8 @@
 #include "daemon/bus-events.h"
 #include "daemon/bus-exec.h"
 #include "daemon/bus-images.h"
+#include "daemon/bus-pull.h"
+#include "daemon/bus-stats.h"
 #include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
@@ -612,6 +614,12 @@ int bus_api_install(Manager *m) {
         if (r < 0)
                 return r;
         r = bus_events_install(m);
+        if (r < 0)
+                return r;
+        r = bus_stats_install(m);
+        if (r < 0)
+                return r;
+        r = bus_pull_install(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, TANK_BUS_PATH);

@@ -126,9 +126,8 @@ static const sd_bus_vtable session_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
-/* Find the container and check it has a live workload. Replies the error itself. */
-static int find_container(Manager *m, sd_bus_message *call, const char *pod, const char *container,
-                          sd_bus_error *error, ContainerState **ret) {
+int bus_find_running_container(Manager *m, sd_bus_message *call, const char *pod, const char *container,
+                                 sd_bus_error *error, ContainerState **ret) {
         PodState *p = reconciler_get_pod(m->reconciler, pod);
         ContainerState *c = NULL;
 
@@ -218,7 +217,7 @@ static int method_exec(sd_bus_message *call, void *userdata, sd_bus_error *error
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "env entries must be KEY=VALUE");
         if (!isempty(cwd) && cwd[0] != '/')
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "cwd must be absolute");
-        r = find_container(m, call, pod, container, error, &c);
+        r = bus_find_running_container(m, call, pod, container, error, &c);
         if (r < 0)
                 return r;
 
@@ -310,7 +309,7 @@ static int method_attach(sd_bus_message *call, void *userdata, sd_bus_error *err
                                 break;
                         }
                 }
-        r = find_container(m, call, pod, container, error, &c);
+        r = bus_find_running_container(m, call, pod, container, error, &c);
         if (r < 0)
                 return r;
         r = connect_attach(m, c, &fd);

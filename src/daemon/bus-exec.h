@@ -21,3 +21,10 @@
 /* Registers Exec and Attach on the Manager object and the session objects.
  * Everything it allocates is owned by the bus connection. */
 int bus_exec_install(Manager *m);
+
+/* The container `container` of `pod` (empty: the pod's first) with a live
+ * workload (running, with a pid and a scope), or an error set in `error`:
+ * NoSuchPod for an unknown pod or container, NotRunning otherwise. Also
+ * Stats and Top's (bus-stats.c). */
+int bus_find_running_container(Manager *m, sd_bus_message *call, const char *pod, const char *container,
+                               sd_bus_error *error, ContainerState **ret);

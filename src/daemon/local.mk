@@ -29,3 +29,17 @@ libtank_la_SOURCES += src/daemon/bus-images.h src/daemon/bus-images.c
 
 # Lifecycle events on the bus (issue 19): the Manager's Event signal
 libtank_la_SOURCES += src/daemon/bus-events.h src/daemon/bus-events.c
+# issue 19: Stats and Top (resource counters and processes of containers)
+libtank_la_SOURCES += \
+	src/daemon/container-stats.h \
+	src/daemon/container-stats.c \
+	src/daemon/bus-stats.h \
+	src/daemon/bus-stats.c \
+	src/daemon/bus-pull.h \
+	src/daemon/bus-pull.c
+
+check_PROGRAMS += tests/unit/test-container-stats
+TESTS += tests/unit/test-container-stats
+tests_unit_test_container_stats_SOURCES = tests/unit/test-container-stats.c
+tests_unit_test_container_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_container_stats_LDADD = $(TANK_LIBS) $(CHECK_LIBS)

@@ -3,7 +3,8 @@
 
 /* Managed volumes live in <data>/volumes/<pod>/<volume>/ and outlive their pod:
  * a delete keeps them, `tankctl delete --volumes` (RemoveVolumes) removes them
- * once the pod is gone. Sizes are computed by walking the tree without
+ * once the pod is gone. (Empty volumes, "source": {"empty": {}}, are not
+ * here: they live in the pod's scratch, reconcile/launch.h, and go with it.) Sizes are computed by walking the tree without
  * following symlinks or crossing into other file systems. */
 
 #include <stdint.h>

@@ -538,12 +538,6 @@ int image_tag_get(BlobStore *s, const char *name, char **ret_digest) {
         return 0;
 }
 
-int image_reference_key(const ImageReference *ref, char **ret) {
-        if (ref->digest)
-                return asprintf(ret, "%s/%s@%s", ref->domain, ref->path, ref->digest) < 0 ? -ENOMEM : 0;
-        return asprintf(ret, "%s/%s:%s", ref->domain, ref->path, ref->tag ?: "latest") < 0 ? -ENOMEM : 0;
-}
-
 int image_record_load(BlobStore *s, const char *key, ImageRecord **ret) {
         _cleanup_(image_reference_freep) ImageReference *ref = NULL;
         _cleanup_free_ char *tkey = NULL, *digest = NULL;

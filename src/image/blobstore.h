@@ -76,10 +76,7 @@ int image_record_load(BlobStore *s, const char *key, ImageRecord **ret);
 /* Point name (canonical reference without digest) at digest. */
 int image_tag_set(BlobStore *s, const char *name, const char *digest);
 int image_tag_get(BlobStore *s, const char *name, char **ret_digest);
-/* The tag key of a reference: "domain/path:tag", or "domain/path@digest" when a
- * digest is given (that digest may name an index; its key leads to the platform
- * manifest that was pulled for it). */
-int image_reference_key(const ImageReference *ref, char **ret);
+/* image_reference_key() is in spec/reference.h. */
 
 /* All record digests (for `tankctl images`). */
 int image_record_list(BlobStore *s, char ***ret_digests);

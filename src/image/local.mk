@@ -75,3 +75,6 @@ tests_unit_test_image_limits_SOURCES = tests/unit/test-image-limits.c \
 	src/image/layer-tartest.c src/image/layer-tartest.h
 tests_unit_test_image_limits_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_image_limits_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+# bench/pull-progress: what a pull observer costs the puller (issue 19)
+EXTRA_DIST += bench/pull-progress/run.sh

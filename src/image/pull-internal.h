@@ -67,6 +67,8 @@ struct PullOp {
         /* The last step (pull-store.c) in a worker thread: extraction, the
          * blobs made durable and visible, the record and tag. While it runs
          * the loop touches nothing of the op but these fields' owner. */
+        uint64_t progress_usec; /* CLOCK_MONOTONIC of the last rate-limited progress report */
+
         ThreadJob *store_job;
         ImageRecord *store_rec;
         int store_result;
@@ -83,6 +85,8 @@ struct Puller {
         Hashmap *ops;
         ImageLimits limits;
         char *extract_dir;      /* puller_set_extract(): layers extracted by the pull */
+        PullObserver observer;
+        void *observer_userdata;
 };
 
 /* Tell every waiter, then forget the op (it is freed). */

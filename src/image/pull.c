@@ -15,6 +15,7 @@
 #include "pull-internal.h"
 #include "spec/reference.h"
 #include "strv.h"
+#include "time-util.h"
 
 static void layer_job_done(LayerJob *j, BlobStore *s) {
         if (j->scan) {
@@ -30,6 +31,46 @@ static void layer_job_done(LayerJob *j, BlobStore *s) {
                 blobstore_discard(s, j->temp_name);
         j->temp_name = mfree(j->temp_name);
         j->fd = safe_close(j->fd);
+}
+
+const char *pull_layer_state_to_string(PullLayerState s) {
+        static const char *const table[] = {
+                [PULL_LAYER_EXISTS] = "exists",
+                [PULL_LAYER_DOWNLOADING] = "downloading",
+                [PULL_LAYER_COMPLETE] = "complete",
+        };
+        return (size_t) s < ELEMENTSOF(table) ? table[s] : NULL;
+}
+
+static void report_layer(PullOp *op, size_t i, PullLayerState state, uint64_t done) {
+        const Descriptor *d = &op->manifest->entries[i];
+        Puller *p = op->puller;
+
+        if (p->observer.layer)
+                p->observer.layer(p->observer_userdata, op->key, d->digest, state, done,
+                                  d->size > 0 ? (uint64_t) d->size : 0);
+}
+
+/* Bytes of layer j arrive (inside curl's write callback). */
+static void on_layer_bytes(uint64_t received, void *userdata) {
+        LayerJob *j = userdata;
+        PullOp *op = j->op;
+        uint64_t now;
+
+        if (!op->puller->observer.layer)
+                return;
+        now = now_monotonic_usec();
+        if (now - op->progress_usec < PULL_PROGRESS_INTERVAL_USEC)
+                return;
+        op->progress_usec = now;
+        report_layer(op, j->index, PULL_LAYER_DOWNLOADING, received);
+}
+
+static void report_finished(PullOp *op, int r, const char *digest, const char *msg) {
+        Puller *p = op->puller;
+
+        if (p->observer.finished && op->key)
+                p->observer.finished(p->observer_userdata, op->key, r, digest, msg);
 }
 
 static void pull_op_unfollow(PullOp *op) {
@@ -58,8 +99,10 @@ static PullOp *pull_op_free(PullOp *op) {
                 f->leader = NULL;
                 f->next_follower = NULL;
         }
-        if (op->key && !op->detached)
+        if (op->key && !op->detached) {
                 (void) hashmap_remove(op->puller->ops, op->key);
+                report_finished(op, -ECANCELED, NULL, "pull cancelled");
+        }
         registry_fetch_cancel(op->fetch);
         FOREACH_ARRAY(j, op->layers, op->n_layers)
                 layer_job_done(j, op->puller->store);
@@ -103,6 +146,7 @@ void pull_op_complete(PullOp *op, int r, const char *digest, const char *fmt, ..
         /* Detach first: handlers may start new pulls of the same image. */
         (void) hashmap_remove(op->puller->ops, op->key);
         op->detached = true;
+        report_finished(op, r, digest, r < 0 ? (msg ?: "pull failed") : NULL);
         reqs = TAKE_PTR(op->requests);
         registry_fetch_cancel(op->fetch);
         op->fetch = NULL;
@@ -263,6 +307,7 @@ static void on_layer(RegistryFetch *f, int r, const char *error_message, Registr
         j->fetch = NULL;
         if (r < 0)
                 return pull_op_complete(op, r, NULL, "%s", error_message);
+        report_layer(op, j->index, PULL_LAYER_COMPLETE, resp->bytes);
         /* Verified against its digest; it stays a temp file until the whole
          * image passed. */
         pull_layer_verified(j);
@@ -286,6 +331,9 @@ static void start_layers(PullOp *op) {
 
         /* Blobs already stored were verified when they were stored: hand them to
          * the hook right away (it is idempotent), before anything is in flight. */
+        for (size_t i = 0; i < n; i++)
+                report_layer(op, i, blobstore_has(p->store, op->manifest->entries[i].digest) ?
+                             PULL_LAYER_EXISTS : PULL_LAYER_DOWNLOADING, 0);
         for (size_t i = 0; i < n; i++)
                 if (blobstore_has(p->store, op->manifest->entries[i].digest)) {
                         op->layers[i].done = true;
@@ -314,6 +362,7 @@ static void start_layers(PullOp *op) {
                                 .expected_size = d->size,
                                 .sink = REGISTRY_SINK_FD,
                                 .fd = j->fd,
+                                .progress = on_layer_bytes,
                         }, on_layer, j, &j->fetch);
                 if (r < 0)
                         return pull_op_complete(op, r, NULL, "cannot fetch layer %s: %s", d->digest, strerror(-r));
@@ -519,6 +568,7 @@ Puller *puller_free(Puller *p) {
 
         if (!p)
                 return NULL;
+        p->observer = (PullObserver) {};   /* nobody is told of a shutdown */
         if (p->ops) {
                 HASHMAP_FOREACH(op, p->ops)
                         pull_op_free(op);
@@ -537,6 +587,11 @@ int puller_set_extract(Puller *p, const char *data_dir) {
 
 void puller_set_limits(Puller *p, const ImageLimits *l) {
         p->limits = l ? *l : IMAGE_LIMITS_NONE;
+}
+
+void puller_set_observer(Puller *p, const PullObserver *o, void *userdata) {
+        p->observer = o ? *o : (PullObserver) {};
+        p->observer_userdata = userdata;
 }
 
 void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata) {

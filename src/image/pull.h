@@ -67,6 +67,32 @@ typedef int (*pull_layer_hook_t)(void *userdata, int blob_fd, const char *media_
  * the record can be loaded with image_record_load(). */
 typedef void (*pull_handler_t)(int r, const char *digest, const char *error_message, void *userdata);
 
+/* What a pull does, for those who show it (tankd's pull objects on the bus).
+ * key is the op's tag key (image_reference_key()), shared by every request
+ * of one pull. A layer's progress is reported once when the layers are
+ * known (EXISTS for a blob the store has, DOWNLOADING 0/total for the
+ * others), then at most every PULL_PROGRESS_INTERVAL_USEC per pull while
+ * bytes arrive (a retry starts over at 0), and COMPLETE once its blob is
+ * verified. finished comes once per op, before its requests' handlers run
+ * (r < 0 with the message, -ECANCELED when nobody waits any more), never
+ * from puller_free(). Both are called on the loop and must not start,
+ * cancel or free pulls. */
+typedef enum PullLayerState {
+        PULL_LAYER_EXISTS,
+        PULL_LAYER_DOWNLOADING,
+        PULL_LAYER_COMPLETE,
+} PullLayerState;
+
+const char *pull_layer_state_to_string(PullLayerState s);
+
+#define PULL_PROGRESS_INTERVAL_USEC (100 * 1000ULL)
+
+typedef struct PullObserver {
+        void (*layer)(void *userdata, const char *key, const char *layer_digest, PullLayerState state,
+                      uint64_t done, uint64_t total);
+        void (*finished)(void *userdata, const char *key, int r, const char *digest, const char *error_message);
+} PullObserver;
+
 int puller_new(sd_event *event, Registry *registry, BlobStore *store, Puller **ret);
 /* Cancels outstanding pulls without calling handlers. Free the Puller before
  * its Registry and BlobStore. */
@@ -74,6 +100,8 @@ Puller *puller_free(Puller *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Puller *, puller_free);
 
 void puller_set_layer_hook(Puller *p, pull_layer_hook_t hook, void *userdata);
+/* NULL: none (the default). The table is copied. */
+void puller_set_observer(Puller *p, const PullObserver *o, void *userdata);
 
 /* Default: none (IMAGE_LIMITS_NONE). */
 void puller_set_limits(Puller *p, const ImageLimits *l);

@@ -360,6 +360,8 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *userdata) {
                 }
         }
         f->received += n;
+        if (f->progress)
+                f->progress(f->received, f->userdata);
         return n;
 }
 
@@ -638,6 +640,7 @@ int registry_fetch(Registry *r, const RegistryRequest *req, registry_fetch_handl
         r->all = f;
         f->fd = req->fd;
         f->sink = req->sink;
+        f->progress = req->progress;
         f->expected_size = req->expected_size;
         f->max_size = req->max_size;
         f->attempt = 1;

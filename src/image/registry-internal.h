@@ -59,6 +59,7 @@ struct RegistryFetch {
         uint64_t max_size;
         RegistrySink sink;
         int fd;
+        void (*progress)(uint64_t received, void *userdata);
 
         /* progress */
         char *url;              /* current URL: object_url or a redirect target */

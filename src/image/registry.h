@@ -79,6 +79,10 @@ typedef struct RegistryRequest {
         uint64_t max_size;          /* memory sink cap (required for MEMORY) */
         RegistrySink sink;
         int fd;                     /* for REGISTRY_SINK_FD; not owned */
+        /* Optional: called with the fetch's userdata as the body arrives
+         * (received counts the current attempt: it starts over on a retry).
+         * It runs inside curl's write callback and must not cancel the fetch. */
+        void (*progress)(uint64_t received, void *userdata);
 } RegistryRequest;
 
 typedef struct RegistryResponse {

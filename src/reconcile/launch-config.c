@@ -44,6 +44,10 @@ static int resolve_mounts(Reconciler *rc, const Pod *pod, const PodContainer *sp
                                 return -ENOENT;
                         }
                         src = strdup(v->host_path);
+                } else if (v->empty) {
+                        r = pod_empty_volume_dir(rc, pod->name, v->name, &src);
+                        if (r < 0)
+                                return r;
                 } else {
                         _cleanup_free_ char *volumes = NULL;
 

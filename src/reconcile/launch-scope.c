@@ -39,6 +39,7 @@ int launch_scope_start(Reconciler *rc, ContainerState *c, pid_t pid, const UnitL
                 .memory_accounting = true,
                 .tasks_accounting = true,
                 .cpu_accounting = true,
+                .io_accounting = true,
                 .container_devices = true,
                 /* systemd's backstop behind the shim's own SIGTERM..SIGKILL grace */
                 .timeout_stop_usec = rc->config->stop_timeout_usec + 20 * USEC_PER_SEC,

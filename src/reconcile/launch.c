@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fs-util.h"
@@ -30,6 +31,27 @@ int container_scratch_dir(Reconciler *rc, const char *pod, const char *container
         if (asprintf(&p, "%s/pods/%s/%s", rc->config->data_dir, pod, container) < 0)
                 return -ENOMEM;
         *ret = p;
+        return 0;
+}
+
+int pod_empty_volume_dir(Reconciler *rc, const char *pod, const char *volume, char **ret) {
+        _cleanup_free_ char *dir = NULL, *p = NULL;
+        int r;
+
+        /* .volumes/ 0700 as volumes/ is: container root may leave setuid files there. */
+        if (asprintf(&dir, "%s/pods/%s/.volumes", rc->config->data_dir, pod) < 0)
+                return -ENOMEM;
+        r = mkdir_p(dir, 0700);
+        if (r < 0)
+                return r;
+        r = mkdir_restrict(dir, 0700);
+        if (r < 0)
+                return r;
+        if (asprintf(&p, "%s/%s", dir, volume) < 0)
+                return -ENOMEM;
+        if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        *ret = TAKE_PTR(p);
         return 0;
 }
 

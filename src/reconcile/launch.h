@@ -25,6 +25,12 @@ void launch_abort(Launch *l);
 /* Paths under the runtime and data directories. */
 int container_run_dir(Reconciler *rc, const char *pod, const char *container, char **ret);
 int container_scratch_dir(Reconciler *rc, const char *pod, const char *container, char **ret);
+/* An empty volume ("source": {"empty": {}}), made if need be:
+ * <data>/pods/<pod>/.volumes/<volume>/, inside the pod's scratch, so that it
+ * outlives container restarts and tankd and goes when the pod's scratch does
+ * (delete, or a pod found gone at start). ".volumes" is no DNS label, so no
+ * container's scratch can have that name. */
+int pod_empty_volume_dir(Reconciler *rc, const char *pod, const char *volume, char **ret);
 
 /* The records of what runs and what ended (state.json, final.json). */
 #include "reconcile/records.h"

@@ -10,10 +10,12 @@
 #define TANK_BUS_PATH "/org/tank/Tank1"
 #define TANK_BUS_POD_PREFIX "/org/tank/Tank1/pod"
 #define TANK_BUS_SESSION_PREFIX "/org/tank/Tank1/session"
+#define TANK_BUS_PULL_PREFIX "/org/tank/Tank1/pull"
 
 #define TANK_MANAGER_INTERFACE "org.tank.Tank1.Manager"
 #define TANK_POD_INTERFACE "org.tank.Tank1.Pod"
 #define TANK_SESSION_INTERFACE "org.tank.Tank1.Session"
+#define TANK_PULL_INTERFACE "org.tank.Tank1.Pull"
 
 #define TANK_ERROR_INVALID_SPEC "org.tank.Tank1.Error.InvalidSpec"
 #define TANK_ERROR_NO_SUCH_POD "org.tank.Tank1.Error.NoSuchPod"

@@ -57,7 +57,8 @@ static int gen_env(K *k, const YamlNode *n, const char *path) {
         return 0;
 }
 
-static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
+static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path, const char *json) {
+        size_t json_i = 0;
         int r;
 
         if (n->type != YNODE_SEQUENCE)
@@ -99,6 +100,16 @@ static int gen_mounts(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
                 r = k_get_str(k, mount_path, pp, &spath);
                 if (r < 0)
                         return r;
+                PATH(jm, k_index_path(json, json_i++));
+                PATH(jp, k_field_path(jm, "path"));
+                PATH(jv, k_field_path(jm, "volume"));
+                r = k_record(k, n->items[i], p, jm);
+                if (r >= 0)
+                        r = k_record(k, mount_path, pp, jp);
+                if (r >= 0)
+                        r = k_record(k, name, pn, jv);
+                if (r < 0)
+                        return r;
                 if (ro) {
                         PATH(pr, k_field_path(p, "readOnly"));
                         r = k_get_bool(k, ro, pr, &read_only);
@@ -137,7 +148,8 @@ static int quantity(K *k, const YamlNode *n, const char *path, unsigned scale10,
         return 0;
 }
 
-static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *extra, const char *path) {
+static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *extra, const char *path,
+                      const char *json) {
         const YamlNode *limits = NULL, *memory = NULL, *cpu = NULL;
         const JsonValue *extra_limits = extra ? extra->fields[container_field_index("limits")] : NULL;
         uint64_t bytes = 0, milli = 0;
@@ -187,6 +199,39 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
         if (!memory && !cpu && !extra_limits)
                 return 0;
 
+        PATH(jl, k_field_path(json, "limits"));
+        if (limits) {
+                PATH(p, k_field_path(path, "limits"));
+                r = k_record(k, limits, p, jl);
+                if (r < 0)
+                        return r;
+        }
+        if (extra_limits) {
+                /* pids and a cpu from the annotation: the path in its fragment */
+                for (size_t i = 0; extra_limits->type == JSON_OBJECT && i < extra_limits->n_members; i++) {
+                        PATH(jk, k_field_path(jl, extra_limits->members[i].key));
+                        r = k_record_fragment(k, extra->value, extra->yaml, json, jk);
+                        if (r < 0)
+                                return r;
+                }
+                if (!limits) {
+                        r = k_record_fragment(k, extra->value, extra->yaml, json, jl);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (size_t i = 0; i < 2; i++) {
+                const char *key = i == 0 ? "memory" : "cpu";
+                const YamlNode *v = i == 0 ? memory : cpu;
+                if (!v)
+                        continue;
+                PATH(pk, k_field_path(path, i == 0 ? "limits.memory" : "limits.cpu"));
+                PATH(jk, k_field_path(jl, key));
+                r = k_record(k, v, pk, jk);
+                if (r < 0)
+                        return r;
+        }
+
         STR("limits");
         G(json_gen_map_open(k->g));
         if (memory) {
@@ -220,7 +265,17 @@ static int gen_limits(K *k, const YamlNode *resources, const ContainerExtra *ext
         return 0;
 }
 
-int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
+/* Records the Tank path a YAML field becomes (k_record()). */
+static int record_field(K *k, const YamlNode *n, const char *path, const char *kube, const char *json,
+                        const char *tank) {
+        if (!n)
+                return 0;
+        PATH(p, k_field_path(path, kube));
+        PATH(j, k_field_path(json, tank));
+        return k_record(k, n, p, j);
+}
+
+int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path, size_t index) {
         const YamlNode *name = NULL, *image = NULL, *command = NULL, *args = NULL, *env = NULL, *wd = NULL,
                 *tty = NULL, *mounts = NULL, *resources = NULL, *pull = NULL, *ports = NULL, *startup = NULL,
                 *liveness = NULL, *readiness = NULL;
@@ -241,6 +296,27 @@ int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
                 return r;
         if (!name || !image)
                 return k_fail(k, n, path, "missing field \"%s\"", name ? "image" : "name");
+
+        PATH(json, k_index_path("containers", index));
+        r = k_record(k, n, path, json);
+        if (r >= 0)
+                r = record_field(k, name, path, "name", json, "name");
+        if (r >= 0)
+                r = record_field(k, image, path, "image", json, "image");
+        if (r >= 0)
+                r = record_field(k, command, path, "command", json, "command");
+        if (r >= 0)
+                r = record_field(k, args, path, "args", json, "args");
+        if (r >= 0)
+                r = record_field(k, env, path, "env", json, "env");
+        if (r >= 0)
+                r = record_field(k, wd, path, "workingDir", json, "working_dir");
+        if (r >= 0)
+                r = record_field(k, tty, path, "tty", json, "tty");
+        if (r >= 0)
+                r = record_field(k, mounts, path, "volumeMounts", json, "mounts");
+        if (r < 0)
+                return r;
 
         G(json_gen_map_open(k->g));
         PATH(pn, k_field_path(path, "name"));
@@ -339,14 +415,15 @@ int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
                 return r;
         if (mounts) {
                 PATH(p, k_field_path(path, "volumeMounts"));
+                PATH(jm, k_field_path(json, "mounts"));
                 STR("mounts");
-                r = gen_mounts(k, pc, mounts, p);
+                r = gen_mounts(k, pc, mounts, p, jm);
                 if (r < 0)
                         return r;
         }
         {
                 PATH(p, k_field_path(path, "resources"));
-                r = gen_limits(k, resources, extra, p);
+                r = gen_limits(k, resources, extra, p, json);
                 if (r < 0)
                         return r;
         }
@@ -359,12 +436,16 @@ int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
                 STR("tty");
                 G(json_gen_bool(k->g, b));
         }
-        r = k_gen_probes(k, startup, liveness, readiness, path);
+        r = k_gen_probes(k, startup, liveness, readiness, path, json);
         if (r < 0)
                 return r;
         /* Tank-only, from tank.io/container.NAME; pod_parse() checks the values */
         for (size_t i = 0; extra && i < container_fields_count; i++)
                 if (!container_fields[i].kube && extra->fields[i]) {
+                        PATH(jf, k_field_path(json, container_fields[i].name));
+                        r = k_record_fragment(k, extra->value, extra->yaml, json, jf);
+                        if (r < 0)
+                                return r;
                         STR(container_fields[i].name);
                         r = k_gen_json(k, extra->fields[i]);
                         if (r < 0)

@@ -292,6 +292,8 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
         fprintf(f, "spec:\n  restartPolicy: %s\n", policies[p->restart]);
         if (p->network.mode == NETWORK_HOST)
                 fputs("  hostNetwork: true\n", f);
+        if (p->user_namespace != USER_NAMESPACE_DEFAULT)
+                fprintf(f, "  hostUsers: %s\n", p->user_namespace == USER_NAMESPACE_HOST ? "true" : "false");
         if (p->n_volumes > 0) {
                 fputs("  volumes:\n", f);
                 FOREACH_ARRAY(v, p->volumes, p->n_volumes) {
@@ -300,7 +302,9 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                         if (v->host_path) {
                                 fputs("\n    hostPath:\n      path: ", f);
                                 put_quoted(f, v->host_path);
-                        } else {
+                        } else if (v->empty)
+                                fputs("\n    emptyDir: {}", f);
+                        else {
                                 fputs("\n    persistentVolumeClaim:\n      claimName: ", f);
                                 put_quoted(f, v->name);
                         }

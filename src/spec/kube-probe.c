@@ -105,7 +105,7 @@ static int gen_http(K *k, const YamlNode *n, const char *path) {
         return 0;
 }
 
-static int gen_probe(K *k, const YamlNode *n, const char *tank_name, const char *path) {
+static int gen_probe(K *k, const YamlNode *n, const char *tank_name, const char *path, const char *json) {
         static const struct {
                 const char *kube, *tank;
                 bool zero_is_default;   /* Kubernetes' defaulting turns 0 into the default */
@@ -137,6 +137,38 @@ static int gen_probe(K *k, const YamlNode *n, const char *tank_name, const char 
                 if (grpc)
                         return 0;
                 return k_fail(k, n, path, "needs one of exec, httpGet and tcpSocket");
+        }
+
+        r = k_record(k, n, path, json);
+        if (r < 0)
+                return r;
+        /* the handler's own fields map one to one (exec is its command) */
+        {
+                const YamlNode *h = exec ?: http ?: tcp;
+                PATH(ph, k_field_path(path, exec ? "exec.command" : http ? "httpGet" : "tcpSocket"));
+                PATH(jh, k_field_path(json, exec ? "exec" : http ? "http" : "tcp"));
+                r = k_record(k, h, ph, jh);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; !exec && h->type == YNODE_MAPPING && i < h->n_pairs; i++) {
+                        const char *key = h->pairs[i].key->str;
+                        if (!k_in_set(key, (const char *const[]) { "port", "path", "host", "scheme", NULL }))
+                                continue;
+                        PATH(pk, k_field_path(ph, key));
+                        PATH(jk, k_field_path(jh, key));
+                        r = k_record(k, h->pairs[i].value, pk, jk);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (size_t i = 0; i < ELEMENTSOF(timing); i++) {
+                if (!values[i])
+                        continue;
+                PATH(pt, k_field_path(path, timing[i].kube));
+                PATH(jt, k_field_path(json, timing[i].tank));
+                r = k_record(k, values[i], pt, jt);
+                if (r < 0)
+                        return r;
         }
 
         STR(tank_name);
@@ -193,7 +225,7 @@ static int gen_probe(K *k, const YamlNode *n, const char *tank_name, const char 
 }
 
 int k_gen_probes(K *k, const YamlNode *startup, const YamlNode *liveness, const YamlNode *readiness,
-                 const char *path) {
+                 const char *path, const char *json) {
         const struct {
                 const YamlNode *node;
                 const char *kube, *tank;
@@ -213,7 +245,9 @@ int k_gen_probes(K *k, const YamlNode *startup, const YamlNode *liveness, const 
                 if (!probes[i].node)
                         continue;
                 PATH(p, k_field_path(path, probes[i].kube));
-                r = gen_probe(k, probes[i].node, probes[i].tank, p);
+                PATH(j, k_field_path(json, "probes"));
+                PATH(jp, k_field_path(j, probes[i].tank));
+                r = gen_probe(k, probes[i].node, probes[i].tank, p, jp);
                 if (r < 0)
                         return r;
         }

@@ -198,12 +198,86 @@ int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret)
         return r;
 }
 
+static int record(K *k, const YamlNode *n, const char *yaml, const char *json, size_t root) {
+        _cleanup_free_ char *j = strdup(json), *y = strdup(yaml);
+        KPath *a;
+
+        if (!j || !y)
+                return -ENOMEM;
+        a = reallocarray(k->paths, k->n_paths + 1, sizeof(KPath));
+        if (!a)
+                return -ENOMEM;
+        k->paths = a;
+        k->paths[k->n_paths++] = (KPath) { .json = TAKE_PTR(j), .yaml = TAKE_PTR(y), .node = n, .root = root };
+        return 0;
+}
+
+int k_record(K *k, const YamlNode *n, const char *yaml, const char *json) {
+        return record(k, n, yaml, json, SIZE_MAX);
+}
+
+int k_record_fragment(K *k, const YamlNode *n, const char *yaml, const char *json_root, const char *json) {
+        if (!startswith(json, json_root))
+                return -EINVAL;
+        return record(k, n, yaml, json, strlen(json_root));
+}
+
+void k_paths_clear(K *k) {
+        FOREACH_ARRAY(e, k->paths, k->n_paths) {
+                free(e->json);
+                free(e->yaml);
+        }
+        k->paths = mfree(k->paths);
+        k->n_paths = 0;
+}
+
+/* error is pod_parse()'s "PATH: REASON". The deepest recorded path that is
+ * PATH or holds it names the YAML node; inside a fragment the rest of PATH is
+ * the path in the fragment's JSON, elsewhere the node stands for all of it.
+ * Nothing recorded (which the translation should not leave): the Tank path. */
+int k_refusal(K *k, const char *path, const char *error) {
+        const KPath *best = NULL;
+        size_t best_len = 0;
+
+        FOREACH_ARRAY(e, k->paths, k->n_paths) {
+                size_t l = strlen(e->json);
+                char c;
+
+                if (l == 0 || l < best_len || strncmp(error, e->json, l) != 0)
+                        continue;
+                c = error[l];
+                if (!(c == ':' && error[l + 1] == ' ') && c != '.' && c != '[')
+                        continue;
+                best = e;
+                best_len = l;
+        }
+        if (!best) {
+                free(k->error);
+                if (asprintf(&k->error, "document %u: %s%sthe Tank spec: %s", k->document, strempty(path),
+                             isempty(path) ? "" : ": ", error) < 0) {
+                        k->error = NULL;
+                        return -ENOMEM;
+                }
+                return -EINVAL;
+        }
+        if (best->root != SIZE_MAX) {
+                const char *inner = error + best->root;
+                if (*inner == '.')
+                        inner++;
+                return k_fail(k, best->node, best->yaml, "%s", startswith(inner, ": ") ? inner + 2 : inner);
+        }
+        const char *reason = strstr(error + best_len, ": ");
+        return k_fail(k, best->node, best->yaml, "%s", reason ? reason + 2 : error + best_len);
+}
+
 void k_pod_ctx_done(PodCtx *c) {
         json_value_free(c->network);
         for (size_t i = 0; i < c->n_extras; i++) {
                 FOREACH_ARRAY(v, c->extras[i].fields, ELEMENTSOF(c->extras[i].fields))
                         json_value_free(*v);
         }
+        for (size_t i = 0; i < c->n_extras; i++)
+                free(c->extras[i].yaml);
         free(c->extras);
         free(c->volumes);
 }

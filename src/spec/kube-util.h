@@ -17,12 +17,23 @@
 #define ANNOTATION_CONTAINER "tank.io/container."
 #define FRAGMENT_DEPTH_MAX 8
 
+/* Where a path of the Tank spec being written came from, so that a refusal
+ * by pod_parse() is named in the YAML's terms and place. */
+typedef struct KPath {
+        char *json;             /* as pod_parse() names it: "containers[0].limits.memory" */
+        char *yaml;             /* "spec.containers[0].resources.limits.memory" */
+        const YamlNode *node;
+        size_t root;            /* a fragment: json's first root bytes are its root; else SIZE_MAX */
+} KPath;
+
 typedef struct K {
         unsigned document;
         bool ignore;
         char **warnings;
         char *error;
         JsonGen *g;
+        KPath *paths;
+        size_t n_paths;
 } K;
 
 typedef struct Field {
@@ -39,6 +50,8 @@ typedef struct KubeVolume {
 typedef struct ContainerExtra {
         const char *name;
         const YamlNode *node;
+        const YamlNode *value;  /* the annotation's value, its fragment */
+        char *yaml;             /* the annotation's path */
         JsonValue *fields[CONTAINER_FIELDS_MAX];        /* of tank.io/container.NAME, by container_fields[] index */
         bool used;
 } ContainerExtra;
@@ -93,9 +106,17 @@ int k_gen_str_field(K *k, const YamlNode *n, const char *parent, const char *kub
 int k_gen_json(K *k, const JsonValue *v);
 int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret);
 void k_pod_ctx_done(PodCtx *c);
-/* One entry of spec.containers as a Tank container (kube-container.c). */
-int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path);
+/* The Tank spec's path json (and what lies below it) was written from node n
+ * at yaml; k_record_fragment(): from a Tank JSON fragment in n whose root is
+ * json_root ("" for the pod). k_refusal() turns pod_parse()'s "PATH: REASON"
+ * into a refusal at the deepest recorded path that holds PATH. */
+int k_record(K *k, const YamlNode *n, const char *yaml, const char *json);
+int k_record_fragment(K *k, const YamlNode *n, const char *yaml, const char *json_root, const char *json);
+int k_refusal(K *k, const char *path, const char *error);
+void k_paths_clear(K *k);
+/* One entry of spec.containers as the Tank container containers[index] (kube-container.c). */
+int k_gen_container(K *k, PodCtx *pc, const YamlNode *n, const char *path, size_t index);
 /* The container's "probes" from its three Kubernetes probes (kube-probe.c);
- * nothing when all are NULL. */
+ * nothing when all are NULL. json is the container's path in the Tank spec. */
 int k_gen_probes(K *k, const YamlNode *startup, const YamlNode *liveness, const YamlNode *readiness,
-                 const char *path);
+                 const char *path, const char *json);

@@ -44,6 +44,9 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                         r = k_parse_fragment(k, value, p, &pc->network);
                         if (r < 0)
                                 return r;
+                        r = k_record_fragment(k, value, p, "network", "network");
+                        if (r < 0)
+                                return r;
                 } else if (startswith(key->str, ANNOTATION_CONTAINER)) {
                         _cleanup_(json_value_freep) JsonValue *v = NULL;
                         ContainerExtra *e;
@@ -63,7 +66,10 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                                 return -ENOMEM;
                         pc->extras = e;
                         e = &pc->extras[pc->n_extras++];
-                        *e = (ContainerExtra) { .name = key->str + strlen(ANNOTATION_CONTAINER), .node = key };
+                        *e = (ContainerExtra) { .name = key->str + strlen(ANNOTATION_CONTAINER), .node = key,
+                                                .value = value, .yaml = strdup(p) };
+                        if (!e->yaml)
+                                return -ENOMEM;
                         for (size_t j = 0; j < v->n_members; j++) {
                                 JsonValue **slot = &e->fields[container_field_index(v->members[j].key)];
                                 /* json.c keeps duplicate keys: the first wins, as in json_object_get() */
@@ -85,6 +91,40 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
         return 0;
 }
 
+/* emptyDir is Tank's empty volume, removed with the pod. Its medium may only
+ * be the default (disk): a tmpfs would have to outlive the containers' mount
+ * namespaces to survive their restarts. A sizeLimit Tank cannot enforce on a
+ * plain directory, so it is not taken as if it were. */
+static int gen_empty_dir(K *k, const YamlNode *empty, const char *path, const char *name) {
+        const YamlNode *medium = NULL;
+        int r;
+
+        PATH(pe, k_field_path(path, "emptyDir"));
+        r = k_walk(k, empty, pe, (const Field[]) { { "medium", &medium }, {} },
+                   (const char *const[]) { "sizeLimit", NULL }, NULL);
+        if (r < 0)
+                return r;
+        if (medium) {
+                PATH(pm, k_field_path(pe, "medium"));
+                if (medium->type != YNODE_SCALAR || !streq(medium->str, "")) {
+                        r = k_unsupported(k, k_key_of(empty, medium), pm, false);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        G(json_gen_map_open(k->g));
+        STR("name");
+        STR(name);
+        STR("source");
+        G(json_gen_map_open(k->g));
+        STR("empty");
+        G(json_gen_map_open(k->g));
+        G(json_gen_map_close(k->g));
+        G(json_gen_map_close(k->g));
+        G(json_gen_map_close(k->g));
+        return 0;
+}
+
 static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) {
         static const char *const other_sources[] = {
                 "awsElasticBlockStore", "azureDisk", "azureFile", "cephfs", "cinder", "configMap", "csi",
@@ -101,15 +141,12 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
         pc->volumes = calloc(MAX(n->n_items, 1u), sizeof(KubeVolume));
         if (!pc->volumes)
                 return -ENOMEM;
-        for (size_t i = 0; i < n->n_items; i++) {
+        for (size_t i = 0, json_i = 0; i < n->n_items; i++) {
                 const YamlNode *name = NULL, *host = NULL, *empty = NULL, *pvc = NULL;
                 KubeVolume *v = &pc->volumes[pc->n_volumes];
                 size_t warnings = strv_length(k->warnings);
 
                 PATH(p, k_index_path(path, i));
-                /* emptyDir is "removed with the pod", which no Tank volume is:
-                 * refused until Tank has such a volume, rather than mapped to
-                 * one that outlives the pod. */
                 r = k_walk(k, n->items[i], p,
                          (const Field[]) { { "name", &name }, { "hostPath", &host }, { "emptyDir", &empty },
                                            { "persistentVolumeClaim", &pvc }, {} },
@@ -123,15 +160,25 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 if (r < 0)
                         return r;
                 v->tank_name = v->name;
+                if (!!host + !!pvc + !!empty > 1)
+                        return k_fail(k, n->items[i], p, "more than one volume source");
+                PATH(jv, k_index_path("volumes", json_i));
+                PATH(jn, k_field_path(jv, "name"));
+                PATH(js, k_field_path(jv, "source"));
+                r = k_record(k, n->items[i], p, jv);
+                if (r >= 0 && !pvc)
+                        r = k_record(k, name, pn, jn);
+                if (r >= 0 && (host || empty)) {
+                        PATH(ps, k_field_path(p, host ? "hostPath" : "emptyDir"));
+                        r = k_record(k, host ?: empty, ps, js);
+                }
+                if (r < 0)
+                        return r;
                 if (empty) {
-                        PATH(pe, k_field_path(p, "emptyDir"));
-                        r = k_unsupported(k, k_key_of(n->items[i], empty), pe, true);
+                        r = gen_empty_dir(k, empty, p, v->name);
                         if (r < 0)
                                 return r;
-                }
-                if (!!host + !!pvc > 1)
-                        return k_fail(k, n->items[i], p, "more than one volume source");
-                if (host) {
+                } else if (host) {
                         const YamlNode *hp = NULL, *type = NULL;
                         PATH(ph, k_field_path(p, "hostPath"));
                         r = k_walk(k, host, ph, (const Field[]) { { "path", &hp }, { "type", &type }, {} }, NULL, NULL);
@@ -139,6 +186,11 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                                 return r;
                         if (!hp)
                                 return k_fail(k, host, ph, "missing field \"path\"");
+                        PATH(pp, k_field_path(ph, "path"));
+                        PATH(jh, k_field_path(js, "host"));
+                        r = k_record(k, hp, pp, jh);
+                        if (r < 0)
+                                return r;
                         if (type) {
                                 /* "" (the default) checks nothing, as Tank does */
                                 PATH(pt, k_field_path(ph, "type"));
@@ -154,7 +206,6 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         STR("source");
                         G(json_gen_map_open(k->g));
                         STR("host");
-                        PATH(pp, k_field_path(ph, "path"));
                         const char *s;
                         r = k_get_str(k, hp, pp, &s);
                         if (r < 0)
@@ -175,6 +226,9 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                         r = k_get_str(k, claim, pc2, &v->tank_name);
                         if (r < 0)
                                 return r;
+                        r = k_record(k, claim, pc2, jn);
+                        if (r < 0)
+                                return r;
                         for (size_t j = 0; j < pc->n_volumes; j++)
                                 if (streq(pc->volumes[j].tank_name, v->tank_name))
                                         return k_fail(k, claim, pc2, "claim also used by spec.volumes[%zu]", j);
@@ -185,7 +239,8 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
                 } else if (strv_length(k->warnings) > warnings)
                         v->dropped = true;      /* its only source was ignored */
                 else
-                        return k_fail(k, n->items[i], p, "no volume source (hostPath or persistentVolumeClaim)");
+                        return k_fail(k, n->items[i], p, "no volume source (hostPath, persistentVolumeClaim or emptyDir)");
+                json_i += !v->dropped;
                 pc->n_volumes++;
         }
         return 0;
@@ -194,7 +249,7 @@ static int parse_volumes(K *k, PodCtx *pc, const YamlNode *n, const char *path) 
 static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         static const char *const spec_unsupported[] = {
                 "activeDeadlineSeconds", "affinity", "automountServiceAccountToken", "dnsConfig", "dnsPolicy",
-                "enableServiceLinks", "ephemeralContainers", "hostAliases", "hostIPC", "hostPID", "hostUsers",
+                "enableServiceLinks", "ephemeralContainers", "hostAliases", "hostIPC", "hostPID",
                 "hostname", "imagePullSecrets", "initContainers", "nodeName", "nodeSelector", "os", "overhead",
                 "preemptionPolicy", "priority", "priorityClassName", "readinessGates", "resourceClaims",
                 "runtimeClassName", "schedulerName", "schedulingGates", "securityContext", "serviceAccount",
@@ -207,7 +262,8 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
                 "finalizers", "managedFields", "selfLink", NULL
         };
         const YamlNode *api = NULL, *kind = NULL, *metadata = NULL, *spec = NULL, *name = NULL,
-                *annotations = NULL, *restart = NULL, *host_network = NULL, *containers = NULL, *volumes = NULL;
+                *annotations = NULL, *restart = NULL, *host_network = NULL, *host_users = NULL, *containers = NULL,
+                *volumes = NULL;
         _cleanup_(k_pod_ctx_done) PodCtx pc = {};
         const char *s;
         int r;
@@ -234,7 +290,8 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         }
         PATH(ps, k_field_path(path, "spec"));
         r = k_walk(k, spec, ps, (const Field[]) { { "restartPolicy", &restart }, { "hostNetwork", &host_network },
-                                                { "containers", &containers }, { "volumes", &volumes }, {} },
+                                                { "hostUsers", &host_users }, { "containers", &containers },
+                                                { "volumes", &volumes }, {} },
                  spec_unsupported, NULL);
         if (r < 0)
                 return r;
@@ -244,6 +301,9 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         G(json_gen_map_open(k->g));
         PATH(pn, k_field_path(pm, "name"));
         r = k_get_str(k, name, pn, &s);
+        if (r < 0)
+                return r;
+        r = k_record(k, name, pn, "name");
         if (r < 0)
                 return r;
         STR("name");
@@ -271,12 +331,29 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
                 r = k_get_bool(k, host_network, ph, &b);
                 if (r < 0)
                         return r;
+                r = b ? k_record(k, host_network, ph, "network") : 0;
+                if (r < 0)
+                        return r;
                 if (b && pc.network)
                         return k_fail(k, host_network, ph, "true, and the annotation tank.io/network is set too");
                 if (b) {
                         STR("network");
                         STR("host");
                 }
+        }
+        /* Absent stays absent: the host's [Security] UserNamespace= decides, as a
+         * cluster's default does in Kubernetes. */
+        if (host_users) {
+                bool b;
+                PATH(pu, k_field_path(ps, "hostUsers"));
+                r = k_get_bool(k, host_users, pu, &b);
+                if (r < 0)
+                        return r;
+                r = k_record(k, host_users, pu, "user_namespace");
+                if (r < 0)
+                        return r;
+                STR("user_namespace");
+                STR(user_namespace_mode_to_string(b ? USER_NAMESPACE_HOST : USER_NAMESPACE_AUTO));
         }
         if (pc.network) {
                 STR("network");
@@ -303,7 +380,7 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         G(json_gen_array_open(k->g));
         for (size_t i = 0; i < containers->n_items; i++) {
                 PATH(p, k_index_path(pc_path, i));
-                r = k_gen_container(k, &pc, containers->items[i], p);
+                r = k_gen_container(k, &pc, containers->items[i], p, i);
                 if (r < 0)
                         return r;
         }
@@ -370,14 +447,11 @@ static int translate_pod(K *k, const YamlNode *doc, const char *path, Pod **ret)
                 r = json_gen_finish(k->g, &json, &len, NULL);
         if (r >= 0) {
                 r = pod_parse(json, len, ret, &error);
-                if (r == -EINVAL) {
-                        free(k->error);
-                        if (asprintf(&k->error, "document %u: %s%sthe Tank spec: %s", k->document, strempty(path),
-                                     isempty(path) ? "" : ": ", strna(error)) < 0)
-                                k->error = NULL;
-                }
+                if (r == -EINVAL)
+                        r = k_refusal(k, path, strna(error));
         }
         k->g = json_gen_free(k->g);
+        k_paths_clear(k);
         return r;
 }
 

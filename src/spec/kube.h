@@ -13,12 +13,18 @@
  * Kubernetes knows that Tank does not support; the message names the document
  * (1-based), the path in the YAML and where libyaml saw it:
  *   document 2: spec.containers[0].ports[0].hostPort: not supported by Tank (line 14, column 9)
- * What Tank means to support later (emptyDir) says "not supported by Tank yet".
+ * What Tank means to support later (tank.io/placement) says "not supported by
+ * Tank yet". emptyDir is Tank's empty volume ("source": {"empty": {}}), removed
+ * with the pod; its medium must be the default and its sizeLimit is unsupported.
  * With ignore_unsupported, such known
  * but unsupported fields are dropped instead, each with one line in
  * *ret_warnings (unknown fields, kinds and apiVersions stay refusals: a typo is
  * never silently dropped). A fault found by pod_parse() in the translated spec
- * names the Tank path: "document 1: the Tank spec: containers[0]...".
+ * is named the same way, at the YAML node that produced the faulty value (the
+ * translation keeps a table of Tank path -> YAML path and node):
+ *   document 2: items[1].spec.containers[0].name: must be a lowercase DNS label ... (line 21, column 13)
+ * and inside an annotation's JSON fragment by the path within it:
+ *   document 1: metadata.annotations.tank.io/network: nics[0].ip: must be ... (line 6, column 22)
  *
  * Tank-only fields ride in annotations whose values are Tank JSON fragments:
  * `tank.io/network` (the spec's "network" value) and `tank.io/container.NAME`

@@ -170,8 +170,8 @@ static int parse_network(Ctx *c, const JsonValue *v, const char *path, PodNetwor
 static int parse_volume(Ctx *c, const JsonValue *v, const char *path, PodVolume *vol) {
         static const char *const fields[] = { "name", "source", NULL };
         static const char *const required[] = { "name", NULL };
-        static const char *const source_fields[] = { "host", NULL };
-        const JsonValue *src;
+        static const char *const source_fields[] = { "host", "empty", NULL };
+        const JsonValue *src, *x;
         int r;
 
         r = check_fields(c, v, path, fields, required);
@@ -186,9 +186,20 @@ static int parse_volume(Ctx *c, const JsonValue *v, const char *path, PodVolume 
         src = json_object_get(v, "source");
         if (src) {
                 FIELD_PATH(p, path, "source");
-                r = check_fields(c, src, p, source_fields, source_fields);
+                r = check_fields(c, src, p, source_fields, NULL);
                 if (r < 0)
                         return r;
+                if (src->n_members != 1)
+                        return fail(c, p, src->n_members == 0 ? "missing field \"host\" or \"empty\"" :
+                                    "more than one source (\"host\" or \"empty\")");
+                if ((x = json_object_get(src, "empty"))) {
+                        FIELD_PATH(pe, p, "empty");
+                        r = check_fields(c, x, pe, (const char *const[]) { NULL }, NULL);
+                        if (r < 0)
+                                return r;
+                        vol->empty = true;
+                        return 0;
+                }
                 FIELD_PATH(ph, p, "host");
                 r = parse_abs_path(c, json_object_get(src, "host"), ph, true, &vol->host_path);
                 if (r < 0)

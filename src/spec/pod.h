@@ -100,7 +100,8 @@ typedef struct PodNetwork {
 
 typedef struct PodVolume {
         char *name;
-        char *host_path;            /* NULL for a managed volume */
+        char *host_path;            /* NULL for a managed or an empty volume */
+        bool empty;                 /* "source": {"empty": {}}: made empty for the pod, removed with it */
 } PodVolume;
 
 typedef struct PodMount {

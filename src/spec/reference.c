@@ -285,3 +285,9 @@ int image_reference_to_string(const ImageReference *r, char **ret) {
         *ret = s;
         return 0;
 }
+
+int image_reference_key(const ImageReference *ref, char **ret) {
+        if (ref->digest)
+                return asprintf(ret, "%s/%s@%s", ref->domain, ref->path, ref->digest) < 0 ? -ENOMEM : 0;
+        return asprintf(ret, "%s/%s:%s", ref->domain, ref->path, ref->tag ?: "latest") < 0 ? -ENOMEM : 0;
+}

@@ -28,5 +28,11 @@ int image_reference_parse(const char *s, ImageReference **ret, char **ret_error)
 /* Canonical fully qualified string: domain/path[:tag][@digest]. */
 int image_reference_to_string(const ImageReference *r, char **ret);
 
+/* The tag key of a reference: "domain/path:tag", or "domain/path@digest" when a
+ * digest is given (that digest may name an index; its key leads to the platform
+ * manifest that was pulled for it). The image store keys its tags so, and a
+ * pull is known by it (the Pull objects' Image). */
+int image_reference_key(const ImageReference *ref, char **ret);
+
 /* Is this a syntactically valid sha256 digest "sha256:<64 lowercase hex>"? */
 bool digest_is_valid(const char *s);

@@ -96,6 +96,13 @@ static int gen_volumes(JsonGen *g, const Pod *p) {
                         STR(g, "host");
                         STR(g, v->host_path);
                         CHECK(json_gen_map_close(g));
+                } else if (v->empty) {
+                        STR(g, "source");
+                        CHECK(json_gen_map_open(g));
+                        STR(g, "empty");
+                        CHECK(json_gen_map_open(g));
+                        CHECK(json_gen_map_close(g));
+                        CHECK(json_gen_map_close(g));
                 }
                 CHECK(json_gen_map_close(g));
         }

@@ -58,3 +58,14 @@ tankctl_SOURCES += \
 # bash completion (shell-completion/bash/tankctl)
 TESTS += tests/unit/test-completion.sh
 EXTRA_DIST += tests/unit/test-completion.sh
+
+# stats and top (issue 19)
+tankctl_SOURCES += \
+	src/tankctl/verbs-stats.c \
+	src/tankctl/verbs-top.c
+
+# pulls with their progress (issue 19)
+tankctl_SOURCES += \
+	src/tankctl/verbs-pull.c \
+	src/tankctl/pull-progress.h \
+	src/tankctl/pull-progress.c

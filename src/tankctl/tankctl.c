@@ -71,9 +71,21 @@ static const struct {
           "      --pod=NAME         Only the events of this pod\n"
           "  -o, --output=json      One JSON object per line\n"
           "      --no-follow        Stop after the replay (needs --since)\n" },
-        { "pull", verb_pull, "pull IMAGE",
-          "Pull an image into tankd's image store and print its digest.",
-          NULL },
+        { "stats", verb_stats, "stats [POD...] [--no-stream] [-o json]",
+          "Show the running containers' CPU, memory, pids, network and block I/O\n"
+          "(of every pod, or of the pods named): every second on a terminal, once\n"
+          "otherwise. CPU % is over the last second, 100 % being one core.",
+          "      --no-stream        Print one sample and exit\n"
+          "  -o, --output=FORMAT    \"json\": an array of the containers' counters\n" },
+        { "top", verb_top, "top POD [-c CONTAINER]",
+          "List a container's processes: pid and uid on the host and in the container,\n"
+          "and the command line.",
+          "  -c, --container=NAME   Container of the pod (default: the first)\n" },
+        { "pull", verb_pull, "pull [-q] IMAGE",
+          "Pull an image into tankd's image store and print its digest. The progress\n"
+          "of each layer goes to stderr: a bar per layer on a terminal, one line per\n"
+          "layer when it is complete otherwise.",
+          "  -q, --quiet            Print only the digest\n" },
         { "images", verb_images, "images",
           "List the images in tankd's image store, their sizes and the pods that use them.",
           NULL },

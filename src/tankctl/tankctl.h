@@ -70,6 +70,8 @@ const char *input_name(const char *path);   /* "<stdin>" for "-" */
 uint64_t now_realtime(void);
 void format_age(char *buf, size_t n, uint64_t usec);
 #define AGE_MAX 32
+/* Sizes for humans: "512B", "1.5KiB", "64.0MiB" (verbs-pods.c). */
+void format_bytes(char *buf, size_t n, uint64_t bytes);
 
 /* JSON helpers on yajl trees. */
 const char *json_string(yajl_val v, const char *key);      /* NULL if absent or not a string */
@@ -104,6 +106,8 @@ int verb_exec(int argc, char *argv[], Context *ctx);
 int verb_attach(int argc, char *argv[], Context *ctx);
 int verb_logs(int argc, char *argv[], Context *ctx);
 int verb_events(int argc, char *argv[], Context *ctx);
+int verb_stats(int argc, char *argv[], Context *ctx);
+int verb_top(int argc, char *argv[], Context *ctx);
 
 /* Per-verb help text, printed by common_option('h') and `tankctl help VERB`. */
 void verb_help(const char *verb);

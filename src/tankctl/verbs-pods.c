@@ -459,30 +459,7 @@ int verb_wait(int argc, char *argv[], Context *ctx) {
         return pod_wait_run(w, STRV_MAKE(name), what, deadline);
 }
 
-int verb_pull(int argc, char *argv[], Context *ctx) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        const char *digest;
-        int r;
-
-        r = parse_plain("pull", argc, argv, ctx);
-        if (r != PARSE_CONTINUE)
-                return r;
-        if (optind + 1 != argc)
-                return usage_error("pull", optind >= argc ? "missing image reference" : "exactly one image expected");
-
-        /* Pulls of big images take long; the daemon streams and verifies. */
-        r = manager_call(ctx, "Pull", 30 * 60 * UINT64_C(1000000), argv[optind], &reply, "s", argv[optind]);
-        if (r != 0)
-                return r;
-        r = sd_bus_message_read(reply, "s", &digest);
-        if (r < 0)
-                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
-        (void) fputs_escape_control(digest, stdout);
-        putchar('\n');
-        return EXIT_SUCCESS;
-}
-
-static void format_bytes(char *buf, size_t n, uint64_t bytes) {
+void format_bytes(char *buf, size_t n, uint64_t bytes) {
         static const char suffixes[] = "KMGTPE";
         double v = (double) bytes;
         size_t i = 0;

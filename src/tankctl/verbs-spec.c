@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "log.h"
 #include "pod-wait.h"
+#include "pull-progress.h"
 #include "spec/kube.h"
 #include "spec/pod.h"
 #include "strv.h"
@@ -249,10 +250,33 @@ static int apply_wait(PodWait *w, char **names, PodWaitFor what, uint64_t deadli
         return 0;
 }
 
+static int apply_watch_pulls(Context *ctx, const PodList *list, PullProgress **ret) {
+        _cleanup_(pull_progress_freep) PullProgress *pp = NULL;
+        sd_bus *bus;
+        int r;
+
+        r = ctx_bus(ctx, &bus);
+        if (r != 0)
+                return r;
+        r = pull_progress_new(bus, &pp);
+        if (r < 0)
+                return log_error_errno(r, "cannot subscribe to tankd's pull signals: %m"), EXIT_FAILURE;
+        for (size_t i = 0; i < list->n; i++)
+                for (size_t k = 0; k < list->pods[i]->n_containers; k++) {
+                        const char *image = list->pods[i]->containers[k].image;
+
+                        if (image && pull_progress_add_image(pp, image) < 0)
+                                return log_oom(), EXIT_FAILURE;
+                }
+        *ret = TAKE_PTR(pp);
+        return 0;
+}
+
 int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
         _cleanup_strv_free_ char **files = NULL, **applied = NULL, **gated = NULL;
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
+        _cleanup_(pull_progress_freep) PullProgress *pulls = NULL;
         ApplyOptions o;
         InputOptions in;
         uint64_t deadline;
@@ -276,6 +300,10 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
 
         if (o.wait) {
                 r = pod_wait_new(ctx, &w);
+                if (r != 0)
+                        return r;
+                /* The pulls of the pods' images show while the wait's loop runs. */
+                r = apply_watch_pulls(ctx, &list, &pulls);
                 if (r != 0)
                         return r;
         }

@@ -3,12 +3,14 @@
  *   pull-driver --data DIR [--mirror "DOMAIN URL"]... [--insecure HOST]...
  *               [--auth-file FILE] [--platform os/arch[/variant]] [--unpack]
  *               [--attempts N] [--backoff-ms N] [--abort-after-ms N] [--no-sync]
- *               [--stall-s N] [--max-unpacked-layer-size BYTES] REF...
+ *               [--stall-s N] [--max-unpacked-layer-size BYTES] [--progress] REF...
  * Pulls all REFs concurrently on one sd-event loop; prints "REF DIGEST" per
  * success, "REF: error: MESSAGE" per failure; exits 0 only if all succeeded.
  * --abort-after-ms tears everything down mid-pull (exit 3), as a daemon
  * shutting down would. --max-unpacked-layer-size sets that [Images] limit
- * (and so the layer scans of pull.h). */
+ * (and so the layer scans of pull.h). --progress installs a pull observer
+ * (pull.h) and prints on stderr how many reports it had, for
+ * bench/pull-progress. */
 
 #include <getopt.h>
 #include <systemd/sd-event.h>
@@ -37,6 +39,19 @@ static void on_done(int r, const char *digest, const char *error_message, void *
                 sd_event_exit(j->event, 0);
 }
 
+typedef struct ProgressCount {
+        unsigned layer, finished;
+} ProgressCount;
+
+static void count_layer(void *userdata, const char *key, const char *layer_digest, PullLayerState state,
+                        uint64_t done, uint64_t total) {
+        ((ProgressCount *) userdata)->layer++;
+}
+
+static void count_finished(void *userdata, const char *key, int r, const char *digest, const char *error_message) {
+        ((ProgressCount *) userdata)->finished++;
+}
+
 static int on_abort(sd_event_source *s, uint64_t usec, void *userdata) {
         *(int *) userdata = 1;
         return sd_event_exit(sd_event_source_get_event(s), 0);
@@ -61,6 +76,7 @@ int main(int argc, char *argv[]) {
                 { "no-sync",    no_argument,       NULL, 's' },
                 { "stall-s",    required_argument, NULL, 't' },
                 { "max-unpacked-layer-size", required_argument, NULL, 'U' },
+                { "progress",   no_argument,       NULL, 'P' },
                 {}
         };
         _cleanup_(layer_store_freep) LayerStore *layers = NULL;
@@ -72,7 +88,8 @@ int main(int argc, char *argv[]) {
         RegistryOptions opts = {};
         ImageLimits limits = IMAGE_LIMITS_NONE;
         sd_event *event = NULL;
-        bool unpack = false, no_sync = false;
+        bool unpack = false, no_sync = false, progress = false;
+        ProgressCount counted = {};
         uint64_t abort_ms = 0;
         int c, r, pending = 0, failed = 0, aborted = 0;
         Job *jobs;
@@ -90,6 +107,7 @@ int main(int argc, char *argv[]) {
                 case 'b': opts.backoff_base_usec = (uint64_t) atoi(optarg) * 1000U; break;
                 case 'x': abort_ms = (uint64_t) atoi(optarg); break;
                 case 's': no_sync = true; break;
+                case 'P': progress = true; break;
                 case 't': opts.stall_timeout_usec = (uint64_t) atoi(optarg) * 1000000U; break;
                 case 'U': limits.max_unpacked_layer_size = strtoull(optarg, NULL, 10); break;
                 default: return 2;
@@ -146,6 +164,10 @@ int main(int argc, char *argv[]) {
                 puller_set_layer_hook(puller, unpack_hook, layers);
         }
 
+        if (progress)
+                puller_set_observer(puller, &(PullObserver) { .layer = count_layer, .finished = count_finished },
+                                    &counted);
+
         jobs = calloc(argc - optind, sizeof(Job));
         if (!jobs)
                 return 1;
@@ -171,6 +193,8 @@ int main(int argc, char *argv[]) {
         if (pending > 0)
                 (void) sd_event_loop(event);
 
+        if (progress)
+                fprintf(stderr, "progress: %u layer reports, %u finished\n", counted.layer, counted.finished);
         puller = puller_free(puller);
         reg = registry_free(reg);
         sd_event_unref(event);

@@ -4,9 +4,10 @@
 # shapes of the Kubernetes documentation: two containers sharing a volume, a
 # hostPath, limits in every unit form, the restart policies in a multi-document
 # file, a List) is applied with tankctl apply and runs; `get -o yaml` then
-# `apply` of each pod keeps its spec and restarts nothing; unsupported fields
-# are refused with their path, and applied without them under
-# --ignore-unsupported, one warning each.
+# `apply` of each pod keeps its spec and restarts nothing; an emptyDir is
+# shared, survives a container's and tankd's restart and goes with its pod;
+# unsupported fields are refused with their path, and applied without them
+# under --ignore-unsupported, one warning each.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -72,7 +73,7 @@ assert_eq "$(tankctl get k-list-host -o json | jq -r .spec.containers[0].limits.
 
 # Round trip: the YAML tankctl writes is accepted back with the same spec, so
 # the content hashes match and no container restarts.
-for pod in k-two-containers k-hostpath k-limits k-always k-list-env k-list-host; do
+for pod in k-two-containers k-empty-dir k-hostpath k-limits k-always k-list-env k-list-host; do
         tankctl get "$pod" -o json | jq -S .spec >"$tmp/spec-before"
         tankctl get "$pod" -o json | jq -c '[.status.containers[] | [.name, .pid, .restarts]]' >"$tmp/pids-before"
         tankctl get "$pod" -o yaml >"$tmp/$pod.out.yaml" || fail "get $pod -o yaml"
@@ -85,6 +86,31 @@ for pod in k-two-containers k-hostpath k-limits k-always k-list-env k-list-host;
         assert_eq "$(cat "$tmp/pids-after")" "$(cat "$tmp/pids-before")" "$pod: nothing restarted after the round trip"
         tankctl get "$pod" -o yaml | cmp -s - "$tmp/$pod.out.yaml" || fail "$pod: get -o yaml is not stable"
 done
+
+# emptyDir: one directory for the pod, in its scratch (not a managed volume),
+# shared by both containers, kept across a container's restart and tankd's,
+# removed with the pod.
+empty=/var/lib/tank/pods/k-empty-dir/.volumes/shared-data
+wait_phase k-empty-dir running
+wait_for 20 sh -c "tankctl exec k-empty-dir -c reader -- cat /data/index.html 2>/dev/null | grep -q writer" ||
+        fail "the reader does not see the writer's file in the emptyDir"
+assert_eq "$(cat "$empty/index.html")" "Hello from the writer" "the emptyDir's directory on the host"
+[ -e /var/lib/tank/volumes/k-empty-dir ] && fail "an emptyDir made a managed volume"
+tankctl get k-empty-dir -o yaml | grep -qx '    emptyDir: {}' || fail "get -o yaml does not give emptyDir back"
+in_ctr k-empty-dir reader sh -c 'echo kept >/data/marker' || fail "write to the emptyDir"
+reader_pid=$(tankctl get k-empty-dir -o json | jq -r '.status.containers[] | select(.name == "reader") | .pid')
+kill -9 "$reader_pid"
+wait_for 60 sh -c "tankctl get k-empty-dir -o json | jq -e '.status.phase == \"running\" and
+        ([.status.containers[] | select(.name == \"reader\") | .restarts >= 1 and .pid != $reader_pid] | all)' \
+        >/dev/null" || { tankctl get k-empty-dir -o json >&2; fail "the reader was not restarted"; }
+assert_eq "$(in_ctr k-empty-dir reader cat /data/marker)" kept "emptyDir data after the container's restart"
+assert_eq "$(in_ctr k-empty-dir writer cat /pod-data/marker)" kept "the other container sees the same emptyDir"
+systemctl restart tankd.service || fail "restart tankd"
+tank_wait_bus 60
+assert_eq "$(in_ctr k-empty-dir writer cat /pod-data/marker)" kept "emptyDir data after tankd's restart"
+tankctl delete k-empty-dir >/dev/null || fail "delete k-empty-dir"
+wait_for 60 sh -c "! tankctl get k-empty-dir >/dev/null 2>&1 && [ ! -e /var/lib/tank/pods/k-empty-dir ]" ||
+        { ls -la /var/lib/tank/pods/k-empty-dir >&2; fail "the emptyDir was not removed with its pod"; }
 
 # Strict: the first unsupported field, with its document and path; nothing applied.
 cat >"$tmp/bad.yaml" <<EOF2
@@ -119,6 +145,21 @@ tankctl apply -f "$tmp/bad.yaml" 2>"$tmp/err" && fail "apply of unsupported fiel
 assert_eq "$(cat "$tmp/err")" "tankctl: $tmp/bad.yaml: document 2: spec.serviceAccountName: not supported by Tank (line 16, column 3)" "strict refusal"
 tankctl get k-ok >/dev/null 2>&1 && fail "a refused file applied its first pod"
 tankctl validate -f "$tmp/bad.yaml" >/dev/null 2>&1 && fail "validate accepted unsupported fields"
+
+# A fault only Tank's validation finds is named in the YAML too, with its place.
+cat >"$tmp/bad-name.yaml" <<EOF2
+apiVersion: v1
+kind: Pod
+metadata:
+  name: k-bad-name
+spec:
+  containers:
+  - name: Web_Server
+    image: $TANK_IMAGE
+EOF2
+tankctl apply -f "$tmp/bad-name.yaml" 2>"$tmp/err" && fail "apply of an invalid container name succeeded"
+assert_eq "$(cat "$tmp/err")" "tankctl: $tmp/bad-name.yaml: document 1: spec.containers[0].name: must be a lowercase DNS \
+label (1-63 characters of a-z, 0-9 and '-', not starting or ending with '-') (line 7, column 11)" "validator refusal"
 
 tankctl apply --ignore-unsupported -f "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "apply --ignore-unsupported"; }
 cat >"$tmp/want" <<EOF2

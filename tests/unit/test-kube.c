@@ -67,6 +67,8 @@ static char *tank_json(const char *yaml) {
         return json;
 }
 
+#define DNS_LABEL "must be a lowercase DNS label (1-63 characters of a-z, 0-9 and '-', not starting or ending with '-')"
+#define NORMALIZED "must be a normalized path (no \".\", \"..\" or empty components, no trailing \"/\")"
 #define HEAD "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
 #define SPEC(x) HEAD "spec:\n" x
 #define C0(x) SPEC("  containers:\n  - name: app\n    image: busybox\n" x)
@@ -113,6 +115,26 @@ START_TEST(test_mapping) {
                   "\"Accept\":\"*/*\"}},\"initial_delay\":0,\"period\":10,\"timeout\":1,\"success_threshold\":1,"
                   "\"failure_threshold\":3},\"readiness\":{\"tcp\":{\"port\":5432},\"initial_delay\":5,\"period\":10,"
                   "\"timeout\":1,\"success_threshold\":2,\"failure_threshold\":3}},\"notify\":true,\"watchdog_sec\":30}]}" },
+                { SPEC("  hostUsers: false\n  containers: [{name: app, image: busybox}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"user_namespace\":"
+                  "\"auto\",\"containers\":[{\"name\":\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},"
+                  "\"mounts\":[],\"limits\":{},\"tty\":false}]}" },
+                { SPEC("  hostUsers: true\n  containers: [{name: app, image: busybox}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"user_namespace\":"
+                  "\"host\",\"containers\":[{\"name\":\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},"
+                  "\"mounts\":[],\"limits\":{},\"tty\":false}]}" },
+                { SPEC("  hostUsers: null\n  containers: [{name: app, image: busybox}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[],\"containers\":[{\"name\":"
+                  "\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},\"mounts\":[],\"limits\":{},"
+                  "\"tty\":false}]}" },
+                { SPEC("  volumes:\n  - {name: cache, emptyDir: {}}\n  - {name: disk, emptyDir: {medium: ''}}\n"
+                       "  containers:\n  - name: app\n    image: busybox\n    volumeMounts: [{name: cache, mountPath: /c},"
+                       " {name: disk, mountPath: /d}]\n"),
+                  "{\"name\":\"web\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[{\"name\":\"cache\","
+                  "\"source\":{\"empty\":{}}},{\"name\":\"disk\",\"source\":{\"empty\":{}}}],\"containers\":[{\"name\":"
+                  "\"app\",\"image\":\"docker.io/library/busybox:latest\",\"env\":{},\"mounts\":[{\"volume\":\"cache\","
+                  "\"path\":\"/c\",\"read_only\":false},{\"volume\":\"disk\",\"path\":\"/d\",\"read_only\":false}],"
+                  "\"limits\":{},\"tty\":false}]}" },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -180,8 +202,10 @@ static const struct {
           "document 1: spec.volumes[0].configMap: not supported by Tank (line 9, column 23)" },
         { C0("  volumes: [{name: v, secret: {secretName: c}}]\n"),
           "document 1: spec.volumes[0].secret: not supported by Tank (line 9, column 23)" },
-        { C0("  volumes: [{name: v, emptyDir: {}}]\n"),
-          "document 1: spec.volumes[0].emptyDir: not supported by Tank yet (line 9, column 23)" },
+        { C0("  volumes: [{name: v, emptyDir: {medium: Memory}}]\n"),
+          "document 1: spec.volumes[0].emptyDir.medium: not supported by Tank (line 9, column 34)" },
+        { C0("  volumes: [{name: v, emptyDir: {sizeLimit: 1Gi}}]\n"),
+          "document 1: spec.volumes[0].emptyDir.sizeLimit: not supported by Tank (line 9, column 34)" },
         { C0("  volumes: [{name: v, hostPath: {path: /v, type: Directory}}]\n"),
           "document 1: spec.volumes[0].hostPath.type: not supported by Tank (line 9, column 44)" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  labels: {app: web}\nspec:\n"
@@ -197,6 +221,14 @@ static const struct {
         const char *yaml, *error;
 } invalid[] = {
         { C0("    imagee: x\n"), "document 1: spec.containers[0]: unknown field \"imagee\" (line 9, column 5)" },
+        { SPEC("  hostUsers: \"false\"\n  containers: [{name: app, image: busybox}]\n"),
+          "document 1: spec.hostUsers: expected a boolean (true or false), got a string (line 6, column 14)" },
+        { C0("  volumes: [{name: v, emptyDir: {}, hostPath: {path: /v}}]\n"),
+          "document 1: spec.volumes[0]: more than one volume source (line 9, column 13)" },
+        { C0("  volumes: [{name: v, emptyDir: {size: 1}}]\n"),
+          "document 1: spec.volumes[0].emptyDir: unknown field \"size\" (line 9, column 34)" },
+        { C0("  volumes: [{name: v, emptyDir: []}]\n"),
+          "document 1: spec.volumes[0].emptyDir: expected a mapping, got a sequence (line 9, column 33)" },
         { "apiVersion: v1\nkind: Deployment\n", "document 1: kind: unknown kind \"Deployment\" (Tank reads Pod and List) "
           "(line 2, column 7)" },
         { "apiVersion: apps/v1\nkind: Pod\n", "document 1: apiVersion: unknown apiVersion \"apps/v1\" (Tank reads v1) "
@@ -249,16 +281,18 @@ static const struct {
           "document 1: spec.containers[0].livenessProbe.periodSeconds: expected a decimal integer (line 9, "
           "column 59)" },
         { C0("    livenessProbe: {tcpSocket: {port: 80}, successThreshold: 2}\n"),
-          "document 1: the Tank spec: containers[0].probes.liveness.success_threshold: must be 1 for a liveness "
-          "probe" },
+          "document 1: spec.containers[0].livenessProbe.successThreshold: must be 1 for a liveness probe (line 9, "
+          "column 62)" },
         { C0("    livenessProbe: {tcpSocket: {port: 70000}}\n"),
-          "document 1: the Tank spec: containers[0].probes.liveness.tcp.port: 70000 out of range 1..65535" },
+          "document 1: spec.containers[0].livenessProbe.tcpSocket.port: 70000 out of range 1..65535 (line 9, column 39)" },
         { HEAD "  annotations:\n    tank.io/container.app: '{\"watchdog_sec\": 5}'\nspec:\n"
           "  containers: [{name: app, image: busybox}]\n",
-          "document 1: the Tank spec: containers[0].watchdog_sec: requires \"notify\": true" },
+          "document 1: metadata.annotations.tank.io/container.app: watchdog_sec: requires \"notify\": true (line 6, "
+          "column 28)" },
         { HEAD "  annotations:\n    tank.io/container.app: '{\"notify\": 1}'\nspec:\n"
           "  containers: [{name: app, image: busybox}]\n",
-          "document 1: the Tank spec: containers[0].notify: expected a boolean, got a number" },
+          "document 1: metadata.annotations.tank.io/container.app: notify: expected a boolean, got a number (line 6, "
+          "column 28)" },
         { HEAD "  annotations:\n    tank.io/container.app: '{\"probes\": {}}'\nspec:\n"
           "  containers: [{name: app, image: busybox}]\n",
           "document 1: metadata.annotations.tank.io/container.app: unknown field \"probes\" (only \"limits\", "
@@ -280,8 +314,8 @@ static const struct {
         { C0("    env: [{name: A, value: x}, {name: A, value: y}]\n"),
           "document 1: spec.containers[0].env[1].name: duplicate variable (also env[0]) (line 9, column 39)" },
         { "apiVersion: v1\nkind: Pod\nmetadata:\n  name: Web\nspec:\n  containers: [{name: app, image: busybox}]\n",
-          "document 1: the Tank spec: name: must be a lowercase DNS label (1-63 characters of a-z, 0-9 and '-', not "
-          "starting or ending with '-')" },
+          "document 1: metadata.name: must be a lowercase DNS label (1-63 characters of a-z, 0-9 and '-', not "
+          "starting or ending with '-') (line 4, column 9)" },
         { HEAD "  annotations:\n    tank.io/nets: '{}'\nspec:\n  containers: [{name: app, image: busybox}]\n",
           "document 1: metadata.annotations.tank.io/nets: unknown Tank annotation (tank.io/network, "
           "tank.io/container.NAME) (line 6, column 5)" },
@@ -290,12 +324,86 @@ static const struct {
           "of input) (line 6, column 22)" },
         { HEAD "  annotations:\n    tank.io/network: '{\"nics\": [{\"name\": \"eth0\", \"ip\": \"192.0.2.300/24\"}]}'\n"
           "spec:\n  containers: [{name: app, image: busybox}]\n",
-          "document 1: the Tank spec: network.nics[0].ip: must be an IPv4 address with a prefix length (a.b.c.d/n), "
-          "got \"192.0.2.300/24\"" },
+          "document 1: metadata.annotations.tank.io/network: nics[0].ip: must be an IPv4 address with a prefix length "
+          "(a.b.c.d/n), got \"192.0.2.300/24\" (line 6, column 22)" },
         { HEAD "  annotations:\n    tank.io/container.db: '{\"limits\": {\"pids\": 5}}'\nspec:\n"
           "  containers: [{name: app, image: busybox}]\n",
           "document 1: metadata.annotations: no container \"db\" in this pod (line 6, column 5)" },
 };
+
+/* Faults that only Tank's validator finds, after the translation, named in
+ * the YAML's own terms with the node's line and column; ignore: the same
+ * under --ignore-unsupported, where dropped volumes and mounts shift the
+ * Tank indexes away from the YAML's. */
+static const struct {
+        const char *yaml, *error;
+        bool ignore;
+} tank_refusals[] = {
+        { C0("  - name: app\n    image: busybox\n"),
+          "document 1: spec.containers[1].name: duplicate container name \"app\" (line 9, column 11)" },
+        { SPEC("  containers:\n  - name: App\n    image: busybox\n"),
+          "document 1: spec.containers[0].name: " DNS_LABEL " (line 7, column 11)" },
+        { SPEC("  containers:\n  - name: app\n    image: 'UPPER/x:!'\n"),
+          "document 1: spec.containers[0].image: invalid image reference \"UPPER/x:!\": invalid tag (line 8, column 12)" },
+        { C0("    workingDir: srv\n"),
+          "document 1: spec.containers[0].workingDir: must be an absolute path (line 9, column 17)" },
+        { C0("    env: [{name: 'A=B', value: x}]\n"),
+          "document 1: spec.containers[0].env: invalid variable name \"A=B\" (must be non-empty, without '=' or control "
+          "characters) (line 9, column 10)" },
+        { C0("    volumeMounts: [{name: v, mountPath: rel}]\n  volumes: [{name: v, emptyDir: {}}]\n"),
+          "document 1: spec.containers[0].volumeMounts[0].mountPath: must be an absolute path (line 9, column 41)" },
+        { C0("  volumes: [{name: Data, emptyDir: {}}]\n"),
+          "document 1: spec.volumes[0].name: " DNS_LABEL " (line 9, column 20)" },
+        { C0("  volumes: [{name: a, emptyDir: {}}, {name: a, hostPath: {path: /x}}]\n"),
+          "document 1: spec.volumes[1].name: duplicate volume name \"a\" (line 9, column 45)" },
+        { C0("  volumes: [{name: a, hostPath: {path: etc}}]\n"),
+          "document 1: spec.volumes[0].hostPath.path: must be an absolute path (line 9, column 40)" },
+        { C0("  volumes: [{name: a, persistentVolumeClaim: {claimName: Bad_Claim}}]\n"),
+          "document 1: spec.volumes[0].persistentVolumeClaim.claimName: " DNS_LABEL " (line 9, column 58)" },
+        { C0("    resources: {limits: {cpu: 2000000}}\n"),
+          "document 1: spec.containers[0].resources.limits.cpu: quota 200000000000 out of range 1000..1000000000 "
+          "(line 9, column 31)" },
+        { C0("    livenessProbe: {httpGet: {port: 80, path: 'no-slash'}}\n"),
+          "document 1: spec.containers[0].livenessProbe.httpGet.path: must start with \"/\", got \"no-slash\" "
+          "(line 9, column 47)" },
+        { C0("    livenessProbe: {exec: {command: []}}\n"),
+          "document 1: spec.containers[0].livenessProbe.exec.command: must not be empty (line 9, column 27)" },
+        { HEAD "  annotations:\n    tank.io/container.app: '{\"limits\": {\"pids\": 0}}'\nspec:\n"
+          "  containers: [{name: app, image: busybox, resources: {limits: {memory: 1Gi}}}]\n",
+          "document 1: metadata.annotations.tank.io/container.app: limits.pids: must be positive (line 6, column 28)" },
+        { HEAD "  annotations:\n    tank.io/container.app: '{\"limits\": {\"cpu\": [1, 100000]}}'\nspec:\n"
+          "  containers: [{name: app, image: busybox}]\n",
+          "document 1: metadata.annotations.tank.io/container.app: limits.cpu[0]: quota 1 out of range "
+          "1000..1000000000 (line 6, column 28)" },
+        /* the issue's case: a later document, a List item */
+        { SPEC("  containers: [{name: app, image: busybox}]\n") "---\napiVersion: v1\nkind: List\nitems:\n"
+          "- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n  spec:\n    containers: [{name: app, image: busybox}]\n"
+          "- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n  spec:\n    containers:\n    - name: web_server\n"
+          "      image: busybox\n",
+          "document 2: items[1].spec.containers[0].name: " DNS_LABEL " (line 21, column 13)" },
+        { SPEC("  volumes: [{name: x, configMap: {name: c}}, {name: v, hostPath: {path: /a/}}]\n"
+               "  containers: [{name: app, image: busybox}]\n"),
+          "document 1: spec.volumes[1].hostPath.path: " NORMALIZED " (line 6, column 73)", true },
+        { SPEC("  volumes: [{name: x, configMap: {name: c}}, {name: v, hostPath: {path: /a}}]\n"
+               "  containers:\n  - name: app\n    image: busybox\n    volumeMounts: [{name: x, mountPath: /x}, "
+               "{name: v, mountPath: /a}, {name: v, mountPath: /a}]\n"),
+          "document 1: spec.containers[0].volumeMounts[2].mountPath: \"/a\" is already mounted by mounts[0] "
+          "(line 10, column 93)", true },
+};
+
+START_TEST(test_tank_refusals) {
+        for (size_t i = 0; i < ELEMENTSOF(tank_refusals); i++) {
+                _cleanup_free_ char *error = NULL;
+                _cleanup_strv_free_ char **warnings = NULL;
+                Pod **pods = NULL;
+                size_t n = 0;
+
+                ck_assert_int_eq(parse(tank_refusals[i].yaml, tank_refusals[i].ignore, &pods, &n, &warnings, &error),
+                                 -EINVAL);
+                ck_assert_str_eq(error, tank_refusals[i].error);
+        }
+}
+END_TEST
 
 START_TEST(test_refused) {
         for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
@@ -339,7 +447,7 @@ END_TEST
 START_TEST(test_ignore_all) {
         /* every ignored field is listed, in document order, and the pod applies without them */
         static const char yaml[] =
-                SPEC("  nodeSelector: {a: b}\n  volumes:\n  - {name: cache, emptyDir: {}}\n"
+                SPEC("  nodeSelector: {a: b}\n  volumes:\n  - {name: cache, configMap: {name: c}}\n"
                      "  containers:\n  - name: app\n    image: busybox\n    securityContext: {privileged: true, "
                      "runAsUser: 0}\n    volumeMounts: [{name: cache, mountPath: /c}]\n");
         _cleanup_free_ char *error = NULL, *json = NULL;
@@ -351,7 +459,7 @@ START_TEST(test_ignore_all) {
         ck_assert_int_eq(strv_length(warnings), 5);
         ck_assert_str_eq(warnings[0], "document 1: spec.nodeSelector: not supported by Tank, ignored (line 6, column 3)");
         ck_assert_str_eq(warnings[1],
-                         "document 1: spec.volumes[0].emptyDir: not supported by Tank yet, ignored (line 8, column 19)");
+                         "document 1: spec.volumes[0].configMap: not supported by Tank, ignored (line 8, column 19)");
         ck_assert_str_eq(warnings[2], "document 1: spec.containers[0].securityContext.privileged: not supported by "
                          "Tank, ignored (line 12, column 23)");
         ck_assert_str_eq(warnings[3], "document 1: spec.containers[0].securityContext.runAsUser: not supported by "
@@ -504,11 +612,11 @@ START_TEST(test_round_trip_tank_only) {
         static const char json[] =
                 "{\"name\":\"odd\",\"restart\":\"on_failure\",\"network\":{\"nics\":[{\"name\":\"eth0\",\"parent\":\"tlan0\","
                 "\"ip\":\"192.0.2.9/24\",\"gateway\":\"192.0.2.1\"}],\"dns\":[\"192.0.2.1\"]},\"volumes\":[{\"name\":\"s\"},"
-                "{\"name\":\"h\",\"source\":{\"host\":\"/srv/a b\"}}],\"containers\":[{\"name\":\"app\",\"image\":"
+                "{\"name\":\"h\",\"source\":{\"host\":\"/srv/a b\"}},{\"name\":\"e\",\"source\":{\"empty\":{}}}],\"containers\":[{\"name\":\"app\",\"image\":"
                 "\"busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000\",\"command\":[],"
                 "\"args\":[\"no\",\"8080\",\"null\",\"~\",\"- x\",\"a: b\",\"#c\",\"\\u0085\\u2028\\t\\\"\\\\\",\"\\u00e9\\ud83d\\ude00\"],"
                 "\"env\":{\"YES\":\"true\",\"EMPTY\":\"\"},\"working_dir\":\"/\",\"mounts\":[{\"volume\":\"s\",\"path\":\"/s\","
-                "\"read_only\":true},{\"volume\":\"h\",\"path\":\"/h\"}],\"limits\":{\"memory\":1000001,\"pids\":7,"
+                "\"read_only\":true},{\"volume\":\"h\",\"path\":\"/h\"},{\"volume\":\"e\",\"path\":\"/e\"}],\"limits\":{\"memory\":1000001,\"pids\":7,"
                 "\"cpu\":[150001,100000]},\"tty\":true},{\"name\":\"b\",\"image\":\"busybox\",\"limits\":{\"cpu\":[5000,50000]}}]}";
         _cleanup_free_ char *error = NULL, *yaml = NULL;
         _cleanup_pod_free_ Pod *p = NULL;
@@ -518,6 +626,7 @@ START_TEST(test_round_trip_tank_only) {
         ck_assert_int_eq(kube_serialize(p, &yaml, &error), 0);
         ck_assert_ptr_nonnull(strstr(yaml, "tank.io/network"));
         ck_assert_ptr_nonnull(strstr(yaml, "tank.io/container.app"));
+        ck_assert_ptr_nonnull(strstr(yaml, "  - name: \"e\"\n    emptyDir: {}\n"));
 }
 END_TEST
 
@@ -542,6 +651,52 @@ START_TEST(test_round_trip_probes) {
         ck_assert_ptr_null(strstr(yaml, "tank.io/container.c"));
         ck_assert_ptr_nonnull(strstr(yaml, "    livenessProbe:\n      httpGet:\n"));
         ck_assert_ptr_nonnull(strstr(yaml, "      tcpSocket:\n        port: 1\n"));
+}
+END_TEST
+
+/* user_namespace both ways: get -o yaml's hostUsers gives back the same
+ * canonical JSON, so the content hashes (pod-level: a change restarts the
+ * pod) are the same; absent stays absent. */
+START_TEST(test_round_trip_host_users) {
+        static const struct {
+                const char *json, *yaml_line;
+        } t[] = {
+                { "{\"name\":\"u\",\"user_namespace\":\"auto\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}",
+                  "\n  hostUsers: false\n" },
+                { "{\"name\":\"u\",\"user_namespace\":\"host\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}",
+                  "\n  hostUsers: true\n" },
+                { "{\"name\":\"u\",\"containers\":[{\"name\":\"a\",\"image\":\"busybox\"}]}", NULL },
+        };
+        char level[3][SPEC_HASH_LEN + 1];
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                _cleanup_free_ char *error = NULL, *yaml = NULL;
+                _cleanup_pod_free_ Pod *p = NULL;
+                char h1[SPEC_HASH_LEN + 1], h2[SPEC_HASH_LEN + 1], l2[SPEC_HASH_LEN + 1];
+                Pod **back = NULL;
+                size_t n = 0;
+
+                ck_assert_msg(pod_parse(t[i].json, strlen(t[i].json), &p, &error) == 0, "%s", strna(error));
+                ck_assert_int_eq(kube_serialize(p, &yaml, &error), 0);
+                if (t[i].yaml_line)
+                        ck_assert_ptr_nonnull(strstr(yaml, t[i].yaml_line));
+                else
+                        ck_assert_ptr_null(strstr(yaml, "hostUsers"));
+                ck_assert_msg(parse(yaml, false, &back, &n, NULL, &error) == 0, "%s", strna(error));
+                ck_assert_int_eq(n, 1);
+                ck_assert_int_eq(back[0]->user_namespace, p->user_namespace);
+                ck_assert_int_eq(pod_hash(p, h1), 0);
+                ck_assert_int_eq(pod_hash(back[0], h2), 0);
+                ck_assert_str_eq(h1, h2);
+                ck_assert_int_eq(pod_level_hash(p, level[i]), 0);
+                ck_assert_int_eq(pod_level_hash(back[0], l2), 0);
+                ck_assert_str_eq(level[i], l2);
+                pod_array_free(back, n);
+        }
+        /* and the three are three different pods */
+        ck_assert_str_ne(level[0], level[1]);
+        ck_assert_str_ne(level[0], level[2]);
+        ck_assert_str_ne(level[1], level[2]);
 }
 END_TEST
 
@@ -607,6 +762,7 @@ int main(void) {
         tcase_add_test(tc, test_quantity);
         tcase_add_test(tc, test_mapping);
         tcase_add_test(tc, test_refused);
+        tcase_add_test(tc, test_tank_refusals);
         tcase_add_test(tc, test_invalid);
         tcase_add_test(tc, test_ignore_all);
         tcase_add_test(tc, test_hostile);
@@ -614,6 +770,7 @@ int main(void) {
         tcase_add_test(tc, test_round_trip_manifests);
         tcase_add_test(tc, test_round_trip_tank_only);
         tcase_add_test(tc, test_round_trip_probes);
+        tcase_add_test(tc, test_round_trip_host_users);
         tcase_add_test(tc, test_ignored_grpc_drops_probe);
         tcase_add_test(tc, test_rootfs_refused);
         tcase_add_test(tc, test_serialize_checks_itself);

@@ -410,6 +410,33 @@ START_TEST(test_hash_volume_change) {
         ck_assert_str_ne(l1, l2);
         ck_assert_str_eq(a1, a2);
         ck_assert_str_eq(b1, b2);
+
+        /* managed -> empty is a pod-level change too */
+        char p3[65], l3[65], a3[65], b3[65];
+        hashes("{'name':'h','volumes':[{'name':'v','source':{'empty':{}}}],'containers':["
+               "{'name':'a','image':'nginx:1.27','env':{'X':'1','Y':'2'},'limits':{'memory':'1G'}},"
+               "{'name':'b','image':'busybox','command':['sleep','1'],'mounts':[{'volume':'v','path':'/v'}]}]}",
+               p3, l3, a3, b3);
+        ck_assert_str_ne(l1, l3);
+        ck_assert_str_ne(l2, l3);
+        ck_assert_str_eq(a1, a3);
+        ck_assert_str_eq(b1, b3);
+}
+END_TEST
+
+START_TEST(test_empty_volume_canonical) {
+        _cleanup_pod_free_ Pod *p = parse_ok("{'name':'e','volumes':[{'name':'scratch','source':{'empty':{}}},"
+                                             "{'name':'m'}],'containers':[{'name':'a','image':'busybox',"
+                                             "'mounts':[{'volume':'scratch','path':'/s'}]}]}");
+        _cleanup_free_ char *s = serialize_ok(p);
+
+        ck_assert(p->volumes[0].empty);
+        ck_assert_ptr_null(p->volumes[0].host_path);
+        ck_assert(!p->volumes[1].empty);
+        ck_assert_str_eq(s, "{\"name\":\"e\",\"restart\":\"always\",\"network\":\"none\",\"volumes\":[{\"name\":"
+                         "\"scratch\",\"source\":{\"empty\":{}}},{\"name\":\"m\"}],\"containers\":[{\"name\":\"a\","
+                         "\"image\":\"docker.io/library/busybox:latest\",\"env\":{},\"mounts\":[{\"volume\":\"scratch\","
+                         "\"path\":\"/s\",\"read_only\":false}],\"limits\":{},\"tty\":false}]}");
 }
 END_TEST
 
@@ -493,6 +520,7 @@ static Suite *spec_suite(void) {
         tcase_add_test(tc, test_hash_probe_change);
         tcase_add_test(tc, test_hash_env_change);
         tcase_add_test(tc, test_hash_volume_change);
+        tcase_add_test(tc, test_empty_volume_canonical);
         tcase_add_test(tc, test_hash_restart_and_network_change);
         tcase_add_test(tc, test_parse_many);
         tcase_add_test(tc, test_helpers);
