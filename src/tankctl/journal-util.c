@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "journal-util.h"
+#include "log.h"
 #include "time-util.h"
 
 static int local_midnight(time_t t, int days_back, uint64_t *ret) {
@@ -132,4 +136,32 @@ bool journal_entry_is_tankd(sd_journal *j) {
         size_t len;
 
         return journal_field(j, "TANK_EVENT", &v, &len) >= 0 || journal_field(j, "TANK_HEALTH", &v, &len) >= 0;
+}
+
+static bool in_group(const char *name) {
+        struct group *g = getgrnam(name);
+        gid_t groups[256];
+        int n;
+
+        if (!g)
+                return false;
+        if (getegid() == g->gr_gid)
+                return true;
+        n = getgroups(ELEMENTSOF(groups), groups);
+        for (int i = 0; i < n; i++)
+                if (groups[i] == g->gr_gid)
+                        return true;
+        return false;
+}
+
+int journal_open_local(sd_journal **ret) {
+        int r;
+
+        if (geteuid() != 0 && !in_group("systemd-journal") && !in_group("adm"))
+                fputs("tankctl: hint: containers' output and tankd's events are in the system journal, which "
+                      "only root and the groups systemd-journal and adm may read\n", stderr);
+        r = sd_journal_open(ret, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        if (r < 0)
+                return log_error_errno(r, "cannot open the journal: %m");
+        return 0;
 }

@@ -27,6 +27,11 @@ int journal_field(sd_journal *j, const char *field, const void **ret_value, size
 /* The same, copied as a string (NUL bytes refused with -EBADMSG). */
 int journal_field_string(sd_journal *j, const char *field, char **ret);
 
+/* Open the local journal; for a user who is neither root nor in group
+ * systemd-journal or adm (who then sees only their own entries) print a
+ * one-line hint first, as journalctl does. Prints its error. */
+int journal_open_local(sd_journal **ret);
+
 /* tankd's own entries (events, health transitions) among a pod's: they carry
  * TANK_EVENT= or TANK_HEALTH=, which no container line does. */
 bool journal_entry_is_tankd(sd_journal *j);

@@ -110,9 +110,9 @@ static int read_journal(EventsState *s, uint64_t since_usec) {
         _cleanup_(journal_closep) sd_journal *j = NULL;
         int r;
 
-        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        r = journal_open_local(&j);
         if (r < 0)
-                return log_error_errno(r, "cannot open the journal: %m");
+                return r;
         /* One field's matches are ORed; another field's are ANDed with them. */
         for (size_t i = 0; i < ELEMENTSOF(event_names) && r >= 0; i++) {
                 _cleanup_free_ char *m = NULL;

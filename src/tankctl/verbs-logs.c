@@ -131,9 +131,9 @@ static int logs_run(const LogsOptions *o, const char *container, const char *res
         _cleanup_(journal_closep) sd_journal *j = NULL;
         int r;
 
-        r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+        r = journal_open_local(&j);
         if (r < 0)
-                return log_error_errno(r, "cannot open the journal: %m");
+                return r;
         r = add_match(j, "TANK_POD", o->pod);
         if (r >= 0 && container)
                 r = add_match(j, "TANK_CONTAINER", container);

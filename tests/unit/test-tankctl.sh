@@ -99,6 +99,12 @@ grep -q '^tankctl: --since: not a time: "not a time"' "$tmp/err" || { echo "FAIL
 expect 2 - logs web --tail -3
 expect 2 - logs web --previous -f
 expect 2 - events --no-follow
+# A user who cannot read the system journal is told why logs shows nothing.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$tankctl" logs web >/dev/null 2>"$tmp/err"
+        grep -q "^tankctl: hint: .*systemd-journal and adm" "$tmp/err" ||
+                { echo "FAIL: logs as nobody gives no hint: $(cat "$tmp/err")"; fail=1; }
+fi
 expect 2 - events -o yaml
 expect 1 "tankctl: events: --since reads the local journal; run it on that host" -H nowhere.invalid events --since -1h
 
