@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "daemon/bus-api.h"
+#include "daemon/bus-events.h"
 #include "daemon/bus-exec.h"
 #include "daemon/bus-images.h"
 #include "daemon/bus-pull.h"
@@ -610,6 +611,9 @@ int bus_api_install(Manager *m) {
         if (r < 0)
                 return r;
         r = bus_images_install(m);
+        if (r < 0)
+                return r;
+        r = bus_events_install(m);
         if (r < 0)
                 return r;
         r = bus_stats_install(m);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "daemon/bus-api.h"
+#include "daemon/bus-events.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
 #include "strv.h"
@@ -205,6 +206,7 @@ static void on_container_health_changed(Reconciler *rc, PodState *p, ContainerSt
 }
 
 const ReconcilerObserver bus_pod_observer = {
+        .event = bus_events_on_event,
         .pod_added = on_pod_added,
         .container_health_changed = on_container_health_changed,
         .pod_changed = on_pod_changed,

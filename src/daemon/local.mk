@@ -27,6 +27,8 @@ EXTRA_DIST += bench/startup/run.sh tools/tank-up tools/install-deps.sh
 # H11: image GC on the bus (RemoveImage, PruneImages, ImagesWithUsers)
 libtank_la_SOURCES += src/daemon/bus-images.h src/daemon/bus-images.c
 
+# Lifecycle events on the bus (issue 19): the Manager's Event signal
+libtank_la_SOURCES += src/daemon/bus-events.h src/daemon/bus-events.c
 # issue 19: Stats and Top (resource counters and processes of containers)
 libtank_la_SOURCES += \
 	src/daemon/container-stats.h \

@@ -212,6 +212,12 @@ int launch_build_config(Reconciler *rc, ContainerState *c, const PodContainer *s
         }
         sc->stop_timeout_sec = (unsigned) MAX(rc->config->stop_timeout_usec / USEC_PER_SEC, 1U);
         sc->log = getenv("TANK_SHIM_LOG_INHERIT") ? SHIM_LOG_INHERIT : SHIM_LOG_JOURNAL;
+        /* The output's journal fields (TANK_RESTART=, TANK_IMAGE=...). */
+        sc->restart_count = c->lifecycle.restarts;
+        if (spec->image && !(sc->image = strdup(spec->image)))
+                return -ENOMEM;
+        if (image && image->digest && !(sc->image_digest = strdup(image->digest)))
+                return -ENOMEM;
 
         *ret = TAKE_PTR(sc);
         return 0;

@@ -14,6 +14,8 @@ libtank_la_SOURCES += \
 	src/reconcile/reconciler.h \
 	src/reconcile/reconciler-internal.h \
 	src/reconcile/reconciler.c \
+	src/reconcile/events.h \
+	src/reconcile/events.c \
 	src/reconcile/launch.h \
 	src/reconcile/launch.c \
 	src/reconcile/launch-internal.h \

@@ -14,6 +14,7 @@
 #include "net/netns.h"
 #include "net/pod-network.h"
 #include "reconcile/admission.h"
+#include "reconcile/events.h"
 #include "reconcile/launch.h"
 #include "reconcile/lifecycle.h"
 #include "reconcile/notify-setup.h"
@@ -57,7 +58,7 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
 static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEvent ev,
                                  const ImageRecord *image) {
         LifecyclePolicy policy = pod_policy(rc, c->pod);
-        ContainerPhase was = c->lifecycle.phase;
+        LifecycleState before = c->lifecycle;
         LifecycleActions a;
         int r;
 
@@ -73,8 +74,9 @@ static void container_feed_image(Reconciler *rc, ContainerState *c, LifecycleEve
                           lifecycle_event_to_string(ev.type), container_phase_to_string(c->lifecycle.phase));
                 return;
         }
-        if (was == CONTAINER_RUNNING && c->lifecycle.phase != CONTAINER_RUNNING)
+        if (before.phase == CONTAINER_RUNNING && c->lifecycle.phase != CONTAINER_RUNNING)
                 container_health_stop(rc, c);
+        events_container_step(rc, c, ev.type, &before, &a);
         container_perform(rc, c, ev.type, &a, image);
 }
 
@@ -335,6 +337,7 @@ static void on_pulled(int r, const char *digest, const char *message, void *user
         r = image_record_load(rc->blobs, digest, &image);
         if (r < 0)
                 return container_fail(rc, c, LIFECYCLE_EV_PULL_FAILED, r, "pulled image record is unreadable");
+        events_container_pulled(rc, c, digest);
         container_feed_image(rc, c, (LifecycleEvent) { .type = LIFECYCLE_EV_PULLED }, image);
 }
 

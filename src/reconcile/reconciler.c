@@ -5,6 +5,7 @@
 #include <inttypes.h>
 
 #include "log.h"
+#include "reconcile/events.h"
 #include "reconcile/reconcile.h"
 #include "time-util.h"
 
@@ -64,6 +65,7 @@ void reconciler_pod_added(Reconciler *rc, PodState *p) {
 }
 
 void reconciler_container_health_changed(Reconciler *rc, PodState *p, ContainerState *c) {
+        events_container_health(rc, c);
         if (rc->observer.container_health_changed)
                 rc->observer.container_health_changed(rc, p, c, rc->userdata);
 }
@@ -147,6 +149,7 @@ static int reconciler_ensure_pod(Reconciler *rc, const char *name, PodState **re
  * repeat it, or deliver an older write to the same key, later. */
 int reconciler_set_desired(Reconciler *rc, const char *name, Pod *pod, int64_t mod_revision) {
         PodState *p = NULL;
+        bool was_desired;
 
         if (pod) {
                 int r = reconciler_ensure_pod(rc, name, &p);
@@ -161,9 +164,13 @@ int reconciler_set_desired(Reconciler *rc, const char *name, Pod *pod, int64_t m
                 return 0;
         }
         p->seen_revision = mod_revision;
+        was_desired = p->desired;
         pod_free(p->desired);
         p->desired = pod;
         p->mod_revision = pod ? mod_revision : 0;
+        /* The first list after a start is what earlier tankds applied. */
+        if (rc->adopted)
+                events_pod_desired(rc, p, was_desired);
         reconciler_queue(p);
         return 1;
 }

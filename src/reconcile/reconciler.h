@@ -34,6 +34,7 @@
 #include "store/store.h"
 
 struct ResolvedWatch;
+struct TankEvent;
 
 /* Borrowed, not owned: each must outlive the Reconciler. */
 typedef struct ReconcilerEnv {
@@ -60,6 +61,8 @@ typedef struct ReconcilerObserver {
         /* c's health (c->health.health, .health_reason) changed; Ready and
          * Containers follow through pod_changed. */
         void (*container_health_changed)(Reconciler *rc, PodState *p, ContainerState *c, void *userdata);
+        /* A lifecycle event (events.h), after its journal entry was written. */
+        void (*event)(Reconciler *rc, const struct TankEvent *e, void *userdata);
 } ReconcilerObserver;
 
 /* env and observer are copied. Makes no bus call and arms nothing yet. */

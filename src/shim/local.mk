@@ -51,7 +51,9 @@ tank_shim_SOURCES = \
 	src/shim/workload.h \
 	src/shim/workload.c \
 	src/shim/attach.h \
-	src/shim/attach.c
+	src/shim/attach.c \
+	src/shim/log-relay.h \
+	src/shim/log-relay.c
 tank_shim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 # Only the libraries the shim uses (it is mapped twice per start: the
 # sealed re-exec), not all of TANK_LIBS. libyaml: the spec's field table
@@ -93,3 +95,6 @@ tests_unit_test_exec_relay_LDADD = $(TANK_LIBS) $(CHECK_LIBS) -lutil
 
 # exec latency benchmark
 EXTRA_DIST += bench/exec/run.sh
+
+# container output throughput through the relay, beside a journald stream (issue 19)
+EXTRA_DIST += bench/logs/run.sh

@@ -20,8 +20,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <systemd/sd-event.h>
-#include <systemd/sd-journal.h>
-#include <syslog.h>
 #include <time.h>
 
 #include "attach.h"
@@ -29,6 +27,7 @@
 #include "container.h"
 #include "exit-record.h"
 #include "fs-util.h"
+#include "log-relay.h"
 #include "log.h"
 #include "monitor.h"
 #include "workload.h"
@@ -42,7 +41,9 @@ typedef struct Monitor {
         sd_event *event;
         pid_t pid;
         int pty_master;
-        int out_fd;            /* tty: where the PTY output is copied */
+        int out_fd;            /* tty without a relay: where the PTY output is copied */
+        int fallback_out, fallback_err; /* our own stdout/stderr, where the relay falls back */
+        LogRelay *relay;       /* "log": "journal": the output's way to the journal */
         sd_event_source *pty_source;
         sd_event_source *stop_timer;
         bool stopping;
@@ -78,7 +79,10 @@ static bool pty_copy(Monitor *m) {
 
         if (n <= 0)
                 return n < 0 && (errno == EAGAIN || errno == EINTR);
-        write_all(m->out_fd, buf, (size_t) n);
+        if (m->relay)
+                log_relay_feed(m->relay, LOG_RELAY_STDOUT, buf, (size_t) n);
+        else
+                write_all(m->out_fd, buf, (size_t) n);
         attach_server_output(m->attach, buf, (size_t) n);
         return true;
 }
@@ -133,32 +137,35 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-static int open_outputs(const ShimConfig *c, int *ret_out, int *ret_err) {
-        _cleanup_free_ char *ident = NULL;
+/* The fds the workload writes to when it has no PTY: pipes into the relay
+ * (journal), or our own stdout/stderr (inherit). The relay needs no
+ * connection now: it sends, from inside the scope, once there is output. */
+static int open_outputs(const ShimConfig *c, Monitor *m, int *ret_out, int *ret_err) {
         _cleanup_close_ int out = -EBADF, err = -EBADF;
+        int r;
 
+        m->fallback_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+        m->fallback_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (m->fallback_out < 0 || m->fallback_err < 0)
+                return -errno;
         if (c->log == SHIM_LOG_JOURNAL) {
-                if (!c->log_identifier && asprintf(&ident, "%s/%s", c->pod, c->container) < 0)
-                        return -ENOMEM;
-                /* Opened now, from inside the scope: journald attributes the
-                 * stream to the scope's unit by the peer's cgroup. */
-                out = sd_journal_stream_fd(c->log_identifier ?: ident, LOG_INFO, 0);
-                if (out >= 0)
-                        err = sd_journal_stream_fd(c->log_identifier ?: ident, LOG_ERR, 0);
-                if (out < 0 || err < 0)
-                        log_warning_errno(out < 0 ? out : err,
-                                          "Cannot connect to the journal, passing our own output on: %m");
+                r = log_relay_new(c, m->fallback_out, m->fallback_err, &m->relay);
+                if (r < 0)
+                        return r;
+                if (!c->spec->tty) {
+                        r = log_relay_open_pipe(m->relay, LOG_RELAY_STDOUT, &out);
+                        if (r >= 0)
+                                r = log_relay_open_pipe(m->relay, LOG_RELAY_STDERR, &err);
+                        if (r < 0)
+                                return r;
+                }
         }
-        if (out < 0 || err < 0) {
-                safe_close(out);
-                safe_close(err);
-                out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-                err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        if (out < 0) {
+                out = fcntl(m->fallback_out, F_DUPFD_CLOEXEC, 3);
+                err = fcntl(m->fallback_err, F_DUPFD_CLOEXEC, 3);
                 if (out < 0 || err < 0)
                         return -errno;
         }
-        (void) fcntl(out, F_SETFD, FD_CLOEXEC);
-        (void) fcntl(err, F_SETFD, FD_CLOEXEC);
         *ret_out = TAKE_FD(out);
         *ret_err = TAKE_FD(err);
         return 0;
@@ -237,12 +244,16 @@ static void monitor_done(Monitor *m) {
         sd_event_source_disable_unref(m->stop_timer);
         sd_event_unref(m->event);
         attach_server_free(m->attach);
+        log_relay_free(m->relay);
+        safe_close(m->fallback_out);
+        safe_close(m->fallback_err);
         safe_close(m->pty_master);
         shim_exit_done(&m->exit);
 }
 
 int monitor_run(const ShimConfig *c, int sync_fd) {
-        _cleanup_(monitor_done) Monitor m = { .config = c, .pty_master = -EBADF, .out_fd = -EBADF };
+        _cleanup_(monitor_done) Monitor m = { .config = c, .pty_master = -EBADF, .out_fd = -EBADF,
+                                             .fallback_out = -EBADF, .fallback_err = -EBADF };
         _cleanup_close_ int out = -EBADF, err = -EBADF, sock_parent = -EBADF, sock_child = -EBADF,
                 userns_fd = -EBADF;
         uint64_t oom_before = 0, oom_after = 0;
@@ -251,7 +262,7 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
         int socks[2], adj = 0, r;
         sigset_t mask;
 
-        r = open_outputs(c, &out, &err);
+        r = open_outputs(c, &m, &out, &err);
         if (r < 0) {
                 send_sync(sync_fd, "error cannot set up output: %s", strerror(-r));
                 return log_error_errno(r, "Failed to set up output: %m");
@@ -310,6 +321,13 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
         }
         sock_child = safe_close(sock_child);
         userns_fd = safe_close(userns_fd);   /* the workload holds it now */
+        if (m.relay) {
+                /* The workload holds the pipes' write ends now: EOF comes
+                 * when its last writer is gone. */
+                out = safe_close(out);
+                err = safe_close(err);
+                m.out_fd = -EBADF;
+        }
 
         for (;;) {
                 r = recv_from_child(sock_parent, &m.pty_master, &status, msg, sizeof msg);
@@ -357,6 +375,11 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
                 if (r < 0)
                         goto fail_running;
         }
+        if (m.relay) {
+                r = log_relay_attach(m.relay, m.event);
+                if (r < 0)
+                        goto fail_running;
+        }
         if (m.pty_master >= 0) {
                 r = attach_server_new(m.event, c->attach_socket, m.pty_master, &m.attach);
                 if (r < 0) {
@@ -386,6 +409,9 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
                 }
 
         attach_server_exit(m.attach, m.exit.status);
+        /* Before the exit record: tankd may stop the scope once it has read
+         * it, and the last lines must be in the journal, attributed to it. */
+        log_relay_finish(m.relay, 2 * UINT64_C(1000000));
 
         if (oom_known && m.exit.signal == SIGKILL && cgroup_oom_kill_count(0, &oom_after) >= 0)
                 m.exit.oom = oom_after > oom_before;

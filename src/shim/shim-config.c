@@ -71,6 +71,8 @@ ShimConfig *shim_config_free(ShimConfig *c) {
         free(c->hostname_file);
         free(c->notify_dir);
         free(c->log_identifier);
+        free(c->image);
+        free(c->image_digest);
         free(c);
         return NULL;
 }
@@ -229,6 +231,10 @@ int shim_config_verify(const ShimConfig *c, char **ret_error) {
                 return fail(ret_error, "log: invalid mode");
         if (c->log_identifier && (isempty(c->log_identifier) || strlen(c->log_identifier) > 256))
                 return fail(ret_error, "log_identifier: must be 1..256 characters");
+        if (c->image && (isempty(c->image) || strlen(c->image) > 1024))
+                return fail(ret_error, "image: must be 1..1024 characters");
+        if (c->image_digest && (isempty(c->image_digest) || strlen(c->image_digest) > 256))
+                return fail(ret_error, "image_digest: must be 1..256 characters");
         if (c->stop_signal < 1 || c->stop_signal >= _NSIG || c->stop_signal == SIGKILL ||
             c->stop_signal == SIGSTOP)
                 return fail(ret_error, "stop_signal: not a catchable signal number");
@@ -480,6 +486,17 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
         }
         if (streq(k, "log_identifier"))
                 return json_get_string(j, x, k, &c->log_identifier);
+        if (streq(k, "restart_count")) {
+                r = json_get_int(j, x, k, 0, UINT32_MAX, &n);
+                if (r < 0)
+                        return r;
+                c->restart_count = (unsigned) n;
+                return 0;
+        }
+        if (streq(k, "image"))
+                return json_get_string(j, x, k, &c->image);
+        if (streq(k, "image_digest"))
+                return json_get_string(j, x, k, &c->image_digest);
         if (streq(k, "stop_signal")) {
                 r = json_get_int(j, x, k, 1, _NSIG - 1, &n);
                 if (r < 0)
@@ -504,7 +521,7 @@ int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret
                 "pod", "container", "rootfs", "argv", "env", "cwd", "user", "additional_gids",
                 "mounts", "network", "spec", "tty", "exit_file", "attach_socket", "pid_file", "resolv_conf",
                 "hosts", "hostname_file", "notify_dir", "log", "log_identifier", "stop_signal",
-                "stop_timeout_sec", "user_namespace", NULL };
+                "stop_timeout_sec", "user_namespace", "restart_count", "image", "image_digest", NULL };
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
         _cleanup_(json_ctx_done) JsonCtx j = {};
         yajl_val root;
@@ -665,6 +682,11 @@ int shim_config_serialize(const ShimConfig *c, char **ret_json) {
         json_gen_kv_string(g, "log", shim_log_mode_to_string(c->log));
         if (c->log_identifier)
                 json_gen_kv_string(g, "log_identifier", c->log_identifier);
+        json_gen_kv_integer(g, "restart_count", c->restart_count);
+        if (c->image)
+                json_gen_kv_string(g, "image", c->image);
+        if (c->image_digest)
+                json_gen_kv_string(g, "image_digest", c->image_digest);
         json_gen_kv_integer(g, "stop_signal", c->stop_signal);
         json_gen_kv_integer(g, "stop_timeout_sec", c->stop_timeout_sec);
         if (c->userns_size > 0) {

@@ -92,7 +92,10 @@
  *                                               //   there (src/reconcile/notify.h)
  *   "log": "journal" | "inherit",               // default journal; inherit =
  *                                               //   the shim's stdout/stderr
- *   "log_identifier": "web/app",                // default "<pod>/<container>"
+ *   "log_identifier": "app",                    // SYSLOG_IDENTIFIER=, default <container>
+ *   "restart_count": 3,                         // optional: TANK_RESTART= of the output
+ *   "image": "docker.io/library/nginx:1.27",    // optional: TANK_IMAGE= (the spec's reference)
+ *   "image_digest": "sha256:...",               // optional: TANK_IMAGE_DIGEST=
  *   "stop_signal": 15, "stop_timeout_sec": 10,  // optional, these defaults
  *   "user_namespace": {"uid": 524288,           // optional: the workload runs in
  *                      "gid": 524288,           //   a user namespace mapping ids
@@ -201,7 +204,11 @@ typedef struct ShimConfig {
         char *notify_dir;      /* NULL: no NOTIFY_SOCKET */
 
         ShimLogMode log;
-        char *log_identifier;  /* default "<pod>/<container>" */
+        char *log_identifier;  /* default "<container>" */
+        /* Journal fields of the output (log-relay.h): launch facts, not acted upon. */
+        unsigned restart_count;
+        char *image;           /* NULL: none (a rootfs container) */
+        char *image_digest;
         /* userns_size 0: the host's ids. Otherwise ids 0..size-1 inside are
          * userns_uid.. and userns_gid.. outside; never host root. */
         uid_t userns_uid;

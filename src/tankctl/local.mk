@@ -48,6 +48,13 @@ tankctl_SOURCES += \
 	src/tankctl/relay.h \
 	src/tankctl/relay.c
 
+# logs and events from the journal and tankd's Event signal (issue 19)
+tankctl_SOURCES += \
+	src/tankctl/journal-util.h \
+	src/tankctl/journal-util.c \
+	src/tankctl/verbs-logs.c \
+	src/tankctl/verbs-events.c
+
 # bash completion (shell-completion/bash/tankctl)
 TESTS += tests/unit/test-completion.sh
 EXTRA_DIST += tests/unit/test-completion.sh

@@ -96,7 +96,7 @@ bool json_int(yajl_val v, const char *key, long long *ret) {
 
 #define JSON_DEPTH_MAX 64
 
-static void json_print_string(FILE *f, const char *s) {
+void json_print_string(FILE *f, const char *s) {
         size_t n;
 
         fputc('"', f);

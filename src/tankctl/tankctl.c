@@ -54,10 +54,23 @@ static const struct {
           "Ctrl-P Ctrl-Q detaches and leaves it running.",
           "  -c, --container=NAME   Container of the pod (default: the first)\n"
           "      --detach-keys=SEQ  Detach sequence (default \"ctrl-p,ctrl-q\")\n" },
-        { "logs", verb_logs, "logs POD [-c CONTAINER] [-f]",
-          "Show a pod's output from the journal.",
+        { "logs", verb_logs, "logs POD [-c CONTAINER] [-f] [--since=TIME] [--tail=N] [--previous]",
+          "Show a pod's output from the journal, across all of its restarts (the lines\n"
+          "carry TANK_POD=, TANK_CONTAINER= and TANK_RESTART=). Reading the journal\n"
+          "needs root or group systemd-journal (or adm).",
           "  -c, --container=NAME   Only this container\n"
-          "  -f, --follow           Keep printing new output\n" },
+          "  -f, --follow           Keep printing new output\n"
+          "      --since=TIME       Only output since TIME (\"2026-12-01 20:15\", \"-10min\", \"today\")\n"
+          "  -n, --tail=N           Only the last N lines (then new ones with --follow)\n"
+          "  -p, --previous         Only the run before the last restart (of -c, or the first\n"
+          "                         container)\n" },
+        { "events", verb_events, "events [--since=TIME] [--pod=NAME] [-o json] [--no-follow]",
+          "Print tankd's lifecycle events as they happen, one line each (tankd(8), EVENTS);\n"
+          "with --since, those since TIME from the journal first, then the live ones.",
+          "      --since=TIME       Replay the events since TIME from the journal\n"
+          "      --pod=NAME         Only the events of this pod\n"
+          "  -o, --output=json      One JSON object per line\n"
+          "      --no-follow        Stop after the replay (needs --since)\n" },
         { "stats", verb_stats, "stats [POD...] [--no-stream] [-o json]",
           "Show the running containers' CPU, memory, pids, network and block I/O\n"
           "(of every pod, or of the pods named): every second on a terminal, once\n"

@@ -79,6 +79,8 @@ bool json_int(yajl_val v, const char *key, long long *ret);
 /* JSON strings are escaped as JSON (C1 controls as \\u0080..\\u009f too), so
  * that -o json never carries a control character to the terminal either. */
 int json_pretty_print(FILE *f, const char *key1, yajl_val v1, const char *key2, yajl_val v2);
+/* One string as JSON, escaped the same way. */
+void json_print_string(FILE *f, const char *s);
 /* Every string of v (keys too) through str_escape_control(), for text output:
  * all of it came from tankd, and most of that from images, registries and
  * containers. 0, -ENOMEM, -E2BIG (nested too deep). */
@@ -103,6 +105,7 @@ int verb_volumes(int argc, char *argv[], Context *ctx);
 int verb_exec(int argc, char *argv[], Context *ctx);
 int verb_attach(int argc, char *argv[], Context *ctx);
 int verb_logs(int argc, char *argv[], Context *ctx);
+int verb_events(int argc, char *argv[], Context *ctx);
 int verb_stats(int argc, char *argv[], Context *ctx);
 int verb_top(int argc, char *argv[], Context *ctx);
 

@@ -65,5 +65,6 @@ tests_system_probe_driver_SOURCES = tests/system/probe-driver.c
 tests_system_probe_driver_LDADD = $(TANK_LIBS)
 EXTRA_DIST += tests/system/test-probe-run.sh tests/system/probe-servers.py
 EXTRA_DIST += tests/system/test-probes.sh
+EXTRA_DIST += tests/system/test-logs-events.sh
 EXTRA_DIST += tests/system/test-stats.sh tests/system/test-pull-progress.sh
 EXTRA_DIST += tests/system/test-probes-net.sh

@@ -49,5 +49,8 @@ check "deleted ready running" tankctl wait web --for ""
 check "prune" tankctl image ""
 check "" tankctl exec web -- l
 check "--follow" tankctl logs web --fol
+check "--previous" tankctl logs web --prev
+check "--no-follow" tankctl events --no
+check "events" tankctl eve
 
 exit $fail

@@ -205,6 +205,29 @@ START_TEST(test_refused) {
 }
 END_TEST
 
+/* The output's journal fields (issue 19): launch facts, round-tripped. */
+START_TEST(test_log_fields) {
+        static const char cfg[] =
+                "{\"pod\":\"p\",\"container\":\"c\",\"rootfs\":{\"directory\":\"/r\"},"
+                "\"argv\":[\"true\"],\"exit_file\":\"/e\",\"restart_count\":4,"
+                "\"image\":\"docker.io/library/busybox:1.36\",\"image_digest\":\"sha256:ab\"}";
+        _cleanup_(shim_config_freep) ShimConfig *c = NULL, *c2 = NULL;
+        _cleanup_free_ char *err = NULL, *json = NULL;
+
+        ck_assert_int_eq(shim_config_parse(cfg, strlen(cfg), &c, &err), 0);
+        ck_assert_uint_eq(c->restart_count, 4);
+        ck_assert_str_eq(c->image, "docker.io/library/busybox:1.36");
+        ck_assert_str_eq(c->image_digest, "sha256:ab");
+        ck_assert_int_eq(shim_config_serialize(c, &json), 0);
+        ck_assert_int_eq(shim_config_parse(json, strlen(json), &c2, &err), 0);
+        ck_assert_uint_eq(c2->restart_count, 4);
+        ck_assert_str_eq(c2->image_digest, "sha256:ab");
+        expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"restart_count\":-1}", "restart_count:");
+        expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"image\":\"\"}", "image:");
+        expect_refused("{" BASE ",\"rootfs\":{\"directory\":\"/r\"},\"image_digest\":7}", "image_digest:");
+}
+END_TEST
+
 START_TEST(test_file_roundtrip) {
         _cleanup_(shim_config_freep) ShimConfig *c = NULL, *c2 = NULL;
         _cleanup_free_ char *err = NULL;
@@ -284,6 +307,7 @@ static Suite *suite(void) {
         tcase_add_test(tc, test_refused);
         tcase_add_test(tc, test_file_roundtrip);
         tcase_add_test(tc, test_exit_record);
+        tcase_add_test(tc, test_log_fields);
         suite_add_tcase(s, tc);
         return s;
 }

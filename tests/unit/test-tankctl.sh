@@ -42,7 +42,7 @@ expect() {
 expect 0 - --version
 grep -q '^tankctl [0-9]' "$tmp/out" || { echo "FAIL: --version output: $(cat "$tmp/out")"; fail=1; }
 expect 0 - --help
-verbs="apply get list delete wait exec attach logs pull images rmi volumes validate"
+verbs="apply get list delete wait exec attach logs events pull images rmi volumes validate"
 for v in $verbs; do
         grep -q "^  $v" "$tmp/out" || { echo "FAIL: --help does not list $v"; fail=1; }
 done
@@ -94,6 +94,19 @@ printf '{"name": "x", "containers": []}' >"$tmp/empty.json"
 expect 1 - apply -f "$tmp/empty.json"
 grep -q "^tankctl: $tmp/empty.json: containers" "$tmp/err" || { echo "FAIL: apply of an invalid spec: $(cat "$tmp/err")"; fail=1; }
 expect 1 "tankctl: logs: --host is not supported; run journalctl on that host" -H nowhere.invalid logs web
+expect 2 - logs web --since "not a time"
+grep -q '^tankctl: --since: not a time: "not a time"' "$tmp/err" || { echo "FAIL: logs --since: $(cat "$tmp/err")"; fail=1; }
+expect 2 - logs web --tail -3
+expect 2 - logs web --previous -f
+expect 2 - events --no-follow
+# A user who cannot read the system journal is told why logs shows nothing.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$tankctl" logs web >/dev/null 2>"$tmp/err"
+        grep -q "^tankctl: hint: .*systemd-journal and adm" "$tmp/err" ||
+                { echo "FAIL: logs as nobody gives no hint: $(cat "$tmp/err")"; fail=1; }
+fi
+expect 2 - events -o yaml
+expect 1 "tankctl: events: --since reads the local journal; run it on that host" -H nowhere.invalid events --since -1h
 
 # Messages are escaped on their way out (the same path carries D-Bus errors
 # with registry text in them): a name that clears the screen, rings the bell

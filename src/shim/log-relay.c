@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log-relay.h"
+#include "log.h"
+
+/* journald's varlink socket: Synchronize returns once everything queued
+ * before it is written. */
+#define JOURNAL_VARLINK_SOCKET "/run/systemd/journal/io.systemd.journal"
+
+enum { F_MESSAGE, F_PRIORITY, F_IDENT, F_POD, F_CONTAINER, F_RESTART, F_IMAGE, F_DIGEST, _F_MAX };
+
+typedef struct RelayStream {
+        LogRelay *relay;
+        LogRelayStream stream;
+        int fd;                         /* the pipe's read end, or -EBADF */
+        sd_event_source *source;
+        size_t len;                     /* bytes of a line not yet sent */
+        char data[LOG_RELAY_LINE_MAX];
+} RelayStream;
+
+struct LogRelay {
+        char *fields[_F_MAX];           /* "KEY=value", F_MESSAGE unused */
+        size_t n_fields;
+        int fallback[_LOG_RELAY_STREAM_MAX];
+        bool sent;                      /* something went to the journal */
+        RelayStream streams[_LOG_RELAY_STREAM_MAX];
+        char message[sizeof "MESSAGE=" - 1 + LOG_RELAY_LINE_MAX];  /* the entry being sent */
+};
+
+#define MESSAGE_PREFIX_LEN (sizeof "MESSAGE=" - 1)
+
+int log_relay_new(const ShimConfig *c, int fallback_out, int fallback_err, LogRelay **ret) {
+        _cleanup_(log_relay_freep) LogRelay *r = calloc(1, sizeof *r);
+        size_t n = F_IDENT;
+
+        if (!r)
+                return -ENOMEM;
+        r->fallback[LOG_RELAY_STDOUT] = fallback_out;
+        r->fallback[LOG_RELAY_STDERR] = fallback_err;
+        for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++) {
+                r->streams[i].relay = r;
+                r->streams[i].stream = i;
+                r->streams[i].fd = -EBADF;
+        }
+        memcpy(r->message, "MESSAGE=", MESSAGE_PREFIX_LEN);
+        if (asprintf(&r->fields[n++], "SYSLOG_IDENTIFIER=%s", c->log_identifier ?: c->container) < 0 ||
+            asprintf(&r->fields[n++], "TANK_POD=%s", c->pod) < 0 ||
+            asprintf(&r->fields[n++], "TANK_CONTAINER=%s", c->container) < 0 ||
+            asprintf(&r->fields[n++], "TANK_RESTART=%u", c->restart_count) < 0)
+                return -ENOMEM;
+        if (c->image && asprintf(&r->fields[n++], "TANK_IMAGE=%s", c->image) < 0)
+                return -ENOMEM;
+        if (c->image_digest && asprintf(&r->fields[n++], "TANK_IMAGE_DIGEST=%s", c->image_digest) < 0)
+                return -ENOMEM;
+        r->n_fields = n;
+        *ret = TAKE_PTR(r);
+        return 0;
+}
+
+LogRelay *log_relay_free(LogRelay *r) {
+        if (!r)
+                return NULL;
+        for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++) {
+                sd_event_source_disable_unref(r->streams[i].source);
+                safe_close(r->streams[i].fd);
+        }
+        for (size_t i = 0; i < _F_MAX; i++)
+                free(r->fields[i]);
+        return mfree(r);
+}
+
+static void write_fallback(int fd, const char *buf, size_t n) {
+        struct iovec iov[2] = {
+                { .iov_base = (char *) buf, .iov_len = n },
+                { .iov_base = (char *) "\n", .iov_len = 1 },
+        };
+
+        /* Best effort: this is where output goes when the journal does not
+         * take it; nothing is left to tell if this fails too. */
+        while (iov[0].iov_len + iov[1].iov_len > 0) {
+                ssize_t k = writev(fd, iov[0].iov_len ? iov : iov + 1, iov[0].iov_len ? 2 : 1);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return;
+                }
+                for (size_t i = 0; i < 2 && k > 0; i++) {
+                        size_t d = MIN((size_t) k, iov[i].iov_len);
+                        iov[i].iov_base = (char *) iov[i].iov_base + d;
+                        iov[i].iov_len -= d;
+                        k -= (ssize_t) d;
+                }
+        }
+}
+
+/* One entry: MESSAGE= the n bytes at line (copied: each field is one iovec). */
+static void send_line(RelayStream *s, const char *line, size_t n) {
+        LogRelay *r = s->relay;
+        struct iovec iov[_F_MAX];
+        int k;
+
+        memcpy(r->message + MESSAGE_PREFIX_LEN, line, n);
+        iov[F_MESSAGE] = (struct iovec) { .iov_base = r->message, .iov_len = MESSAGE_PREFIX_LEN + n };
+        iov[F_PRIORITY] = s->stream == LOG_RELAY_STDERR ?
+                (struct iovec) { .iov_base = (char *) "PRIORITY=3", .iov_len = strlen("PRIORITY=3") } :
+                (struct iovec) { .iov_base = (char *) "PRIORITY=6", .iov_len = strlen("PRIORITY=6") };
+        for (size_t i = F_IDENT; i < r->n_fields; i++)
+                iov[i] = (struct iovec) { .iov_base = r->fields[i], .iov_len = strlen(r->fields[i]) };
+        k = sd_journal_sendv(iov, (int) r->n_fields);
+        if (k >= 0) {
+                r->sent = true;
+                return;
+        }
+        log_debug_errno(k, "Cannot send a line to the journal, writing it to our own output: %m");
+        write_fallback(r->fallback[s->stream], line, n);
+}
+
+/* Send every complete line of the pending bytes, and the whole buffer when it
+ * is full without one (journald's LineMax= rule), or when all is set (EOF);
+ * keep the rest pending. */
+static void flush_lines(RelayStream *s, bool all) {
+        size_t start = 0;
+
+        for (;;) {
+                char *nl = memchr(s->data + start, '\n', s->len - start);
+
+                if (!nl)
+                        break;
+                send_line(s, s->data + start, (size_t) (nl - (s->data + start)));
+                start = (size_t) (nl - s->data) + 1;
+        }
+        if (start > 0) {
+                memmove(s->data, s->data + start, s->len - start);
+                s->len -= start;
+        }
+        if (s->len > 0 && (all || s->len == LOG_RELAY_LINE_MAX)) {
+                send_line(s, s->data, s->len);
+                s->len = 0;
+        }
+}
+
+void log_relay_feed(LogRelay *r, LogRelayStream stream, const char *buf, size_t n) {
+        RelayStream *s;
+
+        if (!r)
+                return;
+        s = &r->streams[stream];
+        while (n > 0) {
+                size_t k = MIN(n, LOG_RELAY_LINE_MAX - s->len);
+
+                memcpy(s->data + s->len, buf, k);
+                s->len += k;
+                buf += k;
+                n -= k;
+                flush_lines(s, false);
+        }
+}
+
+/* 1: read something, 0: EOF, -EAGAIN: nothing now, other < 0: error. */
+static int read_pipe(RelayStream *s) {
+        ssize_t n;
+
+        n = read(s->fd, s->data + s->len, LOG_RELAY_LINE_MAX - s->len);
+        if (n < 0)
+                return errno == EINTR ? -EAGAIN : -errno;
+        if (n == 0)
+                return 0;
+        s->len += (size_t) n;
+        flush_lines(s, false);
+        return 1;
+}
+
+static void close_pipe(RelayStream *s) {
+        flush_lines(s, true);
+        s->source = sd_event_source_disable_unref(s->source);
+        s->fd = safe_close(s->fd);
+}
+
+static int on_pipe(sd_event_source *src, int fd, uint32_t revents, void *userdata) {
+        RelayStream *s = userdata;
+        int r;
+
+        r = read_pipe(s);
+        if (r == 0 || (r < 0 && r != -EAGAIN))
+                close_pipe(s);
+        return 0;
+}
+
+int log_relay_open_pipe(LogRelay *r, LogRelayStream stream, int *ret_write_fd) {
+        RelayStream *s = &r->streams[stream];
+        int fds[2];
+
+        if (s->fd >= 0)
+                return -EBUSY;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        /* Room for bursts while the journal is slow, as a stream socket's
+         * buffer gives; the kernel's default is kept if it refuses. */
+        (void) fcntl(fds[0], F_SETPIPE_SZ, 1024 * 1024);
+        if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+                int e = -errno;
+                safe_close(fds[0]);
+                safe_close(fds[1]);
+                return e;
+        }
+        s->fd = fds[0];
+        *ret_write_fd = fds[1];
+        return 0;
+}
+
+int log_relay_attach(LogRelay *r, sd_event *e) {
+        for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++) {
+                RelayStream *s = &r->streams[i];
+                int k;
+
+                if (s->fd < 0)
+                        continue;
+                k = sd_event_add_io(e, &s->source, s->fd, EPOLLIN, on_pipe, s);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+static uint64_t now_mono(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* journald parses what it received before answering (its varlink method
+ * answers from a low-priority deferred job): once it has, the lines are
+ * attributed, and this process may leave its scope. Best effort, bounded. */
+static void journal_synchronize(uint64_t timeout_usec) {
+        static const char call[] = "{\"method\":\"io.systemd.Journal.Synchronize\",\"parameters\":{}}";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_VARLINK_SOCKET };
+        struct timeval tv = { .tv_sec = (time_t) (timeout_usec / 1000000),
+                              .tv_usec = (suseconds_t) (timeout_usec % 1000000) };
+        _cleanup_close_ int fd = -EBADF;
+        char buf[512];
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return;
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0 ||
+            send(fd, call, sizeof call, MSG_NOSIGNAL) != (ssize_t) sizeof call) {  /* with its NUL */
+                log_debug_errno(errno, "Cannot ask journald to synchronize: %m");
+                return;
+        }
+        for (;;) {
+                ssize_t n = recv(fd, buf, sizeof buf, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0 || memchr(buf, 0, (size_t) n))
+                        return;
+        }
+}
+
+void log_relay_finish(LogRelay *r, uint64_t timeout_usec) {
+        uint64_t deadline = now_mono() + timeout_usec;
+
+        if (!r)
+                return;
+        /* The kernel kills what is left of the PID namespace with its PID 1:
+         * the last writers close their ends soon after. */
+        for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++) {
+                RelayStream *s = &r->streams[i];
+
+                while (s->fd >= 0) {
+                        struct pollfd p = { .fd = s->fd, .events = POLLIN };
+                        uint64_t now = now_mono();
+                        int k = read_pipe(s);
+
+                        if (k > 0)
+                                continue;
+                        if (k == 0 || k != -EAGAIN || now >= deadline)
+                                break;
+                        (void) poll(&p, 1, (int) MAX((deadline - now) / 1000, (uint64_t) 1));
+                }
+                if (s->fd >= 0)
+                        close_pipe(s);
+                else
+                        flush_lines(s, true);
+        }
+        if (r->sent)
+                journal_synchronize(timeout_usec);
+}
