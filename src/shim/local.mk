@@ -56,9 +56,10 @@ tank_shim_SOURCES = \
 	src/shim/log-relay.c
 tank_shim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
 # Only the libraries the shim uses (it is mapped twice per start: the
-# sealed re-exec), not all of TANK_LIBS. libyaml: the spec's field table
-# (which the shim's spec parser iterates) reaches the Kubernetes writer.
-tank_shim_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(YAML_LIBS) $(SECCOMP_LIBS)
+# sealed re-exec), not all of TANK_LIBS. Not libyaml: the spec's field table,
+# which the shim's spec parser iterates, keeps clear of the Kubernetes code
+# (src/spec/kube-limits.c).
+tank_shim_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(SECCOMP_LIBS)
 
 # System test helpers: the launcher plays tankd's side of the protocol; the
 # probe is static (no sanitizer runtime) so it runs inside a busybox rootfs.
@@ -79,7 +80,7 @@ tank_exec_SOURCES = \
 	src/shim/exec-relay.h \
 	src/shim/exec-relay.c
 tank_exec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim
-tank_exec_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(YAML_LIBS) $(SECCOMP_LIBS)
+tank_exec_LDADD = libtank.la $(SYSTEMD_LIBS) $(YAJL_LIBS) $(SECCOMP_LIBS)
 # exec/attach system tests (run by run-system-tests.sh) and their PTY driver
 EXTRA_DIST += tests/system/test-exec.sh tests/system/test-attach.sh tests/system/pty-drive.py
 

@@ -86,4 +86,6 @@ int container_gen_image(JsonGen *g, const PodContainer *ct);
 int container_gen_mounts(JsonGen *g, const PodContainer *ct);
 int container_gen_limits(JsonGen *g, const PodContainer *ct);
 int container_gen_probes(JsonGen *g, const PodContainer *ct);
-int container_limits_annotate(JsonGen *g, const PodContainer *ct);     /* kube-out.c */
+int container_limits_annotate(JsonGen *g, const PodContainer *ct);     /* kube-limits.c */
+/* A cpu limit Kubernetes can write: millicores at a 100 ms period. */
+bool pod_limits_cpu_is_kube(const PodLimits *l);

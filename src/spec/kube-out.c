@@ -95,40 +95,6 @@ static void put_quantity(FILE *f, uint64_t bytes) {
         fprintf(f, "\"%" PRIu64 "%s\"", bytes, i >= 0 ? suffixes[i] : "");
 }
 
-/* Kubernetes' millicores at a 100 ms period; any other cpu limit is Tank-only. */
-static bool cpu_is_kube(const PodLimits *l) {
-        return l->cpu_period_us == 100000 && l->cpu_quota_us % 100 == 0;
-}
-
-/* The share of "limits" resources.limits cannot carry: pids, and a cpu limit
- * Kubernetes cannot express. */
-int container_limits_annotate(JsonGen *g, const PodContainer *c) {
-        bool pids = c->limits.pids != LIMIT_UNSET, cpu = c->limits.cpu_period_us > 0 && !cpu_is_kube(&c->limits);
-        int r;
-
-        if (!pids && !cpu)
-                return 0;
-        r = json_gen_string(g, "limits");
-        if (r >= 0)
-                r = json_gen_map_open(g);
-        if (r >= 0 && pids)
-                r = json_gen_kv_integer(g, "pids", (long long) c->limits.pids);
-        if (r >= 0 && cpu) {
-                r = json_gen_string(g, "cpu");
-                if (r >= 0)
-                        r = json_gen_array_open(g);
-                if (r >= 0)
-                        r = json_gen_integer(g, (long long) c->limits.cpu_quota_us);
-                if (r >= 0)
-                        r = json_gen_integer(g, (long long) c->limits.cpu_period_us);
-                if (r >= 0)
-                        r = json_gen_array_close(g);
-        }
-        if (r >= 0)
-                r = json_gen_map_close(g);
-        return r < 0 ? r : 1;
-}
-
 /* What tank.io/container.NAME carries: the Tank-only fields of the table that
  * are set, and the Tank-only share of the others; NULL when there is none. */
 static int container_fragment(const PodContainer *c, char **ret) {
@@ -374,14 +340,14 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                                         fputs("      readOnly: true\n", f);
                         }
                 }
-                if (c->limits.memory != LIMIT_UNSET || (c->limits.cpu_period_us > 0 && cpu_is_kube(&c->limits))) {
+                if (c->limits.memory != LIMIT_UNSET || (c->limits.cpu_period_us > 0 && pod_limits_cpu_is_kube(&c->limits))) {
                         fputs("    resources:\n      limits:\n", f);
                         if (c->limits.memory != LIMIT_UNSET) {
                                 fputs("        memory: ", f);
                                 put_quantity(f, c->limits.memory);
                                 fputc('\n', f);
                         }
-                        if (c->limits.cpu_period_us > 0 && cpu_is_kube(&c->limits))
+                        if (c->limits.cpu_period_us > 0 && pod_limits_cpu_is_kube(&c->limits))
                                 fprintf(f, "        cpu: \"%" PRIu64 "m\"\n", c->limits.cpu_quota_us / 100);
                 }
                 put_probe(f, "startupProbe", &c->probes.startup);

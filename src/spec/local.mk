@@ -28,7 +28,8 @@ spec_sources = \
 	src/spec/kube-util.c \
 	src/spec/kube-quantity.c \
 	src/spec/kube-probe.c \
-	src/spec/kube-out.c
+	src/spec/kube-out.c \
+	src/spec/kube-limits.c
 libtank_la_SOURCES += $(spec_sources)
 
 spec_tests = \
