@@ -114,8 +114,21 @@ void container_feed(Reconciler *rc, ContainerState *c, LifecycleEvent ev) {
  * r == -EEXIST: the launch met a live scope of its name. */
 static void container_fail(Reconciler *rc, ContainerState *c, LifecycleEventType type, int r,
                            const char *message) {
-        log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
-        container_set_message(c, message);
+        /* Descriptors, memory, processes: what tankd or the host lacks for
+         * the moment, not the container's fault. Said so in the status, and
+         * retried after the backoff like any failed start. */
+        if (r == -EMFILE || r == -ENFILE || r == -ENOMEM || r == -EAGAIN || r == -ENOBUFS) {
+                _cleanup_free_ char *msg = NULL;
+
+                log_warning("Container %s/%s could not start for want of resources, retrying after the backoff: %s",
+                            c->pod->name, c->name, strna(message));
+                if (asprintf(&msg, "out of resources, retrying: %s", strna(message)) < 0)
+                        msg = NULL;
+                container_set_message(c, msg ?: message);
+        } else {
+                log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
+                container_set_message(c, message);
+        }
         c->pid = c->shim_pid = 0;
         container_feed(rc, c, (LifecycleEvent) { .type = type, .unit_exists = r == -EEXIST });
 }
