@@ -374,7 +374,10 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 {}
         };
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
+        sd_bus_message **replies = NULL;
+        sd_bus_error *errors = NULL;
         bool volumes = false;
+        size_t n = 0;
         int c, r, ret = EXIT_SUCCESS;
 
         while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) >= 0) {
@@ -403,12 +406,36 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 if (r != 0)
                         return r;
         }
+        /* Several pods: all Delete calls in flight together (each waits for
+         * its store write), the answers taken in order below. */
+        n = (size_t) (argc - optind);
+        if (n > 1) {
+                replies = calloc(n, sizeof(sd_bus_message *));
+                errors = calloc(n, sizeof(sd_bus_error));
+                if (!replies || !errors) {
+                        free(replies);
+                        free(errors);
+                        return log_oom(), EXIT_FAILURE;
+                }
+                r = manager_call_batch(ctx, "Delete", argv + optind, n, replies, errors);
+                if (r != 0)
+                        goto finish;
+        }
         for (int i = optind; i < argc; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 
-                r = manager_call_raw(ctx, "Delete", 0, &error, NULL, "s", argv[i]);
+                if (replies) {
+                        error = errors[i - optind];
+                        errors[i - optind] = SD_BUS_ERROR_NULL;
+                        r = replies[i - optind] ? 0 : -1;
+                        if (r < 0 && bus_error_is_unreachable(&error)) {
+                                r = print_bus_error(&error, NULL);
+                                goto finish;
+                        }
+                } else
+                        r = manager_call_raw(ctx, "Delete", 0, &error, NULL, "s", argv[i]);
                 if (r > 0)
-                        return r;
+                        goto finish;
                 if (r < 0) {
                         ret = print_bus_error(&error, argv[i]);
                         continue;
@@ -421,7 +448,15 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                                 ret = r;
                 }
         }
-        return ret;
+        r = ret;
+finish:
+        for (size_t i = 0; replies && i < n; i++) {
+                sd_bus_message_unref(replies[i]);
+                sd_bus_error_free(&errors[i]);
+        }
+        free(replies);
+        free(errors);
+        return r;
 }
 
 int verb_wait(int argc, char *argv[], Context *ctx) {
