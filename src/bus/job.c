@@ -1,6 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <systemd/sd-event.h>
+
 #include "bus/job.h"
 #include "log.h"
+
+/* 10 ms doubling to 640 ms, then 640 ms: some 190 tries in two minutes. */
+#define RESEND_FIRST_USEC (10 * UINT64_C(1000))
+#define RESEND_MAX_SHIFT 6
+#define RESEND_MAX_TRIES 200
 
 static void clear_str(char **p) {
         free(*p);
@@ -33,6 +40,7 @@ void bus_job_free(BusJob *j) {
         if (j->ops->free_fields)
                 j->ops->free_fields(j);
         sd_bus_slot_unref(j->call_slot);
+        sd_event_source_disable_unref(j->resend);
         free(j->name);
         free(j->description);
         free(j->job_path);
@@ -54,6 +62,7 @@ void bus_job_finish(BusJob *j, int r, const char *result) {
                 return;
         j->done = true;
         j->call_slot = sd_bus_slot_unref(j->call_slot);
+        j->resend = sd_event_source_disable_unref(j->resend);
         log_debug("%s: job %s finished: %s (%d)", j->name, strna(j->job_path), strna(result), r);
         if (cb)
                 cb(r, result, userdata);
@@ -89,6 +98,33 @@ static int build_transient(BusJob *j, sd_bus_message **ret) {
         return 0;
 }
 
+static int on_resend(sd_event_source *s, uint64_t usec, void *userdata) {
+        BusJob *j = userdata;
+        int r;
+
+        j->resend = sd_event_source_disable_unref(j->resend);
+        r = bus_job_send(j);
+        if (r < 0)
+                bus_job_finish(j, r, NULL);
+        return 0;
+}
+
+/* dbus-daemon refused the call before systemd saw it, so sending it again
+ * cannot queue a second job. The delay is spread by the job's address, so
+ * that hundreds refused together do not come back together. */
+static int bus_job_resend_later(BusJob *j) {
+        sd_event *e = sd_bus_get_event(j->bus);
+        uint64_t delay;
+
+        if (!e || j->refused >= RESEND_MAX_TRIES)
+                return -ENOBUFS;
+        delay = RESEND_FIRST_USEC << MIN(j->refused, (unsigned) RESEND_MAX_SHIFT);
+        delay += ((uintptr_t) j >> 4) % delay;
+        j->refused++;
+        j->resend = sd_event_source_disable_unref(j->resend);
+        return sd_event_add_time_relative(e, &j->resend, CLOCK_MONOTONIC, delay, 1000, on_resend, j);
+}
+
 static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusJob *j = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
@@ -96,6 +132,13 @@ static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
         int r;
 
         j->call_slot = sd_bus_slot_unref(j->call_slot);
+        if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_LIMITS_EXCEEDED)) {
+                log_debug("%s: refused by the bus (%s), sending it again", j->name, e->name);
+                r = bus_job_resend_later(j);
+                if (r < 0)
+                        bus_job_finish(j, r == -ENOBUFS ? bus_error_to_errno(e) : r, NULL);
+                return 0;
+        }
         if (e) {
                 if (j->ops->on_unit_exists && !j->retried &&
                     sd_bus_error_has_name(e, "org.freedesktop.systemd1.UnitExists")) {

@@ -7,7 +7,9 @@
  * unit that overtakes the method reply is kept until the reply names its job,
  * the job result is mapped by job_result_to_errno(), the callback runs once,
  * and the operation lives as long as its match slot (the caller's, or its own
- * when floating).
+ * when floating). A call the bus refuses for its limits (hundreds of starts
+ * or stops at once) is sent again after a short, growing delay, for up to
+ * two minutes, rather than failed.
  *
  * A kind of operation embeds BusJob as its first member and says in BusJobOps
  * how its call is built, what a UnitExists answer means to it (a leftover to
@@ -54,6 +56,11 @@ struct BusJob {
         char *job_path;
         /* A JobRemoved for our unit that arrived before the method reply. */
         char *early_path, *early_result;
+        /* The bus refused the call (LimitsExceeded: dbus-daemon allows 128
+         * calls awaiting a reply per connection): it is sent again from
+         * this timer, refused counts the refusals. */
+        sd_event_source *resend;
+        unsigned refused;
         bus_job_handler_t cb;
         void *userdata;
 };

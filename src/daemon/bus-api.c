@@ -385,19 +385,18 @@ static int image_summary(const Pod *pod, char **ret) {
         return 0;
 }
 
-static int method_list(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+/* extended: ListExtended's rows, List's and also the container count and the
+ * creation time, so that `tankctl list` needs no Get per pod. */
+static int reply_list(sd_bus_message *call, Manager *m, bool extended) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Manager *m = userdata;
+        const char *row = extended ? "(sssuuut)" : "(sssuu)";
         PodState *p;
         int r;
 
-        r = hold_until_synced(m, call, method_list);
-        if (r != 0)
-                return r;
         r = sd_bus_message_new_method_return(call, &reply);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sssuu)");
+        r = sd_bus_message_open_container(reply, 'a', row);
         if (r < 0)
                 return r;
         HASHMAP_FOREACH(p, reconciler_pods(m->reconciler)) {
@@ -408,8 +407,14 @@ static int method_list(sd_bus_message *call, void *userdata, sd_bus_error *error
                 r = image_summary(p->desired, &image);
                 if (r < 0)
                         return r;
-                r = sd_bus_message_append(reply, "(sssuu)", p->name, pod_phase_to_string(p->phase),
-                                          image, pod_state_restarts(p), pod_state_ready(p));
+                if (extended)
+                        r = sd_bus_message_append(reply, row, p->name, pod_phase_to_string(p->phase), image,
+                                                  pod_state_restarts(p), pod_state_ready(p),
+                                                  (uint32_t) p->desired->n_containers,
+                                                  p->created_realtime_usec);
+                else
+                        r = sd_bus_message_append(reply, row, p->name, pod_phase_to_string(p->phase), image,
+                                                  pod_state_restarts(p), pod_state_ready(p));
                 if (r < 0)
                         return r;
         }
@@ -417,6 +422,26 @@ static int method_list(sd_bus_message *call, void *userdata, sd_bus_error *error
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = hold_until_synced(m, call, method_list);
+        if (r != 0)
+                return r;
+        return reply_list(call, m, false);
+}
+
+static int method_list_extended(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = hold_until_synced(m, call, method_list_extended);
+        if (r != 0)
+                return r;
+        return reply_list(call, m, true);
 }
 
 static void delete_done(Store *s, int r, int64_t mod_revision, const char *error, void *userdata) {
@@ -585,6 +610,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_get, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("List", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssuu)", pods),
                                 method_list, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListExtended", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssuuut)", pods),
+                                method_list_extended, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Delete", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT,
                                 method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Pull", SD_BUS_ARGS("s", image), SD_BUS_RESULT("s", digest),

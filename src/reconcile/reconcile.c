@@ -88,8 +88,21 @@ void container_feed(Reconciler *rc, ContainerState *c, LifecycleEvent ev) {
  * r == -EEXIST: the launch met a live scope of its name. */
 static void container_fail(Reconciler *rc, ContainerState *c, LifecycleEventType type, int r,
                            const char *message) {
-        log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
-        container_set_message(c, message);
+        /* Descriptors, memory, processes: what tankd or the host lacks for
+         * the moment, not the container's fault. Said so in the status, and
+         * retried after the backoff like any failed start. */
+        if (r == -EMFILE || r == -ENFILE || r == -ENOMEM || r == -EAGAIN || r == -ENOBUFS) {
+                _cleanup_free_ char *msg = NULL;
+
+                log_warning("Container %s/%s could not start for want of resources, retrying after the backoff: %s",
+                            c->pod->name, c->name, strna(message));
+                if (asprintf(&msg, "out of resources, retrying: %s", strna(message)) < 0)
+                        msg = NULL;
+                container_set_message(c, msg ?: message);
+        } else {
+                log_error("Container %s/%s failed to start: %s", c->pod->name, c->name, strna(message));
+                container_set_message(c, message);
+        }
         c->pid = c->shim_pid = 0;
         container_feed(rc, c, (LifecycleEvent) { .type = type, .unit_exists = r == -EEXIST });
 }
@@ -233,6 +246,29 @@ static void container_watch_exit(Reconciler *rc, ContainerState *c) {
                 log_warning_errno(r, "Failed to watch %s for the exit record, relying on systemd: %m", strna(dir));
 }
 
+/* "tank-<pod>-<container>.scope", names escaped (unit-name.h): pod names
+ * are DNS labels, so the first dash ends the pod's name and "\x2d" is its
+ * only escape. A lookup, not a walk over every pod: deleting 1,000 pods
+ * brings 1,000 UnitRemoved. */
+static PodState *pod_of_unit(Reconciler *rc, const char *unit) {
+        char name[POD_NAME_MAX + 1];
+        const char *s = startswith(unit, "tank-");
+        size_t n = 0;
+
+        if (!s)
+                return NULL;
+        for (; *s && *s != '-' && n < sizeof name - 1; n++)
+                if (startswith(s, "\\x2d")) {
+                        name[n] = '-';
+                        s += 4;
+                } else
+                        name[n] = *s++;
+        if (*s != '-')
+                return NULL;
+        name[n] = 0;
+        return reconciler_get_pod(rc, name);
+}
+
 static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
         Reconciler *rc = userdata;
         const char *unit, *path;
@@ -245,11 +281,10 @@ static int on_unit_removed(sd_bus_message *msg, void *userdata, sd_bus_error *re
          * machine asks whether the scope is really down before ending the
          * container. The answer comes after the reload, from the reloaded
          * manager. */
-        HASHMAP_FOREACH(p, rc->pods)
-                for (size_t i = 0; i < p->n_containers; i++)
-                        if (streq(p->containers[i]->unit, unit))
-                                container_feed(rc, p->containers[i],
-                                               (LifecycleEvent) { .type = LIFECYCLE_EV_UNIT_REMOVED });
+        p = pod_of_unit(rc, unit);
+        for (size_t i = 0; p && i < p->n_containers; i++)
+                if (streq(p->containers[i]->unit, unit))
+                        container_feed(rc, p->containers[i], (LifecycleEvent) { .type = LIFECYCLE_EV_UNIT_REMOVED });
         return 0;
 }
 

@@ -131,3 +131,77 @@ int manager_call(Context *ctx, const char *method, uint64_t timeout_usec, const 
                 return print_bus_error(&error, prefix);
         return r;
 }
+
+/* ---- many calls of one method in flight ---- */
+
+/* dbus-daemon lets a connection wait for 128 replies at once; stay below. */
+#define BATCH_WINDOW 64
+
+typedef struct BatchSlot {
+        sd_bus_message **reply;
+        sd_bus_error *error;
+        size_t *pending;
+} BatchSlot;
+
+static int on_batch_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        BatchSlot *s = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        (*s->pending)--;
+        if (e)
+                (void) sd_bus_error_copy(s->error, e);
+        else
+                *s->reply = sd_bus_message_ref(m);
+        return 0;
+}
+
+int manager_call_batch(Context *ctx, const char *method, char *const *args, size_t n, sd_bus_message **replies,
+                       sd_bus_error *errors) {
+        _cleanup_free_ BatchSlot *slots = NULL;
+        _cleanup_free_ sd_bus_slot **calls = NULL;
+        size_t sent = 0, pending = 0;
+        sd_bus *bus;
+        int r, ret = 0;
+
+        r = ctx_bus(ctx, &bus);
+        if (r != 0)
+                return r;
+        slots = calloc(MAX(n, 1u), sizeof *slots);
+        calls = calloc(MAX(n, 1u), sizeof *calls);
+        if (!slots || !calls)
+                return log_oom(), EXIT_FAILURE;
+
+        while (sent < n || pending > 0) {
+                while (sent < n && pending < BATCH_WINDOW) {
+                        slots[sent] = (BatchSlot) { .reply = &replies[sent], .error = &errors[sent], .pending = &pending };
+                        r = sd_bus_call_method_async(bus, &calls[sent], TANK_BUS_NAME, TANK_BUS_PATH,
+                                                     TANK_MANAGER_INTERFACE, method, on_batch_reply, &slots[sent],
+                                                     "s", args[sent]);
+                        if (r < 0) {
+                                log_error_errno(r, "cannot send the %s call: %m", method);
+                                ret = EXIT_FAILURE;
+                                goto finish;
+                        }
+                        sent++;
+                        pending++;
+                }
+                r = sd_bus_process(bus, NULL);
+                if (r < 0) {
+                        ret = errno_is_disconnect(r) ? bus_connect_error(r, ctx->host) :
+                                                       (log_error_errno(r, "%s failed: %m", method), EXIT_FAILURE);
+                        goto finish;
+                }
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR) {
+                        log_error_errno(r, "%s failed: %m", method);
+                        ret = EXIT_FAILURE;
+                        goto finish;
+                }
+        }
+finish:
+        for (size_t i = 0; i < n; i++)
+                sd_bus_slot_unref(calls[i]);
+        return ret;
+}

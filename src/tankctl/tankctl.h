@@ -58,6 +58,12 @@ int manager_call(Context *ctx, const char *method, uint64_t timeout_usec, const 
  * printed here and give EXIT_FAILURE. */
 int manager_call_raw(Context *ctx, const char *method, uint64_t timeout_usec, sd_bus_error *ret_error,
                      sd_bus_message **ret_reply, const char *types, ...);
+/* n calls of a method taking one string (args[i]), up to 64 awaiting their
+ * replies at once rather than one round trip after the other: replies[i] or
+ * errors[i] is set for each, as manager_call_raw() would. 0, or EXIT_FAILURE
+ * (printed) when the bus itself failed. */
+int manager_call_batch(Context *ctx, const char *method, char *const *args, size_t n, sd_bus_message **replies,
+                       sd_bus_error *errors);
 bool bus_error_is_unreachable(const sd_bus_error *e);
 int print_bus_error(const sd_bus_error *e, const char *prefix);
 int bus_connect_error(int r, const char *host);

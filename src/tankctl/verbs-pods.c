@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
+#include <limits.h>
 #include <time.h>
 
 #include "escape.h"
@@ -206,9 +207,10 @@ int verb_list(int argc, char *argv[], Context *ctx) {
                 {}
         };
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         ListRow *rows = NULL;
         size_t n_rows = 0, w[5] = { 4, 5, 5, 8, 3 };
-        bool legend = true;
+        bool legend = true, extended = true;
         int c, r, ret = EXIT_FAILURE;
 
         while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) >= 0) {
@@ -228,36 +230,55 @@ int verb_list(int argc, char *argv[], Context *ctx) {
         if (optind < argc)
                 return usage_error("list", "unexpected argument \"%s\"", argv[optind]);
 
-        r = manager_call(ctx, "List", 0, NULL, &reply, NULL);
-        if (r != 0)
+        /* One call for everything; a tankd older than ListExtended gets List
+         * and a Get per pod. */
+        r = manager_call_raw(ctx, "ListExtended", 0, &error, &reply, NULL);
+        if (r > 0)
                 return r;
+        if (r < 0) {
+                if (!sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD))
+                        return print_bus_error(&error, NULL);
+                extended = false;
+                r = manager_call(ctx, "List", 0, NULL, &reply, NULL);
+                if (r != 0)
+                        return r;
+        }
 
-        r = sd_bus_message_enter_container(reply, 'a', "(sssuu)");
+        r = sd_bus_message_enter_container(reply, 'a', extended ? "(sssuuut)" : "(sssuu)");
         if (r < 0)
                 goto bad_reply;
         for (;;) {
                 _cleanup_yajl_ yajl_val spec = NULL, status = NULL;
                 const char *name, *phase, *image;
-                uint32_t restarts, ready;
+                uint32_t restarts, ready, n_containers = 0;
+                uint64_t created_usec = 0;
                 long long created = 0;
                 char age[AGE_MAX] = "-";
                 ListRow *nr, *row;
                 size_t total = 0;
 
-                r = sd_bus_message_read(reply, "(sssuu)", &name, &phase, &image, &restarts, &ready);
+                if (extended)
+                        r = sd_bus_message_read(reply, "(sssuuut)", &name, &phase, &image, &restarts, &ready,
+                                                &n_containers, &created_usec);
+                else
+                        r = sd_bus_message_read(reply, "(sssuu)", &name, &phase, &image, &restarts, &ready);
                 if (r < 0)
                         goto bad_reply;
                 if (r == 0)
                         break;
 
-                /* List has no container count or creation time; Get has. A pod
-                 * that vanished in between keeps "-". */
-                if (get_pod(ctx, name, true, &spec, &status) == 0) {
+                if (extended) {
+                        total = n_containers;
+                        created = created_usec > (uint64_t) LLONG_MAX ? 0 : (long long) created_usec;
+                } else if (get_pod(ctx, name, true, &spec, &status) == 0) {
+                        /* List has no container count or creation time; Get
+                         * has. A pod that vanished in between keeps "-". */
                         total = spec_n_containers(spec);
-                        if (json_int(status, "created_usec", &created) && created > 0 &&
-                            (uint64_t) created <= now_realtime())
-                                format_age(age, sizeof age, now_realtime() - (uint64_t) created);
+                        if (!json_int(status, "created_usec", &created))
+                                created = 0;
                 }
+                if (created > 0 && (uint64_t) created <= now_realtime())
+                        format_age(age, sizeof age, now_realtime() - (uint64_t) created);
 
                 nr = reallocarray(rows, n_rows + 1, sizeof(ListRow));
                 if (!nr) {
@@ -353,7 +374,10 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 {}
         };
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
+        sd_bus_message **replies = NULL;
+        sd_bus_error *errors = NULL;
         bool volumes = false;
+        size_t n = 0;
         int c, r, ret = EXIT_SUCCESS;
 
         while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) >= 0) {
@@ -382,12 +406,36 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                 if (r != 0)
                         return r;
         }
+        /* Several pods: all Delete calls in flight together (each waits for
+         * its store write), the answers taken in order below. */
+        n = (size_t) (argc - optind);
+        if (n > 1) {
+                replies = calloc(n, sizeof(sd_bus_message *));
+                errors = calloc(n, sizeof(sd_bus_error));
+                if (!replies || !errors) {
+                        free(replies);
+                        free(errors);
+                        return log_oom(), EXIT_FAILURE;
+                }
+                r = manager_call_batch(ctx, "Delete", argv + optind, n, replies, errors);
+                if (r != 0)
+                        goto finish;
+        }
         for (int i = optind; i < argc; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 
-                r = manager_call_raw(ctx, "Delete", 0, &error, NULL, "s", argv[i]);
+                if (replies) {
+                        error = errors[i - optind];
+                        errors[i - optind] = SD_BUS_ERROR_NULL;
+                        r = replies[i - optind] ? 0 : -1;
+                        if (r < 0 && bus_error_is_unreachable(&error)) {
+                                r = print_bus_error(&error, NULL);
+                                goto finish;
+                        }
+                } else
+                        r = manager_call_raw(ctx, "Delete", 0, &error, NULL, "s", argv[i]);
                 if (r > 0)
-                        return r;
+                        goto finish;
                 if (r < 0) {
                         ret = print_bus_error(&error, argv[i]);
                         continue;
@@ -400,7 +448,15 @@ int verb_delete(int argc, char *argv[], Context *ctx) {
                                 ret = r;
                 }
         }
-        return ret;
+        r = ret;
+finish:
+        for (size_t i = 0; replies && i < n; i++) {
+                sd_bus_message_unref(replies[i]);
+                sd_bus_error_free(&errors[i]);
+        }
+        free(replies);
+        free(errors);
+        return r;
 }
 
 int verb_wait(int argc, char *argv[], Context *ctx) {

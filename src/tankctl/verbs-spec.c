@@ -272,9 +272,27 @@ static int apply_watch_pulls(Context *ctx, const PodList *list, PullProgress **r
         return 0;
 }
 
+/* The answers to the Apply calls of several pods, in input order. */
+typedef struct ApplyBatch {
+        sd_bus_message **replies;
+        sd_bus_error *errors;
+        size_t n;
+} ApplyBatch;
+
+static void apply_batch_done(ApplyBatch *b) {
+        for (size_t i = 0; b->replies && b->errors && i < b->n; i++) {
+                sd_bus_message_unref(b->replies[i]);
+                sd_bus_error_free(&b->errors[i]);
+        }
+        free(b->replies);
+        free(b->errors);
+        *b = (ApplyBatch) {};
+}
+
 int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
-        _cleanup_strv_free_ char **files = NULL, **applied = NULL, **gated = NULL;
+        _cleanup_strv_free_ char **files = NULL, **applied = NULL, **gated = NULL, **jsons = NULL;
+        _cleanup_(apply_batch_done) ApplyBatch batch = {};
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
         _cleanup_(pull_progress_freep) PullProgress *pulls = NULL;
         ApplyOptions o;
@@ -307,22 +325,53 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r != 0)
                         return r;
         }
+        /* Several pods: all their Apply calls in flight together (each waits
+         * for its store write; etcd commits concurrent writes together), the
+         * answers taken in input order below. */
+        if (list.n > 1) {
+                jsons = calloc(list.n + 1, sizeof(char *));
+                batch = (ApplyBatch) {
+                        .replies = calloc(list.n, sizeof(sd_bus_message *)),
+                        .errors = calloc(list.n, sizeof(sd_bus_error)),
+                        .n = list.n,
+                };
+                if (!jsons || !batch.replies || !batch.errors)
+                        return log_oom(), EXIT_FAILURE;
+                for (size_t i = 0; i < list.n; i++) {
+                        r = pod_serialize(list.pods[i], &jsons[i]);
+                        if (r < 0)
+                                return log_error_errno(r, "cannot serialize pod %s: %m", list.pods[i]->name),
+                                       EXIT_FAILURE;
+                }
+                r = manager_call_batch(ctx, "Apply", jsons, list.n, batch.replies, batch.errors);
+                if (r != 0)
+                        return r;
+        }
         for (size_t i = 0; i < list.n; i++) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 _cleanup_free_ char *json = NULL;
                 const char *path;
 
-                r = pod_serialize(list.pods[i], &json);
-                if (r < 0)
-                        return log_error_errno(r, "cannot serialize pod %s: %m", list.pods[i]->name), EXIT_FAILURE;
-
-                /* Plain Apply unless asked for more: an older tankd knows it. */
-                if (o.if_revision >= 0)
-                        r = manager_call_raw(ctx, "ApplyWithOptions", 0, &error, &reply, "sa{sv}", json,
-                                             (unsigned) 1, "if_revision", "t", (uint64_t) o.if_revision);
-                else
-                        r = manager_call_raw(ctx, "Apply", 0, &error, &reply, "s", json);
+                if (batch.replies) {
+                        reply = TAKE_PTR(batch.replies[i]);
+                        error = batch.errors[i];
+                        batch.errors[i] = SD_BUS_ERROR_NULL;
+                        r = reply ? 0 : -1;
+                        if (r < 0 && bus_error_is_unreachable(&error))
+                                return print_bus_error(&error, NULL);
+                } else {
+                        r = pod_serialize(list.pods[i], &json);
+                        if (r < 0)
+                                return log_error_errno(r, "cannot serialize pod %s: %m", list.pods[i]->name),
+                                       EXIT_FAILURE;
+                        /* Plain Apply unless asked for more: an older tankd knows it. */
+                        if (o.if_revision >= 0)
+                                r = manager_call_raw(ctx, "ApplyWithOptions", 0, &error, &reply, "sa{sv}", json,
+                                                     (unsigned) 1, "if_revision", "t", (uint64_t) o.if_revision);
+                        else
+                                r = manager_call_raw(ctx, "Apply", 0, &error, &reply, "s", json);
+                }
                 if (r > 0)
                         return r;   /* tankd unreachable: the other pods would fail the same way */
                 if (r < 0 && sd_bus_error_has_name(&error, TANK_ERROR_CONFLICT)) {

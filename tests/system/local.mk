@@ -58,6 +58,7 @@ EXTRA_DIST += tests/system/test-daemon-offloop.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
 EXTRA_DIST += tests/system/test-kube.sh
 EXTRA_DIST += tests/system/test-package.sh
+EXTRA_DIST += tests/system/test-scale.sh
 
 # Issue 14: the probe runners, driven for real (tcp/http into a netns, exec into a pod).
 check_PROGRAMS += tests/system/probe-driver
