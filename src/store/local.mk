@@ -16,6 +16,8 @@ libtank_la_SOURCES += \
 	src/store/pods.c \
 	src/store/userns.h \
 	src/store/userns.c \
+	src/store/history.h \
+	src/store/history.c \
 	src/store/etcd-server.h \
 	src/store/etcd-server.c
 
