@@ -253,6 +253,7 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(pod_list_done) PodList list = {};
         _cleanup_strv_free_ char **files = NULL, **applied = NULL, **gated = NULL;
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
+        _cleanup_(rollout_watch_freep) RolloutWatch *rw = NULL;
         ApplyOptions o;
         InputOptions in;
         uint64_t deadline;
@@ -276,6 +277,8 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
 
         if (o.wait) {
                 r = pod_wait_new(ctx, &w);
+                if (r == 0)
+                        r = rollout_watch_new(ctx, &rw);
                 if (r != 0)
                         return r;
         }
@@ -311,6 +314,11 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
                 printf("pod/%s applied\n", list.pods[i]->name);
+                if (o.wait) {
+                        r = rollout_watch_add(rw, ctx, list.pods[i]->name);
+                        if (r != 0)
+                                return r;
+                }
                 /* With probes or notify, running is not yet serving. */
                 if (o.wait && strv_extend(pod_has_health(list.pods[i]) ? &gated : &applied,
                                           list.pods[i]->name) < 0)
@@ -321,5 +329,10 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
         r = apply_wait(w, applied, POD_WAIT_RUNNING, deadline);
         if (r == 0)
                 r = apply_wait(w, gated, POD_WAIT_READY, deadline);
+        /* Running is not yet good: the rollout judges it (tank-pod(5), ROLLOUT). */
+        if (r == 0 && rw) {
+                fflush(stdout);
+                r = rollout_watch_run(rw, ctx, deadline);
+        }
         return r != 0 ? r : ret;
 }

@@ -65,3 +65,4 @@ tests_system_probe_driver_SOURCES = tests/system/probe-driver.c
 tests_system_probe_driver_LDADD = $(TANK_LIBS)
 EXTRA_DIST += tests/system/test-probe-run.sh tests/system/probe-servers.py
 EXTRA_DIST += tests/system/test-probes.sh
+EXTRA_DIST += tests/system/test-rollout.sh
