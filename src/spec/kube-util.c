@@ -200,6 +200,7 @@ int k_parse_fragment(K *k, const YamlNode *n, const char *path, JsonValue **ret)
 
 void k_pod_ctx_done(PodCtx *c) {
         json_value_free(c->network);
+        json_value_free(c->rollout);
         for (size_t i = 0; i < c->n_extras; i++) {
                 FOREACH_ARRAY(v, c->extras[i].fields, ELEMENTSOF(c->extras[i].fields))
                         json_value_free(*v);
