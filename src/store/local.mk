@@ -21,6 +21,12 @@ libtank_la_SOURCES += \
 	src/store/etcd-server.h \
 	src/store/etcd-server.c
 
+check_PROGRAMS += tests/unit/test-rollout-history
+TESTS += tests/unit/test-rollout-history
+tests_unit_test_rollout_history_SOURCES = tests/unit/test-rollout-history.c
+tests_unit_test_rollout_history_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_rollout_history_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
 check_PROGRAMS += tests/unit/test-store tests/unit/test-store-http
 TESTS += tests/unit/test-store tests/unit/test-store-http
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
