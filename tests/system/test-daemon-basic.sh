@@ -87,8 +87,10 @@ echo "$out" | grep -q 'containers\[0\]: unknown field "bogus"' || fail "unclear 
 # wait gives up at its timeout and says in which phase the pod was.
 # apply --wait returns once the pod runs, or at its timeout naming the pod.
 tank_pod_json quick always | timeout 90 tankctl apply -f - --wait --timeout 60 >/tmp/out || fail "apply --wait failed"
-assert_eq "$(cat /tmp/out)" "pod/quick applied
+assert_eq "$(head -n 2 /tmp/out)" "pod/quick applied
 pod/quick running" "output of apply --wait"
+# Then it waited for the revision's rollout (tank-pod(5), ROLLOUT).
+grep -qx "pod/quick revision [0-9]* rolled out" /tmp/out || fail "apply --wait did not wait for the rollout: $(cat /tmp/out)"
 assert_eq "$(tankctl get quick -o json | jq -r .status.phase)" "running" "phase after apply --wait"
 tankctl delete quick >/dev/null || fail "delete quick"
 echo '{"name": "never", "containers": [{"name": "x", "image": {"rootfs": "/nonexistent"}, "command": ["true"]}]}' >/tmp/never.json
