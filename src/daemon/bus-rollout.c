@@ -17,6 +17,10 @@ static int check_pod(Manager *m, const char *name, sd_bus_error *error, PodState
 
         if (!pod_name_is_valid(name))
                 return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\": not a valid pod name", name);
+        /* Before the first list the table is empty: "no pod" would be a lie. */
+        if (!m->store_synced)
+                return sd_bus_error_set(error, TANK_ERROR_STORE_UNAVAILABLE,
+                                        "store unreachable: its first list has not arrived yet");
         p = reconciler_get_pod(m->reconciler, name);
         if (!p || !p->desired)
                 return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no pod \"%s\"", name);

@@ -27,19 +27,26 @@ exec httpd -f -p 127.0.0.1:8080 -h /w'
 HTTP_READY='{"readiness": {"http": {"port": 8080, "path": "/cgi-bin/h"}, "period": 1, "failure_threshold": 1}}'
 pod() {
         jq -n -c --arg mode "$1" --arg img "${2:-$TANK_IMAGE}" --arg cmd "${3:-$SERVE}" --argjson probes "${4:-$HTTP_READY}" \
-                '{name: "ro", rollout: {min_healthy_sec: 2, deadline_sec: 12},
+                --argjson deadline "${DEADLINE:-12}" \
+                '{name: "ro", rollout: {min_healthy_sec: 2, deadline_sec: $deadline},
                   containers: [{name: "app", image: $img, command: ["sh", "-c", $cmd], env: {MODE: $mode},
                                 probes: $probes}]}'
 }
 status() { tankctl get ro -o json | jq -c .status; }
-# wait_rollout RESULT [TIMEOUT]: the pod's current rollout has that result.
+# wait_rollout AFTER RESULT: the pod's current rollout is of a revision newer
+# than AFTER and has that result (one answer: revision and result together).
 wait_rollout() {
-        wait_for "${2:-40}" sh -c "tankctl get ro -o json | jq -e '.status.rollout.result == \"$1\"' >/dev/null" ||
+        wait_for 40 sh -c "tankctl get ro -o json |
+                jq -e '.status.rollout.revision > $1 and .status.rollout.result == \"$2\"' >/dev/null" ||
                 { tankctl get ro >&2; tankctl rollout history ro >&2; journalctl -u tankd --no-pager | tail -30 >&2;
-                  fail "the rollout did not become $1"; }
+                  fail "no rollout after revision $1 became $2"; }
 }
-# history_field REVISION FIELD (index into a line: 1 revision, 3 cause, 5.. result)
-history_line() { tankctl rollout history ro | awk -v r="$1" '$1 == r'; }
+# wait_history REVISION REGEX: its line in rollout history matches (the
+# record is written after the state tankd shows, so poll).
+wait_history() {
+        wait_for 20 sh -c "tankctl rollout history ro | awk -v r=$1 '\$1 == r' | grep -qE '$2'" ||
+                { tankctl rollout history ro >&2; fail "history: revision $1 never matched /$2/"; }
+}
 mode_running() { tankctl exec ro -- cat /w/mode; }
 scopes() { systemctl list-units --all --no-legend 'tank-ro-app*' | grep -c 'tank-ro-app'; }
 
@@ -51,7 +58,7 @@ s=$(status)
 assert_eq "$(echo "$s" | jq -r '.rollout.revision, .rollout.result, .rollout.cause' | tr '\n' ' ')" \
         "$r1 succeeded apply " "v1's rollout"
 tankctl get ro | grep -q "^Rollout: *revision $r1 succeeded" || { tankctl get ro; fail "get: Rollout line of v1"; }
-history_line "$r1" | grep -qE "apply .*succeeded" || { tankctl rollout history ro; fail "history: v1"; }
+wait_history "$r1" "apply .*succeeded"
 
 # --- v2: its server answers 500, readiness never passes: reverted at the deadline ---
 out=$(pod bad | tankctl apply -f - --wait --timeout=60 2>&1) && fail "apply --wait of a failing v2 succeeded: $out"
@@ -59,24 +66,21 @@ r2=$(echo "$out" | sed -n 's/.*ro: revision \([0-9]*\) reverted.*/\1/p')
 [ -n "$r2" ] && [ "$r2" -gt "$r1" ] || fail "apply --wait of v2 did not name the revision reverted: $out"
 echo "$out" | grep -q "not healthy for 2s within the deadline of 12s; reverted to revision $r1" ||
         fail "apply --wait of v2 did not say why: $out"
-wait_rollout succeeded
+wait_rollout "$r2" succeeded
 s=$(status)
 r3=$(echo "$s" | jq -r .revision)
 [ "$r3" -gt "$r2" ] || fail "no rollback revision after $r2: $s"
 assert_eq "$(echo "$s" | jq -r '.rollout.revision, .rollout.cause' | tr '\n' ' ')" "$r3 rollback " "the rollback's rollout"
 assert_eq "$(tankctl get ro -o json | jq -r '.spec.containers[0].env.MODE')" ok "the spec after the rollback"
 wait_for 20 sh -c '[ "$(tankctl exec ro -- cat /w/mode)" = ok ]' || fail "v1 does not run again after the rollback"
-history_line "$r2" | grep -qE "apply .*reverted \(not healthy" || { tankctl rollout history ro; fail "history: v2"; }
-history_line "$r3" | grep -qE "rollback .*succeeded" || { tankctl rollout history ro; fail "history: the rollback"; }
+wait_history "$r2" "apply .*reverted \(not healthy"
+wait_history "$r3" "rollback .*succeeded"
 
 # --- v2 that exits at once: reverted ---
 pod ok "$TANK_IMAGE" 'exit 3' | tankctl apply -f - >/dev/null || fail "apply exiting v2"
 r4=$(status | jq -r .revision)
-wait_for 30 sh -c "tankctl rollout history ro | awk '\$1 == $r4' | grep -q reverted" ||
-        { tankctl rollout history ro >&2; fail "the exiting v2 was not reverted"; }
-history_line "$r4" | grep -q "container app: exited (exit 3); reverted to revision $r3" ||
-        { tankctl rollout history ro; fail "history: why the exiting v2 was reverted"; }
-wait_rollout succeeded
+wait_history "$r4" 'container app: exited \(exit 3\); reverted to revision '"$r3"
+wait_rollout "$r4" succeeded
 r5=$(status | jq -r .revision)
 [ "$r5" -gt "$r4" ] || fail "no rollback after the exiting v2"
 
@@ -93,15 +97,17 @@ out=$(tankctl rollout undo ro) || fail "rollout undo: $out"
 r7=$(status | jq -r .revision)
 echo "$out" | grep -qx "pod/ro rolled back (revision $r7)" || fail "rollout undo said: $out"
 assert_eq "$(tankctl get ro -o json | jq -r '.spec.containers[0].env.MODE')" ok "the spec after undo"
-wait_rollout succeeded
-history_line "$r7" | grep -qE "undo .*succeeded" || { tankctl rollout history ro; fail "history: undo"; }
+wait_rollout "$r6" succeeded
+wait_history "$r7" "undo .*succeeded"
 out=$(tankctl rollout undo ro --to-revision=1 2>&1) && fail "undo to a revision not in the history succeeded"
 echo "$out" | grep -q "no revision 1 in its history" || fail "undo to a missing revision: $out"
 
 # --- prune in a rollout; kill -9 of tankd in it ---
 # v4 runs another image and never gets ready: while it is judged, the image
-# of the revision it would go back to must stay.
-pod ok "$USER_IMAGE" 'exec sleep infinity' '{"readiness": {"exec": ["false"], "period": 1}}' |
+# of the revision it would go back to must stay. (Pulled first, so that its
+# deadline is spent running, not pulling, on a slow machine too.)
+tankctl pull "$USER_IMAGE" >/dev/null || fail "pull $USER_IMAGE"
+DEADLINE=20 pod ok "$USER_IMAGE" 'exec sleep infinity' '{"readiness": {"exec": ["false"], "period": 1}}' |
         tankctl apply -f - >/dev/null || fail "apply v4"
 r8=$(status | jq -r .revision)
 wait_phase ro running
@@ -114,10 +120,11 @@ wait_for 30 sh -c '[ "$(systemctl show -P ActiveState tankd.service)" != active 
 systemctl start tankd.service 2>/dev/null
 tank_wait_bus 60
 assert_eq "$(scopes)" 1 "scopes of ro after tankd's restart"
-wait_for 40 sh -c "tankctl rollout history ro | awk '\$1 == $r8' | grep -q reverted" ||
+wait_for 40 sh -c "tankctl get ro -o json | jq -e '.status.revision > $r8' >/dev/null" ||
         { tankctl rollout history ro >&2; journalctl -u tankd --no-pager | tail -30 >&2; fail "v4 was not reverted after tankd's restart"; }
+wait_history "$r8" "reverted \\(not healthy"
 journalctl -u tankd --no-pager | grep -q "resuming the rollout of revision $r8" || fail "tankd did not resume judging v4"
-wait_rollout succeeded
+wait_rollout "$r8" succeeded
 assert_eq "$(mode_running)" ok "the revision v4 went back to runs"
 assert_eq "$(scopes)" 1 "scopes of ro after the revert"
 
