@@ -61,10 +61,10 @@ tankctl get ro | grep -q "^Rollout: *revision $r1 succeeded" || { tankctl get ro
 wait_history "$r1" "apply .*succeeded"
 
 # --- v2: its server answers 500, readiness never passes: reverted at the deadline ---
-out=$(pod bad | tankctl apply -f - --wait --timeout=60 2>&1) && fail "apply --wait of a failing v2 succeeded: $out"
+out=$(DEADLINE=8 pod bad | tankctl apply -f - --wait --timeout=60 2>&1) && fail "apply --wait of a failing v2 succeeded: $out"
 r2=$(echo "$out" | sed -n 's/.*ro: revision \([0-9]*\) reverted.*/\1/p')
 [ -n "$r2" ] && [ "$r2" -gt "$r1" ] || fail "apply --wait of v2 did not name the revision reverted: $out"
-echo "$out" | grep -q "not healthy for 2s within the deadline of 12s; reverted to revision $r1" ||
+echo "$out" | grep -q "not healthy for 2s within the deadline of 8s; reverted to revision $r1" ||
         fail "apply --wait of v2 did not say why: $out"
 wait_rollout "$r2" succeeded
 s=$(status)
