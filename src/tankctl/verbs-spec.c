@@ -324,15 +324,19 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                                           list.pods[i]->name) < 0)
                         return log_oom(), EXIT_FAILURE;
         }
+        /* The rollout first (tank-pod(5), ROLLOUT): it ends, well or not,
+         * where a wait for ready would wait on for a revision that never
+         * gets there. After a success the phases are there at once. */
+        if (rw) {
+                fflush(stdout);
+                r = rollout_watch_run(rw, ctx, deadline);
+                if (r != 0)
+                        return r;
+        }
         /* tankd acts on an applied pod before it answers, so a phase read
          * from now on is about the new spec. */
         r = apply_wait(w, applied, POD_WAIT_RUNNING, deadline);
         if (r == 0)
                 r = apply_wait(w, gated, POD_WAIT_READY, deadline);
-        /* Running is not yet good: the rollout judges it (tank-pod(5), ROLLOUT). */
-        if (r == 0 && rw) {
-                fflush(stdout);
-                r = rollout_watch_run(rw, ctx, deadline);
-        }
         return r != 0 ? r : ret;
 }

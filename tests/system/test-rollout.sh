@@ -8,7 +8,8 @@
 # result; rollout undo writes an earlier spec back as a new revision; image
 # prune during a rollout keeps the previous revision's image; tankd killed
 # with -9 in the middle of a rollout judges it on after its restart (and
-# reverts it at the deadline) without ever running two of the container.
+# reverts it at the deadline) without ever running two of the container;
+# without auto_revert a failed revision stays, and apply --wait says why.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -27,8 +28,8 @@ exec httpd -f -p 127.0.0.1:8080 -h /w'
 HTTP_READY='{"readiness": {"http": {"port": 8080, "path": "/cgi-bin/h"}, "period": 1, "failure_threshold": 1}}'
 pod() {
         jq -n -c --arg mode "$1" --arg img "${2:-$TANK_IMAGE}" --arg cmd "${3:-$SERVE}" --argjson probes "${4:-$HTTP_READY}" \
-                --argjson deadline "${DEADLINE:-12}" \
-                '{name: "ro", rollout: {min_healthy_sec: 2, deadline_sec: $deadline},
+                --argjson deadline "${DEADLINE:-12}" --argjson revert "${AUTO_REVERT:-true}" \
+                '{name: "ro", rollout: {min_healthy_sec: 2, deadline_sec: $deadline, auto_revert: $revert},
                   containers: [{name: "app", image: $img, command: ["sh", "-c", $cmd], env: {MODE: $mode},
                                 probes: $probes}]}'
 }
@@ -127,6 +128,17 @@ journalctl -u tankd --no-pager | grep -q "resuming the rollout of revision $r8" 
 wait_rollout "$r8" succeeded
 assert_eq "$(mode_running)" ok "the revision v4 went back to runs"
 assert_eq "$(scopes)" 1 "scopes of ro after the revert"
+
+# --- without auto_revert: failed, left as it is; apply --wait says so at the
+# deadline rather than waiting for a readiness that never comes ---
+out=$(AUTO_REVERT=false DEADLINE=6 pod bad | tankctl apply -f - --wait --timeout=60 2>&1) &&
+        fail "apply --wait of a failing revision without auto_revert succeeded: $out"
+r9=$(status | jq -r .revision)
+echo "$out" | grep -q "ro: revision $r9 failed: not healthy for 2s within the deadline of 6s$" ||
+        fail "apply --wait without auto_revert: $out"
+assert_eq "$(tankctl get ro -o json | jq -r '.status.revision, .spec.containers[0].env.MODE' | tr '\n' ' ')" "$r9 bad " \
+        "a failed revision without auto_revert stays"
+wait_history "$r9" "apply .*failed \\(not healthy"
 
 # HistoryLimit=10 by default: at most 10 records.
 [ "$(tankctl rollout history ro | awk 'NR > 1' | wc -l)" -le 10 ] || { tankctl rollout history ro; fail "more than 10 records"; }
