@@ -24,6 +24,7 @@ struct RolloutRun {
         struct RolloutOp *write_op;     /* the record's put in flight */
         bool write_again;               /* it changed while the put was in flight */
         struct RolloutOp *revert_op;
+        bool load_after_revert;         /* a new revision came while the revert was on its way */
         int64_t good_revision;          /* the newest succeeded revision */
         char *good_spec;                /* its canonical spec, for a revert */
         char **good_images;             /* its images: protected */

@@ -71,6 +71,7 @@ void rollout_note_cause(Reconciler *rc, const char *name, int64_t revision, Roll
                 run->rollout.cause = cause;
                 if (free_and_strdup(&run->record->cause, rollout_cause_to_string(cause)) >= 0)
                         rollout_write_record(run);
+                reconciler_rollout_changed(p->reconciler, p);
         }
 }
 

@@ -255,6 +255,13 @@ static void list_done(Store *s, int r, HistoryList *list, const char *error, voi
                 rollout_start(run, rec, cause, rec->time_usec, run->good_revision < revision ? run->good_revision : 0);
                 return;
         }
+        /* The watch may bring the revert before its put answers: only that
+         * answer says whether this revision is it (cause "rollback", never
+         * reverted) or an Apply that came first. */
+        if (run->revert_op) {
+                run->load_after_revert = true;
+                return;
+        }
         cause = run->noted_revision == revision ? run->noted_cause : ROLLOUT_CAUSE_APPLY;
         r = new_record(p, cause, &fresh);
         if (r < 0) {
@@ -304,12 +311,18 @@ static void revert_done(Store *s, int r, int64_t mod_revision, const char *error
 
                 log_info("Pod %s: revision %" PRIi64 " reverted as revision %" PRIi64 ".", op->name, op->revision,
                          mod_revision);
-                run->noted_revision = mod_revision;
-                run->noted_cause = ROLLOUT_CAUSE_ROLLBACK;
+                /* The watch may have brought the write before this answer:
+                 * rollout_note_cause() then corrects what was recorded. */
+                rollout_note_cause(rc, op->name, mod_revision, ROLLOUT_CAUSE_ROLLBACK);
                 /* Taken now, as an Apply would be; the watch's copy is then a no-op. */
                 (void) reconciler_applied(rc, TAKE_PTR(op->pod), mod_revision);
         }
         rollout_op_free(op);
+        if (run && run->load_after_revert) {
+                run->load_after_revert = false;
+                if (run->pod->desired)
+                        rollout_load(run, run->pod->mod_revision);
+        }
 }
 
 void rollout_revert(RolloutRun *run, int64_t to_revision) {
