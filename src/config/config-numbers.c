@@ -53,6 +53,26 @@ int config_key_pids(ParseState *s, const char *key, const char *value, void *dat
         return 0;
 }
 
+/* [Rollout] HistoryLimit=: revisions kept per pod. At least 1: the revision
+ * that runs is always in the history (undo and rollback read it there). */
+int config_key_history_limit(ParseState *s, const char *key, const char *value, void *data) {
+        unsigned *u = data;
+        unsigned long long v;
+        char *end;
+
+        if (isempty(value)) {
+                *u = 0;
+                return 0;
+        }
+        errno = 0;
+        v = strtoull(value, &end, 10);
+        if (!(value[0] >= '0' && value[0] <= '9') || *end || errno == ERANGE || v < 1 || v > TANK_HISTORY_LIMIT_MAX)
+                return config_state_error(s, "%s=%s: expected a number of revisions from 1 to %u", key, value,
+                                          TANK_HISTORY_LIMIT_MAX);
+        *u = (unsigned) v;
+        return 0;
+}
+
 /* [Images] Max*Size=: a size or "infinity"; 0 would refuse every image, so it
  * is refused here with the way to say "none". */
 int config_key_max_size(ParseState *s, const char *key, const char *value, void *data) {

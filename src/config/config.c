@@ -320,6 +320,7 @@ static const struct {
         { "Images",   "MaxImageSize",   config_key_max_size,  offsetof(TankConfig, images_max_image_size) },
         { "Images",   "MinFreeSpace",   config_key_min_free,  0 },
         { "Security", "UserNamespace",  parse_userns,         offsetof(TankConfig, userns_auto) },
+        { "Rollout",  "HistoryLimit",   config_key_history_limit, offsetof(TankConfig, rollout_history_limit) },
 };
 
 static bool section_is_known(const char *section) {
@@ -508,6 +509,7 @@ static TankConfig *config_new_unset(void) {
         c->stable_usec = SEC_UNSET;
         c->stop_timeout_usec = SEC_UNSET;
         c->default_pids = PIDS_UNSET;
+        c->rollout_history_limit = 0;   /* unset */
         c->images_max_layer_size = SIZE_UNSET;
         c->images_max_unpacked_layer_size = SIZE_UNSET;
         c->images_max_image_size = SIZE_UNSET;
@@ -539,6 +541,8 @@ static int config_fill_defaults(TankConfig *c) {
                 c->stop_timeout_usec = 10 * USEC_PER_SEC;
         if (c->default_pids == PIDS_UNSET)
                 c->default_pids = TANK_DEFAULT_PIDS_DEFAULT;
+        if (c->rollout_history_limit == 0)
+                c->rollout_history_limit = TANK_HISTORY_LIMIT_DEFAULT;
         if (c->images_max_layer_size == SIZE_UNSET)
                 c->images_max_layer_size = TANK_MAX_LAYER_SIZE_DEFAULT;
         if (c->images_max_unpacked_layer_size == SIZE_UNSET)

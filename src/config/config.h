@@ -95,9 +95,13 @@ typedef struct TankConfig {
         /* [Security] */
         bool userns_auto;               /* UserNamespace=auto: pods that do not say get a
                                          * private uid/gid range; default host */
+        /* [Rollout] */
+        unsigned rollout_history_limit; /* revisions kept per pod, 1..TANK_HISTORY_LIMIT_MAX; default 10 */
 } TankConfig;
 
 #define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)
+#define TANK_HISTORY_LIMIT_DEFAULT 10U
+#define TANK_HISTORY_LIMIT_MAX 1000U
 #define TANK_MAX_LAYER_SIZE_DEFAULT (UINT64_C(8) << 30)
 #define TANK_MAX_UNPACKED_LAYER_SIZE_DEFAULT (UINT64_C(32) << 30)
 #define TANK_MAX_IMAGE_SIZE_DEFAULT (UINT64_C(64) << 30)

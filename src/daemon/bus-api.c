@@ -8,6 +8,7 @@
 #include "daemon/bus-images.h"
 #include "daemon/bus-pull.h"
 #include "daemon/bus-stats.h"
+#include "daemon/bus-rollout.h"
 #include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
@@ -647,6 +648,9 @@ int bus_api_install(Manager *m) {
         if (r < 0)
                 return r;
         r = bus_pull_install(m);
+        if (r < 0)
+                return r;
+        r = bus_rollout_install(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, TANK_BUS_PATH);

@@ -2,6 +2,7 @@
 #include "daemon/bus-images.h"
 #include "image/gc.h"
 #include "log.h"
+#include "reconcile/rollout-run.h"
 #include "strv.h"
 
 /* Does pod p use the image with record digest? */
@@ -33,6 +34,22 @@ static int pod_uses(Manager *m, PodState *p, const char *digest) {
                         /* Cannot tell: count it as a user rather than pull the floor away. */
                         return true;
                 if (streq(rec->digest, digest))
+                        return true;
+        }
+        /* The newest revision that succeeded is what a revert goes back to:
+         * its images stay until a later revision succeeded (issue 16). */
+        STRV_FOREACH(ref, pod_state_protected_images(p)) {
+                _cleanup_(image_record_freep) ImageRecord *rec = NULL;
+                int r;
+
+                if (streq(*ref, digest))
+                        return true;
+                if (startswith(*ref, "/"))
+                        continue;       /* a rootfs */
+                r = image_record_load(m->blobs, *ref, &rec);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0 || streq(rec->digest, digest))
                         return true;
         }
         return false;

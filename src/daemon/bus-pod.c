@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "daemon/bus-api.h"
 #include "daemon/bus-events.h"
+#include "daemon/bus-rollout.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
 #include "strv.h"
@@ -211,4 +212,6 @@ const ReconcilerObserver bus_pod_observer = {
         .container_health_changed = on_container_health_changed,
         .pod_changed = on_pod_changed,
         .pod_removed = on_pod_removed,
+        .rollout_changed = bus_rollout_changed,
+        .rollout_finished = bus_rollout_finished,
 };

@@ -7,6 +7,8 @@ libtank_la_SOURCES += \
 	src/daemon/bus-api.h \
 	src/daemon/bus-api.c \
 	src/daemon/bus-pod.c \
+	src/daemon/bus-rollout.h \
+	src/daemon/bus-rollout.c \
 	src/daemon/seed.h \
 	src/daemon/seed.c \
 	src/daemon/volumes.h \

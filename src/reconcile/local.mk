@@ -36,6 +36,12 @@ libtank_la_SOURCES += \
 	src/reconcile/lifecycle.c \
 	src/reconcile/health.h \
 	src/reconcile/health.c \
+	src/reconcile/rollout.h \
+	src/reconcile/rollout.c \
+	src/reconcile/rollout-run.h \
+	src/reconcile/rollout-run.c \
+	src/reconcile/rollout-internal.h \
+	src/reconcile/rollout-store.c \
 	src/reconcile/probes.c \
 	src/reconcile/probes.h \
 	src/reconcile/userns.h \
@@ -58,6 +64,12 @@ TESTS += tests/unit/test-lifecycle
 tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-rollout
+TESTS += tests/unit/test-rollout
+tests_unit_test_rollout_SOURCES = tests/unit/test-rollout.c
+tests_unit_test_rollout_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_rollout_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test-health
 TESTS += tests/unit/test-health

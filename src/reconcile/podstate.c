@@ -9,6 +9,7 @@
 #include "reconcile/notify.h"
 #include "reconcile/podstate.h"
 #include "reconcile/probes.h"
+#include "reconcile/rollout-run.h"
 #include "reconcile/unpack.h"
 #include "unit-name.h"
 
@@ -85,6 +86,7 @@ PodState *pod_state_free(PodState *p) {
                 container_state_free(p->containers[i]);
         free(p->containers);
         pod_free(p->desired);
+        rollout_run_free(p->rollout);
         free(p->name);
         free(p->slice);
         sd_bus_slot_unref(p->slice_job);
@@ -236,6 +238,7 @@ int pod_state_status_json(const PodState *p, char **ret) {
         json_gen_kv_integer(g, "ready", pod_state_ready(p));
         json_gen_kv_integer(g, "created_usec", (long long) p->created_realtime_usec);
         json_gen_kv_integer(g, "revision", (long long) p->mod_revision);
+        rollout_status_json(g, p);
         json_gen_string(g, "containers");
         json_gen_array_open(g);
         for (size_t i = 0; i < p->n_containers; i++) {

@@ -142,6 +142,7 @@ struct PodState {
          * store (userns_size 0 until then); userns_busy while that is in flight */
         uint32_t userns_uid, userns_gid, userns_size;
         bool userns_busy;
+        struct RolloutRun *rollout;     /* its revisions judged (rollout-run.h); NULL before the first */
 };
 
 const char *container_phase_to_string(ContainerPhase p);

@@ -43,6 +43,9 @@ void reconciler_pod_added(Reconciler *rc, PodState *p);
 void reconciler_pod_changed(Reconciler *rc, PodState *p);
 void reconciler_pod_removed(Reconciler *rc, PodState *p);
 void reconciler_container_health_changed(Reconciler *rc, PodState *p, ContainerState *c);
+void reconciler_rollout_changed(Reconciler *rc, PodState *p);
+void reconciler_rollout_finished(Reconciler *rc, PodState *p, int64_t revision, const char *result,
+                                 const char *reason);
 
 /* A new pod in the table, announced to nobody (adoption adds pods that are
  * not desired, to tear them down). */

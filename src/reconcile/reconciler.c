@@ -7,6 +7,7 @@
 #include "log.h"
 #include "reconcile/events.h"
 #include "reconcile/reconcile.h"
+#include "reconcile/rollout-run.h"
 #include "time-util.h"
 
 int reconciler_new(const ReconcilerEnv *env, const ReconcilerObserver *observer, void *userdata,
@@ -70,7 +71,20 @@ void reconciler_container_health_changed(Reconciler *rc, PodState *p, ContainerS
                 rc->observer.container_health_changed(rc, p, c, rc->userdata);
 }
 
+void reconciler_rollout_changed(Reconciler *rc, PodState *p) {
+        if (rc->observer.rollout_changed)
+                rc->observer.rollout_changed(rc, p, rc->userdata);
+}
+
+void reconciler_rollout_finished(Reconciler *rc, PodState *p, int64_t revision, const char *result,
+                                 const char *reason) {
+        if (rc->observer.rollout_finished)
+                rc->observer.rollout_finished(rc, p, revision, result, reason, rc->userdata);
+}
+
 void reconciler_pod_changed(Reconciler *rc, PodState *p) {
+        /* Before the observer: what it announces includes the judgement. */
+        rollout_pod_changed(p);
         if (rc->observer.pod_changed)
                 rc->observer.pod_changed(rc, p, rc->userdata);
 }
@@ -165,6 +179,7 @@ int reconciler_set_desired(Reconciler *rc, const char *name, Pod *pod, int64_t m
         }
         p->seen_revision = mod_revision;
         was_desired = p->desired;
+        rollout_desired_changed(p, p->desired, pod, mod_revision);
         pod_free(p->desired);
         p->desired = pod;
         p->mod_revision = pod ? mod_revision : 0;

@@ -63,6 +63,13 @@ typedef struct ReconcilerObserver {
         void (*container_health_changed)(Reconciler *rc, PodState *p, ContainerState *c, void *userdata);
         /* A lifecycle event (events.h), after its journal entry was written. */
         void (*event)(Reconciler *rc, const struct TankEvent *e, void *userdata);
+        /* p's rollout (reconcile/rollout-run.h) began, changed or was taken
+         * from the store; rollout_finished: the rollout of revision ended with
+         * result ("succeeded", "failed", "reverted", "superseded") and
+         * reason ("" if none). */
+        void (*rollout_changed)(Reconciler *rc, PodState *p, void *userdata);
+        void (*rollout_finished)(Reconciler *rc, PodState *p, int64_t revision, const char *result,
+                                 const char *reason, void *userdata);
 } ReconcilerObserver;
 
 /* env and observer are copied. Makes no bus call and arms nothing yet. */

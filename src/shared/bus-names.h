@@ -25,4 +25,5 @@
 #define TANK_ERROR_PULL_FAILED "org.tank.Tank1.Error.PullFailed"
 #define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
 #define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
+#define TANK_ERROR_NO_SUCH_REVISION "org.tank.Tank1.Error.NoSuchRevision"
 #define TANK_ERROR_EXEC_FAILED "org.tank.Tank1.Error.ExecFailed"

@@ -64,8 +64,8 @@ static void put_quoted(FILE *f, const char *s) {
         fputc('"', f);
 }
 
-/* The canonical "network" value of the pod, compact. */
-static int network_fragment(const Pod *p, char **ret) {
+/* The canonical value of the pod's field key ("network", "rollout"), compact. */
+static int pod_fragment(const Pod *p, const char *key, char **ret) {
         _cleanup_free_ char *json = NULL, *error = NULL;
         _cleanup_(json_value_freep) JsonValue *v = NULL;
         _cleanup_(json_gen_freep) JsonGen *g = NULL;
@@ -80,7 +80,7 @@ static int network_fragment(const Pod *p, char **ret) {
         g = json_gen_new(0);
         if (!g)
                 return -ENOMEM;
-        (void) json_value_generate(g, json_object_get(v, "network"));
+        (void) json_value_generate(g, json_object_get(v, key));
         return json_gen_finish(g, ret, NULL, NULL);
 }
 
@@ -203,7 +203,7 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
         static const char *const policies[] = {
                 [RESTART_ALWAYS] = "Always", [RESTART_ON_FAILURE] = "OnFailure", [RESTART_NEVER] = "Never",
         };
-        _cleanup_free_ char *buf = NULL, *network = NULL;
+        _cleanup_free_ char *buf = NULL, *network = NULL, *rollout = NULL;
         char **fragments = NULL;
         size_t size = 0;
         bool annotations;
@@ -218,14 +218,20 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                         return -EOPNOTSUPP;
                 }
         if (p->network.mode == NETWORK_MACVLAN) {
-                r = network_fragment(p, &network);
+                r = pod_fragment(p, "network", &network);
+                if (r < 0)
+                        return r;
+        }
+        /* Kubernetes has no rollout of a Pod: Tank's rides in an annotation. */
+        if (p->rollout.set) {
+                r = pod_fragment(p, "rollout", &rollout);
                 if (r < 0)
                         return r;
         }
         fragments = calloc(p->n_containers + 1, sizeof(char *));
         if (!fragments)
                 return -ENOMEM;
-        annotations = network;
+        annotations = network || rollout;
         for (size_t i = 0; i < p->n_containers && r >= 0; i++) {
                 r = container_fragment(&p->containers[i], &fragments[i]);
                 annotations = annotations || fragments[i];
@@ -246,6 +252,11 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                 if (network) {
                         fputs("    tank.io/network: ", f);
                         put_quoted(f, network);
+                        fputc('\n', f);
+                }
+                if (rollout) {
+                        fputs("    tank.io/rollout: ", f);
+                        put_quoted(f, rollout);
                         fputc('\n', f);
                 }
                 for (size_t i = 0; i < p->n_containers; i++)

@@ -59,6 +59,7 @@ typedef struct ContainerExtra {
 typedef struct PodCtx {
         const YamlNode *annotations;
         JsonValue *network;     /* tank.io/network */
+        JsonValue *rollout;     /* tank.io/rollout */
         ContainerExtra *extras;
         size_t n_extras;
         KubeVolume *volumes;

@@ -76,12 +76,16 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                                 if (!*slot)
                                         *slot = TAKE_PTR(v->members[j].value);
                         }
+                } else if (streq(key->str, "tank.io/rollout")) {
+                        r = k_parse_fragment(k, value, p, &pc->rollout);
+                        if (r < 0)
+                                return r;
                 } else if (streq(key->str, "tank.io/placement")) {
                         r = k_unsupported(k, key, p, true);
                         if (r < 0)
                                 return r;
                 } else if (startswith(key->str, ANNOTATION_PREFIX)) {
-                        return k_fail(k, key, p, "unknown Tank annotation (tank.io/network, tank.io/container.NAME)");
+                        return k_fail(k, key, p, "unknown Tank annotation (tank.io/network, tank.io/rollout, tank.io/container.NAME)");
                 } else {
                         r = k_unsupported(k, key, p, false);
                         if (r < 0)
@@ -358,6 +362,12 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         if (pc.network) {
                 STR("network");
                 r = k_gen_json(k, pc.network);
+                if (r < 0)
+                        return r;
+        }
+        if (pc.rollout) {
+                STR("rollout");
+                r = k_gen_json(k, pc.rollout);
                 if (r < 0)
                         return r;
         }

@@ -15,6 +15,8 @@ spec_sources = \
 	src/spec/parse-util.c \
 	src/spec/parse.c \
 	src/spec/parse-probe.c \
+	src/spec/rollout-field.h \
+	src/spec/rollout-field.c \
 	src/spec/spec-util.h \
 	src/spec/spec-util.c \
 	src/spec/serialize.c \

@@ -6,6 +6,7 @@
 #include "parse-util.h"
 #include "pod.h"
 #include "reference.h"
+#include "rollout-field.h"
 #include "spec-util.h"
 #include "strv.h"
 
@@ -495,7 +496,7 @@ int container_fields_parse(Ctx *c, const ContainerField *fields, size_t n, const
 /* One pod object at `path` ("$" for a single document, "[i]" in an array). */
 static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **ret) {
         static const char *const fields[] = { "name", "restart", "network", "volumes", "user_namespace",
-                                               "containers", NULL };
+                                               "containers", "rollout", NULL };
         static const char *const required[] = { "name", "containers", NULL };
         _cleanup_pod_free_ Pod *pod = NULL;
         const JsonValue *x;
@@ -568,6 +569,13 @@ static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **
                                                               : _USER_NAMESPACE_INVALID;
                 if (pod->user_namespace < 0)
                         return fail_quoted(c, p, "must be \"auto\" or \"host\", got %s", x->str, x->len);
+        }
+
+        if ((x = json_object_get(v, "rollout"))) {
+                FIELD_PATH(p, path, "rollout");
+                r = pod_rollout_parse(c, x, p, &pod->rollout);
+                if (r < 0)
+                        return r;
         }
 
         x = json_object_get(v, "containers");

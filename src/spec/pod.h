@@ -159,6 +159,21 @@ typedef struct PodContainer {
         unsigned watchdog_sec;      /* 0: none; requires notify */
 } PodContainer;
 
+/* "rollout" (man tank-pod(5), "ROLLOUT"): how a change is judged. Absent
+ * stays absent (set false: the defaults below apply) and out of the canonical
+ * JSON, so pods that never said keep their hashes; present, it is written
+ * with every default. Never part of pod_level_hash(): changing how a change
+ * is judged restarts nothing. */
+#define ROLLOUT_MIN_HEALTHY_SEC_DEFAULT 10U
+#define ROLLOUT_DEADLINE_SEC_DEFAULT 300U
+#define ROLLOUT_SECONDS_MAX 86400U
+typedef struct PodRollout {
+        bool set;
+        unsigned min_healthy_sec;       /* 10, 0..86400 */
+        unsigned deadline_sec;          /* 300, > min_healthy_sec, ..86400 */
+        bool auto_revert;               /* true */
+} PodRollout;
+
 typedef struct Pod {
         char *name;
         RestartPolicy restart;
@@ -168,6 +183,7 @@ typedef struct Pod {
         PodContainer *containers;
         size_t n_containers;
         UserNamespaceMode user_namespace;
+        PodRollout rollout;
 } Pod;
 
 Pod *pod_free(Pod *p);
@@ -225,4 +241,6 @@ int probe_scheme_from_string(const char *s);          /* a ProbeScheme, or -EINV
 bool pod_probe_is_set(const PodProbe *p);
 bool pod_probes_are_set(const PodProbes *p);
 
-bool pod_name_is_valid(const char *s);    /* lowercase DNS label, 1..63 */
+bool pod_name_is_valid(const char *s);
+/* The pod's rollout with the defaults filled when it has none. */
+PodRollout pod_rollout(const Pod *p);    /* lowercase DNS label, 1..63 */

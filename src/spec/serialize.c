@@ -4,6 +4,7 @@
 #include "container-fields.h"
 #include "json-guard.h"
 #include "pod.h"
+#include "rollout-field.h"
 #include "spec-util.h"
 
 /* Canonical form: fields in the order of the spec reference, every default
@@ -298,6 +299,10 @@ static int gen_pod(JsonGen *g, const Pod *p, bool redact_env) {
         STR(g, "name");
         STR(g, p->name);
         r = gen_pod_level_fields(g, p);
+        if (r < 0)
+                return r;
+        /* Not in gen_pod_level_fields(): the pod-level hash leaves it out. */
+        r = pod_rollout_gen(g, &p->rollout);
         if (r < 0)
                 return r;
         STR(g, "containers");

@@ -16,8 +16,16 @@ libtank_la_SOURCES += \
 	src/store/pods.c \
 	src/store/userns.h \
 	src/store/userns.c \
+	src/store/history.h \
+	src/store/history.c \
 	src/store/etcd-server.h \
 	src/store/etcd-server.c
+
+check_PROGRAMS += tests/unit/test-rollout-history
+TESTS += tests/unit/test-rollout-history
+tests_unit_test_rollout_history_SOURCES = tests/unit/test-rollout-history.c
+tests_unit_test_rollout_history_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_rollout_history_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 check_PROGRAMS += tests/unit/test-store tests/unit/test-store-http
 TESTS += tests/unit/test-store tests/unit/test-store-http

@@ -8,6 +8,7 @@ tankctl_SOURCES = \
 	src/tankctl/tankctl-util.c \
 	src/tankctl/verbs-spec.c \
 	src/tankctl/verbs-pods.c \
+	src/tankctl/verbs-rollout.c \
 	src/tankctl/pod-print.c \
 	src/tankctl/pod-wait.h \
 	src/tankctl/pod-wait.c \

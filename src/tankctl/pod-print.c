@@ -151,6 +151,7 @@ void print_pod(const char *name, yajl_val spec, yajl_val status) {
         printf("Restart:     %s\n", strna(json_string(spec, "restart")));
         if (revision > 0)
                 printf("Revision:    %lld\n", revision);
+        print_rollout(status);
         if (created > 0)
                 printf("Created:     %s\n", when);
         if (json_string(status, "slice"))

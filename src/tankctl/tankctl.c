@@ -23,7 +23,8 @@ static const struct {
           "      --if-revision=N    Only if the pod is still at revision N (get -o json:\n"
           "                         .status.revision); 0: only if it does not exist\n"
           "      --wait             Then wait until every applied pod is running, or ready\n"
-          "                         when one of its containers has probes or notify\n"
+          "                         when one of its containers has probes or notify, and\n"
+          "                         its rollout finished; fails if it failed or was reverted\n"
           "      --timeout=SEC      Give up waiting after SEC (e.g. 30, 500ms, 2min)\n" },
         { "get", verb_get, "get NAME [-o json|yaml]",
           "Show a pod: phase, restarts, last exit and next restart of each container.",
@@ -97,6 +98,10 @@ static const struct {
         { "image", verb_image, "image prune",
           "Remove every image no pod uses, with its unshared layers and blobs.",
           NULL },
+        { "rollout", verb_rollout, "rollout history|undo POD [--to-revision=N]",
+          "Show a pod's revisions (history), or write an earlier revision's spec back\n"
+          "as a new revision (undo: the newest earlier one with another spec, or N).",
+          "      --to-revision=N    Undo to revision N (rollout history lists them)\n" },
         { "volumes", verb_volumes, "volumes",
           "List managed volumes.",
           NULL },

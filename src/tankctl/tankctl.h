@@ -114,6 +114,19 @@ int verb_logs(int argc, char *argv[], Context *ctx);
 int verb_events(int argc, char *argv[], Context *ctx);
 int verb_stats(int argc, char *argv[], Context *ctx);
 int verb_top(int argc, char *argv[], Context *ctx);
+int verb_rollout(int argc, char *argv[], Context *ctx);
+
+/* verbs-rollout.c: get's Rollout line, and apply --wait's wait for the
+ * rollout of the revisions it wrote (subscribe with _new() before the first
+ * Apply, _add() each pod right after its Apply, _run() at the end: 0, or
+ * EXIT_FAILURE after one line per revision that failed or was reverted). */
+void print_rollout(yajl_val status);
+typedef struct RolloutWatch RolloutWatch;
+int rollout_watch_new(Context *ctx, RolloutWatch **ret);
+RolloutWatch *rollout_watch_free(RolloutWatch *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(RolloutWatch *, rollout_watch_free);
+int rollout_watch_add(RolloutWatch *w, Context *ctx, const char *name);
+int rollout_watch_run(RolloutWatch *w, Context *ctx, uint64_t deadline);
 
 /* Per-verb help text, printed by common_option('h') and `tankctl help VERB`. */
 void verb_help(const char *verb);

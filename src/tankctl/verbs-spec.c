@@ -295,6 +295,7 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
         _cleanup_(apply_batch_done) ApplyBatch batch = {};
         _cleanup_(pod_wait_freep) PodWait *w = NULL;
         _cleanup_(pull_progress_freep) PullProgress *pulls = NULL;
+        _cleanup_(rollout_watch_freep) RolloutWatch *rw = NULL;
         ApplyOptions o;
         InputOptions in;
         uint64_t deadline;
@@ -318,6 +319,8 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
 
         if (o.wait) {
                 r = pod_wait_new(ctx, &w);
+                if (r == 0)
+                        r = rollout_watch_new(ctx, &rw);
                 if (r != 0)
                         return r;
                 /* The pulls of the pods' images show while the wait's loop runs. */
@@ -388,10 +391,24 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
                 printf("pod/%s applied\n", list.pods[i]->name);
+                if (o.wait) {
+                        r = rollout_watch_add(rw, ctx, list.pods[i]->name);
+                        if (r != 0)
+                                return r;
+                }
                 /* With probes or notify, running is not yet serving. */
                 if (o.wait && strv_extend(pod_has_health(list.pods[i]) ? &gated : &applied,
                                           list.pods[i]->name) < 0)
                         return log_oom(), EXIT_FAILURE;
+        }
+        /* The rollout first (tank-pod(5), ROLLOUT): it ends, well or not,
+         * where a wait for ready would wait on for a revision that never
+         * gets there. After a success the phases are there at once. */
+        if (rw) {
+                fflush(stdout);
+                r = rollout_watch_run(rw, ctx, deadline);
+                if (r != 0)
+                        return r;
         }
         /* tankd acts on an applied pod before it answers, so a phase read
          * from now on is about the new spec. */

@@ -37,6 +37,9 @@ check() { # WANT WORDS...
 
 check "apply attach" tankctl a
 check "image images" tankctl ima
+check "rollout" tankctl rol
+check "history undo" tankctl rollout ""
+check "--help --host= --system --to-revision=" tankctl rollout --
 check "--version" tankctl --vers
 check "--if-revision=" tankctl apply --if
 check "--filename= --help --host= --if-revision= --ignore-unsupported --system --timeout= --wait" tankctl apply --

@@ -153,6 +153,35 @@ START_TEST(test_default_pids) {
 }
 END_TEST
 
+START_TEST(test_history_limit) {
+        static const struct {
+                const char *value;
+                unsigned expected;
+        } ok[] = { { "1", 1 }, { "25", 25 }, { "1000", 1000 }, { "", 10 } };
+        static const char *const bad[] = { "0", "-1", "1001", "ten", "5x", "99999999999999999999" };
+
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_config_free_ TankConfig *c = NULL;
+                _cleanup_free_ char *text = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[Rollout]\nHistoryLimit=%s\n", ok[i].value), 0);
+                write_file("tank.conf", text);
+                c = load_ok(NULL);
+                ck_assert_msg(c->rollout_history_limit == ok[i].expected, "HistoryLimit=%s: got %u", ok[i].value,
+                              c->rollout_history_limit);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL, *expected = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[Rollout]\nHistoryLimit=%s\n", bad[i]), 0);
+                write_file("tank.conf", text);
+                ck_assert_int_ge(asprintf(&expected, "tank.conf:2: HistoryLimit=%s: expected a number of revisions "
+                                          "from 1 to 1000", bad[i]), 0);
+                load_fails(expected);
+        }
+}
+END_TEST
+
 START_TEST(test_images) {
         static const struct {
                 const char *key, *value;
@@ -636,6 +665,7 @@ static Suite *config_suite(void) {
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_defaults_no_files);
         tcase_add_test(tc, test_missing_dir);
+        tcase_add_test(tc, test_history_limit);
         tcase_add_test(tc, test_full_file);
         tcase_add_test(tc, test_precedence);
         tcase_add_test(tc, test_reset_to_default);

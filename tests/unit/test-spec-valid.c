@@ -62,6 +62,8 @@ static const char *const valid[] = {
         " 'env':{'Z':'1','A-B':'\\u00e9 \\\"q\\\"','A':'','weird key':'x'}}]}",
         "{'name':'dig','containers':[{'name':'a','image':'nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}]}",
         "{'name':'a','containers':[{'name':'a','image':'a','limits':{'memory':'512K','pids':1,'cpu':[1000,1000]}}],'volumes':[]}",
+        "{'name':'r','rollout':{'deadline_sec':20},'containers':[{'name':'a','image':'a'}]}",
+        "{'name':'r','rollout':{'min_healthy_sec':0,'deadline_sec':1,'auto_revert':false},'containers':[{'name':'a','image':'a'}]}",
         PROBE_SPEC,
         "{'name':'p','containers':[{'name':'a','image':'a','notify':true},{'name':'b','image':'b',"
         " 'probes':{'readiness':{'http':{'port':443,'scheme':'https','host':'2001:DB8:0::1','path':'/r?x=1&y'},"
@@ -248,6 +250,35 @@ START_TEST(test_user_namespace) {
         ck_assert_str_ne(l2, l3);
         ck_assert_str_eq(a1, a2);       /* the containers themselves did not change */
         ck_assert_str_eq(a1, a3);
+}
+END_TEST
+
+/* "rollout" says how a change is judged: absent stays out of the canonical
+ * form (the defaults apply), present is written whole, and it changes neither
+ * the pod-level nor a container's hash, so editing it restarts nothing. */
+START_TEST(test_rollout) {
+        char p1[65], l1[65], a1[65], b1[65], p2[65], l2[65], a2[65], b2[65];
+        _cleanup_pod_free_ Pod *none = parse_ok("{'name':'r','containers':[{'name':'a','image':'a'}]}");
+        _cleanup_pod_free_ Pod *some = parse_ok("{'name':'r','rollout':{'deadline_sec':20},'containers':[{'name':'a','image':'a'}]}");
+        _cleanup_free_ char *s1 = serialize_ok(none), *s2 = serialize_ok(some);
+        PodRollout d = pod_rollout(none), g = pod_rollout(some);
+
+        ck_assert(!none->rollout.set);
+        ck_assert_ptr_null(strstr(s1, "rollout"));
+        ck_assert_uint_eq(d.min_healthy_sec, 10);
+        ck_assert_uint_eq(d.deadline_sec, 300);
+        ck_assert(d.auto_revert);
+        ck_assert(some->rollout.set);
+        ck_assert_uint_eq(g.min_healthy_sec, 10);
+        ck_assert_uint_eq(g.deadline_sec, 20);
+        ck_assert(g.auto_revert);
+        ck_assert_ptr_nonnull(strstr(s2, "\"volumes\":[],\"rollout\":{\"min_healthy_sec\":10,\"deadline_sec\":20,"
+                                         "\"auto_revert\":true},\"containers\""));
+        hashes("{'name':'r','containers':[{'name':'a','image':'a'}]}", p1, l1, a1, b1);
+        hashes("{'name':'r','rollout':{'deadline_sec':20},'containers':[{'name':'a','image':'a'}]}", p2, l2, a2, b2);
+        ck_assert_str_ne(p1, p2);
+        ck_assert_str_eq(l1, l2);
+        ck_assert_str_eq(a1, a2);
 }
 END_TEST
 
@@ -523,6 +554,7 @@ static Suite *spec_suite(void) {
         tcase_add_test(tc, test_empty_volume_canonical);
         tcase_add_test(tc, test_hash_restart_and_network_change);
         tcase_add_test(tc, test_parse_many);
+        tcase_add_test(tc, test_rollout);
         tcase_add_test(tc, test_helpers);
         suite_add_tcase(s, tc);
         return s;
