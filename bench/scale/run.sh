@@ -3,7 +3,7 @@
 # bench/scale: Tank with N pods (default 1000) on one host (issue 15), every
 # figure beside its floor or target, measured in one run inside one sandbox:
 #
-#   - apply -> running, image cached, one at a time (tankctl apply --wait),
+#   - apply -> running, image cached, one at a time (tankctl apply --wait=running),
 #     RUNS times, beside `systemd-run --scope true` (the floor: a scope and
 #     nothing else), p50 and the ratio;
 #   - exec: `tankctl exec POD -- true` beside `nsenter -t PID -a true`;
@@ -85,14 +85,14 @@ delete_all() { # delete_all PREFIX: prints ms until nothing is left
 echo "bench/scale: N=$N pods, $(nproc) CPUs, $(uname -r)"
 
 # Warm the image cache.
-tank_pod_json warm always | tankctl apply -f - --wait --timeout 120 >/dev/null
+tank_pod_json warm always | tankctl apply -f - --wait=running --timeout 120 >/dev/null
 
 echo "== one at a time, image cached ($RUNS runs each)"
 for i in $(seq 1 "$RUNS"); do tank_pod_json "o$i" always >"/tmp/o$i.json"; done
 : >/tmp/apply.ms
 for i in $(seq 1 "$RUNS"); do
         t0=$(ms)
-        tankctl apply -f "/tmp/o$i.json" --wait --timeout 60 >/dev/null
+        tankctl apply -f "/tmp/o$i.json" --wait=running --timeout 60 >/dev/null
         echo $(( $(ms) - t0 )) >>/tmp/apply.ms
 done
 : >/tmp/floor.ms
@@ -102,7 +102,7 @@ for i in $(seq 1 "$RUNS"); do
         echo $(( $(ms) - t0 )) >>/tmp/floor.ms
 done
 a=$(p50 </tmp/apply.ms) f=$(p50 </tmp/floor.ms)
-printf '%-44s p50 %6s ms\n' "tankctl apply --wait" "$a" "systemd-run --scope true (floor)" "$f"
+printf '%-44s p50 %6s ms\n' "tankctl apply --wait=running" "$a" "systemd-run --scope true (floor)" "$f"
 echo "apply/floor: $(ratio "$a" "$f")x   (target <= 1.2x)"
 for i in $(seq 1 "$RUNS"); do tankctl delete "o$i" >/dev/null; done
 

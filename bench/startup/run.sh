@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # bench/startup: how fast does an applied pod run (image cached), beside podman
 # and the systemd-run floor, measured in one run inside one sandbox:
-#   - apply -> workload running, 50 pods one at a time (tankctl apply --wait):
+#   - apply -> workload running, 50 pods one at a time (tankctl apply --wait=running):
 #     p50/p99
 #   - `podman run -d` of the same image (Debian's podman with crun), 50 times
 #   - `systemd-run --scope true`, 50 times (the floor: a scope and nothing else)
@@ -45,7 +45,7 @@ for i in $(seq 1 50); do tank_pod_json "s$i" always >"/tmp/s$i.json"; done
 # One command that returns when the workload runs, as `podman run -d` does.
 for i in $(seq 1 50); do
         t0=$(ms)
-        tankctl apply -f "/tmp/s$i.json" --wait --timeout 60 >/dev/null
+        tankctl apply -f "/tmp/s$i.json" --wait=running --timeout 60 >/dev/null
         echo $(( $(ms) - t0 )) >>/tmp/tank.ms
 done
 for i in $(seq 1 50); do tankctl delete "s$i" >/dev/null; done
@@ -72,7 +72,7 @@ for i in $(seq 1 50); do
 done
 
 echo "== apply -> running, image cached (one at a time)"
-stats "tankctl apply --wait" </tmp/tank.ms
+stats "tankctl apply --wait=running" </tmp/tank.ms
 [ -s /tmp/podman.ms ] && stats "podman run -d (crun)" </tmp/podman.ms
 stats "systemd-run --scope true (floor)" </tmp/floor.ms
 

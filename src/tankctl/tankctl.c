@@ -13,7 +13,7 @@ static const struct {
         const char *options;   /* verb-specific lines, NULL if none */
 } verbs[] = {
         { "apply", verb_apply,
-          "apply -f FILE|- [-f FILE]... [--ignore-unsupported] [--if-revision=N] [--wait [--timeout=SEC]]",
+          "apply -f FILE|- [-f FILE]... [--ignore-unsupported] [--if-revision=N] [--wait[=WHAT] [--timeout=SEC]]",
           "Create or replace the pods in FILE (one pod object or an array of them, or\n"
           "Kubernetes Pod YAML: a Pod, a List of Pods, documents separated by ---).\n"
           "The spec is validated locally first; nothing is sent if any pod is invalid.",
@@ -22,9 +22,11 @@ static const struct {
           "                         with one warning each, instead of refusing them\n"
           "      --if-revision=N    Only if the pod is still at revision N (get -o json:\n"
           "                         .status.revision); 0: only if it does not exist\n"
-          "      --wait             Then wait until every applied pod is running, or ready\n"
+          "      --wait[=WHAT]      Then wait until every applied pod is running, or ready\n"
           "                         when one of its containers has probes or notify, and\n"
-          "                         its rollout finished; fails if it failed or was reverted\n"
+          "                         its rollout finished; fails if it failed or was reverted.\n"
+          "                         WHAT: \"rollout\" (that, the default), \"ready\" (not the\n"
+          "                         rollout) or \"running\" (only running)\n"
           "      --timeout=SEC      Give up waiting after SEC (e.g. 30, 500ms, 2min)\n" },
         { "get", verb_get, "get NAME [-o json|yaml]",
           "Show a pod: phase, restarts, last exit and next restart of each container.",

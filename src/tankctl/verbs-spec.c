@@ -13,8 +13,16 @@
 
 
 /* apply's options beyond the file names */
+/* How far apply --wait waits: each includes the ones before it. */
+typedef enum ApplyWait {
+        APPLY_WAIT_NONE,
+        APPLY_WAIT_RUNNING,     /* every container running */
+        APPLY_WAIT_READY,       /* and ready, where probes or notify say */
+        APPLY_WAIT_ROLLOUT,     /* and the revision's rollout finished (the default) */
+} ApplyWait;
+
 typedef struct ApplyOptions {
-        bool wait;
+        ApplyWait wait;
         uint64_t timeout;
         int64_t if_revision;    /* -1: none */
 } ApplyOptions;
@@ -58,7 +66,7 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
         static const struct option options[] = {
                 COMMON_LONG_OPTIONS,
                 { "filename",    required_argument, NULL, 'f' },
-                { "wait",        no_argument,       NULL, ARG_WAIT },
+                { "wait",        optional_argument, NULL, ARG_WAIT },
                 { "timeout",     required_argument, NULL, ARG_TIMEOUT },
                 { "if-revision", required_argument, NULL, ARG_IF_REVISION },
                 { "ignore-unsupported", no_argument, NULL, ARG_IGNORE_UNSUPPORTED },
@@ -66,7 +74,7 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                 {}
         };
         bool ignore_unsupported = false;
-        bool wait = false;
+        ApplyWait wait = APPLY_WAIT_NONE;
         uint64_t timeout = 0;
         int64_t if_revision = -1;
         _cleanup_strv_free_ char **files = NULL;
@@ -103,7 +111,17 @@ static int parse_filename_options(const char *verb, int argc, char *argv[], Cont
                 case ARG_WAIT:
                         if (!ret_apply)
                                 return usage_error(verb, "--wait is an option of apply");
-                        wait = true;
+                        /* A script that wants "started" without the rollout's
+                         * min_healthy_sec asks for less. */
+                        if (!optarg || streq(optarg, "rollout"))
+                                wait = APPLY_WAIT_ROLLOUT;
+                        else if (streq(optarg, "ready"))
+                                wait = APPLY_WAIT_READY;
+                        else if (streq(optarg, "running"))
+                                wait = APPLY_WAIT_RUNNING;
+                        else
+                                return usage_error(verb, "--wait=%s: must be \"running\", \"ready\" or \"rollout\"",
+                                                   optarg);
                         break;
                 case ARG_TIMEOUT:
                         if (!ret_apply)
@@ -319,7 +337,7 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
 
         if (o.wait) {
                 r = pod_wait_new(ctx, &w);
-                if (r == 0)
+                if (r == 0 && o.wait >= APPLY_WAIT_ROLLOUT)
                         r = rollout_watch_new(ctx, &rw);
                 if (r != 0)
                         return r;
@@ -391,13 +409,13 @@ int verb_apply(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
                 printf("pod/%s applied\n", list.pods[i]->name);
-                if (o.wait) {
+                if (rw) {
                         r = rollout_watch_add(rw, ctx, list.pods[i]->name);
                         if (r != 0)
                                 return r;
                 }
                 /* With probes or notify, running is not yet serving. */
-                if (o.wait && strv_extend(pod_has_health(list.pods[i]) ? &gated : &applied,
+                if (o.wait && strv_extend(o.wait >= APPLY_WAIT_READY && pod_has_health(list.pods[i]) ? &gated : &applied,
                                           list.pods[i]->name) < 0)
                         return log_oom(), EXIT_FAILURE;
         }

@@ -93,6 +93,14 @@ pod/quick revision N rolled out
 pod/quick running" "output of apply --wait"
 assert_eq "$(tankctl get quick -o json | jq -r .status.phase)" "running" "phase after apply --wait"
 tankctl delete quick >/dev/null || fail "delete quick"
+# --wait=running waits for running only, not for the rollout's min_healthy_sec.
+tank_pod_json quick2 always | timeout 90 tankctl apply -f - --wait=running --timeout 60 >/tmp/out ||
+        fail "apply --wait=running failed"
+assert_eq "$(cat /tmp/out)" "pod/quick2 applied
+pod/quick2 running" "output of apply --wait=running"
+assert_eq "$(tankctl get quick2 -o json | jq -r '.status.rollout.result // "none"')" "in-progress" \
+        "the rollout still runs after apply --wait=running"
+tankctl delete quick2 >/dev/null || fail "delete quick2"
 echo '{"name": "never", "containers": [{"name": "x", "image": {"rootfs": "/nonexistent"}, "command": ["true"]}]}' >/tmp/never.json
 out=$(timeout 30 tankctl apply -f /tmp/never.json --wait --timeout 2s 2>&1)
 assert_eq "$?" "1" "exit status of apply --wait of a pod that cannot start"

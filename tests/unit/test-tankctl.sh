@@ -81,6 +81,7 @@ expect 2 "tankctl: no input: give -f FILE or -f - for standard input" apply
 expect 2 "tankctl: standard input (\"-f -\") given twice" apply -f - -f -
 expect 2 "tankctl: unexpected argument \"web.json\" (pods are read with -f FILE)" apply web.json
 expect 2 "tankctl: --timeout only makes sense with --wait" apply -f web.json --timeout 5
+expect 2 "tankctl: --wait=soon: must be \"running\", \"ready\" or \"rollout\"" apply -f web.json --wait=soon
 expect 2 "tankctl: --timeout=soon: not a time span (e.g. 30, 500ms, 2min)" apply -f web.json --wait --timeout soon
 expect 2 "tankctl: --wait is an option of apply" validate -f web.json --wait
 expect 2 "tankctl: --if-revision is an option of apply" validate -f web.json --if-revision=3
