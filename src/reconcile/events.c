@@ -24,6 +24,7 @@ static const char *const event_table[_TANK_EVENT_MAX] = {
         [TANK_EVENT_HEALTH] = "health",
         [TANK_EVENT_ADOPTED] = "adopted",
         [TANK_EVENT_DELETED] = "deleted",
+        [TANK_EVENT_ROLLOUT] = "rollout",
 };
 
 const char *tank_event_to_string(TankEventType t) {
@@ -58,6 +59,8 @@ static int event_priority(TankEventType t, char **fields) {
                 return LOG_WARNING;
         case TANK_EVENT_EXITED:
                 return strv_contains(fields, "TANK_EXIT_STATUS=0") ? LOG_INFO : LOG_NOTICE;
+        case TANK_EVENT_ROLLOUT:
+                return strv_contains(fields, "TANK_ROLLOUT_RESULT=succeeded") ? LOG_INFO : LOG_WARNING;
         default:
                 return LOG_INFO;
         }
@@ -290,4 +293,21 @@ void events_pod_desired(Reconciler *rc, PodState *p, bool was_desired) {
                         return (void) log_oom();
                 event_emit(rc, TANK_EVENT_DELETED, p->name, NULL, TAKE_PTR(f), msg);
         }
+}
+
+void events_pod_rollout(Reconciler *rc, PodState *p, int64_t revision, const char *result, const char *reason) {
+        _cleanup_strv_free_ char **f = NULL;
+        _cleanup_free_ char *msg = NULL, *key = NULL;
+
+        /* A tankd restarted in the middle of a rollout may judge it again: one
+         * id per revision and result, so that readers print it once. */
+        if (field_add(&f, "TANK_POD=%s", p->name) < 0 ||
+            field_add(&f, "TANK_REVISION=%" PRIi64, revision) < 0 ||
+            field_add(&f, "TANK_ROLLOUT_RESULT=%s", result) < 0 ||
+            (!isempty(reason) && field_add(&f, "TANK_REASON=%s", reason) < 0) ||
+            asprintf(&msg, "Pod %s revision %" PRIi64 " %s%s%s.", p->name, revision, result,
+                     isempty(reason) ? "" : ": ", strempty(reason)) < 0 ||
+            asprintf(&key, "rollout/%s/%" PRIi64 "/%s", p->name, revision, result) < 0)
+                return (void) log_oom();
+        event_emit_key(rc, TANK_EVENT_ROLLOUT, p->name, NULL, TAKE_PTR(f), msg, key);
 }

@@ -27,7 +27,7 @@ typedef enum TankEventType {
         TANK_EVENT_HEALTH,      /* its health changed */
         TANK_EVENT_ADOPTED,     /* a tankd that started found it running and took it over */
         TANK_EVENT_DELETED,     /* the pod was deleted from the store */
-        /* "rollout": a rollout's result, from the rollout module's rollout_finished. */
+        TANK_EVENT_ROLLOUT,     /* a revision's rollout ended (succeeded, failed, reverted, superseded) */
         _TANK_EVENT_MAX,
         _TANK_EVENT_INVALID = -EINVAL,
 } TankEventType;
@@ -55,5 +55,7 @@ void events_container_step(Reconciler *rc, ContainerState *c, LifecycleEventType
 void events_container_pulled(Reconciler *rc, ContainerState *c, const char *digest);
 /* c's health changed (c->health). */
 void events_container_health(Reconciler *rc, ContainerState *c);
+/* The rollout of p's revision ended with result and reason ("" if none). */
+void events_pod_rollout(Reconciler *rc, PodState *p, int64_t revision, const char *result, const char *reason);
 /* The pod's desired spec changed (p->desired; NULL: deleted). */
 void events_pod_desired(Reconciler *rc, PodState *p, bool was_desired);

@@ -78,6 +78,7 @@ void reconciler_rollout_changed(Reconciler *rc, PodState *p) {
 
 void reconciler_rollout_finished(Reconciler *rc, PodState *p, int64_t revision, const char *result,
                                  const char *reason) {
+        events_pod_rollout(rc, p, revision, result, reason);
         if (rc->observer.rollout_finished)
                 rc->observer.rollout_finished(rc, p, revision, result, reason, rc->userdata);
 }

@@ -17,6 +17,7 @@ set -u
 trap tank_down EXIT
 
 tank_up
+since=$(date +%s)
 
 USER_IMAGE=127.0.0.1:5000/tank/busybox-user:latest
 
@@ -76,6 +77,11 @@ assert_eq "$(tankctl get ro -o json | jq -r '.spec.containers[0].env.MODE')" ok 
 wait_for 20 sh -c '[ "$(tankctl exec ro -- cat /w/mode)" = ok ]' || fail "v1 does not run again after the rollback"
 wait_history "$r2" "apply .*reverted \(not healthy"
 wait_history "$r3" "rollback .*succeeded"
+# Both results are lifecycle events too (tankd(8), EVENTS), from the journal.
+wait_for 20 sh -c "tankctl events --since @$since --no-follow -o json --pod ro |
+        jq -e -s 'map(select(.event == \"rollout\") | .fields.TANK_REVISION + \" \" + .fields.TANK_ROLLOUT_RESULT) |
+                  any(. == \"$r2 reverted\") and any(. == \"$r3 succeeded\")' >/dev/null" ||
+        { tankctl events --since "@$since" --no-follow --pod ro >&2; fail "no rollout events for $r2 and $r3"; }
 
 # --- v2 that exits at once: reverted ---
 pod ok "$TANK_IMAGE" 'exit 3' | tankctl apply -f - >/dev/null || fail "apply exiting v2"
