@@ -7,6 +7,7 @@
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
+#include "escape.h"
 #include "log.h"
 #include "reconcile/events.h"
 #include "reconcile/reconciler-internal.h"
@@ -84,7 +85,10 @@ static void id_from_key(const char *key, char ret[static TANK_EVENT_ID_MAX]) {
 static void event_emit_key(Reconciler *rc, TankEventType type, const char *pod, const char *container,
                            char **fields, const char *message, const char *key) {
         _cleanup_strv_free_ char **f = fields;
-        _cleanup_free_ char *m = NULL, *ev = NULL, *id = NULL, *prio = NULL;
+        /* MESSAGE= is one line for humans, escaped as tankd's own log lines are
+         * (a registry's or a workload's text must not forge lines or drive a
+         * terminal); the TANK_* fields keep the bytes for programs. */
+        _cleanup_free_ char *m = NULL, *ev = NULL, *id = NULL, *prio = NULL, *esc = NULL;
         _cleanup_free_ struct iovec *iov = NULL;
         size_t n = 0, nf = strv_length(f);
         sd_id128_t rnd;
@@ -104,11 +108,13 @@ static void event_emit_key(Reconciler *rc, TankEventType type, const char *pod, 
 
         iov = calloc(nf + 5, sizeof *iov);
         if (!iov ||
-            asprintf(&m, "MESSAGE=%s", message) < 0 ||
+            !(esc = str_escape_control(message)) ||
+            asprintf(&m, "MESSAGE=%s", esc) < 0 ||
             asprintf(&ev, "TANK_EVENT=%s", tank_event_to_string(type)) < 0 ||
             asprintf(&id, "TANK_EVENT_ID=%s", e.id) < 0 ||
             asprintf(&prio, "PRIORITY=%i", event_priority(type, f)) < 0)
                 goto fail;
+        e.message = esc;
         iov[n++] = (struct iovec) { m, strlen(m) };
         iov[n++] = (struct iovec) { prio, strlen(prio) };
         iov[n++] = (struct iovec) { (char *) "SYSLOG_IDENTIFIER=tankd", strlen("SYSLOG_IDENTIFIER=tankd") };

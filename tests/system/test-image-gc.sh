@@ -18,6 +18,11 @@ tank_up
 
 count() { find "$1" -mindepth 1 -maxdepth 1 ! -name '.*' 2>/dev/null | wc -l; }
 
+# The data directory outlives the tests before this one (test-examples-run
+# leaves its images): start from none.
+tankctl image prune >/dev/null || fail "the first image prune failed"
+assert_eq "$(count $DATA/images/records/sha256)" "0" "records before the pulls: $(tankctl images)"
+
 tankctl pull "$TANK_IMAGE" >/dev/null || fail "pull $TANK_IMAGE failed"
 user_digest=$(tankctl pull "$USER_IMAGE") || fail "pull $USER_IMAGE failed"
 assert_eq "$(count $DATA/images/records/sha256)" "2" "records after two pulls"

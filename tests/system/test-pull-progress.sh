@@ -84,7 +84,9 @@ cat <<EOF2 | tankctl apply -f - --wait --timeout 90 >/tmp/apply-out 2>/tmp/apply
 {"name": "progress", "containers": [{"name": "app", "image": "$IMG", "command": ["sleep", "infinity"]}]}
 EOF2
 echo "apply --wait stderr:"; cat /tmp/apply-err
-assert_eq "$(cat /tmp/apply-out)" "pod/progress applied
+# (and, waiting for the revision's rollout too, that it was rolled out)
+assert_eq "$(sed 's/revision [0-9]*/revision N/' /tmp/apply-out)" "pod/progress applied
+pod/progress revision N rolled out
 pod/progress running" "apply --wait's output"
 grep -qE "^${layers[0]}: exists$" /tmp/apply-err || fail "apply --wait: no exists line for ${layers[0]}"
 grep -qE "^${layers[1]}: complete 60[0-9.]+KiB" /tmp/apply-err || fail "apply --wait: no line for ${layers[1]}"
