@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "escape.h"
 #include "daemon/bus-events.h"
 #include "log.h"
 #include "reconcile/events.h"
@@ -42,10 +43,16 @@ static int build_event(sd_bus *bus, const TankEvent *e, sd_bus_message **ret) {
 
                 if (!eq)
                         continue;
+                _cleanup_free_ char *v = NULL;
+
+                /* The journal entry keeps the bytes (a workload's, a
+                 * registry's); the signal carries them escaped: D-Bus takes
+                 * only UTF-8, and a signal that cannot be built is lost. */
                 k = strndup(*f, (size_t) (eq - *f));
-                if (!k)
+                v = str_escape_control(eq + 1);
+                if (!k || !v)
                         return -ENOMEM;
-                r = sd_bus_message_append(s, "{ss}", k, eq + 1);
+                r = sd_bus_message_append(s, "{ss}", k, v);
                 if (r < 0)
                         return r;
         }

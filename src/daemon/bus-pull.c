@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "escape.h"
 #include "daemon/bus-pull.h"
 #include "log.h"
 #include "spec/reference.h"
@@ -100,15 +101,19 @@ static void on_layer(void *userdata, const char *key, const char *layer, PullLay
 static void on_finished(void *userdata, const char *key, int error, const char *digest, const char *message) {
         BusPulls *b = userdata;
         BusPull *p = find_by_key(b, key);
+        _cleanup_free_ char *text = NULL;
         int r;
 
         if (!p)
                 return;
+        /* The message quotes the registry, which need not send UTF-8; a
+         * Finished that cannot be sent would leave tankctl pull waiting. */
+        text = str_escape_control(error < 0 ? message : "");
         r = sd_bus_emit_signal(b->manager->bus, p->path, TANK_PULL_INTERFACE, "Finished", "sss",
                                strempty(digest), error < 0 ? TANK_ERROR_PULL_FAILED : "",
-                               error < 0 ? strempty(message) : "");
+                               text ?: "out of memory");
         if (r < 0)
-                log_debug_errno(r, "Failed to send the end of the pull of %s: %m", key);
+                log_warning_errno(r, "Failed to send the end of the pull of %s: %m", key);
         bus_pull_remove(b, p);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 
+#include "escape.h"
 #include "daemon/bus-api.h"
 #include "daemon/bus-rollout.h"
 #include "log.h"
@@ -254,8 +255,12 @@ static int property_get_rollout(sd_bus *bus, const char *path, const char *inter
                 return sd_bus_message_append(reply, "s", r ? rollout_result_to_string(r->result) : "");
         if (streq(property, "RolloutCause"))
                 return sd_bus_message_append(reply, "s", r ? rollout_cause_to_string(r->cause) : "");
-        if (streq(property, "RolloutReason"))
-                return sd_bus_message_append(reply, "s", r ? r->reason : "");
+        if (streq(property, "RolloutReason")) {
+                /* It quotes a container's message, cut at a byte count. */
+                _cleanup_free_ char *reason = str_escape_control(r ? r->reason : "");
+
+                return reason ? sd_bus_message_append(reply, "s", reason) : -ENOMEM;
+        }
         if (streq(property, "RolloutHealthyUSec"))
                 return sd_bus_message_append(reply, "t", pod_state_rollout_healthy_usec(p));
         if (streq(property, "RolloutMinHealthyUSec"))
@@ -313,11 +318,11 @@ void bus_rollout_changed(Reconciler *rc, PodState *p, void *userdata) {
 void bus_rollout_finished(Reconciler *rc, PodState *p, int64_t revision, const char *result, const char *reason,
                           void *userdata) {
         Manager *m = userdata;
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *text = str_escape_control(reason);
 
         /* RolloutFinished's revision is a "u" (DESIGN.md); store revisions
          * beyond 32 bits are sent truncated, which tankctl compares alike. */
         if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_signal(m->bus, path, TANK_POD_INTERFACE, "RolloutFinished", "uss",
-                                          (uint32_t) revision, result, strempty(reason));
+                                          (uint32_t) revision, result, strempty(text));
 }

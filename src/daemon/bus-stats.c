@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdlib.h>
 
+#include "escape.h"
 #include "daemon/bus-exec.h"
 #include "daemon/bus-stats.h"
 #include "daemon/container-stats.h"
@@ -140,9 +141,14 @@ static int method_top(sd_bus_message *call, void *userdata, sd_bus_error *error)
         r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(uuuus)");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "(uuuus)", (uint32_t) procs[i].pid, (uint32_t) procs[i].ns_pid,
-                                          (uint32_t) procs[i].uid, (uint32_t) procs[i].ns_uid, procs[i].command);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                /* The workload writes its command line: D-Bus takes only UTF-8. */
+                _cleanup_free_ char *command = str_escape_control(procs[i].command);
+
+                r = command ? sd_bus_message_append(reply, "(uuuus)", (uint32_t) procs[i].pid,
+                                                    (uint32_t) procs[i].ns_pid, (uint32_t) procs[i].uid,
+                                                    (uint32_t) procs[i].ns_uid, command) : -ENOMEM;
+        }
         container_process_array_free(procs, n);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);

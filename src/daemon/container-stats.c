@@ -305,8 +305,10 @@ static char *read_command(pid_t pid) {
                 ssize_t k;
 
                 text = malloc(4097);
-                if (!text || fd < 0)
+                if (!text)
                         return NULL;
+                if (fd < 0)
+                        return strdup("?");
                 k = read(fd, text, 4096);
                 if (k < 0)
                         return NULL;
@@ -314,8 +316,8 @@ static char *read_command(pid_t pid) {
                 text[size] = '\0';
                 r = 0;
         }
-        if (r < 0)
-                return NULL;
+        if (r < 0)      /* gone since cgroup.procs was read: named as ps names it */
+                return strdup("?");
         while (size > 0 && text[size - 1] == '\0')
                 size--;
         if (size == 0) {

@@ -4,6 +4,7 @@
  * store side is rollout-store.c's. */
 #include <inttypes.h>
 
+#include "escape.h"
 #include "log.h"
 #include "reconcile/probes.h"
 #include "reconcile/rollout-internal.h"
@@ -358,7 +359,13 @@ void rollout_status_json(JsonGen *g, const PodState *p) {
         json_gen_kv_integer(g, "revision", r->revision);
         json_gen_kv_string(g, "cause", rollout_cause_to_string(r->cause));
         json_gen_kv_string(g, "result", rollout_result_to_string(r->result));
-        json_gen_kv_string(g, "reason", r->reason);
+        {
+                /* The reason quotes a container's message, cut at a byte
+                 * count: the status travels as a D-Bus string, UTF-8 only. */
+                _cleanup_free_ char *reason = str_escape_control(r->reason);
+
+                json_gen_kv_string(g, "reason", reason ?: "");
+        }
         json_gen_kv_integer(g, "healthy_usec", (long long) pod_state_rollout_healthy_usec(p));
         json_gen_kv_integer(g, "min_healthy_usec", (long long) r->params.min_healthy_usec);
         json_gen_kv_integer(g, "deadline_usec", (long long) r->params.deadline_usec);
