@@ -19,6 +19,9 @@ void bus_api_free_held(Manager *m);
 
 /* /org/tank/Tank1/pod/<escaped name>: computed here, from the name. */
 int bus_pod_object_path(const char *name, char **ret);
+/* sd-bus fallback vtable finder for the Pod objects' interfaces: the PodState at path. */
+int bus_pod_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                 void **ret_found, sd_bus_error *error);
 
 /* The Reconciler's observer (userdata: the Manager): ObjectAdded,
  * ObjectRemoved and PropertiesChanged of the pods' objects. */

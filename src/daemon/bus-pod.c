@@ -15,8 +15,8 @@
  * changing and going, and containers' health changes, into ObjectAdded,
  * PropertiesChanged, ObjectRemoved and HealthChanged on the bus. */
 
-static int pod_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
-                    void **ret_found, sd_bus_error *error) {
+int bus_pod_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                 void **ret_found, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *name = NULL;
         PodState *p;
@@ -157,7 +157,7 @@ int bus_pod_install(Manager *m) {
         int r;
 
         r = sd_bus_add_fallback_vtable(m->bus, NULL, TANK_BUS_POD_PREFIX, TANK_POD_INTERFACE,
-                                       pod_vtable, pod_find, m);
+                                       pod_vtable, bus_pod_find, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the Pod interface: %m");
         r = sd_bus_add_node_enumerator(m->bus, NULL, TANK_BUS_POD_PREFIX, pod_enumerate, m);

@@ -227,23 +227,6 @@ static int method_undo(sd_bus_message *call, void *userdata, sd_bus_error *error
 
 /* ---- the Pod objects' Rollout* properties ---- */
 
-static int rollout_pod_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
-                            void **ret_found, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *name = NULL;
-        PodState *p;
-        int r;
-
-        r = sd_bus_path_decode(path, TANK_BUS_POD_PREFIX, &name);
-        if (r <= 0)
-                return r;
-        p = reconciler_get_pod(m->reconciler, name);
-        if (!p)
-                return 0;
-        *ret_found = p;
-        return 1;
-}
-
 static int property_get_rollout(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         const PodState *p = userdata;
@@ -299,7 +282,7 @@ int bus_rollout_install(Manager *m) {
                 return log_error_errno(r, "Failed to register the rollout methods: %m");
         /* A second vtable of the Pod interface, merged with bus-pod.c's by sd-bus. */
         r = sd_bus_add_fallback_vtable(m->bus, NULL, TANK_BUS_POD_PREFIX, TANK_POD_INTERFACE, rollout_vtable,
-                                       rollout_pod_find, m);
+                                       bus_pod_find, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the Pod interface's rollout properties: %m");
         return 0;
