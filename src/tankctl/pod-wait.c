@@ -71,38 +71,57 @@ static int read_containers_count(sd_bus_message *m, uint32_t *ret) {
  * Phase in *ret_phase (pointing into m), or NULL for another interface or a
  * Pod without Phase among the properties; Ready and the number of Containers
  * into counts where they are among them. */
-static int read_interface_phase(sd_bus_message *m, const char **ret_phase, PodCounts *counts) {
-        const char *interface, *key, *phase = NULL;
+/* An a{sv} of the Pod interface, consumed: Phase in *ret_phase (pointing into
+ * m; NULL when it is not among the properties), Ready and the number of
+ * Containers into counts where they are among them. */
+static int read_properties(sd_bus_message *m, const char **ret_phase, PodCounts *counts) {
+        const char *key, *phase = NULL;
         int r;
 
-        r = sd_bus_message_read(m, "s", &interface);
-        if (r >= 0 && !streq(interface, TANK_POD_INTERFACE))
-                r = sd_bus_message_skip(m, "a{sv}");
-        else if (r >= 0) {
-                r = sd_bus_message_enter_container(m, 'a', "{sv}");
-                while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                        r = sd_bus_message_read(m, "s", &key);
-                        if (r >= 0 && streq(key, "Phase"))
-                                r = sd_bus_message_read(m, "v", "s", &phase);
-                        else if (r >= 0 && streq(key, "Ready"))
-                                r = sd_bus_message_read(m, "v", "u", &counts->ready);
-                        else if (r >= 0 && streq(key, "Containers"))
-                                r = read_containers_count(m, &counts->containers);
-                        else if (r >= 0)
-                                r = sd_bus_message_skip(m, "v");
-                        if (r >= 0)
-                                r = sd_bus_message_exit_container(m);
-                }
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0 && streq(key, "Phase"))
+                        r = sd_bus_message_read(m, "v", "s", &phase);
+                else if (r >= 0 && streq(key, "Ready"))
+                        r = sd_bus_message_read(m, "v", "u", &counts->ready);
+                else if (r >= 0 && streq(key, "Containers"))
+                        r = read_containers_count(m, &counts->containers);
+                else if (r >= 0)
+                        r = sd_bus_message_skip(m, "v");
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
         }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
         if (r < 0)
                 return r;
         *ret_phase = phase;
         return 0;
 }
 
-/* PropertiesChanged(s interface, a{sv} changed, as invalidated) of a pod. */
+/* One (s interface, a{sv} properties) pair, consumed: read_properties() for
+ * the Pod interface, *ret_phase NULL for another one. */
+static int read_interface_phase(sd_bus_message *m, const char **ret_phase, PodCounts *counts) {
+        const char *interface;
+        int r;
+
+        r = sd_bus_message_read(m, "s", &interface);
+        if (r < 0)
+                return r;
+        if (streq(interface, TANK_POD_INTERFACE))
+                return read_properties(m, ret_phase, counts);
+        r = sd_bus_message_skip(m, "a{sv}");
+        if (r < 0)
+                return r;
+        *ret_phase = NULL;
+        return 0;
+}
+
+/* PropertiesChanged(s interface, a{sv} changed, as invalidated) of a pod.
+ * tankd sends only what changed, so a signal without Phase (Ready, a rollout
+ * property) leaves the phase we know as it is; only a signal we cannot read,
+ * or one that invalidates instead of sending values, makes us ask again. */
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
         _cleanup_free_ char *name = NULL;
@@ -114,14 +133,35 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         if (r <= 0 || (i = name_index(w, name)) < 0)
                 return 0;
         r = read_interface_phase(m, &phase, w->counts + i);
-        if (r < 0 || !phase)
-                goto unknown;
-        if (free_and_strdup(&w->phases[i], phase) < 0)
-                goto unknown;
+        if (r >= 0) {
+                const char *invalidated;
+
+                r = sd_bus_message_enter_container(m, 'a', "s");
+                while (r >= 0 && (r = sd_bus_message_read(m, "s", &invalidated)) > 0)
+                        if (streq(invalidated, "Phase") || streq(invalidated, "Ready") ||
+                            streq(invalidated, "Containers"))
+                                w->resync = true;
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r < 0 || (phase && free_and_strdup(&w->phases[i], phase) < 0))
+                /* Not what we expected from tankd: ask it plainly. */
+                w->resync = true;
         return 0;
-unknown:
-        /* Not what we expected from tankd: ask it plainly. */
-        w->resync = true;
+}
+
+/* InterfacesAdded(o, a{sa{sv}}) and InterfacesRemoved(o, as): list again only
+ * when the object is one of the pods we wait for, not for every pod that
+ * comes and goes on a busy host. */
+static int on_object_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        PodWait *w = userdata;
+        _cleanup_free_ char *name = NULL;
+        const char *path;
+
+        if (sd_bus_message_read(m, "o", &path) < 0 ||
+            sd_bus_path_decode(path, TANK_BUS_PATH "/pod", &name) <= 0 ||
+            name_index(w, name) >= 0)
+                w->resync = true;
         return 0;
 }
 
@@ -134,7 +174,7 @@ int pod_wait_new(Context *ctx, PodWait **ret) {
                   "member='PropertiesChanged',path_namespace='" TANK_BUS_PATH "/pod'", on_properties_changed },
                 /* pods appearing and going */
                 { "type='signal',sender='" TANK_BUS_NAME "',interface='org.freedesktop.DBus.ObjectManager',"
-                  "path='" TANK_BUS_PATH "'", on_resync_signal },
+                  "path='" TANK_BUS_PATH "'", on_object_signal },
                 /* tankd starting, stopping, restarting */
                 { "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
                   "member='NameOwnerChanged',arg0='" TANK_BUS_NAME "'", on_resync_signal },
@@ -183,14 +223,61 @@ PodWait *pod_wait_free(PodWait *w) {
         return NULL;
 }
 
+/* Up to this many pods are asked for one by one (Properties.GetAll on each
+ * pod's object); more with one GetManagedObjects. On a host with a thousand
+ * pods the latter's answer is megabytes, for the one pod `apply --wait` asks
+ * about. */
+#define POD_WAIT_GET_MAX 8
+
+/* The pod's object is not (or no more) there. */
+static bool error_is_no_pod(const sd_bus_error *e) {
+        return sd_bus_error_has_names(e, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
+                                      SD_BUS_ERROR_UNKNOWN_METHOD);
+}
+
+static int pod_wait_get_one(PodWait *w, size_t i) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        const char *phase = NULL;
+        int r;
+
+        w->phases[i] = mfree(w->phases[i]);
+        w->counts[i] = (PodCounts) {};
+        r = sd_bus_path_encode(TANK_BUS_PATH "/pod", w->names[i], &path);
+        if (r < 0)
+                return log_oom(), EXIT_FAILURE;
+        r = sd_bus_call_method(w->bus, TANK_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+                               &error, &reply, "s", TANK_POD_INTERFACE);
+        if (r < 0 && error_is_no_pod(&error))
+                return 0;
+        if (r < 0)
+                return print_bus_error(&error, NULL);
+        /* GetAll's answer is the a{sv} of one interface's entry in GetManagedObjects. */
+        r = read_properties(reply, &phase, w->counts + i);
+        if (r >= 0 && phase && free_and_strdup(&w->phases[i], phase) < 0)
+                r = -ENOMEM;
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        return 0;
+}
+
 /* Phase of each pod object tankd has, also those being torn down (which
- * List() leaves out): GetManagedObjects, one call. 0, or an exit status after
- * printing why. */
+ * List() leaves out). 0, or an exit status after printing why. */
 static int pod_wait_list(PodWait *w) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *path, *phase;
         int r;
+
+        if (w->n_names <= POD_WAIT_GET_MAX) {
+                for (size_t i = 0; i < w->n_names; i++) {
+                        r = pod_wait_get_one(w, i);
+                        if (r != 0)
+                                return r;
+                }
+                return 0;
+        }
 
         r = sd_bus_call_method(w->bus, TANK_BUS_NAME, TANK_BUS_PATH, "org.freedesktop.DBus.ObjectManager",
                                "GetManagedObjects", &error, &reply, NULL);
