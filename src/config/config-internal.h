@@ -37,6 +37,7 @@ typedef struct ParseState {
         char *base_origin;
         char *cap_origin;
         char *key_file_origin;
+        char *node_origin;             /* the last [Node] time span set */
 } ParseState;
 
 /* Records the first error only ("FILE:LINE: ..."); returns -EINVAL. */
@@ -52,4 +53,12 @@ int config_key_sec(ParseState *s, const char *key, const char *value, void *data
 int config_key_pids(ParseState *s, const char *key, const char *value, void *data);
 int config_key_max_size(ParseState *s, const char *key, const char *value, void *data);
 int config_key_min_free(ParseState *s, const char *key, const char *value, void *data);
+int config_key_node_name(ParseState *s, const char *key, const char *value, void *data);
+int config_key_node_labels(ParseState *s, const char *key, const char *value, void *data);
+int config_key_node_sec(ParseState *s, const char *key, const char *value, void *data);
+/* [Node] defaults (after [Restart]'s); -EINVAL with a message when the host
+ * name is no node name and Name= is unset. */
+int config_fill_node_defaults(TankConfig *c, char **ret_error);
+/* The lease range and the fence inequality: -EINVAL with a message. */
+int config_verify_node(const TankConfig *c, char **ret_error);
 int config_key_history_limit(ParseState *s, const char *key, const char *value, void *data);

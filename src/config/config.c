@@ -55,6 +55,8 @@ TankConfig *config_free(TankConfig *c) {
         mirrors_free(c->mirrors, c->n_mirrors);
         strv_free(c->insecure_registries);
         free(c->auth_file);
+        free(c->node_name);
+        strv_free(c->node_labels);
         free(c);
         return NULL;
 }
@@ -68,6 +70,7 @@ static void parse_state_done(ParseState *s) {
         free(s->base_origin);
         free(s->cap_origin);
         free(s->key_file_origin);
+        free(s->node_origin);
 }
 
 /* Record the first error only; later ones are usually consequences. */
@@ -321,6 +324,12 @@ static const struct {
         { "Images",   "MinFreeSpace",   config_key_min_free,  0 },
         { "Security", "UserNamespace",  parse_userns,         offsetof(TankConfig, userns_auto) },
         { "Rollout",  "HistoryLimit",   config_key_history_limit, offsetof(TankConfig, rollout_history_limit) },
+        { "Node",     "Name",           config_key_node_name, offsetof(TankConfig, node_name) },
+        { "Node",     "Labels",         config_key_node_labels, offsetof(TankConfig, node_labels) },
+        { "Node",     "LeaseSec",       config_key_node_sec,  offsetof(TankConfig, node_lease_usec) },
+        { "Node",     "FenceSec",       config_key_node_sec,  offsetof(TankConfig, node_fence_usec) },
+        { "Node",     "RescheduleDelaySec",
+                                        config_key_node_sec,  offsetof(TankConfig, node_reschedule_delay_usec) },
 };
 
 static bool section_is_known(const char *section) {
@@ -514,6 +523,9 @@ static TankConfig *config_new_unset(void) {
         c->images_max_unpacked_layer_size = SIZE_UNSET;
         c->images_max_image_size = SIZE_UNSET;
         c->images_min_free_space = SIZE_UNSET;
+        c->node_lease_usec = SEC_UNSET;
+        c->node_fence_usec = SEC_UNSET;
+        c->node_reschedule_delay_usec = SEC_UNSET;
         return c;
 }
 
@@ -575,6 +587,11 @@ int config_new_default(TankConfig **ret) {
         r = config_fill_defaults(c);
         if (r < 0)
                 return r;
+        r = config_fill_node_defaults(c, NULL);
+        if (r == -EINVAL)       /* a host name that is no node name: the default one */
+                r = free_and_strdup(&c->node_name, "localhost");
+        if (r < 0)
+                return r;
         r = config_fill_store_dir(c);
         if (r < 0)
                 return r;
@@ -604,7 +621,9 @@ static int origin_error(ParseState *s, const char *origin, const char *format, .
 
 /* Conflicts between keys, found after every file was read. */
 static int config_verify(ParseState *s) {
+        _cleanup_free_ char *msg = NULL;
         TankConfig *c = s->config;
+        int r;
 
         if (c->store_endpoints && s->store_data_dir_origin)
                 return origin_error(s, s->endpoints_origin,
@@ -622,7 +641,10 @@ static int config_verify(ParseState *s) {
         if (c->backoff_cap_usec < c->backoff_base_usec)
                 return origin_error(s, s->cap_origin ?: s->base_origin ?: "[Restart]",
                                     "[Restart] BackoffCapSec= is smaller than BackoffBaseSec=");
-        return 0;
+        r = config_verify_node(c, &msg);
+        if (r == -EINVAL)
+                return origin_error(s, s->node_origin ?: s->path ?: "tank.conf", "%s", msg);
+        return r;
 }
 
 int config_load(const char *dir, TankConfig **ret, char ***ret_warnings, char **ret_error) {
@@ -693,6 +715,9 @@ int config_load(const char *dir, TankConfig **ret, char ***ret_warnings, char **
         }
 
         r = config_fill_defaults(c);
+        if (r < 0)
+                goto finish;
+        r = config_fill_node_defaults(c, &s.error);
         if (r < 0)
                 goto finish;
         r = config_verify(&s);

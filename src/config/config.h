@@ -97,7 +97,28 @@ typedef struct TankConfig {
                                          * private uid/gid range; default host */
         /* [Rollout] */
         unsigned rollout_history_limit; /* revisions kept per pod, 1..TANK_HISTORY_LIMIT_MAX; default 10 */
+
+        /* [Node]: this host as a member of the fleet (config-node.c) */
+        char *node_name;                /* a node name (config_node_name_is_valid()); default: the host
+                                         * name, its first label lowercased */
+        char **node_labels;             /* "key=value", keys unique, in the order first set; NULL: none */
+        uint64_t node_lease_usec;       /* the node key's lease TTL, whole seconds; default 15 s */
+        uint64_t node_fence_usec;       /* default: 2/3 of LeaseSec (two keepalive periods) */
+        uint64_t node_reschedule_delay_usec; /* default 30 s */
 } TankConfig;
+
+/* [Node]. The fence inequality config_load() enforces (tank.conf(5)):
+ *   LeaseSec / 3 < FenceSec < LeaseSec, and
+ *   FenceSec + [Restart] StopTimeoutSec + TANK_FENCE_MARGIN <= LeaseSec + RescheduleDelaySec
+ * so a node cut off from the store has stopped its reschedulable pods before
+ * any other node may start them. */
+#define TANK_NODE_LEASE_SEC_DEFAULT 15U
+#define TANK_NODE_LEASE_SEC_MIN 3U
+#define TANK_NODE_LEASE_SEC_MAX 3600U
+#define TANK_NODE_RESCHEDULE_DELAY_SEC_DEFAULT 30U
+#define TANK_FENCE_MARGIN_USEC (2 * USEC_PER_SEC)
+#define TANK_NODE_NAME_MAX 63U
+#define TANK_NODE_LABELS_MAX 64U
 
 #define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)
 #define TANK_HISTORY_LIMIT_DEFAULT 10U

@@ -7,6 +7,7 @@ libtank_la_SOURCES += \
 	src/config/config-files.c \
 	src/config/config-internal.h \
 	src/config/config-numbers.c \
+	src/config/config-node.c \
 	src/config/config-values.c
 
 check_PROGRAMS += tests/unit/test-config

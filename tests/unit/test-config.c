@@ -7,6 +7,7 @@
 
 #include "check-run.h"
 #include "config/config.h"
+#include "config/config-values.h"
 #include "time-util.h"
 #include "strv.h"
 
@@ -658,6 +659,107 @@ START_TEST(test_adapter_strings) {
 }
 END_TEST
 
+
+START_TEST(test_node_defaults) {
+        _cleanup_config_free_ TankConfig *c = NULL;
+        _cleanup_strv_free_ char **w = NULL;
+
+        c = load_ok(&w);
+        ck_assert_ptr_nonnull(c->node_name);
+        ck_assert(config_node_name_is_valid(c->node_name));
+        ck_assert_ptr_null(c->node_labels);
+        ck_assert_uint_eq(c->node_lease_usec, 15 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->node_fence_usec, 10 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->node_reschedule_delay_usec, 30 * USEC_PER_SEC);
+        /* the defaults keep the inequality */
+        ck_assert_uint_le(c->node_fence_usec + c->stop_timeout_usec + TANK_FENCE_MARGIN_USEC,
+                          c->node_lease_usec + c->node_reschedule_delay_usec);
+}
+END_TEST
+
+START_TEST(test_node_keys) {
+        _cleanup_config_free_ TankConfig *c = NULL;
+        _cleanup_strv_free_ char **w = NULL;
+
+        write_file("tank.conf", "[Node]\nName=db-1\nLabels=zone=a role=db\nLeaseSec=3\n");
+        write_file("tank.conf.d/50-more.conf", "[Node]\nLabels=zone=b example.com/tier=\n");
+        c = load_ok(&w);
+        ck_assert_ptr_null(w);
+        ck_assert_str_eq(c->node_name, "db-1");
+        ck_assert_int_eq(strv_length(c->node_labels), 3);
+        ck_assert_str_eq(c->node_labels[0], "zone=b");
+        ck_assert_str_eq(c->node_labels[1], "role=db");
+        ck_assert_str_eq(c->node_labels[2], "example.com/tier=");
+        ck_assert_uint_eq(c->node_lease_usec, 3 * USEC_PER_SEC);
+        ck_assert_uint_eq(c->node_fence_usec, 2 * USEC_PER_SEC);   /* 2/3 of the lease */
+}
+END_TEST
+
+START_TEST(test_node_refusals) {
+        write_file("tank.conf", "[Node]\nName=Db_1\n");
+        load_fails("tank.conf:2: Name=Db_1: not a valid node name (a lowercase DNS label: 1 to 63 characters "
+                   "of a-z, 0-9 and '-', no '-' at either end)");
+        write_file("tank.conf", "[Node]\nName=-a\n");
+        load_fails("tank.conf:2: Name=-a: not a valid node name (a lowercase DNS label: 1 to 63 characters "
+                   "of a-z, 0-9 and '-', no '-' at either end)");
+        write_file("tank.conf", "[Node]\nLabels=zone=a -x=1\n");
+        load_fails("tank.conf:2: Labels=: \"-x=1\" is not a label KEY=VALUE (KEY [PREFIX/]NAME, NAME and VALUE up "
+                   "to 63 characters of A-Z, a-z, 0-9, '-', '_' and '.', beginning and ending alphanumeric)");
+        write_file("tank.conf", "[Node]\nLabels=zone\n");
+        load_fails("tank.conf:2: Labels=: \"zone\" is not a label KEY=VALUE (KEY [PREFIX/]NAME, NAME and VALUE up "
+                   "to 63 characters of A-Z, a-z, 0-9, '-', '_' and '.', beginning and ending alphanumeric)");
+        write_file("tank.conf", "[Node]\nLeaseSec=2\n");
+        load_fails("tank.conf:2: [Node] LeaseSec=2s: expected whole seconds from 3 to 3600");
+        write_file("tank.conf", "[Node]\nLeaseSec=1500ms\n");
+        load_fails("tank.conf:2: [Node] LeaseSec=1.500000s: expected whole seconds from 3 to 3600");
+        write_file("tank.conf", "[Node]\nFenceSec=15\n");
+        load_fails("tank.conf:2: [Node] FenceSec=15s must be longer than a keepalive period (LeaseSec/3 = 5s) "
+                   "and shorter than LeaseSec=15s");
+        write_file("tank.conf", "[Node]\nFenceSec=5\n");
+        load_fails("tank.conf:2: [Node] FenceSec=5s must be longer than a keepalive period (LeaseSec/3 = 5s) "
+                   "and shorter than LeaseSec=15s");
+        /* 10 + 10 + 2 > 15 + 5 */
+        write_file("tank.conf", "[Node]\nRescheduleDelaySec=5\n");
+        load_fails("tank.conf:2: [Node] FenceSec=10s + [Restart] StopTimeoutSec=10s + 2s margin must not exceed "
+                   "[Node] LeaseSec=15s + RescheduleDelaySec=5s: a fenced node's pods could still be stopping "
+                   "when another node may start them");
+        /* the stop grace period counts: 10 + 30 + 2 > 15 + 26 */
+        write_file("tank.conf", "[Restart]\nStopTimeoutSec=30\n[Node]\nRescheduleDelaySec=26\n");
+        load_fails("tank.conf:4: [Node] FenceSec=10s + [Restart] StopTimeoutSec=30s + 2s margin must not exceed "
+                   "[Node] LeaseSec=15s + RescheduleDelaySec=26s: a fenced node's pods could still be stopping "
+                   "when another node may start them");
+}
+END_TEST
+
+START_TEST(test_node_inequality_edge) {
+        _cleanup_config_free_ TankConfig *c = NULL;
+        _cleanup_strv_free_ char **w = NULL;
+
+        /* 10 + 30 + 2 == 15 + 27: allowed */
+        write_file("tank.conf", "[Restart]\nStopTimeoutSec=30\n[Node]\nRescheduleDelaySec=27\n");
+        c = load_ok(&w);
+        ck_assert_uint_eq(c->node_reschedule_delay_usec, 27 * USEC_PER_SEC);
+}
+END_TEST
+
+START_TEST(test_node_name_valid) {
+        ck_assert(config_node_name_is_valid("a"));
+        ck_assert(config_node_name_is_valid("node-1"));
+        ck_assert(!config_node_name_is_valid(""));
+        ck_assert(!config_node_name_is_valid("a-"));
+        ck_assert(!config_node_name_is_valid("a.b"));
+        ck_assert(!config_node_name_is_valid("A"));
+        ck_assert(!config_node_name_is_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+        ck_assert(config_node_label_is_valid("zone=a"));
+        ck_assert(config_node_label_is_valid("tank.io/role=db"));
+        ck_assert(config_node_label_is_valid("k="));
+        ck_assert(!config_node_label_is_valid("=a"));
+        ck_assert(!config_node_label_is_valid("k=a b"));
+        ck_assert(!config_node_label_is_valid("Bad_/k=a"));
+        ck_assert(!config_node_label_is_valid("k=-a"));
+}
+END_TEST
+
 static Suite *config_suite(void) {
         Suite *s = suite_create("config");
         TCase *tc = tcase_create("load");
@@ -680,6 +782,11 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_env_invalid);
         tcase_add_test(tc, test_parse_sec);
         tcase_add_test(tc, test_adapter_strings);
+        tcase_add_test(tc, test_node_defaults);
+        tcase_add_test(tc, test_node_keys);
+        tcase_add_test(tc, test_node_refusals);
+        tcase_add_test(tc, test_node_inequality_edge);
+        tcase_add_test(tc, test_node_name_valid);
         suite_add_tcase(s, tc);
         return s;
 }
