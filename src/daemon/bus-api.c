@@ -6,6 +6,7 @@
 #include "daemon/bus-events.h"
 #include "daemon/bus-exec.h"
 #include "daemon/bus-images.h"
+#include "daemon/bus-nodes.h"
 #include "daemon/bus-pull.h"
 #include "daemon/bus-stats.h"
 #include "daemon/bus-rollout.h"
@@ -651,6 +652,9 @@ int bus_api_install(Manager *m) {
         if (r < 0)
                 return r;
         r = bus_rollout_install(m);
+        if (r < 0)
+                return r;
+        r = bus_nodes_install(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, TANK_BUS_PATH);

@@ -12,7 +12,11 @@ libtank_la_SOURCES += \
 	src/daemon/seed.h \
 	src/daemon/seed.c \
 	src/daemon/volumes.h \
-	src/daemon/volumes.c
+	src/daemon/volumes.c \
+	src/daemon/node.h \
+	src/daemon/node.c \
+	src/daemon/bus-nodes.h \
+	src/daemon/bus-nodes.c
 
 sbin_PROGRAMS += tankd
 tankd_SOURCES = src/daemon/tankd.c

@@ -7,6 +7,7 @@
 
 #include "daemon/bus-api.h"
 #include "daemon/manager.h"
+#include "daemon/node.h"
 #include "daemon/seed.h"
 #include "daemon/volumes.h"
 #include "daemon/store-server.h"
@@ -18,6 +19,41 @@
 #include "strv.h"
 
 #define RESYNC_INTERVAL_USEC (60ULL * 1000000ULL)
+#define STOP_REVOKE_TIMEOUT_USEC (2ULL * 1000000ULL)
+
+static void on_node_stopped(Node *n _unused_, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_event_exit(m->event, 0);
+}
+
+static int on_stop_timeout(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata) {
+        Manager *m = userdata;
+
+        log_warning("The store did not answer the revoke of the node's lease in time; its key goes when the "
+                    "lease expires.");
+        return sd_event_exit(m->event, 0);
+}
+
+/* SIGTERM/SIGINT: revoke the node's lease first, so that its key goes now
+ * rather than when the lease expires; a second signal, or the store not
+ * answering, ends the wait. Containers keep running either way. */
+static int on_terminate(sd_event_source *s _unused_, const struct signalfd_siginfo *si _unused_, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        if (m->stop_timer || !m->node)
+                return sd_event_exit(m->event, 0);
+        r = node_stop(m->node, on_node_stopped, m);
+        if (r <= 0)
+                return sd_event_exit(m->event, 0);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Revoking the node's lease.");
+        r = sd_event_add_time_relative(m->event, &m->stop_timer, CLOCK_MONOTONIC, STOP_REVOKE_TIMEOUT_USEC, 0,
+                                       on_stop_timeout, m);
+        if (r < 0)
+                return sd_event_exit(m->event, 0);
+        return 0;
+}
 
 static int manager_open_images(Manager *m) {
         int r;
@@ -143,9 +179,9 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         sigaddset(&ss, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
-        r = sd_event_add_signal(m->event, NULL, SIGTERM, NULL, NULL);
+        r = sd_event_add_signal(m->event, NULL, SIGTERM, on_terminate, m);
         if (r >= 0)
-                r = sd_event_add_signal(m->event, NULL, SIGINT, NULL, NULL);
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_terminate, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch termination signals: %m");
 
@@ -173,6 +209,9 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         r = manager_open_images(m);
         if (r < 0)
                 return r;
+        r = node_new(m->event, m->config, &m->node);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up node %s: %m", m->config->node_name);
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -194,6 +233,8 @@ Manager *manager_free(Manager *m) {
         if (m->reconciler)
                 reconciler_set_store(m->reconciler, NULL);
         store_free(m->store);
+        node_free(m->node);             /* after the store: its cancelled calls reach the node */
+        sd_event_source_disable_unref(m->stop_timer);
         reconciler_free(m->reconciler);
         resolved_watch_free(m->resolved);
         puller_free(m->puller);
@@ -398,6 +439,9 @@ int manager_connect_store(Manager *m, char **endpoints) {
                 return log_error_errno(r, "Failed to set up the store client: %s", strna(error));
         store_set_health_callback(m->store, on_store_health, m);
         reconciler_set_store(m->reconciler, m->store);
+        r = node_start(m->node, m->store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register node %s: %m", node_name(m->node));
 
         r = store_watch_new(m->store, STORE_PODS_PREFIX, 0, &callbacks, m, &m->watch);
         if (r < 0)

@@ -45,6 +45,8 @@ struct Manager {
         SealedExe exec_exe;             /* tank-exec, beside it ($TANK_EXEC_PATH) */
 
         struct StoreServer *etcd;       /* standalone mode only */
+        struct Node *node;              /* this host's node key and its lease (node.h) */
+        sd_event_source *stop_timer;    /* a clean stop waits this long for the lease's revoke */
         Store *store;
         StoreWatch *watch;
         bool store_synced;              /* the watch delivered its first full list */

@@ -26,4 +26,5 @@
 #define TANK_ERROR_CONFLICT "org.tank.Tank1.Error.Conflict"
 #define TANK_ERROR_BUSY "org.tank.Tank1.Error.Busy"
 #define TANK_ERROR_NO_SUCH_REVISION "org.tank.Tank1.Error.NoSuchRevision"
+#define TANK_ERROR_NO_SUCH_NODE "org.tank.Tank1.Error.NoSuchNode"
 #define TANK_ERROR_EXEC_FAILED "org.tank.Tank1.Error.ExecFailed"

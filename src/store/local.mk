@@ -16,6 +16,10 @@ libtank_la_SOURCES += \
 	src/store/pods.c \
 	src/store/userns.h \
 	src/store/userns.c \
+	src/store/lease.h \
+	src/store/lease.c \
+	src/store/nodes.h \
+	src/store/nodes.c \
 	src/store/history.h \
 	src/store/history.c \
 	src/store/etcd-server.h \

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config/config-values.h"
+#include "daemon/bus-nodes.h"
+#include "daemon/node.h"
+#include "log.h"
+#include "store/nodes.h"
+#include "strv.h"
+#include "time-util.h"
+
+typedef struct NodeRow {
+        NodeRecord rec;
+        bool ready, cordoned;
+} NodeRow;
+
+typedef struct NodesCall {
+        Manager *m;
+        sd_bus_message *call;
+        NodeRow *rows;
+        size_t n_rows;
+        /* Cordon/Uncordon */
+        char *name;
+        bool cordon;
+        bool known;
+} NodesCall;
+
+static NodesCall *nodes_call_free(NodesCall *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_rows; i++)
+                node_record_done(&c->rows[i].rec);
+        free(c->rows);
+        free(c->name);
+        sd_bus_message_unref(c->call);
+        free(c);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(NodesCall *, nodes_call_free);
+
+static NodesCall *nodes_call_new(Manager *m, sd_bus_message *call) {
+        NodesCall *c = calloc(1, sizeof(NodesCall));
+
+        if (!c)
+                return NULL;
+        c->m = m;
+        c->call = sd_bus_message_ref(call);
+        return c;
+}
+
+static void reply_store_error(NodesCall *c, int r, const char *error) {
+        (void) sd_bus_reply_method_errorf(c->call, TANK_ERROR_STORE_UNAVAILABLE, "%s",
+                                          r == -ECANCELED ? "tankd is stopping" : error ?: "store request failed");
+}
+
+static NodeRow *find_row(NodesCall *c, const char *name) {
+        for (size_t i = 0; i < c->n_rows; i++)
+                if (streq(c->rows[i].rec.name, name))
+                        return &c->rows[i];
+        return NULL;
+}
+
+static NodeRow *add_row(NodesCall *c, const char *name) {
+        NodeRow *rows = reallocarray(c->rows, c->n_rows + 1, sizeof(NodeRow));
+
+        if (!rows)
+                return NULL;
+        c->rows = rows;
+        rows[c->n_rows] = (NodeRow) { .rec.name = strdup(name) };
+        if (!rows[c->n_rows].rec.name)
+                return NULL;
+        return &rows[c->n_rows++];
+}
+
+static int row_cmp(const void *a, const void *b) {
+        return strcmp(((const NodeRow *) a)->rec.name, ((const NodeRow *) b)->rec.name);
+}
+
+static int reply_list(NodesCall *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *self = node_name(c->m->node);
+        uint32_t pods = 0;
+        PodState *p;
+        int r;
+
+        if (!find_row(c, self)) {
+                NodeRow *row = add_row(c, self);
+                if (!row)
+                        return -ENOMEM;
+                row->rec.labels = strv_copy(c->m->config->node_labels);
+                if (!row->rec.labels)
+                        return -ENOMEM;
+        }
+        qsort(c->rows, c->n_rows, sizeof(NodeRow), row_cmp);
+        HASHMAP_FOREACH(p, reconciler_pods(c->m->reconciler))
+                if (p->desired)
+                        pods++;
+
+        r = sd_bus_message_new_method_return(c->call, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(ssa{ss}uutt)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n_rows; i++) {
+                NodeRow *row = &c->rows[i];
+                _cleanup_free_ char *status = NULL;
+
+                if (asprintf(&status, "%s%s", row->ready ? "Ready" : "NotReady",
+                             row->cordoned ? ",SchedulingDisabled" : "") < 0)
+                        return -ENOMEM;
+                r = sd_bus_message_open_container(reply, 'r', "ssa{ss}uutt");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "ss", row->rec.name, status);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+                STRV_FOREACH(l, row->rec.labels) {
+                        _cleanup_free_ char *k = strndup(*l, strcspn(*l, "="));
+
+                        if (!k)
+                                return -ENOMEM;
+                        if (r >= 0)
+                                r = sd_bus_message_append(reply, "{ss}", k, *l + strlen(k) + (strchr(*l, '=') ? 1 : 0));
+                }
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "uutt", streq(row->rec.name, self) ? pods : 0U,
+                                                  (uint32_t) MIN(row->rec.cpus, (uint64_t) UINT32_MAX),
+                                                  row->rec.memory_bytes, row->rec.started_usec);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static void list_cordoned_done(Store *s _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_(nodes_call_freep) NodesCall *c = userdata;
+
+        if (r < 0)
+                return reply_store_error(c, r, error);
+        for (size_t i = 0; i < res->n_kvs; i++) {
+                const char *name = store_cordon_key_name(res->kvs[i].key);
+                NodeRow *row;
+
+                if (!name)
+                        continue;
+                row = find_row(c, name) ?: add_row(c, name);
+                if (!row)
+                        goto oom;
+                row->cordoned = true;
+        }
+        r = reply_list(c);
+        if (r < 0)
+                goto oom;
+        return;
+oom:
+        (void) sd_bus_reply_method_errno(c->call, ENOMEM, NULL);
+}
+
+static void list_nodes_done(Store *s _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_(nodes_call_freep) NodesCall *c = userdata;
+
+        if (r < 0)
+                return reply_store_error(c, r, error);
+        for (size_t i = 0; i < res->n_kvs; i++) {
+                const char *name = store_node_key_name(res->kvs[i].key);
+                _cleanup_free_ char *e = NULL;
+                NodeRecord rec = {};
+                NodeRow *row;
+
+                if (!name)
+                        continue;
+                r = node_record_parse(res->kvs[i].value, res->kvs[i].value_size, &rec, &e);
+                if (r == -ENOMEM)
+                        goto oom;
+                if (r < 0 || !streq(rec.name, name)) {
+                        log_warning("Ignoring corrupt node record %s: %s", res->kvs[i].key,
+                                    r < 0 ? strna(e) : "name differs from its key");
+                        node_record_done(&rec);
+                        continue;
+                }
+                row = add_row(c, name);
+                if (!row) {
+                        node_record_done(&rec);
+                        goto oom;
+                }
+                free(row->rec.name);
+                row->rec = rec;
+                row->ready = true;
+        }
+        r = store_range_prefix(c->m->store, STORE_CORDONED_PREFIX, list_cordoned_done, c);
+        if (r < 0)
+                goto oom;
+        TAKE_PTR(c);
+        return;
+oom:
+        (void) sd_bus_reply_method_errno(c->call, ENOMEM, NULL);
+}
+
+static int method_list_nodes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(nodes_call_freep) NodesCall *c = NULL;
+        Manager *m = userdata;
+        int r;
+
+        if (!m->store)
+                return sd_bus_error_set(error, TANK_ERROR_STORE_UNAVAILABLE, "store unreachable: not connected yet");
+        c = nodes_call_new(m, call);
+        if (!c)
+                return -ENOMEM;
+        r = store_range_prefix(m->store, STORE_NODES_PREFIX, list_nodes_done, c);
+        if (r < 0)
+                return r;
+        TAKE_PTR(c);
+        return 1;
+}
+
+static void cordon_written(Store *s _unused_, int r, const StoreResult *res _unused_, const char *error,
+                           void *userdata) {
+        _cleanup_(nodes_call_freep) NodesCall *c = userdata;
+
+        if (r < 0)
+                return reply_store_error(c, r, error);
+        log_info("Node %s %s.", c->name, c->cordon ? "cordoned" : "uncordoned");
+        (void) sd_bus_reply_method_return(c->call, NULL);
+}
+
+static void cordon_write(NodesCall *c) {
+        _cleanup_free_ char *key = NULL, *value = NULL;
+        int r;
+
+        r = store_cordon_key(c->name, &key);
+        if (r >= 0 && c->cordon)
+                r = node_cordon_format(now_realtime_usec(), &value);
+        if (r >= 0)
+                r = c->cordon ? store_put(c->m->store, key, value, strlen(value), cordon_written, c)
+                              : store_delete(c->m->store, key, 0, cordon_written, c);
+        if (r < 0) {
+                (void) sd_bus_reply_method_errno(c->call, -r, NULL);
+                nodes_call_free(c);
+        }
+}
+
+static void cordon_flag_read(Store *s _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_(nodes_call_freep) NodesCall *c = userdata;
+
+        if (r < 0)
+                return reply_store_error(c, r, error);
+        if (!c->known && res->n_kvs == 0) {
+                (void) sd_bus_reply_method_errorf(c->call, TANK_ERROR_NO_SUCH_NODE, "no node \"%s\"", c->name);
+                return;
+        }
+        cordon_write(TAKE_PTR(c));
+}
+
+static void cordon_node_read(Store *s _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_(nodes_call_freep) NodesCall *c = userdata;
+        _cleanup_free_ char *key = NULL;
+
+        if (r < 0)
+                return reply_store_error(c, r, error);
+        if (res->n_kvs > 0)
+                return cordon_write(TAKE_PTR(c));
+        r = store_cordon_key(c->name, &key);
+        if (r >= 0)
+                r = store_get(c->m->store, key, cordon_flag_read, c);
+        if (r < 0) {
+                (void) sd_bus_reply_method_errno(c->call, -r, NULL);
+                return;
+        }
+        TAKE_PTR(c);
+}
+
+static int cordon(sd_bus_message *call, Manager *m, bool on, sd_bus_error *error) {
+        _cleanup_(nodes_call_freep) NodesCall *c = NULL;
+        _cleanup_free_ char *key = NULL;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        if (!config_node_name_is_valid(name))
+                return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_NODE, "no node \"%s\": not a valid node name",
+                                         name);
+        if (!m->store)
+                return sd_bus_error_set(error, TANK_ERROR_STORE_UNAVAILABLE, "store unreachable: not connected yet");
+        c = nodes_call_new(m, call);
+        if (!c || !(c->name = strdup(name)))
+                return -ENOMEM;
+        c->cordon = on;
+        c->known = streq(name, node_name(m->node));
+        if (c->known) {
+                cordon_write(TAKE_PTR(c));
+                return 1;
+        }
+        r = store_node_key(name, &key);
+        if (r < 0)
+                return r;
+        r = store_get(m->store, key, cordon_node_read, c);
+        if (r < 0)
+                return r;
+        TAKE_PTR(c);
+        return 1;
+}
+
+static int method_cordon(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return cordon(call, userdata, true, error);
+}
+
+static int method_uncordon(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return cordon(call, userdata, false, error);
+}
+
+static const sd_bus_vtable nodes_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("ListNodes", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssa{ss}uutt)", nodes),
+                                method_list_nodes, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* Root and group tank: the bus policy denies everyone else. */
+        SD_BUS_METHOD_WITH_ARGS("Cordon", SD_BUS_ARGS("s", node), SD_BUS_NO_RESULT,
+                                method_cordon, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Uncordon", SD_BUS_ARGS("s", node), SD_BUS_NO_RESULT,
+                                method_uncordon, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_nodes_install(Manager *m) {
+        int r;
+
+        r = sd_bus_add_object_vtable(m->bus, NULL, TANK_BUS_PATH, TANK_MANAGER_INTERFACE, nodes_vtable, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the node methods: %m");
+        return 0;
+}

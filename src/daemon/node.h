@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* This host as a node of the fleet ("a single host is a fleet of one"):
+ * once the store client exists, node_start() grants a lease of [Node]
+ * LeaseSec= and puts STORE_NODES_PREFIX "<name>" (store/nodes.h) with it,
+ * then renews the lease every LeaseSec/3. A renewal that fails (store down)
+ * is tried again at the next period; a lease the store no longer has (it
+ * expired: tankd was stopped, or cut off, for longer than its TTL) is
+ * granted afresh and the key put again. node_stop() revokes the lease, which
+ * deletes the key at once, so a clean stop is seen by the fleet at once; a
+ * crash is seen when the lease expires. Fencing (FenceSec=) is not here yet;
+ * node_last_renewal_usec() is what it will measure. */
+
+#include <systemd/sd-event.h>
+
+#include "config/config.h"
+#include "store/store.h"
+
+typedef struct Node Node;
+
+int node_new(sd_event *event, const TankConfig *config, Node **ret);
+/* Frees without revoking; call after the Store is freed, or before it is set. */
+Node *node_free(Node *n);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
+
+const char *node_name(const Node *n);
+/* Start registering through store (borrowed; it must outlive the Node's use of it). */
+int node_start(Node *n, Store *store);
+/* CLOCK_MONOTONIC time the last successful renewal (or grant) was sent; 0: never. */
+uint64_t node_last_renewal_usec(const Node *n);
+
+/* Revoke the lease; done runs once it is revoked or that failed (never from
+ * inside this call). 1: a revoke was sent; 0: there was no lease (done is not
+ * called). */
+typedef void (*NodeStoppedCallback)(Node *n, void *userdata);
+int node_stop(Node *n, NodeStoppedCallback done, void *userdata);
