@@ -30,7 +30,7 @@ static int set_error(char **ret_error, const char *msg) {
         return ret_error && !*ret_error ? -ENOMEM : -EBADMSG;
 }
 
-int store_lease_parse_grant(const char *body, size_t size, int64_t *ret_id, int64_t *ret_ttl, char **ret_error) {
+static int parse_grant(const char *body, size_t size, int64_t *ret_id, int64_t *ret_ttl, char **ret_error) {
         _cleanup_yajl_ yajl_val root = NULL;
         int64_t id, ttl;
         int r;
@@ -53,7 +53,7 @@ int store_lease_parse_grant(const char *body, size_t size, int64_t *ret_id, int6
         return 0;
 }
 
-int store_lease_parse_keepalive(const char *body, size_t size, int64_t id, int64_t *ret_ttl, char **ret_error) {
+static int parse_keepalive(const char *body, size_t size, int64_t id, int64_t *ret_ttl, char **ret_error) {
         _cleanup_yajl_ yajl_val root = NULL;
         yajl_val result;
         int64_t got, ttl;
@@ -80,6 +80,25 @@ int store_lease_parse_keepalive(const char *body, size_t size, int64_t id, int64
         }
         *ret_ttl = ttl;
         return 0;
+}
+
+/* etcd-json.h's parsers always write their message: keep it here unless asked for. */
+int store_lease_parse_grant(const char *body, size_t size, int64_t *ret_id, int64_t *ret_ttl, char **ret_error) {
+        _cleanup_free_ char *e = NULL;
+        int r = parse_grant(body, size, ret_id, ret_ttl, &e);
+
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(e);
+        return r;
+}
+
+int store_lease_parse_keepalive(const char *body, size_t size, int64_t id, int64_t *ret_ttl, char **ret_error) {
+        _cleanup_free_ char *e = NULL;
+        int r = parse_keepalive(body, size, id, ret_ttl, &e);
+
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(e);
+        return r;
 }
 
 int store_lease_request_put(const char *key, const void *value, size_t size, int64_t lease, char **ret) {

@@ -9,6 +9,9 @@
 #include "store/etcd-json.h"
 #include "store/json-stream.h"
 #include "store/userns.h"
+#include "store/lease.h"
+#include "store/nodes.h"
+#include "strv.h"
 
 START_TEST(test_base64_vectors) {
         static const struct { const char *plain, *enc; } v[] = {
@@ -391,6 +394,67 @@ START_TEST(test_userns_values) {
 }
 END_TEST
 
+START_TEST(test_lease_answers) {
+        _cleanup_free_ char *e = NULL, *body = NULL;
+        int64_t id = 0, ttl = 0;
+        const char *grant = "{\"header\":{\"revision\":\"1\"},\"ID\":\"7587899291647161861\",\"TTL\":\"3\"}";
+        const char *alive = "{\"result\":{\"header\":{},\"ID\":\"7587899291647161861\",\"TTL\":\"3\"}}";
+        const char *gone = "{\"result\":{\"header\":{},\"ID\":\"7587899291647161861\"}}";
+
+        ck_assert_int_eq(store_lease_parse_grant(grant, strlen(grant), &id, &ttl, &e), 0);
+        ck_assert_int_eq(id, INT64_C(7587899291647161861));
+        ck_assert_int_eq(ttl, 3);
+        ck_assert_int_eq(store_lease_parse_keepalive(alive, strlen(alive), id, &ttl, &e), 0);
+        ck_assert_int_eq(ttl, 3);
+        ck_assert_int_eq(store_lease_parse_keepalive(gone, strlen(gone), id, &ttl, NULL), -ENOENT);
+        /* another lease's answer, a grant without an ID or TTL, junk */
+        ck_assert_int_eq(store_lease_parse_keepalive(alive, strlen(alive), 1, &ttl, NULL), -EBADMSG);
+        ck_assert_int_eq(store_lease_parse_grant("{\"TTL\":\"3\"}", 11, &id, &ttl, NULL), -EBADMSG);
+        ck_assert_int_eq(store_lease_parse_grant("{\"ID\":\"5\"}", 10, &id, &ttl, NULL), -EBADMSG);
+        ck_assert_int_eq(store_lease_parse_grant("{\"ID\":\"x\",\"TTL\":\"3\"}", 20, &id, &ttl, NULL), -EBADMSG);
+        ck_assert_int_eq(store_lease_parse_keepalive("[]", 2, 5, &ttl, NULL), -EBADMSG);
+        ck_assert_int_eq(store_lease_request_put("/a", "x", 1, 42, &body), 0);
+        ck_assert_str_eq(body, "{\"key\":\"L2E=\",\"value\":\"eA==\",\"lease\":\"42\"}");
+        ck_assert_int_eq(store_lease_request_put("/a", "x", 1, 0, &body), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_node_records) {
+        _cleanup_free_ char *json = NULL, *key = NULL, *key2 = NULL, *e = NULL;
+        char *labels[] = { (char *) "zone=a", (char *) "tank.io/role=", NULL };
+        NodeRecord in = {
+                .name = (char *) "n-1", .labels = labels, .cpus = 2, .memory_bytes = UINT64_C(8) << 30,
+                .version = (char *) "0.1", .boot_id = (char *) "abc-def", .started_usec = 1700000000000000,
+        }, out = {};
+
+        ck_assert_int_eq(node_record_format(&in, &json), 0);
+        ck_assert_str_eq(json, "{\"name\":\"n-1\",\"labels\":{\"zone\":\"a\",\"tank.io/role\":\"\"},"
+                         "\"capacity\":{\"cpus\":2,\"memory_bytes\":8589934592},\"version\":\"0.1\","
+                         "\"boot_id\":\"abc-def\",\"started_usec\":1700000000000000}");
+        ck_assert_int_eq(node_record_parse(json, strlen(json), &out, &e), 0);
+        ck_assert_str_eq(out.name, "n-1");
+        ck_assert(strv_equal(out.labels, labels));
+        ck_assert_uint_eq(out.memory_bytes, UINT64_C(8) << 30);
+        ck_assert_uint_eq(out.started_usec, 1700000000000000);
+        node_record_done(&out);
+
+        /* unknown fields are a newer tankd's: ignored */
+        ck_assert_int_eq(node_record_parse("{\"name\":\"a\",\"zones\":[1]}", 24, &out, NULL), 0);
+        node_record_done(&out);
+        ck_assert_int_eq(node_record_parse("{\"name\":\"A\"}", 12, &out, NULL), -EBADMSG);
+        ck_assert_int_eq(node_record_parse("{\"name\":\"a\",\"labels\":{\"-x\":\"1\"}}", 32, &out, NULL), -EBADMSG);
+        ck_assert_int_eq(node_record_parse("{\"name\":\"a\",\"capacity\":{\"cpus\":-1}}", 35, &out, NULL), -EBADMSG);
+        ck_assert_int_eq(node_record_parse("{\"name\":", 8, &out, NULL), -EBADMSG);
+
+        ck_assert_int_eq(store_node_key("n-1", &key), 0);
+        ck_assert_str_eq(key, "/tank/v1/nodes/n-1");
+        ck_assert_str_eq(store_node_key_name(key), "n-1");
+        ck_assert_ptr_null(store_node_key_name("/tank/v1/nodes/N"));
+        ck_assert_str_eq(store_cordon_key_name("/tank/v1/cordoned/n-1"), "n-1");
+        ck_assert_int_eq(store_cordon_key("bad name", &key2), -EINVAL);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("store");
         TCase *tc = tcase_create("pure");
@@ -405,6 +469,8 @@ int main(void) {
         tcase_add_test(tc, test_parse_hostile);
         tcase_add_test(tc, test_parse_watch);
         tcase_add_test(tc, test_userns_values);
+        tcase_add_test(tc, test_lease_answers);
+        tcase_add_test(tc, test_node_records);
         suite_add_tcase(s, tc);
 
         return check_run(s);
