@@ -53,3 +53,4 @@ int config_key_pids(ParseState *s, const char *key, const char *value, void *dat
 int config_key_max_size(ParseState *s, const char *key, const char *value, void *data);
 int config_key_min_free(ParseState *s, const char *key, const char *value, void *data);
 int config_key_history_limit(ParseState *s, const char *key, const char *value, void *data);
+int config_key_update_check_sec(ParseState *s, const char *key, const char *value, void *data);

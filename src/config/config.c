@@ -321,6 +321,7 @@ static const struct {
         { "Images",   "MinFreeSpace",   config_key_min_free,  0 },
         { "Security", "UserNamespace",  parse_userns,         offsetof(TankConfig, userns_auto) },
         { "Rollout",  "HistoryLimit",   config_key_history_limit, offsetof(TankConfig, rollout_history_limit) },
+        { "Rollout",  "UpdateCheckSec", config_key_update_check_sec, offsetof(TankConfig, update_check_usec) },
 };
 
 static bool section_is_known(const char *section) {
@@ -510,6 +511,7 @@ static TankConfig *config_new_unset(void) {
         c->stop_timeout_usec = SEC_UNSET;
         c->default_pids = PIDS_UNSET;
         c->rollout_history_limit = 0;   /* unset */
+        c->update_check_usec = SEC_UNSET;
         c->images_max_layer_size = SIZE_UNSET;
         c->images_max_unpacked_layer_size = SIZE_UNSET;
         c->images_max_image_size = SIZE_UNSET;
@@ -543,6 +545,8 @@ static int config_fill_defaults(TankConfig *c) {
                 c->default_pids = TANK_DEFAULT_PIDS_DEFAULT;
         if (c->rollout_history_limit == 0)
                 c->rollout_history_limit = TANK_HISTORY_LIMIT_DEFAULT;
+        if (c->update_check_usec == SEC_UNSET)
+                c->update_check_usec = TANK_UPDATE_CHECK_SEC_DEFAULT * USEC_PER_SEC;
         if (c->images_max_layer_size == SIZE_UNSET)
                 c->images_max_layer_size = TANK_MAX_LAYER_SIZE_DEFAULT;
         if (c->images_max_unpacked_layer_size == SIZE_UNSET)

@@ -97,11 +97,13 @@ typedef struct TankConfig {
                                          * private uid/gid range; default host */
         /* [Rollout] */
         unsigned rollout_history_limit; /* revisions kept per pod, 1..TANK_HISTORY_LIMIT_MAX; default 10 */
+        uint64_t update_check_usec;     /* UpdateCheckSec=: image_update's period, >= 1s; default 3600s */
 } TankConfig;
 
 #define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)
 #define TANK_HISTORY_LIMIT_DEFAULT 10U
 #define TANK_HISTORY_LIMIT_MAX 1000U
+#define TANK_UPDATE_CHECK_SEC_DEFAULT 3600U
 #define TANK_MAX_LAYER_SIZE_DEFAULT (UINT64_C(8) << 30)
 #define TANK_MAX_UNPACKED_LAYER_SIZE_DEFAULT (UINT64_C(32) << 30)
 #define TANK_MAX_IMAGE_SIZE_DEFAULT (UINT64_C(64) << 30)
