@@ -104,6 +104,11 @@ static const struct {
           "Show a pod's revisions (history), or write an earlier revision's spec back\n"
           "as a new revision (undo: the newest earlier one with another spec, or N).",
           "      --to-revision=N    Undo to revision N (rollout history lists them)\n" },
+        { "update", verb_update, "update [--dry-run]",
+          "Check the tags of containers with \"image_update\": \"registry\" now; pull\n"
+          "what moved and roll it out as a new revision. POD, CONTAINER, IMAGE,\n"
+          "CURRENT and AVAILABLE digest of each.",
+          "      --dry-run          Only list what would be updated\n" },
         { "volumes", verb_volumes, "volumes",
           "List managed volumes.",
           NULL },

@@ -115,6 +115,7 @@ int verb_events(int argc, char *argv[], Context *ctx);
 int verb_stats(int argc, char *argv[], Context *ctx);
 int verb_top(int argc, char *argv[], Context *ctx);
 int verb_rollout(int argc, char *argv[], Context *ctx);
+int verb_update(int argc, char *argv[], Context *ctx);
 
 /* verbs-rollout.c: get's Rollout line, and apply --wait's wait for the
  * rollout of the revisions it wrote (subscribe with _new() before the first
