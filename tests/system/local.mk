@@ -70,3 +70,4 @@ EXTRA_DIST += tests/system/test-logs-events.sh
 EXTRA_DIST += tests/system/test-stats.sh tests/system/test-pull-progress.sh
 EXTRA_DIST += tests/system/test-probes-net.sh
 EXTRA_DIST += tests/system/test-rollout.sh
+EXTRA_DIST += tests/system/test-image-update.sh
