@@ -62,3 +62,4 @@ int config_fill_node_defaults(TankConfig *c, char **ret_error);
 /* The lease range and the fence inequality: -EINVAL with a message. */
 int config_verify_node(const TankConfig *c, char **ret_error);
 int config_key_history_limit(ParseState *s, const char *key, const char *value, void *data);
+int config_key_update_check_sec(ParseState *s, const char *key, const char *value, void *data);

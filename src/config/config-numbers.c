@@ -73,6 +73,20 @@ int config_key_history_limit(ParseState *s, const char *key, const char *value, 
         return 0;
 }
 
+/* [Rollout] UpdateCheckSec=: how often image_update looks at the registry. At
+ * least a second (tests use one); a sub-second period would only hammer it. */
+int config_key_update_check_sec(ParseState *s, const char *key, const char *value, void *data) {
+        uint64_t *u = data;
+        int r;
+
+        r = config_key_sec(s, key, value, data);
+        if (r < 0 || *u == SEC_UNSET)
+                return r;
+        if (*u < USEC_PER_SEC)
+                return config_state_error(s, "%s=%s: must be at least 1s", key, value);
+        return 0;
+}
+
 /* [Images] Max*Size=: a size or "infinity"; 0 would refuse every image, so it
  * is refused here with the way to say "none". */
 int config_key_max_size(ParseState *s, const char *key, const char *value, void *data) {

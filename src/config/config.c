@@ -330,6 +330,7 @@ static const struct {
         { "Node",     "FenceSec",       config_key_node_sec,  offsetof(TankConfig, node_fence_usec) },
         { "Node",     "RescheduleDelaySec",
                                         config_key_node_sec,  offsetof(TankConfig, node_reschedule_delay_usec) },
+        { "Rollout",  "UpdateCheckSec", config_key_update_check_sec, offsetof(TankConfig, update_check_usec) },
 };
 
 static bool section_is_known(const char *section) {
@@ -519,6 +520,7 @@ static TankConfig *config_new_unset(void) {
         c->stop_timeout_usec = SEC_UNSET;
         c->default_pids = PIDS_UNSET;
         c->rollout_history_limit = 0;   /* unset */
+        c->update_check_usec = SEC_UNSET;
         c->images_max_layer_size = SIZE_UNSET;
         c->images_max_unpacked_layer_size = SIZE_UNSET;
         c->images_max_image_size = SIZE_UNSET;
@@ -555,6 +557,8 @@ static int config_fill_defaults(TankConfig *c) {
                 c->default_pids = TANK_DEFAULT_PIDS_DEFAULT;
         if (c->rollout_history_limit == 0)
                 c->rollout_history_limit = TANK_HISTORY_LIMIT_DEFAULT;
+        if (c->update_check_usec == SEC_UNSET)
+                c->update_check_usec = TANK_UPDATE_CHECK_SEC_DEFAULT * USEC_PER_SEC;
         if (c->images_max_layer_size == SIZE_UNSET)
                 c->images_max_layer_size = TANK_MAX_LAYER_SIZE_DEFAULT;
         if (c->images_max_unpacked_layer_size == SIZE_UNSET)

@@ -105,6 +105,7 @@ typedef struct TankConfig {
         uint64_t node_lease_usec;       /* the node key's lease TTL, whole seconds; default 15 s */
         uint64_t node_fence_usec;       /* default: 2/3 of LeaseSec (two keepalive periods) */
         uint64_t node_reschedule_delay_usec; /* default 30 s */
+        uint64_t update_check_usec;     /* UpdateCheckSec=: image_update's period, >= 1s; default 3600s */
 } TankConfig;
 
 /* [Node]. The fence inequality config_load() enforces (tank.conf(5)):
@@ -123,6 +124,7 @@ typedef struct TankConfig {
 #define TANK_DEFAULT_PIDS_DEFAULT UINT64_C(2048)
 #define TANK_HISTORY_LIMIT_DEFAULT 10U
 #define TANK_HISTORY_LIMIT_MAX 1000U
+#define TANK_UPDATE_CHECK_SEC_DEFAULT 3600U
 #define TANK_MAX_LAYER_SIZE_DEFAULT (UINT64_C(8) << 30)
 #define TANK_MAX_UNPACKED_LAYER_SIZE_DEFAULT (UINT64_C(32) << 30)
 #define TANK_MAX_IMAGE_SIZE_DEFAULT (UINT64_C(64) << 30)

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "daemon/bus-api.h"
+#include "spec/image-pin.h"
 #include "daemon/bus-events.h"
 #include "daemon/bus-exec.h"
 #include "daemon/bus-images.h"
@@ -242,6 +243,7 @@ static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_
                       sd_bus_error *error) {
         _cleanup_free_ char *reason = NULL;
         _cleanup_pod_free_ Pod *pod = NULL;
+        PodState *current;
         ApplyCall *a;
         int r;
 
@@ -253,6 +255,14 @@ static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_
         r = reconciler_check_admission(m->reconciler, pod, &reason);
         if (r < 0)
                 return sd_bus_error_setf(error, TANK_ERROR_INVALID_SPEC, "%s", strna(reason));
+        /* The plain tag of an image_update container keeps the digest its last
+         * update pinned (spec/image-pin.h): the tag is the intent, not a downgrade. */
+        current = reconciler_get_pod(m->reconciler, pod->name);
+        r = pod_carry_image_pins(pod, current ? current->desired : NULL);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                log_info("Pod %s: %d image update pins kept for the same tag.", pod->name, r);
         if (!m->store)
                 return sd_bus_error_set(error, TANK_ERROR_STORE_UNAVAILABLE, "store unreachable: not connected yet");
 

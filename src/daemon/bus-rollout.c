@@ -4,6 +4,7 @@
 #include "escape.h"
 #include "daemon/bus-api.h"
 #include "daemon/bus-rollout.h"
+#include "daemon/image-update.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
 #include "reconcile/rollout-run.h"
@@ -225,6 +226,51 @@ static int method_undo(sd_bus_message *call, void *userdata, sd_bus_error *error
         return 1;
 }
 
+/* CheckUpdates(b dry_run) -> a(sssss): pod, container, image (the tag),
+ * current and available digest of every image_update container whose tag
+ * moved; without dry_run, those whose update was pulled and written as a new
+ * revision (cause "image-update"), once written. */
+static void updates_checked(int r, const ImageUpdateItem *items, size_t n, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = userdata, *reply = NULL;
+
+        if (r == -ECANCELED)
+                return;
+        if (r < 0) {
+                (void) sd_bus_reply_method_errnof(call, r, "Failed to check for image updates: %m");
+                return;
+        }
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sssss)", items[i].pod, items[i].container, items[i].image,
+                                          items[i].current, items[i].available);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                (void) sd_bus_reply_method_errnof(call, r, "Failed to send the updates: %m");
+}
+
+static int method_check_updates(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int dry_run, r;
+
+        r = sd_bus_message_read(call, "b", &dry_run);
+        if (r < 0)
+                return r;
+        if (!m->updater || !m->store || !m->store_synced)
+                return sd_bus_error_set(error, TANK_ERROR_STORE_UNAVAILABLE,
+                                        "store unreachable: its first list has not arrived yet");
+        r = image_updater_check(m->updater, dry_run, updates_checked, sd_bus_message_ref(call));
+        if (r < 0) {
+                sd_bus_message_unref(call);
+                return r;
+        }
+        return 1;
+}
+
 /* ---- the Pod objects' Rollout* properties ---- */
 
 static int property_get_rollout(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -257,6 +303,8 @@ static const sd_bus_vtable manager_rollout_vtable[] = {
                                 method_history, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RolloutUndo", SD_BUS_ARGS("s", pod, "t", to_revision), SD_BUS_RESULT("t", revision),
                                 method_undo, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CheckUpdates", SD_BUS_ARGS("b", dry_run), SD_BUS_RESULT("a(sssss)", updates),
+                                method_check_updates, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -9,6 +9,8 @@ libtank_la_SOURCES += \
 	src/daemon/bus-pod.c \
 	src/daemon/bus-rollout.h \
 	src/daemon/bus-rollout.c \
+	src/daemon/image-update.h \
+	src/daemon/image-update.c \
 	src/daemon/seed.h \
 	src/daemon/seed.c \
 	src/daemon/volumes.h \

@@ -8,6 +8,7 @@
 #include "daemon/bus-api.h"
 #include "daemon/manager.h"
 #include "daemon/node.h"
+#include "daemon/image-update.h"
 #include "daemon/seed.h"
 #include "daemon/volumes.h"
 #include "daemon/store-server.h"
@@ -228,6 +229,9 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->resync_timer);
         store_watch_free(m->watch);
         store_server_free(m->etcd);
+        /* Before the store (whose calls it waits for) and the puller and registry
+         * (whose requests it cancels). */
+        image_updater_free(m->updater);
         /* The store before the Reconciler: the calls it cancels end their
          * Apply reservations there. The Reconciler before what it borrows. */
         if (m->reconciler)
@@ -508,6 +512,9 @@ int manager_run(Manager *m) {
         r = reconciler_subscribe_systemd(m->reconciler);
         if (r < 0)
                 return r;
+        r = image_updater_new(m, &m->updater);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the image update check: %m");
 
         r = sd_bus_request_name(m->bus, TANK_BUS_NAME, 0);
         if (r < 0)

@@ -61,6 +61,7 @@ struct Manager {
 
         struct ResolvedWatch *resolved; /* [Host] Adapter=auto: resolved's DNS, cached (net/host.h) */
         Reconciler *reconciler;         /* the pods; NULL before manager_run() */
+        struct ImageUpdater *updater;   /* image_update: "registry" (image-update.h) */
 
         /* Calls that answer from the pod table, held until the store's first
          * full list (bus-api.c): before it, "no pod" would be untrue. */

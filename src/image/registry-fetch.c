@@ -226,6 +226,8 @@ static int fetch_setup(RegistryFetch *f) {
             curl_easy_setopt(f->easy, CURLOPT_LOW_SPEED_TIME, (long) MAX(o->stall_timeout_usec / 1000000, 1U)) != CURLE_OK ||
             curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, NULL) != CURLE_OK)
                 return -EIO;
+        if (f->mode == MODE_OBJECT && f->head && curl_easy_setopt(f->easy, CURLOPT_NOBODY, 1L) != CURLE_OK)
+                return -EIO;
         return 0;
 }
 
@@ -566,7 +568,7 @@ void registry_fetch_transfer_done(RegistryFetch *f, CURLcode code) {
                 char actual[72] = "sha256:";
                 EVP_MD_CTX *copy;
 
-                if (f->expected_size >= 0 && f->received != (uint64_t) f->expected_size)
+                if (!f->head && f->expected_size >= 0 && f->received != (uint64_t) f->expected_size)
                         return fetch_finish(f, -EBADMSG, "%s: got %" PRIu64 " bytes, expected %" PRIi64,
                                             what, f->received, f->expected_size);
 
@@ -581,7 +583,8 @@ void registry_fetch_transfer_done(RegistryFetch *f, CURLcode code) {
 
                 if (f->expected_digest && !streq(actual, f->expected_digest))
                         return fetch_finish(f, -EBADMSG, "%s: digest mismatch: content is %s", what, actual);
-                if (f->docker_digest && digest_is_valid(f->docker_digest) && !streq(actual, f->docker_digest))
+                if (!f->head && f->docker_digest && digest_is_valid(f->docker_digest) &&
+                    !streq(actual, f->docker_digest))
                         return fetch_finish(f, -EBADMSG, "%s: content (%s) does not match Docker-Content-Digest %s",
                                             what, actual, f->docker_digest);
                 return fetch_finish(f, 0, NULL);
@@ -640,6 +643,7 @@ int registry_fetch(Registry *r, const RegistryRequest *req, registry_fetch_handl
         r->all = f;
         f->fd = req->fd;
         f->sink = req->sink;
+        f->head = req->head;
         f->progress = req->progress;
         f->expected_size = req->expected_size;
         f->max_size = req->max_size;

@@ -58,6 +58,7 @@ struct RegistryFetch {
         int64_t expected_size;
         uint64_t max_size;
         RegistrySink sink;
+        bool head;
         int fd;
         void (*progress)(uint64_t received, void *userdata);
 

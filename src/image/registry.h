@@ -83,6 +83,9 @@ typedef struct RegistryRequest {
          * (received counts the current attempt: it starts over on a retry).
          * It runs inside curl's write callback and must not cancel the fetch. */
         void (*progress)(uint64_t received, void *userdata);
+        /* HEAD instead of GET: no body; resp->docker_digest is what the
+         * registry says the object is (NULL if it did not say). */
+        bool head;
 } RegistryRequest;
 
 typedef struct RegistryResponse {

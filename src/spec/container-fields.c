@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "container-fields.h"
+#include "reference.h"
 #include "strv.h"
 
 static void limits_init(PodContainer *ct) {
@@ -43,6 +44,62 @@ static int watchdog_check(Ctx *c, const char *path, const PodContainer *ct) {
         return 0;
 }
 
+static const char *const image_update_modes[_IMAGE_UPDATE_MAX] = {
+        [IMAGE_UPDATE_OFF] = "off",
+        [IMAGE_UPDATE_REGISTRY] = "registry",
+};
+
+const char *image_update_mode_to_string(ImageUpdateMode m) {
+        return m >= 0 && m < _IMAGE_UPDATE_MAX ? image_update_modes[m] : NULL;
+}
+
+ImageUpdateMode image_update_mode_from_string(const char *s) {
+        for (ImageUpdateMode m = 0; s && m < _IMAGE_UPDATE_MAX; m++)
+                if (streq(s, image_update_modes[m]))
+                        return m;
+        return _IMAGE_UPDATE_INVALID;
+}
+
+static int image_update_parse(Ctx *c, const JsonValue *v, const char *path, const Pod *pod, PodContainer *ct) {
+        ImageUpdateMode m;
+        const char *s;
+        int r;
+
+        r = get_string(c, v, path, &s);
+        if (r < 0)
+                return r;
+        m = image_update_mode_from_string(s);
+        if (m < 0)
+                return fail_quoted(c, path, "expected \"off\" or \"registry\", got %s", s, strlen(s));
+        ct->image_update = m;
+        return 0;
+}
+
+static int image_update_gen(JsonGen *g, const PodContainer *ct) {
+        return json_gen_string(g, image_update_mode_to_string(ct->image_update)) < 0 ? -ENOMEM : 0;
+}
+
+static bool image_update_set(const PodContainer *ct) {
+        return ct->image_update != IMAGE_UPDATE_OFF;
+}
+
+/* A digest alone names one image for ever: there is no tag to follow. */
+static int image_update_check(Ctx *c, const char *path, const PodContainer *ct) {
+        _cleanup_(image_reference_freep) ImageReference *ref = NULL;
+        int r;
+
+        if (ct->image_update == IMAGE_UPDATE_OFF)
+                return 0;
+        if (!ct->image)
+                return fail(c, path, "\"registry\" requires an image reference, not a rootfs");
+        r = image_reference_parse(ct->image, &ref, NULL);
+        if (r < 0)
+                return r;
+        if (!ref->tag)
+                return fail(c, path, "\"registry\" requires an image reference with a tag, not a digest only");
+        return 0;
+}
+
 #define AT(member) offsetof(PodContainer, member)
 
 /* In canonical order. Fields that came after the first release (probes, notify,
@@ -67,6 +124,8 @@ const ContainerField container_fields[] = {
           .done = probes_done },
         { "notify",       CF_BOOL,   AT(notify) },
         { "watchdog_sec", CF_UINT,   AT(watchdog_sec), .max = PROBE_SECONDS_MAX, .check = watchdog_check },
+        { "image_update", CF_CUSTOM, AT(image_update), .check = image_update_check,
+          .parse = image_update_parse, .serialize = image_update_gen, .is_set = image_update_set },
 };
 const size_t container_fields_count = ELEMENTSOF(container_fields);
 _Static_assert(ELEMENTSOF(container_fields) <= CONTAINER_FIELDS_MAX, "too many container fields");

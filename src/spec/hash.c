@@ -35,9 +35,15 @@ int pod_level_hash(const Pod *p, char ret[static SPEC_HASH_LEN + 1]) {
         return sha256_hex(json, ret);
 }
 
+/* "image_update" says how tankd follows the tag, not what runs: turning it on
+ * or off restarts nothing (an update it makes changes "image", which does). */
 int container_hash(const PodContainer *c, char ret[static SPEC_HASH_LEN + 1]) {
         _cleanup_free_ char *json = NULL;
-        int r = pod_container_serialize(c, &json);
+        PodContainer what_runs = *c;
+        int r;
+
+        what_runs.image_update = IMAGE_UPDATE_OFF;
+        r = pod_container_serialize(&what_runs, &json);
         if (r < 0)
                 return r;
         return sha256_hex(json, ret);

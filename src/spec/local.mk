@@ -7,6 +7,8 @@ spec_sources = \
 	src/spec/container-fields.c \
 	src/spec/reference.h \
 	src/spec/reference.c \
+	src/spec/image-pin.h \
+	src/spec/image-pin.c \
 	src/spec/oci.h \
 	src/spec/oci.c \
 	src/spec/json.h \
@@ -39,6 +41,7 @@ spec_tests = \
 	tests/unit/test-spec-valid \
 	tests/unit/test-spec-fields \
 	tests/unit/test-reference \
+	tests/unit/test-image-pin \
 	tests/unit/test-oci \
 	tests/unit/test-kube
 check_PROGRAMS += $(spec_tests)
@@ -59,6 +62,10 @@ tests_unit_test_spec_fields_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_reference_SOURCES = tests/unit/test-reference.c
 tests_unit_test_reference_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_reference_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_image_pin_SOURCES = tests/unit/test-image-pin.c
+tests_unit_test_image_pin_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_image_pin_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
 tests_unit_test_kube_SOURCES = tests/unit/test-kube.c
 tests_unit_test_kube_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -140,6 +140,20 @@ typedef struct PodProbe {
 
 typedef struct PodProbes { PodProbe startup, liveness, readiness; } PodProbes;
 
+/* "image_update" (man tank-pod(5)): "registry" lets tankd follow the image's
+ * tag (daemon/image-update.h). Only for an image reference with a tag; the
+ * digest an update pins is written into the reference ("name:tag@sha256:..."),
+ * so the tag stays what the user asked for and the digest what runs. */
+typedef enum ImageUpdateMode {
+        IMAGE_UPDATE_OFF,
+        IMAGE_UPDATE_REGISTRY,
+        _IMAGE_UPDATE_MAX,
+        _IMAGE_UPDATE_INVALID = -EINVAL,
+} ImageUpdateMode;
+
+const char *image_update_mode_to_string(ImageUpdateMode m);     /* "off", "registry" */
+ImageUpdateMode image_update_mode_from_string(const char *s);
+
 /* A new field: its member here and its line in container-fields.c (docs/ARCHITECTURE.md,
  * "Adding a spec field"). */
 typedef struct PodContainer {
@@ -157,6 +171,7 @@ typedef struct PodContainer {
         PodProbes probes;
         bool notify;                /* the main process gets a NOTIFY_SOCKET */
         unsigned watchdog_sec;      /* 0: none; requires notify */
+        ImageUpdateMode image_update;   /* IMAGE_UPDATE_OFF: absent */
 } PodContainer;
 
 /* "rollout" (man tank-pod(5), "ROLLOUT"): how a change is judged. Absent

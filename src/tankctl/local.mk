@@ -10,6 +10,7 @@ tankctl_SOURCES = \
 	src/tankctl/verbs-pods.c \
 	src/tankctl/verbs-rollout.c \
 	src/tankctl/verbs-nodes.c \
+	src/tankctl/verbs-update.c \
 	src/tankctl/pod-print.c \
 	src/tankctl/pod-wait.h \
 	src/tankctl/pod-wait.c \

@@ -113,6 +113,11 @@ static const struct {
         { "uncordon", verb_uncordon, "uncordon NODE",
           "Mark a node schedulable again.",
           NULL },
+        { "update", verb_update, "update [--dry-run]",
+          "Check the tags of containers with \"image_update\": \"registry\" now; pull\n"
+          "what moved and roll it out as a new revision. POD, CONTAINER, IMAGE,\n"
+          "CURRENT and AVAILABLE digest of each.",
+          "      --dry-run          Only list what would be updated\n" },
         { "volumes", verb_volumes, "volumes",
           "List managed volumes.",
           NULL },

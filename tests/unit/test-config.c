@@ -183,6 +183,35 @@ START_TEST(test_history_limit) {
 }
 END_TEST
 
+START_TEST(test_update_check_sec) {
+        static const struct {
+                const char *value;
+                uint64_t expected;
+        } ok[] = { { "1", USEC_PER_SEC }, { "2min", 120 * USEC_PER_SEC }, { "", 3600 * USEC_PER_SEC } };
+        static const char *const bad[] = { "0", "500ms" };
+
+        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
+                _cleanup_config_free_ TankConfig *c = NULL;
+                _cleanup_free_ char *text = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[Rollout]\nUpdateCheckSec=%s\n", ok[i].value), 0);
+                write_file("tank.conf", text);
+                c = load_ok(NULL);
+                ck_assert_msg(c->update_check_usec == ok[i].expected, "UpdateCheckSec=%s: got %" PRIu64,
+                              ok[i].value, c->update_check_usec);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL, *expected = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[Rollout]\nUpdateCheckSec=%s\n", bad[i]), 0);
+                write_file("tank.conf", text);
+                ck_assert_int_ge(asprintf(&expected, "tank.conf:2: UpdateCheckSec=%s: must be at least 1s", bad[i]),
+                                 0);
+                load_fails(expected);
+        }
+}
+END_TEST
+
 START_TEST(test_images) {
         static const struct {
                 const char *key, *value;
@@ -768,6 +797,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_defaults_no_files);
         tcase_add_test(tc, test_missing_dir);
         tcase_add_test(tc, test_history_limit);
+        tcase_add_test(tc, test_update_check_sec);
         tcase_add_test(tc, test_full_file);
         tcase_add_test(tc, test_precedence);
         tcase_add_test(tc, test_reset_to_default);

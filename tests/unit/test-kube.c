@@ -296,7 +296,7 @@ static const struct {
         { HEAD "  annotations:\n    tank.io/container.app: '{\"probes\": {}}'\nspec:\n"
           "  containers: [{name: app, image: busybox}]\n",
           "document 1: metadata.annotations.tank.io/container.app: unknown field \"probes\" (only \"limits\", "
-          "\"notify\" and \"watchdog_sec\") (line 6, column 28)" },
+          "\"notify\", \"watchdog_sec\" and \"image_update\") (line 6, column 28)" },
         { C0("    resources: {limits: {memory: 0.5}}\n"),
           "document 1: spec.containers[0].resources.limits.memory: not a whole number of bytes (line 9, column 34)" },
         { C0("    resources: {limits: {memory: 100m}}\n"),

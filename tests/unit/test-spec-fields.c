@@ -114,6 +114,7 @@ static const char *sample(const ContainerField *f) {
                 { "image", "\"docker.io/library/nginx:1.27\"" },
                 { "mounts", "[{\"volume\":\"v\",\"path\":\"/data\",\"read_only\":true}]" },
                 { "limits", "{\"memory\":1048576,\"pids\":50,\"cpu\":[50000,100000]}" },
+                { "image_update", "\"registry\"" },
                 { "probes", "{\"liveness\":{\"tcp\":{\"port\":80},\"initial_delay\":0,\"period\":10,\"timeout\":1,"
                             "\"success_threshold\":1,\"failure_threshold\":3}}" },
         };

@@ -281,6 +281,13 @@ static const struct {
         { PODC(CT("'notify':true,'watchdog_sec':86401")), "containers[0].watchdog_sec: 86401 out of range 0..86400" },
         { PODC(CT("'notify':true,'watchdog_sec':1.5")),
           "containers[0].watchdog_sec: expected an integer, got a fraction or exponent" },
+        { PODC(CT("'image_update':'always'")), "containers[0].image_update: expected \"off\" or \"registry\", got \"always\"" },
+        { PODC(CT("'image_update':true")), "containers[0].image_update: expected a string, got a boolean" },
+        { PODC("{'name':'app','image':'nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',"
+               "'image_update':'registry'}"),
+          "containers[0].image_update: \"registry\" requires an image reference with a tag, not a digest only" },
+        { PODC("{'name':'app','image':{'rootfs':'/srv/root'},'image_update':'registry'}"),
+          "containers[0].image_update: \"registry\" requires an image reference, not a rootfs" },
         /* errors deeper in a later container are found too */
         { PODC(APP ",{'name':'b','image':'busybox','limits':{'cpu':[1000,1]}}"),
           "containers[1].limits.cpu[1]: period 1 out of range 1000..1000000" },
