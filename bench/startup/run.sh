@@ -84,6 +84,9 @@ for i in $(seq 1 200); do tankctl wait "m$i" --for=running --timeout 600 >/dev/n
 echo "all 200 running after $(( $(ms) - t0 )) ms"
 pid=$(systemctl show -P MainPID tankd.service)
 echo "tankd RSS with 200 pods: $(awk '/VmRSS/ {print $2, $3}' /proc/$pid/status)"
+# Idle means after the pods' rollouts have been judged (min_healthy_sec,
+# 10 s by default), which is work tankd does once per apply, not idling.
+sleep 12
 t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
 sleep 60
 t2=$(awk '{print $14 + $15}' /proc/$pid/stat)

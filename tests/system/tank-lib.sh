@@ -68,12 +68,13 @@ tank_up() {
 }
 
 tank_down() {
-        local p
+        local pods
         # With their volumes, torn down (delete --volumes waits for that): the
-        # next test must not find this one's scopes or data.
-        for p in $(tankctl list 2>/dev/null | awk 'NR>1 {print $1}'); do
-                tankctl delete --volumes "$p" >/dev/null 2>&1
-        done
+        # next test must not find this one's scopes or data. One call for all:
+        # their stops run together (a workload that ignores SIGTERM costs its
+        # stop timeout once, not once per pod).
+        pods=$(tankctl list 2>/dev/null | awk 'NR>1 {print $1}')
+        [ -z "$pods" ] || tankctl delete --volumes $pods >/dev/null 2>&1
         systemctl stop tankd.service 2>/dev/null
         reg_cleanup
 }
