@@ -304,8 +304,8 @@ static int on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
                 goto oom;
         m->watch_revision = MAX(m->watch_revision, ev->kv.mod_revision);
         if (ev->type == STORE_EVENT_DELETE) {
-                if (reconciler_set_desired(m->reconciler, name, NULL, ev->kv.mod_revision) > 0)
-                        log_info("Pod %s deleted (revision %" PRIi64 ").", name, ev->kv.mod_revision);
+                /* The reconciler's "deleted" event is the log line. */
+                (void) reconciler_set_desired(m->reconciler, name, NULL, ev->kv.mod_revision);
                 return 0;
         }
         r = store_pod_from_kv(&ev->kv, &pod, &error);
@@ -315,11 +315,10 @@ static int on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
                 log_warning("Ignoring corrupt store value %s", strna(error));
                 return 0;
         }
+        /* The reconciler's "applied" event is the log line. */
         r = reconciler_set_desired(m->reconciler, name, pod, ev->kv.mod_revision);
         if (r < 0)
                 goto oom;
-        if (r > 0)
-                log_info("Pod %s applied (revision %" PRIi64 ").", name, ev->kv.mod_revision);
         return 0;
 oom:
         log_warning_errno(r, "Could not take in the store's event for pod %s, listing the store again: %m", name);

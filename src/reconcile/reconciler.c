@@ -203,7 +203,6 @@ PodState *reconciler_applied(Reconciler *rc, Pod *pod, int64_t mod_revision) {
         /* On failure the watch delivers this write later. */
         if (reconciler_set_desired(rc, name, pod, mod_revision) <= 0)
                 return NULL;
-        log_info("Pod %s applied (revision %" PRIi64 ").", name, mod_revision);
         p = reconciler_get_pod(rc, name);
         /* Converge now, before the caller replies: a client that asks for the
          * pod's phase right after Apply sees the new spec being acted upon,
