@@ -7,6 +7,9 @@
  * by these names, never by their message text. */
 
 #define TANK_BUS_NAME "org.tank.Tank1"
+/* The unit tankd runs as (units/tankd.service.in): tankctl events trusts
+ * only journal entries that journald attributes to it. */
+#define TANK_DAEMON_UNIT "tankd.service"
 #define TANK_BUS_PATH "/org/tank/Tank1"
 #define TANK_BUS_POD_PREFIX "/org/tank/Tank1/pod"
 #define TANK_BUS_SESSION_PREFIX "/org/tank/Tank1/session"

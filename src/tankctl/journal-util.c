@@ -7,9 +7,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bus-names.h"
 #include "journal-util.h"
 #include "log.h"
 #include "time-util.h"
+#include "unit-name.h"
 
 static int local_midnight(time_t t, int days_back, uint64_t *ret) {
         struct tm tm;
@@ -136,6 +138,46 @@ bool journal_entry_is_tankd(sd_journal *j) {
         size_t len;
 
         return journal_field(j, "TANK_EVENT", &v, &len) >= 0 || journal_field(j, "TANK_HEALTH", &v, &len) >= 0;
+}
+
+static int add_match(sd_journal *j, const char *field, const char *value) {
+        _cleanup_free_ char *m = NULL;
+
+        if (asprintf(&m, "%s=%s", field, value) < 0)
+                return -ENOMEM;
+        return sd_journal_add_match(j, m, 0);
+}
+
+int journal_match_tankd(sd_journal *j) {
+        int r;
+
+        r = add_match(j, "_SYSTEMD_UNIT", TANK_DAEMON_UNIT);
+        if (r < 0)
+                return r;
+        return add_match(j, "_UID", "0");
+}
+
+int journal_match_container(sd_journal *j, const char *pod, const char *container) {
+        _cleanup_free_ char *slice = NULL, *scope = NULL;
+        int r;
+
+        /* The slice: a scope's name alone is ambiguous across pods whose names
+         * have dashes (pod "a-b" container "c", pod "a" container "b-c"). */
+        r = pod_slice_name(pod, &slice);
+        if (r < 0)
+                return r;
+        r = add_match(j, "_SYSTEMD_SLICE", slice);
+        if (r < 0)
+                return r;
+        if (container) {
+                r = container_scope_name(pod, container, &scope);
+                if (r < 0)
+                        return r;
+                r = add_match(j, "_SYSTEMD_UNIT", scope);
+                if (r < 0)
+                        return r;
+        }
+        return add_match(j, "_UID", "0");
 }
 
 static bool in_group(const char *name) {

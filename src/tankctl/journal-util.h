@@ -32,6 +32,17 @@ int journal_field_string(sd_journal *j, const char *field, char **ret);
  * one-line hint first, as journalctl does. Prints its error. */
 int journal_open_local(sd_journal **ret);
 
+/* Matches on the fields journald itself sets (_SYSTEMD_UNIT=, _SYSTEMD_SLICE=,
+ * _UID=), which no sender can forge: the TANK_* fields are the sender's word,
+ * and any local user may write an entry carrying them (logger --journald).
+ * journal_match_tankd: entries of tankd's unit, sent by root. Added to j's
+ * current term (ANDed with matches of other fields). */
+int journal_match_tankd(sd_journal *j);
+/* Container output: lines sent from pod's slice (and, with container, from
+ * that container's scope) by root, which the shim is, in a user-namespaced
+ * pod too (only the workload enters the user namespace). */
+int journal_match_container(sd_journal *j, const char *pod, const char *container);
+
 /* tankd's own entries (events, health transitions) among a pod's: they carry
  * TANK_EVENT= or TANK_HEALTH=, which no container line does. */
 bool journal_entry_is_tankd(sd_journal *j);

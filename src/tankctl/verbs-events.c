@@ -122,6 +122,9 @@ static int read_journal(EventsState *s, uint64_t since_usec) {
                 _cleanup_free_ char *m = NULL;
                 r = asprintf(&m, "TANK_POD=%s", s->pod) < 0 ? -ENOMEM : sd_journal_add_match(j, m, 0);
         }
+        /* tankd's entries only: anyone may write TANK_EVENT=. */
+        if (r >= 0)
+                r = journal_match_tankd(j);
         if (r >= 0)
                 r = sd_journal_seek_realtime_usec(j, since_usec);
         if (r < 0)

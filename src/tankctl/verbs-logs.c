@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* tankctl logs: a pod's output from the journal, by the fields the shim's
  * relay puts on every line (TANK_POD=, TANK_CONTAINER=, TANK_RESTART=), so
- * that it follows the pod across restarts and tankd restarts. tankd's own
+ * that it follows the pod across restarts and tankd restarts; only lines that
+ * journald attributes to the pod's slice (the container's scope) and to root
+ * count, for any local user can write an entry with those fields. tankd's own
  * entries about the pod (events, health) are left out. */
 #include <inttypes.h>
 
@@ -139,6 +141,8 @@ static int logs_run(const LogsOptions *o, const char *container, const char *res
                 r = add_match(j, "TANK_CONTAINER", container);
         if (r >= 0 && restart)
                 r = add_match(j, "TANK_RESTART", restart);
+        if (r >= 0)
+                r = journal_match_container(j, o->pod, container);
         if (r < 0)
                 return log_error_errno(r, "cannot filter the journal: %m");
         r = seek_start(j, o);

@@ -70,6 +70,30 @@ assert_eq "$(journalctl -q --all -o json TANK_POD=blob SYSLOG_IDENTIFIER=app | j
 assert_eq "$(journalctl -q --all -o json TANK_POD=blob SYSLOG_IDENTIFIER=app | jq -c 'select(.MESSAGE | type == "array") | .MESSAGE')" \
         "[98,105,110,255,0,120]" "the binary line's bytes"
 
+# Forged entries: the TANK_* fields are the sender's word, and anyone may write
+# them (logger --journald); tankctl logs trusts only lines that journald
+# attributes to the pod's scope and root, tankctl events only tankd's unit and
+# root. Forged by nobody and by root from outside the scope; both are in the
+# journal (so that the assertions below can fail), neither in tankctl's output.
+forge() { # forge USER MESSAGE FIELD=VALUE...
+        _u=$1 _m=$2
+        shift 2
+        printf '%s\n' "MESSAGE=$_m" "$@" | setpriv --reuid="$_u" --regid="$_u" --clear-groups logger --journald ||
+                fail "logger --journald as $_u"
+}
+for who in 65534 0; do
+        forge $who "forged-line-$who" TANK_POD=crash TANK_CONTAINER=app TANK_RESTART=2 SYSLOG_IDENTIFIER=app \
+                "TANK_IMAGE=$TANK_IMAGE"
+        forge $who "forged-event-$who" TANK_EVENT=exited "TANK_EVENT_ID=forged$who" TANK_POD=crash \
+                TANK_CONTAINER=app TANK_RESTART=2 TANK_EXIT_STATUS=3 SYSLOG_IDENTIFIER=tankd
+        wait_for 20 sh -c "journalctl -q -o cat TANK_POD=crash MESSAGE=forged-event-$who | grep -q ." ||
+                fail "the entries forged by uid $who are not in the journal"
+done
+tankctl logs crash | grep forged && fail "tankctl logs shows forged lines"
+tankctl logs crash -c app | grep forged && fail "tankctl logs -c shows forged lines"
+tankctl logs crash -c app --previous | grep forged && fail "tankctl logs --previous shows forged lines"
+tankctl events --since "@$since" --no-follow | grep forged && fail "tankctl events shows forged events"
+
 # tankctl logs: all runs in order, --previous the run before the last restart,
 # --tail, --since; tankd's event entries never among the lines.
 assert_eq "$(tankctl logs crash | grep '^run-' | tr '\n' ' ')" "run-1 run-2 run-3 " "tankctl logs, every run"
@@ -80,6 +104,22 @@ assert_eq "$(tankctl logs crash --since "@$(($(date +%s) + 60))")" "" "tankctl l
 assert_eq "$(tankctl logs crash --since "-1h" | grep -c '^run-')" 3 "tankctl logs --since -1h"
 tankctl logs keep --previous 2>"$T/err" && fail "--previous of a container that never restarted"
 grep -q 'has not restarted' "$T/err" || fail "--previous error: $(cat "$T/err")"
+
+# A user-namespaced pod: the shim relays its output from the host's side as
+# root (only the workload enters the namespace), so _UID=0 keeps its lines.
+if grep -q '^tank:' /etc/subuid 2>/dev/null; then
+        cat <<EOF | tankctl apply -f - || fail "apply uns"
+{"name": "uns", "user_namespace": "auto", "restart": "never",
+ "containers": [{"name": "app", "image": "$TANK_IMAGE", "command": ["sh", "-c", "echo uns-\$(id -u)"]}]}
+EOF
+        wait_phase uns succeeded 60
+        wait_for 20 sh -c "journalctl -q -o cat TANK_POD=uns | grep -qx uns-0" || fail "uns's output is not in the journal"
+        assert_eq "$(journalctl -q -o json TANK_POD=uns MESSAGE=uns-0 | jq -r ._UID)" 0 "_UID of a userns pod's line"
+        assert_eq "$(tankctl logs uns)" "uns-0" "tankctl logs of a userns pod"
+        tankctl delete uns || fail "delete uns"
+else
+        echo "no subordinate ids for tank: the userns pod's logs are not checked"
+fi
 
 # Live events: applied -> started -> exited (3) -> restarted, ..., exited (0).
 seq_of() { jq -r "select(.pod == \"crash\") | select(.event | test(\"^(applied|started|exited|restarted)\$\")) |
