@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "escape.h"
 #include "log.h"
 #include "registry-internal.h"
 #include "registry-json.h"
@@ -107,7 +108,11 @@ static char *error_body_summary(const char *buf, size_t len) {
         e = errs->u.array.values[0];
         code = json_guard_string(json_guard_get(e, "code"));
         msg = json_guard_string(json_guard_get(e, "message"));
-        if (asprintf(&s, ": %.64s%s%.200s", strempty(code), msg ? " " : "", strempty(msg)) < 0)
+        /* Cut where a character ends: the summary reaches D-Bus and terminals. */
+        code = strempty(code);
+        msg = strempty(msg);
+        if (asprintf(&s, ": %.*s%s%.*s", (int) utf8_cut_len(code, strnlen(code, 64)), code, *msg ? " " : "",
+                     (int) utf8_cut_len(msg, strnlen(msg, 200)), msg) < 0)
                 return NULL;
         return s;
 }
@@ -538,7 +543,7 @@ void registry_fetch_transfer_done(RegistryFetch *f, CURLcode code) {
         char what[160];
 
         fetch_release_slot(f);
-        snprintf(what, sizeof what, "%s", f->mode == MODE_TOKEN ? "token request" : f->object_url);
+        (void) snprintf_utf8(what, sizeof what, "%s", f->mode == MODE_TOKEN ? "token request" : f->object_url);
 
         if (code != CURLE_OK) {
                 if (f->write_error == -EBADMSG)
@@ -551,7 +556,7 @@ void registry_fetch_transfer_done(RegistryFetch *f, CURLcode code) {
                         return fetch_finish(f, f->write_error, "%s: cannot store data: %s", what, strerror(-f->write_error));
                 if (curl_code_is_transient(code)) {
                         char why[256];
-                        snprintf(why, sizeof why, "%s: %s", what, curl_easy_strerror(code));
+                        (void) snprintf_utf8(why, sizeof why, "%s: %s", what, curl_easy_strerror(code));
                         return fetch_retry(f, code == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -ECONNREFUSED, why);
                 }
                 return fetch_finish(f, -EIO, "%s: %s", what, curl_easy_strerror(code));
@@ -600,7 +605,7 @@ void registry_fetch_transfer_done(RegistryFetch *f, CURLcode code) {
         _cleanup_free_ char *detail = error_body_summary(f->buf, f->buf_size);
         if (f->status == 429 || f->status >= 500) {
                 char why[512];
-                snprintf(why, sizeof why, "%s: HTTP %ld%s", what, f->status, strempty(detail));
+                (void) snprintf_utf8(why, sizeof why, "%s: HTTP %ld%s", what, f->status, strempty(detail));
                 return fetch_retry(f, f->status == 429 ? -EBUSY : -EIO, why);
         }
         if (f->status == 404)

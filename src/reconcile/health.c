@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "reconcile/health.h"
+#include "shared/escape.h"
 #include "shared/macro.h"
 
 #define USEC_PER_MSEC UINT64_C(1000)
@@ -106,11 +107,8 @@ static void text_append(char *dst, const char *src) {
         if (!src)
                 return;
         m = strlen(src);
-        if (n + m > HEALTH_TEXT_MAX - 1) {
-                m = HEALTH_TEXT_MAX - 1 - n;
-                while (m > 0 && ((unsigned char) src[m] & 0xc0) == 0x80)
-                        m--;
-        }
+        if (n + m > HEALTH_TEXT_MAX - 1)
+                m = utf8_cut_len(src, HEALTH_TEXT_MAX - 1 - n);
         memcpy(dst + n, src, m);
         dst[n + m] = 0;
 }

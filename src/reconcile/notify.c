@@ -9,6 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "reconcile/notify.h"
 
@@ -32,14 +33,6 @@ const char *notify_message_type_to_string(NotifyMessageType t) {
         return t >= 0 && t < _NOTIFY_MSG_MAX ? type_table[t] : NULL;
 }
 
-/* Back to the start of the UTF-8 sequence that n would cut, so a capped
- * STATUS is not left with half a character. */
-static size_t utf8_cut(const char *s, size_t n) {
-        while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
-                n--;
-        return n;
-}
-
 int notify_parse(const char *buf, size_t len, NotifyMessage *ret) {
         NotifyMessage m = {};
 
@@ -58,7 +51,7 @@ int notify_parse(const char *buf, size_t len, NotifyMessage *ret) {
                         size_t t = n - 7;
 
                         if (t > NOTIFY_STATUS_MAX)
-                                t = utf8_cut(p + 7, NOTIFY_STATUS_MAX);
+                                t = utf8_cut_len(p + 7, NOTIFY_STATUS_MAX);   /* no half character */
                         memcpy(m.status, p + 7, t);
                         m.status[t] = 0;
                         m.has_status = true;

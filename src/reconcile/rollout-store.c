@@ -6,6 +6,7 @@
  * one, compared on its revision so that an Apply that came first wins. */
 #include <inttypes.h>
 
+#include "escape.h"
 #include "log.h"
 #include "reconcile/rollout-internal.h"
 #include "store/pods.h"
@@ -242,7 +243,7 @@ static void list_done(Store *s, int r, HistoryList *list, const char *error, voi
                         .result = res < 0 ? ROLLOUT_FAILED : res,
                         .started_usec = rec->time_usec,
                 };
-                snprintf(run->rollout.reason, sizeof run->rollout.reason, "%s", rec->reason);
+                (void) snprintf_utf8(run->rollout.reason, sizeof run->rollout.reason, "%s", rec->reason);
                 reconciler_rollout_changed(p->reconciler, p);
                 return;
         }

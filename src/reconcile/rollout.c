@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "macro.h"
 #include "reconcile/rollout.h"
 
@@ -70,10 +71,10 @@ static unsigned rollout_fail(Rollout *r, const char *why, RolloutAction *a) {
 
         if (r->params.auto_revert && r->revert_to > 0 && r->cause != ROLLOUT_CAUSE_ROLLBACK) {
                 r->result = ROLLOUT_REVERTED;
-                snprintf(r->reason, sizeof r->reason, "%s; reverted to revision %" PRIi64, why, r->revert_to);
+                (void) snprintf_utf8(r->reason, sizeof r->reason, "%s; reverted to revision %" PRIi64, why, r->revert_to);
         } else {
                 r->result = ROLLOUT_FAILED;
-                snprintf(r->reason, sizeof r->reason, "%s%s", why,
+                (void) snprintf_utf8(r->reason, sizeof r->reason, "%s%s", why,
                          !r->params.auto_revert ? "" :
                          r->cause == ROLLOUT_CAUSE_ROLLBACK ? "; a rollback is not reverted" :
                          r->revert_to == 0 ? "; no earlier revision succeeded" : "");

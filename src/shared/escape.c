@@ -1,8 +1,54 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+
 #include "escape.h"
 
 static bool is_cont(unsigned char c) {
         return (c & 0xc0) == 0x80;
+}
+
+/* The length of the sequence lead starts, or 0 when it starts none. */
+static size_t utf8_lead_len(unsigned char lead) {
+        if (lead >= 0xc2 && lead <= 0xdf)
+                return 2;
+        if (lead >= 0xe0 && lead <= 0xef)
+                return 3;
+        if (lead >= 0xf0 && lead <= 0xf4)
+                return 4;
+        return 0;
+}
+
+size_t utf8_cut_len(const char *s, size_t n) {
+        const unsigned char *p = (const unsigned char *) s;
+
+        /* Back over at most three continuation bytes to the lead byte of the
+         * last sequence: drop it whole if it needs more than is left. */
+        for (size_t i = n, back = 0; i > 0 && back < 4; back++) {
+                unsigned char c = p[--i];
+
+                if (is_cont(c))
+                        continue;
+                return utf8_lead_len(c) > n - i ? i : n;
+        }
+        return n;
+}
+
+size_t snprintf_utf8(char *buf, size_t size, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vsnprintf(buf, size, fmt, ap);
+        va_end(ap);
+        if (r < 0) {
+                buf[0] = 0;
+                return 0;
+        }
+        if ((size_t) r < size)
+                return (size_t) r;
+        r = (int) utf8_cut_len(buf, size - 1);
+        buf[r] = 0;
+        return (size_t) r;
 }
 
 size_t utf8_printable_len(const char *s) {

@@ -22,6 +22,17 @@
  * NUL-terminated; NUL itself gives 0. */
 size_t utf8_printable_len(const char *s);
 
+/* The length of s[0, n) without a multi-byte UTF-8 sequence that n cuts
+ * short: where text from outside is cut to a fixed size, the cut never splits
+ * a character (sd-bus refuses invalid UTF-8; a terminal shows garbage).
+ * Invalid bytes (a stray continuation byte, 0xc0, 0xf5..) are no character's
+ * and may be cut anywhere: they stay, for str_escape_control to render. */
+size_t utf8_cut_len(const char *s, size_t n);
+
+/* snprintf that, when it truncates, cuts at a UTF-8 boundary (utf8_cut_len).
+ * Returns the length written. size > 0. */
+_printf_(3, 4) size_t snprintf_utf8(char *buf, size_t size, const char *fmt, ...);
+
 /* True when str_escape_control(s) would change nothing. */
 bool str_is_terminal_safe(const char *s);
 

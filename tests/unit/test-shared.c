@@ -441,6 +441,47 @@ START_TEST(test_escape_control) {
 }
 END_TEST
 
+START_TEST(test_utf8_cut) {
+        static const char *const texts[] = {
+                "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3 \xf4\x8f\xbf\xbf!",
+                "\xf0\x9f\x90\xb3\xf0\x9f\x90\xb3\xc3\xa9\xc3\xa9",
+        };
+        char buf[8];
+
+        /* Every cut of valid text is valid text: never inside a character,
+         * never shorter than needed (a whole character is kept). */
+        for (size_t t = 0; t < ELEMENTSOF(texts); t++)
+                for (size_t n = 0; n <= strlen(texts[t]); n++) {
+                        _cleanup_free_ char *cut = strndup(texts[t], utf8_cut_len(texts[t], n));
+                        size_t m = strlen(cut);
+
+                        ck_assert(str_is_terminal_safe(cut));
+                        ck_assert_uint_le(m, n);
+                        ck_assert_uint_gt(m + 4, n);
+                        ck_assert(m == n || (((unsigned char) texts[t][m]) & 0xc0) != 0x80);
+                }
+        ck_assert_uint_eq(utf8_cut_len("a\xc3\xa9", 2), 1);
+        ck_assert_uint_eq(utf8_cut_len("a\xc3\xa9", 3), 3);
+        ck_assert_uint_eq(utf8_cut_len("\xf0\x9f\x90\xb3", 3), 0);
+        ck_assert_uint_eq(utf8_cut_len("", 0), 0);
+        /* Invalid bytes are no character: kept up to the cut. */
+        ck_assert_uint_eq(utf8_cut_len("\x80\x80\x80\x80\x80\x80", 5), 5);
+        ck_assert_uint_eq(utf8_cut_len("a\xff\xfe", 3), 3);
+        ck_assert_uint_eq(utf8_cut_len("a\xc0\xaf", 3), 3);
+        ck_assert_uint_eq(utf8_cut_len("a\xc3\xa9\xa9", 4), 4);       /* a stray continuation after é */
+        ck_assert_uint_eq(utf8_cut_len("a\xe2\x82", 3), 1);             /* an incomplete € at the end */
+
+        ck_assert_uint_eq(snprintf_utf8(buf, sizeof buf, "%s", "abc"), 3);
+        ck_assert_str_eq(buf, "abc");
+        ck_assert_uint_eq(snprintf_utf8(buf, sizeof buf, "ab%s", "\xe2\x82\xac\xe2\x82\xac"), 5);
+        ck_assert_str_eq(buf, "ab\xe2\x82\xac");
+        ck_assert_uint_eq(snprintf_utf8(buf, sizeof buf, "abcd\xf0\x9f\x90\xb3"), 4);
+        ck_assert_str_eq(buf, "abcd");
+        ck_assert_uint_eq(snprintf_utf8(buf, sizeof buf, "%s", "abcdef\xff\xfe"), 7);
+        ck_assert_str_eq(buf, "abcdef\xff");
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("shared");
         TCase *tc = tcase_create("core");
@@ -455,6 +496,7 @@ int main(void) {
         tcase_add_test(tc, test_mkdir_restrict);
         tcase_add_test(tc, test_socket_close_drained);
         tcase_add_test(tc, test_escape_control);
+        tcase_add_test(tc, test_utf8_cut);
         suite_add_tcase(s, tc);
         return check_run(s);
 }
