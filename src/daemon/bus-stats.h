@@ -14,8 +14,14 @@
  *     host pid, pid in the container, host uid, uid in the container, command
  *     line, of the container's processes (empty container: the first);
  *     NoSuchPod, NotRunning.
- * Both are open to every caller, like systemd-cgtop and ps. */
+ * Both are open to every caller, like systemd-cgtop and ps. Stats' readings
+ * are cached for a second (monotonic_usec is the walk's): however many
+ * callers, each container's cgroup files are read at most once a second; a
+ * call names at most 1024 pods (InvalidArgs). */
 
 #include "daemon/manager.h"
 
+typedef struct StatsCache StatsCache;
+
 int bus_stats_install(Manager *m);
+StatsCache *stats_cache_free(StatsCache *c);

@@ -23,51 +23,9 @@ static int read_proc_file(pid_t pid, const char *name, char **ret) {
         return read_file_capped(AT_FDCWD, path, STATS_FILE_MAX, O_NONBLOCK, 0, ret, NULL);
 }
 
-/* A path that ends in "/<unit>": the process is in the scope's own cgroup
- * in this hierarchy (or in one below it). */
-static bool path_is_unit(const char *path, const char *unit) {
-        const char *p = strstr(path, unit);
-
-        while (p) {
-                size_t n = strlen(unit);
-
-                if (p > path && p[-1] == '/' && (p[n] == '\0' || p[n] == '/'))
-                        return true;
-                p = strstr(p + 1, unit);
-        }
-        return false;
-}
-
 static int cgroup_read(CgroupLayout layout, const char *proc, const char *unit, const char *controller,
                        const char *file, char **ret) {
-        _cleanup_free_ char *path = NULL, *cg = NULL, *controllers = NULL;
-        int r;
-
-        r = cgroup_proc_find(proc, controller, &controllers, &cg);
-        if (r < 0)
-                return r;
-        if (!path_is_unit(cg, unit))
-                return -ENOENT;
-        r = cgroup_file_path(layout, proc, controller, file, &path);
-        if (r < 0)
-                return r;
-        return read_file_capped(AT_FDCWD, path, STATS_FILE_MAX, O_NONBLOCK, 0, ret, NULL);
-}
-
-static int parse_u64(const char *s, uint64_t *ret) {
-        char *end;
-        unsigned long long v;
-
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno != 0 || end == s || *s == '-')
-                return -EBADMSG;
-        while (*end == '\n' || *end == ' ')
-                end++;
-        if (*end != '\0')
-                return -EBADMSG;
-        *ret = v;
-        return 0;
+        return cgroup_read_file(layout, proc, unit, controller, file, STATS_FILE_MAX, ret);
 }
 
 static int cgroup_read_u64(CgroupLayout layout, const char *proc, const char *unit, const char *controller,
@@ -78,7 +36,7 @@ static int cgroup_read_u64(CgroupLayout layout, const char *proc, const char *un
         r = cgroup_read(layout, proc, unit, controller, file, &text);
         if (r < 0)
                 return r;
-        return parse_u64(text, ret);
+        return cgroup_parse_u64(text, ret);
 }
 
 /* "max" is no limit: -ENODATA. */
@@ -92,7 +50,7 @@ static int cgroup_read_limit(CgroupLayout layout, const char *proc, const char *
                 return r;
         if (startswith(text, "max"))
                 return -ENODATA;
-        r = parse_u64(text, ret);
+        r = cgroup_parse_u64(text, ret);
         if (r >= 0 && *ret >= V1_UNLIMITED)
                 return -ENODATA;
         return r;

@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon/bus-api.h"
+#include "daemon/bus-stats.h"
 #include "daemon/manager.h"
 #include "daemon/node.h"
 #include "daemon/image-update.h"
@@ -223,6 +224,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         bus_api_free_held(m);
         volumes_list_job_cancel(m->volumes_job);
+        stats_cache_free(m->stats_cache);
         for (size_t i = 0; i < m->n_volumes_calls; i++)
                 sd_bus_message_unref(m->volumes_calls[i]);
         free(m->volumes_calls);

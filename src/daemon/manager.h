@@ -70,6 +70,7 @@ struct Manager {
         sd_event_source *held_timer;
 
         struct VolumesListJob *volumes_job;     /* ListVolumes' walk in flight */
+        struct StatsCache *stats_cache;         /* Stats' last walk (bus-stats.h) */
         sd_bus_message **volumes_calls;         /* the calls waiting for it */
         size_t n_volumes_calls;
 

@@ -201,8 +201,55 @@ int cgroup_proc_read(pid_t pid, char **ret) {
         return read_file_capped(AT_FDCWD, path, 1024 * 1024, 0, 0, ret, NULL);
 }
 
+/* A path that ends in "/<unit>", or has it as a component: the process is in
+ * the unit's own cgroup in this hierarchy (or in one below it). */
+static bool path_is_unit(const char *path, const char *unit) {
+        size_t n = strlen(unit);
+
+        for (const char *p = strstr(path, unit); p; p = strstr(p + 1, unit))
+                if (p > path && p[-1] == '/' && (p[n] == '\0' || p[n] == '/'))
+                        return true;
+        return false;
+}
+
+int cgroup_read_file(CgroupLayout layout, const char *proc, const char *unit, const char *controller,
+                     const char *file, size_t max, char **ret) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        if (unit) {
+                _cleanup_free_ char *cg = NULL, *controllers = NULL;
+
+                r = cgroup_proc_find(proc, controller, &controllers, &cg);
+                if (r < 0)
+                        return r;
+                if (!path_is_unit(cg, unit))
+                        return -ENOENT;
+        }
+        r = cgroup_file_path(layout, proc, controller, file, &path);
+        if (r < 0)
+                return r;
+        return read_file_capped(AT_FDCWD, path, max, O_NONBLOCK, 0, ret, NULL);
+}
+
+int cgroup_parse_u64(const char *text, uint64_t *ret) {
+        unsigned long long v;
+        char *end;
+
+        errno = 0;
+        v = strtoull(text, &end, 10);
+        if (errno != 0 || end == text || *text == '-')
+                return -EBADMSG;
+        while (*end == '\n' || *end == ' ')
+                end++;
+        if (*end != '\0')
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
 int cgroup_oom_kill_count(pid_t pid, uint64_t *ret) {
-        _cleanup_free_ char *proc = NULL, *path = NULL, *text = NULL;
+        _cleanup_free_ char *proc = NULL, *text = NULL;
         const char *controller, *file;
         CgroupLayout layout;
         int r;
@@ -214,10 +261,7 @@ int cgroup_oom_kill_count(pid_t pid, uint64_t *ret) {
         if (r < 0)
                 return r;
         cgroup_oom_kill_file(layout, &controller, &file);
-        r = cgroup_file_path(layout, proc, controller, file, &path);
-        if (r < 0)
-                return r;
-        r = read_file_capped(AT_FDCWD, path, 64 * 1024, 0, 0, &text, NULL);
+        r = cgroup_read_file(layout, proc, NULL, controller, file, 64 * 1024, &text);
         if (r < 0)
                 return r;
         return cgroup_keyed_value(text, "oom_kill", ret);

@@ -68,6 +68,17 @@ int cgroup_hierarchy_dir(CgroupLayout layout, const char *controllers, char **re
 int cgroup_file_path(CgroupLayout layout, const char *proc, const char *controller, const char *file,
                      char **ret);
 
+/* The cgroup file counters are read from, for Manager.Stats and the OOM
+ * count alike: cgroup_file_path() of proc's cgroup, read (at most max bytes,
+ * O_NONBLOCK). unit non-NULL: only when the cgroup in that hierarchy is the
+ * unit's own (its path ends in "/<unit>" or has it as a component), -ENOENT
+ * otherwise (a v1 controller systemd did not enable for the unit: never the
+ * parent's figures). */
+int cgroup_read_file(CgroupLayout layout, const char *proc, const char *unit, const char *controller,
+                     const char *file, size_t max, char **ret);
+/* A single-number cgroup file's text ("123\n"); -EBADMSG otherwise. */
+int cgroup_parse_u64(const char *text, uint64_t *ret);
+
 /* The memory controller's counter of kernel OOM kills in a cgroup, as a
  * (controller, file) for cgroup_file_path(): cgroup2's memory.events on a
  * unified host, v1's memory.oom_control (kernel >= 4.13) otherwise. Both

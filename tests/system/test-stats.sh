@@ -85,6 +85,10 @@ out=$(printf 'expect statmem\nexpect POD\nexpect statmem\nsignal INT\nwait\n' |
         python3 "$TANK_SRCDIR/tests/system/pty-drive.py" --cols 160 -- tankctl stats) || fail "stats on a terminal: $out"
 echo "$out" | grep -q '^EXIT 130' || fail "stats on a terminal did not end at SIGINT: $out"
 [ "$(echo "$out" | grep -oP '\x1b\[H\x1b\[2J' | wc -l)" -ge 2 ] || fail "stats on a terminal did not redraw: $out"
+# A call's work is bounded: at most 1024 pods named.
+busctl call org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager Stats as 1025 $(yes statmem | head -n 1025) \
+        >/dev/null 2>/tmp/stats-err && fail "Stats of 1025 pod names succeeded"
+grep -q "more than 1024 pods" /tmp/stats-err || fail "Stats of 1025 pod names: $(cat /tmp/stats-err)"
 tankctl stats nosuchpod --no-stream 2>/tmp/stats-err && fail "stats of an unknown pod succeeded"
 grep -q "nosuchpod" /tmp/stats-err || fail "unknown pod: $(cat /tmp/stats-err)"
 

@@ -2,6 +2,8 @@
 /* src/shared/cgroup-util.c on the three layouts, from /proc/PID/cgroup texts
  * as the kernel prints them. Only the "detect" test looks at this machine. */
 #include <check.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -222,6 +224,36 @@ END_TEST
 
 /* This machine: whatever it is, a detected layout must find the OOM counter
  * of our own cgroup, or say which file it lacks. */
+START_TEST(test_parse_u64) {
+        uint64_t v = 0;
+
+        ck_assert_int_eq(cgroup_parse_u64("123\n", &v), 0);
+        ck_assert_uint_eq(v, 123);
+        ck_assert_int_eq(cgroup_parse_u64("18446744073709551615", &v), 0);
+        ck_assert_uint_eq(v, UINT64_MAX);
+        ck_assert_int_eq(cgroup_parse_u64("18446744073709551616", &v), -EBADMSG);
+        ck_assert_int_eq(cgroup_parse_u64("-1", &v), -EBADMSG);
+        ck_assert_int_eq(cgroup_parse_u64("max\n", &v), -EBADMSG);
+        ck_assert_int_eq(cgroup_parse_u64("", &v), -EBADMSG);
+        ck_assert_int_eq(cgroup_parse_u64("12 34", &v), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_read_file_unit) {
+        char *text = NULL;
+
+        /* Not the unit's own cgroup in that hierarchy: refused before any
+         * file is opened, never the parent's (or root's) figures. */
+        ck_assert_int_eq(cgroup_read_file(CGROUP_LAYOUT_HYBRID, proc_hybrid, "tank-web-app.scope", "freezer",
+                                          "freezer.state", 4096, &text), -ENOENT);
+        ck_assert_int_eq(cgroup_read_file(CGROUP_LAYOUT_UNIFIED, proc_unified, "web-app.scope", "", "memory.current",
+                                          4096, &text), -ENOENT);
+        ck_assert_int_eq(cgroup_read_file(CGROUP_LAYOUT_UNIFIED, proc_unified, "tank-web.scope", "", "memory.current",
+                                          4096, &text), -ENOENT);
+        ck_assert_ptr_null(text);
+}
+END_TEST
+
 START_TEST(test_detect) {
         CgroupLayout l;
         _cleanup_free_ char *proc = NULL, *path = NULL;
@@ -248,6 +280,8 @@ int main(void) {
         tcase_add_test(tc, test_file_path);
         tcase_add_test(tc, test_foreach);
         tcase_add_test(tc, test_keyed_value);
+        tcase_add_test(tc, test_parse_u64);
+        tcase_add_test(tc, test_read_file_unit);
         tcase_add_test(tc, test_detect);
         suite_add_tcase(s, tc);
         return check_run(s);
