@@ -16,7 +16,9 @@ tankctl_SOURCES = \
 	src/tankctl/pod-wait.c \
 	src/tankctl/verbs-interactive.c \
 	src/tankctl/detach.h \
-	src/tankctl/detach.c
+	src/tankctl/detach.c \
+	src/tankctl/id-window.h \
+	src/tankctl/id-window.c
 tankctl_LDADD = $(TANK_LIBS)
 
 check_PROGRAMS += tests/unit/test-tankctl-detach
@@ -27,6 +29,15 @@ tests_unit_test_tankctl_detach_SOURCES = \
 	src/tankctl/detach.c
 tests_unit_test_tankctl_detach_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 tests_unit_test_tankctl_detach_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+check_PROGRAMS += tests/unit/test-id-window
+TESTS += tests/unit/test-id-window
+tests_unit_test_id_window_SOURCES = \
+	tests/unit/test-id-window.c \
+	src/tankctl/id-window.h \
+	src/tankctl/id-window.c
+tests_unit_test_id_window_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+tests_unit_test_id_window_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 # every example must validate (tests/unit/test-examples.sh runs tankctl validate)
 TESTS += tests/unit/test-examples.sh

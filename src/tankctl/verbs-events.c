@@ -6,12 +6,14 @@
  * event after that point arrives as a signal; one that is also in the
  * journal read (tankd writes the entry before it sends the signal) is
  * recognized by its id (TANK_EVENT_ID=) and printed once. So is an exit
- * that a restarted tankd read again from its records: same run, same id. */
+ * that a restarted tankd read again from its records: same run, same id.
+ * The ids kept are a window of the newest (id-window.h): a follow that runs
+ * for months holds a bounded set. */
 #include <inttypes.h>
 #include <time.h>
 
 #include "escape.h"
-#include "hashmap.h"
+#include "id-window.h"
 #include "journal-util.h"
 #include "log.h"
 #include "spec/pod.h"
@@ -24,10 +26,13 @@ static const char *const event_names[] = {
         "rollout",
 };
 
+/* Ids remembered: far more than the events of a seam or of a tankd restart. */
+#define EVENTS_SEEN_MAX 4096
+
 typedef struct EventsState {
         const char *pod;        /* --pod, or NULL */
         bool json;
-        Hashmap *seen;          /* ids printed */
+        IdWindow *seen;         /* the ids printed last */
         int error;              /* the first output failure */
 } EventsState;
 
@@ -55,8 +60,8 @@ static void print_event(EventsState *s, const EventView *e) {
         if (s->pod && !streq_ptr(e->pod, s->pod))
                 return;
         if (!isempty(e->id)) {
-                r = hashmap_put(s->seen, e->id, s);
-                if (r == -EEXIST)
+                r = id_window_add(s->seen, e->id);
+                if (r == 0)
                         return;
                 if (r < 0 && s->error == 0)
                         s->error = log_oom();
@@ -264,11 +269,11 @@ int verb_events(int argc, char *argv[], Context *ctx) {
                 if (r < 0)
                         return log_error_errno(r, "cannot subscribe to tankd's events: %m"), EXIT_FAILURE;
         }
-        s.seen = hashmap_new();
+        s.seen = id_window_new(EVENTS_SEEN_MAX);
         if (!s.seen)
                 return log_oom(), EXIT_FAILURE;
         if (have_since && read_journal(&s, since) < 0) {
-                hashmap_free(s.seen);
+                id_window_free(s.seen);
                 return EXIT_FAILURE;
         }
         while (follow && s.error == 0) {
@@ -285,6 +290,6 @@ int verb_events(int argc, char *argv[], Context *ctx) {
                         break;
                 }
         }
-        hashmap_free(s.seen);
+        id_window_free(s.seen);
         return follow || s.error < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
