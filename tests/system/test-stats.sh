@@ -9,7 +9,8 @@
 # network, zero for a pod whose only interface is lo. tankctl top lists the
 # workload with its host pid and pid 1, its uid on the host (the range's
 # base) and 0 inside, and not the shim. On a terminal stats redraws every
-# second. Stats is open to everyone, Top is not. Completion of `tankctl stats <TAB>` and `top <TAB>` lists the pods.
+# second. Stats is open to everyone, Top is not. A command line of bytes that
+# are not UTF-8 reaches tankctl top escaped. Completion of `tankctl stats <TAB>` and `top <TAB>` lists the pods.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -108,6 +109,19 @@ assert_eq "$cmd" "sleep infinity" "the workload's command line"
 procs=$(cgroup_value tank-statmem-app.scope procs | wc -l)
 [ "$procs" -ge 2 ] || fail "the scope holds $procs processes, expected the shim and the workload"
 assert_eq "$(echo "$top" | awk 'NR > 1' | wc -l)" 1 "processes of statmem (the shim left out)"
+
+# A command line that is not UTF-8 (the workload writes it; D-Bus takes only
+# UTF-8): Top still answers, the bytes shown escaped. The inner sh stays (the
+# ": " after sleep), its last argument the bytes 0xff 0xfe.
+tank_pod_json statbad always sh -c "exec sh -c 'sleep 1000; :' \"\$(printf 'x\\377\\376y')\"" |
+        tankctl apply -f - || fail "apply statbad"
+wait_phase statbad running 60
+wait_for 20 sh -c "tankctl top statbad | grep -q sleep" || fail "top statbad never showed its sleep"
+top=$(tankctl top statbad) || fail "tankctl top of a command line that is not UTF-8"
+echo "$top"
+echo "$top" | grep -qF 'sh -c sleep 1000; : x\xff\xfey' || fail "top does not show the bytes escaped: $top"
+LC_ALL=C grep -q "$(printf '[\200-\377]')" <<<"$top" && fail "top printed the raw bytes"
+tankctl delete statbad || fail "delete statbad"
 
 # Who may: Stats everyone, Top root and group tank.
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }

@@ -4,7 +4,8 @@
 # error body clears the screen, sets the window title, rings the bell and opens
 # an 8-bit CSI. That text travels registry -> tankd -> a D-Bus error (pull) and
 # a pod's status message (get, get -o json); tankctl prints it as \xNN in text
-# and as \uNNNN in JSON, never as the bytes.
+# and as \uNNNN in JSON, never as the bytes. A message cut to its size inside
+# a multi-byte character is cut before it.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -18,11 +19,14 @@ trap 'tank_down; [ -n "$evil_pid" ] && kill "$evil_pid" 2>/dev/null' EXIT
 python3 - "$EVIL" >/tmp/evil-registry.log 2>&1 <<'PYEOF' &
 import http.server, sys
 BODY = b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31mgotcha"}]}'
+# For evil-cut: 199 bytes of "a", then "é" (2 bytes) where tankd cuts the
+# message at 200 bytes.
+BODY_CUT = b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"' + b"a" * 199 + b'\\u00e9\\u00e9\\u00e9"}]}'
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a): pass
     def do_HEAD(self): self.do_GET()
     def do_GET(self):
-        body = b"{}" if self.path == "/v2/" else BODY
+        body = b"{}" if self.path == "/v2/" else BODY_CUT if "evil-cut" in self.path else BODY
         self.send_response(200 if self.path == "/v2/" else 404)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -43,6 +47,13 @@ ESCAPED='\x1b[2J\x1b]0;pwned\x07\xc2\x9b31mgotcha'
 tankctl pull "127.0.0.1:$EVIL/evil:latest" >/tmp/out 2>/tmp/err && fail "pull from the hostile registry succeeded"
 has_controls /tmp/err && fail "pull printed control characters: $(od -c /tmp/err | head -5)"
 grep -qF "$ESCAPED" /tmp/err || fail "pull error not shown escaped: $(cat /tmp/err)"
+[ "$(wc -l </tmp/err)" -eq 1 ] || fail "pull error is not one line: $(cat /tmp/err)"
+
+# pull: a message cut to its 200 bytes inside "é" is cut before it, not into
+# half a character (which D-Bus refuses, and which would come out as \xc3).
+tankctl pull "127.0.0.1:$EVIL/evil-cut:latest" >/tmp/out 2>/tmp/err && fail "pull of evil-cut succeeded"
+grep -qF "MANIFEST_UNKNOWN $(printf 'a%.0s' $(seq 199))" /tmp/err || fail "pull error lacks the message: $(cat /tmp/err)"
+grep -qF '\x' /tmp/err && fail "pull error cut inside a character: $(cat /tmp/err)"
 [ "$(wc -l </tmp/err)" -eq 1 ] || fail "pull error is not one line: $(cat /tmp/err)"
 
 # a pod of that image: the pull error becomes the container's status message
