@@ -5,7 +5,6 @@
 #include <sys/uio.h>
 #include <syslog.h>
 #include <systemd/sd-id128.h>
-#include <systemd/sd-journal.h>
 
 #include "escape.h"
 #include "log.h"
@@ -122,7 +121,8 @@ static void event_emit_key(Reconciler *rc, TankEventType type, const char *pod, 
         iov[n++] = (struct iovec) { id, strlen(id) };
         STRV_FOREACH(x, f)
                 iov[n++] = (struct iovec) { *x, strlen(*x) };
-        r = sd_journal_sendv(iov, (int) n);
+        /* Never blocking the loop: dropped (and counted, said later) while journald is stalled. */
+        r = journal_sender_send(rc->journal, iov, n);
         if (r < 0)
                 log_debug_errno(r, "Cannot write event %s to the journal: %m", tank_event_to_string(type));
         if (rc->observer.event)

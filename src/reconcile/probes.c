@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
 
 #include "log.h"
 #include "net/netns.h"
@@ -78,18 +77,29 @@ static void probe_record_done(ProbeRecord *rec) {
 
 /* A transition, in the container's own journal: journald attaches the unit of
  * OBJECT_PID for a privileged sender, and `journalctl -u <scope>` matches it. */
-static void health_journal(const ContainerState *c, Health h, const char *reason) {
+static void health_journal(Reconciler *rc, const ContainerState *c, Health h, const char *reason) {
         const char *hs = health_to_string(h);
+        _cleanup_free_ char *msg = NULL, *prio = NULL, *pod = NULL, *ctr = NULL, *health = NULL, *pid = NULL;
+        struct iovec iov[7];
+        size_t n = 0;
 
+        if (asprintf(&msg, "MESSAGE=Container %s/%s is %s%s%s", c->pod->name, c->name,
+                     isempty(hs) ? "not probed" : hs, isempty(reason) ? "" : ": ", strempty(reason)) < 0 ||
+            asprintf(&prio, "PRIORITY=%i", h == HEALTH_UNHEALTHY ? LOG_WARNING : LOG_INFO) < 0 ||
+            asprintf(&pod, "TANK_POD=%s", c->pod->name) < 0 ||
+            asprintf(&ctr, "TANK_CONTAINER=%s", c->name) < 0 ||
+            asprintf(&health, "TANK_HEALTH=%s", strempty(hs)) < 0 ||
+            asprintf(&pid, "OBJECT_PID=%d", (int) c->pid) < 0)
+                return (void) log_oom();
+        iov[n++] = (struct iovec) { msg, strlen(msg) };
+        iov[n++] = (struct iovec) { prio, strlen(prio) };
+        iov[n++] = (struct iovec) { (char *) "SYSLOG_IDENTIFIER=tankd", strlen("SYSLOG_IDENTIFIER=tankd") };
+        iov[n++] = (struct iovec) { pod, strlen(pod) };
+        iov[n++] = (struct iovec) { ctr, strlen(ctr) };
+        iov[n++] = (struct iovec) { health, strlen(health) };
         /* A pid not yet known (0) is ignored by journald: the line stays tankd's. */
-        (void) sd_journal_send("MESSAGE=Container %s/%s is %s%s%s", c->pod->name, c->name,
-                               isempty(hs) ? "not probed" : hs, isempty(reason) ? "" : ": ", strempty(reason),
-                               "PRIORITY=%i", h == HEALTH_UNHEALTHY ? LOG_WARNING : LOG_INFO,
-                               "SYSLOG_IDENTIFIER=tankd",
-                               "TANK_POD=%s", c->pod->name,
-                               "TANK_CONTAINER=%s", c->name,
-                               "TANK_HEALTH=%s", strempty(hs),
-                               "OBJECT_PID=%d", (int) c->pid, NULL);
+        iov[n++] = (struct iovec) { pid, strlen(pid) };
+        (void) journal_sender_send(rc->journal, iov, n);
 }
 
 static void health_feed(Reconciler *rc, ContainerState *c, HealthEvent ev);
@@ -241,7 +251,7 @@ static void health_perform(Reconciler *rc, ContainerState *c, const HealthAction
                         break;
                 case HEALTH_HEALTH_CHANGED:
                         changed = true;
-                        health_journal(c, x->health, x->text);
+                        health_journal(rc, c, x->health, x->text);
                         reconciler_container_health_changed(rc, c->pod, c);
                         break;
                 case HEALTH_KILL:

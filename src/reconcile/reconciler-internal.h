@@ -4,6 +4,7 @@
 /* The Reconciler's fields, for the files of src/reconcile/ only: other
  * modules use reconciler.h. */
 
+#include "journal-send.h"
 #include "reconcile/reconciler.h"
 
 struct Reconciler {
@@ -36,6 +37,7 @@ struct Reconciler {
         Hashmap *userns_releasing;      /* pod name -> deletes of its user namespace
                                          * range in flight (userns.c) */
         sd_bus_slot *systemd_signals;   /* UnitRemoved */
+        JournalSender *journal;         /* events and health lines, never blocking the loop */
 };
 
 /* The observer, for the files that change pods. */

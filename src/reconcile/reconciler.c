@@ -13,6 +13,7 @@
 int reconciler_new(const ReconcilerEnv *env, const ReconcilerObserver *observer, void *userdata,
                    Reconciler **ret) {
         _cleanup_(reconciler_freep) Reconciler *rc = calloc(1, sizeof(Reconciler));
+        int r;
 
         if (!rc)
                 return -ENOMEM;
@@ -37,6 +38,14 @@ int reconciler_new(const ReconcilerEnv *env, const ReconcilerObserver *observer,
         rc->userns_releasing = hashmap_new();
         if (!rc->pods || !rc->userns_releasing)
                 return -ENOMEM;
+        r = journal_sender_new(NULL, &rc->journal);
+        if (r < 0)
+                return r;
+        r = journal_sender_set_note(rc->journal, "events and health lines",
+                                    &(struct iovec) { .iov_base = (char *) "SYSLOG_IDENTIFIER=tankd",
+                                                      .iov_len = strlen("SYSLOG_IDENTIFIER=tankd") }, 1);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(rc);
         return 0;
 }
@@ -51,6 +60,7 @@ Reconciler *reconciler_free(Reconciler *rc) {
         hashmap_free(rc->pods);
         hashmap_free(rc->userns_releasing);
         sd_bus_slot_unref(rc->systemd_signals);
+        journal_sender_free(rc->journal);
         sd_event_source_disable_unref(rc->dispatch);
         free(rc->applying);
         return mfree(rc);

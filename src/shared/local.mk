@@ -36,13 +36,21 @@ libtank_la_SOURCES += \
 	src/shared/subid.h \
 	src/shared/subid.c \
 	src/shared/json-guard.h \
-	src/shared/json-guard.c
+	src/shared/json-guard.c \
+	src/shared/journal-send.h \
+	src/shared/journal-send.c
 
 check_PROGRAMS += tests/unit/test-shared
 TESTS += tests/unit/test-shared
 tests_unit_test_shared_SOURCES = tests/unit/test-shared.c
 tests_unit_test_shared_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_shared_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test-journal-send
+TESTS += tests/unit/test-journal-send
+tests_unit_test_journal_send_SOURCES = tests/unit/test-journal-send.c
+tests_unit_test_journal_send_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_journal_send_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/unit/test-json
 TESTS += tests/unit/test-json

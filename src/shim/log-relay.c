@@ -5,10 +5,10 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "journal-send.h"
 #include "log-relay.h"
 #include "log.h"
 
@@ -28,6 +28,7 @@ typedef struct RelayStream {
 } RelayStream;
 
 struct LogRelay {
+        JournalSender *journal;         /* non-blocking: the monitor's loop never waits on journald */
         char *fields[_F_MAX];           /* "KEY=value", F_MESSAGE unused */
         size_t n_fields;
         int fallback[_LOG_RELAY_STREAM_MAX];
@@ -40,7 +41,9 @@ struct LogRelay {
 
 int log_relay_new(const ShimConfig *c, int fallback_out, int fallback_err, LogRelay **ret) {
         _cleanup_(log_relay_freep) LogRelay *r = calloc(1, sizeof *r);
+        struct iovec id[_F_MAX];
         size_t n = F_IDENT;
+        int k;
 
         if (!r)
                 return -ENOMEM;
@@ -62,6 +65,16 @@ int log_relay_new(const ShimConfig *c, int fallback_out, int fallback_err, LogRe
         if (c->image_digest && asprintf(&r->fields[n++], "TANK_IMAGE_DIGEST=%s", c->image_digest) < 0)
                 return -ENOMEM;
         r->n_fields = n;
+        k = journal_sender_new(NULL, &r->journal);
+        if (k < 0)
+                return k;
+        /* The note of lines dropped while journald was stalled carries the
+         * lines' identity: tankctl logs shows it where they would have been. */
+        for (size_t i = F_IDENT; i < n; i++)
+                id[i - F_IDENT] = (struct iovec) { .iov_base = r->fields[i], .iov_len = strlen(r->fields[i]) };
+        k = journal_sender_set_note(r->journal, "lines", id, n - F_IDENT);
+        if (k < 0)
+                return k;
         *ret = TAKE_PTR(r);
         return 0;
 }
@@ -75,6 +88,7 @@ LogRelay *log_relay_free(LogRelay *r) {
         }
         for (size_t i = 0; i < _F_MAX; i++)
                 free(r->fields[i]);
+        journal_sender_free(r->journal);
         return mfree(r);
 }
 
@@ -115,11 +129,13 @@ static void send_line(RelayStream *s, const char *line, size_t n) {
                 (struct iovec) { .iov_base = (char *) "PRIORITY=6", .iov_len = strlen("PRIORITY=6") };
         for (size_t i = F_IDENT; i < r->n_fields; i++)
                 iov[i] = (struct iovec) { .iov_base = r->fields[i], .iov_len = strlen(r->fields[i]) };
-        k = sd_journal_sendv(iov, (int) r->n_fields);
+        k = journal_sender_send(r->journal, iov, r->n_fields);
         if (k >= 0) {
                 r->sent = true;
                 return;
         }
+        if (k == -EAGAIN)
+                return;         /* journald is stalled: dropped, counted, said with the next line */
         log_debug_errno(k, "Cannot send a line to the journal, writing it to our own output: %m");
         write_fallback(r->fallback[s->stream], line, n);
 }
@@ -294,6 +310,7 @@ void log_relay_finish(LogRelay *r, uint64_t timeout_usec) {
                 else
                         flush_lines(s, true);
         }
-        if (r->sent)
+        /* Lines dropped at the end are said too, if journald takes it now. */
+        if (journal_sender_flush(r->journal) >= 0 && r->sent)
                 journal_synchronize(timeout_usec);
 }

@@ -2,7 +2,7 @@
 #pragma once
 
 /* Internal to tank-shim: the workload's output to the journal over the
- * native protocol (sd_journal_sendv), one entry per line, each carrying the
+ * native protocol (journal-send.h: never blocking), one entry per line, each carrying the
  * container's fields: TANK_POD=, TANK_CONTAINER=, TANK_RESTART=, TANK_IMAGE=
  * (and TANK_IMAGE_DIGEST= when known), SYSLOG_IDENTIFIER= (log_identifier,
  * or the container's name) and PRIORITY= 6 for stdout, 3 for stderr. A
@@ -15,10 +15,14 @@
  * longer than LOG_RELAY_LINE_MAX (journald's LineMax=, 48 KiB) is cut into
  * entries of that size; bytes are sent as they are (non-UTF-8 and NUL
  * included: journald keeps such a value as binary data); a partial last line
- * goes out at EOF. A journal that cannot take a line makes it go to the
- * shim's own stdout or stderr (the fallback fds) instead of being lost. The
- * workload blocks only when its pipe is full and the journal blocks the
- * relay: no longer than journald blocks a stream writer. */
+ * goes out at EOF. A journal that is not there (no socket, refused) makes a
+ * line go to the shim's own stdout or stderr (the fallback fds) instead of
+ * being lost. A journald that is there but stalled (its queue full) never
+ * blocks the relay, and so neither the monitor's loop (stop signals, attach)
+ * nor, through a full pipe, the workload: the line is dropped and counted,
+ * and the next line that goes through is preceded by an entry with the
+ * container's fields saying "N lines dropped: the journal did not keep up"
+ * (TANK_DROPPED=N; at the end log_relay_finish() sends it on its own). */
 
 #include <stdbool.h>
 #include <stddef.h>
