@@ -158,9 +158,13 @@ static int on_object_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
         _cleanup_free_ char *name = NULL;
         const char *path;
 
-        if (sd_bus_message_read(m, "o", &path) < 0 ||
-            sd_bus_path_decode(path, TANK_BUS_PATH "/pod", &name) <= 0 ||
-            name_index(w, name) >= 0)
+        int r;
+
+        r = sd_bus_message_read(m, "o", &path);
+        if (r >= 0)
+                r = sd_bus_path_decode(path, TANK_BUS_PATH "/pod", &name);
+        /* r == 0: another object (a pull) */
+        if (r < 0 || (r > 0 && name_index(w, name) >= 0))
                 w->resync = true;
         return 0;
 }
