@@ -326,7 +326,8 @@ static void start_pulls(Check *c) {
                 if (r >= 0)
                         r = image_pull(c->manager->puller, pinned, item_pulled, i, &i->pull, &error);
                 if (r < 0) {
-                        log_warning_errno(r, "Image update: cannot pull %s: %s", strna(pinned), error ?: "%m");
+                        log_warning_errno(r, "Image update: cannot pull %s: %s", strna(pinned),
+                                          error ?: strerror(-r));
                         i->dropped = true;
                         continue;
                 }
