@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -203,20 +204,29 @@ static int send_note(JournalSender *s) {
         return r;
 }
 
-int journal_sender_send(JournalSender *s, const struct iovec *fields, size_t n) {
+static int sender_send(JournalSender *s, const struct iovec *fields, size_t n, bool count) {
         int r;
 
         if (s->dropped > 0) {
                 r = send_note(s);
                 if (r == -EAGAIN) {
-                        s->dropped++;
+                        if (count)
+                                s->dropped++;
                         return r;
                 }
         }
         r = send_entry(s, fields, n);
-        if (r == -EAGAIN)
+        if (r == -EAGAIN && count)
                 s->dropped++;
         return r;
+}
+
+int journal_sender_send(JournalSender *s, const struct iovec *fields, size_t n) {
+        return sender_send(s, fields, n, true);
+}
+
+int journal_sender_try(JournalSender *s, const struct iovec *fields, size_t n) {
+        return sender_send(s, fields, n, false);
 }
 
 int journal_sender_flush(JournalSender *s) {

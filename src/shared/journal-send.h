@@ -8,12 +8,14 @@
  * for as long as journald's queue is full, stalling everything else on the
  * loop (a shim's stop signals and attach, tankd's bus).
  *
- * When journald's queue is full (EAGAIN) the entry is dropped and counted; the
- * next entry that goes through is preceded by one that says how many were
- * dropped (journal_sender_set_note()). Dropping, not a queue: the kernel's
- * queue in front of journald (its receive buffer) already absorbs bursts, so
- * EAGAIN means journald is stalled, and a queue of ours would only fill too,
- * holding memory for as long as the stall lasts; what was lost is said.
+ * When journald's queue is full (EAGAIN) journal_sender_send() drops the
+ * entry and counts it; the next entry that goes through is preceded by one
+ * that says how many were dropped (journal_sender_set_note()).
+ * journal_sender_try() leaves the entry to its caller instead, which can hold
+ * its input for a while: a full queue is also a burst journald has not read
+ * yet (its receive queue is net.unix.max_dgram_qlen datagrams, 512 under
+ * systemd), not only a stalled journald. No queue of ours: it would only fill
+ * too, holding memory for as long as a stall lasts; what was lost is said.
  *
  * An entry too large for a datagram goes as a sealed memfd passed with
  * SCM_RIGHTS, as sd-journal does. The fields are the same as
@@ -49,6 +51,10 @@ int journal_sender_set_note(JournalSender *s, const char *what, const struct iov
  * errors (no journald: -ENOENT, -ECONNREFUSED) are the caller's to handle
  * (the relay then writes the line to its own output). */
 int journal_sender_send(JournalSender *s, const struct iovec *fields, size_t n);
+
+/* As journal_sender_send(), but -EAGAIN neither drops nor counts: the entry
+ * is the caller's to send again (the relay holds its pipe meanwhile). */
+int journal_sender_try(JournalSender *s, const struct iovec *fields, size_t n);
 
 /* The note, if entries were dropped since the last one went out: for the
  * end, when no later entry would carry it. 0 when there is nothing to say

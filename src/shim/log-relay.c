@@ -11,10 +11,21 @@
 #include "journal-send.h"
 #include "log-relay.h"
 #include "log.h"
+#include "time-util.h"
 
 /* journald's varlink socket: Synchronize returns once everything queued
  * before it is written. */
 #define JOURNAL_VARLINK_SOCKET "/run/systemd/journal/io.systemd.journal"
+
+/* While journald's queue is full the relay stops reading its pipes (they fill
+ * and the workload waits on them, as it would on journald's own stream
+ * socket) and tries again every LOG_RELAY_RETRY_USEC: a burst journald reads
+ * within LOG_RELAY_HOLD_USEC arrives whole. A journald stalled for longer
+ * costs lines, counted and said, not the workload's progress. */
+#define LOG_RELAY_HOLD_USEC (1 * USEC_PER_SEC)
+#define LOG_RELAY_RETRY_USEC (10 * USEC_PER_MSEC)
+/* At the end the relay waits for journald in steps of this, up to its deadline. */
+#define LOG_RELAY_FINISH_STEP_USEC (5 * USEC_PER_MSEC)
 
 enum { F_MESSAGE, F_PRIORITY, F_IDENT, F_POD, F_CONTAINER, F_RESTART, F_IMAGE, F_DIGEST, _F_MAX };
 
@@ -22,6 +33,7 @@ typedef struct RelayStream {
         LogRelay *relay;
         LogRelayStream stream;
         int fd;                         /* the pipe's read end, or -EBADF */
+        bool piped;                     /* fed by a pipe (which can wait), not by the PTY */
         sd_event_source *source;
         size_t len;                     /* bytes of a line not yet sent */
         char data[LOG_RELAY_LINE_MAX];
@@ -33,6 +45,11 @@ struct LogRelay {
         size_t n_fields;
         int fallback[_LOG_RELAY_STREAM_MAX];
         bool sent;                      /* something went to the journal */
+        sd_event *event;                /* from log_relay_attach(): holding needs a timer */
+        sd_event_source *retry;         /* while holding */
+        uint64_t held_since;            /* CLOCK_MONOTONIC; 0: not holding */
+        bool dropping;                  /* held past LOG_RELAY_HOLD_USEC: drop until a line goes through */
+        uint64_t finish_deadline;       /* in log_relay_finish(): wait for journald until then */
         RelayStream streams[_LOG_RELAY_STREAM_MAX];
         char message[sizeof "MESSAGE=" - 1 + LOG_RELAY_LINE_MAX];  /* the entry being sent */
 };
@@ -86,6 +103,7 @@ LogRelay *log_relay_free(LogRelay *r) {
                 sd_event_source_disable_unref(r->streams[i].source);
                 safe_close(r->streams[i].fd);
         }
+        sd_event_source_disable_unref(r->retry);
         for (size_t i = 0; i < _F_MAX; i++)
                 free(r->fields[i]);
         journal_sender_free(r->journal);
@@ -116,10 +134,21 @@ static void write_fallback(int fd, const char *buf, size_t n) {
         }
 }
 
-/* One entry: MESSAGE= the n bytes at line (copied: each field is one iovec). */
-static void send_line(RelayStream *s, const char *line, size_t n) {
+static uint64_t now_mono(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* One entry: MESSAGE= the n bytes at line (copied: each field is one iovec).
+ * false: held (journald's queue is full; the caller keeps the line and the
+ * relay holds its pipes), true: it went out, was dropped and counted, or went
+ * to our own output. */
+static bool send_line(RelayStream *s, const char *line, size_t n) {
         LogRelay *r = s->relay;
         struct iovec iov[_F_MAX];
+        bool hold = s->piped && r->event && !r->dropping && r->finish_deadline == 0;
         int k;
 
         memcpy(r->message + MESSAGE_PREFIX_LEN, line, n);
@@ -129,39 +158,109 @@ static void send_line(RelayStream *s, const char *line, size_t n) {
                 (struct iovec) { .iov_base = (char *) "PRIORITY=6", .iov_len = strlen("PRIORITY=6") };
         for (size_t i = F_IDENT; i < r->n_fields; i++)
                 iov[i] = (struct iovec) { .iov_base = r->fields[i], .iov_len = strlen(r->fields[i]) };
-        k = journal_sender_send(r->journal, iov, r->n_fields);
+        if (r->finish_deadline > 0) {
+                /* The end: nothing else is left to do on this loop, so wait
+                 * for journald here, bounded. */
+                k = journal_sender_try(r->journal, iov, r->n_fields);
+                while (k == -EAGAIN && now_mono() < r->finish_deadline) {
+                        (void) usleep(LOG_RELAY_FINISH_STEP_USEC);
+                        k = journal_sender_try(r->journal, iov, r->n_fields);
+                }
+                if (k == -EAGAIN)
+                        k = journal_sender_send(r->journal, iov, r->n_fields);
+        } else if (hold)
+                k = journal_sender_try(r->journal, iov, r->n_fields);
+        else
+                k = journal_sender_send(r->journal, iov, r->n_fields);
         if (k >= 0) {
                 r->sent = true;
-                return;
+                r->dropping = false;
+                return true;
         }
         if (k == -EAGAIN)
-                return;         /* journald is stalled: dropped, counted, said with the next line */
+                return !hold;   /* held, or dropped, counted and said with the next line */
         log_debug_errno(k, "Cannot send a line to the journal, writing it to our own output: %m");
         write_fallback(r->fallback[s->stream], line, n);
+        return true;
+}
+
+static void relay_set_reading(LogRelay *r, bool on) {
+        for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++)
+                if (r->streams[i].source)
+                        (void) sd_event_source_set_enabled(r->streams[i].source, on ? SD_EVENT_ON : SD_EVENT_OFF);
+}
+
+static int on_retry(sd_event_source *src, uint64_t usec, void *userdata);
+
+static void relay_hold(LogRelay *r) {
+        int k;
+
+        relay_set_reading(r, false);
+        if (r->held_since == 0)
+                r->held_since = now_mono();
+        if (r->retry) {
+                k = sd_event_source_set_time_relative(r->retry, LOG_RELAY_RETRY_USEC);
+                if (k >= 0)
+                        k = sd_event_source_set_enabled(r->retry, SD_EVENT_ONESHOT);
+        } else
+                k = sd_event_add_time_relative(r->event, &r->retry, CLOCK_MONOTONIC, LOG_RELAY_RETRY_USEC, 0,
+                                               on_retry, r);
+        if (k < 0) {
+                /* Without a timer nothing would resume reading: drop instead. */
+                log_debug_errno(k, "Cannot arm the relay's retry timer, dropping while journald is full: %m");
+                r->dropping = true;
+                r->held_since = 0;
+                relay_set_reading(r, true);
+        }
+}
+
+static bool flush_lines(RelayStream *s, bool all);
+
+static int on_retry(sd_event_source *src, uint64_t usec, void *userdata) {
+        LogRelay *r = userdata;
+
+        if (now_mono() - r->held_since >= LOG_RELAY_HOLD_USEC)
+                r->dropping = true;
+        for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++)
+                if (flush_lines(&r->streams[i], r->streams[i].fd < 0))
+                        return 0;       /* held again: the timer is armed again */
+        r->held_since = 0;
+        relay_set_reading(r, true);
+        return 0;
 }
 
 /* Send every complete line of the pending bytes, and the whole buffer when it
  * is full without one (journald's LineMax= rule), or when all is set (EOF);
- * keep the rest pending. */
-static void flush_lines(RelayStream *s, bool all) {
+ * keep the rest pending. true: a line was held, and with it the rest (the
+ * relay holds its pipes and tries again later). */
+static bool flush_lines(RelayStream *s, bool all) {
         size_t start = 0;
+        bool held = false;
 
         for (;;) {
                 char *nl = memchr(s->data + start, '\n', s->len - start);
 
                 if (!nl)
                         break;
-                send_line(s, s->data + start, (size_t) (nl - (s->data + start)));
+                if (!send_line(s, s->data + start, (size_t) (nl - (s->data + start)))) {
+                        held = true;
+                        break;
+                }
                 start = (size_t) (nl - s->data) + 1;
         }
         if (start > 0) {
                 memmove(s->data, s->data + start, s->len - start);
                 s->len -= start;
         }
-        if (s->len > 0 && (all || s->len == LOG_RELAY_LINE_MAX)) {
-                send_line(s, s->data, s->len);
-                s->len = 0;
+        if (!held && s->len > 0 && (all || s->len == LOG_RELAY_LINE_MAX)) {
+                if (send_line(s, s->data, s->len))
+                        s->len = 0;
+                else
+                        held = true;
         }
+        if (held)
+                relay_hold(s->relay);
+        return held;
 }
 
 void log_relay_feed(LogRelay *r, LogRelayStream stream, const char *buf, size_t n) {
@@ -177,7 +276,7 @@ void log_relay_feed(LogRelay *r, LogRelayStream stream, const char *buf, size_t 
                 s->len += k;
                 buf += k;
                 n -= k;
-                flush_lines(s, false);
+                (void) flush_lines(s, false);   /* never held: not piped */
         }
 }
 
@@ -191,12 +290,12 @@ static int read_pipe(RelayStream *s) {
         if (n == 0)
                 return 0;
         s->len += (size_t) n;
-        flush_lines(s, false);
+        (void) flush_lines(s, false);
         return 1;
 }
 
 static void close_pipe(RelayStream *s) {
-        flush_lines(s, true);
+        (void) flush_lines(s, true);   /* held: the retry sends the rest */
         s->source = sd_event_source_disable_unref(s->source);
         s->fd = safe_close(s->fd);
 }
@@ -229,11 +328,13 @@ int log_relay_open_pipe(LogRelay *r, LogRelayStream stream, int *ret_write_fd) {
                 return e;
         }
         s->fd = fds[0];
+        s->piped = true;
         *ret_write_fd = fds[1];
         return 0;
 }
 
 int log_relay_attach(LogRelay *r, sd_event *e) {
+        r->event = e;
         for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++) {
                 RelayStream *s = &r->streams[i];
                 int k;
@@ -245,13 +346,6 @@ int log_relay_attach(LogRelay *r, sd_event *e) {
                         return k;
         }
         return 0;
-}
-
-static uint64_t now_mono(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000;
 }
 
 /* journald parses what it received before answering (its varlink method
@@ -289,11 +383,15 @@ void log_relay_finish(LogRelay *r, uint64_t timeout_usec) {
 
         if (!r)
                 return;
+        r->retry = sd_event_source_disable_unref(r->retry);
+        r->held_since = 0;
+        r->finish_deadline = MAX(deadline, UINT64_C(1));
         /* The kernel kills what is left of the PID namespace with its PID 1:
          * the last writers close their ends soon after. */
         for (size_t i = 0; i < _LOG_RELAY_STREAM_MAX; i++) {
                 RelayStream *s = &r->streams[i];
 
+                (void) flush_lines(s, s->fd < 0);      /* what a hold left; the buffer has room again */
                 while (s->fd >= 0) {
                         struct pollfd p = { .fd = s->fd, .events = POLLIN };
                         uint64_t now = now_mono();
@@ -308,9 +406,11 @@ void log_relay_finish(LogRelay *r, uint64_t timeout_usec) {
                 if (s->fd >= 0)
                         close_pipe(s);
                 else
-                        flush_lines(s, true);
+                        (void) flush_lines(s, true);
         }
         /* Lines dropped at the end are said too, if journald takes it now. */
-        if (journal_sender_flush(r->journal) >= 0 && r->sent)
+        (void) journal_sender_flush(r->journal);
+        /* Also when the note did not go out: what did must be attributed. */
+        if (r->sent)
                 journal_synchronize(timeout_usec);
 }

@@ -17,12 +17,14 @@
  * included: journald keeps such a value as binary data); a partial last line
  * goes out at EOF. A journal that is not there (no socket, refused) makes a
  * line go to the shim's own stdout or stderr (the fallback fds) instead of
- * being lost. A journald that is there but stalled (its queue full) never
- * blocks the relay, and so neither the monitor's loop (stop signals, attach)
- * nor, through a full pipe, the workload: the line is dropped and counted,
- * and the next line that goes through is preceded by an entry with the
- * container's fields saying "N lines dropped: the journal did not keep up"
- * (TANK_DROPPED=N; at the end log_relay_finish() sends it on its own). */
+ * being lost. A journald whose queue is full never blocks the monitor's loop
+ * (stop signals, attach): the relay stops reading its pipes and tries again
+ * every 10 ms, so a burst journald reads within a second arrives whole (the
+ * workload waits on its full pipe meanwhile). Held longer, the relay drops
+ * lines and counts them, and the next line that goes through is preceded by
+ * an entry with the container's fields saying "N lines dropped: the journal
+ * did not keep up" (TANK_DROPPED=N; at the end log_relay_finish() sends it on
+ * its own). */
 
 #include <stdbool.h>
 #include <stddef.h>
