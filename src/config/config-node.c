@@ -188,6 +188,11 @@ static const char *sec(char buf[static 32], uint64_t usec) {
         return buf;
 }
 
+/* Spans go up to nearly UINT64_MAX (infinity): a sum must not wrap into a small one. */
+static uint64_t add_saturated(uint64_t a, uint64_t b) {
+        return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 int config_verify_node(const TankConfig *c, char **ret_error) {
         char l[32], f[32], d[32], t[32], m[32];
         uint64_t lease = c->node_lease_usec, fence = c->node_fence_usec;
@@ -201,7 +206,8 @@ int config_verify_node(const TankConfig *c, char **ret_error) {
                 r = asprintf(ret_error, "[Node] FenceSec=%s must be longer than a keepalive period "
                              "(LeaseSec/3 = %s) and shorter than LeaseSec=%s",
                              sec(f, fence), sec(d, lease / 3), sec(l, lease));
-        else if (fence + c->stop_timeout_usec + TANK_FENCE_MARGIN_USEC > lease + c->node_reschedule_delay_usec)
+        else if (add_saturated(add_saturated(fence, c->stop_timeout_usec), TANK_FENCE_MARGIN_USEC) >
+                 add_saturated(lease, c->node_reschedule_delay_usec))
                 r = asprintf(ret_error, "[Node] FenceSec=%s + [Restart] StopTimeoutSec=%s + %s margin must not "
                              "exceed [Node] LeaseSec=%s + RescheduleDelaySec=%s: a fenced node's pods could "
                              "still be stopping when another node may start them",

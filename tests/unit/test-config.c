@@ -771,6 +771,16 @@ START_TEST(test_node_inequality_edge) {
 }
 END_TEST
 
+START_TEST(test_node_inequality_overflow) {
+        /* A stop grace period near the span's limit must not wrap the sum
+         * into a small one that passes. */
+        write_file("tank.conf", "[Restart]\nStopTimeoutSec=18446744073700s\n");
+        load_fails("tank.conf: [Node] FenceSec=10s + [Restart] StopTimeoutSec=18446744073700s + 2s margin "
+                   "must not exceed [Node] LeaseSec=15s + RescheduleDelaySec=30s: a fenced node's pods could "
+                   "still be stopping when another node may start them");
+}
+END_TEST
+
 START_TEST(test_node_name_valid) {
         ck_assert(config_node_name_is_valid("a"));
         ck_assert(config_node_name_is_valid("node-1"));
@@ -816,6 +826,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_node_keys);
         tcase_add_test(tc, test_node_refusals);
         tcase_add_test(tc, test_node_inequality_edge);
+        tcase_add_test(tc, test_node_inequality_overflow);
         tcase_add_test(tc, test_node_name_valid);
         suite_add_tcase(s, tc);
         return s;
