@@ -210,6 +210,7 @@ static void on_grant(Store *s _unused_, int r, int64_t id, int64_t ttl, const ch
 static void on_keepalive(Store *s _unused_, int r, int64_t id _unused_, int64_t ttl _unused_, const char *error,
                          void *userdata) {
         Node *n = userdata;
+        uint64_t deadline, now;
 
         n->in_flight = false;
         if (r == -ECANCELED)
@@ -228,13 +229,19 @@ static void on_keepalive(Store *s _unused_, int r, int64_t id _unused_, int64_t 
                         log_warning_errno(r, "Failed to renew the lease of node %s, retrying: %s", n->name,
                                           strna(error));
                 n->renew_failing = true;
-        } else {
-                if (n->renew_failing)
-                        log_info("Renewed the lease of node %s again.", n->name);
-                n->renew_failing = false;
-                n->last_renewal_usec = n->sent_usec;
+                /* Again soon, not a period later: FenceSec= counts from the
+                 * last renewal that worked, and is two periods by default. */
+                return node_arm(n, NODE_RETRY_USEC);
         }
-        node_arm(n, period_usec(n));
+        if (n->renew_failing)
+                log_info("Renewed the lease of node %s again.", n->name);
+        n->renew_failing = false;
+        n->last_renewal_usec = n->sent_usec;
+        /* A period after this renewal was sent, not after its answer came:
+         * a slow store must not stretch the renewals toward the lease. */
+        deadline = n->sent_usec + period_usec(n);
+        now = now_monotonic_usec();
+        node_arm(n, deadline > now ? deadline - now : 0);
 }
 
 static void on_revoke(Store *s _unused_, int r, int64_t id _unused_, int64_t ttl _unused_, const char *error,

@@ -124,6 +124,11 @@ static void lease_op_done(StoreRequest *req _unused_, int r, const char *body, s
         _cleanup_free_ char *msg = NULL;
         int64_t id = op->id, ttl = 0;
 
+        /* -ENOENT means "the lease is gone" to our callers, so only etcd's
+         * answer may say it: a unix socket missing while etcd restarts comes
+         * from the transport as ENOENT too. */
+        if (r == -ENOENT)
+                r = -ECONNREFUSED;
         if (r >= 0 && r != 200) {
                 r = store_http_error(body, size, LEASE_ANSWER_MAX, &msg);
                 if (msg && strstr(msg, "requested lease not found"))
