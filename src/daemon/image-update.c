@@ -441,18 +441,26 @@ static void start_writes(Check *c) {
 /* ---- 0: what follows a tag ---- */
 
 /* The digest the container has now: its pin, or what runs (or was pulled for
- * the tag) before the first update. NULL: unknown. */
+ * the tag) before the first update. NULL: unknown. What runs counts only when
+ * it runs this spec: during a rollout from another tag the old container's
+ * digest says nothing about this tag, and comparing it would write an
+ * "update" over the user's change. */
 static int container_current(Manager *m, PodState *p, const PodContainer *ct, char **ret_tagged,
                              char **ret_current) {
         _cleanup_free_ char *tagged = NULL, *pin = NULL;
+        char hash[SPEC_HASH_LEN + 1];
         int r;
 
         r = image_pin_split(ct->image, &tagged, &pin);
         if (r < 0)
                 return r;
         if (!pin) {
+                r = container_hash(ct, hash);
+                if (r < 0)
+                        return r;
                 for (size_t k = 0; k < p->n_containers && !pin; k++)
-                        if (streq(p->containers[k]->name, ct->name) && p->containers[k]->image_digest) {
+                        if (streq(p->containers[k]->name, ct->name) && streq(p->containers[k]->hash, hash) &&
+                            p->containers[k]->image_digest) {
                                 pin = strdup(p->containers[k]->image_digest);
                                 if (!pin)
                                         return -ENOMEM;
