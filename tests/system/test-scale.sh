@@ -22,6 +22,9 @@ T=${TANK_SCALE_TIMEOUT:-600}
 tank_pod_json warm always | tankctl apply -f - --wait --timeout 120 >/dev/null || fail "warm-up pod"
 tankctl delete warm >/dev/null || fail "delete warm-up pod"
 wait_for 60 sh -c '! tankctl get warm >/dev/null 2>&1' || fail "warm-up pod not deleted"
+# Its scope too (stopping may take the stop timeout): the scopes are counted below.
+wait_for 60 sh -c '[ -z "$(systemctl list-units --no-legend --plain "tank-warm-*.scope")" ]' ||
+        fail "warm-up pod's scope not gone"
 
 for i in $(seq 1 "$N"); do tank_pod_json "s$i" always; done | jq -s . >/tmp/scale.json
 tankctl apply -f /tmp/scale.json >/dev/null || fail "apply of $N pods as one array"
