@@ -43,6 +43,8 @@ typedef struct ParseState {
 /* Records the first error only ("FILE:LINE: ..."); returns -EINVAL. */
 _printf_(2, 3)
 int config_state_error(ParseState *s, const char *format, ...);
+/* The words of a value separated by spaces and tabs (none for ""). */
+int config_split_words(const char *value, char ***ret);
 /* Remembers "FILE:LINE" of the current line in *origin. */
 int config_state_origin(ParseState *s, char **origin);
 

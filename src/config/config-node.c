@@ -82,25 +82,24 @@ int config_key_node_name(ParseState *s, const char *key, const char *value, void
 /* Every assignment appends; a key set again replaces its value where it was
  * first set; "" clears. */
 int config_key_node_labels(ParseState *s, const char *key, const char *value, void *data) {
+        _cleanup_strv_free_ char **words = NULL;
         char ***l = data;
+        int r;
 
         if (isempty(value)) {
                 *l = strv_free(*l);
                 return 0;
         }
-        for (const char *p = value;;) {
-                _cleanup_free_ char *w = NULL;
-                size_t n, klen;
+        r = config_split_words(value, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(word, words) {
+                _cleanup_free_ char *w = strdup(*word);
+                size_t klen;
                 bool replaced = false;
 
-                p += strspn(p, " \t");
-                if (*p == 0)
-                        break;
-                n = strcspn(p, " \t");
-                w = strndup(p, n);
                 if (!w)
                         return -ENOMEM;
-                p += n;
                 if (!config_node_label_is_valid(w))
                         return config_state_error(s, "%s=: \"%s\" is not a label KEY=VALUE (KEY [PREFIX/]NAME, "
                                                   "NAME and VALUE up to 63 characters of A-Z, a-z, 0-9, '-', '_' "

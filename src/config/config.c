@@ -143,38 +143,43 @@ static int parse_key_file(ParseState *s, const char *key, const char *value, voi
         return config_state_origin(s, &s->key_file_origin);
 }
 
-/* Split a list value on whitespace, check each word, append; "" clears. */
-static int parse_list(ParseState *s, const char *key, const char *value, char ***l,
-                      bool (*valid)(const char *), const char *what) {
+int config_split_words(const char *value, char ***ret) {
         _cleanup_strv_free_ char **words = NULL;
-
-        if (isempty(value)) {
-                *l = strv_free(*l);
-                return 0;
-        }
 
         for (const char *p = value;;) {
                 size_t n;
-                char *w;
                 int r;
 
                 p += strspn(p, " \t");
                 if (*p == 0)
                         break;
                 n = strcspn(p, " \t");
-                w = strndup(p, n);
-                if (!w)
-                        return -ENOMEM;
-                if (!valid(w)) {
-                        r = config_state_error(s, "%s=: \"%s\" is not %s", key, w, what);
-                        free(w);
-                        return r;
-                }
-                r = strv_consume(&words, w);
+                r = strv_consume(&words, strndup(p, n));
                 if (r < 0)
                         return r;
                 p += n;
         }
+        *ret = TAKE_PTR(words);
+        return 0;
+}
+
+/* Split a list value on whitespace, check each word, append; "" clears. */
+static int parse_list(ParseState *s, const char *key, const char *value, char ***l,
+                      bool (*valid)(const char *), const char *what) {
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
+
+        if (isempty(value)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+
+        r = config_split_words(value, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words)
+                if (!valid(*w))
+                        return config_state_error(s, "%s=: \"%s\" is not %s", key, *w, what);
 
         return strv_extend_strv(l, words);
 }
@@ -263,18 +268,9 @@ static int parse_mirror(ParseState *s, const char *key, const char *value, void 
                 return 0;
         }
 
-        for (const char *p = value;;) {
-                size_t n;
-
-                p += strspn(p, " \t");
-                if (*p == 0)
-                        break;
-                n = strcspn(p, " \t");
-                r = strv_consume(&words, strndup(p, n));
-                if (r < 0)
-                        return r;
-                p += n;
-        }
+        r = config_split_words(value, &words);
+        if (r < 0)
+                return r;
         if (strv_length(words) != 2)
                 return config_state_error(s, "%s=%s: expected \"REGISTRY URL\", e.g. \"docker.io http://127.0.0.1:5000\"",
                                           key, value);
