@@ -9,12 +9,56 @@
 #define RESEND_MAX_SHIFT 6
 #define RESEND_MAX_TRIES 200
 
+typedef struct JobList {
+        BusJob *head, *tail;
+        unsigned n;
+} JobList;
+
+struct SystemdJobs {
+        sd_bus *bus;
+        sd_bus_slot *match;
+        JobList waiting, in_flight;
+        bool dispatching;
+};
+
 static void clear_str(char **p) {
         free(*p);
         *p = NULL;
 }
 
-int bus_job_new(size_t size, const BusJobOps *ops, sd_bus *bus, const char *name, bus_job_handler_t cb,
+static void list_append(JobList *l, BusJob *j) {
+        j->prev = l->tail;
+        j->next = NULL;
+        if (l->tail)
+                l->tail->next = j;
+        else
+                l->head = j;
+        l->tail = j;
+        l->n++;
+}
+
+static void list_remove(JobList *l, BusJob *j) {
+        if (j->prev)
+                j->prev->next = j->next;
+        else
+                l->head = j->next;
+        if (j->next)
+                j->next->prev = j->prev;
+        else
+                l->tail = j->prev;
+        j->prev = j->next = NULL;
+        l->n--;
+}
+
+/* Takes j out of the queue's lists; its state says which. */
+static void job_unlink(BusJob *j) {
+        if (j->queue && j->state == BUS_JOB_WAITING)
+                list_remove(&j->queue->waiting, j);
+        else if (j->queue && j->state == BUS_JOB_IN_FLIGHT)
+                list_remove(&j->queue->in_flight, j);
+}
+
+int bus_job_new(size_t size, const BusJobOps *ops, SystemdJobs *queue, const char *name, bus_job_handler_t cb,
                 void *userdata, BusJob **ret) {
         BusJob *j;
 
@@ -22,7 +66,8 @@ int bus_job_new(size_t size, const BusJobOps *ops, sd_bus *bus, const char *name
         if (!j)
                 return -ENOMEM;
         j->ops = ops;
-        j->bus = bus;
+        j->queue = queue;
+        j->bus = queue->bus;
         j->cb = cb;
         j->userdata = userdata;
         j->name = strdup(name);
@@ -37,6 +82,7 @@ int bus_job_new(size_t size, const BusJobOps *ops, sd_bus *bus, const char *name
 void bus_job_free(BusJob *j) {
         if (!j)
                 return;
+        job_unlink(j);
         if (j->ops->free_fields)
                 j->ops->free_fields(j);
         sd_bus_slot_unref(j->call_slot);
@@ -49,28 +95,78 @@ void bus_job_free(BusJob *j) {
         free(j);
 }
 
-static void bus_job_destroy(void *p) {
-        bus_job_free(p);
+static bool queue_has_room(const SystemdJobs *q) {
+        unsigned calling = 0;
+
+        if (q->in_flight.n >= SYSTEMD_JOBS_MAX_IN_FLIGHT)
+                return false;
+        /* At most 256 to count: cheaper than keeping a counter true across
+         * every call each kind of job makes. */
+        for (BusJob *j = q->in_flight.head; j; j = j->next)
+                if (j->call_slot)
+                        calling++;
+        return calling < SYSTEMD_JOBS_MAX_CALLING;
+}
+
+static void queue_dispatch(SystemdJobs *q) {
+        if (!q || q->dispatching)
+                return;
+        q->dispatching = true;
+        while (q->waiting.head && queue_has_room(q)) {
+                BusJob *j = q->waiting.head;
+                int r;
+
+                list_remove(&q->waiting, j);
+                j->state = BUS_JOB_IN_FLIGHT;
+                list_append(&q->in_flight, j);
+                r = bus_job_send(j);
+                if (r < 0)
+                        bus_job_finish(j, r, NULL);
+        }
+        q->dispatching = false;
 }
 
 void bus_job_finish(BusJob *j, int r, const char *result) {
         bus_job_handler_t cb = j->cb;
         void *userdata = j->userdata;
-        sd_bus_slot *own = j->floating ? j->match_slot : NULL;
+        SystemdJobs *q = j->queue;
+        bool floating = j->floating;
 
-        if (j->done)
+        if (j->state == BUS_JOB_DONE)
                 return;
-        j->done = true;
+        job_unlink(j);
+        j->state = BUS_JOB_DONE;
         j->call_slot = sd_bus_slot_unref(j->call_slot);
         j->resend = sd_event_source_disable_unref(j->resend);
         log_debug("%s: job %s finished: %s (%d)", j->name, strna(j->job_path), strna(result), r);
         if (cb)
                 cb(r, result, userdata);
-        if (own) {
-                /* Take the slot back from the bus, then drop it: frees j. */
-                sd_bus_slot_set_floating(own, 0);
-                sd_bus_slot_unref(own);
+        /* An owned job may have been freed by its callback; a floating one
+         * has no owner to do it. */
+        if (floating)
+                bus_job_free(j);
+        queue_dispatch(q);
+}
+
+BusJob *bus_job_cancel(BusJob *j) {
+        SystemdJobs *q;
+
+        if (!j)
+                return NULL;
+        q = j->queue;
+        /* systemd has (or may have) the job: it stays counted until systemd
+         * is done with it, but calls no one. A job waiting to be sent again
+         * after a refusal is not at systemd. */
+        if (j->state == BUS_JOB_IN_FLIGHT && (j->call_slot || j->job_path)) {
+                j->cb = NULL;
+                j->userdata = NULL;
+                j->floating = true;
+                j->orphan = true;
+                return NULL;
         }
+        bus_job_free(j);
+        queue_dispatch(q);
+        return NULL;
 }
 
 /* StartTransientUnit(name, "fail", properties, no auxiliary units). */
@@ -127,16 +223,24 @@ static int bus_job_resend_later(BusJob *j) {
 
 static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         BusJob *j = userdata;
+        SystemdJobs *q = j->queue;
         const sd_bus_error *e = sd_bus_message_get_error(m);
         const char *path;
         int r;
 
         j->call_slot = sd_bus_slot_unref(j->call_slot);
+        if (e && j->orphan) {
+                /* Nobody wants it any more: no resend, no retry. */
+                bus_job_finish(j, bus_error_to_errno(e), NULL);
+                return 0;
+        }
         if (e && sd_bus_error_has_name(e, SD_BUS_ERROR_LIMITS_EXCEEDED)) {
                 log_debug("%s: refused by the bus (%s), sending it again", j->name, e->name);
                 r = bus_job_resend_later(j);
                 if (r < 0)
                         bus_job_finish(j, r == -ENOBUFS ? bus_error_to_errno(e) : r, NULL);
+                else
+                        queue_dispatch(q);
                 return 0;
         }
         if (e) {
@@ -166,7 +270,10 @@ static int on_call_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_er
                 _cleanup_free_ char *result = TAKE_PTR(j->early_result);
 
                 bus_job_finish(j, job_result_to_errno(result), result);
+                return 0;
         }
+        /* One call fewer awaiting its reply: room for the next. */
+        queue_dispatch(q);
         return 0;
 }
 
@@ -206,69 +313,141 @@ int bus_job_reset_and_retry(BusJob *j) {
                                         "ResetFailedUnit", on_reset_reply, j, "s", j->name);
 }
 
+/* One match for every job of the connection. The jobs in flight are at
+ * most SYSTEMD_JOBS_MAX_IN_FLIGHT: a walk of the list is cheap. */
 static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
-        BusJob *j = userdata;
+        SystemdJobs *q = userdata;
         const char *path, *unit, *result;
         uint32_t id;
         int r;
 
-        if (j->done)
-                return 0;
         r = sd_bus_message_read(m, "uoss", &id, &path, &unit, &result);
         if (r < 0) {
                 log_debug("Ignoring malformed JobRemoved signal: %d", r);
                 return 0;
         }
-        if (j->job_path) {
-                if (streq(path, j->job_path))
-                        bus_job_finish(j, job_result_to_errno(result), result);
-                return 0;
-        }
-        if (j->call_slot && streq(unit, j->name)) {
-                char *p = strdup(path), *res = strdup(result);
+        /* First the calls still awaiting their reply: they keep the news (no
+         * callback runs here, so the list stays as it is). */
+        for (BusJob *j = q->in_flight.head; j; j = j->next) {
+                char *p, *res;
 
+                if (j->job_path || !j->call_slot || !streq(unit, j->name))
+                        continue;
+                p = strdup(path);
+                res = strdup(result);
                 if (!p || !res) {
                         free(p);
                         free(res);
-                        bus_job_finish(j, -ENOMEM, NULL);
-                        return 0;
+                        j->pending_error = -ENOMEM; /* its JobRemoved would be lost: end it below */
+                        continue;
                 }
                 free(j->early_path);
                 free(j->early_result);
                 j->early_path = p;
                 j->early_result = res;
         }
+        /* Then the jobs of that path, one at a time: a callback may start or
+         * cancel others, so the walk starts again after each. (systemd may
+         * have merged two of our requests into one job.) */
+        for (;;) {
+                BusJob *found = NULL;
+
+                for (BusJob *j = q->in_flight.head; j && !found; j = j->next)
+                        if (j->pending_error < 0 || (j->job_path && streq(path, j->job_path)))
+                                found = j;
+                if (!found)
+                        break;
+                if (found->pending_error < 0)
+                        bus_job_finish(found, found->pending_error, NULL);
+                else
+                        bus_job_finish(found, job_result_to_errno(result), result);
+        }
         return 0;
 }
 
-int bus_job_start(BusJob *j, sd_bus_slot **ret_slot) {
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+int bus_job_start(BusJob *j, BusJob **ret_job) {
+        SystemdJobs *q = j->queue;
         int r;
 
-        /* On a direct connection to systemd there is no bus name to match on. */
-        r = sd_bus_match_signal_async(j->bus, &slot, sd_bus_is_bus_client(j->bus) > 0 ? SYSTEMD_DEST : NULL,
-                                      SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved", on_job_removed, NULL, j);
+        j->floating = !ret_job;
+        if (!q->waiting.head && queue_has_room(q)) {
+                j->state = BUS_JOB_IN_FLIGHT;
+                list_append(&q->in_flight, j);
+                r = bus_job_send(j);
+                if (r < 0) {
+                        bus_job_free(j);
+                        return r;
+                }
+        } else {
+                j->state = BUS_JOB_WAITING;
+                list_append(&q->waiting, j);
+        }
+        if (ret_job)
+                *ret_job = j;
+        return 0;
+}
+
+int systemd_jobs_new(sd_bus *bus, SystemdJobs **ret) {
+        SystemdJobs *q;
+        int r;
+
+        if (!bus || !ret)
+                return -EINVAL;
+        q = calloc(1, sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        q->bus = sd_bus_ref(bus);
+        /* On a direct connection to systemd there is no bus name to match on.
+         * dbus-daemon handles a connection's messages in order: this match is
+         * in place before any job's call reaches systemd. */
+        r = sd_bus_match_signal_async(bus, &q->match, sd_bus_is_bus_client(bus) > 0 ? SYSTEMD_DEST : NULL,
+                                      SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved", on_job_removed, NULL, q);
         if (r < 0) {
-                bus_job_free(j);
+                systemd_jobs_free(q);
                 return r;
         }
-        sd_bus_slot_set_destroy_callback(slot, bus_job_destroy);
-        j->match_slot = slot;
-
-        r = bus_job_send(j);
-        if (r < 0)
-                return r; /* slot cleanup frees j */
-
-        if (ret_slot)
-                *ret_slot = TAKE_PTR(slot);
-        else {
-                /* The bus holds the slot (no reference cycle with the bus);
-                 * we keep our reference until the job is finished. */
-                j->floating = true;
-                r = sd_bus_slot_set_floating(slot, 1);
-                if (r < 0)
-                        return r;
-                TAKE_PTR(slot);
-        }
+        *ret = q;
         return 0;
+}
+
+/* Jobs nobody owns go; owned ones end without a callback and wait for
+ * their owner's bus_job_cancel(). */
+static void queue_drop(JobList *l) {
+        while (l->head) {
+                BusJob *j = l->head;
+
+                list_remove(l, j);
+                j->state = BUS_JOB_DONE;
+                j->queue = NULL;
+                if (j->floating) {
+                        bus_job_free(j);
+                        continue;
+                }
+                j->call_slot = sd_bus_slot_unref(j->call_slot);
+                j->resend = sd_event_source_disable_unref(j->resend);
+        }
+}
+
+SystemdJobs *systemd_jobs_free(SystemdJobs *q) {
+        if (!q)
+                return NULL;
+        q->dispatching = true;
+        queue_drop(&q->waiting);
+        queue_drop(&q->in_flight);
+        sd_bus_slot_unref(q->match);
+        sd_bus_unref(q->bus);
+        free(q);
+        return NULL;
+}
+
+sd_bus *systemd_jobs_bus(SystemdJobs *q) {
+        return q ? q->bus : NULL;
+}
+
+unsigned systemd_jobs_in_flight(const SystemdJobs *q) {
+        return q ? q->in_flight.n : 0;
+}
+
+unsigned systemd_jobs_waiting(const SystemdJobs *q) {
+        return q ? q->waiting.n : 0;
 }

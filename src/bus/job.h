@@ -5,11 +5,19 @@
  * operations share (internal to src/bus/). The promises of scope.h are kept
  * here: JobRemoved is matched before the call is sent, a JobRemoved for the
  * unit that overtakes the method reply is kept until the reply names its job,
- * the job result is mapped by job_result_to_errno(), the callback runs once,
- * and the operation lives as long as its match slot (the caller's, or its own
- * when floating). A call the bus refuses for its limits (hundreds of starts
- * or stops at once) is sent again after a short, growing delay, for up to
- * two minutes, rather than failed.
+ * the job result is mapped by job_result_to_errno() and the callback runs
+ * once. A call the bus refuses for its limits is sent again after a short,
+ * growing delay, for up to two minutes, rather than failed.
+ *
+ * All jobs of one connection go through one SystemdJobs: one JobRemoved
+ * match for all of them (a match per job would be one of dbus-daemon's 512
+ * match rules per connection each), and at most SYSTEMD_JOBS_MAX_IN_FLIGHT
+ * jobs queued at systemd at once, the others waiting here in order. That
+ * second limit is systemd's, not ours: for every job a client queues, systemd
+ * tracks the client with a match rule of its own, and a systemd connection
+ * over dbus-daemon's limit stops being able to watch its clients (seen at
+ * 1,000 stops at once). At most SYSTEMD_JOBS_MAX_CALLING calls await their
+ * reply, under dbus-daemon's 128 pending replies per connection.
  *
  * A kind of operation embeds BusJob as its first member and says in BusJobOps
  * how its call is built, what a UnitExists answer means to it (a leftover to
@@ -41,15 +49,29 @@ typedef struct BusJobOps {
         void (*free_fields)(BusJob *j);
 } BusJobOps;
 
+#define SYSTEMD_JOBS_MAX_IN_FLIGHT 256U
+#define SYSTEMD_JOBS_MAX_CALLING 64U
+
+typedef enum BusJobState {
+        BUS_JOB_NEW,
+        BUS_JOB_WAITING,        /* in queue->waiting: not sent yet */
+        BUS_JOB_IN_FLIGHT,      /* in queue->in_flight: sent, not finished */
+        BUS_JOB_DONE,           /* finished (or its queue is gone); the owner frees it */
+} BusJobState;
+
 struct BusJob {
         const BusJobOps *ops;
-        sd_bus *bus; /* borrowed: the match slot keeps the bus referenced */
-        /* The operation lives as long as this slot: its destroy callback frees
-         * it. Owned by the caller (ret_slot) or, when floating, by us. */
-        sd_bus_slot *match_slot;
+        SystemdJobs *queue;     /* NULL once the queue is freed */
+        sd_bus *bus;            /* the queue's */
+        BusJobState state;
+        BusJob *prev, *next;    /* in the list of its state */
+        /* No owner: freed once finished. Set without ret_job, and when the
+         * owner cancels a job that systemd already has (it stays counted in
+         * flight until systemd is done with it, but calls no one). */
         bool floating;
-        sd_bus_slot *call_slot;
-        bool done;
+        bool orphan;            /* canceled while in flight */
+        int pending_error;      /* < 0: to be finished with it by the JobRemoved handler */
+        sd_bus_slot *call_slot; /* the call awaiting its reply */
         bool retried;
         char *name;
         char *description; /* of a transient unit; NULL: none */
@@ -66,15 +88,17 @@ struct BusJob {
 };
 
 /* Allocates `size` bytes (the embedding struct) zeroed, with the BusJob part set. */
-int bus_job_new(size_t size, const BusJobOps *ops, sd_bus *bus, const char *name, bus_job_handler_t cb,
+int bus_job_new(size_t size, const BusJobOps *ops, SystemdJobs *queue, const char *name, bus_job_handler_t cb,
                 void *userdata, BusJob **ret);
 
 /* For a job not yet started; accepts NULL. */
 void bus_job_free(BusJob *j);
 
-/* Installs the JobRemoved match (which takes ownership of j, in success or
- * not), then sends the call. */
-int bus_job_start(BusJob *j, sd_bus_slot **ret_slot);
+/* Sends the call now when the queue has room, else queues it. Takes
+ * ownership of j in success or not. -errno (and no callback) only when the
+ * call could not be sent right away. With ret_job the caller owns the job
+ * (bus_job_cancel()); without, it frees itself once finished. */
+int bus_job_start(BusJob *j, BusJob **ret_job);
 
 /* (Re)sends the call, forgetting an earlier job. */
 int bus_job_send(BusJob *j);
@@ -83,5 +107,5 @@ int bus_job_send(BusJob *j);
 int bus_job_reset_and_retry(BusJob *j);
 
 /* Runs the callback once. Afterwards j may be gone: the caller's callback may
- * unref its slot, and a floating job drops itself here. */
+ * cancel it, and a floating job drops itself here. */
 void bus_job_finish(BusJob *j, int r, const char *result);

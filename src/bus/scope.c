@@ -235,12 +235,12 @@ static const BusJobOps stop_job_ops = {
         .free_fields = scope_job_free_fields,
 };
 
-static int scope_job_new(sd_bus *bus, BusJobKind kind, const char *name, bus_job_handler_t cb, void *userdata,
+static int scope_job_new(SystemdJobs *q, BusJobKind kind, const char *name, bus_job_handler_t cb, void *userdata,
                          ScopeJob **ret) {
         BusJob *b;
         int r;
 
-        r = bus_job_new(sizeof(ScopeJob), kind == BUS_JOB_STOP ? &stop_job_ops : &scope_job_ops, bus, name, cb,
+        r = bus_job_new(sizeof(ScopeJob), kind == BUS_JOB_STOP ? &stop_job_ops : &scope_job_ops, q, name, cb,
                         userdata, &b);
         if (r < 0)
                 return r;
@@ -249,12 +249,12 @@ static int scope_job_new(sd_bus *bus, BusJobKind kind, const char *name, bus_job
         return 0;
 }
 
-int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb, void *userdata,
-                      sd_bus_slot **ret_slot) {
+int scope_start_async(SystemdJobs *q, const ScopeRequest *req, bus_job_handler_t cb, void *userdata,
+                      BusJob **ret_job) {
         ScopeJob *j;
         int r;
 
-        if (!bus || !req || !req->name || !req->pids || req->n_pids == 0 || req->n_pids > 4096)
+        if (!q || !req || !req->name || !req->pids || req->n_pids == 0 || req->n_pids > 4096)
                 return -EINVAL;
         if (!has_suffix(req->name, ".scope") || (req->slice && !has_suffix(req->slice, ".slice")))
                 return -EINVAL;
@@ -264,7 +264,7 @@ int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb
                 if (req->pids[i] <= 0)
                         return -EINVAL;
 
-        r = scope_job_new(bus, BUS_JOB_SCOPE, req->name, cb, userdata, &j);
+        r = scope_job_new(q, BUS_JOB_SCOPE, req->name, cb, userdata, &j);
         if (r < 0)
                 return r;
         j->pids = calloc(req->n_pids, sizeof(uint32_t));
@@ -287,37 +287,37 @@ int scope_start_async(sd_bus *bus, const ScopeRequest *req, bus_job_handler_t cb
         j->container_devices = req->container_devices;
         j->timeout_stop_usec = req->timeout_stop_usec;
 
-        return bus_job_start(&j->job, ret_slot);
+        return bus_job_start(&j->job, ret_job);
 }
 
-int slice_start_async(sd_bus *bus, const char *name, const char *description, bus_job_handler_t cb,
-                      void *userdata, sd_bus_slot **ret_slot) {
+int slice_start_async(SystemdJobs *q, const char *name, const char *description, bus_job_handler_t cb,
+                      void *userdata, BusJob **ret_job) {
         ScopeJob *j;
         int r;
 
-        if (!bus || !name || !has_suffix(name, ".slice"))
+        if (!q || !name || !has_suffix(name, ".slice"))
                 return -EINVAL;
-        r = scope_job_new(bus, BUS_JOB_SLICE, name, cb, userdata, &j);
+        r = scope_job_new(q, BUS_JOB_SLICE, name, cb, userdata, &j);
         if (r < 0)
                 return r;
         if (free_and_strdup(&j->job.description, description) < 0) {
                 bus_job_free(&j->job);
                 return -ENOMEM;
         }
-        return bus_job_start(&j->job, ret_slot);
+        return bus_job_start(&j->job, ret_job);
 }
 
-int unit_stop_async(sd_bus *bus, const char *name, bus_job_handler_t cb, void *userdata,
-                    sd_bus_slot **ret_slot) {
+int unit_stop_async(SystemdJobs *q, const char *name, bus_job_handler_t cb, void *userdata,
+                    BusJob **ret_job) {
         ScopeJob *j;
         int r;
 
-        if (!bus || isempty(name))
+        if (!q || isempty(name))
                 return -EINVAL;
-        r = scope_job_new(bus, BUS_JOB_STOP, name, cb, userdata, &j);
+        r = scope_job_new(q, BUS_JOB_STOP, name, cb, userdata, &j);
         if (r < 0)
                 return r;
-        return bus_job_start(&j->job, ret_slot);
+        return bus_job_start(&j->job, ret_job);
 }
 
 int unit_kill(sd_bus *bus, const char *name, const char *who, int signo) {

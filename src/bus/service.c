@@ -134,18 +134,18 @@ static bool service_name_valid(const char *name) {
         return l > strlen(".service") && streq(name + l - strlen(".service"), ".service");
 }
 
-int service_start_async(sd_bus *bus, const ServiceRequest *req, bus_job_handler_t cb, void *userdata,
-                        sd_bus_slot **ret_slot) {
+int service_start_async(SystemdJobs *q, const ServiceRequest *req, bus_job_handler_t cb, void *userdata,
+                        BusJob **ret_job) {
         ServiceJob *j;
         BusJob *b;
         int r;
 
-        if (!bus || !req || !service_name_valid(req->name) || strv_isempty(req->exec_start) ||
+        if (!q || !req || !service_name_valid(req->name) || strv_isempty(req->exec_start) ||
             req->exec_start[0][0] != '/' || (req->exec_start_pre && strv_isempty(req->exec_start_pre)) ||
             req->umask > 0777)
                 return -EINVAL;
 
-        r = bus_job_new(sizeof(ServiceJob), &service_job_ops, bus, req->name, cb, userdata, &b);
+        r = bus_job_new(sizeof(ServiceJob), &service_job_ops, q, req->name, cb, userdata, &b);
         if (r < 0)
                 return r;
         j = (ServiceJob *) b;
@@ -163,5 +163,5 @@ int service_start_async(sd_bus *bus, const ServiceRequest *req, bus_job_handler_
                 return -ENOMEM;
         }
 
-        return bus_job_start(b, ret_slot);
+        return bus_job_start(b, ret_job);
 }

@@ -16,8 +16,8 @@
  *   r < 0              as in scope.h, job results mapped the same way.
  * A unit of the name in any other state (failed, say) is reset with
  * ResetFailedUnit and the start retried once; still there: -EEXIST.
- * With ret_slot the caller owns the operation (unref cancels it, no
- * callback); without, it is floating. */
+ * With ret_job the caller owns the operation (bus_job_cancel(), as in
+ * scope.h); without, it is floating. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,5 +40,5 @@ typedef struct ServiceRequest {
         bool adopt_active;
 } ServiceRequest;
 
-int service_start_async(sd_bus *bus, const ServiceRequest *req, bus_job_handler_t cb, void *userdata,
-                        sd_bus_slot **ret_slot);
+int service_start_async(SystemdJobs *q, const ServiceRequest *req, bus_job_handler_t cb, void *userdata,
+                        BusJob **ret_job);

@@ -242,6 +242,7 @@ Manager *manager_free(Manager *m) {
         node_free(m->node);             /* after the store: its cancelled calls reach the node */
         sd_event_source_disable_unref(m->stop_timer);
         reconciler_free(m->reconciler);
+        systemd_jobs_free(m->jobs);     /* after their owners */
         resolved_watch_free(m->resolved);
         puller_free(m->puller);
         registry_free(m->registry);
@@ -459,6 +460,7 @@ static int manager_new_reconciler(Manager *m) {
         ReconcilerEnv env = {
                 .event = m->event,
                 .bus = m->bus,
+                .jobs = m->jobs,
                 .runtime_dir = m->runtime_dir,
                 .config = m->config,
                 .store = m->store,
@@ -499,6 +501,9 @@ int manager_run(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to set exit-on-disconnect: %m");
 
+        r = systemd_jobs_new(m->bus, &m->jobs);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch systemd's jobs: %m");
         r = bus_api_install(m);
         if (r < 0)
                 return r;

@@ -37,6 +37,7 @@ typedef struct ManagerOptions {
 struct Manager {
         sd_event *event;
         sd_bus *bus;                    /* the system bus: our service and systemd's */
+        SystemdJobs *jobs;              /* every systemd job tankd queues on it */
 
         TankConfig *config;
         char *config_dir;

@@ -9,7 +9,7 @@ struct StoreServer {
         EtcdServerUnit *unit;
         StoreServerReady cb;
         void *userdata;
-        sd_bus_slot *slot;
+        BusJob *job;
         EtcdServer *wait;
         bool adopted;
         sd_event_source *fail_source;
@@ -20,7 +20,7 @@ struct StoreServer {
 static void finish(StoreServer *s, int r, const char *endpoint, const char *error) {
         StoreServerReady cb = TAKE_PTR(s->cb);
 
-        s->slot = sd_bus_slot_unref(s->slot);
+        s->job = bus_job_cancel(s->job);
         if (cb)
                 cb(s, r, endpoint, error, s->userdata);
 }
@@ -54,7 +54,7 @@ static void on_started(int r, const char *job_result, void *userdata) {
         StoreServer *s = userdata;
         const char *reason = NULL;
 
-        s->slot = sd_bus_slot_unref(s->slot);
+        s->job = bus_job_cancel(s->job);
         if (r < 0)
                 return fail(s, r, job_result ? "could not start" : "could not create",
                             job_result ? job_result : strerror(-r));
@@ -69,12 +69,12 @@ static void on_started(int r, const char *job_result, void *userdata) {
                 fail(s, r, "could not probe", strerror(-r));
 }
 
-int store_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *config, StoreServerReady cb,
+int store_server_start(SystemdJobs *jobs, sd_event *event, const EtcdServerConfig *config, StoreServerReady cb,
                        void *userdata, StoreServer **ret) {
         _cleanup_(store_server_freep) StoreServer *s = NULL;
         int r;
 
-        if (!bus || !event || !config || !cb || !ret)
+        if (!jobs || !event || !config || !cb || !ret)
                 return -EINVAL;
         s = calloc(1, sizeof(StoreServer));
         if (!s)
@@ -98,7 +98,7 @@ int store_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *con
                 .umask = s->unit->umask,
                 .adopt_active = true,
         };
-        r = service_start_async(bus, &req, on_started, s, &s->slot);
+        r = service_start_async(jobs, &req, on_started, s, &s->job);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
@@ -108,7 +108,7 @@ int store_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *con
 StoreServer *store_server_free(StoreServer *s) {
         if (!s)
                 return NULL;
-        sd_bus_slot_unref(s->slot);
+        bus_job_cancel(s->job);
         etcd_server_free(s->wait);
         sd_event_source_disable_unref(s->fail_source);
         etcd_server_unit_free(s->unit);

@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus/scope.h"
 #include "store/etcd-server.h"
 
 typedef struct StoreServer StoreServer;
@@ -20,7 +21,7 @@ typedef struct StoreServer StoreServer;
 typedef void (*StoreServerReady)(StoreServer *s, int r, const char *endpoint, const char *error,
                                  void *userdata);
 
-int store_server_start(sd_bus *bus, sd_event *event, const EtcdServerConfig *config, StoreServerReady cb,
+int store_server_start(SystemdJobs *jobs, sd_event *event, const EtcdServerConfig *config, StoreServerReady cb,
                        void *userdata, StoreServer **ret);
 /* Stops waiting; never stops the unit. */
 StoreServer *store_server_free(StoreServer *s);

@@ -71,7 +71,7 @@ int manager_start_store(Manager *m) {
                 return manager_connect_store(m, m->config->store_endpoints);
         }
         manager_notify_status(m, "Starting the standalone store in %s.", ec.data_dir);
-        r = store_server_start(m->bus, m->event, &ec, on_etcd_ready, m, &m->etcd);
+        r = store_server_start(m->jobs, m->event, &ec, on_etcd_ready, m, &m->etcd);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the standalone store: %m");
         return 0;

@@ -27,7 +27,7 @@ struct Launch {
         launch_handler_t cb;
         int sync_fd;
         sd_event_source *io;
-        sd_bus_slot *job;               /* StartTransientUnit in flight */
+        BusJob *job;                    /* StartTransientUnit in flight */
         LaunchStep step;
         UnitLimits limits;              /* of the spec this launch was built from */
         pid_t shim_pid;
@@ -58,4 +58,4 @@ int launch_spawn_shim(Launch *l, const char *config_path);
  * job is done (scope_start_async()). */
 UnitLimits launch_scope_limits(Reconciler *rc, const PodContainer *spec);
 int launch_scope_start(Reconciler *rc, ContainerState *c, pid_t pid, const UnitLimits *limits,
-                       bus_job_handler_t cb, void *userdata, sd_bus_slot **ret_slot);
+                       bus_job_handler_t cb, void *userdata, BusJob **ret_job);

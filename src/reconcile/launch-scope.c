@@ -23,7 +23,7 @@ UnitLimits launch_scope_limits(Reconciler *rc, const PodContainer *spec) {
 }
 
 int launch_scope_start(Reconciler *rc, ContainerState *c, pid_t pid, const UnitLimits *limits,
-                       bus_job_handler_t cb, void *userdata, sd_bus_slot **ret_slot) {
+                       bus_job_handler_t cb, void *userdata, BusJob **ret_job) {
         _cleanup_free_ char *description = NULL;
         ScopeRequest req;
 
@@ -52,5 +52,5 @@ int launch_scope_start(Reconciler *rc, ContainerState *c, pid_t pid, const UnitL
                 .oom_policy = "continue",
                 .limits = *limits,
         };
-        return scope_start_async(rc->bus, &req, cb, userdata, ret_slot);
+        return scope_start_async(rc->jobs, &req, cb, userdata, ret_job);
 }

@@ -59,7 +59,7 @@ static void launch_free(Launch *l) {
         if (!l)
                 return;
         sd_event_source_disable_unref(l->io);
-        sd_bus_slot_unref(l->job);
+        bus_job_cancel(l->job);
         safe_close(l->sync_fd);
         free(l->shim_error);
         free(l);
@@ -92,7 +92,7 @@ static void on_scope_started(int r, const char *job_result, void *userdata) {
         Launch *l = userdata;
         ContainerState *c = l->container;
 
-        l->job = sd_bus_slot_unref(l->job);
+        l->job = bus_job_cancel(l->job);
         if (r < 0) {
                 _cleanup_free_ char *msg = NULL;
                 if (asprintf(&msg, "failed to start %s: %s", c->unit,

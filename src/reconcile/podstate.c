@@ -63,7 +63,7 @@ static ContainerState *container_state_free(ContainerState *c) {
                 return NULL;
         sd_event_source_disable_unref(c->timer);
         sd_event_source_disable_unref(c->exit_watch);
-        sd_bus_slot_unref(c->job);
+        bus_job_cancel(c->job);
         sd_bus_slot_unref(c->unit_query);
         if (c->pull)
                 pull_request_cancel(c->pull);
@@ -89,7 +89,7 @@ PodState *pod_state_free(PodState *p) {
         rollout_run_free(p->rollout);
         free(p->name);
         free(p->slice);
-        sd_bus_slot_unref(p->slice_job);
+        bus_job_cancel(p->slice_job);
         free(p);
         return NULL;
 }

@@ -9,6 +9,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus/scope.h"
 #include "reconcile/backoff.h"
 #include "reconcile/health.h"
 #include "spec/pod.h"
@@ -104,7 +105,7 @@ typedef struct ContainerState {
         uint64_t started_realtime_usec;
         sd_event_source *timer;         /* restart backoff or stable-run timer */
         sd_event_source *exit_watch;    /* inotify on the run dir for the exit record */
-        sd_bus_slot *job;               /* in-flight StopUnit */
+        BusJob *job;                    /* in-flight StopUnit */
         sd_bus_slot *unit_query;        /* in-flight "is the scope still up?" */
         bool unit_query_after_stop;     /* asked once StopUnit finished: no answer counts as down */
         bool unit_query_removed;        /* asked after UnitRemoved: no answer counts as down */
@@ -132,7 +133,7 @@ struct PodState {
         int64_t seen_revision;          /* newest store revision applied here (put or delete) */
         uint64_t created_realtime_usec; /* first seen (for AGE) */
         char *slice;
-        sd_bus_slot *slice_job;         /* in-flight StopUnit of the slice, once the last scope is gone */
+        BusJob *slice_job;              /* in-flight StopUnit of the slice, once the last scope is gone */
         bool slice_stopped;             /* that stop is done: the pod may be forgotten */
         ContainerState **containers;    /* actual containers, also those no longer desired */
         size_t n_containers;

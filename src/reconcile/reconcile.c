@@ -535,10 +535,10 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
         if (a->mask & LIFECYCLE_CANCEL_UNIT_QUERY)
                 c->unit_query = sd_bus_slot_unref(c->unit_query);
         if (a->mask & LIFECYCLE_STOP_STRAY)
-                (void) unit_stop_async(rc->bus, c->unit, NULL, NULL, NULL);
+                (void) unit_stop_async(rc->jobs, c->unit, NULL, NULL, NULL);
         if (a->mask & LIFECYCLE_STOP_SCOPE) {
                 log_info("Stopping %s.", c->unit);
-                r = unit_stop_async(rc->bus, c->unit, on_stopped, c, &c->job);
+                r = unit_stop_async(rc->jobs, c->unit, on_stopped, c, &c->job);
                 if (r < 0)
                         log_error_errno(r, "Failed to stop %s: %m", c->unit);
         }
@@ -601,7 +601,7 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
 static void on_stopped(int r, const char *job_result, void *userdata) {
         ContainerState *c = userdata;
 
-        c->job = sd_bus_slot_unref(c->job);
+        c->job = bus_job_cancel(c->job);
         if (r < 0 && r != -ENOENT && job_result)
                 log_warning("Stopping %s: job %s", c->unit, job_result);
         else if (r < 0 && r != -ENOENT)
@@ -616,7 +616,7 @@ static void on_stopped(int r, const char *job_result, void *userdata) {
 static void on_slice_stopped(int r, const char *job_result, void *userdata) {
         PodState *p = userdata;
 
-        p->slice_job = sd_bus_slot_unref(p->slice_job);
+        p->slice_job = bus_job_cancel(p->slice_job);
         if (r < 0 && r != -ENOENT)
                 log_warning("Stopping %s: %s", p->slice, job_result ?: strerror(-r));
         p->slice_stopped = true;
@@ -724,7 +724,7 @@ void reconcile_pod(Reconciler *rc, PodState *p) {
                 /* systemd keeps an empty slice active forever: stop it, and
                  * forget the pod only once it is down, so that "deleted"
                  * means that nothing of the pod is left. */
-                r = unit_stop_async(rc->bus, p->slice, on_slice_stopped, p, &p->slice_job);
+                r = unit_stop_async(rc->jobs, p->slice, on_slice_stopped, p, &p->slice_job);
                 if (r >= 0)
                         return;
                 log_warning_errno(r, "Failed to stop %s: %m", p->slice);

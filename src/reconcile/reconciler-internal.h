@@ -11,6 +11,7 @@ struct Reconciler {
         /* Borrowed (ReconcilerEnv). */
         sd_event *event;
         sd_bus *bus;
+        SystemdJobs *jobs;
         const char *runtime_dir;
         const TankConfig *config;
         Store *store;

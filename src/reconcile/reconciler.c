@@ -20,6 +20,7 @@ int reconciler_new(const ReconcilerEnv *env, const ReconcilerObserver *observer,
         *rc = (Reconciler) {
                 .event = env->event,
                 .bus = env->bus,
+                .jobs = env->jobs,
                 .runtime_dir = env->runtime_dir,
                 .config = env->config,
                 .store = env->store,

@@ -21,6 +21,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus/scope.h"
 #include "config/config.h"
 #include "hashmap.h"
 #include "image/blobstore.h"
@@ -40,6 +41,7 @@ struct TankEvent;
 typedef struct ReconcilerEnv {
         sd_event *event;
         sd_bus *bus;                    /* the system bus: systemd's units */
+        SystemdJobs *jobs;              /* the jobs queued on it (bus/scope.h) */
         const char *runtime_dir;        /* /run/tank */
         const TankConfig *config;
         Store *store;                   /* NULL until connected: reconciler_set_store() */

@@ -332,19 +332,23 @@ static void server_ready(StoreServer *e, int r, const char *endpoint, const char
 
 static int cmd_standalone(Ctx *c, const char *runtime_dir, const char *data_dir, const char *unit) {
         _cleanup_(store_server_freep) StoreServer *e = NULL;
+        SystemdJobs *jobs = NULL;
         sd_bus *bus = NULL;
         EtcdServerConfig cfg = { .data_dir = data_dir, .runtime_dir = runtime_dir, .unit = unit };
         int r;
 
         CHECK(sd_bus_open_system(&bus) >= 0, "system bus");
         CHECK(sd_bus_attach_event(bus, c->event, 0) >= 0, "attach");
-        r = store_server_start(bus, c->event, &cfg, server_ready, c, &e);
+        CHECK(systemd_jobs_new(bus, &jobs) >= 0, "systemd jobs");
+        r = store_server_start(jobs, c->event, &cfg, server_ready, c, &e);
         if (r < 0) {
                 fprintf(stderr, "store_server_start: %s\n", strerror(-r));
+                systemd_jobs_free(jobs);
                 return 1;
         }
         (void) sd_event_loop(c->event);
         e = store_server_free(e);
+        systemd_jobs_free(jobs);
         sd_bus_flush_close_unref(bus);
         return c->ret;
 }
