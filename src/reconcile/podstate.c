@@ -64,6 +64,7 @@ static ContainerState *container_state_free(ContainerState *c) {
         sd_event_source_disable_unref(c->timer);
         sd_event_source_disable_unref(c->exit_watch);
         bus_job_cancel(c->job);
+        sd_event_source_disable_unref(c->stop_retry);
         sd_bus_slot_unref(c->unit_query);
         if (c->pull)
                 pull_request_cancel(c->pull);

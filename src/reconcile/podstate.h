@@ -106,6 +106,8 @@ typedef struct ContainerState {
         sd_event_source *timer;         /* restart backoff or stable-run timer */
         sd_event_source *exit_watch;    /* inotify on the run dir for the exit record */
         BusJob *job;                    /* in-flight StopUnit */
+        sd_event_source *stop_retry;    /* a StopUnit that failed, sent again */
+        unsigned stop_failures;
         sd_bus_slot *unit_query;        /* in-flight "is the scope still up?" */
         bool unit_query_after_stop;     /* asked once StopUnit finished: no answer counts as down */
         bool unit_query_removed;        /* asked after UnitRemoved: no answer counts as down */

@@ -511,6 +511,9 @@ static int container_remove_final(Reconciler *rc, ContainerState *c, LifecycleEv
 
 static void on_stopped(int r, const char *job_result, void *userdata);
 
+#define STOP_RETRY_USEC (500U * 1000U)
+#define STOP_RETRIES_MAX 5U
+
 /* In the order of the bits; an action whose I/O fails feeds its *_FAILED
  * event and ends the mask. c may be gone after FORGET. */
 static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventType type,
@@ -538,6 +541,9 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
                 (void) unit_stop_async(rc->jobs, c->unit, NULL, NULL, NULL);
         if (a->mask & LIFECYCLE_STOP_SCOPE) {
                 log_info("Stopping %s.", c->unit);
+                c->stop_failures = 0;
+                c->stop_retry = sd_event_source_disable_unref(c->stop_retry);
+                c->job = bus_job_cancel(c->job);
                 r = unit_stop_async(rc->jobs, c->unit, on_stopped, c, &c->job);
                 if (r < 0)
                         log_error_errno(r, "Failed to stop %s: %m", c->unit);
@@ -598,6 +604,19 @@ static void container_perform(Reconciler *rc, ContainerState *c, LifecycleEventT
 
 /* ---- stop ---- */
 
+static int on_stop_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        ContainerState *c = userdata;
+        int r;
+
+        c->stop_retry = sd_event_source_disable_unref(c->stop_retry);
+        if (c->lifecycle.phase != CONTAINER_STOPPING)
+                return 0;
+        r = unit_stop_async(c->pod->reconciler->jobs, c->unit, on_stopped, c, &c->job);
+        if (r < 0)
+                on_stopped(r, NULL, c);
+        return 0;
+}
+
 static void on_stopped(int r, const char *job_result, void *userdata) {
         ContainerState *c = userdata;
 
@@ -606,6 +625,16 @@ static void on_stopped(int r, const char *job_result, void *userdata) {
                 log_warning("Stopping %s: job %s", c->unit, job_result);
         else if (r < 0 && r != -ENOENT)
                 log_warning_errno(r, "Stopping %s: %m", c->unit);
+        /* The stop did not happen (systemd did not answer, or the job was
+         * canceled): the scope may well still run, and "done" is what lets
+         * a silent systemd count it as down. Ask again a few times first. */
+        if (r < 0 && r != -ENOENT && c->lifecycle.phase == CONTAINER_STOPPING &&
+            c->stop_failures < STOP_RETRIES_MAX) {
+                c->stop_failures++;
+                if (sd_event_add_time_relative(c->pod->reconciler->event, &c->stop_retry, CLOCK_MONOTONIC,
+                                               STOP_RETRY_USEC << (c->stop_failures - 1), 0, on_stop_retry, c) >= 0)
+                        return;
+        }
         /* StopUnit's job is done when the scope is dead; UnitRemoved may
          * already have ended the container. */
         container_feed(c->pod->reconciler, c, (LifecycleEvent) { .type = LIFECYCLE_EV_STOP_DONE });
