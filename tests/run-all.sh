@@ -16,8 +16,12 @@
 # build's unit tests that touch the kernel, a set of system tests and the
 # reboot test there; each of its results counts like a test.
 #
+# Then the fleet tests (tests/fleet/run-fleet-tests.sh): three nodes, each a
+# tank sandbox, on a test LAN, on the plain build.
+#
 # Environment: JOBS (make -j, default 2), TANK_RUN_ALL_BUILDS (default
-# "build build-asan"), TANK_RUN_ALL_VM=0 to skip the VM test bed, plus what
+# "build build-asan"), TANK_RUN_ALL_FLEET=0 to skip the fleet tests,
+# TANK_RUN_ALL_VM=0 to skip the VM test bed, plus what
 # tests/system/run-system-tests.sh and tests/vm/run-vm-tests.sh take.
 
 set -u
@@ -129,6 +133,38 @@ for b in $BUILDS; do
         run_build "$b"
         cd "$SRC" || exit 1
 done
+
+# The fleet tests (tests/fleet: three nodes, each a tank sandbox, on one test
+# LAN), on the plain build: each result counts like a test.
+run_fleet() {
+        local dir=$SRC/build out ok bad rc plan
+        say "fleet: several nodes on one test LAN (tests/fleet)"
+        if [[ ! -x $dir/tankd ]]; then
+                failed=$((failed + 1)); failures+=("fleet: no plain build to test")
+                return 1
+        fi
+        out=$dir/fleet.tap
+        TANK_BUILDDIR=$dir "$SRC/tests/fleet/run-fleet-tests.sh" 2>&1 | tee "$out" |
+                grep --line-buffered -E '^(ok|not ok)'
+        rc=${PIPESTATUS[0]}
+        ok=$(grep -c '^ok ' "$out")
+        bad=$(grep -c '^not ok ' "$out")
+        plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$out" | tail -n 1)
+        if ((rc != 0 && bad == 0)) || [[ -z $plan ]] || ((ok + bad != plan)); then
+                echo "fleet: exit $rc, $ok ok + $bad not ok for a plan of ${plan:-none}"
+                bad=$((bad + 1))
+        fi
+        passed=$((passed + ok))
+        failed=$((failed + bad))
+        ((bad == 0)) && return 0
+        failures+=("fleet: $bad test(s)")
+        say "fleet: logs of the failing tests (tail)"
+        awk '/^not ok /{show=1; print; next} /^ok /{show=0} show' "$out" | tail -n 250
+}
+if [[ ${TANK_RUN_ALL_FLEET:-1} != 0 && " $BUILDS " == *" build "* ]]; then
+        run_fleet
+        cd "$SRC" || exit 1
+fi
 
 # The VM test bed, on the plain build (the sanitizers' runtime is not in the
 # guest, and emulation makes ASan's slowness unaffordable).
