@@ -33,6 +33,8 @@ typedef struct ParseState {
 
         char *store_data_dir_origin;   /* set only when explicitly configured */
         char *endpoints_origin;
+        char *peers_origin;
+        char *peer_tls_origin;
         char *adapter_origin;
         char *base_origin;
         char *cap_origin;

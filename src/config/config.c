@@ -47,6 +47,10 @@ TankConfig *config_free(TankConfig *c) {
         free(c->data_dir);
         free(c->store_data_dir);
         strv_free(c->store_endpoints);
+        strv_free(c->store_peers);
+        free(c->store_peer_cert_file);
+        free(c->store_peer_key_file);
+        free(c->store_peer_trusted_ca_file);
         free(c->store_cert_file);
         free(c->store_key_file);
         free(c->store_trusted_ca_file);
@@ -66,6 +70,8 @@ static void parse_state_done(ParseState *s) {
         free(s->error);
         free(s->store_data_dir_origin);
         free(s->endpoints_origin);
+        free(s->peers_origin);
+        free(s->peer_tls_origin);
         free(s->adapter_origin);
         free(s->base_origin);
         free(s->cap_origin);
@@ -209,6 +215,50 @@ static int parse_endpoints(ParseState *s, const char *key, const char *value, vo
         return config_state_origin(s, &s->endpoints_origin);
 }
 
+/* NAME=URL: a node name and the member's peer URL (http:// or https://, a
+ * host and a port: etcd listens on it, so it is an address of this host for
+ * this node's own entry). */
+static bool peer_is_valid(const char *s) {
+        static const char * const schemes[] = { "http", "https", NULL };
+        _cleanup_free_ char *name = NULL;
+        const char *eq = strchr(s, '=');
+
+        if (!eq)
+                return false;
+        name = strndup(s, eq - s);
+        return name && config_node_name_is_valid(name) && config_url_is_valid(eq + 1, schemes);
+}
+
+static int parse_peers(ParseState *s, const char *key, const char *value, void *data) {
+        char ***l = data;
+        int r;
+
+        r = parse_list(s, key, value, l, peer_is_valid, "NAME=URL (a node name and an http:// or https:// peer URL)");
+        if (r < 0)
+                return r;
+        if (isempty(value)) {
+                free(s->peers_origin);
+                s->peers_origin = NULL;
+                return 0;
+        }
+        /* One member per name: etcd would refuse the cluster, and later. */
+        STRV_FOREACH(a, *l)
+                for (char * const *b = a + 1; *b; b++)
+                        if (strcspn(*a, "=") == strcspn(*b, "=") && strncmp(*a, *b, strcspn(*a, "=")) == 0)
+                                return config_state_error(s, "%s=: member \"%.*s\" is given twice", key,
+                                                          (int) strcspn(*a, "="), *a);
+        return config_state_origin(s, &s->peers_origin);
+}
+
+static int parse_peer_tls(ParseState *s, const char *key, const char *value, void *data) {
+        int r;
+
+        r = parse_path(s, key, value, data);
+        if (r < 0 || isempty(value))
+                return r;
+        return config_state_origin(s, &s->peer_tls_origin);
+}
+
 static int parse_dns(ParseState *s, const char *key, const char *value, void *data) {
         return parse_list(s, key, value, data, config_ip_is_valid, "an IPv4 or IPv6 address");
 }
@@ -302,6 +352,10 @@ static const struct {
         { "Store",    "CertFile",       parse_path,           offsetof(TankConfig, store_cert_file) },
         { "Store",    "KeyFile",        parse_key_file,       offsetof(TankConfig, store_key_file) },
         { "Store",    "TrustedCAFile",  parse_path,           offsetof(TankConfig, store_trusted_ca_file) },
+        { "Store",    "Peers",          parse_peers,          offsetof(TankConfig, store_peers) },
+        { "Store",    "PeerCertFile",   parse_peer_tls,       offsetof(TankConfig, store_peer_cert_file) },
+        { "Store",    "PeerKeyFile",    parse_peer_tls,       offsetof(TankConfig, store_peer_key_file) },
+        { "Store",    "PeerTrustedCAFile", parse_peer_tls,    offsetof(TankConfig, store_peer_trusted_ca_file) },
         { "Host",     "Adapter",        parse_adapter,        offsetof(TankConfig, host_adapter) },
         { "Host",     "Uplink",         parse_uplink,         offsetof(TankConfig, host_uplink) },
         { "Host",     "DNS",            parse_dns,            offsetof(TankConfig, host_dns) },
@@ -570,7 +624,8 @@ static int config_fill_defaults(TankConfig *c) {
 static int config_fill_store_dir(TankConfig *c) {
         if (c->store_endpoints || c->store_data_dir)
                 return 0;
-        if (asprintf(&c->store_data_dir, "%s/store", streq(c->data_dir, "/") ? "" : c->data_dir) < 0) {
+        if (asprintf(&c->store_data_dir, "%s/%s", streq(c->data_dir, "/") ? "" : c->data_dir,
+                     c->store_peers ? "store-member" : "store") < 0) {
                 c->store_data_dir = NULL;
                 return -ENOMEM;
         }
@@ -619,6 +674,49 @@ static int origin_error(ParseState *s, const char *origin, const char *format, .
         return -EINVAL;
 }
 
+const char *config_peer_url(const TankConfig *c, const char *name) {
+        size_t n = strlen(name);
+
+        STRV_FOREACH(p, c->store_peers)
+                if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
+                        return *p + n + 1;
+        return NULL;
+}
+
+static int config_verify_peers(ParseState *s) {
+        TankConfig *c = s->config;
+        bool https = false, http = false;
+
+        if (c->store_endpoints)
+                return origin_error(s, s->peers_origin, "[Store] Peers= (this node runs a member of the fleet's "
+                                    "cluster) and Endpoints= (set at %s: a cluster run elsewhere) exclude each other",
+                                    s->endpoints_origin);
+        if (!config_peer_url(c, c->node_name))
+                return origin_error(s, s->peers_origin, "[Store] Peers= does not name this node (\"%s\", [Node] "
+                                    "Name=): give its member as %s=URL, or set Name= to the member it is",
+                                    c->node_name, c->node_name);
+        STRV_FOREACH(p, c->store_peers) {
+                const char *u = strchr(*p, '=') + 1;
+
+                if (startswith(u, "https://"))
+                        https = true;
+                else
+                        http = true;
+        }
+        if (https && http)
+                return origin_error(s, s->peers_origin, "[Store] Peers= mixes http:// and https:// members: "
+                                    "a cluster's peers speak one of them");
+        if (!!c->store_peer_cert_file != !!c->store_peer_key_file)
+                return origin_error(s, s->peer_tls_origin, "[Store] PeerCertFile= and PeerKeyFile= must be given together");
+        if (https && !c->store_peer_cert_file)
+                return origin_error(s, s->peers_origin, "[Store] Peers= with https:// members needs PeerCertFile= and "
+                                    "PeerKeyFile= (and PeerTrustedCAFile= to check the other members)");
+        if (http && (c->store_peer_cert_file || c->store_peer_trusted_ca_file))
+                return origin_error(s, s->peer_tls_origin, "[Store] PeerCertFile=/PeerTrustedCAFile= need https:// "
+                                    "members in Peers=");
+        return 0;
+}
+
 /* Conflicts between keys, found after every file was read. */
 static int config_verify(ParseState *s) {
         _cleanup_free_ char *msg = NULL;
@@ -630,6 +728,13 @@ static int config_verify(ParseState *s) {
                                     "[Store] Endpoints= (an external etcd) and DataDirectory= (set at %s) "
                                     "exclude each other: Tank runs no etcd of its own with Endpoints=",
                                     s->store_data_dir_origin);
+        if (c->store_peers) {
+                r = config_verify_peers(s);
+                if (r < 0)
+                        return r;
+        } else if (c->store_peer_cert_file || c->store_peer_key_file || c->store_peer_trusted_ca_file)
+                return origin_error(s, s->peer_tls_origin, "[Store] PeerCertFile=, PeerKeyFile= and "
+                                    "PeerTrustedCAFile= are for the members of Peers=, which is not set");
         /* Only an explicit Adapter=static insists: by default a host may run pods
          * without NICs, or NICs with explicit parents, and never set an uplink;
          * a NIC with parent "auto" is then refused at apply with the reason. */

@@ -18,6 +18,11 @@
  *     with an explicit [Store] DataDirectory= is refused, because Tank never
  *     starts an etcd of its own in that mode and a data directory would silently
  *     mean nothing.
+ *   - fleet member (Peers= given): tankd boots this node's member of the
+ *     cluster Peers= lists; store_data_dir is DataDirectory= or, by default,
+ *     <data_dir>/store-member (not the standalone store's: a member's data
+ *     belongs to its cluster). Peers= must name this node ([Node] Name=) and
+ *     excludes Endpoints=.
  *
  * Refusals are -EINVAL with *ret_error = "FILE:LINE: reason" (or "FILE: reason"
  * for whole-file problems; "TANK_DATA_DIR: reason" for the environment).
@@ -54,13 +59,23 @@ typedef struct RegistryMirror {
         char *url;            /* http:// or https:// URL */
 } RegistryMirror;
 
-typedef struct TankConfig {
+typedef struct TankConfig TankConfig;
+/* Peers='s URL of the member `name`, NULL if it has none. */
+const char *config_peer_url(const TankConfig *c, const char *name);
+
+struct TankConfig {
         /* [Tank] */
         char *data_dir;
 
         /* [Store] */
         char *store_data_dir;           /* NULL in external (bring-your-own) mode */
         char **store_endpoints;         /* NULL: standalone */
+        /* "name=URL" of every member of the fleet's cluster, this node's
+         * among them: each node boots and owns its own member. NULL: none. */
+        char **store_peers;
+        char *store_peer_cert_file;     /* peer TLS, all NULL when unset */
+        char *store_peer_key_file;
+        char *store_peer_trusted_ca_file;
         char *store_cert_file;          /* NULL when unset */
         char *store_key_file;
         char *store_trusted_ca_file;
@@ -106,7 +121,7 @@ typedef struct TankConfig {
         uint64_t node_fence_usec;       /* default: 2/3 of LeaseSec (two keepalive periods) */
         uint64_t node_reschedule_delay_usec; /* default 30 s */
         uint64_t update_check_usec;     /* UpdateCheckSec=: image_update's period, >= 1s; default 3600s */
-} TankConfig;
+};
 
 /* [Node]. The fence inequality config_load() enforces (tank.conf(5)):
  *   LeaseSec / 3 < FenceSec < LeaseSec, and

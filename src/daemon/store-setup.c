@@ -57,6 +57,11 @@ int manager_start_store(Manager *m) {
                 .data_dir = m->config->store_data_dir,
                 .runtime_dir = m->runtime_dir,
                 .etcd_binary = ETCD_PATH,
+                .peers = m->config->store_peers,
+                .member_name = m->config->node_name,
+                .peer_cert_file = m->config->store_peer_cert_file,
+                .peer_key_file = m->config->store_peer_key_file,
+                .peer_trusted_ca_file = m->config->store_peer_trusted_ca_file,
         };
         int r;
 
@@ -70,7 +75,11 @@ int manager_start_store(Manager *m) {
                 manager_notify_status(m, "Using the etcd cluster at %s.", m->config->store_endpoints[0]);
                 return manager_connect_store(m, m->config->store_endpoints);
         }
-        manager_notify_status(m, "Starting the standalone store in %s.", ec.data_dir);
+        if (ec.peers)
+                manager_notify_status(m, "Starting member %s of the fleet's store (%zu members) in %s.",
+                                      ec.member_name, strv_length(ec.peers), ec.data_dir);
+        else
+                manager_notify_status(m, "Starting the standalone store in %s.", ec.data_dir);
         r = store_server_start(m->jobs, m->event, &ec, on_etcd_ready, m, &m->etcd);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the standalone store: %m");

@@ -140,6 +140,62 @@ static int make_socket_dir(const char *runtime_dir, char **ret) {
         return 0;
 }
 
+/* The member's part of a statically bootstrapped cluster: its name and peer
+ * URL, every member, and peer TLS. -EINVAL if member_name has no URL. */
+static int append_member_args(const EtcdServerConfig *c, char ***argv) {
+        _cleanup_free_ char *cluster = NULL;
+        const char *url = NULL;
+        size_t n;
+        int r;
+
+        if (!c->member_name)
+                return -EINVAL;
+        n = strlen(c->member_name);
+        STRV_FOREACH(p, c->peers)
+                if (strncmp(*p, c->member_name, n) == 0 && (*p)[n] == '=')
+                        url = *p + n + 1;
+        if (!url)
+                return -EINVAL;
+        cluster = strv_join(c->peers, ",");
+        if (!cluster)
+                return -ENOMEM;
+        char *args[] = {
+                (char *) "--name", (char *) c->member_name,
+                (char *) "--listen-peer-urls", (char *) url,
+                (char *) "--initial-advertise-peer-urls", (char *) url,
+                (char *) "--initial-cluster", cluster,
+                /* Ignored once the member has data: a restart rejoins. */
+                (char *) "--initial-cluster-state", (char *) "new",
+                (char *) "--initial-cluster-token", (char *) "tank",
+                NULL
+        };
+        r = strv_extend_strv(argv, args);
+        if (r < 0)
+                return r;
+        if (c->peer_cert_file) {
+                char *tls[] = {
+                        (char *) "--peer-cert-file", (char *) c->peer_cert_file,
+                        (char *) "--peer-key-file", (char *) c->peer_key_file,
+                        NULL
+                };
+                r = strv_extend_strv(argv, tls);
+                if (r < 0)
+                        return r;
+        }
+        if (c->peer_trusted_ca_file) {
+                /* A CA means: only members with a certificate it signed. */
+                char *ca[] = {
+                        (char *) "--peer-trusted-ca-file", (char *) c->peer_trusted_ca_file,
+                        (char *) "--peer-client-cert-auth",
+                        NULL
+                };
+                r = strv_extend_strv(argv, ca);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int etcd_server_unit_new(const EtcdServerConfig *c, EtcdServerUnit **ret) {
         _cleanup_(etcd_server_unit_freep) EtcdServerUnit *u = NULL;
         _cleanup_free_ char *sock = NULL, *peer = NULL, *quota = NULL;
@@ -185,17 +241,21 @@ int etcd_server_unit_new(const EtcdServerConfig *c, EtcdServerUnit **ret) {
 
         /* Socket names are relative to WorkingDirectory= (etcd's unix://NAME:PORT form). */
         char *argv[] = {
-                (char *) (c->etcd_binary ?: "/usr/bin/etcd"), (char *) "--name", (char *) "tank",
+                (char *) (c->etcd_binary ?: "/usr/bin/etcd"),
                 (char *) "--data-dir", (char *) c->data_dir,
                 (char *) "--listen-client-urls", (char *) "unix://" ETCD_SERVER_SOCKET,
                 (char *) "--advertise-client-urls", (char *) "unix://" ETCD_SERVER_SOCKET,
-                (char *) "--listen-peer-urls", (char *) "unix://" ETCD_SERVER_PEER_SOCKET,
-                (char *) "--initial-advertise-peer-urls", (char *) "unix://" ETCD_SERVER_PEER_SOCKET,
-                (char *) "--initial-cluster", (char *) "tank=unix://" ETCD_SERVER_PEER_SOCKET,
                 (char *) "--auto-compaction-mode", (char *) "periodic",
                 (char *) "--auto-compaction-retention", (char *) ETCD_SERVER_COMPACTION_RETENTION,
                 (char *) "--quota-backend-bytes", quota,
                 (char *) "--snapshot-count", (char *) "10000",
+                NULL
+        };
+        char *single[] = {
+                (char *) "--name", (char *) "tank",
+                (char *) "--listen-peer-urls", (char *) "unix://" ETCD_SERVER_PEER_SOCKET,
+                (char *) "--initial-advertise-peer-urls", (char *) "unix://" ETCD_SERVER_PEER_SOCKET,
+                (char *) "--initial-cluster", (char *) "tank=unix://" ETCD_SERVER_PEER_SOCKET,
                 NULL
         };
         /* etcd leaves its sockets behind when killed and then fails to bind: remove them first */
@@ -205,6 +265,9 @@ int etcd_server_unit_new(const EtcdServerConfig *c, EtcdServerUnit **ret) {
         u->exec_start_pre = strv_copy(pre);
         if (!u->exec_start || !u->exec_start_pre)
                 return -ENOMEM;
+        r = c->peers ? append_member_args(c, &u->exec_start) : strv_extend_strv(&u->exec_start, single);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(u);
         return 0;
 }

@@ -11,7 +11,10 @@
  * the desired state, which is root on the host: the directory is made 0700
  * (whatever it was) and the unit runs with UMask=0077, so neither depends on
  * the umask of whoever started tankd.
- * Auto-compaction and a backend quota are set.
+ * Auto-compaction and a backend quota are set. In a fleet ([Store] Peers=)
+ * the member is one of a statically bootstrapped cluster (initial-cluster,
+ * state "new", token "tank"), its peers reached on their URLs, with peer TLS
+ * when given.
  *
  * This module knows etcd, not systemd: etcd_server_unit_new() says what the
  * unit must run (and makes its directories); the caller starts it through
@@ -41,6 +44,13 @@ typedef struct EtcdServerConfig {
         const char *etcd_binary;        /* NULL: /usr/bin/etcd */
         uint64_t quota_backend_bytes;   /* 0: ETCD_SERVER_QUOTA_BYTES */
         uint64_t timeout_usec;          /* 0: ETCD_SERVER_START_TIMEOUT_USEC */
+        /* A member of a fleet's cluster ([Store] Peers=): "name=URL" of every
+         * member, member_name this one's. The member listens for its peers on
+         * its URL (an address of this host); clients still only on the unix
+         * socket (this host's tankd). NULL: the single member of standalone. */
+        char * const *peers;
+        const char *member_name;
+        const char *peer_cert_file, *peer_key_file, *peer_trusted_ca_file;
 } EtcdServerConfig;
 
 /* What systemd is to run, in the terms of a transient service. */

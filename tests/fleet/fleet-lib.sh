@@ -21,8 +21,10 @@
 # whose LAN end is on the bridge and whose other end is eth1 in the node's
 # sandbox. No traffic leaves those namespaces.
 #
-# The etcd is one member the harness runs (bring-your-own store, Endpoints=);
-# nodes that boot their own members ([Store] Peers=) are not built yet.
+# The store: with FLEET_STORE=endpoints (the default) one etcd member the
+# harness runs on 192.0.2.1 (bring-your-own, [Store] Endpoints=); with
+# FLEET_STORE=peers every node boots its own member of one cluster ([Store]
+# Peers=a=http://192.0.2.11:2380 ...), and fleet_etcd asks the first node's.
 #
 # Environment from the runner: TANK_SRCDIR, TANK_BUILDDIR. FLEET_CONF_EXTRA:
 # more lines of every node's [Node] section, "\n" between them (e.g.
@@ -43,7 +45,25 @@ fx() {
 }
 
 fleet_etcd() {
-        ip netns exec "$FLEET_NETNS" env ETCDCTL_API=3 etcdctl --endpoints="$FLEET_ETCD" "$@"
+        if [[ ${FLEET_STORE:-endpoints} == peers ]]; then
+                fx "${FLEET_NODES[0]}" env ETCDCTL_API=3 etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 "$@"
+        else
+                ip netns exec "$FLEET_NETNS" env ETCDCTL_API=3 etcdctl --endpoints="$FLEET_ETCD" "$@"
+        fi
+}
+
+# [Store] lines of every node's tank.conf.
+fleet_store_conf() {
+        local n i=0 peers=()
+        if [[ ${FLEET_STORE:-endpoints} != peers ]]; then
+                printf 'Endpoints=%s\n' "$FLEET_ETCD"
+                return
+        fi
+        for n in "${FLEET_NODES[@]}"; do
+                i=$((i + 1))
+                peers+=("$n=http://192.0.2.$((10 + i)):2380")
+        done
+        printf 'Peers=%s\n' "${peers[*]}"
 }
 
 fleet_link() {
@@ -119,7 +139,7 @@ fleet_tank_up() {
                 tank_up "$1"' fleet-tank-up \
                 "$(printf '[Node]\nName=%s\n' "$node"
                    [[ -z $labels ]] || printf 'Labels=%s\n' "${labels//,/ }"
-                   printf '%b\n[Store]\nEndpoints=%s\n' "${FLEET_CONF_EXTRA:-}" "$FLEET_ETCD")"
+                   printf '%b\n[Store]\n%s\n' "${FLEET_CONF_EXTRA:-}" "$(fleet_store_conf)")"
 }
 
 fleet_up() {
@@ -145,7 +165,7 @@ fleet_up() {
                 i=$((i + 1))
                 fleet_node_link "$node" "$i"
         done
-        fleet_etcd_up
+        [[ ${FLEET_STORE:-endpoints} == peers ]] || fleet_etcd_up
         pids=()
         i=0
         for spec in "$@"; do

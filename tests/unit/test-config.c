@@ -799,6 +799,75 @@ START_TEST(test_node_name_valid) {
 }
 END_TEST
 
+START_TEST(test_store_peers) {
+        static const struct {
+                const char *content, *error;
+        } bad[] = {
+                { "[Node]\nName=a\n[Store]\nPeers=a=http://192.0.2.11:2380 b\n",
+                  "tank.conf:4: Peers=: \"b\" is not NAME=URL (a node name and an http:// or https:// peer URL)" },
+                { "[Node]\nName=a\n[Store]\nPeers=a=unix://x:1\n",
+                  "tank.conf:4: Peers=: \"a=unix://x:1\" is not NAME=URL (a node name and an http:// or https:// peer URL)" },
+                { "[Node]\nName=a\n[Store]\nPeers=A_=http://192.0.2.11:2380\n",
+                  "tank.conf:4: Peers=: \"A_=http://192.0.2.11:2380\" is not NAME=URL (a node name and an http:// or https:// peer URL)" },
+                { "[Node]\nName=a\n[Store]\nPeers=a=http://192.0.2.11:2380 a=http://192.0.2.12:2380\n",
+                  "tank.conf:4: Peers=: member \"a\" is given twice" },
+                { "[Node]\nName=c\n[Store]\nPeers=a=http://192.0.2.11:2380 b=http://192.0.2.12:2380\n",
+                  "tank.conf:4: [Store] Peers= does not name this node (\"c\", [Node] Name=): give its member as "
+                  "c=URL, or set Name= to the member it is" },
+                { "[Node]\nName=a\n[Store]\nPeers=a=http://192.0.2.11:2380 b=https://192.0.2.12:2380\n",
+                  "tank.conf:4: [Store] Peers= mixes http:// and https:// members: a cluster's peers speak one of them" },
+                { "[Node]\nName=a\n[Store]\nPeers=a=https://192.0.2.11:2380\n",
+                  "tank.conf:4: [Store] Peers= with https:// members needs PeerCertFile= and PeerKeyFile= (and "
+                  "PeerTrustedCAFile= to check the other members)" },
+                { "[Node]\nName=a\n[Store]\nPeers=a=https://192.0.2.11:2380\nPeerCertFile=/c\n",
+                  "tank.conf:5: [Store] PeerCertFile= and PeerKeyFile= must be given together" },
+                { "[Node]\nName=a\n[Store]\nPeers=a=http://192.0.2.11:2380\nPeerTrustedCAFile=/ca\n",
+                  "tank.conf:5: [Store] PeerCertFile=/PeerTrustedCAFile= need https:// members in Peers=" },
+                { "[Store]\nPeerCertFile=/c\nPeerKeyFile=/k\n",
+                  "tank.conf:3: [Store] PeerCertFile=, PeerKeyFile= and PeerTrustedCAFile= are for the members of "
+                  "Peers=, which is not set" },
+                { "[Node]\nName=a\n[Store]\nEndpoints=https://192.0.2.1:2379\nPeers=a=http://192.0.2.11:2380\n",
+                  "tank.conf:5: [Store] Peers= (this node runs a member of the fleet's cluster) and Endpoints= (set "
+                  "at TMP/tank.conf:4: a cluster run elsewhere) exclude each other" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *msg = NULL, *tmp = NULL;
+                const char *at;
+
+                teardown();
+                setup();
+                write_file("tank.conf", bad[i].content);
+                /* TMP stands for the directory, which is known only now. */
+                at = strstr(bad[i].error, "TMP/");
+                if (at)
+                        ck_assert_int_ge(asprintf(&msg, "%.*s%s/%s", (int) (at - bad[i].error), bad[i].error, tmpdir,
+                                                  at + 4), 0);
+                load_fails(msg ?: bad[i].error);
+        }
+
+        teardown();
+        setup();
+        write_file("tank.conf", "[Node]\nName=b\n[Store]\nPeers=a=https://192.0.2.11:2380 b=https://192.0.2.12:2380\n"
+                                "Peers=c=https://[2001:db8::3]:2380\nPeerCertFile=/etc/tank/peer.pem\n"
+                                "PeerKeyFile=/etc/tank/peer.key\nPeerTrustedCAFile=/etc/tank/ca.pem\n");
+        {
+                _cleanup_config_free_ TankConfig *c = load_ok(NULL);
+                _cleanup_free_ char *dir = NULL;
+
+                ck_assert_uint_eq(strv_length(c->store_peers), 3);
+                ck_assert_str_eq(config_peer_url(c, "b"), "https://192.0.2.12:2380");
+                ck_assert_str_eq(config_peer_url(c, "c"), "https://[2001:db8::3]:2380");
+                ck_assert_ptr_null(config_peer_url(c, "d"));
+                ck_assert_str_eq(c->store_peer_trusted_ca_file, "/etc/tank/ca.pem");
+                /* A member's data is not the standalone store's. */
+                ck_assert_int_ge(asprintf(&dir, "%s/store-member", c->data_dir), 0);
+                ck_assert_str_eq(c->store_data_dir, dir);
+                ck_assert_ptr_null(c->store_endpoints);
+        }
+}
+END_TEST
+
 static Suite *config_suite(void) {
         Suite *s = suite_create("config");
         TCase *tc = tcase_create("load");
@@ -818,6 +887,7 @@ static Suite *config_suite(void) {
         tcase_add_test(tc, test_parse_size);
         tcase_add_test(tc, test_user_namespace);
         tcase_add_test(tc, test_store_mode_conflict);
+        tcase_add_test(tc, test_store_peers);
         tcase_add_test(tc, test_hostile_files);
         tcase_add_test(tc, test_env_invalid);
         tcase_add_test(tc, test_parse_sec);
