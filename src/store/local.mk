@@ -51,4 +51,7 @@ EXTRA_DIST += tests/system/test-store-etcd.sh tests/system/test-store-standalone
 noinst_PROGRAMS += bench/store/store-bench
 bench_store_store_bench_SOURCES = bench/store/store-bench.c
 bench_store_store_bench_LDADD = $(TANK_LIBS) -lpthread
+noinst_PROGRAMS += bench/fleet-sim/fleet-sim
+bench_fleet_sim_fleet_sim_SOURCES = bench/fleet-sim/fleet-sim.c
+bench_fleet_sim_fleet_sim_LDADD = $(TANK_LIBS)
 EXTRA_DIST += bench/store/run.sh
