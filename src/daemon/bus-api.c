@@ -11,6 +11,8 @@
 #include "daemon/bus-pull.h"
 #include "daemon/bus-stats.h"
 #include "daemon/bus-rollout.h"
+#include "daemon/scheduler.h"
+#include "json-guard.h"
 #include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
@@ -353,6 +355,35 @@ static int method_apply_with_options(sd_bus_message *call, void *userdata, sd_bu
         return apply_spec(m, call, json, if_revision, error);
 }
 
+/* The status object gains "node" (bound/<pod>, "" while unbound) and
+ * "unschedulable" (the scheduler's reason, "" when none): the placement is
+ * the daemon's knowledge, not the Reconciler's. */
+static int status_add_placement(Manager *m, const char *name, char **status) {
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
+        _cleanup_free_ char *extra = NULL;
+        size_t n = strlen(*status);
+        char *joined;
+        int r;
+
+        if (!g)
+                return -ENOMEM;
+        json_gen_map_open(g);
+        json_gen_kv_string(g, "node", strempty(scheduler_pod_node(m->scheduler, name)));
+        json_gen_kv_string(g, "unschedulable", strempty(scheduler_pod_reason(m->scheduler, name)));
+        json_gen_map_close(g);
+        r = json_gen_finish(g, &extra, NULL, NULL);
+        if (r < 0)
+                return r;
+        /* "{...}" + "{...}" -> "{...,...}" */
+        if (n < 2 || (*status)[n - 1] != '}' || extra[0] != '{')
+                return -EINVAL;
+        if (asprintf(&joined, "%.*s%s%s", (int) (n - 1), *status, n > 2 ? "," : "", extra + 1) < 0)
+                return -ENOMEM;
+        free(*status);
+        *status = joined;
+        return 0;
+}
+
 static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *spec = NULL, *status = NULL;
@@ -378,6 +409,9 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         r = pod_state_status_json(p, &status);
+        if (r < 0)
+                return r;
+        r = status_add_placement(m, p->name, &status);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(call, "ss", spec, status);
