@@ -228,8 +228,6 @@ static void set_holder(Scheduler *s, const char *holder) {
                 queue_pass(s);
         else
                 (void) sd_event_source_set_enabled(s->pass, SD_EVENT_OFF);
-        if (!s->holder)
-                elect(s);
 }
 
 static void on_registered(Node *n _unused_, int64_t lease _unused_, void *userdata) {
@@ -321,6 +319,10 @@ static void view_changed(View *v, const char *name) {
         switch (v->kind) {
         case VIEW_ELECTION:
                 set_holder(s, hashmap_get(v->map, STORE_SCHEDULER_KEY));
+                /* Also when nothing changed: the first list of an empty key
+                 * may come after the node registered. */
+                if (!s->holder)
+                        elect(s);
                 break;
         case VIEW_BOUND:
         case VIEW_MINE:
@@ -465,6 +467,10 @@ static void on_write_done(Store *st _unused_, int r, const StoreResult *res, con
                         /* The pod or its binding changed meanwhile: the watches bring the
                          * news and queue the pass; the timer covers a news that was not. */
                         arm_retry(s);
+                else
+                        /* News that came while this write was in flight skipped the
+                         * pod: look again (a pass that finds nothing new writes nothing). */
+                        queue_pass(s);
         }
         free(w->pod);
         free(w);
@@ -532,6 +538,59 @@ static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
         return 0;
 }
 
+static bool views_synced(Scheduler *s) {
+        for (size_t i = 0; i < _VIEW_MAX; i++)
+                if (!s->views[i].synced)
+                        return false;
+        return true;
+}
+
+int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node) {
+        _cleanup_free_ ScheduleNode *nodes = NULL;
+        _cleanup_free_ char *reason = NULL;
+        const char *node = NULL;
+        size_t n_nodes;
+        int r;
+
+        if (!scheduler_is_leader(s) || !views_synced(s) || !s->m->reconciler || bound_entry(s, pod->name))
+                return 0;
+        r = build_nodes(s, &nodes, &n_nodes);
+        if (r < 0)
+                return r;
+        r = schedule_decide(pod, nodes, n_nodes, &node, &reason);
+        if (r <= 0)
+                return r;
+        *ret_node = strdup(node);
+        return *ret_node ? 1 : -ENOMEM;
+}
+
+void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64_t revision) {
+        View *bound = &s->views[VIEW_BOUND], *mine = &s->views[VIEW_MINE];
+        _cleanup_free_ char *b = NULL, *k = NULL;
+        StoreKV kv;
+
+        if (!bound->synced || !mine->synced)
+                return;
+        if (store_bound_key(pod, &k) < 0)
+                return (void) log_oom();
+        b = strdup(node);
+        if (!b)
+                return (void) log_oom();
+        kv = (StoreKV) { .key = k, .value = b, .value_size = strlen(b), .create_revision = revision,
+                         .mod_revision = revision, .version = 1 };
+        if (view_put(bound, &kv) < 0)
+                return (void) log_oom();
+        if (streq(node, s->self)) {
+                _cleanup_free_ char *mk = NULL;
+                if (asprintf(&mk, "%s%s", mine->prefix, pod) < 0)
+                        return (void) log_oom();
+                kv.key = mk;
+                if (view_put(mine, &kv) < 0)
+                        return (void) log_oom();
+        }
+        pod_placement_changed(s, pod);
+}
+
 static int on_pass(sd_event_source *es _unused_, void *userdata) {
         Scheduler *s = userdata;
         _cleanup_free_ ScheduleNode *nodes = NULL;
@@ -539,11 +598,9 @@ static int on_pass(sd_event_source *es _unused_, void *userdata) {
         PodState *p;
         int r;
 
-        if (!scheduler_is_leader(s) || !s->m->store_synced || !s->m->reconciler || !s->m->store)
+        if (!scheduler_is_leader(s) || !s->m->store_synced || !s->m->reconciler || !s->m->store ||
+            !views_synced(s))
                 return 0;
-        for (size_t i = 0; i < _VIEW_MAX; i++)
-                if (!s->views[i].synced)
-                        return 0;
         r = build_nodes(s, &nodes, &n_nodes);
         if (r < 0) {
                 log_oom();

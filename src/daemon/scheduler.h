@@ -45,3 +45,11 @@ const char *scheduler_pod_node(Scheduler *s, const char *pod);
 /* unschedulable/<pod>'s reason, NULL when there is none. */
 const char *scheduler_pod_reason(Scheduler *s, const char *pod);
 bool scheduler_is_leader(const Scheduler *s);
+/* Apply's shortcut for a new pod: when this node schedules, decide on the
+ * current views as a pass would. 1 and *ret_node (malloc'd) when a node is
+ * eligible; 0 when this node does not schedule, the views are not complete,
+ * or no node is eligible (the pass then says why); -ENOMEM. */
+int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node);
+/* Apply wrote pod bound to node at revision: take it into the views now,
+ * so that the pod's first pass starts it (the watches bring the same). */
+void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64_t revision);

@@ -152,6 +152,52 @@ static int pod_write(Store *s, const Pod *p, int64_t mod_revision, bool create, 
         return r;
 }
 
+static void create_bound_done(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_free_ PodOp *op = userdata;
+
+        if (r >= 0 && !res->succeeded)
+                return op->write_cb(s, -EAGAIN, 0, "the pod or its binding exists", op->userdata);
+        op->write_cb(s, r, r >= 0 ? res->revision : 0, error, op->userdata);
+}
+
+int store_pods_create_bound(Store *s, const Pod *p, const char *node, uint64_t bound_usec,
+                            StorePodWriteCallback cb, void *userdata) {
+        _cleanup_free_ char *key = NULL, *json = NULL;
+        char *strings[5];
+        StoreTxnOp ops[5];
+        StoreCompare cmp[2];
+        size_t n;
+        PodOp *op;
+        int r;
+
+        if (!p || !cb)
+                return -EINVAL;
+        r = store_pod_key(p->name, &key);
+        if (r >= 0)
+                r = pod_serialize(p, &json);
+        if (r < 0)
+                return r;
+        r = store_bind_ops(node, p->name, NULL, bound_usec, ops + 1, &n, strings);
+        if (r < 0)
+                return r;
+        ops[0] = (StoreTxnOp) { .type = STORE_TXN_PUT, .key = key, .value = json, .value_size = strlen(json) };
+        cmp[0] = (StoreCompare) { .key = key, .target = STORE_COMPARE_CREATE, .result = STORE_COMPARE_EQUAL };
+        cmp[1] = (StoreCompare) { .key = strings[2], .target = STORE_COMPARE_CREATE, .result = STORE_COMPARE_EQUAL };
+        op = calloc(1, sizeof(PodOp));
+        if (!op)
+                r = -ENOMEM;
+        else {
+                *op = (PodOp) { .write_cb = cb, .userdata = userdata };
+                r = store_txn(s, &(StoreTxn) { .compare = cmp, .n_compare = 2, .success = ops, .n_success = n + 1 },
+                              create_bound_done, op);
+                if (r < 0)
+                        free(op);
+        }
+        for (size_t i = 0; i < 5; i++)
+                free(strings[i]);
+        return r;
+}
+
 int store_pods_create(Store *s, const Pod *p, StorePodWriteCallback cb, void *userdata) {
         return pod_write(s, p, 0, true, cb, userdata);
 }

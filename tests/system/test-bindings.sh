@@ -41,6 +41,9 @@ assert_eq "$(jq -r .node <<<"$b")" "$SELF" "binding node"
 assert_eq "$(jq -r .pod <<<"$b")" "web" "binding pod"
 [ "$(jq -r .bound_usec <<<"$b")" -gt 0 ] || fail "binding without bound_usec: $b"
 absent /tank/v1/unschedulable/web || fail "a bound pod has an unschedulable key"
+# The scheduler is this node: Apply wrote the pod and its binding in one txn.
+mod_rev() { etcd get "$1" -w json | grep -o '"mod_revision":[0-9]*' | cut -d: -f2; }
+assert_eq "$(mod_rev /tank/v1/bound/web)" "$(mod_rev /tank/v1/pods/web)" "the pod and its binding in one txn"
 assert_eq "$(value /tank/v1/scheduler)" "$SELF" "the scheduler election's holder"
 assert_eq "$(busctl get-property org.tank.Tank1 /org/tank/Tank1/pod/web org.tank.Tank1.Pod Node)" "s \"$SELF\"" \
         "Node property"
