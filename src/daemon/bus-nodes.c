@@ -79,7 +79,6 @@ static int row_cmp(const void *a, const void *b) {
 static int reply_list(NodesCall *c) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *self = node_name(c->m->node);
-        uint32_t pods = 0;
         PodState *p;
         int r;
 
@@ -92,9 +91,6 @@ static int reply_list(NodesCall *c) {
                         return -ENOMEM;
         }
         qsort(c->rows, c->n_rows, sizeof(NodeRow), row_cmp);
-        HASHMAP_FOREACH(p, reconciler_pods(c->m->reconciler))
-                if (p->desired)
-                        pods++;
 
         r = sd_bus_message_new_method_return(c->call, &reply);
         if (r < 0)
@@ -124,8 +120,14 @@ static int reply_list(NodesCall *c) {
                 }
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
+                uint32_t pods = 0;
+
+                /* The pods bound to the node (bound/<pod>). */
+                HASHMAP_FOREACH(p, reconciler_pods(c->m->reconciler))
+                        if (p->desired && streq_ptr(scheduler_pod_node(c->m->scheduler, p->name), row->rec.name))
+                                pods++;
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "uutt", streq(row->rec.name, self) ? pods : 0U,
+                        r = sd_bus_message_append(reply, "uutt", pods,
                                                   (uint32_t) MIN(row->rec.cpus, (uint64_t) UINT32_MAX),
                                                   row->rec.memory_bytes, row->rec.started_usec);
                 if (r >= 0)

@@ -96,6 +96,9 @@ wait_for 10 absent /tank/v1/unschedulable/pinned || fail "pinned is still unsche
 sleep 1
 scope_active pinned && fail "a pod bound to node b runs here"
 tankctl list | grep -Eq '^pinned .* b$' || fail "list row of a pod bound to b: $(tankctl list)"
+assert_eq "$(tankctl nodes -o json | jq -r '.[] | select(.name == "b") | .pods')" 1 "pods bound to b in tankctl nodes"
+assert_eq "$(tankctl nodes -o json | jq -r --arg n $SELF '.[] | select(.name == $n) | .pods')" 3 \
+        "pods bound to $SELF in tankctl nodes (web, zonea, cord)"
 etcd lease revoke "$lease" >/dev/null
 
 # Refused forms, named by their path.
