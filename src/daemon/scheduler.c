@@ -463,9 +463,9 @@ static void on_write_done(Store *st _unused_, int r, const StoreResult *res, con
                         log_warning("Scheduler: could not write the %s of pod %s, retrying: %s",
                                     w->bind ? "binding" : "unschedulable reason", w->pod, strna(error));
                         arm_retry(s);
-                } else if (w->bind && !res->succeeded)
-                        /* The pod or its binding changed meanwhile: the watches bring the
-                         * news and queue the pass; the timer covers a news that was not. */
+                } else if (!res->succeeded)
+                        /* The pod (or its binding) changed meanwhile: the watches bring
+                         * the news and queue the pass; the timer covers a news that was not. */
                         arm_retry(s);
                 else
                         /* News that came while this write was in flight skipped the
@@ -495,7 +495,8 @@ static int write_start(Scheduler *s, const PodState *p, const char *node, const 
                 r = store_bind(s->m->store, node, p->name, p->mod_revision, NULL, 0, now_realtime_usec(),
                                on_write_done, w);
         else
-                r = store_unschedulable_put(s->m->store, p->name, reason, now_realtime_usec(), on_write_done, w);
+                r = store_unschedulable_put(s->m->store, p->name, reason, now_realtime_usec(), p->mod_revision,
+                                            on_write_done, w);
         if (r < 0) {
                 free(w->pod);
                 free(w);

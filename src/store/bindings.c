@@ -273,14 +273,24 @@ int store_bind(Store *s, const char *node, const char *pod, int64_t pod_mod_revi
 }
 
 int store_unschedulable_put(Store *s, const char *pod, const char *reason, uint64_t since_usec,
-                            StoreCallback cb, void *userdata) {
-        _cleanup_free_ char *key = NULL, *json = NULL;
+                            int64_t pod_mod_revision, StoreCallback cb, void *userdata) {
+        _cleanup_free_ char *key = NULL, *json = NULL, *pod_key = NULL;
+        StoreCompare cmp;
+        StoreTxnOp put;
         int r;
 
+        if (pod_mod_revision <= 0)
+                return -EINVAL;
         r = store_unschedulable_key(pod, &key);
+        if (r >= 0)
+                r = store_pod_key(pod, &pod_key);
         if (r >= 0)
                 r = unschedulable_format(reason, since_usec, &json);
         if (r < 0)
                 return r;
-        return store_put(s, key, json, strlen(json), cb, userdata);
+        cmp = (StoreCompare) { .key = pod_key, .target = STORE_COMPARE_MOD, .result = STORE_COMPARE_EQUAL,
+                               .number = pod_mod_revision };
+        put = (StoreTxnOp) { .type = STORE_TXN_PUT, .key = key, .value = json, .value_size = strlen(json) };
+        return store_txn(s, &(StoreTxn) { .compare = &cmp, .n_compare = 1, .success = &put, .n_success = 1 },
+                         cb, userdata);
 }

@@ -73,6 +73,8 @@ int store_bind_ops(const char *node, const char *pod, const char *old_node, uint
 int store_bind(Store *s, const char *node, const char *pod, int64_t pod_mod_revision,
                const char *old_node, int64_t bound_mod_revision, uint64_t bound_usec,
                StoreCallback cb, void *userdata);
-/* The pod is unschedulable for reason. */
+/* The pod is unschedulable for reason, if pods/<pod> is still at
+ * pod_mod_revision (a deleted pod's key must not come back from a decision
+ * made before the delete was seen). result->succeeded false otherwise. */
 int store_unschedulable_put(Store *s, const char *pod, const char *reason, uint64_t since_usec,
-                            StoreCallback cb, void *userdata);
+                            int64_t pod_mod_revision, StoreCallback cb, void *userdata);
