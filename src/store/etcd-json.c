@@ -459,6 +459,10 @@ int etcd_parse_result(EtcdOp op, yajl_val root, StoreResult *ret, char **ret_err
                                 store_result_done(&res);
                                 return r;
                         }
+                        if (n == 0) {
+                                free(kvs);
+                                continue;
+                        }
                         all = reallocarray(res.kvs, res.n_kvs + n + 1, sizeof(StoreKV));
                         if (!all) {
                                 for (size_t j = 0; j < n; j++)

@@ -32,6 +32,12 @@ pod_with() { # NAME FIELDS: a busybox pod with extra pod-level fields
 }
 bound_to() { [ "$(value /tank/v1/bound/$1)" = "$2" ]; }
 
+# This node holds the scheduler role (its node record written first):
+# only then does Apply bind in the same txn, which is checked below.
+is_scheduler() { [ "$(value /tank/v1/scheduler)" = $SELF ] && [ -n "$(value /tank/v1/nodes/$SELF)" ]; }
+wait_for 10 is_scheduler || fail "node $SELF did not become the scheduler: '$(value /tank/v1/scheduler)'"
+sleep 1
+
 # A pod applied is bound to this node, and runs.
 tank_pod_json web | tankctl apply -f - >/dev/null || fail "apply web"
 wait_phase web running 60
