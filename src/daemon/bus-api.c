@@ -11,6 +11,9 @@
 #include "daemon/bus-pull.h"
 #include "daemon/bus-stats.h"
 #include "daemon/bus-rollout.h"
+#include "daemon/scheduler.h"
+#include "json-guard.h"
+#include "time-util.h"
 #include "daemon/volumes.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
@@ -76,6 +79,7 @@ typedef struct ApplyCall {
         Pod *pod;
         int64_t if_revision;    /* < 0: a plain put; 0: create only; > 0: only over this revision */
         bool reserved;          /* a->pod is reserved (reconciler_reserve_apply()) */
+        char *node;             /* a new pod written with its binding to this node */
 } ApplyCall;
 
 /* While the write is on its way, its addresses are taken, so that a second
@@ -104,6 +108,7 @@ static void apply_call_free(ApplyCall *a) {
         apply_unreserve(a);
         sd_bus_message_unref(a->call);
         pod_free(a->pod);
+        free(a->node);
         free(a);
 }
 
@@ -152,6 +157,22 @@ static void apply_done(Store *s, int r, int64_t mod_revision, const char *error,
                 (void) sd_bus_reply_method_return(a->call, "o", path);
 finish:
         apply_call_free(a);
+}
+
+/* The pod and its binding in one txn: done, or (the pod or a binding
+ * appeared meanwhile) the plain write after all. */
+static void apply_bound_done(Store *s, int r, int64_t mod_revision, const char *error, void *userdata) {
+        ApplyCall *a = userdata;
+
+        if (r == -EAGAIN) {
+                a->node = mfree(a->node);
+                r = store_pods_put(s, a->pod, a->if_revision, apply_done, a);
+                if (r >= 0)
+                        return;
+                error = "could not queue the write";
+        } else if (r >= 0)
+                scheduler_note_bound(a->manager->scheduler, a->pod->name, a->node, mod_revision);
+        apply_done(s, r, mod_revision, error, a);
 }
 
 /* ---- calls before the store's first list ----
@@ -282,7 +303,18 @@ static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_
         /* Apply is create-or-replace: a plain put, acknowledged by the store.
          * With an expected revision the store itself compares (a txn on the
          * key's mod_revision), not our copy, which may lag behind the watch. */
-        r = store_pods_put(m->store, a->pod, if_revision, apply_done, a);
+        /* A new pod, and this node schedules: bind it in the same txn. */
+        if (if_revision <= 0 && !(current && current->desired)) {
+                r = scheduler_decide_new(m->scheduler, a->pod, &a->node);
+                if (r < 0) {
+                        apply_call_free(a);
+                        return r;
+                }
+        }
+        if (a->node)
+                r = store_pods_create_bound(m->store, a->pod, a->node, now_realtime_usec(), apply_bound_done, a);
+        else
+                r = store_pods_put(m->store, a->pod, if_revision, apply_done, a);
         if (r < 0) {
                 apply_call_free(a);
                 return r;
@@ -353,6 +385,35 @@ static int method_apply_with_options(sd_bus_message *call, void *userdata, sd_bu
         return apply_spec(m, call, json, if_revision, error);
 }
 
+/* The status object gains "node" (bound/<pod>, "" while unbound) and
+ * "unschedulable" (the scheduler's reason, "" when none): the placement is
+ * the daemon's knowledge, not the Reconciler's. */
+static int status_add_placement(Manager *m, const char *name, char **status) {
+        _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
+        _cleanup_free_ char *extra = NULL;
+        size_t n = strlen(*status);
+        char *joined;
+        int r;
+
+        if (!g)
+                return -ENOMEM;
+        json_gen_map_open(g);
+        json_gen_kv_string(g, "node", strempty(scheduler_pod_node(m->scheduler, name)));
+        json_gen_kv_string(g, "unschedulable", strempty(scheduler_pod_reason(m->scheduler, name)));
+        json_gen_map_close(g);
+        r = json_gen_finish(g, &extra, NULL, NULL);
+        if (r < 0)
+                return r;
+        /* "{...}" + "{...}" -> "{...,...}" */
+        if (n < 2 || (*status)[n - 1] != '}' || extra[0] != '{')
+                return -EINVAL;
+        if (asprintf(&joined, "%.*s%s%s", (int) (n - 1), *status, n > 2 ? "," : "", extra + 1) < 0)
+                return -ENOMEM;
+        free(*status);
+        *status = joined;
+        return 0;
+}
+
 static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_free_ char *spec = NULL, *status = NULL;
@@ -378,6 +439,9 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         r = pod_state_status_json(p, &status);
+        if (r < 0)
+                return r;
+        r = status_add_placement(m, p->name, &status);
         if (r < 0)
                 return r;
         return sd_bus_reply_method_return(call, "ss", spec, status);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config/config-values.h"
 #include "daemon/bus-nodes.h"
+#include "daemon/manager.h"
 #include "daemon/node.h"
+#include "daemon/scheduler.h"
 #include "log.h"
 #include "store/nodes.h"
 #include "strv.h"
@@ -77,7 +79,6 @@ static int row_cmp(const void *a, const void *b) {
 static int reply_list(NodesCall *c) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *self = node_name(c->m->node);
-        uint32_t pods = 0;
         PodState *p;
         int r;
 
@@ -90,9 +91,6 @@ static int reply_list(NodesCall *c) {
                         return -ENOMEM;
         }
         qsort(c->rows, c->n_rows, sizeof(NodeRow), row_cmp);
-        HASHMAP_FOREACH(p, reconciler_pods(c->m->reconciler))
-                if (p->desired)
-                        pods++;
 
         r = sd_bus_message_new_method_return(c->call, &reply);
         if (r < 0)
@@ -122,8 +120,14 @@ static int reply_list(NodesCall *c) {
                 }
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
+                uint32_t pods = 0;
+
+                /* The pods bound to the node (bound/<pod>). */
+                HASHMAP_FOREACH(p, reconciler_pods(c->m->reconciler))
+                        if (p->desired && streq_ptr(scheduler_pod_node(c->m->scheduler, p->name), row->rec.name))
+                                pods++;
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "uutt", streq(row->rec.name, self) ? pods : 0U,
+                        r = sd_bus_message_append(reply, "uutt", pods,
                                                   (uint32_t) MIN(row->rec.cpus, (uint64_t) UINT32_MAX),
                                                   row->rec.memory_bytes, row->rec.started_usec);
                 if (r >= 0)
@@ -315,6 +319,41 @@ static int method_uncordon(sd_bus_message *call, void *userdata, sd_bus_error *e
         return cordon(call, userdata, false, error);
 }
 
+static int placement_compare(const void *a, const void *b) {
+        return strcmp((*(PodState * const *) a)->name, (*(PodState * const *) b)->name);
+}
+
+static int method_list_placements(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Manager *m = userdata;
+        _cleanup_free_ PodState **l = NULL;
+        size_t n = 0;
+        PodState *p;
+        int r;
+
+        if (m->reconciler) {
+                l = calloc(MAX(hashmap_size(reconciler_pods(m->reconciler)), 1u), sizeof(PodState *));
+                if (!l)
+                        return -ENOMEM;
+                HASHMAP_FOREACH(p, reconciler_pods(m->reconciler))
+                        if (p->desired)
+                                l[n++] = p;
+                qsort(l, n, sizeof(PodState *), placement_compare);
+        }
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sss)", l[i]->name,
+                                          strempty(scheduler_pod_node(m->scheduler, l[i]->name)),
+                                          strempty(scheduler_pod_reason(m->scheduler, l[i]->name)));
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
 static const sd_bus_vtable nodes_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD_WITH_ARGS("ListNodes", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssa{ss}uutt)", nodes),
@@ -324,6 +363,8 @@ static const sd_bus_vtable nodes_vtable[] = {
                                 method_cordon, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Uncordon", SD_BUS_ARGS("s", node), SD_BUS_NO_RESULT,
                                 method_uncordon, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListPlacements", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sss)", placements),
+                                method_list_placements, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

@@ -2,6 +2,7 @@
 #include "daemon/bus-api.h"
 #include "daemon/bus-events.h"
 #include "daemon/bus-rollout.h"
+#include "daemon/scheduler.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
 #include "strv.h"
@@ -65,6 +66,15 @@ static int property_get_restarts(sd_bus *bus, const char *path, const char *inte
         PodState *p = userdata;
         return sd_bus_message_append(reply, "u", streq(property, "Ready") ? pod_state_ready(p)
                                                                           : pod_state_restarts(p));
+}
+
+/* bound/<pod>'s node, "" while unbound. */
+static int property_get_node(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error) {
+        PodState *p = userdata;
+        Manager *m = reconciler_get_userdata(p->reconciler);
+        return sd_bus_message_append(reply, "s", strempty(scheduler_pod_node(m->scheduler, p->name)));
 }
 
 /* The most recent exit among the pod's containers. */
@@ -148,6 +158,7 @@ static const sd_bus_vtable pod_vtable[] = {
         SD_BUS_PROPERTY("LastExit", "s", property_get_last_exit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("NextRestartUSec", "t", property_get_next_restart, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Containers", "a(sssuuss)", property_get_containers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Node", "s", property_get_node, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_SIGNAL_WITH_NAMES("HealthChanged", "sss", SD_BUS_PARAM(container) SD_BUS_PARAM(health)
                                  SD_BUS_PARAM(reason), 0),
         SD_BUS_VTABLE_END,
@@ -206,7 +217,13 @@ static void on_container_health_changed(Reconciler *rc, PodState *p, ContainerSt
                                           health_to_string(c->health.health), c->health.health_reason);
 }
 
+static ReconcilerPlacement on_placement(Reconciler *rc, const char *name, void *userdata) {
+        Manager *m = userdata;
+        return scheduler_placement(m->scheduler, name);
+}
+
 const ReconcilerObserver bus_pod_observer = {
+        .placement = on_placement,
         .event = bus_events_on_event,
         .pod_added = on_pod_added,
         .container_health_changed = on_container_health_changed,

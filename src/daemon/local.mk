@@ -18,7 +18,11 @@ libtank_la_SOURCES += \
 	src/daemon/node.h \
 	src/daemon/node.c \
 	src/daemon/bus-nodes.h \
-	src/daemon/bus-nodes.c
+	src/daemon/bus-nodes.c \
+	src/daemon/schedule.h \
+	src/daemon/schedule.c \
+	src/daemon/scheduler.h \
+	src/daemon/scheduler.c
 
 sbin_PROGRAMS += tankd
 tankd_SOURCES = src/daemon/tankd.c
@@ -51,3 +55,10 @@ TESTS += tests/unit/test-container-stats
 tests_unit_test_container_stats_SOURCES = tests/unit/test-container-stats.c
 tests_unit_test_container_stats_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_container_stats_LDADD = $(TANK_LIBS) $(CHECK_LIBS)
+
+# issue 17: the scheduler's decision
+check_PROGRAMS += tests/unit/test-schedule
+TESTS += tests/unit/test-schedule
+tests_unit_test_schedule_SOURCES = tests/unit/test-schedule.c
+tests_unit_test_schedule_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_schedule_LDADD = $(TANK_LIBS) $(CHECK_LIBS)

@@ -9,6 +9,7 @@
 #include "daemon/bus-stats.h"
 #include "daemon/manager.h"
 #include "daemon/node.h"
+#include "daemon/scheduler.h"
 #include "daemon/image-update.h"
 #include "daemon/seed.h"
 #include "daemon/volumes.h"
@@ -214,6 +215,9 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         r = node_new(m->event, m->config, &m->node);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up node %s: %m", m->config->node_name);
+        r = scheduler_new(m, &m->scheduler);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the scheduler: %m");
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -230,6 +234,7 @@ Manager *manager_free(Manager *m) {
         free(m->volumes_calls);
         sd_event_source_disable_unref(m->resync_timer);
         store_watch_free(m->watch);
+        m->scheduler = scheduler_free(m->scheduler);     /* its watches, before the store */
         store_server_free(m->etcd);
         /* Before the store (whose calls it waits for) and the puller and registry
          * (whose requests it cancels). */
@@ -322,6 +327,7 @@ static int on_watch_event(StoreWatch *w, const StoreEvent *ev, void *userdata) {
         r = reconciler_set_desired(m->reconciler, name, pod, ev->kv.mod_revision);
         if (r < 0)
                 goto oom;
+        scheduler_pods_changed(m->scheduler);
         return 0;
 oom:
         log_warning_errno(r, "Could not take in the store's event for pod %s, listing the store again: %m", name);
@@ -394,6 +400,7 @@ static int on_watch_resync(StoreWatch *w, const StoreKV *kvs, size_t n_kvs, int6
         log_info("Store listed %zu pods at revision %" PRIi64 ".", n_kvs, revision);
         if (!m->store_synced)
                 manager_first_sync(m, seen);
+        scheduler_pods_changed(m->scheduler);
         return 0;
 oom:
         log_warning_errno(r, "Could not take in the store's list of pods, listing again: %m");
@@ -452,7 +459,7 @@ int manager_connect_store(Manager *m, char **endpoints) {
         r = store_watch_new(m->store, STORE_PODS_PREFIX, 0, &callbacks, m, &m->watch);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the store: %m");
-        return 0;
+        return scheduler_start(m->scheduler);
 }
 
 /* Once the bus is up: the Reconciler borrows it, and announces pods on it. */

@@ -35,6 +35,8 @@ struct Node {
         sd_event_source *timer;
         NodeStoppedCallback stopped;
         void *stopped_userdata;
+        NodeRegisteredCallback registered;
+        void *registered_userdata;
 };
 
 static int read_boot_id(char **ret) {
@@ -179,6 +181,17 @@ static void on_put(Store *s _unused_, int r, const StoreResult *res _unused_, co
         n->phase = NODE_REGISTERED;
         n->renew_failing = false;
         node_arm(n, period_usec(n));
+        if (n->registered)
+                n->registered(n, n->lease_id, n->registered_userdata);
+}
+
+int64_t node_lease_id(const Node *n) {
+        return n && n->phase == NODE_REGISTERED ? n->lease_id : 0;
+}
+
+void node_set_registered_callback(Node *n, NodeRegisteredCallback cb, void *userdata) {
+        n->registered = cb;
+        n->registered_userdata = userdata;
 }
 
 static void on_grant(Store *s _unused_, int r, int64_t id, int64_t ttl, const char *error, void *userdata) {

@@ -27,6 +27,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Node *, node_free);
 const char *node_name(const Node *n);
 /* Start registering through store (borrowed; it must outlive the Node's use of it). */
 int node_start(Node *n, Store *store);
+/* The lease the node's key is put with, once the key is written (0 before,
+ * and while a new lease is being granted): what the scheduler election
+ * attaches its key to, so that the role goes with the node. */
+int64_t node_lease_id(const Node *n);
+/* Called each time the key was put with a (new) lease, so that what hangs on
+ * the lease (the election) is done again with it. */
+typedef void (*NodeRegisteredCallback)(Node *n, int64_t lease_id, void *userdata);
+void node_set_registered_callback(Node *n, NodeRegisteredCallback cb, void *userdata);
 /* CLOCK_MONOTONIC time the last successful renewal (or grant) was sent; 0: never. */
 uint64_t node_last_renewal_usec(const Node *n);
 

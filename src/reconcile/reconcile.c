@@ -686,8 +686,8 @@ static void pod_forget(Reconciler *rc, PodState *p) {
 }
 
 /* The machine's plan for the pod's containers (lifecycle_pod_plan()), performed. */
-static int pod_plan(Reconciler *rc, PodState *p, const char *pod_hash, LifecyclePodVerdict *ret_verdict) {
-        const Pod *d = p->desired;
+static int pod_plan(Reconciler *rc, PodState *p, const Pod *d, const char *pod_hash,
+                    LifecyclePodVerdict *ret_verdict) {
         size_t n = p->n_containers;
         _cleanup_free_ LifecycleMember *members = calloc(MAX(n, 1u), sizeof *members);
         int r;
@@ -734,12 +734,19 @@ static int pod_plan(Reconciler *rc, PodState *p, const char *pod_hash, Lifecycle
 void reconcile_pod(Reconciler *rc, PodState *p) {
         char pod_hash[SPEC_HASH_LEN + 1] = "";
         const Pod *d = p->desired;
+        ReconcilerPlacement place = RECONCILER_PLACEMENT_HERE;
         LifecyclePodVerdict verdict;
         int r;
 
+        if (d && rc->observer.placement)
+                place = rc->observer.placement(rc, p->name, rc->userdata);
+        /* Bound to another node: stopped here as if deleted, but the pod is
+         * still desired, so its state (and its object) stays. */
+        if (place == RECONCILER_PLACEMENT_ELSEWHERE)
+                d = NULL;
         if (d && pod_level_hash(d, pod_hash) < 0)
                 return (void) log_oom();
-        r = pod_plan(rc, p, pod_hash, &verdict);
+        r = pod_plan(rc, p, d, pod_hash, &verdict);
         if (r == -ENOMEM)
                 return (void) log_oom();
         if (r < 0)
@@ -750,6 +757,10 @@ void reconcile_pod(Reconciler *rc, PodState *p) {
                 pod_changed(rc, p);
                 return;
         case LIFECYCLE_POD_STOP_SLICE:
+                if (place == RECONCILER_PLACEMENT_ELSEWHERE && p->slice_stopped) {
+                        pod_changed(rc, p);
+                        return;
+                }
                 /* systemd keeps an empty slice active forever: stop it, and
                  * forget the pod only once it is down, so that "deleted"
                  * means that nothing of the pod is left. */
@@ -757,8 +768,14 @@ void reconcile_pod(Reconciler *rc, PodState *p) {
                 if (r >= 0)
                         return;
                 log_warning_errno(r, "Failed to stop %s: %m", p->slice);
+                if (place == RECONCILER_PLACEMENT_ELSEWHERE)
+                        return;
                 return pod_forget(rc, p);
         case LIFECYCLE_POD_FORGET:
+                if (place == RECONCILER_PLACEMENT_ELSEWHERE) {
+                        pod_changed(rc, p);
+                        return;
+                }
                 return pod_forget(rc, p);
         case LIFECYCLE_POD_WAIT_SLICE:
                 /* on_slice_stopped() queues us again. */
@@ -769,6 +786,12 @@ void reconcile_pod(Reconciler *rc, PodState *p) {
                 pod_changed(rc, p);
                 return;
         case LIFECYCLE_POD_START:
+                /* Not bound (yet): what runs was left alone by the plan,
+                 * nothing new starts before the scheduler says so. */
+                if (place == RECONCILER_PLACEMENT_UNBOUND) {
+                        pod_changed(rc, p);
+                        return;
+                }
                 p->slice_stopped = false;
                 for (size_t i = 0; i < d->n_containers; i++) {
                         const PodContainer *spec = &d->containers[i];

@@ -110,6 +110,10 @@ PodState *reconciler_get_pod(const Reconciler *rc, const char *name) {
         return hashmap_get(rc->pods, name);
 }
 
+void *reconciler_get_userdata(const Reconciler *rc) {
+        return rc->userdata;
+}
+
 const Hashmap *reconciler_pods(const Reconciler *rc) {
         return rc->pods;
 }

@@ -55,7 +55,18 @@ typedef struct ReconcilerEnv {
         struct ResolvedWatch *resolved; /* [Host] Adapter=auto, else NULL */
 } ReconcilerEnv;
 
+/* Where the fleet's scheduler put a pod (docs/ARCHITECTURE.md "Placement"). */
+typedef enum ReconcilerPlacement {
+        RECONCILER_PLACEMENT_HERE,      /* bound to this node: reconciled as ever */
+        RECONCILER_PLACEMENT_UNBOUND,   /* not bound yet, or not known yet: what runs keeps
+                                         * running (and is adopted), nothing new starts */
+        RECONCILER_PLACEMENT_ELSEWHERE, /* bound to another node: stopped here */
+} ReconcilerPlacement;
+
 typedef struct ReconcilerObserver {
+        /* Where pod `name` is to run; NULL: everything is here. Asked at
+         * every pass; when the answer changes, the owner queues the pod. */
+        ReconcilerPlacement (*placement)(Reconciler *rc, const char *name, void *userdata);
         /* Each may be NULL. The PodState is valid for the duration of the call. */
         void (*pod_added)(Reconciler *rc, PodState *p, void *userdata);
         void (*pod_changed)(Reconciler *rc, PodState *p, void *userdata);
@@ -88,6 +99,8 @@ void reconciler_set_store(Reconciler *rc, Store *store);
 int reconciler_subscribe_systemd(Reconciler *rc);
 
 PodState *reconciler_get_pod(const Reconciler *rc, const char *name);
+/* The observer's userdata (reconciler_new()). */
+void *reconciler_get_userdata(const Reconciler *rc);
 /* name -> PodState, for reading (HASHMAP_FOREACH): valid until the loop runs
  * on; the pods may change and go only from the Reconciler's own calls. */
 const Hashmap *reconciler_pods(const Reconciler *rc);

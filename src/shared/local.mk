@@ -35,6 +35,8 @@ libtank_la_SOURCES += \
 	src/shared/rlimit-util.c \
 	src/shared/subid.h \
 	src/shared/subid.c \
+	src/shared/node-name.h \
+	src/shared/node-name.c \
 	src/shared/json-guard.h \
 	src/shared/json-guard.c \
 	src/shared/journal-send.h \

@@ -203,7 +203,7 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
         static const char *const policies[] = {
                 [RESTART_ALWAYS] = "Always", [RESTART_ON_FAILURE] = "OnFailure", [RESTART_NEVER] = "Never",
         };
-        _cleanup_free_ char *buf = NULL, *network = NULL, *rollout = NULL;
+        _cleanup_free_ char *buf = NULL, *network = NULL, *rollout = NULL, *placement = NULL;
         char **fragments = NULL;
         size_t size = 0;
         bool annotations;
@@ -228,10 +228,17 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                 if (r < 0)
                         return r;
         }
+        /* Nor placement: a nodeName or nodeSelector would be Kubernetes'
+         * scheduler's, with its semantics; Tank's rides in annotations. */
+        if (p->placement.set) {
+                r = pod_fragment(p, "placement", &placement);
+                if (r < 0)
+                        return r;
+        }
         fragments = calloc(p->n_containers + 1, sizeof(char *));
         if (!fragments)
                 return -ENOMEM;
-        annotations = network || rollout;
+        annotations = network || rollout || placement || p->reschedule;
         for (size_t i = 0; i < p->n_containers && r >= 0; i++) {
                 r = container_fragment(&p->containers[i], &fragments[i]);
                 annotations = annotations || fragments[i];
@@ -257,6 +264,16 @@ static int kube_write(const Pod *p, char **ret_yaml, char **ret_error) {
                 if (rollout) {
                         fputs("    tank.io/rollout: ", f);
                         put_quoted(f, rollout);
+                        fputc('\n', f);
+                }
+                if (placement) {
+                        fputs("    tank.io/placement: ", f);
+                        put_quoted(f, placement);
+                        fputc('\n', f);
+                }
+                if (p->reschedule) {
+                        fputs("    tank.io/reschedule: ", f);
+                        put_quoted(f, "true");
                         fputc('\n', f);
                 }
                 for (size_t i = 0; i < p->n_containers; i++)

@@ -273,6 +273,8 @@ int k_refusal(K *k, const char *path, const char *error) {
 void k_pod_ctx_done(PodCtx *c) {
         json_value_free(c->network);
         json_value_free(c->rollout);
+        json_value_free(c->placement);
+        json_value_free(c->reschedule);
         for (size_t i = 0; i < c->n_extras; i++) {
                 FOREACH_ARRAY(v, c->extras[i].fields, ELEMENTSOF(c->extras[i].fields))
                         json_value_free(*v);

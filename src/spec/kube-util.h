@@ -60,6 +60,8 @@ typedef struct PodCtx {
         const YamlNode *annotations;
         JsonValue *network;     /* tank.io/network */
         JsonValue *rollout;     /* tank.io/rollout */
+        JsonValue *placement;   /* tank.io/placement */
+        JsonValue *reschedule;  /* tank.io/reschedule */
         ContainerExtra *extras;
         size_t n_extras;
         KubeVolume *volumes;

@@ -81,11 +81,16 @@ static int parse_annotations(K *k, PodCtx *pc, const YamlNode *n, const char *pa
                         if (r < 0)
                                 return r;
                 } else if (streq(key->str, "tank.io/placement")) {
-                        r = k_unsupported(k, key, p, true);
+                        r = k_parse_fragment(k, value, p, &pc->placement);
+                        if (r < 0)
+                                return r;
+                } else if (streq(key->str, "tank.io/reschedule")) {
+                        r = k_parse_fragment(k, value, p, &pc->reschedule);
                         if (r < 0)
                                 return r;
                 } else if (startswith(key->str, ANNOTATION_PREFIX)) {
-                        return k_fail(k, key, p, "unknown Tank annotation (tank.io/network, tank.io/rollout, tank.io/container.NAME)");
+                        return k_fail(k, key, p, "unknown Tank annotation (tank.io/network, tank.io/rollout, "
+                                      "tank.io/placement, tank.io/reschedule, tank.io/container.NAME)");
                 } else {
                         r = k_unsupported(k, key, p, false);
                         if (r < 0)
@@ -368,6 +373,18 @@ static int gen_pod(K *k, const YamlNode *doc, const char *path) {
         if (pc.rollout) {
                 STR("rollout");
                 r = k_gen_json(k, pc.rollout);
+                if (r < 0)
+                        return r;
+        }
+        if (pc.placement) {
+                STR("placement");
+                r = k_gen_json(k, pc.placement);
+                if (r < 0)
+                        return r;
+        }
+        if (pc.reschedule) {
+                STR("reschedule");
+                r = k_gen_json(k, pc.reschedule);
                 if (r < 0)
                         return r;
         }

@@ -17,6 +17,8 @@ spec_sources = \
 	src/spec/parse-util.c \
 	src/spec/parse.c \
 	src/spec/parse-probe.c \
+	src/spec/placement-field.h \
+	src/spec/placement-field.c \
 	src/spec/rollout-field.h \
 	src/spec/rollout-field.c \
 	src/spec/spec-util.h \

@@ -6,6 +6,7 @@
 #include "parse-util.h"
 #include "pod.h"
 #include "reference.h"
+#include "placement-field.h"
 #include "rollout-field.h"
 #include "spec-util.h"
 #include "strv.h"
@@ -496,7 +497,7 @@ int container_fields_parse(Ctx *c, const ContainerField *fields, size_t n, const
 /* One pod object at `path` ("$" for a single document, "[i]" in an array). */
 static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **ret) {
         static const char *const fields[] = { "name", "restart", "network", "volumes", "user_namespace",
-                                               "containers", "rollout", NULL };
+                                               "containers", "rollout", "placement", "reschedule", NULL };
         static const char *const required[] = { "name", "containers", NULL };
         _cleanup_pod_free_ Pod *pod = NULL;
         const JsonValue *x;
@@ -578,6 +579,19 @@ static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **
                         return r;
         }
 
+        if ((x = json_object_get(v, "placement"))) {
+                FIELD_PATH(p, path, "placement");
+                r = pod_placement_parse(c, x, p, &pod->placement);
+                if (r < 0)
+                        return r;
+        }
+        if ((x = json_object_get(v, "reschedule"))) {
+                FIELD_PATH(p, path, "reschedule");
+                r = get_bool(c, x, p, &pod->reschedule);
+                if (r < 0)
+                        return r;
+        }
+
         x = json_object_get(v, "containers");
         {
                 FIELD_PATH(p, path, "containers");
@@ -609,6 +623,10 @@ static int parse_pod_object(Ctx *c, const JsonValue *v, const char *path, Pod **
                                 }
                 }
         }
+
+        r = pod_placement_check(c, pod);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(pod);
         return 0;

@@ -21,6 +21,7 @@ Pod *pod_free(Pod *p) {
         for (size_t i = 0; i < p->n_containers; i++)
                 container_fields_done(container_fields, container_fields_count, p->containers + i);
         free(p->containers);
+        pod_placement_done(&p->placement);
         free(p);
         return NULL;
 }

@@ -189,6 +189,19 @@ typedef struct PodRollout {
         bool auto_revert;               /* true */
 } PodRollout;
 
+/* "placement" (man tank-pod(5), "PLACEMENT"): which nodes may run the pod.
+ * Absent (set false): any node. node and labels are exclusive. Like "rollout",
+ * absent stays out of the canonical JSON, and neither it nor "reschedule" is
+ * part of pod_level_hash(): where a pod may run is the scheduler's business,
+ * a change restarts nothing by itself. */
+typedef struct PodPlacement {
+        bool set;
+        char *node;                     /* pinned to this node; NULL: not pinned */
+        char **labels;                  /* "key=value", sorted by key; the node must have them all */
+} PodPlacement;
+
+void pod_placement_done(PodPlacement *pl);
+
 typedef struct Pod {
         char *name;
         RestartPolicy restart;
@@ -199,6 +212,8 @@ typedef struct Pod {
         size_t n_containers;
         UserNamespaceMode user_namespace;
         PodRollout rollout;
+        PodPlacement placement;
+        bool reschedule;                /* may move to another node when its node is lost */
 } Pod;
 
 Pod *pod_free(Pod *p);

@@ -4,6 +4,7 @@
 #include "container-fields.h"
 #include "json-guard.h"
 #include "pod.h"
+#include "placement-field.h"
 #include "rollout-field.h"
 #include "spec-util.h"
 
@@ -303,6 +304,9 @@ static int gen_pod(JsonGen *g, const Pod *p, bool redact_env) {
                 return r;
         /* Not in gen_pod_level_fields(): the pod-level hash leaves it out. */
         r = pod_rollout_gen(g, &p->rollout);
+        if (r < 0)
+                return r;
+        r = pod_placement_gen(g, p);
         if (r < 0)
                 return r;
         STR(g, "containers");

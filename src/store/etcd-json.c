@@ -5,6 +5,7 @@
 #include "base64.h"
 #include "etcd-json.h"
 #include "json-stream.h"
+#include "lease.h"
 
 /* Every string we put into a request body is base64 or a number: no JSON
  * escaping is ever needed, which keeps the builders plain asprintf(). */
@@ -58,39 +59,152 @@ int etcd_request_delete(const char *key, const char *range_end, char **ret) {
         return key_op(key, range_end, ret);
 }
 
-int etcd_request_txn(const char *key, EtcdCompare compare, int64_t compare_value,
-                     const void *value, size_t size, char **ret) {
-        _cleanup_free_ char *k = NULL, *op = NULL, *rng = NULL, *cmp = NULL;
+static int compare_json(const StoreCompare *c, char **ret) {
+        static const char *const targets[_STORE_COMPARE_TARGET_MAX] = {
+                [STORE_COMPARE_CREATE] = "CREATE", [STORE_COMPARE_MOD] = "MOD",
+                [STORE_COMPARE_VERSION] = "VERSION", [STORE_COMPARE_VALUE] = "VALUE",
+        };
+        static const char *const fields[_STORE_COMPARE_TARGET_MAX] = {
+                [STORE_COMPARE_CREATE] = "create_revision", [STORE_COMPARE_MOD] = "mod_revision",
+                [STORE_COMPARE_VERSION] = "version", [STORE_COMPARE_VALUE] = "value",
+        };
+        static const char *const results[_STORE_COMPARE_RESULT_MAX] = {
+                [STORE_COMPARE_EQUAL] = "EQUAL", [STORE_COMPARE_NOT_EQUAL] = "NOT_EQUAL",
+                [STORE_COMPARE_GREATER] = "GREATER", [STORE_COMPARE_LESS] = "LESS",
+        };
+        _cleanup_free_ char *k = NULL, *v = NULL;
         int r;
 
-        r = b64(key, strlen(key), &k);
+        if (isempty(c->key) || (unsigned) c->target >= _STORE_COMPARE_TARGET_MAX ||
+            (unsigned) c->result >= _STORE_COMPARE_RESULT_MAX ||
+            (c->target != STORE_COMPARE_VALUE && c->number < 0) ||
+            (c->target == STORE_COMPARE_VALUE && !c->value && c->value_size > 0))
+                return -EINVAL;
+        r = b64(c->key, strlen(c->key), &k);
         if (r < 0)
                 return r;
-        if (value)
-                r = put_op(key, value, size, &op);
-        else
-                r = key_op(key, NULL, &op);
-        if (r < 0)
-                return r;
-        r = key_op(key, NULL, &rng);
-        if (r < 0)
-                return r;
+        if (c->target == STORE_COMPARE_VALUE) {
+                r = b64(c->value ?: "", c->value_size, &v);
+                if (r < 0)
+                        return r;
+                r = asprintf(ret, "{\"key\":\"%s\",\"target\":\"%s\",\"result\":\"%s\",\"%s\":\"%s\"}",
+                             k, targets[c->target], results[c->result], fields[c->target], v);
+        } else
+                r = asprintf(ret, "{\"key\":\"%s\",\"target\":\"%s\",\"result\":\"%s\",\"%s\":\"%" PRIi64 "\"}",
+                             k, targets[c->target], results[c->result], fields[c->target], c->number);
+        return r < 0 ? -ENOMEM : 0;
+}
 
-        if (compare == ETCD_COMPARE_CREATE)
-                r = asprintf(&cmp, "[{\"key\":\"%s\",\"target\":\"CREATE\",\"result\":\"EQUAL\","
-                             "\"create_revision\":\"%" PRIi64 "\"}]", k, compare_value);
-        else if (compare == ETCD_COMPARE_MOD)
-                r = asprintf(&cmp, "[{\"key\":\"%s\",\"target\":\"MOD\",\"result\":\"EQUAL\","
-                             "\"mod_revision\":\"%" PRIi64 "\"}]", k, compare_value);
-        else
-                r = asprintf(&cmp, "[]");
-        if (r < 0)
-                return -ENOMEM;
+static int txn_op_json(const StoreTxnOp *o, char **ret) {
+        _cleanup_free_ char *body = NULL;
+        const char *name;
+        int r;
 
-        if (asprintf(ret, "{\"compare\":%s,\"success\":[{\"%s\":%s}],\"failure\":[{\"request_range\":%s}]}",
-                     cmp, value ? "request_put" : "request_delete_range", op, rng) < 0)
+        if (isempty(o->key) || o->lease < 0 || (!o->value && o->value_size > 0))
+                return -EINVAL;
+        switch (o->type) {
+        case STORE_TXN_PUT:
+                name = "request_put";
+                r = o->lease > 0 ? store_lease_request_put(o->key, o->value ?: "", o->value_size, o->lease, &body)
+                                 : put_op(o->key, o->value ?: "", o->value_size, &body);
+                break;
+        case STORE_TXN_DELETE:
+                name = "request_delete_range";
+                r = key_op(o->key, NULL, &body);
+                break;
+        case STORE_TXN_GET:
+                name = "request_range";
+                r = key_op(o->key, NULL, &body);
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "{\"%s\":%s}", name, body) < 0)
                 return -ENOMEM;
         return 0;
+}
+
+/* "[a,b,...]" of n items made by one of the two functions above */
+static int json_list(const void *items, size_t size, size_t n, int (*one)(const void *, char **), char **ret) {
+        _cleanup_free_ char *out = strdup("[");
+        int r;
+
+        if (!out)
+                return -ENOMEM;
+        if (n > STORE_TXN_OPS_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *j = NULL;
+                char *joined;
+
+                r = one((const char *) items + i * size, &j);
+                if (r < 0)
+                        return r;
+                if (asprintf(&joined, "%s%s%s", out, i > 0 ? "," : "", j) < 0)
+                        return -ENOMEM;
+                free(out);
+                out = joined;
+        }
+        if (asprintf(ret, "%s]", out) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int compare_json_any(const void *c, char **ret) {
+        return compare_json(c, ret);
+}
+
+static int txn_op_json_any(const void *o, char **ret) {
+        return txn_op_json(o, ret);
+}
+
+int etcd_request_txn_ops(const StoreTxn *txn, char **ret) {
+        _cleanup_free_ char *cmp = NULL, *ok = NULL, *ko = NULL;
+        int r;
+
+        if (!txn || (!txn->compare && txn->n_compare > 0) || (!txn->success && txn->n_success > 0) ||
+            (!txn->failure && txn->n_failure > 0))
+                return -EINVAL;
+        r = json_list(txn->compare, sizeof(StoreCompare), txn->n_compare, compare_json_any, &cmp);
+        if (r >= 0)
+                r = json_list(txn->success, sizeof(StoreTxnOp), txn->n_success, txn_op_json_any, &ok);
+        if (r >= 0)
+                r = json_list(txn->failure, sizeof(StoreTxnOp), txn->n_failure, txn_op_json_any, &ko);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "{\"compare\":%s,\"success\":%s,\"failure\":%s}", cmp, ok, ko) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int etcd_request_txn(const char *key, EtcdCompare compare, int64_t compare_value,
+                     const void *value, size_t size, char **ret) {
+        StoreCompare cmp = {
+                .key = key,
+                .target = compare == ETCD_COMPARE_CREATE ? STORE_COMPARE_CREATE : STORE_COMPARE_MOD,
+                .result = STORE_COMPARE_EQUAL,
+                .number = compare_value,
+        };
+        StoreTxnOp success = {
+                .type = value ? STORE_TXN_PUT : STORE_TXN_DELETE,
+                .key = key,
+                .value = value,
+                .value_size = value ? size : 0,
+        };
+        StoreTxnOp failure = { .type = STORE_TXN_GET, .key = key };
+
+        if (!key)
+                return -EINVAL;
+        return etcd_request_txn_ops(&(StoreTxn) {
+                .compare = &cmp,
+                .n_compare = compare == ETCD_COMPARE_NONE ? 0 : 1,
+                .success = &success,
+                .n_success = 1,
+                .failure = &failure,
+                .n_failure = 1,
+        }, ret);
 }
 
 int etcd_request_watch(const char *key, const char *range_end, int64_t start_revision, char **ret) {
@@ -323,6 +437,45 @@ int etcd_parse_result(EtcdOp op, yajl_val root, StoreResult *ret, char **ret_err
                 r = etcd_parse_int64(json_guard_get(root, "deleted"), "deleted", &res.n_deleted, ret_error);
                 if (r < 0)
                         return r;
+                break;
+        case ETCD_OP_TXN_OPS:
+                v = json_guard_get(root, "succeeded");
+                if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+                        return bad(ret_error, "succeeded", "not a boolean");
+                res.succeeded = YAJL_IS_TRUE(v);
+                v = json_guard_get(root, "responses");
+                if (v && !YAJL_IS_ARRAY(v))
+                        return bad(ret_error, "responses", "not an array");
+                /* The kvs of every range op of the branch that ran, in order. */
+                for (size_t i = 0; v && i < v->u.array.len; i++) {
+                        yajl_val rr = json_guard_get(v->u.array.values[i], "response_range");
+                        StoreKV *kvs = NULL, *all;
+                        size_t n = 0;
+
+                        if (!rr)
+                                continue;
+                        r = parse_kvs(json_guard_get(rr, "kvs"), &kvs, &n, ret_error);
+                        if (r < 0) {
+                                store_result_done(&res);
+                                return r;
+                        }
+                        if (n == 0) {
+                                free(kvs);
+                                continue;
+                        }
+                        all = reallocarray(res.kvs, res.n_kvs + n + 1, sizeof(StoreKV));
+                        if (!all) {
+                                for (size_t j = 0; j < n; j++)
+                                        store_kv_done(kvs + j);
+                                free(kvs);
+                                store_result_done(&res);
+                                return -ENOMEM;
+                        }
+                        res.kvs = all;
+                        memcpy(res.kvs + res.n_kvs, kvs, n * sizeof(StoreKV));
+                        res.n_kvs += n;
+                        free(kvs);
+                }
                 break;
         case ETCD_OP_TXN:
                 v = json_guard_get(root, "succeeded");

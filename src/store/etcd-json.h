@@ -22,6 +22,9 @@ int etcd_request_delete(const char *key, const char *range_end, char **ret);
 /* compare on key; success: put (value != NULL) or delete (value == NULL); failure: range key */
 int etcd_request_txn(const char *key, EtcdCompare compare, int64_t compare_value,
                      const void *value, size_t size, char **ret);
+/* The body of store_txn(): -EINVAL for an empty key, a bad enum, a negative
+ * number or more than STORE_TXN_OPS_MAX of anything. */
+int etcd_request_txn_ops(const StoreTxn *txn, char **ret);
 int etcd_request_watch(const char *key, const char *range_end, int64_t start_revision, char **ret);
 
 /* One JSON object, at most max_size bytes (-EMSGSIZE), nested at most
@@ -41,6 +44,7 @@ typedef enum EtcdOp {
         ETCD_OP_PUT,
         ETCD_OP_DELETE,
         ETCD_OP_TXN,
+        ETCD_OP_TXN_OPS,            /* store_txn(): header and "succeeded" only */
 } EtcdOp;
 
 int etcd_parse_result(EtcdOp op, yajl_val root, StoreResult *ret, char **ret_error);

@@ -20,6 +20,8 @@ libtank_la_SOURCES += \
 	src/store/lease.c \
 	src/store/nodes.h \
 	src/store/nodes.c \
+	src/store/bindings.h \
+	src/store/bindings.c \
 	src/store/history.h \
 	src/store/history.c \
 	src/store/etcd-server.h \

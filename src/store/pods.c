@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "bindings.h"
 #include "pods.h"
 #include "strv.h"
 
@@ -120,15 +121,6 @@ static void write_done(Store *s, int r, const StoreResult *res, const char *erro
         op->write_cb(s, r, rev, error, op->userdata);
 }
 
-static void delete_done(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
-        _cleanup_free_ PodOp *op = userdata;
-
-        if (r >= 0 && res->n_deleted == 0)
-                return op->write_cb(s, -ENOENT, 0, "no such pod", op->userdata);
-        op->write_cb(s, r, r >= 0 ? res->revision : res && res->n_kvs > 0 ? res->kvs[0].mod_revision : 0,
-                     error, op->userdata);
-}
-
 static int pod_write(Store *s, const Pod *p, int64_t mod_revision, bool create, StorePodWriteCallback cb,
                      void *userdata) {
         _cleanup_free_ char *key = NULL, *json = NULL;
@@ -160,6 +152,52 @@ static int pod_write(Store *s, const Pod *p, int64_t mod_revision, bool create, 
         return r;
 }
 
+static void create_bound_done(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_free_ PodOp *op = userdata;
+
+        if (r >= 0 && !res->succeeded)
+                return op->write_cb(s, -EAGAIN, 0, "the pod or its binding exists", op->userdata);
+        op->write_cb(s, r, r >= 0 ? res->revision : 0, error, op->userdata);
+}
+
+int store_pods_create_bound(Store *s, const Pod *p, const char *node, uint64_t bound_usec,
+                            StorePodWriteCallback cb, void *userdata) {
+        _cleanup_free_ char *key = NULL, *json = NULL;
+        char *strings[5];
+        StoreTxnOp ops[5];
+        StoreCompare cmp[2];
+        size_t n;
+        PodOp *op;
+        int r;
+
+        if (!p || !cb)
+                return -EINVAL;
+        r = store_pod_key(p->name, &key);
+        if (r >= 0)
+                r = pod_serialize(p, &json);
+        if (r < 0)
+                return r;
+        r = store_bind_ops(node, p->name, NULL, bound_usec, ops + 1, &n, strings);
+        if (r < 0)
+                return r;
+        ops[0] = (StoreTxnOp) { .type = STORE_TXN_PUT, .key = key, .value = json, .value_size = strlen(json) };
+        cmp[0] = (StoreCompare) { .key = key, .target = STORE_COMPARE_CREATE, .result = STORE_COMPARE_EQUAL };
+        cmp[1] = (StoreCompare) { .key = strings[2], .target = STORE_COMPARE_CREATE, .result = STORE_COMPARE_EQUAL };
+        op = calloc(1, sizeof(PodOp));
+        if (!op)
+                r = -ENOMEM;
+        else {
+                *op = (PodOp) { .write_cb = cb, .userdata = userdata };
+                r = store_txn(s, &(StoreTxn) { .compare = cmp, .n_compare = 2, .success = ops, .n_success = n + 1 },
+                              create_bound_done, op);
+                if (r < 0)
+                        free(op);
+        }
+        for (size_t i = 0; i < 5; i++)
+                free(strings[i]);
+        return r;
+}
+
 int store_pods_create(Store *s, const Pod *p, StorePodWriteCallback cb, void *userdata) {
         return pod_write(s, p, 0, true, cb, userdata);
 }
@@ -168,23 +206,129 @@ int store_pods_put(Store *s, const Pod *p, int64_t mod_revision, StorePodWriteCa
         return pod_write(s, p, mod_revision, false, cb, userdata);
 }
 
+/* Delete: the pod, its binding, its index and its unschedulable key in one
+ * txn, so that no binding outlives its pod. The binding's key names the
+ * node, which only bound/<pod> tells: read it first, and make the txn
+ * compare it, so that a bind or a move in between fails the txn (then read
+ * again) rather than leave a stale binding behind. */
+#define POD_DELETE_ATTEMPTS 8U
+
+typedef struct PodDelete {
+        Store *store;
+        char *name;
+        char *pod_key;
+        char *bound_key;
+        int64_t mod_revision;
+        unsigned attempts;
+        StorePodWriteCallback cb;
+        void *userdata;
+} PodDelete;
+
+static PodDelete *pod_delete_free(PodDelete *d) {
+        if (!d)
+                return NULL;
+        free(d->name);
+        free(d->pod_key);
+        free(d->bound_key);
+        return mfree(d);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(PodDelete *, pod_delete_free);
+
+static int pod_delete_read(PodDelete *d);
+
+static void pod_delete_done(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_(pod_delete_freep) PodDelete *d = userdata;
+        const StoreKV *pod = NULL;
+
+        if (r < 0)
+                return d->cb(s, r, 0, error, d->userdata);
+        if (res->succeeded)
+                return d->cb(s, 0, res->revision, NULL, d->userdata);
+        for (size_t i = 0; i < res->n_kvs; i++)
+                if (streq(res->kvs[i].key, d->pod_key))
+                        pod = res->kvs + i;
+        if (!pod)
+                return d->cb(s, -ENOENT, 0, "no such pod", d->userdata);
+        if (d->mod_revision > 0 && pod->mod_revision != d->mod_revision)
+                return d->cb(s, -ESTALE, pod->mod_revision, "revision changed", d->userdata);
+        /* The binding moved under us: read it again. */
+        if (++d->attempts >= POD_DELETE_ATTEMPTS)
+                return d->cb(s, -EAGAIN, 0, "the pod's binding keeps changing", d->userdata);
+        r = pod_delete_read(d);
+        if (r < 0)
+                return d->cb(s, r, 0, "out of memory", d->userdata);
+        TAKE_PTR(d);
+}
+
+static void pod_delete_bound(Store *s, int r, const StoreResult *res, const char *error, void *userdata) {
+        _cleanup_(pod_delete_freep) PodDelete *d = userdata;
+        _cleanup_free_ char *node = NULL, *binding_key = NULL, *unsched_key = NULL;
+        StoreCompare cmp[3];
+        StoreTxnOp ok[4], ko[2];
+        size_t n_cmp = 0, n_ok = 0;
+        int64_t bound_rev = 0;
+
+        if (r < 0)
+                return d->cb(s, r, 0, error, d->userdata);
+        if (res->n_kvs > 0) {
+                bound_rev = res->kvs[0].mod_revision;
+                /* A corrupt index names no node: delete it, and no binding. */
+                if (bound_value_parse(res->kvs[0].value, res->kvs[0].value_size, &node) == -ENOMEM)
+                        return d->cb(s, -ENOMEM, 0, "out of memory", d->userdata);
+        }
+        if (store_unschedulable_key(d->name, &unsched_key) < 0 ||
+            (node && store_binding_key(node, d->name, &binding_key) < 0))
+                return d->cb(s, -ENOMEM, 0, "out of memory", d->userdata);
+
+        cmp[n_cmp++] = (StoreCompare) { .key = d->pod_key, .target = STORE_COMPARE_VERSION,
+                                        .result = STORE_COMPARE_GREATER, .number = 0 };
+        if (d->mod_revision > 0)
+                cmp[n_cmp++] = (StoreCompare) { .key = d->pod_key, .target = STORE_COMPARE_MOD,
+                                                .result = STORE_COMPARE_EQUAL, .number = d->mod_revision };
+        cmp[n_cmp++] = (StoreCompare) { .key = d->bound_key,
+                                        .target = bound_rev > 0 ? STORE_COMPARE_MOD : STORE_COMPARE_CREATE,
+                                        .result = STORE_COMPARE_EQUAL, .number = bound_rev };
+        ok[n_ok++] = (StoreTxnOp) { .type = STORE_TXN_DELETE, .key = d->pod_key };
+        ok[n_ok++] = (StoreTxnOp) { .type = STORE_TXN_DELETE, .key = d->bound_key };
+        ok[n_ok++] = (StoreTxnOp) { .type = STORE_TXN_DELETE, .key = unsched_key };
+        if (binding_key)
+                ok[n_ok++] = (StoreTxnOp) { .type = STORE_TXN_DELETE, .key = binding_key };
+        ko[0] = (StoreTxnOp) { .type = STORE_TXN_GET, .key = d->pod_key };
+        ko[1] = (StoreTxnOp) { .type = STORE_TXN_GET, .key = d->bound_key };
+
+        r = store_txn(d->store, &(StoreTxn) { .compare = cmp, .n_compare = n_cmp, .success = ok, .n_success = n_ok,
+                                              .failure = ko, .n_failure = 2 }, pod_delete_done, d);
+        if (r < 0)
+                return d->cb(s, r, 0, "could not queue the delete", d->userdata);
+        TAKE_PTR(d);
+}
+
+static int pod_delete_read(PodDelete *d) {
+        return store_get(d->store, d->bound_key, pod_delete_bound, d);
+}
+
 int store_pods_delete(Store *s, const char *name, int64_t mod_revision, StorePodWriteCallback cb,
                       void *userdata) {
-        _cleanup_free_ char *key = NULL;
-        PodOp *op;
+        _cleanup_(pod_delete_freep) PodDelete *d = NULL;
         int r;
 
         if (!cb || mod_revision < 0)
                 return -EINVAL;
-        r = store_pod_key(name, &key);
+        d = calloc(1, sizeof(PodDelete));
+        if (!d)
+                return -ENOMEM;
+        *d = (PodDelete) { .store = s, .mod_revision = mod_revision, .cb = cb, .userdata = userdata };
+        d->name = strdup(name ?: "");
+        if (!d->name)
+                return -ENOMEM;
+        r = store_pod_key(name, &d->pod_key);
+        if (r >= 0)
+                r = store_bound_key(name, &d->bound_key);
         if (r < 0)
                 return r;
-        op = calloc(1, sizeof(PodOp));
-        if (!op)
-                return -ENOMEM;
-        *op = (PodOp) { .write_cb = cb, .userdata = userdata };
-        r = store_delete(s, key, mod_revision, delete_done, op);
+        r = pod_delete_read(d);
         if (r < 0)
-                free(op);
-        return r;
+                return r;
+        TAKE_PTR(d);
+        return 0;
 }

@@ -46,6 +46,13 @@ int store_pods_create(Store *s, const Pod *p, StorePodWriteCallback cb, void *us
  * < 0 = unconditional put */
 int store_pods_put(Store *s, const Pod *p, int64_t mod_revision, StorePodWriteCallback cb,
                    void *userdata);
-/* mod_revision 0 = unconditional; r = -ENOENT if there was no such pod */
+/* Apply of a new pod with its binding in the same txn (a fleet of one pays
+ * no extra round trip): only if pods/<pod> and bound/<pod> are both absent.
+ * r = 0 with the txn's revision; -EAGAIN when either exists (write the
+ * plain way then). */
+int store_pods_create_bound(Store *s, const Pod *p, const char *node, uint64_t bound_usec,
+                            StorePodWriteCallback cb, void *userdata);
+/* Delete the pod, its binding, its index (bound/) and its unschedulable key in one txn.
+ * mod_revision 0 = unconditional; r = -ENOENT if there was no such pod */
 int store_pods_delete(Store *s, const char *name, int64_t mod_revision, StorePodWriteCallback cb,
                       void *userdata);

@@ -11,6 +11,7 @@ typedef enum OpKind {
         OP_DELETE_IF,
         OP_CREATE,
         OP_UPDATE,
+        OP_TXN,
 } OpKind;
 
 typedef struct Op {
@@ -150,6 +151,9 @@ static void op_done(StoreRequest *req _unused_, int r, const char *body, size_t 
         case OP_DELETE:
                 eop = ETCD_OP_DELETE;
                 break;
+        case OP_TXN:
+                eop = ETCD_OP_TXN_OPS;
+                break;
         default:
                 eop = ETCD_OP_TXN;
         }
@@ -169,6 +173,11 @@ static void op_done(StoreRequest *req _unused_, int r, const char *body, size_t 
         }
 
         r = 0;
+        if (eop == ETCD_OP_TXN_OPS) {
+                op->cb(op->store, 0, &res, NULL, op->userdata);
+                store_result_done(&res);
+                return;
+        }
         if (eop == ETCD_OP_TXN && !res.succeeded) {
                 r = op->kind == OP_CREATE ? -EEXIST : -ESTALE;
                 if (op->kind == OP_DELETE_IF && res.n_kvs == 0)
@@ -198,7 +207,7 @@ static int op_start(Store *s, OpKind kind, const char *path, char *body, StoreCa
         /* A plain put is idempotent as far as the data goes (same key, same value);
          * a compare-and-swap is not: sent twice, the second would report a conflict
          * caused by the first. */
-        r = store_request_start(s, path, body, !(kind == OP_CREATE || kind == OP_UPDATE || kind == OP_DELETE_IF),
+        r = store_request_start(s, path, body, !(kind == OP_CREATE || kind == OP_UPDATE || kind == OP_DELETE_IF || kind == OP_TXN),
                                 false, op_done, NULL, op, NULL);
         if (r < 0)
                 free(op);
@@ -290,4 +299,16 @@ int store_update(Store *s, const char *key, const void *value, size_t size, int6
         if (r < 0)
                 return r;
         return op_start(s, OP_UPDATE, "/v3/kv/txn", body, cb, userdata);
+}
+
+int store_txn(Store *s, const StoreTxn *txn, StoreCallback cb, void *userdata) {
+        char *body = NULL;
+        int r;
+
+        if (!s || !txn || !cb)
+                return -EINVAL;
+        r = etcd_request_txn_ops(txn, &body);
+        if (r < 0)
+                return r;
+        return op_start(s, OP_TXN, "/v3/kv/txn", body, cb, userdata);
 }

@@ -110,6 +110,66 @@ int store_create(Store *s, const char *key, const void *value, size_t size,
 int store_update(Store *s, const char *key, const void *value, size_t size, int64_t mod_revision,
                  StoreCallback cb, void *userdata);
 
+/* A general transaction (etcd POST /v3/kv/txn): if every compare holds, the
+ * success ops are applied, else the failure ops (which may be none), all at
+ * one revision. r = 0 whenever etcd answered the txn, with result->succeeded
+ * saying which branch ran and result->kvs the kvs its STORE_TXN_GET ops found,
+ * in op order (an absent key adds none).
+ * A leased put whose lease is gone fails the whole txn (r < 0, "requested
+ * lease not found"). Bounded: at most STORE_TXN_OPS_MAX compares and ops each. */
+#define STORE_TXN_OPS_MAX 64U
+
+typedef enum StoreCompareTarget {
+        STORE_COMPARE_CREATE,           /* the key's create_revision (0: absent) */
+        STORE_COMPARE_MOD,              /* its mod_revision (0: absent) */
+        STORE_COMPARE_VERSION,          /* its version (0: absent) */
+        STORE_COMPARE_VALUE,            /* its value, bytewise */
+        _STORE_COMPARE_TARGET_MAX,
+} StoreCompareTarget;
+
+typedef enum StoreCompareResult {
+        STORE_COMPARE_EQUAL,
+        STORE_COMPARE_NOT_EQUAL,
+        STORE_COMPARE_GREATER,
+        STORE_COMPARE_LESS,
+        _STORE_COMPARE_RESULT_MAX,
+} StoreCompareResult;
+
+typedef struct StoreCompare {
+        const char *key;
+        StoreCompareTarget target;
+        StoreCompareResult result;
+        int64_t number;                 /* CREATE, MOD, VERSION */
+        const void *value;              /* VALUE */
+        size_t value_size;
+} StoreCompare;
+
+typedef enum StoreTxnOpType {
+        STORE_TXN_PUT,                  /* key = value, with lease if lease > 0 */
+        STORE_TXN_DELETE,               /* key; absent is not an error */
+        STORE_TXN_GET,                  /* the key, into result->kvs */
+        _STORE_TXN_OP_TYPE_MAX,
+} StoreTxnOpType;
+
+typedef struct StoreTxnOp {
+        StoreTxnOpType type;
+        const char *key;
+        const void *value;
+        size_t value_size;
+        int64_t lease;
+} StoreTxnOp;
+
+typedef struct StoreTxn {
+        const StoreCompare *compare;
+        size_t n_compare;
+        const StoreTxnOp *success;
+        size_t n_success;
+        const StoreTxnOp *failure;
+        size_t n_failure;
+} StoreTxn;
+
+int store_txn(Store *s, const StoreTxn *txn, StoreCallback cb, void *userdata);
+
 /* Watch */
 typedef enum StoreEventType {
         STORE_EVENT_PUT,

@@ -156,6 +156,10 @@ void print_pod(const char *name, yajl_val spec, yajl_val status) {
                 printf("Created:     %s\n", when);
         if (json_string(status, "slice"))
                 printf("Slice:       %s\n", json_string(status, "slice"));
+        if (json_string(status, "node"))
+                printf("Node:        %s\n", isempty(json_string(status, "node")) ? "<none>" : json_string(status, "node"));
+        if (!isempty(json_string(status, "unschedulable")))
+                printf("Unschedulable: %s\n", json_string(status, "unschedulable"));
         printf("Containers:\n");
 
         if (!YAJL_IS_ARRAY(cs))

@@ -192,11 +192,44 @@ int verb_get(int argc, char *argv[], Context *ctx) {
 }
 
 typedef struct ListRow {
-        char *name, *phase, *ready, *restarts, *age;
+        char *name, *phase, *ready, *restarts, *age, *node;
 } ListRow;
 
 static int list_row_cmp(const void *a, const void *b) {
         return strcmp(((const ListRow *) a)->name, ((const ListRow *) b)->name);
+}
+
+/* Fills rows[].node from ListPlacements (NULL: unbound). 1 when tankd has
+ * it, 0 when it is older, < 0 on a failure already logged. */
+static int list_placements(Context *ctx, ListRow *rows, size_t n_rows) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *pod, *node, *reason;
+        int r;
+
+        r = manager_call_raw(ctx, "ListPlacements", 0, &error, &reply, NULL);
+        if (r > 0)
+                return -EIO;
+        if (r < 0) {
+                if (sd_bus_error_has_name(&error, SD_BUS_ERROR_UNKNOWN_METHOD))
+                        return 0;
+                (void) print_bus_error(&error, NULL);
+                return -EIO;
+        }
+        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &pod, &node, &reason)) > 0) {
+                if (isempty(node))
+                        continue;
+                for (size_t i = 0; i < n_rows; i++)
+                        if (streq(rows[i].name, pod) && !rows[i].node) {
+                                rows[i].node = str_escape_control(node);
+                                if (!rows[i].node)
+                                        return log_oom();
+                        }
+        }
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m");
+        return 1;
 }
 
 int verb_list(int argc, char *argv[], Context *ctx) {
@@ -210,7 +243,7 @@ int verb_list(int argc, char *argv[], Context *ctx) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         ListRow *rows = NULL;
         size_t n_rows = 0, w[5] = { 4, 5, 5, 8, 3 };
-        bool legend = true, extended = true;
+        bool legend = true, extended = true, with_node = false;
         int c, r, ret = EXIT_FAILURE;
 
         while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) >= 0) {
@@ -306,15 +339,32 @@ int verb_list(int argc, char *argv[], Context *ctx) {
                 w[3] = MAX(w[3], strlen(row->restarts));
         }
 
+        /* Where each pod is bound: one more call for all of them (a tankd
+         * without ListPlacements has no NODE column). */
+        r = list_placements(ctx, rows, n_rows);
+        if (r < 0)
+                goto finish;
+        with_node = r > 0;
+        for (size_t i = 0; i < n_rows; i++)
+                w[4] = MAX(w[4], strlen(rows[i].age));
+
         /* tankd answers in hash order; people look for names */
         if (n_rows > 1)
                 qsort(rows, n_rows, sizeof(ListRow), list_row_cmp);
-        if (legend)
+        if (legend && with_node)
+                printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], "NAME", (int) w[1], "PHASE",
+                       (int) w[2], "READY", (int) w[3], "RESTARTS", (int) w[4], "AGE", "NODE");
+        else if (legend)
                 printf("%-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], "NAME", (int) w[1], "PHASE",
                        (int) w[2], "READY", (int) w[3], "RESTARTS", "AGE");
         for (size_t i = 0; i < n_rows; i++)
-                printf("%-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], rows[i].name, (int) w[1], rows[i].phase,
-                       (int) w[2], rows[i].ready, (int) w[3], rows[i].restarts, rows[i].age);
+                if (with_node)
+                        printf("%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], rows[i].name, (int) w[1],
+                               rows[i].phase, (int) w[2], rows[i].ready, (int) w[3], rows[i].restarts, (int) w[4],
+                               rows[i].age, rows[i].node ?: "<none>");
+                else
+                        printf("%-*s  %-*s  %-*s  %-*s  %s\n", (int) w[0], rows[i].name, (int) w[1], rows[i].phase,
+                               (int) w[2], rows[i].ready, (int) w[3], rows[i].restarts, rows[i].age);
         ret = EXIT_SUCCESS;
         goto finish;
 
@@ -327,6 +377,7 @@ finish:
                 free(rows[i].ready);
                 free(rows[i].restarts);
                 free(rows[i].age);
+                free(rows[i].node);
         }
         free(rows);
         return ret;

@@ -71,4 +71,5 @@ EXTRA_DIST += tests/system/test-stats.sh tests/system/test-pull-progress.sh
 EXTRA_DIST += tests/system/test-probes-net.sh
 EXTRA_DIST += tests/system/test-rollout.sh
 EXTRA_DIST += tests/system/test-nodes.sh
+EXTRA_DIST += tests/system/test-bindings.sh
 EXTRA_DIST += tests/system/test-image-update.sh

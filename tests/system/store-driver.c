@@ -2,7 +2,7 @@
 /* Drives the store client against a real etcd for the system tests:
  *   store-driver [--cert F --key F --ca F] [--timeout-ms N] CMD ENDPOINTS ARGS…
  * ENDPOINTS is comma-separated. Commands:
- *   crud                      put/get/range/delete/create/update semantics, prints "crud ok"
+ *   crud                      put/get/range/delete/create/update/txn semantics, prints "crud ok"
  *   get KEY                   prints the value, or the error on stderr (exit 1)
  *   watch PREFIX [COUNT]      prints "PUT key rev value", "DELETE key rev", "RESYNC n rev",
  *                             "BROKEN msg", "DOWN msg", "UP"; exits after COUNT events
@@ -156,6 +156,44 @@ static int cmd_crud(Ctx *c) {
         CHECK(st.r == 0 && st.res.n_deleted == 0, "delete missing");
         RUN(c, &st, store_update(c->store, key, "z", 1, cur, step_cb, &st));
         CHECK(st.r == -ESTALE && st.res.n_kvs == 0, "update deleted");
+
+        /* store_txn(): several compares, puts and a delete at one revision;
+         * a failed compare runs the failure branch and returns its ranges. */
+        {
+                char k1[128], k2[128];
+                snprintf(k1, sizeof k1, "%stx1", prefix);
+                snprintf(k2, sizeof k2, "%stx2", prefix);
+                StoreCompare absent[] = {
+                        { .key = k1, .target = STORE_COMPARE_CREATE, .result = STORE_COMPARE_EQUAL, .number = 0 },
+                        { .key = k2, .target = STORE_COMPARE_VERSION, .result = STORE_COMPARE_EQUAL, .number = 0 },
+                };
+                StoreTxnOp puts[] = {
+                        { .type = STORE_TXN_PUT, .key = k1, .value = "a", .value_size = 1 },
+                        { .type = STORE_TXN_PUT, .key = k2, .value = "b", .value_size = 1 },
+                        { .type = STORE_TXN_DELETE, .key = key },
+                };
+                StoreTxnOp gets[] = { { .type = STORE_TXN_GET, .key = k1 }, { .type = STORE_TXN_GET, .key = k2 } };
+                StoreTxn txn = { absent, 2, puts, 3, gets, 2 };
+                int64_t txrev;
+
+                RUN(c, &st, store_txn(c->store, &txn, step_cb, &st));
+                CHECK(st.r == 0 && st.res.succeeded && st.res.n_kvs == 0, "txn: %d %s", st.r, strempty(st.error));
+                txrev = st.res.revision;
+                RUN(c, &st, store_get(c->store, k2, step_cb, &st));
+                CHECK(st.r == 0 && st.res.n_kvs == 1 && st.res.kvs[0].mod_revision == txrev, "txn put at one revision");
+                RUN(c, &st, store_txn(c->store, &txn, step_cb, &st));
+                CHECK(st.r == 0 && !st.res.succeeded && st.res.n_kvs == 2 && streq(st.res.kvs[0].value, "a") &&
+                      streq(st.res.kvs[1].value, "b"), "txn failed compare: %d n=%zu", st.r, st.res.n_kvs);
+                StoreCompare value[] = {
+                        { .key = k1, .target = STORE_COMPARE_VALUE, .result = STORE_COMPARE_EQUAL, .value = "a", .value_size = 1 },
+                        { .key = k2, .target = STORE_COMPARE_MOD, .result = STORE_COMPARE_LESS, .number = txrev + 1 },
+                };
+                StoreTxnOp del[] = { { .type = STORE_TXN_DELETE, .key = k1 }, { .type = STORE_TXN_DELETE, .key = k2 } };
+                RUN(c, &st, store_txn(c->store, &(StoreTxn) { value, 2, del, 2, NULL, 0 }, step_cb, &st));
+                CHECK(st.r == 0 && st.res.succeeded, "txn value/less compare: %d %s", st.r, strempty(st.error));
+                RUN(c, &st, store_get(c->store, k1, step_cb, &st));
+                CHECK(st.r == 0 && st.res.n_kvs == 0, "txn delete");
+        }
 
         step_reset(&st);
         free(st.error);

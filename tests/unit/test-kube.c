@@ -318,7 +318,7 @@ static const struct {
           "starting or ending with '-') (line 4, column 9)" },
         { HEAD "  annotations:\n    tank.io/nets: '{}'\nspec:\n  containers: [{name: app, image: busybox}]\n",
           "document 1: metadata.annotations.tank.io/nets: unknown Tank annotation (tank.io/network, "
-          "tank.io/rollout, tank.io/container.NAME) (line 6, column 5)" },
+          "tank.io/rollout, tank.io/placement, tank.io/reschedule, tank.io/container.NAME) (line 6, column 5)" },
         { HEAD "  annotations:\n    tank.io/network: '{\"nics\": '\nspec:\n  containers: [{name: app, image: busybox}]\n",
           "document 1: metadata.annotations.tank.io/network: not a Tank JSON fragment: truncated JSON (unexpected end "
           "of input) (line 6, column 22)" },
@@ -613,7 +613,8 @@ START_TEST(test_round_trip_tank_only) {
                 "{\"name\":\"odd\",\"restart\":\"on_failure\",\"network\":{\"nics\":[{\"name\":\"eth0\",\"parent\":\"tlan0\","
                 "\"ip\":\"192.0.2.9/24\",\"gateway\":\"192.0.2.1\"}],\"dns\":[\"192.0.2.1\"]},\"volumes\":[{\"name\":\"s\"},"
                 "{\"name\":\"h\",\"source\":{\"host\":\"/srv/a b\"}},{\"name\":\"e\",\"source\":{\"empty\":{}}}],"
-                "\"rollout\":{\"min_healthy_sec\":3,\"deadline_sec\":30,\"auto_revert\":false},\"containers\":[{\"name\":\"app\",\"image\":"
+                "\"rollout\":{\"min_healthy_sec\":3,\"deadline_sec\":30,\"auto_revert\":false},"
+                "\"placement\":{\"labels\":{\"disk\":\"ssd\",\"zone\":\"a\"}},\"containers\":[{\"name\":\"app\",\"image\":"
                 "\"busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000\",\"command\":[],"
                 "\"args\":[\"no\",\"8080\",\"null\",\"~\",\"- x\",\"a: b\",\"#c\",\"\\u0085\\u2028\\t\\\"\\\\\",\"\\u00e9\\ud83d\\ude00\"],"
                 "\"env\":{\"YES\":\"true\",\"EMPTY\":\"\"},\"working_dir\":\"/\",\"mounts\":[{\"volume\":\"s\",\"path\":\"/s\","
@@ -627,8 +628,27 @@ START_TEST(test_round_trip_tank_only) {
         ck_assert_int_eq(kube_serialize(p, &yaml, &error), 0);
         ck_assert_ptr_nonnull(strstr(yaml, "tank.io/network"));
         ck_assert_ptr_nonnull(strstr(yaml, "tank.io/rollout"));
+        ck_assert_ptr_nonnull(strstr(yaml, "tank.io/placement"));
+        ck_assert_ptr_null(strstr(yaml, "tank.io/reschedule"));
         ck_assert_ptr_nonnull(strstr(yaml, "tank.io/container.app"));
         ck_assert_ptr_nonnull(strstr(yaml, "  - name: \"e\"\n    emptyDir: {}\n"));
+}
+END_TEST
+
+START_TEST(test_round_trip_placement) {
+        static const char json[] =
+                "{\"name\":\"pin\",\"placement\":{\"node\":\"b\"},\"reschedule\":true,"
+                "\"containers\":[{\"name\":\"app\",\"image\":\"busybox\"}]}";
+        _cleanup_free_ char *error = NULL, *yaml = NULL;
+        _cleanup_pod_free_ Pod *p = NULL;
+
+        ck_assert_msg(pod_parse(json, strlen(json), &p, &error) == 0, "%s", strna(error));
+        round_trip("placement", &p, 1);
+        ck_assert_int_eq(kube_serialize(p, &yaml, &error), 0);
+        ck_assert_ptr_nonnull(strstr(yaml, "tank.io/placement"));
+        ck_assert_ptr_nonnull(strstr(yaml, "tank.io/reschedule"));
+        ck_assert_str_eq(p->placement.node, "b");
+        ck_assert(p->reschedule);
 }
 END_TEST
 
@@ -772,6 +792,7 @@ int main(void) {
         tcase_add_test(tc, test_round_trip_manifests);
         tcase_add_test(tc, test_round_trip_tank_only);
         tcase_add_test(tc, test_round_trip_probes);
+        tcase_add_test(tc, test_round_trip_placement);
         tcase_add_test(tc, test_round_trip_host_users);
         tcase_add_test(tc, test_ignored_grpc_drops_probe);
         tcase_add_test(tc, test_rootfs_refused);

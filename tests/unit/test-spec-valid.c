@@ -63,6 +63,11 @@ static const char *const valid[] = {
         "{'name':'dig','containers':[{'name':'a','image':'nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'}]}",
         "{'name':'a','containers':[{'name':'a','image':'a','limits':{'memory':'512K','pids':1,'cpu':[1000,1000]}}],'volumes':[]}",
         "{'name':'r','rollout':{'deadline_sec':20},'containers':[{'name':'a','image':'a'}]}",
+        "{'name':'p','placement':{'node':'b'},'reschedule':true,'containers':[{'name':'a','image':'a'}]}",
+        "{'name':'p','placement':{'labels':{'zone':'a','tank.io/role':'db','k':''}},'containers':[{'name':'a','image':'a'}]}",
+        "{'name':'p','placement':{},'reschedule':false,'volumes':[{'name':'d'}],'containers':[{'name':'a','image':'a'}]}",
+        "{'name':'p','reschedule':true,'volumes':[{'name':'h','source':{'host':'/srv'}},{'name':'e','source':{'empty':{}}}],"
+        " 'containers':[{'name':'a','image':'a'}]}",
         "{'name':'r','rollout':{'min_healthy_sec':0,'deadline_sec':1,'auto_revert':false},'containers':[{'name':'a','image':'a'}]}",
         PROBE_SPEC,
         "{'name':'p','containers':[{'name':'a','image':'a','notify':true},{'name':'b','image':'b',"
@@ -532,6 +537,41 @@ START_TEST(test_helpers) {
 }
 END_TEST
 
+/* placement and reschedule: absent stays out of the canonical JSON (old
+ * pods keep their hashes), labels come out sorted, the full hash sees them,
+ * the pod-level hash (what restarts a pod) does not. */
+START_TEST(test_placement) {
+        _cleanup_pod_free_ Pod *none = parse_ok("{'name':'p','containers':[{'name':'a','image':'a'}]}");
+        _cleanup_pod_free_ Pod *lab = parse_ok("{'name':'p','placement':{'labels':{'zone':'a','disk':'ssd'}},"
+                                               "'reschedule':true,'containers':[{'name':'a','image':'a'}]}");
+        _cleanup_pod_free_ Pod *pin = parse_ok("{'name':'p','placement':{'node':'b'},'containers':[{'name':'a','image':'a'}]}");
+        _cleanup_free_ char *s1 = serialize_ok(none), *s2 = serialize_ok(lab), *s3 = serialize_ok(pin);
+        char h1[SPEC_HASH_LEN + 1], h2[SPEC_HASH_LEN + 1], l1[SPEC_HASH_LEN + 1], l2[SPEC_HASH_LEN + 1];
+
+        ck_assert(!none->placement.set);
+        ck_assert(!none->reschedule);
+        ck_assert_ptr_null(strstr(s1, "placement"));
+        ck_assert_ptr_null(strstr(s1, "reschedule"));
+        ck_assert(lab->placement.set);
+        ck_assert_ptr_null(lab->placement.node);
+        ck_assert_str_eq(lab->placement.labels[0], "disk=ssd");
+        ck_assert_str_eq(lab->placement.labels[1], "zone=a");
+        ck_assert_ptr_null(lab->placement.labels[2]);
+        ck_assert(lab->reschedule);
+        ck_assert_ptr_nonnull(strstr(s2, "\"placement\":{\"labels\":{\"disk\":\"ssd\",\"zone\":\"a\"}},\"reschedule\":true,"));
+        ck_assert_str_eq(pin->placement.node, "b");
+        ck_assert_ptr_null(pin->placement.labels);
+        ck_assert_ptr_nonnull(strstr(s3, "\"placement\":{\"node\":\"b\"},\"containers\""));
+
+        ck_assert_int_eq(pod_hash(none, h1), 0);
+        ck_assert_int_eq(pod_hash(pin, h2), 0);
+        ck_assert_str_ne(h1, h2);
+        ck_assert_int_eq(pod_level_hash(none, l1), 0);
+        ck_assert_int_eq(pod_level_hash(pin, l2), 0);
+        ck_assert_str_eq(l1, l2);
+}
+END_TEST
+
 static Suite *spec_suite(void) {
         Suite *s = suite_create("spec-valid");
         TCase *tc = tcase_create("valid");
@@ -555,6 +595,7 @@ static Suite *spec_suite(void) {
         tcase_add_test(tc, test_hash_restart_and_network_change);
         tcase_add_test(tc, test_parse_many);
         tcase_add_test(tc, test_rollout);
+        tcase_add_test(tc, test_placement);
         tcase_add_test(tc, test_helpers);
         suite_add_tcase(s, tc);
         return s;

@@ -76,6 +76,20 @@ static const struct {
         { POD("'user_namespace':'private','containers':[" APP "]"),
           "user_namespace: must be \"auto\" or \"host\", got \"private\"" },
         { POD("'user_namespace':true,'containers':[" APP "]"), "user_namespace: expected a string, got a boolean" },
+        { POD("'placement':{'nodes':'b'},'containers':[" APP "]"), "placement: unknown field \"nodes\"" },
+        { POD("'placement':{'node':'b','labels':{'zone':'a'}},'containers':[" APP "]"),
+          "placement: \"node\" and \"labels\" are exclusive" },
+        { POD("'placement':{'node':'B'},'containers':[" APP "]"), "placement.node: invalid node name \"B\" "
+          "(a lowercase DNS label, 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-')" },
+        { POD("'placement':{'node':3},'containers':[" APP "]"), "placement.node: expected a string, got a number" },
+        { POD("'placement':{'labels':{'zone':'a b'}},'containers':[" APP "]"), "placement.labels.zone: invalid label "
+          "value \"a b\" (empty, or 1-63 of A-Z, a-z, 0-9, '.', '_', '-', beginning and ending alphanumeric)" },
+        { POD("'placement':{'labels':{'-z':'a'}},'containers':[" APP "]"), "placement.labels: invalid label key \"-z\" "
+          "(as [Node] Labels= in tank.conf: an optional DNS-subdomain prefix and '/', then 1-63 of A-Z, a-z, 0-9, '.', '_', '-')" },
+        { POD("'placement':[],'containers':[" APP "]"), "placement: expected an object, got an array" },
+        { POD("'reschedule':'yes','containers':[" APP "]"), "reschedule: expected a boolean, got a string" },
+        { POD("'reschedule':true,'volumes':[{'name':'data'}],'containers':[" APP "]"),
+          "reschedule: a pod with managed volumes cannot move between nodes (volume \"data\")" },
         { POD("'rollout':true,'containers':[" APP "]"), "rollout: expected an object, got a boolean" },
         { POD("'rollout':{'min_healthy':3},'containers':[" APP "]"), "rollout: unknown field \"min_healthy\"" },
         { POD("'rollout':{'min_healthy_sec':-1},'containers':[" APP "]"), "rollout.min_healthy_sec: -1 out of range 0..86400" },

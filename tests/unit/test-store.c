@@ -11,6 +11,7 @@
 #include "store/userns.h"
 #include "store/lease.h"
 #include "store/nodes.h"
+#include "store/bindings.h"
 #include "strv.h"
 
 START_TEST(test_base64_vectors) {
@@ -455,6 +456,158 @@ START_TEST(test_node_records) {
 }
 END_TEST
 
+
+/* store_txn(): the body etcd's gateway takes, and the answer with the kvs of
+ * the branch's range ops. */
+START_TEST(test_txn_ops) {
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        StoreCompare cmp[] = {
+                { .key = "a", .target = STORE_COMPARE_CREATE, .result = STORE_COMPARE_EQUAL, .number = 0 },
+                { .key = "b", .target = STORE_COMPARE_MOD, .result = STORE_COMPARE_NOT_EQUAL, .number = 7 },
+                { .key = "a", .target = STORE_COMPARE_VERSION, .result = STORE_COMPARE_GREATER, .number = 1 },
+                { .key = "b", .target = STORE_COMPARE_VALUE, .result = STORE_COMPARE_LESS, .value = "x", .value_size = 1 },
+        };
+        StoreTxnOp ok[] = {
+                { .type = STORE_TXN_PUT, .key = "a", .value = "b", .value_size = 1 },
+                { .type = STORE_TXN_PUT, .key = "a", .value = "b", .value_size = 1, .lease = 5 },
+                { .type = STORE_TXN_DELETE, .key = "b" },
+        };
+        StoreTxnOp ko[] = { { .type = STORE_TXN_GET, .key = "a" } };
+        StoreCompare bad_cmp = { .key = "a", .target = STORE_COMPARE_MOD, .number = -1 };
+        StoreTxnOp bad_op = { .type = STORE_TXN_PUT, .key = "" };
+        StoreTxnOp many[STORE_TXN_OPS_MAX + 1];
+        StoreResult res = {};
+        char *err = NULL, *x = NULL;
+
+        ck_assert_int_eq(etcd_request_txn_ops(&(StoreTxn) { cmp, 4, ok, 3, ko, 1 }, &a), 0);
+        ck_assert_str_eq(a, "{\"compare\":["
+                         "{\"key\":\"YQ==\",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"},"
+                         "{\"key\":\"Yg==\",\"target\":\"MOD\",\"result\":\"NOT_EQUAL\",\"mod_revision\":\"7\"},"
+                         "{\"key\":\"YQ==\",\"target\":\"VERSION\",\"result\":\"GREATER\",\"version\":\"1\"},"
+                         "{\"key\":\"Yg==\",\"target\":\"VALUE\",\"result\":\"LESS\",\"value\":\"eA==\"}],"
+                         "\"success\":[{\"request_put\":{\"key\":\"YQ==\",\"value\":\"Yg==\"}},"
+                         "{\"request_put\":{\"key\":\"YQ==\",\"value\":\"Yg==\",\"lease\":\"5\"}},"
+                         "{\"request_delete_range\":{\"key\":\"Yg==\"}}],"
+                         "\"failure\":[{\"request_range\":{\"key\":\"YQ==\"}}]}");
+        /* no failure ops, no compares */
+        ck_assert_int_eq(etcd_request_txn_ops(&(StoreTxn) { .success = ok, .n_success = 1 }, &b), 0);
+        ck_assert_str_eq(b, "{\"compare\":[],\"success\":[{\"request_put\":{\"key\":\"YQ==\",\"value\":\"Yg==\"}}],"
+                         "\"failure\":[]}");
+        ck_assert_int_eq(etcd_request_txn_ops(&(StoreTxn) { .compare = &bad_cmp, .n_compare = 1 }, &x), -EINVAL);
+        ck_assert_int_eq(etcd_request_txn_ops(&(StoreTxn) { .success = &bad_op, .n_success = 1 }, &x), -EINVAL);
+        ck_assert_int_eq(etcd_request_txn_ops(&(StoreTxn) { .n_success = 1 }, &x), -EINVAL);
+        for (size_t i = 0; i < ELEMENTSOF(many); i++)
+                many[i] = (StoreTxnOp) { .type = STORE_TXN_DELETE, .key = "a" };
+        ck_assert_int_eq(etcd_request_txn_ops(&(StoreTxn) { .success = many, .n_success = ELEMENTSOF(many) }, &x),
+                         -EINVAL);
+        ck_assert_ptr_null(x);
+
+        /* a failed compare: the kvs of both range ops, an absent key adds none */
+        ck_assert_int_eq(parse(ETCD_OP_TXN_OPS, "{\"header\":{\"revision\":\"9\"},\"responses\":["
+                               "{\"response_range\":{\"header\":{\"revision\":\"9\"},\"kvs\":[{\"key\":\"YQ==\","
+                               "\"create_revision\":\"2\",\"mod_revision\":\"3\",\"version\":\"1\",\"value\":\"Yg==\"}]}},"
+                               "{\"response_range\":{\"header\":{\"revision\":\"9\"}}},"
+                               "{\"response_range\":{\"kvs\":[{\"key\":\"Yg==\",\"create_revision\":\"4\","
+                               "\"mod_revision\":\"5\",\"version\":\"1\"}]}}]}", &res, &err), 0);
+        ck_assert(!res.succeeded);
+        ck_assert_uint_eq(res.n_kvs, 2);
+        ck_assert_str_eq(res.kvs[0].key, "a");
+        ck_assert_int_eq(res.kvs[0].mod_revision, 3);
+        ck_assert_str_eq(res.kvs[1].key, "b");
+        ck_assert_int_eq(res.kvs[1].mod_revision, 5);
+        store_result_done(&res);
+        ck_assert_int_eq(parse(ETCD_OP_TXN_OPS, "{\"header\":{\"revision\":\"10\"},\"succeeded\":true,\"responses\":["
+                               "{\"response_put\":{}},{\"response_put\":{}},{\"response_delete_range\":{\"deleted\":\"1\"}}]}",
+                               &res, &err), 0);
+        ck_assert(res.succeeded);
+        ck_assert_int_eq(res.revision, 10);
+        ck_assert_uint_eq(res.n_kvs, 0);
+        store_result_done(&res);
+        ck_assert_int_eq(parse(ETCD_OP_TXN_OPS, "{\"header\":{\"revision\":\"10\"},\"succeeded\":\"yes\"}", &res, &err),
+                         -EBADMSG);
+        err = mfree(err);
+        ck_assert_int_eq(parse(ETCD_OP_TXN_OPS, "{\"header\":{\"revision\":\"10\"},\"responses\":{}}", &res, &err),
+                         -EBADMSG);
+        err = mfree(err);
+}
+END_TEST
+
+START_TEST(test_binding_values) {
+        _cleanup_free_ char *k = NULL, *pfx = NULL, *bk = NULL, *uk = NULL, *v = NULL, *u = NULL, *node = NULL,
+                *pod = NULL, *reason = NULL, *err = NULL, *bn = NULL;
+        _cleanup_(binding_record_done) BindingRecord b = {};
+        StoreTxnOp ops[4];
+        char *strings[5], *x = NULL;
+        const char *bad = "{\"node\":\"B\",\"pod\":\"web\",\"bound_usec\":1}";
+        const char *ctl = "{\"reason\":\"a\\nb\",\"since_usec\":5}";
+        uint64_t since;
+        size_t n;
+
+        ck_assert_int_eq(store_binding_key("b", "web", &k), 0);
+        ck_assert_str_eq(k, "/tank/v1/bindings/b/web");
+        ck_assert_int_eq(store_bindings_node_prefix("b", &pfx), 0);
+        ck_assert_str_eq(pfx, "/tank/v1/bindings/b/");
+        ck_assert_int_eq(store_bound_key("web", &bk), 0);
+        ck_assert_str_eq(bk, "/tank/v1/bound/web");
+        ck_assert_int_eq(store_unschedulable_key("web", &uk), 0);
+        ck_assert_str_eq(uk, "/tank/v1/unschedulable/web");
+        ck_assert_int_eq(store_binding_key("B", "web", &x), -EINVAL);
+        ck_assert_int_eq(store_binding_key("b", "a/b", &x), -EINVAL);
+        ck_assert_ptr_null(x);
+        ck_assert_str_eq(store_bound_key_pod("/tank/v1/bound/web"), "web");
+        ck_assert_ptr_null(store_bound_key_pod("/tank/v1/bound/We"));
+        ck_assert_str_eq(store_unschedulable_key_pod("/tank/v1/unschedulable/web"), "web");
+        ck_assert_int_eq(store_binding_key_parse("/tank/v1/bindings/b/web", &node, &pod), 0);
+        ck_assert_str_eq(node, "b");
+        ck_assert_str_eq(pod, "web");
+        ck_assert_int_eq(store_binding_key_parse("/tank/v1/bindings/b/web/x", NULL, NULL), -EINVAL);
+        ck_assert_int_eq(store_binding_key_parse("/tank/v1/bindings/web", NULL, NULL), -EINVAL);
+
+        ck_assert_int_eq(binding_record_format("b", "web", 1234, &v), 0);
+        ck_assert_str_eq(v, "{\"node\":\"b\",\"pod\":\"web\",\"bound_usec\":1234}");
+        ck_assert_int_eq(binding_record_parse(v, strlen(v), &b, &err), 0);
+        ck_assert_str_eq(b.node, "b");
+        ck_assert_str_eq(b.pod, "web");
+        ck_assert_uint_eq(b.bound_usec, 1234);
+        binding_record_done(&b);
+        ck_assert_int_eq(binding_record_parse(bad, strlen(bad), &b, &err), -EBADMSG);
+        ck_assert_str_eq(err, "node: expected a node name");
+        err = mfree(err);
+        ck_assert_int_eq(binding_record_parse("[]", 2, &b, &err), -EBADMSG);
+        err = mfree(err);
+
+        ck_assert_int_eq(bound_value_parse("b", 1, &bn), 0);
+        ck_assert_str_eq(bn, "b");
+        ck_assert_int_eq(bound_value_parse("b\0", 2, &x), -EBADMSG);
+        ck_assert_int_eq(bound_value_parse("", 0, &x), -EBADMSG);
+        ck_assert_int_eq(bound_value_parse("B", 1, &x), -EBADMSG);
+
+        ck_assert_int_eq(unschedulable_format("node b is not registered", 5, &u), 0);
+        ck_assert_str_eq(u, "{\"reason\":\"node b is not registered\",\"since_usec\":5}");
+        ck_assert_int_eq(unschedulable_parse(u, strlen(u), &reason, &since, &err), 0);
+        ck_assert_str_eq(reason, "node b is not registered");
+        ck_assert_uint_eq(since, 5);
+        ck_assert_int_eq(unschedulable_parse(ctl, strlen(ctl), NULL, NULL, &err), -EBADMSG);
+        err = mfree(err);
+
+        ck_assert_int_eq(store_bind_ops("b", "web", "a", 7, ops, &n, strings), 0);
+        ck_assert_uint_eq(n, 4);
+        ck_assert_int_eq(ops[0].type, STORE_TXN_PUT);
+        ck_assert_str_eq(ops[0].key, "/tank/v1/bindings/b/web");
+        ck_assert_str_eq(ops[1].key, "/tank/v1/bound/web");
+        ck_assert_mem_eq(ops[1].value, "b", 1);
+        ck_assert_int_eq(ops[2].type, STORE_TXN_DELETE);
+        ck_assert_str_eq(ops[2].key, "/tank/v1/unschedulable/web");
+        ck_assert_str_eq(ops[3].key, "/tank/v1/bindings/a/web");
+        for (size_t i = 0; i < 5; i++)
+                free(strings[i]);
+        ck_assert_int_eq(store_bind_ops("b", "web", NULL, 7, ops, &n, strings), 0);
+        ck_assert_uint_eq(n, 3);
+        for (size_t i = 0; i < 5; i++)
+                free(strings[i]);
+}
+END_TEST
+
 int main(void) {
         Suite *s = suite_create("store");
         TCase *tc = tcase_create("pure");
@@ -471,6 +624,8 @@ int main(void) {
         tcase_add_test(tc, test_userns_values);
         tcase_add_test(tc, test_lease_answers);
         tcase_add_test(tc, test_node_records);
+        tcase_add_test(tc, test_txn_ops);
+        tcase_add_test(tc, test_binding_values);
         suite_add_tcase(s, tc);
 
         return check_run(s);

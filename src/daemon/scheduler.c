@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+
+#include "daemon/bus-api.h"
+#include "daemon/manager.h"
+#include "daemon/node.h"
+#include "daemon/schedule.h"
+#include "daemon/scheduler.h"
+#include "log.h"
+#include "store/bindings.h"
+#include "store/nodes.h"
+#include "strv.h"
+#include "time-util.h"
+
+#define SCHEDULER_RETRY_USEC (1U * USEC_PER_SEC)
+
+typedef enum ViewKind {
+        VIEW_ELECTION,
+        VIEW_NODES,
+        VIEW_CORDONED,
+        VIEW_BOUND,
+        VIEW_UNSCHEDULABLE,
+        VIEW_MINE,
+        _VIEW_MAX,
+} ViewKind;
+
+typedef struct BoundEntry {
+        char *node;
+        int64_t mod_revision;
+} BoundEntry;
+
+typedef struct View {
+        Scheduler *s;
+        ViewKind kind;
+        char *prefix;
+        StoreWatch *watch;
+        bool synced;
+        Hashmap *map;           /* name -> NodeRecord* | BoundEntry* | char* (reason, or the name) */
+} View;
+
+struct Scheduler {
+        Manager *m;
+        char *self;
+        View views[_VIEW_MAX];
+        char *holder;           /* STORE_SCHEDULER_KEY's value; NULL: nobody */
+        bool electing;          /* the create txn is in flight */
+        Hashmap *in_flight;     /* pod -> itself: a bind or unschedulable write is on its way */
+        sd_event_source *pass;  /* deferred: the scheduling pass */
+        sd_event_source *retry; /* a failed store call: the election and the pass again */
+};
+
+static void view_value_free(ViewKind kind, void *v) {
+        if (!v)
+                return;
+        if (kind == VIEW_NODES)
+                node_record_done(v);
+        else if (kind == VIEW_BOUND)
+                free(((BoundEntry *) v)->node);
+        free(v);
+}
+
+static void view_clear(View *v) {
+        void *x;
+
+        HASHMAP_FOREACH(x, v->map)
+                view_value_free(v->kind, x);
+        hashmap_free(v->map);
+        v->map = NULL;
+}
+
+Scheduler *scheduler_free(Scheduler *s) {
+        void *x;
+
+        if (!s)
+                return NULL;
+        if (s->m->node)
+                node_set_registered_callback(s->m->node, NULL, NULL);
+        for (size_t i = 0; i < _VIEW_MAX; i++) {
+                store_watch_free(s->views[i].watch);
+                view_clear(&s->views[i]);
+                free(s->views[i].prefix);
+        }
+        HASHMAP_FOREACH(x, s->in_flight)
+                free(x);
+        hashmap_free(s->in_flight);
+        sd_event_source_disable_unref(s->pass);
+        sd_event_source_disable_unref(s->retry);
+        free(s->holder);
+        free(s->self);
+        return mfree(s);
+}
+
+static int on_pass(sd_event_source *es, void *userdata);
+static int on_retry(sd_event_source *es, uint64_t usec, void *userdata);
+
+int scheduler_new(Manager *m, Scheduler **ret) {
+        _cleanup_(scheduler_freep) Scheduler *s = NULL;
+        int r;
+
+        s = calloc(1, sizeof(Scheduler));
+        if (!s)
+                return -ENOMEM;
+        s->m = m;
+        s->self = strdup(node_name(m->node));
+        s->in_flight = hashmap_new();
+        if (!s->self || !s->in_flight)
+                return -ENOMEM;
+        for (size_t i = 0; i < _VIEW_MAX; i++) {
+                s->views[i] = (View) { .s = s, .kind = i };
+                s->views[i].map = hashmap_new();
+                if (!s->views[i].map)
+                        return -ENOMEM;
+        }
+        if (!(s->views[VIEW_ELECTION].prefix = strdup(STORE_SCHEDULER_KEY)) ||
+            !(s->views[VIEW_NODES].prefix = strdup(STORE_NODES_PREFIX)) ||
+            !(s->views[VIEW_CORDONED].prefix = strdup(STORE_CORDONED_PREFIX)) ||
+            !(s->views[VIEW_BOUND].prefix = strdup(STORE_BOUND_PREFIX)) ||
+            !(s->views[VIEW_UNSCHEDULABLE].prefix = strdup(STORE_UNSCHEDULABLE_PREFIX)))
+                return -ENOMEM;
+        r = store_bindings_node_prefix(s->self, &s->views[VIEW_MINE].prefix);
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(m->event, &s->pass, on_pass, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->pass, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &s->retry, CLOCK_MONOTONIC, SCHEDULER_RETRY_USEC, 0,
+                                               on_retry, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->retry, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+bool scheduler_is_leader(const Scheduler *s) {
+        return s && s->holder && streq(s->holder, s->self);
+}
+
+static void queue_pass(Scheduler *s) {
+        if (scheduler_is_leader(s))
+                (void) sd_event_source_set_enabled(s->pass, SD_EVENT_ONESHOT);
+}
+
+static void arm_retry(Scheduler *s) {
+        if (sd_event_source_get_enabled(s->retry, NULL) > 0)
+                return;
+        (void) sd_event_source_set_time_relative(s->retry, SCHEDULER_RETRY_USEC);
+        (void) sd_event_source_set_enabled(s->retry, SD_EVENT_ONESHOT);
+}
+
+void scheduler_pods_changed(Scheduler *s) {
+        if (s)
+                queue_pass(s);
+}
+
+/* The pod's placement may have changed: its pass, and its Node property. */
+static void pod_placement_changed(Scheduler *s, const char *pod) {
+        PodState *p = s->m->reconciler ? reconciler_get_pod(s->m->reconciler, pod) : NULL;
+        _cleanup_free_ char *path = NULL;
+
+        if (!p)
+                return;
+        reconciler_queue(p);
+        if (s->m->bus && bus_pod_object_path(pod, &path) >= 0)
+                (void) sd_bus_emit_properties_changed(s->m->bus, path, TANK_POD_INTERFACE, "Node", NULL);
+}
+
+static void all_pods_placement_changed(Scheduler *s) {
+        PodState *p;
+
+        if (!s->m->reconciler)
+                return;
+        HASHMAP_FOREACH(p, reconciler_pods(s->m->reconciler))
+                pod_placement_changed(s, p->name);
+}
+
+/* Election */
+static void on_elected(Store *st _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
+        Scheduler *s = userdata;
+
+        if (r == -ECANCELED)
+                return;
+        s->electing = false;
+        if (r < 0) {
+                log_warning("Could not take part in the scheduler election, retrying: %s", strna(error));
+                return arm_retry(s);
+        }
+        if (res->succeeded)
+                log_info("Node %s is the scheduler.", s->self);
+        /* Either way the watch tells who holds the key. */
+}
+
+static void elect(Scheduler *s) {
+        int64_t lease = node_lease_id(s->m->node);
+        StoreCompare cmp = { .key = STORE_SCHEDULER_KEY, .target = STORE_COMPARE_CREATE,
+                             .result = STORE_COMPARE_EQUAL, .number = 0 };
+        StoreTxnOp put = { .type = STORE_TXN_PUT, .key = STORE_SCHEDULER_KEY, .value = s->self,
+                           .value_size = strlen(s->self), .lease = lease };
+        int r;
+
+        if (s->holder || s->electing || lease <= 0 || !s->views[VIEW_ELECTION].synced || !s->m->store)
+                return;
+        r = store_txn(s->m->store, &(StoreTxn) { .compare = &cmp, .n_compare = 1, .success = &put, .n_success = 1 },
+                      on_elected, s);
+        if (r < 0) {
+                log_warning_errno(r, "Could not take part in the scheduler election: %m");
+                return arm_retry(s);
+        }
+        s->electing = true;
+}
+
+static void set_holder(Scheduler *s, const char *holder) {
+        bool was = scheduler_is_leader(s);
+
+        if (streq_ptr(s->holder, holder))
+                return;
+        free(s->holder);
+        s->holder = holder ? strdup(holder) : NULL;
+        if (holder && !s->holder)
+                log_oom();
+        if (was && !scheduler_is_leader(s))
+                log_info("Node %s stopped scheduling: the scheduler is now %s.", s->self, strna(s->holder));
+        else if (!was && scheduler_is_leader(s))
+                log_info("Node %s schedules the fleet.", s->self);
+        if (scheduler_is_leader(s))
+                queue_pass(s);
+        else
+                (void) sd_event_source_set_enabled(s->pass, SD_EVENT_OFF);
+}
+
+static void on_registered(Node *n _unused_, int64_t lease _unused_, void *userdata) {
+        elect(userdata);
+}
+
+/* Views */
+static const char *view_name(View *v, const char *key) {
+        const char *n;
+
+        switch (v->kind) {
+        case VIEW_ELECTION:
+                return streq(key, STORE_SCHEDULER_KEY) ? key : NULL;
+        case VIEW_NODES:
+                return store_node_key_name(key);
+        case VIEW_CORDONED:
+                return store_cordon_key_name(key);
+        case VIEW_BOUND:
+                return store_bound_key_pod(key);
+        case VIEW_UNSCHEDULABLE:
+                return store_unschedulable_key_pod(key);
+        case VIEW_MINE:
+                n = startswith(key, v->prefix);
+                return n && pod_name_is_valid(n) ? n : NULL;
+        default:
+                return NULL;
+        }
+}
+
+/* 1: taken, 0: ignored (hostile or foreign value), < 0: out of memory */
+static int view_value(View *v, const char *name, const StoreKV *kv, void **ret) {
+        _cleanup_free_ char *err = NULL, *node = NULL;
+        NodeRecord *rec;
+        BoundEntry *b;
+        int r;
+
+        switch (v->kind) {
+        case VIEW_NODES:
+                rec = calloc(1, sizeof(NodeRecord));
+                if (!rec)
+                        return -ENOMEM;
+                r = node_record_parse(kv->value, kv->value_size, rec, &err);
+                if (r < 0 || !streq(rec->name, name)) {
+                        free(rec);
+                        if (r == -ENOMEM)
+                                return r;
+                        log_debug("Ignoring node record %s: %s", kv->key, strna(err));
+                        return 0;
+                }
+                *ret = rec;
+                return 1;
+        case VIEW_BOUND:
+                r = bound_value_parse(kv->value, kv->value_size, &node);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        log_debug("Ignoring %s: not a node name.", kv->key);
+                        return 0;
+                }
+                b = calloc(1, sizeof(BoundEntry));
+                if (!b)
+                        return -ENOMEM;
+                *b = (BoundEntry) { .node = TAKE_PTR(node), .mod_revision = kv->mod_revision };
+                *ret = b;
+                return 1;
+        case VIEW_UNSCHEDULABLE:
+                r = unschedulable_parse(kv->value, kv->value_size, (char **) ret, NULL, &err);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        log_debug("Ignoring %s: %s", kv->key, strna(err));
+                        return 0;
+                }
+                return 1;
+        case VIEW_ELECTION:
+                r = bound_value_parse(kv->value, kv->value_size, (char **) ret);
+                if (r == -ENOMEM)
+                        return r;
+                return r < 0 ? 0 : 1;
+        default:
+                *ret = strdup(name);
+                return *ret ? 1 : -ENOMEM;
+        }
+}
+
+static void view_changed(View *v, const char *name) {
+        Scheduler *s = v->s;
+
+        switch (v->kind) {
+        case VIEW_ELECTION:
+                set_holder(s, hashmap_get(v->map, STORE_SCHEDULER_KEY));
+                /* Also when nothing changed: the first list of an empty key
+                 * may come after the node registered. */
+                if (!s->holder)
+                        elect(s);
+                break;
+        case VIEW_BOUND:
+        case VIEW_MINE:
+                if (name)
+                        pod_placement_changed(s, name);
+                else
+                        all_pods_placement_changed(s);
+                queue_pass(s);
+                break;
+        default:
+                queue_pass(s);
+        }
+}
+
+static int view_put(View *v, const StoreKV *kv) {
+        const char *name = view_name(v, kv->key);
+        void *value = NULL, *old = NULL;
+        int r;
+
+        if (!name)
+                return 0;
+        r = view_value(v, name, kv, &value);
+        if (r <= 0) {
+                /* A value that does not parse counts as absent. */
+                if (r == 0)
+                        view_value_free(v->kind, hashmap_remove(v->map, name));
+                return r;
+        }
+        r = hashmap_replace(v->map, name, value, &old);
+        if (r < 0) {
+                view_value_free(v->kind, value);
+                return r;
+        }
+        view_value_free(v->kind, old);
+        return 0;
+}
+
+static int on_view_event(StoreWatch *w _unused_, const StoreEvent *ev, void *userdata) {
+        View *v = userdata;
+        const char *name = view_name(v, ev->kv.key);
+        _cleanup_free_ char *n = NULL;
+        int r;
+
+        if (!name)
+                return 0;
+        n = strdup(name);
+        if (!n)
+                return -ENOMEM;
+        if (ev->type == STORE_EVENT_DELETE)
+                view_value_free(v->kind, hashmap_remove(v->map, name));
+        else {
+                r = view_put(v, &ev->kv);
+                if (r < 0)
+                        return r;
+        }
+        if (v->synced)
+                view_changed(v, n);
+        return 0;
+}
+
+static int on_view_resync(StoreWatch *w _unused_, const StoreKV *kvs, size_t n_kvs, int64_t revision _unused_,
+                          void *userdata) {
+        View *v = userdata;
+        int r;
+
+        view_clear(v);
+        v->map = hashmap_new();
+        if (!v->map)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_kvs; i++) {
+                r = view_put(v, kvs + i);
+                if (r < 0)
+                        return r;
+        }
+        v->synced = true;
+        view_changed(v, NULL);
+        return 0;
+}
+
+int scheduler_start(Scheduler *s) {
+        static const StoreWatchCallbacks callbacks = {
+                .event = on_view_event,
+                .resync = on_view_resync,
+        };
+        int r;
+
+        node_set_registered_callback(s->m->node, on_registered, s);
+        for (size_t i = 0; i < _VIEW_MAX; i++) {
+                r = store_watch_new(s->m->store, s->views[i].prefix, 0, &callbacks, &s->views[i], &s->views[i].watch);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch %s: %m", s->views[i].prefix);
+        }
+        return 0;
+}
+
+/* Placement */
+static const BoundEntry *bound_entry(Scheduler *s, const char *pod) {
+        return s ? hashmap_get(s->views[VIEW_BOUND].map, pod) : NULL;
+}
+
+const char *scheduler_pod_node(Scheduler *s, const char *pod) {
+        const BoundEntry *b = bound_entry(s, pod);
+        return b ? b->node : NULL;
+}
+
+const char *scheduler_pod_reason(Scheduler *s, const char *pod) {
+        return s ? hashmap_get(s->views[VIEW_UNSCHEDULABLE].map, pod) : NULL;
+}
+
+ReconcilerPlacement scheduler_placement(Scheduler *s, const char *pod) {
+        const BoundEntry *b;
+
+        /* Before both lists nothing is known: stop nothing, start nothing. */
+        if (!s || !s->views[VIEW_MINE].synced || !s->views[VIEW_BOUND].synced)
+                return RECONCILER_PLACEMENT_UNBOUND;
+        if (hashmap_get(s->views[VIEW_MINE].map, pod))
+                return RECONCILER_PLACEMENT_HERE;
+        b = bound_entry(s, pod);
+        if (b && !streq(b->node, s->self))
+                return RECONCILER_PLACEMENT_ELSEWHERE;
+        return RECONCILER_PLACEMENT_UNBOUND;
+}
+
+/* The scheduling pass */
+typedef struct Write {
+        Scheduler *s;
+        char *pod;
+        bool bind;
+} Write;
+
+static void on_write_done(Store *st _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
+        Write *w = userdata;
+        Scheduler *s = w->s;
+
+        if (r != -ECANCELED) {
+                free(hashmap_remove(s->in_flight, w->pod));
+                if (r < 0) {
+                        log_warning("Scheduler: could not write the %s of pod %s, retrying: %s",
+                                    w->bind ? "binding" : "unschedulable reason", w->pod, strna(error));
+                        arm_retry(s);
+                } else if (!res->succeeded)
+                        /* The pod (or its binding) changed meanwhile: the watches bring
+                         * the news and queue the pass; the timer covers a news that was not. */
+                        arm_retry(s);
+                else
+                        /* News that came while this write was in flight skipped the
+                         * pod: look again (a pass that finds nothing new writes nothing). */
+                        queue_pass(s);
+        }
+        free(w->pod);
+        free(w);
+}
+
+static int write_start(Scheduler *s, const PodState *p, const char *node, const char *reason) {
+        _cleanup_free_ char *key = NULL;
+        Write *w;
+        int r;
+
+        w = calloc(1, sizeof(Write));
+        if (!w)
+                return -ENOMEM;
+        *w = (Write) { .s = s, .pod = strdup(p->name), .bind = !!node };
+        key = strdup(p->name);
+        if (!w->pod || !key) {
+                free(w->pod);
+                free(w);
+                return -ENOMEM;
+        }
+        if (node)
+                r = store_bind(s->m->store, node, p->name, p->mod_revision, NULL, 0, now_realtime_usec(),
+                               on_write_done, w);
+        else
+                r = store_unschedulable_put(s->m->store, p->name, reason, now_realtime_usec(), p->mod_revision,
+                                            on_write_done, w);
+        if (r < 0) {
+                free(w->pod);
+                free(w);
+                return r;
+        }
+        r = hashmap_put(s->in_flight, p->name, key);
+        if (r >= 0)
+                TAKE_PTR(key);
+        return 0;
+}
+
+static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
+        Hashmap *nodes = s->views[VIEW_NODES].map;
+        _cleanup_free_ ScheduleNode *l = calloc(MAX(hashmap_size(nodes), 1u), sizeof(ScheduleNode));
+        const char *pod;
+        HashmapIter it = {};
+        BoundEntry *b;
+        NodeRecord *rec;
+        size_t n = 0;
+
+        if (!l)
+                return -ENOMEM;
+        HASHMAP_FOREACH(rec, nodes)
+                l[n++] = (ScheduleNode) {
+                        .name = rec->name,
+                        .labels = rec->labels,
+                        .memory_bytes = rec->memory_bytes,
+                        .cordoned = !!hashmap_get(s->views[VIEW_CORDONED].map, rec->name),
+                };
+        while (hashmap_iterate(s->views[VIEW_BOUND].map, &it, (void **) &b, &pod)) {
+                PodState *p = reconciler_get_pod(s->m->reconciler, pod);
+                for (size_t i = 0; i < n; i++)
+                        if (streq(l[i].name, b->node)) {
+                                l[i].n_bound++;
+                                l[i].bound_memory += p ? schedule_pod_memory(p->desired) : 0;
+                        }
+        }
+        *ret = TAKE_PTR(l);
+        *ret_n = n;
+        return 0;
+}
+
+static bool views_synced(Scheduler *s) {
+        for (size_t i = 0; i < _VIEW_MAX; i++)
+                if (!s->views[i].synced)
+                        return false;
+        return true;
+}
+
+int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node) {
+        _cleanup_free_ ScheduleNode *nodes = NULL;
+        _cleanup_free_ char *reason = NULL;
+        const char *node = NULL;
+        size_t n_nodes;
+        int r;
+
+        if (!scheduler_is_leader(s) || !views_synced(s) || !s->m->reconciler || bound_entry(s, pod->name))
+                return 0;
+        r = build_nodes(s, &nodes, &n_nodes);
+        if (r < 0)
+                return r;
+        r = schedule_decide(pod, nodes, n_nodes, &node, &reason);
+        if (r <= 0)
+                return r;
+        *ret_node = strdup(node);
+        return *ret_node ? 1 : -ENOMEM;
+}
+
+void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64_t revision) {
+        View *bound = &s->views[VIEW_BOUND], *mine = &s->views[VIEW_MINE];
+        _cleanup_free_ char *b = NULL, *k = NULL;
+        StoreKV kv;
+
+        if (!bound->synced || !mine->synced)
+                return;
+        if (store_bound_key(pod, &k) < 0)
+                return (void) log_oom();
+        b = strdup(node);
+        if (!b)
+                return (void) log_oom();
+        kv = (StoreKV) { .key = k, .value = b, .value_size = strlen(b), .create_revision = revision,
+                         .mod_revision = revision, .version = 1 };
+        if (view_put(bound, &kv) < 0)
+                return (void) log_oom();
+        if (streq(node, s->self)) {
+                _cleanup_free_ char *mk = NULL;
+                if (asprintf(&mk, "%s%s", mine->prefix, pod) < 0)
+                        return (void) log_oom();
+                kv.key = mk;
+                if (view_put(mine, &kv) < 0)
+                        return (void) log_oom();
+        }
+        pod_placement_changed(s, pod);
+}
+
+static int on_pass(sd_event_source *es _unused_, void *userdata) {
+        Scheduler *s = userdata;
+        _cleanup_free_ ScheduleNode *nodes = NULL;
+        size_t n_nodes;
+        PodState *p;
+        int r;
+
+        if (!scheduler_is_leader(s) || !s->m->store_synced || !s->m->reconciler || !s->m->store ||
+            !views_synced(s))
+                return 0;
+        r = build_nodes(s, &nodes, &n_nodes);
+        if (r < 0) {
+                log_oom();
+                arm_retry(s);
+                return 0;
+        }
+        HASHMAP_FOREACH(p, reconciler_pods(s->m->reconciler)) {
+                _cleanup_free_ char *reason = NULL;
+                const char *node = NULL, *old;
+
+                if (!p->desired || p->mod_revision <= 0 || bound_entry(s, p->name) ||
+                    hashmap_get(s->in_flight, p->name))
+                        continue;
+                r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
+                if (r < 0) {
+                        log_oom();
+                        arm_retry(s);
+                        return 0;
+                }
+                if (r == 0) {
+                        old = scheduler_pod_reason(s, p->name);
+                        if (old && streq(old, reason))
+                                continue;
+                        log_info("Pod %s cannot be scheduled: %s.", p->name, reason);
+                } else
+                        log_debug("Binding pod %s to node %s.", p->name, node);
+                r = write_start(s, p, node, reason);
+                if (r < 0) {
+                        log_warning_errno(r, "Scheduler: could not write for pod %s, retrying: %m", p->name);
+                        arm_retry(s);
+                        continue;
+                }
+                if (node) {
+                        /* Count it at once, so that the next pods of this pass see it. */
+                        for (size_t i = 0; i < n_nodes; i++)
+                                if (streq(nodes[i].name, node)) {
+                                        nodes[i].n_bound++;
+                                        nodes[i].bound_memory += schedule_pod_memory(p->desired);
+                                }
+                }
+        }
+        return 0;
+}
+
+static int on_retry(sd_event_source *es _unused_, uint64_t usec _unused_, void *userdata) {
+        Scheduler *s = userdata;
+
+        elect(s);
+        queue_pass(s);
+        return 0;
+}
