@@ -164,6 +164,8 @@ finish:
 static void apply_bound_done(Store *s, int r, int64_t mod_revision, const char *error, void *userdata) {
         ApplyCall *a = userdata;
 
+        /* NULL once the Manager is going (the store cancels after it). */
+        scheduler_release(a->manager->scheduler, a->pod->name);
         if (r == -EAGAIN) {
                 a->node = mfree(a->node);
                 r = store_pods_put(s, a->pod, a->if_revision, apply_done, a);
@@ -316,6 +318,8 @@ static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_
         else
                 r = store_pods_put(m->store, a->pod, if_revision, apply_done, a);
         if (r < 0) {
+                if (a->node)
+                        scheduler_release(m->scheduler, a->pod->name);
                 apply_call_free(a);
                 return r;
         }

@@ -44,7 +44,9 @@ struct Scheduler {
         View views[_VIEW_MAX];
         char *holder;           /* STORE_SCHEDULER_KEY's value; NULL: nobody */
         bool electing;          /* the create txn is in flight */
-        Hashmap *in_flight;     /* pod -> itself: a bind or unschedulable write is on its way */
+        /* pod -> the node a bind on its way goes to ("" for an unschedulable
+         * write): counted as bound by the passes until the answer. */
+        Hashmap *in_flight;
         sd_event_source *pass;  /* deferred: the scheduling pass */
         sd_event_source *retry; /* a failed store call: the election and the pass again */
 };
@@ -450,7 +452,7 @@ ReconcilerPlacement scheduler_placement(Scheduler *s, const char *pod) {
 typedef struct Write {
         Scheduler *s;
         char *pod;
-        bool bind;
+        char *node;             /* NULL: an unschedulable write */
 } Write;
 
 static void on_write_done(Store *st _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
@@ -461,18 +463,23 @@ static void on_write_done(Store *st _unused_, int r, const StoreResult *res, con
                 free(hashmap_remove(s->in_flight, w->pod));
                 if (r < 0) {
                         log_warning("Scheduler: could not write the %s of pod %s, retrying: %s",
-                                    w->bind ? "binding" : "unschedulable reason", w->pod, strna(error));
+                                    w->node ? "binding" : "unschedulable reason", w->pod, strna(error));
                         arm_retry(s);
                 } else if (!res->succeeded)
                         /* The pod (or its binding) changed meanwhile: the watches bring
                          * the news and queue the pass; the timer covers a news that was not. */
                         arm_retry(s);
-                else
+                else {
+                        /* Bound from now on, for the next passes, before the watch says so. */
+                        if (w->node)
+                                scheduler_note_bound(s, w->pod, w->node, res->revision);
                         /* News that came while this write was in flight skipped the
                          * pod: look again (a pass that finds nothing new writes nothing). */
                         queue_pass(s);
+                }
         }
         free(w->pod);
+        free(w->node);
         free(w);
 }
 
@@ -484,10 +491,11 @@ static int write_start(Scheduler *s, const PodState *p, const char *node, const 
         w = calloc(1, sizeof(Write));
         if (!w)
                 return -ENOMEM;
-        *w = (Write) { .s = s, .pod = strdup(p->name), .bind = !!node };
-        key = strdup(p->name);
-        if (!w->pod || !key) {
+        *w = (Write) { .s = s, .pod = strdup(p->name), .node = node ? strdup(node) : NULL };
+        key = strdup(node ?: "");
+        if (!w->pod || !key || (node && !w->node)) {
                 free(w->pod);
+                free(w->node);
                 free(w);
                 return -ENOMEM;
         }
@@ -499,6 +507,7 @@ static int write_start(Scheduler *s, const PodState *p, const char *node, const 
                                             on_write_done, w);
         if (r < 0) {
                 free(w->pod);
+                free(w->node);
                 free(w);
                 return r;
         }
@@ -534,6 +543,23 @@ static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
                                 l[i].bound_memory += p ? schedule_pod_memory(p->desired) : 0;
                         }
         }
+        /* Binds still on their way count as done: a pass that runs before
+         * their answers (another pod's news) must not pick a node as if they
+         * were not there. */
+        it = (HashmapIter) {};
+        const char *target;
+        while (hashmap_iterate(s->in_flight, &it, (void **) &target, &pod)) {
+                PodState *p;
+
+                if (isempty(target) || bound_entry(s, pod))
+                        continue;
+                p = reconciler_get_pod(s->m->reconciler, pod);
+                for (size_t i = 0; i < n; i++)
+                        if (streq(l[i].name, target)) {
+                                l[i].n_bound++;
+                                l[i].bound_memory += p ? schedule_pod_memory(p->desired) : 0;
+                        }
+        }
         *ret = TAKE_PTR(l);
         *ret_n = n;
         return 0;
@@ -561,8 +587,37 @@ int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node) {
         r = schedule_decide(pod, nodes, n_nodes, &node, &reason);
         if (r <= 0)
                 return r;
-        *ret_node = strdup(node);
-        return *ret_node ? 1 : -ENOMEM;
+        _cleanup_free_ char *copy = strdup(node);
+        if (!copy)
+                return -ENOMEM;
+        /* Counted by the next decisions until the Apply's txn answers
+         * (scheduler_release()): Applies of several pods at once are in
+         * flight together and would all pick the same node. */
+        r = scheduler_reserve(s, pod->name, node);
+        if (r < 0)
+                return r;
+        *ret_node = TAKE_PTR(copy);
+        return 1;
+}
+
+int scheduler_reserve(Scheduler *s, const char *pod, const char *node) {
+        char *v = strdup(node), *old = NULL;
+        int r;
+
+        if (!v)
+                return -ENOMEM;
+        r = hashmap_replace(s->in_flight, pod, v, (void **) &old);
+        if (r < 0) {
+                free(v);
+                return r;
+        }
+        free(old);
+        return 0;
+}
+
+void scheduler_release(Scheduler *s, const char *pod) {
+        if (s)
+                free(hashmap_remove(s->in_flight, pod));
 }
 
 void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64_t revision) {
@@ -571,6 +626,10 @@ void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64
         StoreKV kv;
 
         if (!bound->synced || !mine->synced)
+                return;
+        /* The watch has been past that revision already (and may have seen
+         * the pod deleted since): nothing to add ahead of it. */
+        if (bound->watch && store_watch_revision(bound->watch) >= revision)
                 return;
         if (store_bound_key(pod, &k) < 0)
                 return (void) log_oom();

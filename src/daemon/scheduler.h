@@ -53,3 +53,8 @@ int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node);
 /* Apply wrote pod bound to node at revision: take it into the views now,
  * so that the pod's first pass starts it (the watches bring the same). */
 void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64_t revision);
+/* A bind on its way (the pass's own, or an Apply's decided by
+ * scheduler_decide_new(), which reserves): counted as bound by the
+ * decisions until released. release accepts NULL. */
+int scheduler_reserve(Scheduler *s, const char *pod, const char *node);
+void scheduler_release(Scheduler *s, const char *pod);

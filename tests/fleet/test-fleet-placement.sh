@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Placement on three nodes: one scheduler is elected; six identical pods
+# applied on one node land two per node and each runs on its node only; a pod
+# pinned to c runs on c only; a pod selecting role=db lands on b, the node
+# with that label; a label no node has leaves the pod unschedulable with the
+# reason, running nowhere; every node's tankctl list shows where each pod is;
+# a cordoned node gets no new pod; a delete on another node removes the pod
+# from its node.
+set -u
+. "$TANK_SRCDIR/tests/fleet/fleet-lib.sh"
+
+fleet_up a:zone=a b:zone=b,role=db c:zone=c
+
+IMAGE=127.0.0.1:5000/tank/busybox:latest   # every node's own registry
+pod() { # NAME [POD-LEVEL FIELDS]
+        printf '{"name": "%s", %s "containers": [{"name": "app", "image": "%s", "command": ["sleep", "infinity"]}]}' \
+                "$1" "${2:-}" "$IMAGE"
+}
+apply_on() { # NODE JSON
+        fx "$1" sh -c 'printf "%s\n" "$1" | tankctl apply -f - >/dev/null' apply "$2"
+}
+bound() { fleet_etcd get --print-value-only "/tank/v1/bound/$1"; }
+scopes() { fx "$1" systemctl list-units --no-legend --plain --state=active 'tank-*-app.scope' | awk '{print $1}' | sort | tr '\n' ' '; }
+runs_on() { # POD NODE: running on NODE, and on no other node
+        local n
+        for n in a b c; do
+                if [ "$n" = "$2" ]; then
+                        fx "$n" systemctl is-active -q "tank-$1-app.scope" || return 1
+                else
+                        ! fx "$n" systemctl is-active -q "tank-$1-app.scope" || return 1
+                fi
+        done
+}
+everywhere_stopped() { local n; for n in a b c; do ! fx "$n" systemctl is-active -q "tank-$1-app.scope" || return 1; done; }
+
+has_scheduler() { [ -n "$(fleet_etcd get --print-value-only /tank/v1/scheduler)" ]; }
+wait_for 20 has_scheduler || fail "no node holds /tank/v1/scheduler"
+sched=$(fleet_etcd get --print-value-only /tank/v1/scheduler)
+echo "scheduler: $sched"
+case $sched in a | b | c) ;; *) fail "the scheduler key names '$sched'" ;; esac
+fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
+wait_for 30 fleet_nodes_are a 'a b c' || fail "a does not list three nodes: $(fx a tankctl nodes 2>&1)"
+
+# Six identical pods, applied as one array on the scheduler's node (its
+# Apply binds each pod in the pod's own txn): two per node.
+other=a; [ "$sched" != a ] || other=b
+arr=$(for i in 1 2 3 4 5 6; do pod "s$i"; echo; done | jq -s -c .)
+apply_on "$sched" "$arr" || fail "apply of six pods on $sched"
+all_bound() { local i; for i in 1 2 3 4 5 6; do [ -n "$(bound "s$i")" ] || return 1; done; }
+wait_for 30 all_bound || fail "not all six pods bound: $(fleet_etcd get --prefix /tank/v1/bound/)"
+spread=$(for i in 1 2 3 4 5 6; do bound "s$i"; done | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+echo "six pods: $spread"
+assert_eq "$spread" "a=2 b=2 c=2 " "six identical pods over three nodes"
+for i in 1 2 3 4 5 6; do
+        n=$(bound "s$i")
+        wait_for 60 runs_on "s$i" "$n" || fail "s$i (bound to $n) is not running on $n alone: a: $(scopes a) b: $(scopes b) c: $(scopes c)"
+done
+echo "each runs on its node alone: a: $(scopes a)| b: $(scopes b)| c: $(scopes c)"
+
+# Pinned, label-selected, and a label nobody has.
+apply_on b "$(pod pin '"placement": {"node": "c"},')" || fail "apply pin"
+apply_on c "$(pod db '"placement": {"labels": {"role": "db"}},')" || fail "apply db"
+apply_on a "$(pod nowhere '"placement": {"labels": {"zone": "x"}},')" || fail "apply nowhere"
+wait_for 60 runs_on pin c || fail "pin does not run on c alone (bound to '$(bound pin)')"
+wait_for 60 runs_on db b || fail "db does not run on b alone (bound to '$(bound db)')"
+reason() { fleet_etcd get --print-value-only /tank/v1/unschedulable/nowhere | jq -r .reason; }
+wait_for 20 eval '[ "$(reason)" = "no node with labels zone=x" ]' ||
+        fail "nowhere's reason is '$(reason)'"
+[ -z "$(bound nowhere)" ] || fail "nowhere is bound to $(bound nowhere)"
+everywhere_stopped nowhere || fail "the unschedulable pod runs somewhere"
+echo "pin on c, db on b, nowhere: $(reason)"
+
+# Every node lists every pod with its node (NODE, the last column).
+for n in a b c; do
+        got=$(fx "$n" tankctl list | awk 'NR > 1 { print $1 "=" $NF }' | sort | tr '\n' ' ')
+        want=$(for p in db nowhere pin s1 s2 s3 s4 s5 s6; do b=$(bound "$p"); echo "$p=${b:-<none>}"; done | sort | tr '\n' ' ')
+        assert_eq "$got" "$want" "tankctl list's NODE column on $n"
+done
+fx b tankctl list
+fx a tankctl get nowhere | grep -q "no node with labels zone=x" || fail "tankctl get nowhere does not give the reason"
+
+# A cordoned node gets no new pod; applied on a node that does not
+# schedule, so the scheduler's watch binds them, each to the node with the
+# fewest pods.
+fx a tankctl cordon c >/dev/null || fail "cordon c"
+arr=$(for i in 1 2 3 4; do pod "k$i"; echo; done | jq -s -c .)
+apply_on "$other" "$arr" || fail "apply k1..k4 on $other"
+k_bound() { local i; for i in 1 2 3 4; do [ -n "$(bound "k$i")" ] || return 1; done; }
+wait_for 30 k_bound || fail "k1..k4 not bound"
+kspread=$(for i in 1 2 3 4; do bound "k$i"; done | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+echo "with c cordoned, k1..k4 applied on $other: $kspread"
+case $kspread in *c=*) fail "a pod was bound to the cordoned node c: $kspread" ;; esac
+# Fewest pods wins the tie (no memory limits here): a and b end level, or
+# one apart (b had db).
+total() { local p n=0; for p in s1 s2 s3 s4 s5 s6 db k1 k2 k3 k4; do [ "$(bound "$p")" != "$1" ] || n=$((n + 1)); done; echo $n; }
+ta=$(total a) tb=$(total b)
+echo "pods on a: $ta, on b: $tb"
+[ $((ta - tb)) -le 1 ] && [ $((tb - ta)) -le 1 ] || fail "a has $ta pods and b $tb: not the fewest-pods choice"
+fx a tankctl uncordon c >/dev/null || fail "uncordon c"
+
+# Deleted on another node than its own: gone from its node, and its keys.
+fx a tankctl delete pin >/dev/null || fail "delete pin on a"
+wait_for 30 everywhere_stopped pin || fail "pin still runs after its delete on a"
+assert_eq "$(fleet_etcd get --prefix --keys-only /tank/v1/ | grep -c '/pin$')" 0 "keys of pin after its delete"
+fx b tankctl delete s1 s2 s3 s4 s5 s6 db nowhere k1 k2 k3 k4 >/dev/null || fail "delete the rest on b"
+for n in a b c; do
+        wait_for 60 eval '[ -z "$(scopes '"$n"')" ]' || fail "scopes left on $n: $(scopes "$n")"
+done
+echo "test-fleet-placement: all checks passed"
