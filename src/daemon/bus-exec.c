@@ -5,6 +5,8 @@
 #include <sys/un.h>
 
 #include "daemon/bus-exec.h"
+#include "daemon/node.h"
+#include "daemon/scheduler.h"
 #include "log.h"
 #include "reconcile/exec-spawn.h"
 #include "reconcile/launch.h"
@@ -129,10 +131,16 @@ static const sd_bus_vtable session_vtable[] = {
 int bus_find_running_container(Manager *m, sd_bus_message *call, const char *pod, const char *container,
                                  sd_bus_error *error, ContainerState **ret) {
         PodState *p = reconciler_get_pod(m->reconciler, pod);
+        const char *node = scheduler_pod_node(m->scheduler, pod);
         ContainerState *c = NULL;
 
         if (!p)
                 return sd_bus_error_setf(error, TANK_ERROR_NO_SUCH_POD, "no such pod: %s", pod);
+        /* Its containers are another node's: say which, rather than "not running". */
+        if (node && !streq(node, node_name(m->node)))
+                return sd_bus_error_setf(error, TANK_ERROR_ON_OTHER_NODE,
+                                         "pod %s runs on node %s, not on this node (%s): run this there", pod,
+                                         node, node_name(m->node));
         if (isempty(container)) {
                 if (p->desired && p->desired->n_containers > 0)
                         c = pod_state_find_container(p, p->desired->containers[0].name);

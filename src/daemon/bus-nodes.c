@@ -354,8 +354,17 @@ static int method_list_placements(sd_bus_message *call, void *userdata, sd_bus_e
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int property_get_node_name(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append(reply, "s", node_name(m->node));
+}
+
 static const sd_bus_vtable nodes_vtable[] = {
         SD_BUS_VTABLE_START(0),
+        /* This host's [Node] Name=: what Pod.Node is compared with. */
+        SD_BUS_PROPERTY("NodeName", "s", property_get_node_name, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("ListNodes", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssa{ss}uutt)", nodes),
                                 method_list_nodes, SD_BUS_VTABLE_UNPRIVILEGED),
         /* Root and group tank: the bus policy denies everyone else. */

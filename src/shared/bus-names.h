@@ -31,3 +31,4 @@
 #define TANK_ERROR_NO_SUCH_REVISION "org.tank.Tank1.Error.NoSuchRevision"
 #define TANK_ERROR_NO_SUCH_NODE "org.tank.Tank1.Error.NoSuchNode"
 #define TANK_ERROR_EXEC_FAILED "org.tank.Tank1.Error.ExecFailed"
+#define TANK_ERROR_ON_OTHER_NODE "org.tank.Tank1.Error.OnOtherNode"

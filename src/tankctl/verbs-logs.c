@@ -63,6 +63,28 @@ static int previous_run(Context *ctx, const LogsOptions *o, char **ret_container
         return log_error_errno(ENOENT, "%s: no container %s", o->pod, strna(o->container));
 }
 
+/* A pod another node runs has its output in that node's journal: say so
+ * instead of printing nothing. Best effort: without tankd (stopped, an
+ * older one) the local journal is read as ever. 1: elsewhere (printed). */
+static int pod_elsewhere(Context *ctx, const char *pod) {
+        _cleanup_free_ char *self = NULL, *node = NULL, *path = NULL;
+        sd_bus *bus;
+
+        if (ctx_bus(ctx, &bus) != 0)
+                return 0;
+        if (sd_bus_path_encode(TANK_BUS_POD_PREFIX, pod, &path) < 0)
+                return 0;
+        if (sd_bus_get_property_string(bus, TANK_BUS_NAME, TANK_BUS_PATH, TANK_MANAGER_INTERFACE, "NodeName",
+                                       NULL, &self) < 0 ||
+            sd_bus_get_property_string(bus, TANK_BUS_NAME, path, TANK_POD_INTERFACE, "Node", NULL, &node) < 0)
+                return 0;
+        if (isempty(node) || streq(node, self))
+                return 0;
+        log_error("logs: pod %s runs on node %s, not on this node (%s): its output is in %s's journal; "
+                  "run tankctl logs there", pod, node, self, node);
+        return 1;
+}
+
 static int add_match(sd_journal *j, const char *field, const char *value) {
         _cleanup_free_ char *m = NULL;
 
@@ -240,6 +262,8 @@ int verb_logs(int argc, char *argv[], Context *ctx) {
         if (ctx->host)
                 return log_error("logs: --host is not supported; run journalctl on that host"), EXIT_FAILURE;
 
+        if (pod_elsewhere(ctx, o.pod) > 0)
+                return EXIT_FAILURE;
         if (o.previous) {
                 unsigned n = 0;
 

@@ -5,6 +5,7 @@
 # pinned to c runs on c only; a pod selecting role=db lands on b, the node
 # with that label; a label no node has leaves the pod unschedulable with the
 # reason, running nowhere; every node's tankctl list shows where each pod is;
+# exec and logs of a pod from another node than its own fail naming its node;
 # a cordoned node gets no new pod; a delete on another node removes the pod
 # from its node.
 set -u
@@ -57,6 +58,17 @@ for i in 1 2 3 4 5 6; do
         wait_for 60 runs_on "s$i" "$n" || fail "s$i (bound to $n) is not running on $n alone: a: $(scopes a) b: $(scopes b) c: $(scopes c)"
 done
 echo "each runs on its node alone: a: $(scopes a)| b: $(scopes b)| c: $(scopes c)"
+
+# exec, logs and stats of a pod from another node than its own name its node.
+n1=$(bound s1); m1=a; [ "$n1" != a ] || m1=b
+out=$(fx "$m1" tankctl exec s1 -- true 2>&1) && fail "exec of s1 (on $n1) from $m1 succeeded: $out"
+echo "$out" | grep -qF "pod s1 runs on node $n1, not on this node ($m1)" || fail "exec from $m1 said: $out"
+out=$(fx "$m1" tankctl logs s1 2>&1) && fail "logs of s1 (on $n1) from $m1 succeeded: $out"
+echo "$out" | grep -qF "pod s1 runs on node $n1, not on this node ($m1)" || fail "logs from $m1 said: $out"
+fx "$n1" tankctl exec s1 -- true || fail "exec of s1 on its own node $n1 failed"
+assert_eq "$(fx "$m1" busctl get-property org.tank.Tank1 /org/tank/Tank1 org.tank.Tank1.Manager NodeName)" \
+        "s \"$m1\"" "Manager.NodeName on $m1"
+echo "from $m1: $out"
 
 # Pinned, label-selected, and a label nobody has.
 apply_on b "$(pod pin '"placement": {"node": "c"},')" || fail "apply pin"
