@@ -37,6 +37,8 @@ struct Node {
         void *stopped_userdata;
         NodeRegisteredCallback registered;
         void *registered_userdata;
+        StoreWatch *watch;      /* of our own key: deleted by hand, it is written again */
+        bool key_missing;       /* the watch saw it go: the next keepalive says why */
 };
 
 static int read_boot_id(char **ret) {
@@ -117,6 +119,7 @@ Node *node_free(Node *n) {
         if (!n)
                 return NULL;
         sd_event_source_disable_unref(n->timer);
+        store_watch_free(n->watch);
         sd_event_unref(n->event);
         free(n->name);
         free(n->key);
@@ -232,6 +235,7 @@ static void on_keepalive(Store *s _unused_, int r, int64_t id _unused_, int64_t 
                 return node_step(n);
         if (r == -ENOENT) {
                 log_warning("The lease of node %s expired, registering the node again.", n->name);
+                n->key_missing = false;
                 n->lease_id = 0;
                 n->phase = NODE_GRANTING;
                 n->renew_failing = false;
@@ -250,6 +254,13 @@ static void on_keepalive(Store *s _unused_, int r, int64_t id _unused_, int64_t 
                 log_info("Renewed the lease of node %s again.", n->name);
         n->renew_failing = false;
         n->last_renewal_usec = n->sent_usec;
+        if (n->key_missing && n->phase == NODE_REGISTERED) {
+                n->key_missing = false;
+                log_warning("The record of node %s vanished from the store while its lease lives; writing it "
+                            "again.", n->name);
+                n->phase = NODE_PUTTING;
+                return node_arm(n, 0);
+        }
         /* A period after this renewal was sent, not after its answer came:
          * a slow store must not stretch the renewals toward the lease. */
         deadline = n->sent_usec + period_usec(n);
@@ -313,12 +324,55 @@ static void node_step(Node *n) {
         n->in_flight = true;
 }
 
+/* The key went: with the lease (it expired: the keepalive says so and the
+ * node registers anew), or while the lease lives (etcdctl del, a restore),
+ * when the fleet would take the node for gone, and schedule around it,
+ * until the lease expired: then it is written again with the same lease.
+ * A keepalive now tells the two apart. */
+static void node_key_missing(Node *n) {
+        if (n->phase != NODE_REGISTERED)
+                return;
+        n->key_missing = true;
+        if (!n->in_flight)
+                node_arm(n, 0);
+}
+
+static int on_key_event(StoreWatch *w _unused_, const StoreEvent *ev, void *userdata) {
+        Node *n = userdata;
+
+        /* The watch is of a prefix: /tank/v1/nodes/a also matches .../ab. */
+        if (ev->type == STORE_EVENT_DELETE && streq(ev->kv.key, n->key))
+                node_key_missing(n);
+        return 0;
+}
+
+static int on_key_resync(StoreWatch *w _unused_, const StoreKV *kvs, size_t n_kvs, int64_t revision _unused_,
+                         void *userdata) {
+        Node *n = userdata;
+
+        for (size_t i = 0; i < n_kvs; i++)
+                if (streq(kvs[i].key, n->key))
+                        return 0;
+        node_key_missing(n);
+        return 0;
+}
+
 int node_start(Node *n, Store *store) {
+        static const StoreWatchCallbacks callbacks = {
+                .event = on_key_event,
+                .resync = on_key_resync,
+        };
+        int r;
+
         if (!n || !store)
                 return -EINVAL;
         n->store = store;
         n->phase = NODE_GRANTING;
         node_arm(n, 0);
+        r = store_watch_new(store, n->key, 0, &callbacks, n, &n->watch);
+        if (r < 0)
+                log_warning_errno(r, "Cannot watch the record of node %s (a record deleted by hand is not "
+                                  "written again): %m", n->name);
         return 0;
 }
 

@@ -7,7 +7,8 @@
  * then renews the lease every LeaseSec/3. A renewal that fails (store down)
  * is tried again at the next period; a lease the store no longer has (it
  * expired: tankd was stopped, or cut off, for longer than its TTL) is
- * granted afresh and the key put again. node_stop() revokes the lease, which
+ * granted afresh and the key put again. The node watches its key: one
+ * deleted while the lease lives (by hand, say) is written again with it. node_stop() revokes the lease, which
  * deletes the key at once, so a clean stop is seen by the fleet at once; a
  * crash is seen when the lease expires. Fencing (FenceSec=) is not here yet;
  * node_last_renewal_usec() is what it will measure. */

@@ -45,6 +45,13 @@ sleep 7
 node_key_present || fail "the node key vanished although tankd renews its lease"
 assert_eq "$(lease_id)" "$lease" "the lease is renewed, not replaced"
 
+# Deleted by hand while the lease lives: written again, with the same lease.
+etcd del /tank/v1/nodes/$NODE >/dev/null || fail "etcdctl del of the node key"
+wait_for 5 node_key_present || fail "the node key deleted by hand was not written again"
+assert_eq "$(lease_id)" "$lease" "the record written again keeps the lease"
+journalctl -u tankd --no-pager | grep -q "The record of node $NODE vanished from the store while its lease lives" ||
+        fail "tankd did not say it wrote its vanished record again"
+
 # tankctl nodes: Ready, labels, memory, the pods in the store.
 tank_pod_json web | tankctl apply -f - >/dev/null || fail "apply"
 out=$(tankctl nodes)
