@@ -11,6 +11,7 @@
 #include "daemon/bus-pull.h"
 #include "daemon/bus-stats.h"
 #include "daemon/bus-rollout.h"
+#include "daemon/pod-status.h"
 #include "daemon/scheduler.h"
 #include "json-guard.h"
 #include "time-util.h"
@@ -442,7 +443,15 @@ static int method_get(sd_bus_message *call, void *userdata, sd_bus_error *error)
         r = r > 0 ? pod_serialize(p->desired, &spec) : pod_serialize_redacted(p->desired, &spec);
         if (r < 0)
                 return r;
-        r = pod_state_status_json(p, &status);
+        {
+                PodStatusView v;
+                PodStatusOverride o;
+                bool elsewhere = pod_status_view(m->pod_status, p, &v) > 0;
+
+                if (elsewhere)
+                        o = (PodStatusOverride) { .phase = v.phase, .ready = v.ready, .restarts = v.restarts };
+                r = pod_state_status_json(p, elsewhere ? &o : NULL, &status);
+        }
         if (r < 0)
                 return r;
         r = status_add_placement(m, p->name, &status);
@@ -481,20 +490,25 @@ static int reply_list(sd_bus_message *call, Manager *m, bool extended) {
                 return r;
         HASHMAP_FOREACH(p, reconciler_pods(m->reconciler)) {
                 _cleanup_free_ char *image = NULL;
+                PodStatusView v = {
+                        .phase = pod_phase_to_string(p->phase),
+                        .ready = pod_state_ready(p),
+                        .restarts = pod_state_restarts(p),
+                };
 
                 if (!p->desired)
                         continue;
+                /* Bound to another node: that node's word, or "unknown". */
+                (void) pod_status_view(m->pod_status, p, &v);
                 r = image_summary(p->desired, &image);
                 if (r < 0)
                         return r;
                 if (extended)
-                        r = sd_bus_message_append(reply, row, p->name, pod_phase_to_string(p->phase), image,
-                                                  pod_state_restarts(p), pod_state_ready(p),
+                        r = sd_bus_message_append(reply, row, p->name, v.phase, image, v.restarts, v.ready,
                                                   (uint32_t) p->desired->n_containers,
                                                   p->created_realtime_usec);
                 else
-                        r = sd_bus_message_append(reply, row, p->name, pod_phase_to_string(p->phase), image,
-                                                  pod_state_restarts(p), pod_state_ready(p));
+                        r = sd_bus_message_append(reply, row, p->name, v.phase, image, v.restarts, v.ready);
                 if (r < 0)
                         return r;
         }

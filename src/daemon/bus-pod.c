@@ -2,6 +2,7 @@
 #include "daemon/bus-api.h"
 #include "daemon/bus-events.h"
 #include "daemon/bus-rollout.h"
+#include "daemon/pod-status.h"
 #include "daemon/scheduler.h"
 #include "log.h"
 #include "reconcile/reconciler.h"
@@ -53,10 +54,16 @@ static int pod_enumerate(sd_bus *bus, const char *path, void *userdata, char ***
         return 1;
 }
 
+/* A pod bound to another node shows that node's word (pod-status.h). */
 static int property_get_phase(sd_bus *bus, const char *path, const char *interface,
                               const char *property, sd_bus_message *reply, void *userdata,
                               sd_bus_error *error) {
         PodState *p = userdata;
+        Manager *m = reconciler_get_userdata(p->reconciler);
+        PodStatusView v;
+
+        if (pod_status_view(m->pod_status, p, &v) > 0)
+                return sd_bus_message_append(reply, "s", v.phase);
         return sd_bus_message_append(reply, "s", pod_phase_to_string(p->phase));
 }
 
@@ -64,6 +71,11 @@ static int property_get_restarts(sd_bus *bus, const char *path, const char *inte
                                  const char *property, sd_bus_message *reply, void *userdata,
                                  sd_bus_error *error) {
         PodState *p = userdata;
+        Manager *m = reconciler_get_userdata(p->reconciler);
+        PodStatusView v;
+
+        if (pod_status_view(m->pod_status, p, &v) > 0)
+                return sd_bus_message_append(reply, "u", streq(property, "Ready") ? v.ready : v.restarts);
         return sd_bus_message_append(reply, "u", streq(property, "Ready") ? pod_state_ready(p)
                                                                           : pod_state_restarts(p));
 }
@@ -194,6 +206,7 @@ static void on_pod_removed(Reconciler *rc, PodState *p, void *userdata) {
         Manager *m = userdata;
         _cleanup_free_ char *path = NULL;
 
+        pod_status_board_removed(m->pod_status, p->name);
         if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_object_removed(m->bus, path);
 }
@@ -202,6 +215,7 @@ static void on_pod_changed(Reconciler *rc, PodState *p, void *userdata) {
         Manager *m = userdata;
         _cleanup_free_ char *path = NULL;
 
+        pod_status_board_changed(m->pod_status, p);
         if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_properties_changed(m->bus, path, TANK_POD_INTERFACE,
                                                       "Phase", "Message", "Restarts", "Ready", "LastExit",

@@ -22,7 +22,9 @@ libtank_la_SOURCES += \
 	src/daemon/schedule.h \
 	src/daemon/schedule.c \
 	src/daemon/scheduler.h \
-	src/daemon/scheduler.c
+	src/daemon/scheduler.c \
+	src/daemon/pod-status.h \
+	src/daemon/pod-status.c
 
 sbin_PROGRAMS += tankd
 tankd_SOURCES = src/daemon/tankd.c

@@ -9,6 +9,7 @@
 #include "daemon/bus-stats.h"
 #include "daemon/manager.h"
 #include "daemon/node.h"
+#include "daemon/pod-status.h"
 #include "daemon/scheduler.h"
 #include "daemon/image-update.h"
 #include "daemon/seed.h"
@@ -218,6 +219,9 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         r = scheduler_new(m, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the scheduler: %m");
+        r = pod_status_board_new(m, &m->pod_status);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the pods' status board: %m");
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -235,6 +239,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->resync_timer);
         store_watch_free(m->watch);
         m->scheduler = scheduler_free(m->scheduler);     /* its watches, before the store */
+        m->pod_status = pod_status_board_free(m->pod_status);
         store_server_free(m->etcd);
         /* Before the store (whose calls it waits for) and the puller and registry
          * (whose requests it cancels). */
@@ -432,6 +437,14 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
+/* What hangs on the node's lease is done again with a new one. */
+static void on_node_registered(Node *n, int64_t lease, void *userdata) {
+        Manager *m = userdata;
+
+        scheduler_node_registered(m->scheduler);
+        pod_status_board_registered(m->pod_status);
+}
+
 int manager_connect_store(Manager *m, char **endpoints) {
         static const StoreWatchCallbacks callbacks = {
                 .event = on_watch_event,
@@ -459,7 +472,14 @@ int manager_connect_store(Manager *m, char **endpoints) {
         r = store_watch_new(m->store, STORE_PODS_PREFIX, 0, &callbacks, m, &m->watch);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the store: %m");
-        return scheduler_start(m->scheduler);
+        node_set_registered_callback(m->node, on_node_registered, m);
+        r = scheduler_start(m->scheduler);
+        if (r < 0)
+                return r;
+        r = pod_status_board_start(m->pod_status);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch the pods' status: %m");
+        return 0;
 }
 
 /* Once the bus is up: the Reconciler borrows it, and announces pods on it. */

@@ -48,6 +48,7 @@ struct Manager {
         struct StoreServer *etcd;       /* standalone mode only */
         struct Node *node;              /* this host's node key and its lease (node.h) */
         struct Scheduler *scheduler;    /* the fleet's views, the election, the scheduler (scheduler.h) */
+        struct PodStatusBoard *pod_status; /* pods' status across the fleet (pod-status.h) */
         sd_event_source *stop_timer;    /* a clean stop waits this long for the lease's revoke */
         Store *store;
         StoreWatch *watch;

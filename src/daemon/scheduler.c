@@ -75,8 +75,6 @@ Scheduler *scheduler_free(Scheduler *s) {
 
         if (!s)
                 return NULL;
-        if (s->m->node)
-                node_set_registered_callback(s->m->node, NULL, NULL);
         for (size_t i = 0; i < _VIEW_MAX; i++) {
                 store_watch_free(s->views[i].watch);
                 view_clear(&s->views[i]);
@@ -232,8 +230,9 @@ static void set_holder(Scheduler *s, const char *holder) {
                 (void) sd_event_source_set_enabled(s->pass, SD_EVENT_OFF);
 }
 
-static void on_registered(Node *n _unused_, int64_t lease _unused_, void *userdata) {
-        elect(userdata);
+void scheduler_node_registered(Scheduler *s) {
+        if (s)
+                elect(s);
 }
 
 /* Views */
@@ -411,7 +410,6 @@ int scheduler_start(Scheduler *s) {
         };
         int r;
 
-        node_set_registered_callback(s->m->node, on_registered, s);
         for (size_t i = 0; i < _VIEW_MAX; i++) {
                 r = store_watch_new(s->m->store, s->views[i].prefix, 0, &callbacks, &s->views[i], &s->views[i].watch);
                 if (r < 0)

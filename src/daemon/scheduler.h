@@ -35,6 +35,8 @@ Scheduler *scheduler_free(Scheduler *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Scheduler *, scheduler_free);
 /* Once the store client exists: start the watches. */
 int scheduler_start(Scheduler *s);
+/* The node's key was put with a (new) lease: take part in the election with it. */
+void scheduler_node_registered(Scheduler *s);
 
 /* The pods' desired state changed (the Manager's pods watch): a pass is due. */
 void scheduler_pods_changed(Scheduler *s);

@@ -226,17 +226,17 @@ static void gen_exit(JsonGen *g, const ExitInfo *e) {
         json_gen_map_close(g);
 }
 
-int pod_state_status_json(const PodState *p, char **ret) {
+int pod_state_status_json(const PodState *p, const PodStatusOverride *o, char **ret) {
         _cleanup_(json_gen_freep) JsonGen *g = json_gen_new(0);
 
         if (!g)
                 return -ENOMEM;
         json_gen_map_open(g);
-        json_gen_kv_string(g, "phase", pod_phase_to_string(p->phase));
+        json_gen_kv_string(g, "phase", o ? o->phase : pod_phase_to_string(p->phase));
         json_gen_kv_string(g, "message", pod_state_message(p));
         json_gen_kv_string(g, "slice", p->slice);
-        json_gen_kv_integer(g, "restarts", pod_state_restarts(p));
-        json_gen_kv_integer(g, "ready", pod_state_ready(p));
+        json_gen_kv_integer(g, "restarts", o ? o->restarts : pod_state_restarts(p));
+        json_gen_kv_integer(g, "ready", o ? o->ready : pod_state_ready(p));
         json_gen_kv_integer(g, "created_usec", (long long) p->created_realtime_usec);
         json_gen_kv_integer(g, "revision", (long long) p->mod_revision);
         rollout_status_json(g, p);

@@ -170,4 +170,9 @@ const char *pod_state_message(const PodState *p);
 /* "exit 3", "signal 9 (KILL)", "oom", or "" */
 int exit_info_to_string(const ExitInfo *e, char **ret);
 /* The status JSON of Manager.Get (phase, message, restarts, containers[…]). */
-int pod_state_status_json(const PodState *p, char **ret);
+/* What another node says of a pod bound to it, shown instead of this node's. */
+typedef struct PodStatusOverride {
+        const char *phase;
+        unsigned ready, restarts;
+} PodStatusOverride;
+int pod_state_status_json(const PodState *p, const PodStatusOverride *o, char **ret);

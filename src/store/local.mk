@@ -22,6 +22,8 @@ libtank_la_SOURCES += \
 	src/store/nodes.c \
 	src/store/bindings.h \
 	src/store/bindings.c \
+	src/store/status.h \
+	src/store/status.c \
 	src/store/history.h \
 	src/store/history.c \
 	src/store/etcd-server.h \

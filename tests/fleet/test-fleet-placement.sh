@@ -11,6 +11,7 @@
 set -u
 . "$TANK_SRCDIR/tests/fleet/fleet-lib.sh"
 
+FLEET_CONF_EXTRA='LeaseSec=6\nFenceSec=4\nRescheduleDelaySec=3'
 fleet_up a:zone=a b:zone=b,role=db c:zone=c
 
 IMAGE=127.0.0.1:5000/tank/busybox:latest   # every node's own registry
@@ -83,7 +84,15 @@ wait_for 20 eval '[ "$(reason)" = "no node with labels zone=x" ]' ||
 everywhere_stopped nowhere || fail "the unschedulable pod runs somewhere"
 echo "pin on c, db on b, nowhere: $(reason)"
 
-# Every node lists every pod with its node (NODE, the last column).
+# Every node lists every pod with its node (NODE, the last column), and the
+# phase its node reports (/tank/v1/status/<pod>, leased by that node).
+phase_on() { fx "$1" tankctl list | awk -v p="$2" '$1 == p { print $2 }'; }
+all_running_on() { local p; for p in s1 s2 s3 s4 s5 s6 pin db; do [ "$(phase_on "$1" "$p")" = running ] || return 1; done; }
+for n in a b c; do
+        wait_for 30 all_running_on "$n" || fail "node $n does not show every placed pod running: $(fx "$n" tankctl list)"
+done
+assert_eq "$(fleet_etcd get --print-value-only /tank/v1/status/pin | jq -r '.node + " " + .phase')" "c running" \
+        "pin's status record"
 for n in a b c; do
         got=$(fx "$n" tankctl list | awk 'NR > 1 { print $1 "=" $NF }' | sort | tr '\n' ' ')
         want=$(for p in db nowhere pin s1 s2 s3 s4 s5 s6; do b=$(bound "$p"); echo "$p=${b:-<none>}"; done | sort | tr '\n' ' ')
@@ -110,6 +119,18 @@ ta=$(total a) tb=$(total b)
 echo "pods on a: $ta, on b: $tb"
 [ $((ta - tb)) -le 1 ] && [ $((tb - ta)) -le 1 ] || fail "a has $ta pods and b $tb: not the fewest-pods choice"
 fx a tankctl uncordon c >/dev/null || fail "uncordon c"
+
+# c cut off: once its lease expires, its pods are "unknown" to a and b (its
+# status records went with the lease); back, it reports them running again.
+fleet_link c down
+on_c=$(for p in s1 s2 s3 s4 s5 s6 pin; do [ "$(bound "$p")" != c ] || echo "$p"; done)
+all_unknown_on() { local p; for p in $on_c; do [ "$(phase_on "$1" "$p")" = unknown ] || return 1; done; }
+wait_for 20 all_unknown_on a || fail "a does not show c's pods unknown: $(fx a tankctl list)"
+echo "c cut off: a shows $(echo $on_c) unknown"
+fleet_link c up
+c_running_on() { local p; for p in $on_c; do [ "$(phase_on "$1" "$p")" = running ] || return 1; done; }
+wait_for 30 c_running_on a || fail "a does not show c's pods running again: $(fx a tankctl list)"
+echo "c back: a shows them running"
 
 # Deleted on another node than its own: gone from its node, and its keys.
 fx a tankctl delete pin >/dev/null || fail "delete pin on a"

@@ -12,6 +12,7 @@
 #include "store/lease.h"
 #include "store/nodes.h"
 #include "store/bindings.h"
+#include "store/status.h"
 #include "strv.h"
 
 START_TEST(test_base64_vectors) {
@@ -532,6 +533,46 @@ START_TEST(test_txn_ops) {
 }
 END_TEST
 
+START_TEST(test_status_values) {
+        static const char * const bad[] = {
+                "{\"node\":\"b\",\"phase\":\"flying\",\"ready\":0,\"containers\":1,\"restarts\":0,\"updated_usec\":1}",
+                "{\"node\":\"B\",\"phase\":\"running\",\"ready\":0,\"containers\":1,\"restarts\":0,\"updated_usec\":1}",
+                "{\"node\":\"b\",\"phase\":\"running\",\"ready\":2,\"containers\":1,\"restarts\":0,\"updated_usec\":1}",
+                "{\"node\":\"b\",\"phase\":\"running\",\"ready\":-1,\"containers\":1,\"restarts\":0,\"updated_usec\":1}",
+                "{\"node\":\"b\",\"phase\":\"running\",\"ready\":0,\"containers\":1,\"restarts\":0}",
+                "[1]",
+                "{\"node\":",
+        };
+        _cleanup_free_ char *k = NULL, *json = NULL;
+        _cleanup_(pod_status_record_done) PodStatusRecord r = {};
+        PodStatusRecord in = { .node = (char *) "b", .phase = (char *) "running", .ready = 1, .containers = 2,
+                               .restarts = 3, .updated_usec = 42 };
+
+        ck_assert_int_eq(store_status_key("web", &k), 0);
+        ck_assert_str_eq(k, "/tank/v1/status/web");
+        ck_assert_str_eq(store_status_key_pod("/tank/v1/status/web"), "web");
+        ck_assert_ptr_null(store_status_key_pod("/tank/v1/status/We"));
+        ck_assert_int_eq(pod_status_record_format(&in, &json), 0);
+        ck_assert_int_eq(pod_status_record_parse(json, strlen(json), &r, NULL), 0);
+        ck_assert_str_eq(r.node, "b");
+        ck_assert_str_eq(r.phase, "running");
+        ck_assert_uint_eq(r.ready, 1);
+        ck_assert_uint_eq(r.containers, 2);
+        ck_assert_uint_eq(r.restarts, 3);
+        ck_assert_uint_eq(r.updated_usec, 42);
+        in.phase = (char *) "flying";
+        ck_assert_int_eq(pod_status_record_format(&in, &json), -EINVAL);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *err = NULL;
+                PodStatusRecord x = {};
+
+                ck_assert_int_eq(pod_status_record_parse(bad[i], strlen(bad[i]), &x, &err), -EBADMSG);
+                ck_assert_ptr_nonnull(err);
+                ck_assert_ptr_null(x.node);
+        }
+}
+END_TEST
+
 START_TEST(test_binding_values) {
         _cleanup_free_ char *k = NULL, *pfx = NULL, *bk = NULL, *uk = NULL, *v = NULL, *u = NULL, *node = NULL,
                 *pod = NULL, *reason = NULL, *err = NULL, *bn = NULL;
@@ -626,6 +667,7 @@ int main(void) {
         tcase_add_test(tc, test_node_records);
         tcase_add_test(tc, test_txn_ops);
         tcase_add_test(tc, test_binding_values);
+        tcase_add_test(tc, test_status_values);
         suite_add_tcase(s, tc);
 
         return check_run(s);
