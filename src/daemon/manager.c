@@ -445,6 +445,18 @@ static void on_node_registered(Node *n, int64_t lease, void *userdata) {
         pod_status_board_registered(m->pod_status);
 }
 
+/* Fenced or not any more: the reschedulable pods' placement changed. */
+static void on_node_fenced(Node *n, bool fenced, void *userdata) {
+        Manager *m = userdata;
+        PodState *p;
+
+        if (!m->reconciler)
+                return;
+        HASHMAP_FOREACH(p, reconciler_pods(m->reconciler))
+                if (p->desired && p->desired->reschedule)
+                        reconciler_queue(p);
+}
+
 int manager_connect_store(Manager *m, char **endpoints) {
         static const StoreWatchCallbacks callbacks = {
                 .event = on_watch_event,
@@ -473,6 +485,7 @@ int manager_connect_store(Manager *m, char **endpoints) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the store: %m");
         node_set_registered_callback(m->node, on_node_registered, m);
+        node_set_fenced_callback(m->node, on_node_fenced, m);
         r = scheduler_start(m->scheduler);
         if (r < 0)
                 return r;

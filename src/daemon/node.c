@@ -39,6 +39,11 @@ struct Node {
         void *registered_userdata;
         StoreWatch *watch;      /* of our own key: deleted by hand, it is written again */
         bool key_missing;       /* the watch saw it go: the next keepalive says why */
+        uint64_t fence_usec;
+        sd_event_source *fence_timer;   /* FenceSec= after the last renewal that worked */
+        bool fenced;
+        NodeFencedCallback fenced_cb;
+        void *fenced_userdata;
 };
 
 static int read_boot_id(char **ret) {
@@ -88,6 +93,7 @@ int node_new(sd_event *event, const TankConfig *config, Node **ret) {
                 return -ENOMEM;
         n->event = sd_event_ref(event);
         n->lease_sec = config->node_lease_usec / USEC_PER_SEC;
+        n->fence_usec = config->node_fence_usec;
         n->name = strdup(config->node_name);
         if (!n->name)
                 return -ENOMEM;
@@ -119,6 +125,7 @@ Node *node_free(Node *n) {
         if (!n)
                 return NULL;
         sd_event_source_disable_unref(n->timer);
+        sd_event_source_disable_unref(n->fence_timer);
         store_watch_free(n->watch);
         sd_event_unref(n->event);
         free(n->name);
@@ -137,6 +144,59 @@ uint64_t node_last_renewal_usec(const Node *n) {
 }
 
 static void node_step(Node *n);
+
+static void node_set_fenced(Node *n, bool fenced) {
+        if (n->fenced == fenced)
+                return;
+        n->fenced = fenced;
+        if (fenced)
+                log_warning("Node %s could not renew its lease for FenceSec=%" PRIu64 " s: stopping its "
+                            "reschedulable pods, which the fleet may start elsewhere once the lease expires.",
+                            n->name, n->fence_usec / USEC_PER_SEC);
+        else
+                log_info("Node %s renewed its lease again: no longer fenced.", n->name);
+        if (n->fenced_cb)
+                n->fenced_cb(n, fenced, n->fenced_userdata);
+}
+
+static int on_fence(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata) {
+        node_set_fenced(userdata, true);
+        return 0;
+}
+
+/* A renewal (or the start) at `at`: the fence is FenceSec= after it. */
+static void node_arm_fence(Node *n, uint64_t at) {
+        int r;
+
+        if (n->fence_usec == 0)
+                return;
+        if (!n->fence_timer)
+                r = sd_event_add_time(n->event, &n->fence_timer, CLOCK_MONOTONIC, at + n->fence_usec, 0,
+                                      on_fence, n);
+        else {
+                r = sd_event_source_set_time(n->fence_timer, at + n->fence_usec);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(n->fence_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                /* Without it a reschedulable pod could run on two nodes: give up. */
+                (void) sd_event_exit(n->event, log_error_errno(r, "Failed to arm the node's fence timer: %m"));
+}
+
+static void node_renewed(Node *n) {
+        n->last_renewal_usec = n->sent_usec;
+        node_arm_fence(n, n->sent_usec);
+        node_set_fenced(n, false);
+}
+
+bool node_is_fenced(const Node *n) {
+        return n && n->fenced;
+}
+
+void node_set_fenced_callback(Node *n, NodeFencedCallback cb, void *userdata) {
+        n->fenced_cb = cb;
+        n->fenced_userdata = userdata;
+}
 
 static int on_timer(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata) {
         node_step(userdata);
@@ -218,7 +278,7 @@ static void on_grant(Store *s _unused_, int r, int64_t id, int64_t ttl, const ch
                 log_warning("The store granted node %s a lease of %" PRIi64 " s instead of %" PRIu64 " s.",
                             n->name, ttl, n->lease_sec);
         n->lease_id = id;
-        n->last_renewal_usec = n->sent_usec;
+        node_renewed(n);
         n->phase = NODE_PUTTING;
         node_arm(n, 0);
 }
@@ -253,7 +313,7 @@ static void on_keepalive(Store *s _unused_, int r, int64_t id _unused_, int64_t 
         if (n->renew_failing)
                 log_info("Renewed the lease of node %s again.", n->name);
         n->renew_failing = false;
-        n->last_renewal_usec = n->sent_usec;
+        node_renewed(n);
         if (n->key_missing && n->phase == NODE_REGISTERED) {
                 n->key_missing = false;
                 log_warning("The record of node %s vanished from the store while its lease lives; writing it "
@@ -369,6 +429,9 @@ int node_start(Node *n, Store *store) {
         n->store = store;
         n->phase = NODE_GRANTING;
         node_arm(n, 0);
+        /* A tankd started while cut off from the store fences too: it cannot
+         * know whether the fleet moved its pods meanwhile. */
+        node_arm_fence(n, now_monotonic_usec());
         r = store_watch_new(store, n->key, 0, &callbacks, n, &n->watch);
         if (r < 0)
                 log_warning_errno(r, "Cannot watch the record of node %s (a record deleted by hand is not "

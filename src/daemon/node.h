@@ -10,8 +10,7 @@
  * granted afresh and the key put again. The node watches its key: one
  * deleted while the lease lives (by hand, say) is written again with it. node_stop() revokes the lease, which
  * deletes the key at once, so a clean stop is seen by the fleet at once; a
- * crash is seen when the lease expires. Fencing (FenceSec=) is not here yet;
- * node_last_renewal_usec() is what it will measure. */
+ * crash is seen when the lease expires. */
 
 #include <systemd/sd-event.h>
 
@@ -36,6 +35,14 @@ int64_t node_lease_id(const Node *n);
  * the lease (the election) is done again with it. */
 typedef void (*NodeRegisteredCallback)(Node *n, int64_t lease_id, void *userdata);
 void node_set_registered_callback(Node *n, NodeRegisteredCallback cb, void *userdata);
+/* Fencing: FenceSec= after the last renewal that worked (or after the start,
+ * before any) the node is fenced, until a renewal works again; the callback
+ * hears both. A fenced node stops its reschedulable pods (scheduler.h), so
+ * that, by the inequality tank.conf(5) states, they are down before the
+ * lease can expire and the fleet start them elsewhere. */
+bool node_is_fenced(const Node *n);
+typedef void (*NodeFencedCallback)(Node *n, bool fenced, void *userdata);
+void node_set_fenced_callback(Node *n, NodeFencedCallback cb, void *userdata);
 /* CLOCK_MONOTONIC time the last successful renewal (or grant) was sent; 0: never. */
 uint64_t node_last_renewal_usec(const Node *n);
 

@@ -48,6 +48,11 @@ struct Scheduler {
          * write): counted as bound by the passes until the answer. */
         Hashmap *in_flight;
         sd_event_source *pass;  /* deferred: the scheduling pass */
+        /* node -> uint64_t*: when the pass first saw pods bound to it while it
+         * had no record (its lease expired); its reschedulable pods move
+         * RescheduleDelaySec= after that. */
+        Hashmap *lost;
+        sd_event_source *lost_timer;
         sd_event_source *retry; /* a failed store call: the election and the pass again */
 };
 
@@ -83,6 +88,10 @@ Scheduler *scheduler_free(Scheduler *s) {
         HASHMAP_FOREACH(x, s->in_flight)
                 free(x);
         hashmap_free(s->in_flight);
+        HASHMAP_FOREACH(x, s->lost)
+                free(x);
+        hashmap_free(s->lost);
+        sd_event_source_disable_unref(s->lost_timer);
         sd_event_source_disable_unref(s->pass);
         sd_event_source_disable_unref(s->retry);
         free(s->holder);
@@ -103,7 +112,8 @@ int scheduler_new(Manager *m, Scheduler **ret) {
         s->m = m;
         s->self = strdup(node_name(m->node));
         s->in_flight = hashmap_new();
-        if (!s->self || !s->in_flight)
+        s->lost = hashmap_new();
+        if (!s->self || !s->in_flight || !s->lost)
                 return -ENOMEM;
         for (size_t i = 0; i < _VIEW_MAX; i++) {
                 s->views[i] = (View) { .s = s, .kind = i };
@@ -435,6 +445,14 @@ const char *scheduler_pod_reason(Scheduler *s, const char *pod) {
 ReconcilerPlacement scheduler_placement(Scheduler *s, const char *pod) {
         const BoundEntry *b;
 
+        /* Fenced: the fleet may start our reschedulable pods elsewhere soon;
+         * they must be down here first, whatever we know of the bindings. */
+        if (s && node_is_fenced(s->m->node) && s->m->reconciler) {
+                PodState *p = reconciler_get_pod(s->m->reconciler, pod);
+
+                if (p && p->desired && p->desired->reschedule)
+                        return RECONCILER_PLACEMENT_ELSEWHERE;
+        }
         /* Before both lists nothing is known: stop nothing, start nothing. */
         if (!s || !s->views[VIEW_MINE].synced || !s->views[VIEW_BOUND].synced)
                 return RECONCILER_PLACEMENT_UNBOUND;
@@ -481,7 +499,9 @@ static void on_write_done(Store *st _unused_, int r, const StoreResult *res, con
         free(w);
 }
 
-static int write_start(Scheduler *s, const PodState *p, const char *node, const char *reason) {
+/* from: the binding a move takes the pod away from (NULL: a new binding). */
+static int write_start(Scheduler *s, const PodState *p, const char *node, const char *reason,
+                       const BoundEntry *from) {
         _cleanup_free_ char *key = NULL;
         Write *w;
         int r;
@@ -498,8 +518,8 @@ static int write_start(Scheduler *s, const PodState *p, const char *node, const 
                 return -ENOMEM;
         }
         if (node)
-                r = store_bind(s->m->store, node, p->name, p->mod_revision, NULL, 0, now_realtime_usec(),
-                               on_write_done, w);
+                r = store_bind(s->m->store, node, p->name, p->mod_revision, from ? from->node : NULL,
+                               from ? from->mod_revision : 0, now_realtime_usec(), on_write_done, w);
         else
                 r = store_unschedulable_put(s->m->store, p->name, reason, now_realtime_usec(), p->mod_revision,
                                             on_write_done, w);
@@ -649,6 +669,94 @@ void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64
         pod_placement_changed(s, pod);
 }
 
+static int on_lost_timer(sd_event_source *es _unused_, uint64_t usec _unused_, void *userdata) {
+        queue_pass(userdata);
+        return 0;
+}
+
+static void arm_lost_timer(Scheduler *s, uint64_t at) {
+        uint64_t cur;
+
+        if (!s->lost_timer) {
+                if (sd_event_add_time(s->m->event, &s->lost_timer, CLOCK_MONOTONIC, at, 0, on_lost_timer, s) < 0)
+                        arm_retry(s);
+                return;
+        }
+        if (sd_event_source_get_enabled(s->lost_timer, NULL) > 0 &&
+            sd_event_source_get_time(s->lost_timer, &cur) >= 0 && cur <= at)
+                return;
+        if (sd_event_source_set_time(s->lost_timer, at) < 0 ||
+            sd_event_source_set_enabled(s->lost_timer, SD_EVENT_ONESHOT) < 0)
+                arm_retry(s);
+}
+
+/* Nodes with a record again are not lost any more. */
+static void forget_returned(Scheduler *s) {
+        HashmapIter it = {};
+        const char *node;
+        uint64_t *since;
+
+        while (hashmap_iterate(s->lost, &it, (void **) &since, &node))
+                if (hashmap_get(s->views[VIEW_NODES].map, node)) {
+                        log_info("Node %s is back.", node);
+                        free(hashmap_remove(s->lost, node));
+                }
+}
+
+/* A pod bound to a node without a record (its lease expired: the node is
+ * gone, or cut off and fenced): a reschedulable one moves to another
+ * eligible node RescheduleDelaySec= after the pass first saw that; the
+ * others stay bound and wait for their node. 1: a move was written. */
+static int maybe_move(Scheduler *s, const PodState *p, const BoundEntry *b, ScheduleNode *nodes, size_t n_nodes) {
+        uint64_t now = now_monotonic_usec(), delay = s->m->config->node_reschedule_delay_usec, *since;
+        _cleanup_free_ char *reason = NULL;
+        const char *node = NULL;
+        int r;
+
+        if (hashmap_get(s->views[VIEW_NODES].map, b->node))
+                return 0;
+        since = hashmap_get(s->lost, b->node);
+        if (!since) {
+                since = malloc(sizeof *since);
+                if (!since)
+                        return -ENOMEM;
+                *since = now;
+                r = hashmap_put(s->lost, b->node, since);
+                if (r < 0) {
+                        free(since);
+                        return r;
+                }
+                log_info("Node %s is lost (no record): its reschedulable pods move in %" PRIu64 " s.", b->node,
+                         delay / USEC_PER_SEC);
+        }
+        if (!p->desired->reschedule)
+                return 0;
+        if (now < *since + delay) {
+                arm_lost_timer(s, *since + delay);
+                return 0;
+        }
+        r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                log_debug("Pod %s stays on lost node %s: %s.", p->name, b->node, reason);
+                return 0;
+        }
+        log_info("Moving pod %s from lost node %s to node %s.", p->name, b->node, node);
+        r = write_start(s, p, node, NULL, b);
+        if (r < 0) {
+                log_warning_errno(r, "Scheduler: could not move pod %s, retrying: %m", p->name);
+                arm_retry(s);
+                return 0;
+        }
+        for (size_t i = 0; i < n_nodes; i++)
+                if (streq(nodes[i].name, node)) {
+                        nodes[i].n_bound++;
+                        nodes[i].bound_memory += schedule_pod_memory(p->desired);
+                }
+        return 1;
+}
+
 static int on_pass(sd_event_source *es _unused_, void *userdata) {
         Scheduler *s = userdata;
         _cleanup_free_ ScheduleNode *nodes = NULL;
@@ -665,13 +773,24 @@ static int on_pass(sd_event_source *es _unused_, void *userdata) {
                 arm_retry(s);
                 return 0;
         }
+        forget_returned(s);
         HASHMAP_FOREACH(p, reconciler_pods(s->m->reconciler)) {
                 _cleanup_free_ char *reason = NULL;
                 const char *node = NULL, *old;
+                const BoundEntry *b;
 
-                if (!p->desired || p->mod_revision <= 0 || bound_entry(s, p->name) ||
-                    hashmap_get(s->in_flight, p->name))
+                if (!p->desired || p->mod_revision <= 0 || hashmap_get(s->in_flight, p->name))
                         continue;
+                b = bound_entry(s, p->name);
+                if (b) {
+                        r = maybe_move(s, p, b, nodes, n_nodes);
+                        if (r < 0) {
+                                log_oom();
+                                arm_retry(s);
+                                return 0;
+                        }
+                        continue;
+                }
                 r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
                 if (r < 0) {
                         log_oom();
@@ -685,7 +804,7 @@ static int on_pass(sd_event_source *es _unused_, void *userdata) {
                         log_info("Pod %s cannot be scheduled: %s.", p->name, reason);
                 } else
                         log_debug("Binding pod %s to node %s.", p->name, node);
-                r = write_start(s, p, node, reason);
+                r = write_start(s, p, node, reason, NULL);
                 if (r < 0) {
                         log_warning_errno(r, "Scheduler: could not write for pod %s, retrying: %m", p->name);
                         arm_retry(s);

@@ -4,7 +4,7 @@
 # registry, namespaces: tests/sandbox/tank-sandbox), on one test LAN, sharing
 # one etcd.
 #
-#   fleet_up NODE:LABELS...  boot one sandbox per node (fleet-NODE), join them
+#   fleet_up NODE[:LABELS]...  boot one sandbox per node (fleet-NODE), join them
 #                            to the LAN, start the etcd, and in each sandbox
 #                            install Tank and start tankd with [Node] Name=NODE
 #                            Labels=LABELS (comma-separated, "" for none) and
@@ -143,7 +143,7 @@ fleet_tank_up() {
 }
 
 fleet_up() {
-        local spec node i=0 pids=()
+        local spec node labels i=0 pids=()
         trap fleet_down EXIT
         FLEET_TMP=$(mktemp -d /tmp/tank-fleet.XXXXXX)
         for spec in "$@"; do
@@ -169,7 +169,9 @@ fleet_up() {
         pids=()
         i=0
         for spec in "$@"; do
-                fleet_tank_up "${spec%%:*}" "${spec#*:}" >"$FLEET_TMP/up-${spec%%:*}.log" 2>&1 &
+                labels=
+                [[ $spec != *:* ]] || labels=${spec#*:}
+                fleet_tank_up "${spec%%:*}" "$labels" >"$FLEET_TMP/up-${spec%%:*}.log" 2>&1 &
                 pids+=($!)
         done
         for i in "${!pids[@]}"; do

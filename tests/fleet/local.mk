@@ -5,5 +5,6 @@ EXTRA_DIST += \
 	tests/fleet/fleet-lib.sh \
 	tests/fleet/run-fleet-tests.sh \
 	tests/fleet/test-fleet-nodes.sh \
+	tests/fleet/test-fleet-failover.sh \
 	tests/fleet/test-fleet-peers.sh \
 	tests/fleet/test-fleet-placement.sh
