@@ -115,13 +115,15 @@ cat <<EOF2 | tankctl apply -f - || fail "apply wd"
  "volumes": [{"name": "probe", "source": {"host": "/var/tmp/notify-probe"}}],
  "containers": [{"name": "app", "image": "$TANK_IMAGE", "notify": true, "watchdog_sec": 2,
    "mounts": [{"volume": "probe", "path": "/probe", "read_only": true}],
-   "command": ["sh", "-c", "/probe/shim-probe notify 'READY=1'; for i in 1 2 3; do sleep 1; /probe/shim-probe notify 'WATCHDOG=1'; done; sleep infinity"]}]}
+   "command": ["sh", "-c", "/probe/shim-probe notify 'READY=1'; for i in 1 2 3 4 5 6; do sleep 1; /probe/shim-probe notify 'WATCHDOG=1'; done; sleep infinity"]}]}
 EOF2
 wait_phase wd running 60
-# Each run lives about 5 s: read ready, pid and restarts from one answer, so
-# that a slow poll cannot take the second run's pid for the first's.
+# Each run lives about 8 s (long enough to be seen ready on a loaded
+# machine: with 5 s a CI run beside other sandboxes missed it): read ready,
+# pid and restarts from one answer, so that a slow poll cannot take the
+# second run's pid for the first's.
 wd_state() { tankctl get wd -o json | jq -c '.status.containers[0] | {ready, pid, restarts}'; }
-wait_for 10 sh -c "tankctl get wd -o json | jq -e -r '.status.containers[0] | select(.ready == true and .pid > 1) | \"\\(.pid) \\(.restarts)\"' >/tmp/wd.state" ||
+wait_for 20 sh -c "tankctl get wd -o json | jq -e -r '.status.containers[0] | select(.ready == true and .pid > 1) | \"\\(.pid) \\(.restarts)\"' >/tmp/wd.state" ||
         fail "wd: never ready: $(wd_state)"
 read -r pid1 restarts1 </tmp/wd.state
 # Three keep-alives (3 s), then silence: killed about 2 s later.
