@@ -535,6 +535,15 @@ static int write_start(Scheduler *s, const PodState *p, const char *node, const 
         return 0;
 }
 
+/* One more pod (desired may be NULL: counts no memory) bound to node. */
+static void count_bind(ScheduleNode *nodes, size_t n, const char *node, const Pod *desired) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(nodes[i].name, node)) {
+                        nodes[i].n_bound++;
+                        nodes[i].bound_memory += desired ? schedule_pod_memory(desired) : 0;
+                }
+}
+
 static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
         Hashmap *nodes = s->views[VIEW_NODES].map;
         _cleanup_free_ ScheduleNode *l = calloc(MAX(hashmap_size(nodes), 1u), sizeof(ScheduleNode));
@@ -555,11 +564,7 @@ static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
                 };
         while (hashmap_iterate(s->views[VIEW_BOUND].map, &it, (void **) &b, &pod)) {
                 PodState *p = reconciler_get_pod(s->m->reconciler, pod);
-                for (size_t i = 0; i < n; i++)
-                        if (streq(l[i].name, b->node)) {
-                                l[i].n_bound++;
-                                l[i].bound_memory += p ? schedule_pod_memory(p->desired) : 0;
-                        }
+                count_bind(l, n, b->node, p ? p->desired : NULL);
         }
         /* Binds still on their way count as done: a pass that runs before
          * their answers (another pod's news) must not pick a node as if they
@@ -572,11 +577,7 @@ static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
                 if (isempty(target) || bound_entry(s, pod))
                         continue;
                 p = reconciler_get_pod(s->m->reconciler, pod);
-                for (size_t i = 0; i < n; i++)
-                        if (streq(l[i].name, target)) {
-                                l[i].n_bound++;
-                                l[i].bound_memory += p ? schedule_pod_memory(p->desired) : 0;
-                        }
+                count_bind(l, n, target, p ? p->desired : NULL);
         }
         *ret = TAKE_PTR(l);
         *ret_n = n;
@@ -749,11 +750,7 @@ static int maybe_move(Scheduler *s, const PodState *p, const BoundEntry *b, Sche
                 arm_retry(s);
                 return 0;
         }
-        for (size_t i = 0; i < n_nodes; i++)
-                if (streq(nodes[i].name, node)) {
-                        nodes[i].n_bound++;
-                        nodes[i].bound_memory += schedule_pod_memory(p->desired);
-                }
+        count_bind(nodes, n_nodes, node, p->desired);
         return 1;
 }
 
@@ -812,11 +809,7 @@ static int on_pass(sd_event_source *es _unused_, void *userdata) {
                 }
                 if (node) {
                         /* Count it at once, so that the next pods of this pass see it. */
-                        for (size_t i = 0; i < n_nodes; i++)
-                                if (streq(nodes[i].name, node)) {
-                                        nodes[i].n_bound++;
-                                        nodes[i].bound_memory += schedule_pod_memory(p->desired);
-                                }
+                        count_bind(nodes, n_nodes, node, p->desired);
                 }
         }
         return 0;
