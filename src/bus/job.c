@@ -289,7 +289,7 @@ int bus_job_send(BusJob *j) {
         r = j->ops->build_call ? j->ops->build_call(j, &m) : build_transient(j, &m);
         if (r < 0)
                 return r;
-        return sd_bus_call_async(j->bus, &j->call_slot, m, on_call_reply, j, 0);
+        return sd_bus_call_async(j->bus, &j->call_slot, m, on_call_reply, j, SYSTEMD_JOBS_CALL_TIMEOUT_USEC);
 }
 
 static int on_reset_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {

@@ -264,7 +264,7 @@ static void many_done(int r, const char *job_result, void *userdata) {
 }
 
 static int many_wait(SystemdJobs *q, sd_event *e, ManyOps *m, unsigned n, unsigned *max_in_flight) {
-        for (unsigned i = 0; i < 12000 && m->done < n; i++) {
+        for (unsigned i = 0; i < 30000 && m->done < n; i++) {
                 int r = sd_event_run(e, 10 * 1000);
 
                 if (r < 0)
