@@ -342,3 +342,9 @@ int json_gen_finish(JsonGen *g, char **ret_json, size_t *ret_len, char **ret_err
                 *ret_len = len;
         return 0;
 }
+
+int json_field_error(char **ret_error, const char *field, const char *what) {
+        if (ret_error && asprintf(ret_error, "%s: %s", field, what) < 0)
+                *ret_error = NULL;
+        return -EBADMSG;
+}

@@ -82,3 +82,7 @@ int json_gen_error(const JsonGen *g);
  * levels), -EBADMSG (an unfinished document), -ENOMEM; with a reason in
  * *ret_error (optional). */
 int json_gen_finish(JsonGen *g, char **ret_json, size_t *ret_len, char **ret_error);
+
+/* *ret_error (if given) = "<field>: <what>"; returns -EBADMSG. For the
+ * parsers of values other nodes wrote (store records). */
+int json_field_error(char **ret_error, const char *field, const char *what);

@@ -69,12 +69,6 @@ void binding_record_done(BindingRecord *b) {
         *b = (BindingRecord) {};
 }
 
-static int bad(char **ret_error, const char *field, const char *what) {
-        if (ret_error && asprintf(ret_error, "%s: %s", field, what) < 0)
-                *ret_error = NULL;
-        return -EBADMSG;
-}
-
 static int finish(JsonGen *g, char **ret_json) {
         return json_gen_finish(g, ret_json, NULL, NULL);
 }
@@ -103,9 +97,9 @@ static int parse_object(const char *value, size_t size, yajl_val *ret, char **re
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return bad(ret_error, "value", strna(e));
+                return json_field_error(ret_error, "value", strna(e));
         if (!YAJL_IS_OBJECT(*ret))
-                return bad(ret_error, "value", "expected an object");
+                return json_field_error(ret_error, "value", "expected an object");
         return 0;
 }
 
@@ -114,7 +108,7 @@ static int get_usec(yajl_val root, const char *k, uint64_t *ret, char **ret_erro
         long long x;
 
         if (!v || json_guard_int(v, 0, INT64_MAX, &x) < 0)
-                return bad(ret_error, k, "expected a non-negative integer");
+                return json_field_error(ret_error, k, "expected a non-negative integer");
         *ret = (uint64_t) x;
         return 0;
 }
@@ -130,11 +124,11 @@ int binding_record_parse(const char *value, size_t size, BindingRecord *ret, cha
                 return r;
         v = json_guard_get(root, "node");
         if (!YAJL_IS_STRING(v) || !node_name_is_valid(v->u.string))
-                return bad(ret_error, "node", "expected a node name");
+                return json_field_error(ret_error, "node", "expected a node name");
         b.node = strdup(v->u.string);
         v = json_guard_get(root, "pod");
         if (!YAJL_IS_STRING(v) || !pod_name_is_valid(v->u.string))
-                return bad(ret_error, "pod", "expected a pod name");
+                return json_field_error(ret_error, "pod", "expected a pod name");
         b.pod = strdup(v->u.string);
         if (!b.node || !b.pod)
                 return -ENOMEM;
@@ -189,10 +183,10 @@ int unschedulable_parse(const char *value, size_t size, char **ret_reason, uint6
                 return r;
         v = json_guard_get(root, "reason");
         if (!YAJL_IS_STRING(v) || isempty(v->u.string) || strlen(v->u.string) > UNSCHEDULABLE_REASON_MAX)
-                return bad(ret_error, "reason", "expected a non-empty string");
+                return json_field_error(ret_error, "reason", "expected a non-empty string");
         for (const char *c = v->u.string; *c; c++)
                 if ((unsigned char) *c < ' ' || *c == 0x7f)
-                        return bad(ret_error, "reason", "control character");
+                        return json_field_error(ret_error, "reason", "control character");
         r = get_usec(root, "since_usec", &since, ret_error);
         if (r < 0)
                 return r;

@@ -75,12 +75,6 @@ int node_record_format(const NodeRecord *n, char **ret_json) {
         return json_gen_finish(g, ret_json, NULL, NULL);
 }
 
-static int bad(char **ret_error, const char *field, const char *what) {
-        if (ret_error && asprintf(ret_error, "%s: %s", field, what) < 0)
-                *ret_error = NULL;
-        return -EBADMSG;
-}
-
 static int get_uint(yajl_val root, const char *k, const char *field, uint64_t *ret, char **ret_error) {
         yajl_val v = json_guard_get(root, k);
         long long x;
@@ -90,7 +84,7 @@ static int get_uint(yajl_val root, const char *k, const char *field, uint64_t *r
                 return 0;
         }
         if (json_guard_int(v, 0, INT64_MAX, &x) < 0)
-                return bad(ret_error, field, "expected a non-negative integer");
+                return json_field_error(ret_error, field, "expected a non-negative integer");
         *ret = (uint64_t) x;
         return 0;
 }
@@ -101,7 +95,7 @@ static int get_string(yajl_val root, const char *k, char **ret, char **ret_error
         if (!v)
                 return free_and_strdup(ret, "");
         if (!YAJL_IS_STRING(v))
-                return bad(ret_error, k, "expected a string");
+                return json_field_error(ret_error, k, "expected a string");
         return free_and_strdup(ret, v->u.string);
 }
 
@@ -116,37 +110,37 @@ int node_record_parse(const char *value, size_t size, NodeRecord *ret, char **re
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return bad(ret_error, "record", strna(e));
+                return json_field_error(ret_error, "record", strna(e));
         if (!YAJL_IS_OBJECT(root))
-                return bad(ret_error, "record", "expected an object");
+                return json_field_error(ret_error, "record", "expected an object");
 
         v = json_guard_get(root, "name");
         if (!YAJL_IS_STRING(v) || !config_node_name_is_valid(v->u.string))
-                return bad(ret_error, "name", "expected a node name");
+                return json_field_error(ret_error, "name", "expected a node name");
         n.name = strdup(v->u.string);
         if (!n.name)
                 return -ENOMEM;
 
         v = json_guard_get(root, "labels");
         if (v && !YAJL_IS_OBJECT(v))
-                return bad(ret_error, "labels", "expected an object");
+                return json_field_error(ret_error, "labels", "expected an object");
         for (size_t i = 0; v && i < v->u.object.len; i++) {
                 yajl_val x = v->u.object.values[i];
                 _cleanup_free_ char *l = NULL;
 
                 if (!YAJL_IS_STRING(x))
-                        return bad(ret_error, "labels", "expected string values");
+                        return json_field_error(ret_error, "labels", "expected string values");
                 if (asprintf(&l, "%s=%s", v->u.object.keys[i], x->u.string) < 0)
                         return -ENOMEM;
                 if (!config_node_label_is_valid(l))
-                        return bad(ret_error, "labels", "invalid label");
+                        return json_field_error(ret_error, "labels", "invalid label");
                 if (strv_consume(&n.labels, TAKE_PTR(l)) < 0)
                         return -ENOMEM;
         }
 
         cap = json_guard_get(root, "capacity");
         if (cap && !YAJL_IS_OBJECT(cap))
-                return bad(ret_error, "capacity", "expected an object");
+                return json_field_error(ret_error, "capacity", "expected an object");
         r = get_uint(cap, "cpus", "capacity.cpus", &n.cpus, ret_error);
         if (r < 0)
                 return r;

@@ -53,18 +53,12 @@ int pod_status_record_format(const PodStatusRecord *r, char **ret_json) {
         return json_gen_finish(g, ret_json, NULL, NULL);
 }
 
-static int bad(char **ret_error, const char *field, const char *what) {
-        if (ret_error && asprintf(ret_error, "%s: %s", field, what) < 0)
-                *ret_error = NULL;
-        return -EBADMSG;
-}
-
 static int get_u32(yajl_val root, const char *k, uint32_t *ret, char **ret_error) {
         yajl_val v = json_guard_get(root, k);
         long long x;
 
         if (!v || json_guard_int(v, 0, UINT32_MAX, &x) < 0)
-                return bad(ret_error, k, "expected an integer from 0 to 4294967295");
+                return json_field_error(ret_error, k, "expected an integer from 0 to 4294967295");
         *ret = (uint32_t) x;
         return 0;
 }
@@ -81,16 +75,16 @@ int pod_status_record_parse(const char *value, size_t size, PodStatusRecord *ret
         if (k == -ENOMEM)
                 return k;
         if (k < 0)
-                return bad(ret_error, "value", strna(e));
+                return json_field_error(ret_error, "value", strna(e));
         if (!YAJL_IS_OBJECT(root))
-                return bad(ret_error, "value", "expected an object");
+                return json_field_error(ret_error, "value", "expected an object");
         v = json_guard_get(root, "node");
         if (!YAJL_IS_STRING(v) || !node_name_is_valid(v->u.string))
-                return bad(ret_error, "node", "expected a node name");
+                return json_field_error(ret_error, "node", "expected a node name");
         r.node = strdup(v->u.string);
         v = json_guard_get(root, "phase");
         if (!YAJL_IS_STRING(v) || !strv_contains((char **) phases, v->u.string))
-                return bad(ret_error, "phase", "expected a pod phase");
+                return json_field_error(ret_error, "phase", "expected a pod phase");
         r.phase = strdup(v->u.string);
         if (!r.node || !r.phase)
                 return -ENOMEM;
@@ -99,10 +93,10 @@ int pod_status_record_parse(const char *value, size_t size, PodStatusRecord *ret
             (k = get_u32(root, "restarts", &r.restarts, ret_error)) < 0)
                 return k;
         if (r.ready > r.containers)
-                return bad(ret_error, "ready", "more than containers");
+                return json_field_error(ret_error, "ready", "more than containers");
         v = json_guard_get(root, "updated_usec");
         if (!v || json_guard_int(v, 0, INT64_MAX, &t) < 0)
-                return bad(ret_error, "updated_usec", "expected a non-negative integer");
+                return json_field_error(ret_error, "updated_usec", "expected a non-negative integer");
         r.updated_usec = (uint64_t) t;
         *ret = r;
         r = (PodStatusRecord) {};
