@@ -3,6 +3,7 @@
 #include "daemon/bus-nodes.h"
 #include "daemon/manager.h"
 #include "daemon/node.h"
+#include "daemon/pod-status.h"
 #include "daemon/scheduler.h"
 #include "log.h"
 #include "store/nodes.h"
@@ -19,10 +20,12 @@ typedef struct NodesCall {
         sd_bus_message *call;
         NodeRow *rows;
         size_t n_rows;
-        /* Cordon/Uncordon */
+        /* Cordon/Uncordon/Drain */
         char *name;
         bool cordon;
+        bool drain;
         bool known;
+        uint64_t timeout_usec;
 } NodesCall;
 
 static NodesCall *nodes_call_free(NodesCall *c) {
@@ -37,6 +40,10 @@ static NodesCall *nodes_call_free(NodesCall *c) {
         return NULL;
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(NodesCall *, nodes_call_free);
+
+#define DRAIN_POLL_USEC (200U * USEC_PER_MSEC)
+#define DRAIN_TIMEOUT_DEFAULT_USEC (120U * USEC_PER_SEC)
+#define DRAIN_TIMEOUT_MAX_USEC (3600U * USEC_PER_SEC)
 
 static NodesCall *nodes_call_new(Manager *m, sd_bus_message *call) {
         NodesCall *c = calloc(1, sizeof(NodesCall));
@@ -222,14 +229,25 @@ static int method_list_nodes(sd_bus_message *call, void *userdata, sd_bus_error 
         return 1;
 }
 
+static int drain_begin(NodesCall *c);
+
 static void cordon_written(Store *s _unused_, int r, const StoreResult *res _unused_, const char *error,
                            void *userdata) {
         _cleanup_(nodes_call_freep) NodesCall *c = userdata;
 
         if (r < 0)
                 return reply_store_error(c, r, error);
-        log_info("Node %s %s.", c->name, c->cordon ? "cordoned" : "uncordoned");
-        (void) sd_bus_reply_method_return(c->call, NULL);
+        log_info("Node %s %s.", c->name, c->drain ? "cordoned, draining" : c->cordon ? "cordoned" : "uncordoned");
+        if (!c->drain) {
+                (void) sd_bus_reply_method_return(c->call, NULL);
+                return;
+        }
+        r = drain_begin(c);
+        if (r < 0) {
+                (void) sd_bus_reply_method_errno(c->call, -r, NULL);
+                return;
+        }
+        TAKE_PTR(c);
 }
 
 static void cordon_write(NodesCall *c) {
@@ -238,7 +256,7 @@ static void cordon_write(NodesCall *c) {
 
         r = store_cordon_key(c->name, &key);
         if (r >= 0 && c->cordon)
-                r = node_cordon_format(now_realtime_usec(), &value);
+                r = node_cordon_format(now_realtime_usec(), c->drain, &value);
         if (r >= 0)
                 r = c->cordon ? store_put(c->m->store, key, value, strlen(value), cordon_written, c)
                               : store_delete(c->m->store, key, 0, cordon_written, c);
@@ -278,13 +296,14 @@ static void cordon_node_read(Store *s _unused_, int r, const StoreResult *res, c
         TAKE_PTR(c);
 }
 
-static int cordon(sd_bus_message *call, Manager *m, bool on, sd_bus_error *error) {
+static int cordon(sd_bus_message *call, Manager *m, bool on, bool drain, sd_bus_error *error) {
         _cleanup_(nodes_call_freep) NodesCall *c = NULL;
         _cleanup_free_ char *key = NULL;
+        uint64_t timeout_usec = 0;
         const char *name;
         int r;
 
-        r = sd_bus_message_read(call, "s", &name);
+        r = drain ? sd_bus_message_read(call, "st", &name, &timeout_usec) : sd_bus_message_read(call, "s", &name);
         if (r < 0)
                 return r;
         if (!config_node_name_is_valid(name))
@@ -296,6 +315,8 @@ static int cordon(sd_bus_message *call, Manager *m, bool on, sd_bus_error *error
         if (!c || !(c->name = strdup(name)))
                 return -ENOMEM;
         c->cordon = on;
+        c->drain = drain;
+        c->timeout_usec = timeout_usec > 0 ? MIN(timeout_usec, DRAIN_TIMEOUT_MAX_USEC) : DRAIN_TIMEOUT_DEFAULT_USEC;
         c->known = streq(name, node_name(m->node));
         if (c->known) {
                 cordon_write(TAKE_PTR(c));
@@ -312,11 +333,226 @@ static int cordon(sd_bus_message *call, Manager *m, bool on, sd_bus_error *error
 }
 
 static int method_cordon(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        return cordon(call, userdata, true, error);
+        return cordon(call, userdata, true, false, error);
 }
 
 static int method_uncordon(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        return cordon(call, userdata, false, error);
+        return cordon(call, userdata, false, false, error);
+}
+
+/* Drain: the cordon flag with "drain" (the scheduler, wherever it runs,
+ * moves the node's reschedulable pods away), then this call watches its own
+ * views until each of them is bound elsewhere and down on the node (its
+ * status record there withdrawn), no other node can take the rest, or the
+ * timeout passes. Polled: the views change through several watches, and a
+ * drain is rare. */
+typedef struct DrainPod {
+        char *pod;
+        const char *outcome;    /* "moved", "stays", "failed"; NULL: not yet */
+        char *detail;           /* the new node, or the reason */
+} DrainPod;
+
+typedef struct DrainCall {
+        NodesCall *c;
+        DrainPod *pods;
+        size_t n_pods;
+        uint64_t deadline;
+} DrainCall;
+
+static DrainCall *drain_call_free(DrainCall *d) {
+        if (!d)
+                return NULL;
+        for (size_t i = 0; i < d->n_pods; i++) {
+                free(d->pods[i].pod);
+                free(d->pods[i].detail);
+        }
+        free(d->pods);
+        nodes_call_free(d->c);
+        return mfree(d);
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DrainCall *, drain_call_free);
+
+static void drain_call_destroy(void *userdata) {
+        drain_call_free(userdata);
+}
+
+static int drain_pod_compare(const void *a, const void *b) {
+        return strcmp(((const DrainPod *) a)->pod, ((const DrainPod *) b)->pod);
+}
+
+static int drain_reply(DrainCall *d) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        qsort(d->pods, d->n_pods, sizeof(DrainPod), drain_pod_compare);
+        r = sd_bus_message_new_method_return(d->c->call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < d->n_pods; i++)
+                if (d->pods[i].outcome)
+                        r = sd_bus_message_append(reply, "(sss)", d->pods[i].pod, d->pods[i].outcome,
+                                                  strempty(d->pods[i].detail));
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int drain_set(DrainPod *dp, const char *outcome, const char *detail) {
+        char *x = strdup(detail);
+
+        if (!x)
+                return -ENOMEM;
+        free(dp->detail);
+        dp->detail = x;
+        dp->outcome = outcome;
+        return 0;
+}
+
+/* 1: every pod has its outcome. */
+static int drain_check(DrainCall *d, bool final) {
+        Manager *m = d->c->m;
+        bool waiting = false, movable = false;
+        int r;
+
+        for (size_t i = 0; i < d->n_pods; i++) {
+                DrainPod *dp = &d->pods[i];
+                PodState *p = m->reconciler ? reconciler_get_pod(m->reconciler, dp->pod) : NULL;
+                const char *node;
+                _cleanup_free_ char *reason = NULL;
+
+                if (streq_ptr(dp->outcome, "stays"))
+                        continue;
+                if (!p || !p->desired) {
+                        r = drain_set(dp, "moved", "");         /* deleted meanwhile: nothing left */
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                node = scheduler_pod_node(m->scheduler, dp->pod);
+                if (node && !streq(node, d->c->name) &&
+                    !streq_ptr(pod_status_board_holder(m->pod_status, dp->pod), d->c->name)) {
+                        r = drain_set(dp, "moved", node);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                dp->outcome = NULL;
+                waiting = true;
+                if (node && !streq(node, d->c->name))
+                        movable = true;         /* bound elsewhere, still stopping on the node */
+                else {
+                        r = scheduler_explain(m->scheduler, p, &reason);
+                        if (r < 0)
+                                return r;
+                        if (r == 0)
+                                movable = true;
+                }
+                if (final || reason) {
+                        r = drain_set(dp, "failed", reason ?: node && !streq(node, d->c->name) ?
+                                      "still stopping on the node" : "no node took it in time");
+                        if (r < 0)
+                                return r;
+                }
+        }
+        /* Done when nothing is on its way: a pod no node can take now makes
+         * the drain fail at once rather than at the timeout. */
+        return !waiting || !movable || final;
+}
+
+static int on_drain_timer(sd_event_source *es, uint64_t usec, void *userdata) {
+        DrainCall *d = userdata;
+        int r;
+
+        r = drain_check(d, usec >= d->deadline);
+        if (r == 0) {
+                r = sd_event_source_set_time_relative(es, DRAIN_POLL_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(es, SD_EVENT_ONESHOT);
+                if (r >= 0)
+                        return 0;
+        }
+        if (r < 0)
+                (void) sd_bus_reply_method_errno(d->c->call, -r, NULL);
+        else {
+                size_t moved = 0, failed = 0;
+
+                for (size_t i = 0; i < d->n_pods; i++) {
+                        moved += streq_ptr(d->pods[i].outcome, "moved");
+                        failed += streq_ptr(d->pods[i].outcome, "failed");
+                }
+                log_info("Drain of node %s: %zu pod(s) moved, %zu could not move, %zu stay.", d->c->name, moved,
+                         failed, d->n_pods - moved - failed);
+                r = drain_reply(d);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to answer the drain of node %s: %m", d->c->name);
+        }
+        /* The loop owns the floating source: dropping it frees d. */
+        (void) sd_event_source_set_enabled(es, SD_EVENT_OFF);
+        (void) sd_event_source_set_floating(es, false);
+        sd_event_source_unref(es);
+        return 0;
+}
+
+static int drain_begin(NodesCall *c) {
+        _cleanup_(drain_call_freep) DrainCall *d = calloc(1, sizeof(DrainCall));
+        Manager *m = c->m;
+        sd_event_source *es = NULL;
+        PodState *p;
+        int r;
+
+        if (!d)
+                return -ENOMEM;
+        d->c = c;
+        d->deadline = now_monotonic_usec() + c->timeout_usec;
+        if (m->reconciler) {
+                d->pods = calloc(MAX(hashmap_size(reconciler_pods(m->reconciler)), 1u), sizeof(DrainPod));
+                if (!d->pods)
+                        goto fail;
+                HASHMAP_FOREACH(p, reconciler_pods(m->reconciler)) {
+                        DrainPod *dp;
+
+                        if (!p->desired || !streq_ptr(scheduler_pod_node(m->scheduler, p->name), c->name))
+                                continue;
+                        dp = &d->pods[d->n_pods++];
+                        dp->pod = strdup(p->name);
+                        if (!dp->pod)
+                                goto fail;
+                        if (p->desired->placement.node && streq(p->desired->placement.node, c->name))
+                                r = drain_set(dp, "stays", "pinned to the node");
+                        else if (!p->desired->reschedule)
+                                r = drain_set(dp, "stays", "not reschedulable (\"reschedule\": false)");
+                        else
+                                r = 0;
+                        if (r < 0)
+                                goto fail;
+                }
+        }
+        r = sd_event_add_time_relative(m->event, &es, CLOCK_MONOTONIC, DRAIN_POLL_USEC, 0, on_drain_timer, d);
+        if (r < 0)
+                goto fail_r;
+        r = sd_event_source_set_destroy_callback(es, drain_call_destroy);
+        if (r >= 0)
+                r = sd_event_source_set_floating(es, true);
+        if (r < 0) {
+                sd_event_source_disable_unref(es);
+                goto fail_r;
+        }
+        /* From here the source owns d (and c). */
+        TAKE_PTR(d);
+        sd_event_source_unref(es);
+        return 0;
+fail:
+        r = -ENOMEM;
+fail_r:
+        d->c = NULL;            /* the caller keeps c */
+        return r;
+}
+
+static int method_drain(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return cordon(call, userdata, true, true, error);
 }
 
 static int placement_compare(const void *a, const void *b) {
@@ -372,6 +608,8 @@ static const sd_bus_vtable nodes_vtable[] = {
                                 method_cordon, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Uncordon", SD_BUS_ARGS("s", node), SD_BUS_NO_RESULT,
                                 method_uncordon, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Drain", SD_BUS_ARGS("s", node, "t", timeout_usec), SD_BUS_RESULT("a(sss)", pods),
+                                method_drain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListPlacements", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sss)", placements),
                                 method_list_placements, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,

@@ -183,10 +183,15 @@ static int flush_one(PodStatusBoard *b, const char *pod) {
                 return r == -EINVAL ? 0 : r;
         if (!here) {
                 /* Ours no more (forgotten, or bound elsewhere now): withdraw
-                 * it, but not a record the new node has written since. */
+                 * it, but not a record the new node has written since, and
+                 * not before the pod is down here: the node it moves to
+                 * waits for that (scheduler_placement()). pod_changed()
+                 * brings us back when the stop is done. */
                 int64_t rev;
 
                 if (!p)
+                        return 0;
+                if (ps && ps->desired && !ps->slice_stopped)
                         return 0;
                 rev = p->revision;
                 published_free(hashmap_remove(b->published, pod));
@@ -279,9 +284,13 @@ void pod_status_board_removed(PodStatusBoard *b, const char *pod) {
 
 static void remote_changed(PodStatusBoard *b, const char *pod) {
         _cleanup_free_ char *path = NULL;
+        PodState *p = b->m->reconciler ? reconciler_get_pod(b->m->reconciler, pod) : NULL;
 
-        if (b->m->bus && b->m->reconciler && reconciler_get_pod(b->m->reconciler, pod) &&
-            bus_pod_object_path(pod, &path) >= 0)
+        if (!p)
+                return;
+        /* A pod moved here may wait for the record of the node it left. */
+        reconciler_queue(p);
+        if (b->m->bus && bus_pod_object_path(pod, &path) >= 0)
                 (void) sd_bus_emit_properties_changed(b->m->bus, path, TANK_POD_INTERFACE, "Phase", "Ready",
                                                       "Restarts", NULL);
 }
@@ -361,6 +370,15 @@ int pod_status_board_start(PodStatusBoard *b) {
         static const StoreWatchCallbacks callbacks = { .event = on_event, .resync = on_resync };
 
         return store_watch_new(b->m->store, STORE_STATUS_PREFIX, 0, &callbacks, b, &b->watch);
+}
+
+bool pod_status_board_synced(const PodStatusBoard *b) {
+        return b && b->synced;
+}
+
+const char *pod_status_board_holder(PodStatusBoard *b, const char *pod) {
+        const PodStatusRecord *r = b ? hashmap_get(b->remote, pod) : NULL;
+        return r ? r->node : NULL;
 }
 
 int pod_status_view(PodStatusBoard *b, const PodState *p, PodStatusView *ret) {

@@ -9,7 +9,9 @@
  * pods bound to other nodes show their node's word: pod_status_view() gives
  * what List, Get and the pod objects show for a pod bound elsewhere, or
  * "unknown" while its node has no record of it (the node is gone: its lease
- * took the record along). */
+ * took the record along). A node withdraws a pod's record once the pod is
+ * down there (deleted, or moved away and stopped), not before: the node it
+ * moved to starts it only then (scheduler.h). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +33,11 @@ void pod_status_board_changed(PodStatusBoard *b, const PodState *p);
 void pod_status_board_removed(PodStatusBoard *b, const char *pod);
 /* The node's key was put with a (new) lease: everything again with it. */
 void pod_status_board_registered(PodStatusBoard *b);
+
+/* The watch has listed the prefix once. */
+bool pod_status_board_synced(const PodStatusBoard *b);
+/* The node whose record of pod the watch holds, NULL when none. */
+const char *pod_status_board_holder(PodStatusBoard *b, const char *pod);
 
 typedef struct PodStatusView {
         const char *phase;              /* a pod phase, or "unknown" */

@@ -4,6 +4,7 @@
 #include "daemon/bus-api.h"
 #include "daemon/manager.h"
 #include "daemon/node.h"
+#include "daemon/pod-status.h"
 #include "daemon/schedule.h"
 #include "daemon/scheduler.h"
 #include "log.h"
@@ -35,7 +36,8 @@ typedef struct View {
         char *prefix;
         StoreWatch *watch;
         bool synced;
-        Hashmap *map;           /* name -> NodeRecord* | BoundEntry* | char* (reason, or the name) */
+        Hashmap *map;           /* name -> NodeRecord* | BoundEntry* | bool* (cordoned: draining?) |
+                                 * char* (reason, or the name) */
 } View;
 
 struct Scheduler {
@@ -318,6 +320,22 @@ static int view_value(View *v, const char *name, const StoreKV *kv, void **ret) 
                 if (r == -ENOMEM)
                         return r;
                 return r < 0 ? 0 : 1;
+        case VIEW_CORDONED: {
+                bool drain = false, *d;
+
+                /* The key makes the node cordoned, whatever its value says. */
+                r = node_cordon_parse(kv->value, kv->value_size, &drain, &err);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        log_debug("%s: %s (cordoned, not draining)", kv->key, strna(err));
+                d = malloc(sizeof(bool));
+                if (!d)
+                        return -ENOMEM;
+                *d = r >= 0 && drain;
+                *ret = d;
+                return 1;
+        }
         default:
                 *ret = strdup(name);
                 return *ret ? 1 : -ENOMEM;
@@ -442,6 +460,11 @@ const char *scheduler_pod_reason(Scheduler *s, const char *pod) {
         return s ? hashmap_get(s->views[VIEW_UNSCHEDULABLE].map, pod) : NULL;
 }
 
+bool scheduler_node_draining(Scheduler *s, const char *node) {
+        const bool *d = s ? hashmap_get(s->views[VIEW_CORDONED].map, node) : NULL;
+        return d && *d;
+}
+
 ReconcilerPlacement scheduler_placement(Scheduler *s, const char *pod) {
         const BoundEntry *b;
 
@@ -456,8 +479,20 @@ ReconcilerPlacement scheduler_placement(Scheduler *s, const char *pod) {
         /* Before both lists nothing is known: stop nothing, start nothing. */
         if (!s || !s->views[VIEW_MINE].synced || !s->views[VIEW_BOUND].synced)
                 return RECONCILER_PLACEMENT_UNBOUND;
-        if (hashmap_get(s->views[VIEW_MINE].map, pod))
+        if (hashmap_get(s->views[VIEW_MINE].map, pod)) {
+                const char *holder;
+
+                /* Moved here from a node that still reports it (it is
+                 * stopping there, e.g. drained): it starts here once that
+                 * node has withdrawn its record, never beside it. A node that
+                 * is gone takes its records along with its lease. */
+                if (!pod_status_board_synced(s->m->pod_status))
+                        return RECONCILER_PLACEMENT_UNBOUND;
+                holder = pod_status_board_holder(s->m->pod_status, pod);
+                if (holder && !streq(holder, s->self))
+                        return RECONCILER_PLACEMENT_UNBOUND;
                 return RECONCILER_PLACEMENT_HERE;
+        }
         b = bound_entry(s, pod);
         if (b && !streq(b->node, s->self))
                 return RECONCILER_PLACEMENT_ELSEWHERE;
@@ -704,18 +739,48 @@ static void forget_returned(Scheduler *s) {
                 }
 }
 
-/* A pod bound to a node without a record (its lease expired: the node is
+/* Moves a bound pod to another eligible node, if there is one. why: "lost",
+ * "draining". 1: a move was written. */
+static int move_pod(Scheduler *s, const PodState *p, const BoundEntry *b, ScheduleNode *nodes, size_t n_nodes,
+                    const char *why) {
+        _cleanup_free_ char *reason = NULL;
+        const char *node = NULL;
+        int r;
+
+        r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                log_debug("Pod %s stays on %s node %s: %s.", p->name, why, b->node, reason);
+                return 0;
+        }
+        log_info("Moving pod %s from %s node %s to node %s.", p->name, why, b->node, node);
+        r = write_start(s, p, node, NULL, b);
+        if (r < 0) {
+                log_warning_errno(r, "Scheduler: could not move pod %s, retrying: %m", p->name);
+                arm_retry(s);
+                return 0;
+        }
+        count_bind(nodes, n_nodes, node, p->desired);
+        return 1;
+}
+
+/* A reschedulable pod bound to a node that is being drained moves at once
+ * (the node is alive: it stops the pod, and the new node starts it only once
+ * that node has withdrawn its status, see scheduler_placement()).
+ * A pod bound to a node without a record (its lease expired: the node is
  * gone, or cut off and fenced): a reschedulable one moves to another
  * eligible node RescheduleDelaySec= after the pass first saw that; the
  * others stay bound and wait for their node. 1: a move was written. */
 static int maybe_move(Scheduler *s, const PodState *p, const BoundEntry *b, ScheduleNode *nodes, size_t n_nodes) {
         uint64_t now = now_monotonic_usec(), delay = s->m->config->node_reschedule_delay_usec, *since;
-        _cleanup_free_ char *reason = NULL;
-        const char *node = NULL;
         int r;
 
-        if (hashmap_get(s->views[VIEW_NODES].map, b->node))
-                return 0;
+        if (hashmap_get(s->views[VIEW_NODES].map, b->node)) {
+                if (!p->desired->reschedule || !scheduler_node_draining(s, b->node))
+                        return 0;
+                return move_pod(s, p, b, nodes, n_nodes, "draining");
+        }
         since = hashmap_get(s->lost, b->node);
         if (!since) {
                 since = malloc(sizeof *since);
@@ -736,21 +801,25 @@ static int maybe_move(Scheduler *s, const PodState *p, const BoundEntry *b, Sche
                 arm_lost_timer(s, *since + delay);
                 return 0;
         }
-        r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
+        return move_pod(s, p, b, nodes, n_nodes, "lost");
+}
+
+int scheduler_explain(Scheduler *s, const PodState *p, char **ret_reason) {
+        _cleanup_free_ ScheduleNode *nodes = NULL;
+        _cleanup_free_ char *reason = NULL;
+        const char *node = NULL;
+        size_t n_nodes;
+        int r;
+
+        if (!s || !p->desired || !s->m->reconciler || !views_synced(s))
+                return 0;
+        r = build_nodes(s, &nodes, &n_nodes);
         if (r < 0)
                 return r;
-        if (r == 0) {
-                log_debug("Pod %s stays on lost node %s: %s.", p->name, b->node, reason);
-                return 0;
-        }
-        log_info("Moving pod %s from lost node %s to node %s.", p->name, b->node, node);
-        r = write_start(s, p, node, NULL, b);
-        if (r < 0) {
-                log_warning_errno(r, "Scheduler: could not move pod %s, retrying: %m", p->name);
-                arm_retry(s);
-                return 0;
-        }
-        count_bind(nodes, n_nodes, node, p->desired);
+        r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        *ret_reason = TAKE_PTR(reason);
         return 1;
 }
 

@@ -23,7 +23,9 @@
  *
  * Placement for the Reconciler: bound here (bindings/<self>/<pod>) is HERE,
  * bound/<pod> naming another node is ELSEWHERE, anything else (and anything
- * before the views' first lists) is UNBOUND. */
+ * before the views' first lists) is UNBOUND. A pod bound here whose status
+ * record (pod-status.h) another node still holds is UNBOUND until that node
+ * has stopped it and withdrawn the record: a move never runs a pod twice. */
 
 #include "reconcile/reconciler.h"
 
@@ -47,6 +49,12 @@ const char *scheduler_pod_node(Scheduler *s, const char *pod);
 /* unschedulable/<pod>'s reason, NULL when there is none. */
 const char *scheduler_pod_reason(Scheduler *s, const char *pod);
 bool scheduler_is_leader(const Scheduler *s);
+/* cordoned/<node> asks for a drain: the scheduler moves the node's
+ * reschedulable pods away (at once, while the node lives). */
+bool scheduler_node_draining(Scheduler *s, const char *node);
+/* Why no node could take p now: 1 and *ret_reason (malloc'd), 0 when one
+ * could (or the views are not complete), -ENOMEM. On any node. */
+int scheduler_explain(Scheduler *s, const PodState *p, char **ret_reason);
 /* Apply's shortcut for a new pod: when this node schedules, decide on the
  * current views as a pass would. 1 and *ret_node (malloc'd) when a node is
  * eligible; 0 when this node does not schedule, the views are not complete,

@@ -162,8 +162,28 @@ int node_record_parse(const char *value, size_t size, NodeRecord *ret, char **re
         return 0;
 }
 
-int node_cordon_format(uint64_t since_usec, char **ret_json) {
-        if (asprintf(ret_json, "{\"since_usec\":%" PRIu64 "}", since_usec) < 0)
+int node_cordon_format(uint64_t since_usec, bool drain, char **ret_json) {
+        if (asprintf(ret_json, "{\"since_usec\":%" PRIu64 "%s}", since_usec, drain ? ",\"drain\":true" : "") < 0)
                 return -ENOMEM;
+        return 0;
+}
+
+int node_cordon_parse(const char *value, size_t size, bool *ret_drain, char **ret_error) {
+        _cleanup_yajl_ yajl_val root = NULL;
+        _cleanup_free_ char *e = NULL;
+        yajl_val v;
+        int r;
+
+        r = json_guard_parse(value, size, STORE_NODE_RECORD_MAX, 2, &root, &e);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return json_field_error(ret_error, "cordon", strna(e));
+        if (!YAJL_IS_OBJECT(root))
+                return json_field_error(ret_error, "cordon", "expected an object");
+        v = json_guard_get(root, "drain");
+        if (v && !YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+                return json_field_error(ret_error, "drain", "expected a boolean");
+        *ret_drain = v && YAJL_IS_TRUE(v);
         return 0;
 }

@@ -11,6 +11,7 @@
  * Parsing is strict about the fields it knows and ignores others, so that a
  * newer tankd's record still lists on an older one in a mixed fleet. Pure. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "macro.h"
@@ -41,5 +42,9 @@ const char *store_cordon_key_name(const char *key);
 int node_record_format(const NodeRecord *n, char **ret_json);
 /* -EBADMSG with "<field>: <problem>" */
 int node_record_parse(const char *value, size_t size, NodeRecord *ret, char **ret_error);
-/* The cordon flag's value: {"since_usec": N} */
-int node_cordon_format(uint64_t since_usec, char **ret_json);
+/* The cordon flag's value: {"since_usec": N, "drain": true}; "drain" (absent:
+ * false) asks the scheduler to move the node's reschedulable pods away
+ * (tankctl drain). An older tankd ignores it: the node is only cordoned. */
+int node_cordon_format(uint64_t since_usec, bool drain, char **ret_json);
+/* -EBADMSG with "<field>: <problem>" */
+int node_cordon_parse(const char *value, size_t size, bool *ret_drain, char **ret_error);

@@ -111,8 +111,13 @@ static const struct {
           "Mark a node unschedulable (a persistent flag that survives its restarts).",
           NULL },
         { "uncordon", verb_uncordon, "uncordon NODE",
-          "Mark a node schedulable again.",
+          "Mark a node schedulable again (and end a drain).",
           NULL },
+        { "drain", verb_drain, "drain NODE [--timeout=SEC]",
+          "Cordon a node and move its reschedulable pods to other nodes; list where\n"
+          "each of its pods went and the ones that stay (pinned, not reschedulable).\n"
+          "Fails when a reschedulable pod could not move.",
+          "      --timeout=SEC      How long to wait for the moves (default 120 s)\n" },
         { "update", verb_update, "update [--dry-run]",
           "Check the tags of containers with \"image_update\": \"registry\" now; pull\n"
           "what moved and roll it out as a new revision. POD, CONTAINER, IMAGE,\n"

@@ -118,6 +118,7 @@ int verb_rollout(int argc, char *argv[], Context *ctx);
 int verb_nodes(int argc, char *argv[], Context *ctx);
 int verb_cordon(int argc, char *argv[], Context *ctx);
 int verb_uncordon(int argc, char *argv[], Context *ctx);
+int verb_drain(int argc, char *argv[], Context *ctx);
 int verb_update(int argc, char *argv[], Context *ctx);
 
 /* verbs-rollout.c: get's Rollout line, and apply --wait's wait for the

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "strv.h"
 #include "tankctl.h"
+#include "time-util.h"
 
 typedef struct NodeLine {
         char *name, *status, *labels;   /* labels "k=v,k=v" ("<none>" if none) */
@@ -225,4 +226,73 @@ int verb_cordon(int argc, char *argv[], Context *ctx) {
 
 int verb_uncordon(int argc, char *argv[], Context *ctx) {
         return cordon("uncordon", "Uncordon", argc, argv, ctx);
+}
+
+/* drain NODE: cordon, wait until tankd says where each of the node's pods
+ * went; exit 1 when a reschedulable one could not move. */
+int verb_drain(int argc, char *argv[], Context *ctx) {
+        enum { ARG_TIMEOUT = ARG_VERB_BASE };
+        static const struct option options[] = {
+                COMMON_LONG_OPTIONS,
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                {}
+        };
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *name = NULL;
+        const char *pod, *outcome, *detail;
+        uint64_t timeout = 120 * USEC_PER_SEC;
+        size_t failed = 0;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL)) >= 0) {
+                if (common_option(ctx, c))
+                        continue;
+                switch (c) {
+                case 'h':
+                        verb_help("drain");
+                        return EXIT_SUCCESS;
+                case ARG_TIMEOUT:
+                        if (parse_sec(optarg, &timeout) < 0 || timeout == 0)
+                                return usage_error("drain", "--timeout=%s: not a positive time span (e.g. 30, 2min)",
+                                                   optarg);
+                        break;
+                default:
+                        return bad_option("drain");
+                }
+        }
+        if (optind + 1 != argc)
+                return usage_error("drain", "expected one node name");
+        name = str_escape_control(argv[optind]);
+        if (!name)
+                return log_oom(), EXIT_FAILURE;
+        /* tankd answers at the timeout at the latest: the call waits a little longer. */
+        r = manager_call(ctx, "Drain", timeout + 30 * USEC_PER_SEC, NULL, &reply, "st", argv[optind], timeout);
+        if (r != 0)
+                return r;
+        printf("node/%s cordoned\n", name);
+        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &pod, &outcome, &detail)) > 0) {
+                _cleanup_free_ char *p = str_escape_control(pod), *d = str_escape_control(detail);
+
+                if (!p || !d)
+                        return log_oom(), EXIT_FAILURE;
+                if (streq(outcome, "moved") && isempty(d))
+                        printf("pod/%s deleted meanwhile\n", p);
+                else if (streq(outcome, "moved"))
+                        printf("pod/%s moved to %s\n", p, d);
+                else if (streq(outcome, "stays"))
+                        printf("pod/%s stays: %s\n", p, d);
+                else {
+                        printf("pod/%s could not move: %s\n", p, d);
+                        failed++;
+                }
+        }
+        if (r < 0)
+                return log_error_errno(r, "bad reply from tankd: %m"), EXIT_FAILURE;
+        if (failed > 0) {
+                log_error("%zu pod(s) could not move off node %s.", failed, name);
+                return EXIT_FAILURE;
+        }
+        printf("node/%s drained\n", name);
+        return EXIT_SUCCESS;
 }

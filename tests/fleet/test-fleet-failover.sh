@@ -7,7 +7,9 @@
 # the whole episode, no such pod ever runs on two nodes at once. A pinned,
 # non-reschedulable pod stays bound to c, keeps running there, and shows
 # "unknown" to the others. When c's link is back, c converges: the moved
-# pods stay away, its pinned pod is reported running again.
+# pods stay away, its pinned pod is reported running again. Then b is
+# drained (its reschedulable pods move, its pinned pod stays and is
+# reported) and uncordoned, still sampled.
 set -u
 . "$TANK_SRCDIR/tests/fleet/fleet-lib.sh"
 
@@ -66,12 +68,46 @@ wait_for 20 eval '[ "$(phase_on a pc)" = unknown ]' || fail "a shows pc as '$(ph
 fleet_link c up
 wait_for 30 eval '[ "$(phase_on a pc)" = running ]' || fail "a does not show pc running after c came back"
 sleep 3
-touch "$FLEET_TMP/stop-sampling"
-wait "$sampler"
 for p in $on_c; do
         ! active c "$p" || fail "$p runs on c again after c came back (it was moved to $(bound "$p"))"
 done
 active c pc || fail "pc does not run on c after c came back"
+
+# Drain b, the sampler still running: its reschedulable pods move to a or c
+# and start there only once b has stopped them (no sample sees one twice);
+# its pinned pod stays and is reported; b stays cordoned until uncordoned.
+apply_on a "$(pod pb '"placement": {"node": "b"},')" || fail "apply pb"
+wait_for 30 active b pb || fail "pb, pinned to b, does not run on b"
+on_b=$(for p in $R; do [ "$(bound "$p")" != b ] || echo "$p"; done | tr '\n' ' ')
+[ -n "$on_b" ] || fail "no reschedulable pod on b to drain"
+t0=$(date +%s%3N)
+out=$(fx a tankctl drain b 2>&1) || fail "tankctl drain b failed: $out"
+t1=$(date +%s%3N)
+echo "$out"
+echo "drained b in $((t1 - t0)) ms (its pods ignore SIGTERM: StopTimeoutSec=3 s)"
+for p in $on_b; do
+        echo "$out" | grep -qE "^pod/$p moved to [ac]\$" || fail "drain did not report $p moved to a or c"
+        b=$(bound "$p")
+        [ "$b" = a ] || [ "$b" = c ] || fail "$p is bound to '$b' after the drain, not to a or c"
+        ! active b "$p" || fail "$p still runs on b after the drain"
+        wait_for 20 active "$b" "$p" || fail "$p does not run on $b after the drain"
+done
+echo "$out" | grep -qxF "pod/pb stays: pinned to the node" || fail "drain did not report pb staying"
+echo "$out" | grep -qxF "node/b drained" || fail "drain did not end with node/b drained"
+active b pb || fail "pb, pinned to b, stopped during the drain"
+fx c tankctl nodes | grep -qE '^b +Ready,SchedulingDisabled ' || fail "c does not show b cordoned: $(fx c tankctl nodes)"
+apply_on c "$(pod pu '"placement": {"node": "b"},')" || fail "apply pu"
+wait_for 20 eval '[ "$(fleet_etcd get --print-value-only /tank/v1/unschedulable/pu | jq -r .reason)" = "node b is cordoned" ]' ||
+        fail "pu, pinned to drained b, is not unschedulable for b's cordon"
+fx a tankctl uncordon b >/dev/null || fail "uncordon b"
+wait_for 30 eval '[ "$(bound pu)" = b ] && active b pu' || fail "pu does not run on b after uncordon b"
+echo "uncordon b: pu, pinned to b, runs there"
+out=$(fx b tankctl drain no-such-node 2>&1) && fail "drain of an unknown node succeeded: $out"
+echo "$out" | grep -qF 'no node "no-such-node"' || fail "unexpected refusal of an unknown node: $out"
+
+sleep 3
+touch "$FLEET_TMP/stop-sampling"
+wait "$sampler"
 
 # No sample ever saw a reschedulable pod on two nodes.
 rounds=$(wc -l <"$FLEET_TMP/samples")
