@@ -489,10 +489,11 @@ static int on_drain_timer(sd_event_source *es, uint64_t usec, void *userdata) {
                 if (r < 0)
                         log_warning_errno(r, "Failed to answer the drain of node %s: %m", d->c->name);
         }
-        /* The loop owns the floating source: dropping it frees d. */
+        /* The loop holds the floating source's only reference: handing it
+         * back drops it, and the destroy callback frees d once this
+         * dispatch is over. */
         (void) sd_event_source_set_enabled(es, SD_EVENT_OFF);
         (void) sd_event_source_set_floating(es, false);
-        sd_event_source_unref(es);
         return 0;
 }
 
@@ -533,16 +534,22 @@ static int drain_begin(NodesCall *c) {
         r = sd_event_add_time_relative(m->event, &es, CLOCK_MONOTONIC, DRAIN_POLL_USEC, 0, on_drain_timer, d);
         if (r < 0)
                 goto fail_r;
-        r = sd_event_source_set_destroy_callback(es, drain_call_destroy);
-        if (r >= 0)
-                r = sd_event_source_set_floating(es, true);
+        /* Floating: the loop owns it (and frees d with it when tankd stops
+         * during a drain). */
+        r = sd_event_source_set_floating(es, true);
         if (r < 0) {
                 sd_event_source_disable_unref(es);
                 goto fail_r;
         }
+        sd_event_source_unref(es);
+        r = sd_event_source_set_destroy_callback(es, drain_call_destroy);
+        if (r < 0) {
+                (void) sd_event_source_set_enabled(es, SD_EVENT_OFF);
+                (void) sd_event_source_set_floating(es, false);
+                goto fail_r;
+        }
         /* From here the source owns d (and c). */
         TAKE_PTR(d);
-        sd_event_source_unref(es);
         return 0;
 fail:
         r = -ENOMEM;

@@ -117,4 +117,7 @@ dups=$(awk '{ delete seen; for (i = 2; i <= NF; i++) { split($i, kv, ":"); n = s
 echo "$rounds sampling rounds over the episode"
 [ "$rounds" -ge 20 ] || fail "only $rounds sampling rounds"
 [ -z "$dups" ] || fail "a reschedulable pod ran on two nodes at once: $dups"
+for n in a b c; do
+        assert_eq "$(fx "$n" systemctl show -P NRestarts tankd.service)" 0 "tankd restarts on $n (a crash?)"
+done
 echo "test-fleet-failover: all checks passed"
