@@ -26,6 +26,12 @@
 # FLEET_STORE=peers every node boots its own member of one cluster ([Store]
 # Peers=a=http://192.0.2.11:2380 ...), and fleet_etcd asks the first node's.
 #
+# The sandboxes are FLEET_SANDBOX_PREFIX-NODE (default fleet-a, ...): with
+# another prefix and another FLEET_NETNS, two fleets can run side by side
+# on one host (two checkouts' tests). fleet_up refuses to start while a
+# sandbox of its names runs, and then touches neither it nor the LAN (a
+# stale LAN netns without running sandboxes is replaced, as before).
+#
 # Environment from the runner: TANK_SRCDIR, TANK_BUILDDIR. FLEET_CONF_EXTRA:
 # more lines of every node's [Node] section, "\n" between them (e.g.
 # "LeaseSec=6\nFenceSec=4").
@@ -34,6 +40,7 @@
 
 SANDBOX=$TANK_SRCDIR/tests/sandbox/tank-sandbox
 FLEET_NETNS=${FLEET_NETNS:-tank-fleet-lan}
+FLEET_SANDBOX_PREFIX=${FLEET_SANDBOX_PREFIX:-fleet}
 FLEET_ETCD=http://192.0.2.1:2379
 FLEET_NODES=()
 FLEET_TMP=
@@ -41,7 +48,7 @@ FLEET_TMP=
 fx() {
         local node=$1
         shift
-        "$SANDBOX" exec "fleet-$node" -- "$@"
+        "$SANDBOX" exec "$FLEET_SANDBOX_PREFIX-$node" -- "$@"
 }
 
 fleet_etcd() {
@@ -71,7 +78,7 @@ fleet_link() {
 }
 
 fleet_sandbox_pid() {
-        cat "${TANK_SANDBOX_STATE:-/run/tank-sandbox}/fleet-$1/pid"
+        cat "${TANK_SANDBOX_STATE:-/run/tank-sandbox}/$FLEET_SANDBOX_PREFIX-$1/pid"
 }
 
 fleet_down() {
@@ -82,7 +89,7 @@ fleet_down() {
                         echo "--- journal of node $n (tankd, last 60 lines)"
                         fx "$n" journalctl -u tankd --no-pager -o short-precise 2>&1 | tail -n 60
                 fi
-                "$SANDBOX" stop "fleet-$n" >/dev/null 2>&1
+                "$SANDBOX" stop "$FLEET_SANDBOX_PREFIX-$n" >/dev/null 2>&1
         done
         if [[ -n $FLEET_TMP && -f $FLEET_TMP/etcd.pid ]]; then
                 kill "$(cat "$FLEET_TMP/etcd.pid")" 2>/dev/null
@@ -143,7 +150,14 @@ fleet_tank_up() {
 }
 
 fleet_up() {
-        local spec node labels i=0 pids=()
+        local spec node labels i=0 pids=() running
+        # Another fleet of these names runs (another checkout's test): stop
+        # here, before the EXIT trap, which would tear down its sandboxes.
+        running=$("$SANDBOX" list 2>/dev/null | awk '$2 == "running" { print $1 }')
+        for spec in "$@"; do
+                ! grep -qxF "$FLEET_SANDBOX_PREFIX-${spec%%:*}" <<<"$running" ||
+                        fail "sandbox $FLEET_SANDBOX_PREFIX-${spec%%:*} already runs (another fleet?): set FLEET_SANDBOX_PREFIX= and FLEET_NETNS= for this one"
+        done
         trap fleet_down EXIT
         FLEET_TMP=$(mktemp -d /tmp/tank-fleet.XXXXXX)
         for spec in "$@"; do
@@ -151,7 +165,7 @@ fleet_up() {
         done
         # The sandboxes boot in parallel: each is its own systemd.
         for node in "${FLEET_NODES[@]}"; do
-                TANK_SANDBOX_BINDS="$TANK_SRCDIR $TANK_BUILDDIR" "$SANDBOX" start "fleet-$node" \
+                TANK_SANDBOX_BINDS="$TANK_SRCDIR $TANK_BUILDDIR" "$SANDBOX" start "$FLEET_SANDBOX_PREFIX-$node" \
                         >"$FLEET_TMP/boot-$node.log" 2>&1 &
                 pids+=($!)
         done
