@@ -121,18 +121,26 @@ fleet_etcd_leader() {
 
 # No poweroff, no stop jobs: PID 1 of the sandbox's pid namespace gets
 # SIGKILL, so the kernel kills every process in it, and the network
-# namespace, with the node's veth end, goes with the last of them. Returns
-# once PID 1 is gone; fleet_down cleans up what is left (its cgroups).
+# namespace, with the node's veth end, goes with the last of them (freed
+# asynchronously: the LAN end is taken down if it outlives that by 2 s, as
+# a dead host's NIC has no carrier). Returns once PID 1 is gone and the LAN
+# end is gone or down; fleet_down cleans up what is left (its cgroups).
 fleet_kill_host() {
         local node=$1 pid i
         pid=$(fleet_sandbox_pid "$node") || fail "no sandbox for node $node"
         kill -9 "$pid" || fail "cannot kill node $node's sandbox (pid $pid)"
         FLEET_DEAD+=("$node")
         for ((i = 0; i < 100; i++)); do
-                [[ -d /proc/$pid ]] || return 0
+                [[ -d /proc/$pid ]] || break
                 sleep 0.05
         done
-        fail "node $node's sandbox (pid $pid) still runs 5 s after SIGKILL"
+        [[ ! -d /proc/$pid ]] || fail "node $node's sandbox (pid $pid) still runs 5 s after SIGKILL"
+        for ((i = 0; i < 40; i++)); do
+                ip -n "$FLEET_NETNS" link show "fl-$node" >/dev/null 2>&1 || return 0
+                sleep 0.05
+        done
+        echo "fleet_kill_host: node $node's LAN link outlived its host by 2 s: taken down"
+        fleet_link "$node" down
 }
 
 fleet_down() {

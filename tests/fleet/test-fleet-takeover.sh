@@ -93,22 +93,33 @@ move_leader() {
         wait_for 10 leader_is "$2" ||
                 fail "the etcd leader is '$(fleet_etcd_leader)' after move-leader to $2"
 }
-# wait_takeover DEAD T0 LIMIT_MS: until a survivor holds the scheduler key;
-# sets NEW (that survivor) and MS (ms from T0). Fails past LIMIT_MS, or if
-# the key names neither DEAD nor a survivor.
+# wait_takeover DEAD T0 LIMIT_MS: until the scheduler key names another
+# node than DEAD, polled every 50 ms inside a survivor (serializable reads of
+# its member: they answer while etcd elects); sets NEW (that node), MS (ms
+# from T0) and GONE_MS (when DEAD's node record, on the same lease as the
+# key, was first seen gone: the lease's end). Fails past LIMIT_MS, or if NEW
+# is not a survivor.
 wait_takeover() {
-        local dead=$1 t0=$2 limit=$3 s
-        while :; do
-                s=$(scheduler)
-                if [ -n "$s" ] && [ "$s" != "$dead" ]; then
-                        MS=$(( $(date +%s%3N) - t0 )) NEW=$s
-                        case " $(survivors) " in *" $s "*) return 0 ;; esac
-                        fail "the scheduler key names '$s', neither $dead nor a survivor ($(survivors))"
-                fi
-                [ $(( $(date +%s%3N) - t0 )) -le "$limit" ] ||
-                        fail "no survivor schedules $limit ms after $dead died: the key names '${s:-nobody}'"
-                sleep 0.1
-        done
+        local dead=$1 t0=$2 limit=$3 obs out t gone
+        obs=$(survivors); obs=${obs%% *}
+        out=$(fx "$obs" env ETCDCTL_API=3 sh -c '
+                e="etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 --command-timeout=1s"
+                gone=
+                while :; do
+                        now=$(date +%s%3N)
+                        [ -n "$gone" ] || [ -n "$($e get --consistency=s --keys-only "/tank/v1/nodes/$1" 2>/dev/null)" ] ||
+                                gone=$now
+                        s=$($e get --consistency=s --print-value-only /tank/v1/scheduler 2>/dev/null)
+                        if [ -n "$s" ] && [ "$s" != "$1" ]; then echo "$s $now ${gone:-$now}"; exit 0; fi
+                        [ $((now - $2)) -le "$3" ] || { echo "${s:-nobody} $now ${gone:-never}"; exit 1; }
+                        sleep 0.05
+                done' wait-takeover "$dead" "$t0" "$limit")
+        read -r NEW t gone <<<"$out"
+        [ -n "${t:-}" ] || fail "cannot poll the scheduler key on $obs: '$out'"
+        MS=$((t - t0)) GONE_MS=$([ "$gone" = never ] && echo never || echo $((gone - t0)))
+        [ "$NEW" != "$dead" ] && [ "$NEW" != nobody ] ||
+                fail "no survivor schedules $limit ms after $dead died: the key names $NEW; $dead's lease ended at +$GONE_MS ms"
+        case " $(survivors) " in *" $NEW "*) ;; *) fail "the scheduler key names '$NEW', neither $dead nor a survivor ($(survivors))" ;; esac
 }
 
 # since_ms NODE T0 TEXT: ms from T0 to the first line of NODE's tankd
@@ -117,8 +128,9 @@ since_ms() {
         fx "$1" journalctl -u tankd -o short-unix --no-pager --since "@$(( $2 / 1000 ))" 2>/dev/null |
                 awk -v t0="$2" -v text="$3" 'index($0, text) { split($1, t, "."); print t[1] * 1000 + substr(t[2], 1, 3) - t0; exit }'
 }
-explain_takeover() { # NEW T0
-        echo "  (\"Node $1 schedules the fleet\" in $1's journal at +$(since_ms "$1" "$2" "Node $1 schedules the fleet") ms)"
+explain_takeover() { # DEAD NEW T0
+        echo "  ($1's node record, on the key's lease, seen gone at +$GONE_MS ms;" \
+             "\"Node $2 schedules the fleet\" in $2's journal at +$(since_ms "$2" "$3" "Node $2 schedules the fleet") ms)"
 }
 
 echo "== 2. the scheduler's host dies"
@@ -145,7 +157,7 @@ limit=$(( LEASE * 1000 + 2000 ))
 wait_takeover "$sched" "$t0" "$limit"
 new=$NEW
 echo "takeover: $new schedules the fleet $MS ms after $sched's host died (limit: LeaseSec=$LEASE s + 2 s = $limit ms)"
-explain_takeover "$new" "$t0"
+explain_takeover "$sched" "$new" "$t0"
 [ "$MS" -ge $(( LEASE * 1000 * 2 / 3 - 500 )) ] ||
         fail "$new took over $MS ms after the kill: before $sched's lease (renewed every $((LEASE / 3)) s) could expire"
 for n in $(survivors); do
@@ -203,7 +215,7 @@ limit=$(( LEASE * 1000 + 5000 ))
 wait_takeover "$victim" "$t0" "$limit"
 new=$NEW
 echo "takeover: $new schedules the fleet $MS ms after $victim's host died (limit: LeaseSec=$LEASE s + 2 s election + 1 s lease extension + 2 s = $limit ms)"
-explain_takeover "$new" "$t0"
+explain_takeover "$victim" "$new" "$t0"
 wait_for 150 eval '! kill -0 $stream 2>/dev/null' || fail "the stream did not end: $(tail -3 "$FLEET_TMP/stream")"
 wait "$stream"
 lines=$(wc -l <"$FLEET_TMP/stream")
