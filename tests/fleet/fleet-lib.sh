@@ -13,6 +13,11 @@
 #   fx NODE CMD...           run CMD in NODE's sandbox (exit status passed)
 #   fleet_etcd ARGS...       etcdctl against the fleet's etcd
 #   fleet_link NODE up|down  NODE's LAN link (its cable, as it were)
+#   fleet_kill_host NODE     NODE's host dies: SIGKILL to its sandbox's PID 1
+#                            (tankd, its etcd member, its workloads go at once;
+#                            its end of the LAN link with its network namespace)
+#   fleet_etcd_on NODE ARGS...  etcdctl against NODE's own member (peers)
+#   fleet_etcd_leader        the node whose member leads the cluster (peers)
 #   fleet_down               stop everything fleet_up made (also on EXIT)
 #
 # The LAN: a bridge in the network namespace $FLEET_NETNS, 192.0.2.0/24
@@ -24,7 +29,14 @@
 # The store: with FLEET_STORE=endpoints (the default) one etcd member the
 # harness runs on 192.0.2.1 (bring-your-own, [Store] Endpoints=); with
 # FLEET_STORE=peers every node boots its own member of one cluster ([Store]
-# Peers=a=http://192.0.2.11:2380 ...), and fleet_etcd asks the first node's.
+# Peers=a=http://192.0.2.11:2380 ...), and fleet_etcd asks the first node's
+# that fleet_kill_host did not kill.
+#
+# The sandboxes are FLEET_SANDBOX_PREFIX-NODE (default fleet-a, ...): with
+# another prefix and another FLEET_NETNS, two fleets can run side by side
+# on one host (two checkouts' tests). fleet_up refuses to start while a
+# sandbox of its names runs, and then touches neither it nor the LAN (a
+# stale LAN netns without running sandboxes is replaced, as before).
 #
 # Environment from the runner: TANK_SRCDIR, TANK_BUILDDIR. FLEET_CONF_EXTRA:
 # more lines of every node's [Node] section, "\n" between them (e.g.
@@ -34,19 +46,37 @@
 
 SANDBOX=$TANK_SRCDIR/tests/sandbox/tank-sandbox
 FLEET_NETNS=${FLEET_NETNS:-tank-fleet-lan}
+FLEET_SANDBOX_PREFIX=${FLEET_SANDBOX_PREFIX:-fleet}
 FLEET_ETCD=http://192.0.2.1:2379
 FLEET_NODES=()
+FLEET_DEAD=()
 FLEET_TMP=
 
 fx() {
         local node=$1
         shift
-        "$SANDBOX" exec "fleet-$node" -- "$@"
+        "$SANDBOX" exec "$FLEET_SANDBOX_PREFIX-$node" -- "$@"
+}
+
+fleet_alive() {
+        [[ " ${FLEET_DEAD[*]} " != *" $1 "* ]]
+}
+
+fleet_etcd_on() {
+        local node=$1
+        shift
+        fx "$node" env ETCDCTL_API=3 etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 "$@"
 }
 
 fleet_etcd() {
+        local n
         if [[ ${FLEET_STORE:-endpoints} == peers ]]; then
-                fx "${FLEET_NODES[0]}" env ETCDCTL_API=3 etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 "$@"
+                for n in "${FLEET_NODES[@]}"; do
+                        fleet_alive "$n" || continue
+                        fleet_etcd_on "$n" "$@"
+                        return
+                done
+                return 1
         else
                 ip netns exec "$FLEET_NETNS" env ETCDCTL_API=3 etcdctl --endpoints="$FLEET_ETCD" "$@"
         fi
@@ -71,18 +101,59 @@ fleet_link() {
 }
 
 fleet_sandbox_pid() {
-        cat "${TANK_SANDBOX_STATE:-/run/tank-sandbox}/fleet-$1/pid"
+        cat "${TANK_SANDBOX_STATE:-/run/tank-sandbox}/$FLEET_SANDBOX_PREFIX-$1/pid"
+}
+
+# Each living member answers for itself ("endpoint status" of its own socket:
+# ENDPOINT, ID, VERSION, DB SIZE, IS LEADER, ...); one says it leads.
+fleet_etcd_leader() {
+        local n
+        for n in "${FLEET_NODES[@]}"; do
+                fleet_alive "$n" || continue
+                if [[ $(fleet_etcd_on "$n" --command-timeout=2s endpoint status -w simple 2>/dev/null |
+                        awk -F', ' '{ print $5 }') == true ]]; then
+                        echo "$n"
+                        return 0
+                fi
+        done
+        return 1
+}
+
+# No poweroff, no stop jobs: PID 1 of the sandbox's pid namespace gets
+# SIGKILL, so the kernel kills every process in it, and the network
+# namespace, with the node's veth end, goes with the last of them (freed
+# asynchronously: the LAN end is taken down if it outlives that by 2 s, as
+# a dead host's NIC has no carrier). Returns once PID 1 is gone and the LAN
+# end is gone or down; fleet_down cleans up what is left (its cgroups).
+fleet_kill_host() {
+        local node=$1 pid i
+        pid=$(fleet_sandbox_pid "$node") || fail "no sandbox for node $node"
+        kill -9 "$pid" || fail "cannot kill node $node's sandbox (pid $pid)"
+        FLEET_DEAD+=("$node")
+        for ((i = 0; i < 100; i++)); do
+                [[ -d /proc/$pid ]] || break
+                sleep 0.05
+        done
+        [[ ! -d /proc/$pid ]] || fail "node $node's sandbox (pid $pid) still runs 5 s after SIGKILL"
+        for ((i = 0; i < 40; i++)); do
+                ip -n "$FLEET_NETNS" link show "fl-$node" >/dev/null 2>&1 || return 0
+                sleep 0.05
+        done
+        echo "fleet_kill_host: node $node's LAN link outlived its host by 2 s: taken down"
+        fleet_link "$node" down
 }
 
 fleet_down() {
         local rc=$? n
         for n in "${FLEET_NODES[@]}"; do
                 # What the node saw, for the log of a failing test.
-                if [[ $rc != 0 ]]; then
+                if [[ $rc != 0 ]] && ! fleet_alive "$n"; then
+                        echo "--- node $n was killed (fleet_kill_host): no journal"
+                elif [[ $rc != 0 ]]; then
                         echo "--- journal of node $n (tankd, last 60 lines)"
                         fx "$n" journalctl -u tankd --no-pager -o short-precise 2>&1 | tail -n 60
                 fi
-                "$SANDBOX" stop "fleet-$n" >/dev/null 2>&1
+                "$SANDBOX" stop "$FLEET_SANDBOX_PREFIX-$n" >/dev/null 2>&1
         done
         if [[ -n $FLEET_TMP && -f $FLEET_TMP/etcd.pid ]]; then
                 kill "$(cat "$FLEET_TMP/etcd.pid")" 2>/dev/null
@@ -91,6 +162,7 @@ fleet_down() {
         ip netns del "$FLEET_NETNS" 2>/dev/null
         [[ -z $FLEET_TMP ]] || rm -rf "$FLEET_TMP"
         FLEET_NODES=()
+        FLEET_DEAD=()
         FLEET_TMP=
 }
 
@@ -143,7 +215,14 @@ fleet_tank_up() {
 }
 
 fleet_up() {
-        local spec node labels i=0 pids=()
+        local spec node labels i=0 pids=() running
+        # Another fleet of these names runs (another checkout's test): stop
+        # here, before the EXIT trap, which would tear down its sandboxes.
+        running=$("$SANDBOX" list 2>/dev/null | awk '$2 == "running" { print $1 }')
+        for spec in "$@"; do
+                ! grep -qxF "$FLEET_SANDBOX_PREFIX-${spec%%:*}" <<<"$running" ||
+                        fail "sandbox $FLEET_SANDBOX_PREFIX-${spec%%:*} already runs (another fleet?): set FLEET_SANDBOX_PREFIX= and FLEET_NETNS= for this one"
+        done
         trap fleet_down EXIT
         FLEET_TMP=$(mktemp -d /tmp/tank-fleet.XXXXXX)
         for spec in "$@"; do
@@ -151,7 +230,7 @@ fleet_up() {
         done
         # The sandboxes boot in parallel: each is its own systemd.
         for node in "${FLEET_NODES[@]}"; do
-                TANK_SANDBOX_BINDS="$TANK_SRCDIR $TANK_BUILDDIR" "$SANDBOX" start "fleet-$node" \
+                TANK_SANDBOX_BINDS="$TANK_SRCDIR $TANK_BUILDDIR" "$SANDBOX" start "$FLEET_SANDBOX_PREFIX-$node" \
                         >"$FLEET_TMP/boot-$node.log" 2>&1 &
                 pids+=($!)
         done

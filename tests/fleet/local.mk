@@ -7,4 +7,5 @@ EXTRA_DIST += \
 	tests/fleet/test-fleet-nodes.sh \
 	tests/fleet/test-fleet-failover.sh \
 	tests/fleet/test-fleet-peers.sh \
-	tests/fleet/test-fleet-placement.sh
+	tests/fleet/test-fleet-placement.sh \
+	tests/fleet/test-fleet-takeover.sh

@@ -42,7 +42,7 @@ done
 echo "c cut off: a and b write and read, c's member refuses writes"
 
 fleet_link c up
-wait_for 30 sh -c "[ \"\$($SANDBOX exec fleet-c -- env ETCDCTL_API=3 etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 get --print-value-only /tank/test/quorum)\" = written-on-a ]" ||
+wait_for 30 sh -c "[ \"\$($SANDBOX exec $FLEET_SANDBOX_PREFIX-c -- env ETCDCTL_API=3 etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 get --print-value-only /tank/test/quorum)\" = written-on-a ]" ||
         fail "c's member did not catch up with the write made while it was cut off"
 for n in a b c; do
         wait_for 30 fleet_nodes_are "$n" 'a b c' || fail "node $n does not list c again: $(fx "$n" tankctl nodes 2>&1)"
