@@ -42,6 +42,9 @@ struct Node {
         uint64_t fence_usec;
         sd_event_source *fence_timer;   /* FenceSec= after the last renewal that worked */
         bool fenced;
+        /* The store said the lease had expired: the fleet may have moved our
+         * reschedulable pods meanwhile. Fenced until node_relisted(). */
+        bool lease_lost;
         NodeFencedCallback fenced_cb;
         void *fenced_userdata;
 };
@@ -154,7 +157,8 @@ static void node_set_fenced(Node *n, bool fenced) {
                             "reschedulable pods, which the fleet may start elsewhere once the lease expires.",
                             n->name, n->fence_usec / USEC_PER_SEC);
         else
-                log_info("Node %s renewed its lease again: no longer fenced.", n->name);
+                log_info("Node %s renewed its lease again%s: no longer fenced.", n->name,
+                         n->lease_lost ? " and has read its bindings anew" : "");
         if (n->fenced_cb)
                 n->fenced_cb(n, fenced, n->fenced_userdata);
 }
@@ -186,11 +190,26 @@ static void node_arm_fence(Node *n, uint64_t at) {
 static void node_renewed(Node *n) {
         n->last_renewal_usec = n->sent_usec;
         node_arm_fence(n, n->sent_usec);
-        node_set_fenced(n, false);
+        /* After a lost lease, stale views could still place a pod here that
+         * the fleet moved away: the fence holds until they are read anew. */
+        node_set_fenced(n, n->lease_lost);
 }
 
 bool node_is_fenced(const Node *n) {
         return n && n->fenced;
+}
+
+bool node_lease_lost(const Node *n) {
+        return n && n->lease_lost;
+}
+
+void node_relisted(Node *n) {
+        if (!n || !n->lease_lost)
+                return;
+        if (n->phase != NODE_REGISTERED)
+                return;         /* the registration after this one relists again */
+        node_set_fenced(n, false);
+        n->lease_lost = false;
 }
 
 void node_set_fenced_callback(Node *n, NodeFencedCallback cb, void *userdata) {
@@ -295,6 +314,7 @@ static void on_keepalive(Store *s _unused_, int r, int64_t id _unused_, int64_t 
                 return node_step(n);
         if (r == -ENOENT) {
                 log_warning("The lease of node %s expired, registering the node again.", n->name);
+                n->lease_lost = true;
                 n->key_missing = false;
                 n->lease_id = 0;
                 n->phase = NODE_GRANTING;

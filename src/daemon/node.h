@@ -41,6 +41,11 @@ void node_set_registered_callback(Node *n, NodeRegisteredCallback cb, void *user
  * that, by the inequality tank.conf(5) states, they are down before the
  * lease can expire and the fleet start them elsewhere. */
 bool node_is_fenced(const Node *n);
+/* The lease expired under the node (it was cut off past its TTL): it stays
+ * fenced, with a new lease, until node_relisted() says that what places pods
+ * here (scheduler.h: its bindings) was read anew after the new registration. */
+bool node_lease_lost(const Node *n);
+void node_relisted(Node *n);
 typedef void (*NodeFencedCallback)(Node *n, bool fenced, void *userdata);
 void node_set_fenced_callback(Node *n, NodeFencedCallback cb, void *userdata);
 /* CLOCK_MONOTONIC time the last successful renewal (or grant) was sent; 0: never. */

@@ -56,6 +56,7 @@ struct Scheduler {
         Hashmap *lost;
         sd_event_source *lost_timer;
         sd_event_source *retry; /* a failed store call: the election and the pass again */
+        bool relisting;         /* bound/ and our bindings are read anew (node_lease_lost()) */
 };
 
 static void view_value_free(ViewKind kind, void *v) {
@@ -242,9 +243,44 @@ static void set_holder(Scheduler *s, const char *holder) {
                 (void) sd_event_source_set_enabled(s->pass, SD_EVENT_OFF);
 }
 
+static const StoreWatchCallbacks view_callbacks;
+
+static int view_watch(Scheduler *s, View *v) {
+        int r = store_watch_new(s->m->store, v->prefix, 0, &view_callbacks, v, &v->watch);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch %s: %m", v->prefix);
+        return 0;
+}
+
+/* After a lost lease: what placed pods here is read anew (a fresh list, at a
+ * revision past the new registration) before the node unfences, so that a
+ * pod the fleet moved meanwhile does not start here from the stale views. */
+static void relist(Scheduler *s) {
+        View *views[] = { &s->views[VIEW_MINE], &s->views[VIEW_BOUND] };
+
+        s->relisting = true;
+        FOREACH_ARRAY(v, views, ELEMENTSOF(views)) {
+                (*v)->watch = store_watch_free((*v)->watch);
+                (*v)->synced = false;
+                if (view_watch(s, *v) < 0)
+                        return arm_retry(s);    /* still fenced: on_retry() tries again */
+        }
+        log_info("Node %s lost its lease: reading its bindings anew before it unfences.", s->self);
+}
+
+static void relist_done(Scheduler *s) {
+        if (!s->relisting || !s->views[VIEW_MINE].synced || !s->views[VIEW_BOUND].synced)
+                return;
+        s->relisting = false;
+        node_relisted(s->m->node);
+}
+
 void scheduler_node_registered(Scheduler *s) {
-        if (s)
-                elect(s);
+        if (!s)
+                return;
+        if (node_lease_lost(s->m->node))
+                relist(s);
+        elect(s);
 }
 
 /* Views */
@@ -428,20 +464,22 @@ static int on_view_resync(StoreWatch *w _unused_, const StoreKV *kvs, size_t n_k
         }
         v->synced = true;
         view_changed(v, NULL);
+        relist_done(v->s);
         return 0;
 }
 
+static const StoreWatchCallbacks view_callbacks = {
+        .event = on_view_event,
+        .resync = on_view_resync,
+};
+
 int scheduler_start(Scheduler *s) {
-        static const StoreWatchCallbacks callbacks = {
-                .event = on_view_event,
-                .resync = on_view_resync,
-        };
         int r;
 
         for (size_t i = 0; i < _VIEW_MAX; i++) {
-                r = store_watch_new(s->m->store, s->views[i].prefix, 0, &callbacks, &s->views[i], &s->views[i].watch);
+                r = view_watch(s, &s->views[i]);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to watch %s: %m", s->views[i].prefix);
+                        return r;
         }
         return 0;
 }
@@ -887,6 +925,8 @@ static int on_pass(sd_event_source *es _unused_, void *userdata) {
 static int on_retry(sd_event_source *es _unused_, uint64_t usec _unused_, void *userdata) {
         Scheduler *s = userdata;
 
+        if (s->relisting && (!s->views[VIEW_MINE].watch || !s->views[VIEW_BOUND].watch))
+                relist(s);
         elect(s);
         queue_pass(s);
         return 0;

@@ -72,6 +72,10 @@ for p in $on_c; do
         ! active c "$p" || fail "$p runs on c again after c came back (it was moved to $(bound "$p"))"
 done
 active c pc || fail "pc does not run on c after c came back"
+# c's lease expired while it was cut off: it stayed fenced until it had read
+# its bindings anew (stale views would have started the moved pods again).
+fx c journalctl -b -u tankd.service -o cat | grep -qF "Node c renewed its lease again and has read its bindings anew: no longer fenced." ||
+        fail "c did not unfence after reading its bindings anew: $(fx c journalctl -b -u tankd.service -o cat | grep -iE 'fence|lease' | tail -n 5)"
 
 # Drain b, the sampler still running: its reschedulable pods move to a or c
 # and start there only once b has stopped them (no sample sees one twice);
