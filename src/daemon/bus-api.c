@@ -10,6 +10,7 @@
 #include "daemon/bus-nodes.h"
 #include "daemon/bus-pull.h"
 #include "daemon/bus-stats.h"
+#include "daemon/node.h"
 #include "daemon/bus-rollout.h"
 #include "daemon/pod-status.h"
 #include "daemon/scheduler.h"
@@ -276,7 +277,14 @@ static int apply_spec(Manager *m, sd_bus_message *call, const char *json, int64_
                 return r;
         if (r < 0)
                 return sd_bus_error_setf(error, TANK_ERROR_INVALID_SPEC, "%s", strna(reason));
-        r = reconciler_check_admission(m->reconciler, pod, &reason);
+        /* What the pod needs of a host is checked here on a fleet of one (or
+         * for a pod pinned here); else by the scheduler against the node it
+         * picks, whose record lists its interfaces (an unschedulable pod says
+         * which node lacks what). */
+        r = reconciler_check_admission(m->reconciler, pod,
+                                       scheduler_n_nodes(m->scheduler) <= 1 ||
+                                       streq_ptr(pod->placement.node, node_name(m->node)),
+                                       &reason);
         if (r < 0)
                 return sd_bus_error_setf(error, TANK_ERROR_INVALID_SPEC, "%s", strna(reason));
         /* The plain tag of an image_update container keeps the digest its last

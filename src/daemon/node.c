@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <net/if.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <unistd.h>
@@ -7,6 +8,8 @@
 #include "daemon/node.h"
 #include "fs-util.h"
 #include "log.h"
+#include "net/host.h"
+#include "spec/spec-util.h"
 #include "store/lease.h"
 #include "store/nodes.h"
 #include "strv.h"
@@ -85,9 +88,51 @@ static uint64_t physical_memory(void) {
         return pages > 0 && size > 0 ? (uint64_t) pages * (uint64_t) size : 0;
 }
 
+static int cmp_strp(const void *a, const void *b) {
+        return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+/* What the scheduler checks a pod's network against (a macvlan NIC's parent
+ * must exist on the node it goes to): the interfaces of tankd's network
+ * namespace, the host's, and the host adapter's uplink. Read once per start:
+ * a NIC added later counts after a restart; bring-up checks again anyway. */
+static int read_host_facts(const TankConfig *config, char ***ret_interfaces, char **ret_uplink) {
+        _cleanup_host_facts_free_ HostFacts *facts = NULL;
+        _cleanup_strv_free_ char **l = NULL;
+        struct if_nameindex *ifs;
+        const char *uplink = NULL, *why = NULL;
+        int r;
+
+        ifs = if_nameindex();
+        if (!ifs)
+                return -errno;
+        for (struct if_nameindex *i = ifs; i->if_index != 0; i++)
+                if (!streq(i->if_name, "lo") && ifname_is_valid(i->if_name) && strv_extend(&l, i->if_name) < 0) {
+                        if_freenameindex(ifs);
+                        return -ENOMEM;
+                }
+        if_freenameindex(ifs);
+        if (!l && !(l = strv_copy(NULL)))
+                return -ENOMEM;
+        qsort(l, strv_length(l), sizeof(char *), cmp_strp);
+
+        r = host_facts_new(config, &facts);
+        if (r < 0)
+                return r;
+        r = host_facts_uplink(facts, &uplink, &why);
+        if (r < 0)
+                log_debug("No uplink for \"auto\" NIC parents: %s", strna(why));
+        *ret_uplink = strdup(r >= 0 && uplink ? uplink : "");
+        if (!*ret_uplink)
+                return -ENOMEM;
+        *ret_interfaces = TAKE_PTR(l);
+        return 0;
+}
+
 int node_new(sd_event *event, const TankConfig *config, Node **ret) {
         _cleanup_(node_freep) Node *n = NULL;
-        _cleanup_free_ char *boot_id = NULL;
+        _cleanup_free_ char *boot_id = NULL, *uplink = NULL;
+        _cleanup_strv_free_ char **interfaces = NULL;
         NodeRecord rec;
         int r;
 
@@ -107,6 +152,13 @@ int node_new(sd_event *event, const TankConfig *config, Node **ret) {
         if (r < 0)
                 log_debug_errno(r, "Cannot read the boot id, leaving it out of the node record: %m");
 
+        r = read_host_facts(config, &interfaces, &uplink);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                log_warning_errno(r, "Cannot read this host's interfaces, leaving them out of the node record "
+                                  "(the scheduler will not check pods' NIC parents against it): %m");
+
         rec = (NodeRecord) {
                 .name = n->name,
                 .labels = config->node_labels,
@@ -115,6 +167,9 @@ int node_new(sd_event *event, const TankConfig *config, Node **ret) {
                 .version = (char *) PACKAGE_VERSION,
                 .boot_id = boot_id,
                 .started_usec = now_realtime_usec(),
+                .has_facts = r >= 0,
+                .interfaces = interfaces,
+                .uplink = uplink,
         };
         r = node_record_format(&rec, &n->value);
         if (r < 0)

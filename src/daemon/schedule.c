@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "net/netmode.h"
 #include "schedule.h"
 #include "strv.h"
 
@@ -38,6 +39,9 @@ int schedule_decide(const Pod *pod, const ScheduleNode *nodes, size_t n_nodes, c
         const ScheduleNode *best = NULL;
         char * const *labels = pod->placement.labels;
         const char *pinned = pod->placement.node;
+        const NetworkModeOps *ops = network_mode_ops(pod->network.mode);
+        _cleanup_free_ char *need = NULL;
+        const ScheduleNode *lacking = NULL;
         bool matched = false;
         int r;
 
@@ -51,6 +55,22 @@ int schedule_decide(const Pod *pod, const ScheduleNode *nodes, size_t n_nodes, c
                 matched = true;
                 if (n->cordoned)
                         continue;
+                if (ops && ops->check_node && n->has_facts) {
+                        _cleanup_free_ char *x = NULL;
+
+                        r = ops->check_node(pod, n->interfaces, n->uplink, &x);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0) {
+                                /* The first by name says what is missing. */
+                                if (!lacking || strcmp(n->name, lacking->name) < 0) {
+                                        lacking = n;
+                                        free(need);
+                                        need = TAKE_PTR(x);
+                                }
+                                continue;
+                        }
+                }
                 if (!best || better(n, best))
                         best = n;
         }
@@ -59,7 +79,10 @@ int schedule_decide(const Pod *pod, const ScheduleNode *nodes, size_t n_nodes, c
                 return 1;
         }
 
-        if (pinned)
+        if (lacking)
+                r = pinned ? asprintf(ret_reason, "node %s has no %s", pinned, need)
+                           : asprintf(ret_reason, "no node has %s", need);
+        else if (pinned)
                 r = matched ? asprintf(ret_reason, "node %s is cordoned", pinned)
                             : asprintf(ret_reason, "node %s is not registered", pinned);
         else if (labels) {

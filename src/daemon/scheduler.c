@@ -498,6 +498,10 @@ const char *scheduler_pod_reason(Scheduler *s, const char *pod) {
         return s ? hashmap_get(s->views[VIEW_UNSCHEDULABLE].map, pod) : NULL;
 }
 
+size_t scheduler_n_nodes(Scheduler *s) {
+        return s ? hashmap_size(s->views[VIEW_NODES].map) : 0;
+}
+
 bool scheduler_node_draining(Scheduler *s, const char *node) {
         const bool *d = s ? hashmap_get(s->views[VIEW_CORDONED].map, node) : NULL;
         return d && *d;
@@ -634,6 +638,9 @@ static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
                         .labels = rec->labels,
                         .memory_bytes = rec->memory_bytes,
                         .cordoned = !!hashmap_get(s->views[VIEW_CORDONED].map, rec->name),
+                        .has_facts = rec->has_facts,
+                        .interfaces = rec->interfaces,
+                        .uplink = rec->uplink,
                 };
         while (hashmap_iterate(s->views[VIEW_BOUND].map, &it, (void **) &b, &pod)) {
                 PodState *p = reconciler_get_pod(s->m->reconciler, pod);

@@ -49,6 +49,8 @@ const char *scheduler_pod_node(Scheduler *s, const char *pod);
 /* unschedulable/<pod>'s reason, NULL when there is none. */
 const char *scheduler_pod_reason(Scheduler *s, const char *pod);
 bool scheduler_is_leader(const Scheduler *s);
+/* How many nodes have a record (0 before the first list). */
+size_t scheduler_n_nodes(Scheduler *s);
 /* cordoned/<node> asks for a drain: the scheduler moves the node's
  * reschedulable pods away (at once, while the node lives). */
 bool scheduler_node_draining(Scheduler *s, const char *node);

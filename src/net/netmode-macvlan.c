@@ -17,6 +17,7 @@
 #include <netlink/route/route.h>
 
 #include "net/netmode.h"
+#include "strv.h"
 #include "net/nl-util.h"
 
 /* A macvlan pod: the pod's own namespace with, for each NIC, a macvlan link
@@ -81,6 +82,21 @@ static int macvlan_check(const Pod *pod, HostFacts *facts, char **ret_error) {
                 r = nic_parent(pod, i, facts, NULL, NULL, ret_error);
                 if (r < 0)
                         return r;
+        }
+        return 0;
+}
+
+static int macvlan_check_node(const Pod *pod, char * const *interfaces, const char *uplink, char **ret_need) {
+        for (size_t i = 0; i < pod->network.n_nics; i++) {
+                const char *parent = pod->network.nics[i].parent;
+
+                if (!parent || streq(parent, "auto")) {
+                        if (isempty(uplink))
+                                return asprintf(ret_need, "uplink (network.nics[%zu].parent \"auto\")", i) < 0
+                                        ? -ENOMEM : -ENODEV;
+                } else if (!strv_contains(interfaces, parent))
+                        return asprintf(ret_need, "interface \"%s\" (network.nics[%zu].parent)", parent, i) < 0
+                                ? -ENOMEM : -ENODEV;
         }
         return 0;
 }
@@ -248,5 +264,6 @@ const NetworkModeOps network_mode_macvlan = {
         .adoptable = macvlan_adoptable,
         .teardown = pod_network_remove_namespace,
         .check = macvlan_check,
+        .check_node = macvlan_check_node,
         .exclusive_addresses = true,
 };

@@ -45,6 +45,12 @@ typedef struct NetworkModeOps {
         /* Admission, one pod alone: what can be known without touching
          * anything (pod_network_check()). NULL: nothing to check. */
         int (*check)(const Pod *pod, HostFacts *facts, char **ret_error);
+        /* The scheduler, a node: whether the node's recorded facts (its
+         * interfaces but lo, its uplink, "" if none; store/nodes.h) have
+         * what the pod needs. 0, or -ENODEV with *ret_need, what is missing
+         * as a noun phrase: `interface "eth9" (network.nics[0].parent)`.
+         * NULL: the mode needs nothing of the node. */
+        int (*check_node)(const Pod *pod, char * const *interfaces, const char *uplink, char **ret_need);
         /* Admission, two pods: the NICs' addresses are claimed on the host's
          * segments, so no two such pods may share one
          * (pod_network_shared_address()). */

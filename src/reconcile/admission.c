@@ -56,7 +56,7 @@ int reconcile_check_bringup(Reconciler *rc, PodState *p, char **ret_reason) {
         return 0;
 }
 
-int reconciler_check_admission(Reconciler *rc, const Pod *pod, char **ret_reason) {
+int reconciler_check_admission(Reconciler *rc, const Pod *pod, bool check_host, char **ret_reason) {
         const NetworkModeOps *ops = network_mode_ops(pod->network.mode);
         PodState *p;
         ssize_t i;
@@ -64,7 +64,7 @@ int reconciler_check_admission(Reconciler *rc, const Pod *pod, char **ret_reason
 
         if (!ops)
                 return 0;
-        if (ops->check) {
+        if (ops->check && check_host) {
                 _cleanup_host_facts_free_ HostFacts *facts = NULL;
 
                 /* Every parent must exist now; one that vanishes later fails only its pod. */

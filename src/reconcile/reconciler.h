@@ -132,9 +132,11 @@ PodState *reconciler_applied(Reconciler *rc, Pod *pod, int64_t mod_revision);
 void reconciler_adopt_all(Reconciler *rc, const Hashmap *listed);
 
 /* Refusals at Apply that need knowledge of other pods: a macvlan address
- * another desired pod uses, or an Apply still in flight (reserved below).
- * -EINVAL with *ret_reason naming the address and the pod, -ENOMEM. */
-int reconciler_check_admission(Reconciler *rc, const Pod *pod, char **ret_reason);
+ * another desired pod uses, or an Apply still in flight (reserved below);
+ * and, with check_host, what the mode needs of this host (a NIC's parent):
+ * the caller leaves that to the scheduler when the pod may go to another
+ * node. -EINVAL with *ret_reason naming the address and the pod, -ENOMEM. */
+int reconciler_check_admission(Reconciler *rc, const Pod *pod, bool check_host, char **ret_reason);
 
 /* An Apply's spec on its way to the store: admission counts its addresses as
  * taken until it is released (the store answered). pod is borrowed and must

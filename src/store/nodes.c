@@ -4,6 +4,7 @@
 #include "config/config-values.h"
 #include "json-guard.h"
 #include "nodes.h"
+#include "spec/spec-util.h"
 #include "strv.h"
 
 void node_record_done(NodeRecord *n) {
@@ -13,6 +14,8 @@ void node_record_done(NodeRecord *n) {
         strv_free(n->labels);
         free(n->version);
         free(n->boot_id);
+        strv_free(n->interfaces);
+        free(n->uplink);
         *n = (NodeRecord) {};
 }
 
@@ -71,6 +74,14 @@ int node_record_format(const NodeRecord *n, char **ret_json) {
         json_gen_kv_string(g, "version", n->version ?: "");
         json_gen_kv_string(g, "boot_id", n->boot_id ?: "");
         json_gen_kv_integer(g, "started_usec", (long long) MIN(n->started_usec, (uint64_t) INT64_MAX));
+        if (n->has_facts) {
+                json_gen_string(g, "interfaces");
+                json_gen_array_open(g);
+                STRV_FOREACH(i, n->interfaces)
+                        json_gen_string(g, *i);
+                json_gen_array_close(g);
+                json_gen_kv_string(g, "uplink", n->uplink ?: "");
+        }
         json_gen_map_close(g);
         return json_gen_finish(g, ret_json, NULL, NULL);
 }
@@ -156,6 +167,27 @@ int node_record_parse(const char *value, size_t size, NodeRecord *ret, char **re
         r = get_string(root, "boot_id", &n.boot_id, ret_error);
         if (r < 0)
                 return r;
+
+        /* Absent from an older tankd's record: its host is not checked. */
+        v = json_guard_get(root, "interfaces");
+        if (v) {
+                if (!YAJL_IS_ARRAY(v) || v->u.array.len > STORE_NODE_INTERFACES_MAX)
+                        return json_field_error(ret_error, "interfaces", "expected an array of interface names");
+                for (size_t i = 0; i < v->u.array.len; i++) {
+                        yajl_val x = v->u.array.values[i];
+
+                        if (!YAJL_IS_STRING(x) || !ifname_is_valid(x->u.string))
+                                return json_field_error(ret_error, "interfaces", "expected interface names");
+                        if (strv_extend(&n.interfaces, x->u.string) < 0)
+                                return -ENOMEM;
+                }
+                r = get_string(root, "uplink", &n.uplink, ret_error);
+                if (r < 0)
+                        return r;
+                if (!isempty(n.uplink) && !ifname_is_valid(n.uplink))
+                        return json_field_error(ret_error, "uplink", "expected an interface name");
+                n.has_facts = true;
+        }
 
         *ret = n;
         n = (NodeRecord) {};

@@ -7,7 +7,8 @@
  *   STORE_CORDONED_PREFIX "<node>"  present while the node is cordoned; no lease,
  *                                   so the flag outlives the node's restarts
  * The record is JSON: {"name", "labels": {k: v}, "capacity": {"cpus",
- * "memory_bytes"}, "version", "boot_id", "started_usec"} (CLOCK_REALTIME).
+ * "memory_bytes"}, "version", "boot_id", "started_usec" (CLOCK_REALTIME),
+ * "interfaces": [names], "uplink"}.
  * Parsing is strict about the fields it knows and ignores others, so that a
  * newer tankd's record still lists on an older one in a mixed fleet. Pure. */
 
@@ -19,6 +20,7 @@
 #define STORE_NODES_PREFIX "/tank/v1/nodes/"
 #define STORE_CORDONED_PREFIX "/tank/v1/cordoned/"
 #define STORE_NODE_RECORD_MAX (64U * 1024U)
+#define STORE_NODE_INTERFACES_MAX 1024U
 
 typedef struct NodeRecord {
         char *name;
@@ -28,6 +30,11 @@ typedef struct NodeRecord {
         char *version;
         char *boot_id;
         uint64_t started_usec;
+        /* The host facts the scheduler checks pods against (absent from an
+         * older tankd's record: has_facts false, nothing is checked). */
+        bool has_facts;
+        char **interfaces;              /* the host's interfaces but lo, sorted */
+        char *uplink;                   /* the host adapter's uplink ("auto" parents), "" if none */
 } NodeRecord;
 
 void node_record_done(NodeRecord *n);

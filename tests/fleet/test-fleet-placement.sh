@@ -7,7 +7,8 @@
 # reason, running nowhere; every node's tankctl list shows where each pod is;
 # exec and logs of a pod from another node than its own fail naming its node;
 # a cordoned node gets no new pod; a delete on another node removes the pod
-# from its node.
+# from its node. A macvlan pod whose parent only b has lands on b; one
+# pinned to c is unschedulable, naming the interface c lacks.
 set -u
 . "$TANK_SRCDIR/tests/fleet/fleet-lib.sh"
 
@@ -141,4 +142,26 @@ fx b tankctl delete s1 s2 s3 s4 s5 s6 db nowhere k1 k2 k3 k4 >/dev/null || fail 
 for n in a b c; do
         wait_for 60 eval '[ -z "$(scopes '"$n"')" ]' || fail "scopes left on $n: $(scopes "$n")"
 done
+
+# What a pod needs of a host is checked by the scheduler against the nodes'
+# records: only b has a dmy0 (a veth: no dummy driver here) (its record lists it after tankd's restart); a
+# macvlan pod on dmy0 applied on a (which has none) is accepted and lands on
+# b; one pinned to c is unschedulable, naming what c lacks.
+fx b ip link add dmy0 type veth peer name dmy1 || fail "add dmy0 (a veth) on b"
+fx b systemctl restart tankd.service || fail "restart tankd on b"
+b_has_dmy0() { fleet_etcd get --print-value-only /tank/v1/nodes/b | jq -e '.interfaces | index("dmy0")' >/dev/null; }
+wait_for 30 b_has_dmy0 || fail "b's record does not list dmy0: $(fleet_etcd get --print-value-only /tank/v1/nodes/b)"
+nic='"network": {"nics": [{"name": "eth0", "parent": "dmy0", "ip": "192.0.2.150/24"}]},'
+out=$(fx a sh -c 'printf "%s\n" "$1" | tankctl apply -f - 2>&1' apply "$(pod mv "$nic")") ||
+        fail "a refused a macvlan pod on dmy0, which b has: $out"
+wait_for 30 eval '[ "$(bound mv)" = b ]' || fail "mv is bound to '$(bound mv)', not to b (the only node with dmy0)"
+wait_for 30 runs_on mv b || fail "mv does not run on b"
+nic2='"network": {"nics": [{"name": "eth0", "parent": "dmy0", "ip": "192.0.2.151/24"}]},'
+apply_on a "$(pod mvc "\"placement\": {\"node\": \"c\"}, $nic2")" || fail "apply mvc"
+reason() { fleet_etcd get --print-value-only "/tank/v1/unschedulable/$1" | jq -r .reason; }
+wait_for 20 eval '[ "$(reason mvc)" = "node c has no interface \"dmy0\" (network.nics[0].parent)" ]' ||
+        fail "mvc, pinned to c, is not unschedulable for c's missing dmy0: '$(reason mvc)'"
+echo "host facts: mv on dmy0 landed on b; mvc pinned to c: $(reason mvc)"
+fx a tankctl delete mv mvc >/dev/null || fail "delete mv mvc"
+wait_for 60 eval '[ -z "$(scopes b)" ]' || fail "scopes left on b: $(scopes b)"
 echo "test-fleet-placement: all checks passed"

@@ -98,6 +98,39 @@ START_TEST(test_memory_and_ties) {
 }
 END_TEST
 
+/* A macvlan NIC's parent must be among the node's recorded interfaces
+ * ("auto": the node must have an uplink); a record without facts (an older
+ * tankd's) is not checked. */
+START_TEST(test_host_facts) {
+        _cleanup_pod_free_ Pod *eth9 = pod("\"network\":{\"nics\":[{\"name\":\"eth0\",\"parent\":\"eth9\","
+                                           "\"ip\":\"192.0.2.5/24\"}]},");
+        _cleanup_pod_free_ Pod *pinned = pod("\"placement\":{\"node\":\"a\"},\"network\":{\"nics\":[{\"name\":"
+                                             "\"eth0\",\"parent\":\"eth9\",\"ip\":\"192.0.2.5/24\"}]},");
+        _cleanup_pod_free_ Pod *autop = pod("\"network\":{\"nics\":[{\"name\":\"eth0\",\"ip\":\"192.0.2.5/24\"}]},");
+        _cleanup_pod_free_ Pod *plain = pod("");
+        static char *eth0[] = { "eth0", NULL }, *eth09[] = { "eth0", "eth9", NULL };
+        ScheduleNode n[] = {
+                { .name = "a", .memory_bytes = 5000, .has_facts = true, .interfaces = eth0, .uplink = "" },
+                { .name = "b", .memory_bytes = 10, .has_facts = true, .interfaces = eth09, .uplink = "eth0" },
+                { .name = "c", .memory_bytes = 1 },
+        };
+
+        /* a has the most memory but no eth9; c has no facts: not checked. */
+        expect_node(eth9, n, 2, "b");
+        expect_node(eth9, n, 3, "b");
+        n[1].interfaces = eth0;
+        expect_reason(eth9, n, 2, "no node has interface \"eth9\" (network.nics[0].parent)");
+        expect_node(eth9, n, 3, "c");
+        expect_reason(pinned, n, 3, "node a has no interface \"eth9\" (network.nics[0].parent)");
+        /* "auto": a has no uplink, b has one. */
+        expect_node(autop, n, 2, "b");
+        n[1].uplink = "";
+        expect_reason(autop, n, 2, "no node has uplink (network.nics[0].parent \"auto\")");
+        /* No NIC: nothing to check. */
+        expect_node(plain, n, 2, "a");
+}
+END_TEST
+
 START_TEST(test_no_limit_counts_zero) {
         _cleanup_free_ char *error = NULL;
         _cleanup_pod_free_ Pod *p = NULL;
@@ -117,6 +150,7 @@ static Suite *schedule_suite(void) {
         tcase_add_test(tc, test_labels);
         tcase_add_test(tc, test_memory_and_ties);
         tcase_add_test(tc, test_no_limit_counts_zero);
+        tcase_add_test(tc, test_host_facts);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -448,6 +448,28 @@ START_TEST(test_node_records) {
         ck_assert_int_eq(node_record_parse("{\"name\":\"a\",\"capacity\":{\"cpus\":-1}}", 35, &out, NULL), -EBADMSG);
         ck_assert_int_eq(node_record_parse("{\"name\":", 8, &out, NULL), -EBADMSG);
 
+        /* The host facts: round trip; hostile names refused; absent: not known. */
+        {
+                _cleanup_free_ char *j = NULL;
+                char *ifs[] = { (char *) "eth0", (char *) "eth1", NULL };
+                NodeRecord f = { .name = (char *) "n-1", .has_facts = true, .interfaces = ifs, .uplink = (char *) "eth0" };
+                const char *bad = "{\"name\":\"a\",\"interfaces\":[\"../x\"]}";
+                const char *bad2 = "{\"name\":\"a\",\"interfaces\":[],\"uplink\":\"a b\"}";
+
+                ck_assert_int_eq(node_record_format(&f, &j), 0);
+                ck_assert_ptr_nonnull(strstr(j, ",\"interfaces\":[\"eth0\",\"eth1\"],\"uplink\":\"eth0\"}"));
+                ck_assert_int_eq(node_record_parse(j, strlen(j), &out, &e), 0);
+                ck_assert(out.has_facts);
+                ck_assert(strv_equal(out.interfaces, ifs));
+                ck_assert_str_eq(out.uplink, "eth0");
+                node_record_done(&out);
+                ck_assert_int_eq(node_record_parse(json, strlen(json), &out, &e), 0);
+                ck_assert(!out.has_facts);
+                node_record_done(&out);
+                ck_assert_int_eq(node_record_parse(bad, strlen(bad), &out, NULL), -EBADMSG);
+                ck_assert_int_eq(node_record_parse(bad2, strlen(bad2), &out, NULL), -EBADMSG);
+        }
+
         ck_assert_int_eq(store_node_key("n-1", &key), 0);
         ck_assert_str_eq(key, "/tank/v1/nodes/n-1");
         ck_assert_str_eq(store_node_key_name(key), "n-1");
