@@ -210,6 +210,12 @@ static int flush_one(PodStatusBoard *b, const char *pod) {
         }
         if (lease <= 0)
                 return 0;       /* registered later: pod_status_board_registered() */
+        /* A fleet of one has nobody to tell (and no pod to hand over): no
+         * store write per phase change. A second node's record brings
+         * pod_status_board_registered(). What was published stays until
+         * then (or goes with the lease). */
+        if (scheduler_n_nodes(b->m->scheduler) <= 1)
+                return 0;
         if (asprintf(&summary, "%s %u/%zu %u", pod_phase_to_string(ps->phase), pod_state_ready(ps),
                      ps->desired->n_containers, pod_state_restarts(ps)) < 0)
                 return -ENOMEM;

@@ -6,7 +6,8 @@
  * node lease whenever the phase, the ready count or the restarts change (at
  * most once per pod per loop iteration, and again with a new lease), and
  * deletes it when the pod is forgotten here. It watches the prefix, so that
- * pods bound to other nodes show their node's word: pod_status_view() gives
+ * pods bound to other nodes show their node's word (on a fleet of one
+ * nothing is published: nobody reads it): pod_status_view() gives
  * what List, Get and the pod objects show for a pod bound elsewhere, or
  * "unknown" while its node has no record of it (the node is gone: its lease
  * took the record along). A node withdraws a pod's record once the pod is

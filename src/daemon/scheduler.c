@@ -57,6 +57,7 @@ struct Scheduler {
         sd_event_source *lost_timer;
         sd_event_source *retry; /* a failed store call: the election and the pass again */
         bool relisting;         /* bound/ and our bindings are read anew (node_lease_lost()) */
+        size_t n_nodes_seen;    /* records in the nodes view at its last change */
 };
 
 static void view_value_free(ViewKind kind, void *v) {
@@ -395,6 +396,14 @@ static void view_changed(View *v, const char *name) {
                         pod_placement_changed(s, name);
                 else
                         all_pods_placement_changed(s);
+                queue_pass(s);
+                break;
+        case VIEW_NODES:
+                /* From a fleet of one to more: the pods' status is
+                 * published from now on (pod-status.h). */
+                if (hashmap_size(v->map) > 1 && s->n_nodes_seen <= 1)
+                        pod_status_board_registered(s->m->pod_status);
+                s->n_nodes_seen = hashmap_size(v->map);
                 queue_pass(s);
                 break;
         default:

@@ -137,6 +137,10 @@ assert_eq "$(scope_pid web)" "$pid_web" "web's main pid across the upgrade"
 assert_eq "$(scope_pid cord)" "$pid_cord" "cord's main pid across the upgrade"
 assert_eq "$(container_field web app restarts)" 0 "web's restarts across the upgrade"
 
+# A fleet of one publishes no pod status (nobody would read it): no store
+# write per phase change.
+assert_eq "$(etcd get --prefix --keys-only /tank/v1/status/ | grep -c .)" 0 "status records on a fleet of one"
+
 # Delete takes the binding, the index and the unschedulable key with the pod.
 tankctl delete web >/dev/null || fail "delete web"
 absent /tank/v1/pods/web || fail "pods/web outlived the delete"
