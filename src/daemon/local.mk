@@ -23,6 +23,8 @@ libtank_la_SOURCES += \
 	src/daemon/schedule.c \
 	src/daemon/scheduler.h \
 	src/daemon/scheduler.c \
+	src/daemon/scheduler-internal.h \
+	src/daemon/scheduler-pass.c \
 	src/daemon/pod-status.h \
 	src/daemon/pod-status.c
 

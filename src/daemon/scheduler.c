@@ -6,59 +6,13 @@
 #include "daemon/node.h"
 #include "daemon/pod-status.h"
 #include "daemon/schedule.h"
+#include "daemon/scheduler-internal.h"
 #include "daemon/scheduler.h"
 #include "log.h"
 #include "store/bindings.h"
 #include "store/nodes.h"
 #include "strv.h"
 #include "time-util.h"
-
-#define SCHEDULER_RETRY_USEC (1U * USEC_PER_SEC)
-
-typedef enum ViewKind {
-        VIEW_ELECTION,
-        VIEW_NODES,
-        VIEW_CORDONED,
-        VIEW_BOUND,
-        VIEW_UNSCHEDULABLE,
-        VIEW_MINE,
-        _VIEW_MAX,
-} ViewKind;
-
-typedef struct BoundEntry {
-        char *node;
-        int64_t mod_revision;
-} BoundEntry;
-
-typedef struct View {
-        Scheduler *s;
-        ViewKind kind;
-        char *prefix;
-        StoreWatch *watch;
-        bool synced;
-        Hashmap *map;           /* name -> NodeRecord* | BoundEntry* | bool* (cordoned: draining?) |
-                                 * char* (reason, or the name) */
-} View;
-
-struct Scheduler {
-        Manager *m;
-        char *self;
-        View views[_VIEW_MAX];
-        char *holder;           /* STORE_SCHEDULER_KEY's value; NULL: nobody */
-        bool electing;          /* the create txn is in flight */
-        /* pod -> the node a bind on its way goes to ("" for an unschedulable
-         * write): counted as bound by the passes until the answer. */
-        Hashmap *in_flight;
-        sd_event_source *pass;  /* deferred: the scheduling pass */
-        /* node -> uint64_t*: when the pass first saw pods bound to it while it
-         * had no record (its lease expired); its reschedulable pods move
-         * RescheduleDelaySec= after that. */
-        Hashmap *lost;
-        sd_event_source *lost_timer;
-        sd_event_source *retry; /* a failed store call: the election and the pass again */
-        bool relisting;         /* bound/ and our bindings are read anew (node_lease_lost()) */
-        size_t n_nodes_seen;    /* records in the nodes view at its last change */
-};
 
 static void view_value_free(ViewKind kind, void *v) {
         if (!v)
@@ -103,7 +57,6 @@ Scheduler *scheduler_free(Scheduler *s) {
         return mfree(s);
 }
 
-static int on_pass(sd_event_source *es, void *userdata);
 static int on_retry(sd_event_source *es, uint64_t usec, void *userdata);
 
 int scheduler_new(Manager *m, Scheduler **ret) {
@@ -134,7 +87,7 @@ int scheduler_new(Manager *m, Scheduler **ret) {
         r = store_bindings_node_prefix(s->self, &s->views[VIEW_MINE].prefix);
         if (r < 0)
                 return r;
-        r = sd_event_add_defer(m->event, &s->pass, on_pass, s);
+        r = sd_event_add_defer(m->event, &s->pass, scheduler_on_pass, s);
         if (r >= 0)
                 r = sd_event_source_set_enabled(s->pass, SD_EVENT_OFF);
         if (r >= 0)
@@ -152,12 +105,12 @@ bool scheduler_is_leader(const Scheduler *s) {
         return s && s->holder && streq(s->holder, s->self);
 }
 
-static void queue_pass(Scheduler *s) {
+void scheduler_queue_pass(Scheduler *s) {
         if (scheduler_is_leader(s))
                 (void) sd_event_source_set_enabled(s->pass, SD_EVENT_ONESHOT);
 }
 
-static void arm_retry(Scheduler *s) {
+void scheduler_arm_retry(Scheduler *s) {
         if (sd_event_source_get_enabled(s->retry, NULL) > 0)
                 return;
         (void) sd_event_source_set_time_relative(s->retry, SCHEDULER_RETRY_USEC);
@@ -166,11 +119,11 @@ static void arm_retry(Scheduler *s) {
 
 void scheduler_pods_changed(Scheduler *s) {
         if (s)
-                queue_pass(s);
+                scheduler_queue_pass(s);
 }
 
 /* The pod's placement may have changed: its pass, and its Node property. */
-static void pod_placement_changed(Scheduler *s, const char *pod) {
+void scheduler_pod_placement_changed(Scheduler *s, const char *pod) {
         PodState *p = s->m->reconciler ? reconciler_get_pod(s->m->reconciler, pod) : NULL;
         _cleanup_free_ char *path = NULL;
 
@@ -187,7 +140,7 @@ static void all_pods_placement_changed(Scheduler *s) {
         if (!s->m->reconciler)
                 return;
         HASHMAP_FOREACH(p, reconciler_pods(s->m->reconciler))
-                pod_placement_changed(s, p->name);
+                scheduler_pod_placement_changed(s, p->name);
 }
 
 /* Election */
@@ -199,7 +152,7 @@ static void on_elected(Store *st _unused_, int r, const StoreResult *res, const 
         s->electing = false;
         if (r < 0) {
                 log_warning("Could not take part in the scheduler election, retrying: %s", strna(error));
-                return arm_retry(s);
+                return scheduler_arm_retry(s);
         }
         if (res->succeeded)
                 log_info("Node %s is the scheduler.", s->self);
@@ -220,7 +173,7 @@ static void elect(Scheduler *s) {
                       on_elected, s);
         if (r < 0) {
                 log_warning_errno(r, "Could not take part in the scheduler election: %m");
-                return arm_retry(s);
+                return scheduler_arm_retry(s);
         }
         s->electing = true;
 }
@@ -239,7 +192,7 @@ static void set_holder(Scheduler *s, const char *holder) {
         else if (!was && scheduler_is_leader(s))
                 log_info("Node %s schedules the fleet.", s->self);
         if (scheduler_is_leader(s))
-                queue_pass(s);
+                scheduler_queue_pass(s);
         else
                 (void) sd_event_source_set_enabled(s->pass, SD_EVENT_OFF);
 }
@@ -264,7 +217,7 @@ static void relist(Scheduler *s) {
                 (*v)->watch = store_watch_free((*v)->watch);
                 (*v)->synced = false;
                 if (view_watch(s, *v) < 0)
-                        return arm_retry(s);    /* still fenced: on_retry() tries again */
+                        return scheduler_arm_retry(s);    /* still fenced: on_retry() tries again */
         }
         log_info("Node %s lost its lease: reading its bindings anew before it unfences.", s->self);
 }
@@ -393,10 +346,10 @@ static void view_changed(View *v, const char *name) {
         case VIEW_BOUND:
         case VIEW_MINE:
                 if (name)
-                        pod_placement_changed(s, name);
+                        scheduler_pod_placement_changed(s, name);
                 else
                         all_pods_placement_changed(s);
-                queue_pass(s);
+                scheduler_queue_pass(s);
                 break;
         case VIEW_NODES:
                 /* From a fleet of one to more: the pods' status is
@@ -404,14 +357,14 @@ static void view_changed(View *v, const char *name) {
                 if (hashmap_size(v->map) > 1 && s->n_nodes_seen <= 1)
                         pod_status_board_registered(s->m->pod_status);
                 s->n_nodes_seen = hashmap_size(v->map);
-                queue_pass(s);
+                scheduler_queue_pass(s);
                 break;
         default:
-                queue_pass(s);
+                scheduler_queue_pass(s);
         }
 }
 
-static int view_put(View *v, const StoreKV *kv) {
+int scheduler_view_put(View *v, const StoreKV *kv) {
         const char *name = view_name(v, kv->key);
         void *value = NULL, *old = NULL;
         int r;
@@ -448,7 +401,7 @@ static int on_view_event(StoreWatch *w _unused_, const StoreEvent *ev, void *use
         if (ev->type == STORE_EVENT_DELETE)
                 view_value_free(v->kind, hashmap_remove(v->map, name));
         else {
-                r = view_put(v, &ev->kv);
+                r = scheduler_view_put(v, &ev->kv);
                 if (r < 0)
                         return r;
         }
@@ -467,7 +420,7 @@ static int on_view_resync(StoreWatch *w _unused_, const StoreKV *kvs, size_t n_k
         if (!v->map)
                 return -ENOMEM;
         for (size_t i = 0; i < n_kvs; i++) {
-                r = view_put(v, kvs + i);
+                r = scheduler_view_put(v, kvs + i);
                 if (r < 0)
                         return r;
         }
@@ -494,12 +447,12 @@ int scheduler_start(Scheduler *s) {
 }
 
 /* Placement */
-static const BoundEntry *bound_entry(Scheduler *s, const char *pod) {
+const BoundEntry *scheduler_bound_entry(Scheduler *s, const char *pod) {
         return s ? hashmap_get(s->views[VIEW_BOUND].map, pod) : NULL;
 }
 
 const char *scheduler_pod_node(Scheduler *s, const char *pod) {
-        const BoundEntry *b = bound_entry(s, pod);
+        const BoundEntry *b = scheduler_bound_entry(s, pod);
         return b ? b->node : NULL;
 }
 
@@ -544,398 +497,10 @@ ReconcilerPlacement scheduler_placement(Scheduler *s, const char *pod) {
                         return RECONCILER_PLACEMENT_UNBOUND;
                 return RECONCILER_PLACEMENT_HERE;
         }
-        b = bound_entry(s, pod);
+        b = scheduler_bound_entry(s, pod);
         if (b && !streq(b->node, s->self))
                 return RECONCILER_PLACEMENT_ELSEWHERE;
         return RECONCILER_PLACEMENT_UNBOUND;
-}
-
-/* The scheduling pass */
-typedef struct Write {
-        Scheduler *s;
-        char *pod;
-        char *node;             /* NULL: an unschedulable write */
-} Write;
-
-static void on_write_done(Store *st _unused_, int r, const StoreResult *res, const char *error, void *userdata) {
-        Write *w = userdata;
-        Scheduler *s = w->s;
-
-        if (r != -ECANCELED) {
-                free(hashmap_remove(s->in_flight, w->pod));
-                if (r < 0) {
-                        log_warning("Scheduler: could not write the %s of pod %s, retrying: %s",
-                                    w->node ? "binding" : "unschedulable reason", w->pod, strna(error));
-                        arm_retry(s);
-                } else if (!res->succeeded)
-                        /* The pod (or its binding) changed meanwhile: the watches bring
-                         * the news and queue the pass; the timer covers a news that was not. */
-                        arm_retry(s);
-                else {
-                        /* Bound from now on, for the next passes, before the watch says so. */
-                        if (w->node)
-                                scheduler_note_bound(s, w->pod, w->node, res->revision);
-                        /* News that came while this write was in flight skipped the
-                         * pod: look again (a pass that finds nothing new writes nothing). */
-                        queue_pass(s);
-                }
-        }
-        free(w->pod);
-        free(w->node);
-        free(w);
-}
-
-/* from: the binding a move takes the pod away from (NULL: a new binding). */
-static int write_start(Scheduler *s, const PodState *p, const char *node, const char *reason,
-                       const BoundEntry *from) {
-        _cleanup_free_ char *key = NULL;
-        Write *w;
-        int r;
-
-        w = calloc(1, sizeof(Write));
-        if (!w)
-                return -ENOMEM;
-        *w = (Write) { .s = s, .pod = strdup(p->name), .node = node ? strdup(node) : NULL };
-        key = strdup(node ?: "");
-        if (!w->pod || !key || (node && !w->node)) {
-                free(w->pod);
-                free(w->node);
-                free(w);
-                return -ENOMEM;
-        }
-        if (node)
-                r = store_bind(s->m->store, node, p->name, p->mod_revision, from ? from->node : NULL,
-                               from ? from->mod_revision : 0, now_realtime_usec(), on_write_done, w);
-        else
-                r = store_unschedulable_put(s->m->store, p->name, reason, now_realtime_usec(), p->mod_revision,
-                                            on_write_done, w);
-        if (r < 0) {
-                free(w->pod);
-                free(w->node);
-                free(w);
-                return r;
-        }
-        r = hashmap_put(s->in_flight, p->name, key);
-        if (r >= 0)
-                TAKE_PTR(key);
-        return 0;
-}
-
-/* One more pod (desired may be NULL: counts no memory) bound to node. */
-static void count_bind(ScheduleNode *nodes, size_t n, const char *node, const Pod *desired) {
-        for (size_t i = 0; i < n; i++)
-                if (streq(nodes[i].name, node)) {
-                        nodes[i].n_bound++;
-                        nodes[i].bound_memory += desired ? schedule_pod_memory(desired) : 0;
-                }
-}
-
-static int build_nodes(Scheduler *s, ScheduleNode **ret, size_t *ret_n) {
-        Hashmap *nodes = s->views[VIEW_NODES].map;
-        _cleanup_free_ ScheduleNode *l = calloc(MAX(hashmap_size(nodes), 1u), sizeof(ScheduleNode));
-        const char *pod;
-        HashmapIter it = {};
-        BoundEntry *b;
-        NodeRecord *rec;
-        size_t n = 0;
-
-        if (!l)
-                return -ENOMEM;
-        HASHMAP_FOREACH(rec, nodes)
-                l[n++] = (ScheduleNode) {
-                        .name = rec->name,
-                        .labels = rec->labels,
-                        .memory_bytes = rec->memory_bytes,
-                        .cordoned = !!hashmap_get(s->views[VIEW_CORDONED].map, rec->name),
-                        .has_facts = rec->has_facts,
-                        .interfaces = rec->interfaces,
-                        .uplink = rec->uplink,
-                };
-        while (hashmap_iterate(s->views[VIEW_BOUND].map, &it, (void **) &b, &pod)) {
-                PodState *p = reconciler_get_pod(s->m->reconciler, pod);
-                count_bind(l, n, b->node, p ? p->desired : NULL);
-        }
-        /* Binds still on their way count as done: a pass that runs before
-         * their answers (another pod's news) must not pick a node as if they
-         * were not there. */
-        it = (HashmapIter) {};
-        const char *target;
-        while (hashmap_iterate(s->in_flight, &it, (void **) &target, &pod)) {
-                PodState *p;
-
-                if (isempty(target) || bound_entry(s, pod))
-                        continue;
-                p = reconciler_get_pod(s->m->reconciler, pod);
-                count_bind(l, n, target, p ? p->desired : NULL);
-        }
-        *ret = TAKE_PTR(l);
-        *ret_n = n;
-        return 0;
-}
-
-static bool views_synced(Scheduler *s) {
-        for (size_t i = 0; i < _VIEW_MAX; i++)
-                if (!s->views[i].synced)
-                        return false;
-        return true;
-}
-
-int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node) {
-        _cleanup_free_ ScheduleNode *nodes = NULL;
-        _cleanup_free_ char *reason = NULL;
-        const char *node = NULL;
-        size_t n_nodes;
-        int r;
-
-        if (!scheduler_is_leader(s) || !views_synced(s) || !s->m->reconciler || bound_entry(s, pod->name))
-                return 0;
-        r = build_nodes(s, &nodes, &n_nodes);
-        if (r < 0)
-                return r;
-        r = schedule_decide(pod, nodes, n_nodes, &node, &reason);
-        if (r <= 0)
-                return r;
-        _cleanup_free_ char *copy = strdup(node);
-        if (!copy)
-                return -ENOMEM;
-        /* Counted by the next decisions until the Apply's txn answers
-         * (scheduler_release()): Applies of several pods at once are in
-         * flight together and would all pick the same node. */
-        r = scheduler_reserve(s, pod->name, node);
-        if (r < 0)
-                return r;
-        *ret_node = TAKE_PTR(copy);
-        return 1;
-}
-
-int scheduler_reserve(Scheduler *s, const char *pod, const char *node) {
-        char *v = strdup(node), *old = NULL;
-        int r;
-
-        if (!v)
-                return -ENOMEM;
-        r = hashmap_replace(s->in_flight, pod, v, (void **) &old);
-        if (r < 0) {
-                free(v);
-                return r;
-        }
-        free(old);
-        return 0;
-}
-
-void scheduler_release(Scheduler *s, const char *pod) {
-        if (s)
-                free(hashmap_remove(s->in_flight, pod));
-}
-
-void scheduler_note_bound(Scheduler *s, const char *pod, const char *node, int64_t revision) {
-        View *bound = &s->views[VIEW_BOUND], *mine = &s->views[VIEW_MINE];
-        _cleanup_free_ char *b = NULL, *k = NULL;
-        StoreKV kv;
-
-        if (!bound->synced || !mine->synced)
-                return;
-        /* The watch has been past that revision already (and may have seen
-         * the pod deleted since): nothing to add ahead of it. */
-        if (bound->watch && store_watch_revision(bound->watch) >= revision)
-                return;
-        if (store_bound_key(pod, &k) < 0)
-                return (void) log_oom();
-        b = strdup(node);
-        if (!b)
-                return (void) log_oom();
-        kv = (StoreKV) { .key = k, .value = b, .value_size = strlen(b), .create_revision = revision,
-                         .mod_revision = revision, .version = 1 };
-        if (view_put(bound, &kv) < 0)
-                return (void) log_oom();
-        if (streq(node, s->self)) {
-                _cleanup_free_ char *mk = NULL;
-                if (asprintf(&mk, "%s%s", mine->prefix, pod) < 0)
-                        return (void) log_oom();
-                kv.key = mk;
-                if (view_put(mine, &kv) < 0)
-                        return (void) log_oom();
-        }
-        pod_placement_changed(s, pod);
-}
-
-static int on_lost_timer(sd_event_source *es _unused_, uint64_t usec _unused_, void *userdata) {
-        queue_pass(userdata);
-        return 0;
-}
-
-static void arm_lost_timer(Scheduler *s, uint64_t at) {
-        uint64_t cur;
-
-        if (!s->lost_timer) {
-                if (sd_event_add_time(s->m->event, &s->lost_timer, CLOCK_MONOTONIC, at, 0, on_lost_timer, s) < 0)
-                        arm_retry(s);
-                return;
-        }
-        if (sd_event_source_get_enabled(s->lost_timer, NULL) > 0 &&
-            sd_event_source_get_time(s->lost_timer, &cur) >= 0 && cur <= at)
-                return;
-        if (sd_event_source_set_time(s->lost_timer, at) < 0 ||
-            sd_event_source_set_enabled(s->lost_timer, SD_EVENT_ONESHOT) < 0)
-                arm_retry(s);
-}
-
-/* Nodes with a record again are not lost any more. */
-static void forget_returned(Scheduler *s) {
-        HashmapIter it = {};
-        const char *node;
-        uint64_t *since;
-
-        while (hashmap_iterate(s->lost, &it, (void **) &since, &node))
-                if (hashmap_get(s->views[VIEW_NODES].map, node)) {
-                        log_info("Node %s is back.", node);
-                        free(hashmap_remove(s->lost, node));
-                }
-}
-
-/* Moves a bound pod to another eligible node, if there is one. why: "lost",
- * "draining". 1: a move was written. */
-static int move_pod(Scheduler *s, const PodState *p, const BoundEntry *b, ScheduleNode *nodes, size_t n_nodes,
-                    const char *why) {
-        _cleanup_free_ char *reason = NULL;
-        const char *node = NULL;
-        int r;
-
-        r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                log_debug("Pod %s stays on %s node %s: %s.", p->name, why, b->node, reason);
-                return 0;
-        }
-        log_info("Moving pod %s from %s node %s to node %s.", p->name, why, b->node, node);
-        r = write_start(s, p, node, NULL, b);
-        if (r < 0) {
-                log_warning_errno(r, "Scheduler: could not move pod %s, retrying: %m", p->name);
-                arm_retry(s);
-                return 0;
-        }
-        count_bind(nodes, n_nodes, node, p->desired);
-        return 1;
-}
-
-/* A reschedulable pod bound to a node that is being drained moves at once
- * (the node is alive: it stops the pod, and the new node starts it only once
- * that node has withdrawn its status, see scheduler_placement()).
- * A pod bound to a node without a record (its lease expired: the node is
- * gone, or cut off and fenced): a reschedulable one moves to another
- * eligible node RescheduleDelaySec= after the pass first saw that; the
- * others stay bound and wait for their node. 1: a move was written. */
-static int maybe_move(Scheduler *s, const PodState *p, const BoundEntry *b, ScheduleNode *nodes, size_t n_nodes) {
-        uint64_t now = now_monotonic_usec(), delay = s->m->config->node_reschedule_delay_usec, *since;
-        int r;
-
-        if (hashmap_get(s->views[VIEW_NODES].map, b->node)) {
-                if (!p->desired->reschedule || !scheduler_node_draining(s, b->node))
-                        return 0;
-                return move_pod(s, p, b, nodes, n_nodes, "draining");
-        }
-        since = hashmap_get(s->lost, b->node);
-        if (!since) {
-                since = malloc(sizeof *since);
-                if (!since)
-                        return -ENOMEM;
-                *since = now;
-                r = hashmap_put(s->lost, b->node, since);
-                if (r < 0) {
-                        free(since);
-                        return r;
-                }
-                log_info("Node %s is lost (no record): its reschedulable pods move in %" PRIu64 " s.", b->node,
-                         delay / USEC_PER_SEC);
-        }
-        if (!p->desired->reschedule)
-                return 0;
-        if (now < *since + delay) {
-                arm_lost_timer(s, *since + delay);
-                return 0;
-        }
-        return move_pod(s, p, b, nodes, n_nodes, "lost");
-}
-
-int scheduler_explain(Scheduler *s, const PodState *p, char **ret_reason) {
-        _cleanup_free_ ScheduleNode *nodes = NULL;
-        _cleanup_free_ char *reason = NULL;
-        const char *node = NULL;
-        size_t n_nodes;
-        int r;
-
-        if (!s || !p->desired || !s->m->reconciler || !views_synced(s))
-                return 0;
-        r = build_nodes(s, &nodes, &n_nodes);
-        if (r < 0)
-                return r;
-        r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
-        if (r != 0)
-                return r < 0 ? r : 0;
-        *ret_reason = TAKE_PTR(reason);
-        return 1;
-}
-
-static int on_pass(sd_event_source *es _unused_, void *userdata) {
-        Scheduler *s = userdata;
-        _cleanup_free_ ScheduleNode *nodes = NULL;
-        size_t n_nodes;
-        PodState *p;
-        int r;
-
-        if (!scheduler_is_leader(s) || !s->m->store_synced || !s->m->reconciler || !s->m->store ||
-            !views_synced(s))
-                return 0;
-        r = build_nodes(s, &nodes, &n_nodes);
-        if (r < 0) {
-                log_oom();
-                arm_retry(s);
-                return 0;
-        }
-        forget_returned(s);
-        HASHMAP_FOREACH(p, reconciler_pods(s->m->reconciler)) {
-                _cleanup_free_ char *reason = NULL;
-                const char *node = NULL, *old;
-                const BoundEntry *b;
-
-                if (!p->desired || p->mod_revision <= 0 || hashmap_get(s->in_flight, p->name))
-                        continue;
-                b = bound_entry(s, p->name);
-                if (b) {
-                        r = maybe_move(s, p, b, nodes, n_nodes);
-                        if (r < 0) {
-                                log_oom();
-                                arm_retry(s);
-                                return 0;
-                        }
-                        continue;
-                }
-                r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
-                if (r < 0) {
-                        log_oom();
-                        arm_retry(s);
-                        return 0;
-                }
-                if (r == 0) {
-                        old = scheduler_pod_reason(s, p->name);
-                        if (old && streq(old, reason))
-                                continue;
-                        log_info("Pod %s cannot be scheduled: %s.", p->name, reason);
-                } else
-                        log_debug("Binding pod %s to node %s.", p->name, node);
-                r = write_start(s, p, node, reason, NULL);
-                if (r < 0) {
-                        log_warning_errno(r, "Scheduler: could not write for pod %s, retrying: %m", p->name);
-                        arm_retry(s);
-                        continue;
-                }
-                if (node) {
-                        /* Count it at once, so that the next pods of this pass see it. */
-                        count_bind(nodes, n_nodes, node, p->desired);
-                }
-        }
-        return 0;
 }
 
 static int on_retry(sd_event_source *es _unused_, uint64_t usec _unused_, void *userdata) {
@@ -944,6 +509,6 @@ static int on_retry(sd_event_source *es _unused_, uint64_t usec _unused_, void *
         if (s->relisting && (!s->views[VIEW_MINE].watch || !s->views[VIEW_BOUND].watch))
                 relist(s);
         elect(s);
-        queue_pass(s);
+        scheduler_queue_pass(s);
         return 0;
 }
