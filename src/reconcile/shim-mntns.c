@@ -34,7 +34,7 @@ int shim_mntns_new(const char *runtime_dir, int *ret_fd) {
         int p[2], err = 0, r;
         char path[64];
         ssize_t n;
-        pid_t pid;
+        pid_t pid, parent = getpid();
 
         r = netns_dir_prepare(runtime_dir, &pins);
         if (r < 0)
@@ -50,7 +50,9 @@ int shim_mntns_new(const char *runtime_dir, int *ret_fd) {
                 return r;
         }
         if (pid == 0) {
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                /* Never outlive tankd, which kills us once it holds the namespace. */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                        _exit(EXIT_FAILURE);
                 err = child_make(pins);
                 /* A short write reads as -EIO over there. */
                 if (write(p[1], &err, sizeof err) != sizeof err)
