@@ -8,6 +8,6 @@
 
 #include "shim-config.h"
 
-/* mntns_fd: the mount namespace to copy the container's from, or -EBADF:
+/* take_mntns_fd: the mount namespace to copy the container's from, or -EBADF:
  * ours. Taken (closed once the workload holds it). */
 int monitor_run(const ShimConfig *c, int sync_fd, int take_mntns_fd);
