@@ -534,7 +534,8 @@ static int manager_new_reconciler(Manager *m) {
                 log_notice_errno(r, "Containers' mount namespaces are copied from the host's, "
                                  "which holds one mount per pod%s: %m",
                                  r == -EBUSY ? " (the netns pins' directory is not a mount point yet, "
-                                 "until its pins are gone)" : "");
+                                 "until its pins are gone)" :
+                                 r == -EREMOTE ? " (not all of the host's mounts are shared)" : "");
         else
                 reconciler_set_shim_mntns(m->reconciler, m->shim_mntns_fd);
         return 0;

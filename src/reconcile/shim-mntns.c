@@ -8,6 +8,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "fs-util.h"
+#include "log.h"
 #include "net/netns.h"
 #include "reconcile/shim-mntns.h"
 
@@ -26,6 +28,38 @@ static int child_make(const char *pins) {
         if (umount2(pins, MNT_DETACH) < 0)
                 return errno;
         return 0;
+}
+
+/* A slave only tracks what was shared: a mount that was private in the host's
+ * namespace would not see the host's later mounts below it, nor lose what
+ * the host unmounts there (keeping that file system busy). Every mount of the
+ * child's must have a master, or the namespace is not used. */
+static int check_all_slaves(pid_t pid) {
+        _cleanup_fclose_ FILE *f = NULL;
+        _cleanup_free_ char *line = NULL;
+        char path[64];
+        size_t n = 0;
+
+        (void) snprintf(path, sizeof path, "/proc/%d/mountinfo", (int) pid);
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        while (getline(&line, &n, f) >= 0) {
+                const char *sep = strstr(line, " - ");
+                const char *master = strstr(line, " master:");
+
+                if (!sep)
+                        return -EBADMSG;
+                if (!master || master > sep) {
+                        char where[256] = "";
+
+                        (void) sscanf(line, "%*s %*s %*s %*s %255s", where);
+                        log_debug("Mount %s of the host's is not shared: its later changes would not "
+                                  "reach a copy.", where);
+                        return -EREMOTE;
+                }
+        }
+        return ferror(f) ? -EIO : 0;
 }
 
 int shim_mntns_new(const char *runtime_dir, int *ret_fd) {
@@ -70,7 +104,9 @@ int shim_mntns_new(const char *runtime_dir, int *ret_fd) {
                 r = n < 0 ? -errno : -EIO;
         else if (err != 0)
                 r = -err;
-        else {
+        else
+                r = check_all_slaves(pid);
+        if (r >= 0) {
                 (void) snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int) pid);
                 fd = open(path, O_RDONLY | O_CLOEXEC);
                 r = fd < 0 ? -errno : 0;

@@ -17,5 +17,7 @@
  * adoption does not depend on it. */
 
 /* A new fd (O_CLOEXEC) to such a namespace in ret_fd, or negative errno: then
- * shims copy the host's, as before. */
+ * shims copy the host's, as before. -EBUSY: pins are on the plain directory
+ * (netns_dir_prepare()); -EREMOTE: a mount of the host's is not shared (no
+ * systemd as PID 1, or a container), so a slave would not track it. */
 int shim_mntns_new(const char *runtime_dir, int *ret_fd);

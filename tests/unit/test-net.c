@@ -493,7 +493,8 @@ static int probe_in(int mntns_fd, const char *path) {
         return WEXITSTATUS(status);
 }
 
-/* shim-mntns.h: no pins, new or old, and the host's later mounts still come. */
+/* shim-mntns.h: no pins, new or old, and the host's later mounts still come.
+ * Last: it leaves this process's namespace shared. */
 START_TEST(test_shim_mntns) {
         char dir[] = "/tmp/tank-test-mntns.XXXXXX";
         _cleanup_free_ char *shared = NULL, *later = NULL, *pins = NULL, *old = NULL, *new = NULL;
@@ -512,7 +513,11 @@ START_TEST(test_shim_mntns) {
         ck_assert_int_eq(shim_mntns_new(dir, &fd), -EBUSY);
         ck_assert_int_eq(netns_remove(dir, "old"), 1);
 
-        /* The host's side of propagation (this test's namespace is private). */
+        /* This test's namespace is private: a slave of it would track nothing. */
+        ck_assert_int_eq(shim_mntns_new(dir, &fd), -EREMOTE);
+        /* What systemd makes of a host's (in peer groups of this namespace's own). */
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0);
+
         ck_assert_int_eq(mkdir(shared, 0755), 0);
         ck_assert_int_eq(mount("tmpfs", shared, "tmpfs", 0, "mode=0755"), 0);
         ck_assert_int_eq(mount(NULL, shared, NULL, MS_SHARED, NULL), 0);
