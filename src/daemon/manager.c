@@ -20,6 +20,7 @@
 #include "time-util.h"
 #include "net/host.h"
 #include "reconcile/reconciler.h"
+#include "reconcile/shim-mntns.h"
 #include "strv.h"
 
 #define RESYNC_INTERVAL_USEC (60ULL * 1000000ULL)
@@ -146,6 +147,7 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
         e = opts->runtime_dir ?: getenv("TANK_RUNTIME_DIR");
         m->runtime_dir = strdup(e ?: "/run/tank");
         m->shim_exe = m->exec_exe = (SealedExe) SEALED_EXE_NULL;
+        m->shim_mntns_fd = -EBADF;
         e = opts->shim_path ?: getenv("TANK_SHIM_PATH");
         e = e ?: PKGLIBEXECDIR "/tank-shim";
         if (sealed_exe_init(&m->shim_exe, e) < 0)
@@ -266,6 +268,7 @@ Manager *manager_free(Manager *m) {
         free(m->runtime_dir);
         sealed_exe_done(&m->shim_exe);
         sealed_exe_done(&m->exec_exe);
+        safe_close(m->shim_mntns_fd);   /* after the Reconciler, which borrowed it */
         free(m);
         return NULL;
 }
@@ -522,6 +525,19 @@ static int manager_new_reconciler(Manager *m) {
         r = reconciler_new(&env, &bus_pod_observer, m, &m->reconciler);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the reconciler: %m");
+
+        /* Before the first launch: the pins' directory can become a mount of
+         * its own only while no pin is in it. Without it shims just copy the
+         * host's namespace, as they always did. */
+        r = shim_mntns_new(m->runtime_dir, &m->shim_mntns_fd);
+        if (r < 0)
+                log_notice_errno(r, "Containers' mount namespaces are copied from the host's, "
+                                 "which holds one mount per pod%s: %m",
+                                 r == -EBUSY ? " (the netns pins' directory is not a mount point yet, "
+                                 "until its pins are gone)" :
+                                 r == -EREMOTE ? " (not all of the host's mounts are shared)" : "");
+        else
+                reconciler_set_shim_mntns(m->reconciler, m->shim_mntns_fd);
         return 0;
 }
 

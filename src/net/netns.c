@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -96,6 +97,72 @@ int netns_ensure(const char *runtime_dir, const char *pod, char **ret_path) {
         }
         if (ret_path)
                 *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+static int is_mount_root(const char *path) {
+        struct statx sx;
+
+        if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+                return -errno;
+        if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+                return -EOPNOTSUPP;
+        return !!(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static int has_pins(const char *dir) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+
+        d = opendir(dir);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *p = NULL;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+                        return -ENOMEM;
+                if (is_nsfs(p))
+                        return 1;
+        }
+        return 0;
+}
+
+int netns_dir_prepare(const char *runtime_dir, char **ret_dir) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (asprintf(&dir, "%s/netns", runtime_dir) < 0)
+                return -ENOMEM;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        r = is_mount_root(dir);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                r = has_pins(dir);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return -EBUSY;
+                /* Bound onto itself, the mount is a peer of its parent's: made
+                 * private, then shared, it is in a group of its own, and a pin
+                 * is mounted once, not once more on the parent beneath. New
+                 * namespaces (services, ours) copy it and receive pins as they
+                 * did from the parent. */
+                if (mount(dir, dir, NULL, MS_BIND, NULL) < 0)
+                        return -errno;
+                if (mount(NULL, dir, NULL, MS_PRIVATE, NULL) < 0 ||
+                    mount(NULL, dir, NULL, MS_SHARED, NULL) < 0) {
+                        r = -errno;
+                        (void) umount2(dir, MNT_DETACH);
+                        return r;
+                }
+        }
+        if (ret_dir)
+                *ret_dir = TAKE_PTR(dir);
         return 0;
 }
 

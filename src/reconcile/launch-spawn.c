@@ -39,9 +39,14 @@ int launch_spawn_shim(Launch *l, const char *config_path) {
         }
 
         {
+                /* The lean mount namespace, if there is one, as fd 4. */
                 char *argv[] = { (char *) "tank-shim", (char *) "--config", (char *) config_path,
-                                 (char *) "--sync-fd", (char *) "3", NULL };
-                r = sealed_exe_spawn(rc->shim_exe, argv, &sv[1], 1, &pid);
+                                 (char *) "--sync-fd", (char *) "3", (char *) "--mntns-fd", (char *) "4", NULL };
+                int fds[] = { sv[1], rc->shim_mntns_fd };
+
+                if (rc->shim_mntns_fd < 0)
+                        argv[5] = NULL;
+                r = sealed_exe_spawn(rc->shim_exe, argv, fds, rc->shim_mntns_fd >= 0 ? 2 : 1, &pid);
         }
         safe_close(sv[1]);
         if (r < 0)

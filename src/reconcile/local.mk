@@ -22,6 +22,8 @@ libtank_la_SOURCES += \
 	src/reconcile/launch-config.c \
 	src/reconcile/launch-network.c \
 	src/reconcile/launch-spawn.c \
+	src/reconcile/shim-mntns.h \
+	src/reconcile/shim-mntns.c \
 	src/reconcile/launch-scope.c \
 	src/reconcile/admission.h \
 	src/reconcile/admission.c \

@@ -30,6 +30,7 @@ int reconciler_new(const ReconcilerEnv *env, const ReconcilerObserver *observer,
                 .trash = env->trash,
                 .shim_exe = env->shim_exe,
                 .exec_exe = env->exec_exe,
+                .shim_mntns_fd = -EBADF,
                 .backoff = env->backoff,
                 .resolved = env->resolved,
                 .observer = observer ? *observer : (ReconcilerObserver) {},
@@ -69,6 +70,10 @@ Reconciler *reconciler_free(Reconciler *rc) {
 
 void reconciler_set_store(Reconciler *rc, Store *store) {
         rc->store = store;
+}
+
+void reconciler_set_shim_mntns(Reconciler *rc, int fd) {
+        rc->shim_mntns_fd = fd;
 }
 
 void reconciler_pod_added(Reconciler *rc, PodState *p) {

@@ -95,6 +95,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Reconciler *, reconciler_free);
 /* The store client once it is connected (or NULL, before it goes away). */
 void reconciler_set_store(Reconciler *rc, Store *store);
 
+/* The mount namespace shims start from (shim-mntns.h), borrowed; -EBADF:
+ * the host's. */
+void reconciler_set_shim_mntns(Reconciler *rc, int fd);
+
 /* Subscribe to systemd's UnitRemoved so that container exits are noticed. */
 int reconciler_subscribe_systemd(Reconciler *rc);
 

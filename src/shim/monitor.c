@@ -251,11 +251,11 @@ static void monitor_done(Monitor *m) {
         shim_exit_done(&m->exit);
 }
 
-int monitor_run(const ShimConfig *c, int sync_fd) {
+int monitor_run(const ShimConfig *c, int sync_fd, int take_mntns_fd) {
         _cleanup_(monitor_done) Monitor m = { .config = c, .pty_master = -EBADF, .out_fd = -EBADF,
                                              .fallback_out = -EBADF, .fallback_err = -EBADF };
         _cleanup_close_ int out = -EBADF, err = -EBADF, sock_parent = -EBADF, sock_child = -EBADF,
-                userns_fd = -EBADF;
+                userns_fd = -EBADF, mntns_fd = take_mntns_fd;
         uint64_t oom_before = 0, oom_after = 0;
         bool oom_known;
         char status = SHIM_STATUS_SETUP_FAILED, msg[SHIM_SYNC_MSG_MAX] = "";
@@ -313,7 +313,7 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
         if (m.pid == 0) {
                 WorkloadArgs a = {
                         .config = c, .sock = sock_child, .stdout_fd = out, .stderr_fd = err,
-                        .oom_score_adj = adj, .userns_fd = userns_fd,
+                        .oom_score_adj = adj, .userns_fd = userns_fd, .mntns_fd = mntns_fd,
                 };
                 safe_close(sock_parent);
                 safe_close(sync_fd);
@@ -321,6 +321,9 @@ int monitor_run(const ShimConfig *c, int sync_fd) {
         }
         sock_child = safe_close(sock_child);
         userns_fd = safe_close(userns_fd);   /* the workload holds it now */
+        /* So is the mount namespace: the monitor must not keep tankd's alive
+         * for as long as its container runs. */
+        mntns_fd = safe_close(mntns_fd);
         if (m.relay) {
                 /* The workload holds the pipes' write ends now: EOF comes
                  * when its last writer is gone. */

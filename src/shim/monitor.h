@@ -8,4 +8,6 @@
 
 #include "shim-config.h"
 
-int monitor_run(const ShimConfig *c, int sync_fd);
+/* take_mntns_fd: the mount namespace to copy the container's from, or -EBADF:
+ * ours. Taken (closed once the workload holds it). */
+int monitor_run(const ShimConfig *c, int sync_fd, int take_mntns_fd);

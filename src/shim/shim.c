@@ -52,7 +52,7 @@ static int wait_for_go(int fd) {
 }
 
 static void help(void) {
-        printf("tank-shim --config PATH --sync-fd N\n\n"
+        printf("tank-shim --config PATH --sync-fd N [--mntns-fd N]\n\n"
                "The per-container monitor of Tank, started by tankd.\n");
 }
 
@@ -60,13 +60,14 @@ int main(int argc, char *argv[]) {
         static const struct option options[] = {
                 { "config",  required_argument, NULL, 'c' },
                 { "sync-fd", required_argument, NULL, 's' },
+                { "mntns-fd", required_argument, NULL, 'm' },
                 { "help",    no_argument,       NULL, 'h' },
                 {}
         };
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
         _cleanup_free_ char *error = NULL;
         const char *config_path = NULL;
-        int sync_fd = -EBADF, opt, r;
+        int sync_fd = -EBADF, mntns_fd = -EBADF, opt, r;
         struct stat st;
         pid_t pid;
 
@@ -81,16 +82,21 @@ int main(int argc, char *argv[]) {
                 case 'c':
                         config_path = optarg;
                         break;
-                case 's': {
+                case 's':
+                case 'm': {
                         char *end;
                         long v;
                         errno = 0;
                         v = strtol(optarg, &end, 10);
                         if (errno || *end || v < 3 || v > 65535) {
-                                log_error("--sync-fd: not a file descriptor number: %s", optarg);
+                                log_error("--%s: not a file descriptor number: %s",
+                                          opt == 's' ? "sync-fd" : "mntns-fd", optarg);
                                 return SHIM_EXIT_USAGE;
                         }
-                        sync_fd = (int) v;
+                        if (opt == 's')
+                                sync_fd = (int) v;
+                        else
+                                mntns_fd = (int) v;
                         break;
                 }
                 case 'h':
@@ -100,7 +106,7 @@ int main(int argc, char *argv[]) {
                         return SHIM_EXIT_USAGE;
                 }
         if (!config_path || sync_fd < 0 || optind != argc) {
-                log_error("Usage: tank-shim --config PATH --sync-fd N");
+                log_error("Usage: tank-shim --config PATH --sync-fd N [--mntns-fd N]");
                 return SHIM_EXIT_USAGE;
         }
         if (fstat(sync_fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
@@ -108,7 +114,16 @@ int main(int argc, char *argv[]) {
                 return SHIM_EXIT_USAGE;
         }
 
-        /* The sync fd must survive this exec; it is CLOEXEC from here on. */
+        /* A mount namespace to start the container's from (tankd's
+         * shim-mntns.h): only an optimization, so anything else is ignored
+         * and the container's is copied from ours, as without it. */
+        if (mntns_fd >= 0 && (fstat(mntns_fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+                log_debug("--mntns-fd %i: not an open namespace file, ignoring.", mntns_fd);
+                mntns_fd = -EBADF;
+        }
+
+        /* The sync fd (and the mntns fd) must survive this exec; they are
+         * CLOEXEC from here on. */
         r = sealed_reexec("tank-shim", argv);
         if (r < 0) {
                 log_error_errno(r, "Failed to re-execute from a sealed copy: %m");
@@ -116,6 +131,8 @@ int main(int argc, char *argv[]) {
                 return SHIM_EXIT_FAILURE;
         }
         (void) fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
+        if (mntns_fd >= 0)
+                (void) fcntl(mntns_fd, F_SETFD, FD_CLOEXEC);
 
         r = shim_config_load(config_path, &c, &error);
         if (r < 0) {
@@ -153,6 +170,6 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return r == -ECANCELED ? EXIT_SUCCESS : EXIT_FAILURE;
 
-        r = monitor_run(c, sync_fd);
+        r = monitor_run(c, sync_fd, mntns_fd);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

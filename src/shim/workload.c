@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "container.h"
+#include "log.h"
 #include "strv.h"
 #include "workload.h"
 
@@ -101,10 +102,12 @@ static int loopback_up(void) {
         return RET_NERRNO(ioctl(s, SIOCSIFFLAGS, &ifr)) < 0 ? -errno : 0;
 }
 
-static int setup_namespaces(const ShimConfig *c, char **error) {
+static int setup_namespaces(const ShimConfig *c, int mntns_fd, char **error) {
         int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
         int r;
 
+        /* By path, so in the host's mount namespace: tankd's lean one has no
+         * pins (shim-mntns.h). */
         if (c->network == SHIM_NETWORK_PATH) {
                 _cleanup_close_ int fd = open(c->netns_path, O_RDONLY | O_CLOEXEC);
                 if (fd < 0)
@@ -113,6 +116,13 @@ static int setup_namespaces(const ShimConfig *c, char **error) {
                         return shim_error(error, -errno, "join network namespace %s", c->netns_path);
         } else if (c->network == SHIM_NETWORK_PRIVATE)
                 flags |= CLONE_NEWNET;
+
+        /* Then our mount namespace is copied from tankd's lean one, of a
+         * constant size, not from the host's, which holds a mount per pod. If
+         * it cannot be joined, from the host's, as before: the same result,
+         * only slower. */
+        if (mntns_fd >= 0 && setns(mntns_fd, CLONE_NEWNS) < 0)
+                log_debug_errno(errno, "Failed to join tankd's mount namespace, copying the host's: %m");
 
         if (unshare(flags) < 0)
                 return shim_error(error, -errno, "unshare namespaces");
@@ -243,7 +253,7 @@ void workload_run(const WorkloadArgs *a) {
                 if (sig != SIGKILL && sig != SIGSTOP)
                         (void) signal(sig, SIG_DFL);
 
-        r = setup_namespaces(c, &error);
+        r = setup_namespaces(c, a->mntns_fd, &error);
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 

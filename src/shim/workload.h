@@ -14,6 +14,7 @@ typedef struct WorkloadArgs {
         int stderr_fd;
         int oom_score_adj;   /* the value to restore (the monitor shields itself) */
         int userns_fd;       /* the container's user namespace, or -EBADF: host ids */
+        int mntns_fd;        /* the mount namespace to copy ours from, or -EBADF: the host's */
 } WorkloadArgs;
 
 _noreturn_ void workload_run(const WorkloadArgs *a);

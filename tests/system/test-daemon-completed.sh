@@ -70,6 +70,8 @@ reboot_tank() {
         for ns in /run/tank/netns/*; do
                 [ -e "$ns" ] && umount -l "$ns"
         done
+        # tankd's own mount of the pins' directory (net/netns.h)
+        mountpoint -q /run/tank/netns && umount -l /run/tank/netns
         rm -rf /run/tank || fail "cannot empty /run/tank"
         [ -d /var/lib/tank/store ] || fail "the store's data directory is gone"
         systemctl start tankd.service || { journalctl -u tankd --no-pager | tail -40 >&2; fail "tankd did not start"; }

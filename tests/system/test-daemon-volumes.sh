@@ -10,7 +10,7 @@ set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
 . "$TANK_SRCDIR/tests/system/tank-lib.sh"
-trap 'tank_down; rm -rf /srv/hostvol' EXIT
+trap 'tank_down; umount -l /srv/later 2>/dev/null; rm -rf /srv/hostvol /srv/later' EXIT
 
 tank_up
 mkdir -p /srv/hostvol && echo from-the-host >/srv/hostvol/file
@@ -93,6 +93,24 @@ wait_phase user succeeded 60
 assert_eq "$(cat /var/lib/tank/volumes/user/home/uid)" "1000" "the workload runs as uid 1000"
 assert_eq "$(cat /var/lib/tank/volumes/user/home/file)" "written" "a non-root user writes its managed volume"
 assert_eq "$(stat -c %u /var/lib/tank/volumes/user/home)" "1000" "volume owner"
+
+# A host volume whose source was mounted after tankd started: containers start
+# from tankd's mount namespace (reconcile/shim-mntns.h), a slave of the
+# host's, not a snapshot of it. Nor does a container's namespace hold the pins.
+mkdir -p /srv/later && mount -t tmpfs tmpfs /srv/later && echo mounted-later >/srv/later/file ||
+        fail "mount /srv/later"
+cat <<EOF2 | tankctl apply -f - || fail "apply later"
+{"name": "later", "volumes": [{"name": "x", "source": {"host": "/srv/later"}}],
+ "containers": [{"name": "app", "image": "$TANK_IMAGE", "command": ["sleep", "infinity"],
+   "mounts": [{"volume": "x", "path": "/x"}]}]}
+EOF2
+wait_phase later running
+assert_eq "$(nsenter -t "$(scope_pid later app)" -m -- cat /x/file)" "mounted-later" \
+        "a host volume mounted after tankd started"
+grep -q /run/tank/netns "/proc/$(scope_pid later app)/mountinfo" && fail "a container's namespace holds netns pins"
+tankctl delete later >/dev/null || fail "delete later"
+wait_for 30 sh -c '! tankctl get later >/dev/null 2>&1' || fail "later still there"
+umount /srv/later || fail "umount /srv/later (busy in some namespace?)"
 
 # A missing host path is a per-pod error with its reason; other pods keep running.
 cat <<EOF2 | tankctl apply -f - || fail "apply nohost"

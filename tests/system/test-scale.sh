@@ -47,6 +47,26 @@ old=$(busctl --system --json=short call org.tank.Tank1 /org/tank/Tank1 org.tank.
       jq '.data[0] | length')
 assert_eq "$old" "$N" "pods in List"
 
+# The mount namespace shims start from (reconcile/shim-mntns.h, an fd of
+# tankd's) holds no netns pin: it does not grow with the pods, the host's does.
+shim_mntns_mounts() {
+        local fd
+        for fd in /proc/"$(systemctl show -P MainPID tankd.service)"/fd/*; do
+                case "$(readlink "$fd")" in
+                mnt:*) nsenter --mount="$fd" cat /proc/self/mountinfo | wc -l; return 0 ;;
+                esac
+        done
+        echo none
+}
+check_shim_mntns() {
+        local lean host
+        lean=$(shim_mntns_mounts) host=$(wc -l </proc/self/mountinfo)
+        echo "mounts with $N pods: the host's $host, the shims' namespace's $lean"
+        [ "$lean" != none ] || fail "tankd holds no mount namespace for the shims"
+        [ "$lean" -lt $(( host - N )) ] || fail "the shims' mount namespace has $lean mounts, the host's $host"
+}
+check_shim_mntns
+
 scopes() { systemctl list-units --no-legend --plain 'tank-*.scope' | awk '{print $1}' | sort; }
 scopes >/tmp/scale-scopes
 assert_eq "$(wc -l </tmp/scale-scopes)" "$N" "one scope per pod"
@@ -66,6 +86,8 @@ diff -u /tmp/scale-procs /tmp/scale-procs2 || fail "workload processes changed a
 scopes >/tmp/scale-scopes2
 diff -u /tmp/scale-scopes /tmp/scale-scopes2 || fail "scopes changed across kill -9 of tankd"
 assert_eq "$(tankctl list --no-legend | awk '$4 != 0' | wc -l)" 0 "pods that restarted"
+# The new tankd made its own.
+check_shim_mntns
 
 # All deleted at once; `delete` returns when the store has it, the teardown follows.
 # shellcheck disable=SC2046

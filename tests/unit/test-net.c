@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check-run.h"
@@ -18,6 +22,7 @@
 #include "net/netmode.h"
 #include "net/netns.h"
 #include "net/pod-network.h"
+#include "reconcile/shim-mntns.h"
 #include "fs-util.h"
 #include "strv.h"
 
@@ -462,6 +467,92 @@ START_TEST(test_unfinished_namespace_is_rebuilt) {
 }
 END_TEST
 
+/* In a child that joined mntns_fd: 0 if path is a mount's root there, 1 if
+ * not, 2 if nsfs (a pin), 3 if it cannot tell. */
+static int probe_in(int mntns_fd, const char *path) {
+        pid_t pid;
+        int status;
+
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                struct statfs sfs;
+                struct statx sx;
+
+                if (setns(mntns_fd, CLONE_NEWNS) < 0)
+                        _exit(3);
+                if (statfs(path, &sfs) >= 0 && sfs.f_type == NSFS_MAGIC)
+                        _exit(2);
+                if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &sx) < 0 ||
+                    !(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+                        _exit(3);
+                _exit(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT ? 0 : 1);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+/* shim-mntns.h: no pins, new or old, and the host's later mounts still come.
+ * Last: it leaves this process's namespace shared. */
+START_TEST(test_shim_mntns) {
+        char dir[] = "/tmp/tank-test-mntns.XXXXXX";
+        _cleanup_free_ char *shared = NULL, *later = NULL, *pins = NULL, *old = NULL, *new = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct statfs sfs;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_ge(asprintf(&shared, "%s/shared", dir), 0);
+        ck_assert_int_ge(asprintf(&later, "%s/shared/later", dir), 0);
+        ck_assert_int_ge(asprintf(&pins, "%s/netns", dir), 0);
+        ck_assert_int_ge(asprintf(&old, "%s/netns/old", dir), 0);
+        ck_assert_int_ge(asprintf(&new, "%s/netns/new", dir), 0);
+
+        /* A pin on the plain directory: it cannot become a mount point. */
+        ck_assert_int_eq(netns_ensure(dir, "old", NULL), 0);
+        ck_assert_int_eq(shim_mntns_new(dir, &fd), -EBUSY);
+        ck_assert_int_eq(netns_remove(dir, "old"), 1);
+
+        /* This test's namespace is private: a slave of it would track nothing. */
+        ck_assert_int_eq(shim_mntns_new(dir, &fd), -EREMOTE);
+        /* What systemd makes of a host's (in peer groups of this namespace's own). */
+        ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL), 0);
+
+        ck_assert_int_eq(mkdir(shared, 0755), 0);
+        ck_assert_int_eq(mount("tmpfs", shared, "tmpfs", 0, "mode=0755"), 0);
+        ck_assert_int_eq(mount(NULL, shared, NULL, MS_SHARED, NULL), 0);
+        ck_assert_int_eq(mkdir(later, 0755), 0);
+
+        ck_assert_int_eq(netns_dir_prepare(dir, NULL), 0);
+        ck_assert_int_eq(netns_ensure(dir, "old", NULL), 0);
+        ck_assert_int_eq(shim_mntns_new(dir, &fd), 0);
+        ck_assert_int_eq(netns_ensure(dir, "new", NULL), 0);
+        ck_assert_int_eq(mount("tmpfs", later, "tmpfs", 0, "mode=0755"), 0);
+
+        /* Here: a mount point, both pins. */
+        ck_assert_int_eq(probe_in(open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC), pins), 0);
+        ck_assert(statfs(old, &sfs) >= 0 && sfs.f_type == NSFS_MAGIC);
+        ck_assert(statfs(new, &sfs) >= 0 && sfs.f_type == NSFS_MAGIC);
+        /* There: neither, and the later mount. */
+        ck_assert_int_eq(probe_in(fd, old), 1);
+        ck_assert_int_eq(probe_in(fd, new), 1);
+        ck_assert_int_eq(probe_in(fd, later), 0);
+        /* Once more: the directory is a mount point already. */
+        {
+                _cleanup_close_ int again = -EBADF;
+                ck_assert_int_eq(shim_mntns_new(dir, &again), 0);
+                ck_assert_int_eq(probe_in(again, new), 1);
+        }
+
+        ck_assert_int_eq(netns_remove(dir, "old"), 1);
+        ck_assert_int_eq(netns_remove(dir, "new"), 1);
+        ck_assert_int_eq(umount2(later, MNT_DETACH), 0);
+        ck_assert_int_eq(umount2(shared, MNT_DETACH), 0);
+        ck_assert_int_eq(umount2(pins, MNT_DETACH), 0);
+        sh("rm -rf %s", dir);
+}
+END_TEST
+
 int main(void) {
         Suite *s;
         TCase *tc;
@@ -498,6 +589,7 @@ int main(void) {
         tcase_add_test(tc, test_failures_are_clear_and_clean);
         tcase_add_test(tc, test_none_and_host);
         tcase_add_test(tc, test_unfinished_namespace_is_rebuilt);
+        tcase_add_test(tc, test_shim_mntns);
         suite_add_tcase(s, tc);
         /* One process: the tests share the namespaces made above, in order. */
         r = check_run_suite(s, false);
