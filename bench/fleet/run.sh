@@ -72,6 +72,13 @@ started_ms() {
         fx "$node" sh -c 'for p; do systemctl show -P ActiveEnterTimestamp --timestamp=us+utc "tank-$p-app.scope"; done' \
                 started "$@" | while read -r _ d t z; do date -d "$d $t $z" +%s%3N; done | sort -n | tail -n 1
 }
+# since_ms NODE T0 TEXT: ms from T0 to the last line of NODE's tankd journal
+# since T0 that holds TEXT (empty if none): where the time went.
+since_ms() {
+        fx "$1" journalctl -u tankd -o short-unix --no-pager --since "@$(( $2 / 1000 ))" 2>/dev/null |
+                awk -v t0="$2" -v text="$3" 'index($0, text) { split($1, t, "."); at = t[1] * 1000 + substr(t[2], 1, 3) - t0 }
+                                            END { print at }'
+}
 fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
 all_ready() {
         local n
@@ -164,6 +171,8 @@ for k in $(seq 1 "$TRIALS"); do
         echo "trial $k: placed ${placement% }; cut $victim (scheduler: $sched): its $(wc -w <<<"$on_v") pods" \
              "running elsewhere after $t_loss ms (seen by the poll at $t_poll ms):" \
              "$(for p in $on_v; do awk -v p="$p" '$1 == p { printf "%s->%s ", $1, $2 }' "$FLEET_TMP/bound"; done)"
+        echo "  (the scheduler's journal: \"Node $victim is lost\" at +$(since_ms "$sched" "$t0" "Node $victim is lost") ms," \
+             "the last \"Moving pod\" at +$(since_ms "$sched" "$t0" "from lost node $victim") ms)"
 
         fleet_link "$victim" up
         all_ready
@@ -225,7 +234,7 @@ throughput() {
                 [ "${s:-0}" -le "$last" ] || last=$s
         done
         echo "apply on $on ($what): acknowledged after $t_ack ms; all $N_BIND bound after $t_bound ms" \
-             "($(rate "$N_BIND" "$t_bound") pods bound/s); all running after $(( last - t0 )) ms" \
+             "($(rate "$N_BIND" "$t_bound") pods bound/s, $(awk -v a="$t_bound" -v b="$t_floor" 'BEGIN { printf "%.1f", a / b }')x the floor); all running after $(( last - t0 )) ms" \
              "(seen at $t_run ms): $(for n in a b c; do echo -n "$n:$(awk -v n="$n" '$2 == n' <(bound_of "$pre") | wc -l) "; done)"
 }
 sched=$(scheduler)
