@@ -137,7 +137,7 @@ for k in $(seq 1 "$TRIALS"); do
         sched=$(scheduler)
         # The two nodes that do not schedule, in turn: the scheduler's own
         # loss adds its election to the figure (test-fleet-takeover measures that).
-        others=($(printf '%s\n' a b c | grep -vxF "$sched"))
+        mapfile -t others < <(printf '%s\n' a b c | grep -vxF "$sched")
         victim=${others[$(( (k - 1) % 2 ))]}
         on_v=$(awk -v n="$victim" '$2 == n { print $1 }' "$FLEET_TMP/bound" | tr '\n' ' ')
         [ -n "$on_v" ] || fail "trial $k: no reschedulable pod on $victim: $(tr '\n' ' ' <"$FLEET_TMP/bound")"
