@@ -182,7 +182,7 @@ done
 p50=$(pct 0.5 <"$FLEET_TMP/loss.ms") max=$(pct 1 <"$FLEET_TMP/loss.ms")
 echo "node loss -> running elsewhere: p50 $(secs "$p50") s, max $(secs "$max") s" \
      "(floor: lease $LEASE s + delay $DELAY s = $((LEASE + DELAY)) s; the lease, renewed every $((LEASE / 3)) s," \
-     "ends $((LEASE - LEASE / 3))-$LEASE s after the cut, so $((LEASE - LEASE / 3 + DELAY))-$((LEASE + DELAY)) s)"
+     "ends about $((LEASE - LEASE / 3))-$LEASE s after the cut, so $((LEASE - LEASE / 3 + DELAY))-$((LEASE + DELAY)) s)"
 echo "  as the 0.1 s poll saw it: p50 $(secs "$(pct 0.5 <"$FLEET_TMP/loss-poll.ms")") s," \
      "max $(secs "$(pct 1 <"$FLEET_TMP/loss-poll.ms")") s"
 
