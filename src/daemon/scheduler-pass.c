@@ -139,31 +139,48 @@ bool scheduler_views_synced(Scheduler *s) {
         return true;
 }
 
-int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node) {
+/* schedule_decide() on the current views: 1 and *ret_node (malloc'd), or 0
+ * and *ret_reason (malloc'd), or -ENOMEM. */
+static int decide_on_views(Scheduler *s, const Pod *pod, char **ret_node, char **ret_reason) {
         _cleanup_free_ ScheduleNode *nodes = NULL;
-        _cleanup_free_ char *reason = NULL;
+        _cleanup_free_ char *reason = NULL, *copy = NULL;
         const char *node = NULL;
         size_t n_nodes;
         int r;
 
-        if (!scheduler_is_leader(s) || !scheduler_views_synced(s) || !s->m->reconciler || scheduler_bound_entry(s, pod->name))
-                return 0;
         r = build_nodes(s, &nodes, &n_nodes);
         if (r < 0)
                 return r;
         r = schedule_decide(pod, nodes, n_nodes, &node, &reason);
-        if (r <= 0)
+        if (r < 0)
                 return r;
-        _cleanup_free_ char *copy = strdup(node);
+        if (r == 0) {
+                *ret_reason = TAKE_PTR(reason);
+                return 0;
+        }
+        copy = strdup(node);
         if (!copy)
                 return -ENOMEM;
+        *ret_node = TAKE_PTR(copy);
+        return 1;
+}
+
+int scheduler_decide_new(Scheduler *s, const Pod *pod, char **ret_node) {
+        _cleanup_free_ char *node = NULL, *reason = NULL;
+        int r;
+
+        if (!scheduler_is_leader(s) || !scheduler_views_synced(s) || !s->m->reconciler || scheduler_bound_entry(s, pod->name))
+                return 0;
+        r = decide_on_views(s, pod, &node, &reason);
+        if (r <= 0)
+                return r;
         /* Counted by the next decisions until the Apply's txn answers
          * (scheduler_release()): Applies of several pods at once are in
          * flight together and would all pick the same node. */
         r = scheduler_reserve(s, pod->name, node);
         if (r < 0)
                 return r;
-        *ret_node = TAKE_PTR(copy);
+        *ret_node = TAKE_PTR(node);
         return 1;
 }
 
@@ -318,18 +335,12 @@ static int maybe_move(Scheduler *s, const PodState *p, const BoundEntry *b, Sche
 }
 
 int scheduler_explain(Scheduler *s, const PodState *p, char **ret_reason) {
-        _cleanup_free_ ScheduleNode *nodes = NULL;
-        _cleanup_free_ char *reason = NULL;
-        const char *node = NULL;
-        size_t n_nodes;
+        _cleanup_free_ char *node = NULL, *reason = NULL;
         int r;
 
         if (!s || !p->desired || !s->m->reconciler || !scheduler_views_synced(s))
                 return 0;
-        r = build_nodes(s, &nodes, &n_nodes);
-        if (r < 0)
-                return r;
-        r = schedule_decide(p->desired, nodes, n_nodes, &node, &reason);
+        r = decide_on_views(s, p->desired, &node, &reason);
         if (r != 0)
                 return r < 0 ? r : 0;
         *ret_reason = TAKE_PTR(reason);
