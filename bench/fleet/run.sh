@@ -79,14 +79,6 @@ since_ms() {
                 awk -v t0="$2" -v text="$3" 'index($0, text) { split($1, t, "."); at = t[1] * 1000 + substr(t[2], 1, 3) - t0 }
                                             END { print at }'
 }
-fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
-all_ready() {
-        local n
-        for n in a b c; do
-                wait_for 60 fleet_nodes_are $n 'a b c' ||
-                        fail "node $n does not list a, b and c Ready: $(fx "$n" tankctl nodes 2>&1)"
-        done
-}
 # The nearest-rank percentile of numbers on stdin.
 pct() { sort -n | awk -v q="$1" '{ v[NR] = $1 } END { i = int(NR * q + 0.999); if (i < 1) i = 1; print v[i] }'; }
 secs() { awk -v v="$1" 'BEGIN { printf "%.1f", v / 1000 }'; }
@@ -96,7 +88,7 @@ echo "bench/fleet: 3 nodes (tank sandboxes $FLEET_SANDBOX_PREFIX-a/b/c) on one L
      "load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "config: LeaseSec=$LEASE FenceSec=$FENCE RescheduleDelaySec=$DELAY"
 fleet_up a b c
-all_ready
+fleet_all_ready 60
 echo "fleet up after $(( $(ms) - T_START )) ms"
 
 # The image, on every node, before anything is timed: the first start on a
@@ -175,7 +167,7 @@ for k in $(seq 1 "$TRIALS"); do
              "the last \"Moving pod\" at +$(since_ms "$sched" "$t0" "from lost node $victim") ms)"
 
         fleet_link "$victim" up
-        all_ready
+        fleet_all_ready 60
         fx a tankctl delete $names >/dev/null || fail "trial $k: delete"
         wait_for 90 gone "$pre" || fail "trial $k: the pods are not gone after their delete"
 done

@@ -264,3 +264,13 @@ fleet_ready_nodes() {
         fx "$1" tankctl nodes -o json 2>/dev/null |
                 jq -r '[.[] | select(.status | startswith("Ready")) | .name] | sort | join(" ")'
 }
+# NODE "NAMES": NODE lists exactly NAMES (sorted, space-separated) Ready.
+fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
+# SECS: every node lists a, b and c Ready within SECS, or the test fails.
+fleet_all_ready() {
+        local n
+        for n in a b c; do
+                wait_for "$1" fleet_nodes_are $n 'a b c' ||
+                        fail "node $n does not list a, b and c Ready: $(fx "$n" tankctl nodes 2>&1)"
+        done
+}

@@ -12,7 +12,6 @@ set -u
 FLEET_CONF_EXTRA='LeaseSec=6\nFenceSec=4\nRescheduleDelaySec=3'
 fleet_up a:zone=a b:zone=b,role=db c:zone=c
 
-fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
 fleet_shows() { fx "$1" tankctl nodes | grep -q "$2"; }
 fleet_shows_not() { ! fx "$1" tankctl nodes | grep -q "$2"; }
 

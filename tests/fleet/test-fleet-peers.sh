@@ -12,7 +12,6 @@ set -u
 FLEET_STORE=peers
 fleet_up a:zone=a b:zone=b c:zone=c
 
-fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
 member_list() { fx "$1" env ETCDCTL_API=3 etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 member list -w json |
                 jq -r '[.members[].name] | sort | join(" ")'; }
 etcd_on() { local n=$1; shift; fx "$n" env ETCDCTL_API=3 etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 "$@"; }

@@ -42,7 +42,6 @@ wait_for 20 has_scheduler || fail "no node holds /tank/v1/scheduler"
 sched=$(fleet_etcd get --print-value-only /tank/v1/scheduler)
 echo "scheduler: $sched"
 case $sched in a | b | c) ;; *) fail "the scheduler key names '$sched'" ;; esac
-fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
 wait_for 30 fleet_nodes_are a 'a b c' || fail "a does not list three nodes: $(fx a tankctl nodes 2>&1)"
 
 # Six identical pods, applied as one array on the scheduler's node (its

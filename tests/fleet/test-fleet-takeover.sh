@@ -52,15 +52,7 @@ apply_on() { # NODE JSON: the output (stdout and stderr), the exit status of tan
 bound() { fleet_etcd get --print-value-only "/tank/v1/bound/$1"; }
 active() { fx "$1" systemctl is-active -q "tank-$2-app.scope"; }
 phase_on() { fx "$1" tankctl list | awk -v p="$2" '$1 == p { print $2 }'; }
-fleet_nodes_are() { [ "$(fleet_ready_nodes "$1")" = "$2" ]; }
-all_ready() {
-        local n
-        for n in a b c; do
-                wait_for 30 fleet_nodes_are $n 'a b c' ||
-                        fail "node $n does not list a, b and c Ready: $(fx "$n" tankctl nodes 2>&1)"
-        done
-}
-all_ready
+fleet_all_ready 30
 
 echo "== 1. one macvlan address, two nodes"
 out=$(apply_on a "$(pod mva "$(macvlan 192.0.2.100) \"placement\": {\"node\": \"a\"},")") ||
@@ -180,7 +172,7 @@ fleet_down
 
 echo "== 3. the etcd leader's host dies during 300 applies"
 fleet_up a b c
-all_ready
+fleet_all_ready 30
 wait_for 20 eval '[ -n "$(scheduler)" ]' || fail "no node holds /tank/v1/scheduler"
 sched=$(scheduler)
 leader=$(fleet_etcd_leader) || fail "no etcd member says it leads"
