@@ -12,6 +12,7 @@
 int bus_api_install(Manager *m);
 /* The Pod objects' vtable and enumerator (bus-pod.c), from bus_api_install(). */
 int bus_pod_install(Manager *m);
+void bus_pod_free_announced(Manager *m);
 
 /* The store's first full list arrived: answer the calls that waited for it. */
 void bus_api_release_held(Manager *m);

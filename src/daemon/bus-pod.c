@@ -54,39 +54,24 @@ static int pod_enumerate(sd_bus *bus, const char *path, void *userdata, char ***
         return 1;
 }
 
-/* A pod bound to another node shows that node's word (pod-status.h). */
-static int property_get_phase(sd_bus *bus, const char *path, const char *interface,
-                              const char *property, sd_bus_message *reply, void *userdata,
-                              sd_bus_error *error) {
-        PodState *p = userdata;
+/* The values behind the properties, shared by their getters and by
+ * on_pod_changed()'s record of what it announced. */
+static const char *pod_phase_value(PodState *p) {
         Manager *m = reconciler_get_userdata(p->reconciler);
         PodStatusView v;
 
         if (pod_status_view(m->pod_status, p, &v) > 0)
-                return sd_bus_message_append(reply, "s", v.phase);
-        return sd_bus_message_append(reply, "s", pod_phase_to_string(p->phase));
+                return v.phase;
+        return pod_phase_to_string(p->phase);
 }
 
-static int property_get_restarts(sd_bus *bus, const char *path, const char *interface,
-                                 const char *property, sd_bus_message *reply, void *userdata,
-                                 sd_bus_error *error) {
-        PodState *p = userdata;
+static uint32_t pod_count_value(PodState *p, bool ready) {
         Manager *m = reconciler_get_userdata(p->reconciler);
         PodStatusView v;
 
         if (pod_status_view(m->pod_status, p, &v) > 0)
-                return sd_bus_message_append(reply, "u", streq(property, "Ready") ? v.ready : v.restarts);
-        return sd_bus_message_append(reply, "u", streq(property, "Ready") ? pod_state_ready(p)
-                                                                          : pod_state_restarts(p));
-}
-
-/* bound/<pod>'s node, "" while unbound. */
-static int property_get_node(sd_bus *bus, const char *path, const char *interface,
-                             const char *property, sd_bus_message *reply, void *userdata,
-                             sd_bus_error *error) {
-        PodState *p = userdata;
-        Manager *m = reconciler_get_userdata(p->reconciler);
-        return sd_bus_message_append(reply, "s", strempty(scheduler_pod_node(m->scheduler, p->name)));
+                return ready ? v.ready : v.restarts;
+        return ready ? pod_state_ready(p) : pod_state_restarts(p);
 }
 
 /* The most recent exit among the pod's containers. */
@@ -98,6 +83,39 @@ static const ContainerState *pod_last_exited(const PodState *p) {
                         best = c;
         }
         return best;
+}
+
+static uint64_t pod_next_restart_value(const PodState *p) {
+        uint64_t next = 0;
+
+        for (size_t i = 0; i < p->n_containers; i++) {
+                uint64_t t = p->containers[i]->lifecycle.next_restart_usec;
+                if (t && (!next || t < next))
+                        next = t;
+        }
+        return next;
+}
+
+/* A pod bound to another node shows that node's word (pod-status.h). */
+static int property_get_phase(sd_bus *bus, const char *path, const char *interface,
+                              const char *property, sd_bus_message *reply, void *userdata,
+                              sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", pod_phase_value(userdata));
+}
+
+static int property_get_restarts(sd_bus *bus, const char *path, const char *interface,
+                                 const char *property, sd_bus_message *reply, void *userdata,
+                                 sd_bus_error *error) {
+        return sd_bus_message_append(reply, "u", pod_count_value(userdata, streq(property, "Ready")));
+}
+
+/* bound/<pod>'s node, "" while unbound. */
+static int property_get_node(sd_bus *bus, const char *path, const char *interface,
+                             const char *property, sd_bus_message *reply, void *userdata,
+                             sd_bus_error *error) {
+        PodState *p = userdata;
+        Manager *m = reconciler_get_userdata(p->reconciler);
+        return sd_bus_message_append(reply, "s", strempty(scheduler_pod_node(m->scheduler, p->name)));
 }
 
 static int property_get_last_exit(sd_bus *bus, const char *path, const char *interface,
@@ -116,15 +134,7 @@ static int property_get_last_exit(sd_bus *bus, const char *path, const char *int
 static int property_get_next_restart(sd_bus *bus, const char *path, const char *interface,
                                      const char *property, sd_bus_message *reply, void *userdata,
                                      sd_bus_error *error) {
-        PodState *p = userdata;
-        uint64_t next = 0;
-
-        for (size_t i = 0; i < p->n_containers; i++) {
-                uint64_t t = p->containers[i]->lifecycle.next_restart_usec;
-                if (t && (!next || t < next))
-                        next = t;
-        }
-        return sd_bus_message_append(reply, "t", next);
+        return sd_bus_message_append(reply, "t", pod_next_restart_value(userdata));
 }
 
 static int property_get_message(sd_bus *bus, const char *path, const char *interface,
@@ -207,8 +217,71 @@ static void on_pod_removed(Reconciler *rc, PodState *p, void *userdata) {
         _cleanup_free_ char *path = NULL;
 
         pod_status_board_removed(m->pod_status, p->name);
+        free(hashmap_remove(m->pod_announced, p->name));
         if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_object_removed(m->bus, path);
+}
+
+/* Every value on_pod_changed() announces, as one string. */
+static int pod_announcement(PodState *p, char **ret) {
+        _cleanup_free_ char *buf = NULL, *last = NULL;
+        _cleanup_fclose_ FILE *f = NULL;   /* closed before buf is freed */
+        const ContainerState *le = pod_last_exited(p);
+        size_t size = 0;
+
+        if (le && exit_info_to_string(&le->lifecycle.last_exit, &last) < 0)
+                return -ENOMEM;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "%s\n%s\n%" PRIu32 " %" PRIu32 "\n%s\n%" PRIu64 "\n", pod_phase_value(p),
+                strempty(pod_state_message(p)), pod_count_value(p, false), pod_count_value(p, true),
+                strempty(last), pod_next_restart_value(p));
+        for (size_t i = 0; i < p->n_containers; i++) {
+                const ContainerState *c = p->containers[i];
+                _cleanup_free_ char *e = NULL;
+
+                if (exit_info_to_string(&c->lifecycle.last_exit, &e) < 0)
+                        return -ENOMEM;
+                fprintf(f, "%s %s %s %u %d %s %s\n", c->name, container_phase_to_string(c->lifecycle.phase),
+                        c->unit, c->lifecycle.restarts, (int) c->pid, e, health_to_string(c->health.health));
+        }
+        if (ferror(f) || fclose(TAKE_PTR(f)) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* True if what on_pod_changed() would announce differs from what it last
+ * did (and then remembers it). The periodic resync passes every pod and most
+ * change nothing: 1,000 identical PropertiesChanged a minute were most of an
+ * idle tankd's CPU and every listener's (issue 15). On any failure: true. */
+static bool pod_announcement_changed(Manager *m, PodState *p) {
+        _cleanup_free_ char *now = NULL;
+        char *old = NULL;
+
+        if (!m->pod_announced && !(m->pod_announced = hashmap_new()))
+                return true;
+        if (pod_announcement(p, &now) < 0)
+                return true;
+        old = hashmap_get(m->pod_announced, p->name);
+        if (old && streq(old, now))
+                return false;
+        if (hashmap_replace(m->pod_announced, p->name, now, (void **) &old) < 0) {
+                free(hashmap_remove(m->pod_announced, p->name));
+                return true;
+        }
+        TAKE_PTR(now);
+        free(old);
+        return true;
+}
+
+void bus_pod_free_announced(Manager *m) {
+        char *v;
+
+        HASHMAP_FOREACH(v, m->pod_announced)
+                free(v);
+        m->pod_announced = hashmap_free(m->pod_announced);
 }
 
 static void on_pod_changed(Reconciler *rc, PodState *p, void *userdata) {
@@ -216,7 +289,7 @@ static void on_pod_changed(Reconciler *rc, PodState *p, void *userdata) {
         _cleanup_free_ char *path = NULL;
 
         pod_status_board_changed(m->pod_status, p);
-        if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
+        if (m->bus && pod_announcement_changed(m, p) && bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_properties_changed(m->bus, path, TANK_POD_INTERFACE,
                                                       "Phase", "Message", "Restarts", "Ready", "LastExit",
                                                       "NextRestartUSec", "Containers", NULL);

@@ -133,6 +133,26 @@ static void test_fail_alloc_parse(Manager *m) {
         log_warning("TANK_TEST_FAIL_ALLOC_AT=%s: failing allocations on purpose (a test).", e);
 }
 
+/* TANK_TEST_RESYNC_SEC=N (1..3600), for the system tests only: the resync
+ * pass every N s instead of every 60, so that a test sees several. */
+static void test_resync_parse(Manager *m) {
+        const char *e = getenv("TANK_TEST_RESYNC_SEC");
+        char *end;
+        unsigned long v;
+
+        m->resync_usec = RESYNC_INTERVAL_USEC;
+        if (!e)
+                return;
+        errno = 0;
+        v = strtoul(e, &end, 10);
+        if (errno || *end || v < 1 || v > 3600) {
+                log_warning("TANK_TEST_RESYNC_SEC=%s: not 1..3600, ignored.", e);
+                return;
+        }
+        m->resync_usec = v * 1000000ULL;
+        log_warning("TANK_TEST_RESYNC_SEC=%s: resync pass every %lu s (a test).", e, v);
+}
+
 int manager_new(const ManagerOptions *opts, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
         _cleanup_strv_free_ char **warnings = NULL;
@@ -161,6 +181,7 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
                                                                                 : -ENOMEM;
         }
         test_fail_alloc_parse(m);
+        test_resync_parse(m);
         if (r < 0 || !m->config_dir || !m->runtime_dir)
                 return log_oom();
 
@@ -242,6 +263,7 @@ Manager *manager_free(Manager *m) {
         store_watch_free(m->watch);
         m->scheduler = scheduler_free(m->scheduler);     /* its watches, before the store */
         m->pod_status = pod_status_board_free(m->pod_status);
+        bus_pod_free_announced(m);
         store_server_free(m->etcd);
         /* Before the store (whose calls it waits for) and the puller and registry
          * (whose requests it cancels). */
@@ -436,7 +458,7 @@ static int on_resync_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* The slow level-triggered pass catches drift nobody told us about. */
         HASHMAP_FOREACH(p, reconciler_pods(m->reconciler))
                 reconciler_queue(p);
-        return sd_event_source_set_time_relative(s, RESYNC_INTERVAL_USEC) < 0 ? 0 :
+        return sd_event_source_set_time_relative(s, m->resync_usec) < 0 ? 0 :
                 sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
@@ -587,7 +609,7 @@ int manager_run(Manager *m) {
                 return r;
 
         r = sd_event_add_time_relative(m->event, &m->resync_timer, CLOCK_MONOTONIC,
-                                       RESYNC_INTERVAL_USEC, 0, on_resync_timer, m);
+                                       m->resync_usec, 0, on_resync_timer, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the resync timer: %m");
 

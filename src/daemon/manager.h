@@ -50,6 +50,7 @@ struct Manager {
         struct Node *node;              /* this host's node key and its lease (node.h) */
         struct Scheduler *scheduler;    /* the fleet's views, the election, the scheduler (scheduler.h) */
         struct PodStatusBoard *pod_status; /* pods' status across the fleet (pod-status.h) */
+        Hashmap *pod_announced;         /* pod -> what PropertiesChanged last said of it (bus-pod.c) */
         sd_event_source *stop_timer;    /* a clean stop waits this long for the lease's revoke */
         Store *store;
         StoreWatch *watch;
@@ -79,6 +80,7 @@ struct Manager {
         size_t n_volumes_calls;
 
         sd_event_source *resync_timer;
+        uint64_t resync_usec;           /* RESYNC_INTERVAL_USEC, or TANK_TEST_RESYNC_SEC (manager.c) */
         bool ready;                     /* READY=1 sent */
 };
 

@@ -55,6 +55,7 @@ EXTRA_DIST += tests/system/test-image-gc.sh
 EXTRA_DIST += tests/system/test-image-limits.sh
 EXTRA_DIST += tests/system/test-image-pull-ready.sh
 EXTRA_DIST += tests/system/test-daemon-offloop.sh
+EXTRA_DIST += tests/system/test-daemon-idle.sh
 EXTRA_DIST += tests/system/test-examples-run.sh
 EXTRA_DIST += tests/system/test-kube.sh
 EXTRA_DIST += tests/system/test-package.sh
