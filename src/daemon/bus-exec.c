@@ -10,6 +10,7 @@
 #include "log.h"
 #include "reconcile/exec-spawn.h"
 #include "reconcile/launch.h"
+#include "shim/exec-protocol.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -178,13 +179,14 @@ static bool env_is_valid(char **env) {
 
 static int spawn_helper(ExecSession *s, ContainerState *c, char **argv, char **env, const char *cwd, int tty,
                         int client_child) {
-        _cleanup_free_ char *run_dir = NULL, *config = NULL;
+        _cleanup_free_ char *run_dir = NULL, *config = NULL, *socket = NULL;
         int r;
 
         r = container_run_dir(s->manager->reconciler, c->pod->name, c->name, &run_dir);
         if (r < 0)
                 return r;
-        if (asprintf(&config, "%s/config.json", run_dir) < 0)
+        if (asprintf(&config, "%s/config.json", run_dir) < 0 ||
+            asprintf(&socket, "%s/" EXEC_SOCKET_NAME, run_dir) < 0)
                 return -ENOMEM;
         return exec_spawn(s->manager->event,
                           &(ExecSpawnParams) {
@@ -192,6 +194,8 @@ static int spawn_helper(ExecSession *s, ContainerState *c, char **argv, char **e
                                   .config_path = config,
                                   .workload_pid = c->pid,
                                   .unit = c->unit,
+                                  .shim_socket = socket,
+                                  .shim_pid = c->shim_pid,
                                   .argv = argv,
                                   .env = env,
                                   .cwd = cwd,

@@ -5,17 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup-util.h"
 #include "log.h"
+#include "pidfd-util.h"
 #include "reconcile/exec-spawn.h"
 #include "shim/exec-protocol.h"
 #include "strv.h"
 
 struct ExecSpawn {
         int sync_fd;
+        int pidfd;              /* the shim's helper, once it said "pid" */
+        pid_t shim_pid;         /* > 0: the shim started the helper */
         sd_event_source *io;
         sd_event_source *child; /* tank-exec: reaps it, pins its pid for exec_spawn_kill() */
         pid_t helper_pid;
@@ -32,6 +37,14 @@ pid_t exec_spawn_helper_pid(const ExecSpawn *x) {
 }
 
 int exec_spawn_kill(ExecSpawn *x) {
+        if (x->shim_pid > 0) {
+                /* Before "pid" there is nothing to kill: EOF on the sync
+                 * socket (exec_spawn_free()) stops it before "go". */
+                if (x->pidfd < 0 || syscall(SYS_pidfd_send_signal, x->pidfd, SIGKILL, NULL, 0) >= 0 ||
+                    errno == ESRCH)
+                        return 0;
+                return -errno;
+        }
         if (!x->child || sd_event_source_get_enabled(x->child, NULL) <= 0)
                 return 0;   /* gone, or already reaped */
         return sd_event_source_send_child_signal(x->child, SIGKILL, NULL, 0);
@@ -53,6 +66,7 @@ ExecSpawn *exec_spawn_free(ExecSpawn *x) {
                 return NULL;
         sd_event_source_disable_unref(x->io);
         safe_close(x->sync_fd);
+        safe_close(x->pidfd);
         /* Still running: the source stays with the loop (floating) to reap it. */
         if (x->child && sd_event_source_get_enabled(x->child, NULL) > 0 &&
             sd_event_source_set_floating(x->child, 1) >= 0)
@@ -155,6 +169,13 @@ static int handle_packet(ExecSpawn *x, const char *msg) {
 
         if ((arg = startswith(msg, "pid "))) {
                 v = atoi(arg);
+                if (x->shim_pid > 0) {
+                        /* Born in the scope: only make sure it is the shim's. */
+                        if (v <= 0 || x->helper_pid > 0 || pidfd_open_child(v, x->shim_pid, &x->pidfd) < 0)
+                                return -EBADMSG;
+                        x->helper_pid = v;
+                        return sync_send(x, "go");
+                }
                 if (v <= 0 || v != x->helper_pid)
                         return -EBADMSG;
                 r = join_scope(x, v);
@@ -237,6 +258,56 @@ static int helper_argv(const ExecSpawnParams *p, char ***ret) {
         return 0;
 }
 
+/* One datagram to the shim (exec-protocol.h, "Spawned by the shim"). */
+static int shim_spawn_request(const char *path, int exe_fd, char **argv, int sync_child, int client_child) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        union {
+                struct cmsghdr h;
+                char buf[CMSG_SPACE(sizeof(int) * 3)];
+        } control = {};
+        _cleanup_free_ char *payload = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int fds[3] = { exe_fd, sync_child, client_child };
+        struct msghdr mh = {};
+        struct iovec iov;
+        struct cmsghdr *c;
+        size_t n = 0, len = strlen(path);
+        char *p;
+
+        if (len >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, len);
+        STRV_FOREACH(a, argv)
+                n += strlen(*a) + 1;
+        if (n > EXEC_SPAWN_REQUEST_MAX || strv_length(argv) > EXEC_SPAWN_ARGS_MAX)
+                return -E2BIG;
+        payload = malloc(n);
+        if (!payload)
+                return -ENOMEM;
+        p = payload;
+        STRV_FOREACH(a, argv)
+                p = stpcpy(p, *a) + 1;
+
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        iov = (struct iovec) { payload, n };
+        mh = (struct msghdr) {
+                .msg_name = &sa, .msg_namelen = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + len + 1),
+                .msg_iov = &iov, .msg_iovlen = 1,
+                .msg_control = &control, .msg_controllen = sizeof control,
+        };
+        c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof fds);
+        memcpy(CMSG_DATA(c), fds, sizeof fds);
+        /* Never wait for a shim: a full queue means the other way. */
+        if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                return -errno;
+        return 0;
+}
+
 int exec_spawn(sd_event *event, const ExecSpawnParams *p, int client_child, const ExecSpawnCallbacks *cb,
                void *userdata, ExecSpawn **ret) {
         _cleanup_(exec_spawn_freep) ExecSpawn *x = NULL;
@@ -253,7 +324,7 @@ int exec_spawn(sd_event *event, const ExecSpawnParams *p, int client_child, cons
         x = calloc(1, sizeof(ExecSpawn));
         if (!x)
                 return -ENOMEM;
-        x->sync_fd = -EBADF;
+        x->sync_fd = x->pidfd = -EBADF;
         x->workload_pid = p->workload_pid;
         x->cb = *cb;
         x->userdata = userdata;
@@ -270,6 +341,18 @@ int exec_spawn(sd_event *event, const ExecSpawnParams *p, int client_child, cons
         r = sd_event_add_io(event, &x->io, x->sync_fd, EPOLLIN, on_sync_io, x);
         if (r < 0)
                 return r;
+
+        if (p->shim_socket && p->shim_pid > 0) {
+                r = sealed_exe_fd(p->exe);
+                if (r >= 0)
+                        r = shim_spawn_request(p->shim_socket, r, args, sync_child, client_child);
+                if (r >= 0) {
+                        x->shim_pid = p->shim_pid;
+                        *ret = TAKE_PTR(x);
+                        return 0;
+                }
+                log_debug_errno(r, "Cannot have the shim of %s start tank-exec, starting it here: %m", p->unit);
+        }
 
         /* sync on fd 3, the client's end on fd 4 (exec-protocol.h). */
         fds[0] = sync_child;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* One tank-exec run (exec-protocol.h): start the helper from its sealed copy,
- * move it into the container's scope when it says "pid", let it "go", and
+/* One tank-exec run (exec-protocol.h): have the container's shim start the
+ * helper in the scope (or, without that socket, start it from its sealed
+ * copy and move it into the scope when it says "pid"), let it "go", and
  * report what the sync socket says. Used by the D-Bus Exec sessions and by
  * exec probes; the client end of the exec socket is the caller's business.
  *
@@ -35,6 +36,8 @@ typedef struct ExecSpawnParams {
         const char *config_path;        /* the container's config.json */
         pid_t workload_pid;             /* the container's workload, as the host sees it */
         const char *unit;               /* its scope: the helper joins it */
+        const char *shim_socket;        /* the shim's exec socket, or NULL (exec-protocol.h) */
+        pid_t shim_pid;                 /* the container's shim, the helper's parent then */
         char **argv;
         char **env;                     /* KEY=VALUE, may be NULL */
         const char *cwd;                /* NULL or empty: the container's */

@@ -12,6 +12,7 @@
 #include "reconcile/notify-setup.h"
 #include "reconcile/reconciler-internal.h"
 #include "reconcile/userns.h"
+#include "shim/exec-protocol.h"
 #include "spec/oci.h"
 #include "strv.h"
 #include "time-util.h"
@@ -196,6 +197,8 @@ int launch_build_config(Reconciler *rc, ContainerState *c, const PodContainer *s
         if (r < 0)
                 return r;
         if (asprintf(&sc->exit_file, "%s/exit.json", run_dir) < 0)
+                return -ENOMEM;
+        if (asprintf(&sc->exec_socket, "%s/" EXEC_SOCKET_NAME, run_dir) < 0)
                 return -ENOMEM;
         if (spec->tty && asprintf(&sc->attach_socket, "%s/attach", run_dir) < 0)
                 return -ENOMEM;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pidfd-util.h"
 #include "reconcile/exec-spawn.h"
 #include "reconcile/probe-internal.h"
 #include "shim/exec-protocol.h"
@@ -90,44 +91,14 @@ static void maybe_finish(ProbeExec *x) {
         probe_run_finish(x->run);
 }
 
-/* "running <pid>" comes from a helper that sits in the container's
- * namespaces: a pid is signalled only if it is tank-exec's child, checked
- * through /proc while a pidfd pins it (alive afterwards: /proc showed it, not
- * a successor under a reused pid). */
-static int open_child_pidfd(pid_t pid, pid_t parent, int *ret) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_fclose_ FILE *f = NULL;
-        char path[64], buf[1024];
-        const char *close_paren;
-        int ppid;
-
-        fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (fd < 0)
-                return -errno;
-        (void) snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        if (!fgets(buf, sizeof buf, f))
-                return -EIO;
-        /* "pid (comm) state ppid ...": comm may hold anything, even ")". */
-        close_paren = strrchr(buf, ')');
-        if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
-                return -EIO;
-        if (ppid != parent)
-                return -ESRCH;
-        if (syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) < 0)
-                return -errno;
-        *ret = TAKE_FD(fd);
-        return 0;
-}
-
 static void on_spawn_running(ExecSpawn *s, pid_t pid, void *userdata) {
         ProbeExec *x = userdata;
         int r;
 
         x->started = true;
-        r = open_child_pidfd(pid, exec_spawn_helper_pid(s), &x->pidfd);
+        /* "running <pid>" comes from a helper that sits in the container's
+         * namespaces: only tank-exec's own child is ever signalled. */
+        r = pidfd_open_child(pid, exec_spawn_helper_pid(s), &x->pidfd);
         if (r < 0)
                 log_debug_errno(r, "probe: cannot pin the exec probe's process %d: %m", (int) pid);
         if (x->timed_out)
@@ -258,6 +229,8 @@ int probe_run_exec(sd_event *e, const ProbeExecTarget *target, char **argv, uint
                                .config_path = target->config_path,
                                .workload_pid = target->workload_pid,
                                .unit = target->unit,
+                               .shim_socket = target->shim_socket,
+                               .shim_pid = target->shim_pid,
                                .argv = argv,
                        },
                        client_child, &spawn_callbacks, x, &x->spawn);

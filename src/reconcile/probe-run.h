@@ -63,6 +63,8 @@ typedef struct ProbeExecTarget {
         const char *config_path;        /* the container's run dir's config.json */
         pid_t workload_pid;
         const char *unit;               /* the container's scope */
+        const char *shim_socket;        /* its shim's exec socket (exec-spawn.h), or NULL */
+        pid_t shim_pid;
 } ProbeExecTarget;
 
 int probe_run_exec(sd_event *e, const ProbeExecTarget *target, char **argv, uint64_t timeout_usec,

@@ -11,6 +11,7 @@
 #include "reconcile/reconciler-internal.h"
 #include "reconcile/records.h"
 #include "reconcile/steps.h"
+#include "shim/exec-protocol.h"
 #include "time-util.h"
 
 /* Timers may fire this much late: a probe period is seconds, and coalesced
@@ -153,7 +154,7 @@ static int on_probe_failed(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static int probe_start_run(Reconciler *rc, ContainerState *c, ContainerProbe *slot, const PodProbe *p,
                            uint64_t timeout_usec) {
-        _cleanup_free_ char *netns = NULL, *dir = NULL, *config = NULL;
+        _cleanup_free_ char *netns = NULL, *dir = NULL, *config = NULL, *socket = NULL;
         int r;
 
         if (p->kind == PROBE_EXEC) {
@@ -164,11 +165,13 @@ static int probe_start_run(Reconciler *rc, ContainerState *c, ContainerProbe *sl
                 r = container_run_dir(rc, c->pod->name, c->name, &dir);
                 if (r < 0)
                         return r;
-                if (asprintf(&config, "%s/config.json", dir) < 0)
+                if (asprintf(&config, "%s/config.json", dir) < 0 ||
+                    asprintf(&socket, "%s/" EXEC_SOCKET_NAME, dir) < 0)
                         return -ENOMEM;
                 return probe_run_exec(rc->event,
                                       &(ProbeExecTarget) { .exe = rc->exec_exe, .config_path = config,
-                                                           .workload_pid = c->pid, .unit = c->unit },
+                                                           .workload_pid = c->pid, .unit = c->unit,
+                                                           .shim_socket = socket, .shim_pid = c->shim_pid },
                                       p->exec, timeout_usec, on_probe_done, slot, &slot->run);
         }
         /* "host" pods share tankd's namespace; the others probe in their own. */

@@ -25,6 +25,8 @@ libtank_la_SOURCES += \
 	src/shared/kernel-features.c \
 	src/shared/cgroup-util.h \
 	src/shared/cgroup-util.c \
+	src/shared/pidfd-util.h \
+	src/shared/pidfd-util.c \
 	src/shared/socket-util.h \
 	src/shared/socket-util.c \
 	src/shared/thread-job.h \

@@ -111,6 +111,11 @@ static int sealed_exe_refresh(SealedExe *e) {
         return 0;
 }
 
+int sealed_exe_fd(SealedExe *e) {
+        int r = sealed_exe_refresh(e);
+        return r < 0 ? r : e->fd;
+}
+
 int sealed_exe_spawn(SealedExe *e, char **argv, const int *fds, size_t n_fds, pid_t *ret_pid) {
         int high[8] = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF };
         posix_spawn_file_actions_t fa;

@@ -47,3 +47,6 @@ void sealed_exe_done(SealedExe *e);
  * empty signal mask and default signal dispositions. The child is our child:
  * the caller reaps it. */
 int sealed_exe_spawn(SealedExe *e, char **argv, const int *fds, size_t n_fds, pid_t *ret_pid);
+/* The sealed copy itself (made or refreshed as needed), still e's: for a
+ * process that starts it elsewhere (fexecve). */
+int sealed_exe_fd(SealedExe *e);

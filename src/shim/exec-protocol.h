@@ -23,7 +23,8 @@
  *
  * tankd <-> tank-exec sync socket (SOCK_SEQPACKET, ASCII packets, no NUL):
  *   exec  -> tankd  "pid <tank-exec pid>"    tankd moves it into the
- *                                            container's scope, then
+ *                                            container's scope (unless the
+ *                                            shim spawned it: below), then
  *   tankd -> exec   "go"                     (EOF instead: exit at once)
  *   exec  -> tankd  "running <pid>"          the process, as seen by the host
  *                 | "error <message>"        nothing was started
@@ -44,6 +45,21 @@
  * workload (PID 1 there), not to a subreaper of ours, and the scope is one
  * cgroup without delegation, so there is no cgroup per exec to empty.
  *
+ * Spawned by the shim. tank-exec is started by the container's own
+ * tank-shim when the config names an exec_socket (shim-config.h): tankd sends
+ * one datagram to it (AF_UNIX SOCK_DGRAM, the socket 0600 in the container's
+ * runtime directory; the sender must be uid 0, by SCM_CREDENTIALS) whose
+ * payload is tank-exec's command line below, NUL-separated (at most
+ * EXEC_SPAWN_ARGS_MAX strings, EXEC_SPAWN_REQUEST_MAX bytes), with three fds
+ * (SCM_RIGHTS): tank-exec's sealed copy (refused unless write-sealed), the
+ * sync socket's far end and the client's end. The monitor forks and starts
+ * it there, so it is born in the scope: its "pid" needs no move, and tankd
+ * answers "go" at once (checking that its parent is the container's shim).
+ * Anything that goes wrong closes the fds: tankd sees EOF on the sync
+ * socket, which is a failed exec. tankd falls back to starting tank-exec
+ * itself (and moving it, as above) when the datagram cannot be sent: no
+ * socket (a shim older than this), or its queue is full.
+ *
  * Command line (tankd only):
  *   tank-exec --config PATH --pid WORKLOAD-PID --sync-fd N --client-fd M
  *             [--tty] [--cwd DIR] [--env K=V]... -- ARGV...
@@ -56,3 +72,7 @@
 #define EXEC_TAG_STDIN_EOF 4
 
 #define EXEC_SYNC_MSG_MAX 4096
+/* The exec socket's name in the container's runtime directory. */
+#define EXEC_SOCKET_NAME "exec"
+#define EXEC_SPAWN_ARGS_MAX 4096
+#define EXEC_SPAWN_REQUEST_MAX (128 * 1024)

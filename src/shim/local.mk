@@ -52,6 +52,8 @@ tank_shim_SOURCES = \
 	src/shim/workload.c \
 	src/shim/attach.h \
 	src/shim/attach.c \
+	src/shim/exec-server.h \
+	src/shim/exec-server.c \
 	src/shim/log-relay.h \
 	src/shim/log-relay.c
 tank_shim_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/shim

@@ -25,6 +25,7 @@
 #include "attach.h"
 #include "cgroup-util.h"
 #include "container.h"
+#include "exec-server.h"
 #include "exit-record.h"
 #include "fs-util.h"
 #include "log-relay.h"
@@ -50,6 +51,7 @@ typedef struct Monitor {
         ShimExit exit;
         bool reaped;
         AttachServer *attach;   /* tty only: replay buffer + attach socket */
+        ExecServer *exec;       /* tank-exec started here (exec-server.h) */
 } Monitor;
 
 static uint64_t now_usec(void) {
@@ -240,6 +242,7 @@ static void send_sync(int fd, const char *fmt, ...) {
 }
 
 static void monitor_done(Monitor *m) {
+        exec_server_free(m->exec);
         sd_event_source_disable_unref(m->pty_source);
         sd_event_source_disable_unref(m->stop_timer);
         sd_event_unref(m->event);
@@ -399,9 +402,18 @@ int monitor_run(const ShimConfig *c, int sync_fd, int take_mntns_fd) {
                         goto fail_running;
         }
 
+        if (c->exec_socket) {
+                /* A shortcut only: without it tankd starts tank-exec itself. */
+                r = exec_server_new(m.event, c->exec_socket, adj, &m.exec);
+                if (r < 0)
+                        log_warning_errno(r, "Cannot listen on %s, exec will be slower: %m", c->exec_socket);
+        }
+
         r = sd_event_loop(m.event);
         if (r < 0)
                 goto fail_running;
+        /* No new exec into a container whose workload is gone. */
+        m.exec = exec_server_free(m.exec);
 
         /* Drain what the workload (and its last descendants) left in the PTY. */
         if (m.pty_source)

@@ -77,6 +77,9 @@
  *                                               //   the volumes' host paths.
  *   "exit_file": "/run/tank/pods/web/app/exit.json",
  *   "attach_socket": "/run/tank/pods/web/app/attach",   // optional, tty only
+ *   "exec_socket": "/run/tank/pods/web/app/exec",       // optional: tank-exec
+ *                                               //   spawned by the shim
+ *                                               //   (exec-protocol.h)
  *   "pid_file": "/run/tank/pods/web/app/pid",   // optional: the workload's pid,
  *                                               //   written once it runs
  *   "resolv_conf": "/path", "hosts": "/path",   // optional, bound read-only
@@ -197,6 +200,7 @@ typedef struct ShimConfig {
         PodContainer *spec;
         char *exit_file;
         char *attach_socket;   /* NULL: none */
+        char *exec_socket;     /* NULL: none */
         char *pid_file;        /* NULL: none */
         char *resolv_conf;
         char *hosts;

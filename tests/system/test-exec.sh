@@ -50,7 +50,31 @@ wait_for 10 pgrep -x tank-exec >/dev/null || fail "no tank-exec process while an
 helper=$(pgrep -x tank-exec | head -1)
 readlink "/proc/$helper/exe" | grep -q '^/memfd:tank-exec' ||
         fail "tank-exec does not run from a sealed memfd: $(readlink "/proc/$helper/exe")"
+# The container's shim started it (exec-protocol.h, "Spawned by the shim"):
+# born in the scope, never moved there by tankd.
+shim=$(container_field web app shim_pid 2>/dev/null)
+[ -n "$shim" ] && [ "$shim" != null ] || shim=$(ps -o ppid= -p "$wpid" | tr -d ' ')
+assert_eq "$(ps -o ppid= -p "$helper" | tr -d ' ')" "$shim" "tank-exec's parent (the container's shim)"
+grep -q "tank-web-app.scope" "/proc/$helper/cgroup" || fail "tank-exec is not in the container's scope: $(cat "/proc/$helper/cgroup")"
 wait "$execpid" || fail "the background exec failed"
+
+# A shim without the exec socket (one older than it): tankd starts tank-exec
+# itself and moves it into the scope, as before.
+sock=/run/tank/pods/web/app/exec
+[ -S "$sock" ] || fail "no exec socket at $sock"
+mv "$sock" "$sock.away"
+tankctl exec web -- sleep 3 >/dev/null 2>&1 &
+execpid=$!
+wait_for 10 pgrep -x tank-exec >/dev/null || fail "no tank-exec process in the fallback"
+helper=$(pgrep -x tank-exec | head -1)
+assert_eq "$(ps -o ppid= -p "$helper" | tr -d ' ')" "$(systemctl show -P MainPID tankd.service)" \
+        "tank-exec's parent without the exec socket (tankd)"
+grep -q "tank-web-app.scope" "/proc/$helper/cgroup" || fail "fallback: tank-exec was not moved into the scope"
+wait "$execpid" || fail "the fallback exec failed"
+out=$(tankctl exec web -- sh -c 'echo fallback; exit 4')
+assert_eq "$?" 4 "fallback exit status"
+assert_eq "$out" fallback "fallback stdout"
+mv "$sock.away" "$sock"
 
 # Without a tty: stdout and stderr apart, the status, a signal, binary data.
 out=$(tankctl exec web -- sh -c 'echo hi; echo oops >&2; exit 3' 2>/tmp/exec-err)
