@@ -33,7 +33,12 @@ ExecServer *exec_server_free(ExecServer *s) {
 }
 
 static int on_helper_exit(sd_event_source *src, const siginfo_t *si, void *userdata) {
-        /* Reaped; what it said went to tankd over its sync socket. */
+        /* Reaped; what it said went to tankd over its sync socket. The loop's
+         * source (and the pidfd it holds) goes with it: an exec probe every
+         * few seconds must not pile them up in a monitor that runs for weeks.
+         * It is floating (the loop's is its only reference): turning that
+         * off drops it, and sd-event frees it once this callback returns. */
+        (void) sd_event_source_set_floating(src, 0);
         return 0;
 }
 

@@ -58,6 +58,14 @@ assert_eq "$(ps -o ppid= -p "$helper" | tr -d ' ')" "$shim" "tank-exec's parent 
 grep -q "tank-web-app.scope" "/proc/$helper/cgroup" || fail "tank-exec is not in the container's scope: $(cat "/proc/$helper/cgroup")"
 wait "$execpid" || fail "the background exec failed"
 
+# The shim reaps what it started and keeps nothing of it: 10 execs leave
+# its descriptors as they were.
+fds() { ls "/proc/$shim/fd" | wc -l; }
+before=$(fds)
+for i in $(seq 1 10); do tankctl exec web -- true || fail "exec $i"; done
+assert_eq "$(fds)" "$before" "the shim's open descriptors after 10 execs"
+[ -z "$(ps -o stat= --ppid "$shim" | grep Z)" ] || fail "zombies under the shim: $(ps -o pid,stat,comm --ppid "$shim")"
+
 # A shim without the exec socket (one older than it): tankd starts tank-exec
 # itself and moves it into the scope, as before.
 sock=/run/tank/pods/web/app/exec
