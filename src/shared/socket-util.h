@@ -16,3 +16,13 @@
  * peer reads everything that was sent to it, then EOF. Returns -EBADF, as
  * safe_close() does, so that `fd = socket_close_drained(fd);` reads well. */
 int socket_close_drained(int fd);
+
+#include <sys/un.h>
+
+/* The parts to bind an AF_UNIX socket at path through its directory: an
+ * O_PATH fd of the directory (O_CLOEXEC) in ret_dir_fd, the last component in
+ * ret_name (to unlinkat() it by later), and in ret_sa the address
+ * "/proc/self/fd/<dir>/<name>", which keeps a long directory out of
+ * sun_path's 108 bytes. -EINVAL: path has no '/' or ends in one;
+ * -ENAMETOOLONG: even that address does not fit. */
+int socket_address_in_dir(const char *path, int *ret_dir_fd, char **ret_name, struct sockaddr_un *ret_sa);

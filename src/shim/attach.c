@@ -126,9 +126,7 @@ static int on_accept(sd_event_source *src, int fd, uint32_t revents, void *userd
 
 int attach_server_new(sd_event *e, const char *path, int pty_master, AttachServer **ret) {
         _cleanup_(attach_server_freep) AttachServer *s = NULL;
-        _cleanup_free_ char *dir = NULL;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *slash;
+        struct sockaddr_un sa;
         int r;
 
         s = calloc(1, sizeof *s);
@@ -141,19 +139,9 @@ int attach_server_new(sd_event *e, const char *path, int pty_master, AttachServe
                 s->clients[i].fd = -EBADF;
 
         if (path) {
-                slash = strrchr(path, '/');
-                if (!slash || !slash[1])
-                        return -EINVAL;
-                dir = strndup(path, slash == path ? 1 : (size_t) (slash - path));
-                s->name = strdup(slash + 1);
-                if (!dir || !s->name)
-                        return -ENOMEM;
-                s->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                if (s->dir_fd < 0)
-                        return -errno;
-                if ((size_t) snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%i/%s", s->dir_fd,
-                                      s->name) >= sizeof sa.sun_path)
-                        return -ENAMETOOLONG;
+                r = socket_address_in_dir(path, &s->dir_fd, &s->name, &sa);
+                if (r < 0)
+                        return r;
 
                 s->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
                 if (s->listen_fd < 0)

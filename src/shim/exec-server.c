@@ -11,6 +11,7 @@
 #include "exec-protocol.h"
 #include "exec-server.h"
 #include "log.h"
+#include "socket-util.h"
 
 struct ExecServer {
         int fd;
@@ -177,28 +178,19 @@ static int on_request(sd_event_source *src, int fd, uint32_t revents, void *user
 
 int exec_server_new(sd_event *e, const char *path, int oom_score_adj, ExecServer **ret) {
         _cleanup_(exec_server_freep) ExecServer *s = NULL;
-        _cleanup_free_ char *dir = NULL;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        const char *slash = path ? strrchr(path, '/') : NULL;
+        struct sockaddr_un sa;
         int one = 1, r;
 
-        if (!e || !slash || !slash[1] || !ret)
+        if (!e || !ret)
                 return -EINVAL;
         s = calloc(1, sizeof *s);
         if (!s)
                 return -ENOMEM;
         s->fd = s->dir_fd = -EBADF;
         s->oom_score_adj = oom_score_adj;
-        dir = strndup(path, slash == path ? 1 : (size_t) (slash - path));
-        s->name = strdup(slash + 1);
-        if (!dir || !s->name)
-                return -ENOMEM;
-        s->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (s->dir_fd < 0)
-                return -errno;
-        if ((size_t) snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%i/%s", s->dir_fd, s->name) >=
-            sizeof sa.sun_path)
-                return -ENAMETOOLONG;
+        r = socket_address_in_dir(path, &s->dir_fd, &s->name, &sa);
+        if (r < 0)
+                return r;
         s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (s->fd < 0)
                 return -errno;
