@@ -13,6 +13,8 @@ libtank_la_SOURCES += \
 	src/daemon/image-update.c \
 	src/daemon/seed.h \
 	src/daemon/seed.c \
+	src/daemon/seccomp-program.h \
+	src/daemon/seccomp-program.c \
 	src/daemon/volumes.h \
 	src/daemon/volumes.c \
 	src/daemon/node.h \

@@ -8,6 +8,7 @@
 #include "daemon/bus-api.h"
 #include "daemon/bus-stats.h"
 #include "daemon/manager.h"
+#include "daemon/seccomp-program.h"
 #include "daemon/node.h"
 #include "daemon/pod-status.h"
 #include "daemon/scheduler.h"
@@ -214,6 +215,9 @@ int manager_new(const ManagerOptions *opts, Manager **ret) {
 
         if (mkdir(m->runtime_dir, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Failed to create %s: %m", m->runtime_dir);
+        r = seccomp_program_write(m->runtime_dir, &m->seccomp_filter);
+        if (r < 0)
+                return r;
         /* 0711, volumes/ 0700 (layers/ is too): container root can leave
          * setuid-root files in its managed volumes, which no local user may
          * reach (moby CVE-2021-41091). An older Tank left 0755, which systemd
@@ -288,6 +292,7 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         free(m->config_dir);
         free(m->runtime_dir);
+        free(m->seccomp_filter);
         sealed_exe_done(&m->shim_exe);
         sealed_exe_done(&m->exec_exe);
         safe_close(m->shim_mntns_fd);   /* after the Reconciler, which borrowed it */
@@ -535,6 +540,7 @@ static int manager_new_reconciler(Manager *m) {
                 .trash = m->trash,
                 .shim_exe = &m->shim_exe,
                 .exec_exe = &m->exec_exe,
+                .seccomp_filter = m->seccomp_filter,
                 .backoff = {
                         .base_usec = m->config->backoff_base_usec,
                         .cap_usec = m->config->backoff_cap_usec,

@@ -45,6 +45,7 @@ struct Manager {
         SealedExe shim_exe;             /* tank-shim, run from a sealed copy */
         SealedExe exec_exe;             /* tank-exec, beside it ($TANK_EXEC_PATH) */
         int shim_mntns_fd;              /* the shims' lean mount namespace, or -EBADF (shim-mntns.h) */
+        char *seccomp_filter;           /* the containers' compiled filter, or NULL (seccomp-program.h) */
 
         struct StoreServer *etcd;       /* standalone mode only */
         struct Node *node;              /* this host's node key and its lease (node.h) */

@@ -6,7 +6,6 @@
 #include "kernel-features.h"
 #include "log.h"
 #include "rlimit-util.h"
-#include "shim/security.h"
 
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
@@ -91,17 +90,6 @@ int main(int argc, char *argv[]) {
                 log_error_errno(r, "Cannot probe the kernel's features: %m");
                 return EXIT_FAILURE;
         }
-
-        /* The shims build the same seccomp filter with the same libseccomp:
-         * one that cannot resolve every rule's syscall would start every
-         * container with rules missing, so refuse here. */
-        void *filter = NULL;
-        r = security_seccomp_build(&filter, &error);
-        if (r < 0) {
-                log_error_errno(r, "Cannot build the containers' seccomp filter: %s", strna(error));
-                return EXIT_FAILURE;
-        }
-        security_seccomp_free(filter);
 
         r = manager_new(&(ManagerOptions) { .config_dir = args.config_dir, .runtime_dir = args.runtime_dir }, &m);
         if (r < 0)

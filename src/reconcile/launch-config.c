@@ -200,6 +200,8 @@ int launch_build_config(Reconciler *rc, ContainerState *c, const PodContainer *s
                 return -ENOMEM;
         if (asprintf(&sc->exec_socket, "%s/" EXEC_SOCKET_NAME, run_dir) < 0)
                 return -ENOMEM;
+        if (rc->seccomp_filter && !(sc->seccomp_filter = strdup(rc->seccomp_filter)))
+                return -ENOMEM;
         if (spec->tty && asprintf(&sc->attach_socket, "%s/attach", run_dir) < 0)
                 return -ENOMEM;
         if (asprintf(&sc->pid_file, "%s/pid", run_dir) < 0)

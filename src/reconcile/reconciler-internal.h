@@ -21,6 +21,7 @@ struct Reconciler {
         RmRfQueue *trash;
         SealedExe *shim_exe;
         SealedExe *exec_exe;            /* tank-exec, for exec probes */
+        const char *seccomp_filter;     /* or NULL */
         int shim_mntns_fd;              /* borrowed, or -EBADF (shim-mntns.h) */
         BackoffPolicy backoff;
         struct ResolvedWatch *resolved;

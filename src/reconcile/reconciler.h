@@ -51,6 +51,8 @@ typedef struct ReconcilerEnv {
         RmRfQueue *trash;               /* scratch and run trees removed off the loop */
         SealedExe *shim_exe;            /* tank-shim */
         SealedExe *exec_exe;            /* tank-exec: exec probes (probe-run.h) */
+        const char *seccomp_filter;     /* the containers' compiled seccomp program
+                                         * (shim/security.h), or NULL: shims build it */
         BackoffPolicy backoff;          /* copied */
         struct ResolvedWatch *resolved; /* [Host] Adapter=auto, else NULL */
 } ReconcilerEnv;

@@ -97,7 +97,8 @@ uint64_t security_default_caps(void);
 /* Bounding set, setgroups/setresgid/setresuid keeping caps, capset of the
  * default set (effective and permitted; inheritable empty), ambient cleared, no_new_privs, then the seccomp filter. After
  * this only close_range() and execve() may be called. */
-int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error);
+typedef struct SeccompFilter SeccompFilter;
+int security_apply(const UserIds *u, const SeccompFilter *filter, char **ret_error);
 
 /* The PATH a workload or exec gets when its environment has none. */
 #define SHIM_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -26,6 +26,7 @@
 #include "rlimit-util.h"
 #include "log.h"
 #include "sealed-exec.h"
+#include "security.h"
 #include "strv.h"
 #include "unit-name.h"
 
@@ -315,12 +316,11 @@ static int enter_cwd(const char *cwd, char **error) {
 
 /* The child: stdio first, so every later failure reaches the caller's stderr
  * like a shell's "not found" would. Exit 125/126/127 as docker exec does. */
-_noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, int pidfd, int in, int out, int err,
-                                 int oom_adj) {
+_noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, const SeccompFilter *filter, int pidfd,
+                                 int in, int out, int err, int oom_adj) {
         _cleanup_(user_ids_done) UserIds u = {};
         _cleanup_free_ char *error = NULL, *passwd = NULL, *group = NULL;
         _cleanup_strv_free_ char **env = NULL;
-        void *filter = NULL;
         sigset_t all;
         char buf[16];
         int r, n, fd;
@@ -385,11 +385,6 @@ _noreturn_ static void child_run(const ExecArgs *a, const ShimConfig *c, int pid
                 (void) shim_error(&error, r, "environment");
                 goto fail;
         }
-        r = security_seccomp_build(&filter, &error);
-        if (r < 0) {
-                (void) shim_error(&error, r, "build the seccomp filter");
-                goto fail;
-        }
         r = security_apply(&u, filter, &error);
         if (r < 0)
                 goto fail;
@@ -422,6 +417,7 @@ static int read_oom_adj(pid_t pid, int *ret) {
 
 static int run(ExecArgs *a) {
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
+        _cleanup_(security_seccomp_filter_freep) SeccompFilter *filter = NULL;
         _cleanup_free_ char *error = NULL;
         _cleanup_close_ int master = -EBADF, slave = -EBADF, pidfd = -EBADF;
         int in[2] = { -EBADF, -EBADF }, out[2] = { -EBADF, -EBADF }, err[2] = { -EBADF, -EBADF };
@@ -436,6 +432,15 @@ static int run(ExecArgs *a) {
         }
         /* Not ptraceable or dumpable by what runs in the container. */
         (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+        /* Now, while tankd waits for "pid", and in the host's mount namespace,
+         * where tankd's compiled program is. */
+        r = security_seccomp_prepare(c->seccomp_filter, &filter, &error);
+        if (r < 0) {
+                (void) sync_send(a->sync_fd, "error seccomp filter: %s", error ?: strerror(-r));
+                return r;
+        }
+        log_debug("Seccomp filter %s.", r > 0 ? "read from tankd's program" : "built");
 
         r = sync_send(a->sync_fd, "pid %d", (int) getpid());
         if (r < 0)
@@ -467,8 +472,8 @@ static int run(ExecArgs *a) {
         }
         if (child == 0) {
                 if (a->tty)
-                        child_run(a, c, pidfd, slave, slave, slave, oom_adj);
-                child_run(a, c, pidfd, in[0], out[1], err[1], oom_adj);
+                        child_run(a, c, filter, pidfd, slave, slave, slave, oom_adj);
+                child_run(a, c, filter, pidfd, in[0], out[1], err[1], oom_adj);
         }
         slave = safe_close(slave);
         safe_close(in[0]);

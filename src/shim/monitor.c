@@ -31,6 +31,7 @@
 #include "log-relay.h"
 #include "log.h"
 #include "monitor.h"
+#include "security.h"
 #include "workload.h"
 
 /* SIGTERM/SIGINT mean "stop" (stop_signal, then SIGKILL after the timeout);
@@ -259,6 +260,8 @@ int monitor_run(const ShimConfig *c, int sync_fd, int take_mntns_fd) {
                                              .fallback_out = -EBADF, .fallback_err = -EBADF };
         _cleanup_close_ int out = -EBADF, err = -EBADF, sock_parent = -EBADF, sock_child = -EBADF,
                 userns_fd = -EBADF, mntns_fd = take_mntns_fd;
+        _cleanup_(security_seccomp_filter_freep) SeccompFilter *filter = NULL;
+        _cleanup_free_ char *why_seccomp = NULL;
         uint64_t oom_before = 0, oom_after = 0;
         bool oom_known;
         char status = SHIM_STATUS_SETUP_FAILED, msg[SHIM_SYNC_MSG_MAX] = "";
@@ -307,6 +310,14 @@ int monitor_run(const ShimConfig *c, int sync_fd, int take_mntns_fd) {
                 }
         }
 
+        /* Here, before the workload pivots away from the host's files. */
+        r = security_seccomp_prepare(c->seccomp_filter, &filter, &why_seccomp);
+        if (r < 0) {
+                snprintf(msg, sizeof msg, "%s", why_seccomp ?: "cannot build the seccomp filter");
+                goto fail_setup;
+        }
+        log_debug("Seccomp filter %s.", r > 0 ? "read from tankd's program" : "built");
+
         m.pid = (pid_t) syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, 0);
         if (m.pid < 0) {
                 r = -errno;
@@ -317,6 +328,7 @@ int monitor_run(const ShimConfig *c, int sync_fd, int take_mntns_fd) {
                 WorkloadArgs a = {
                         .config = c, .sock = sock_child, .stdout_fd = out, .stderr_fd = err,
                         .oom_score_adj = adj, .userns_fd = userns_fd, .mntns_fd = mntns_fd,
+                        .seccomp = filter,
                 };
                 safe_close(sock_parent);
                 safe_close(sync_fd);

@@ -59,15 +59,27 @@
  * it. On x86-64 those are the i386-only umount, stime, vm86, vm86old,
  * clock_settime64 and clock_adjtime64 (tests/unit/test-seccomp.c keeps this
  * list and checks every name has a number on one of the filter's ABIs). */
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "container.h"
+#include "fs-util.h"
 #include "security.h"
+
+struct SeccompFilter {
+        scmp_filter_ctx ctx;        /* built here, or */
+        struct sock_filter *insns;  /* the program read from tankd's file */
+        unsigned short n_insns;
+};
 
 static const char *const denied_syscalls[] = {
         "keyctl", "add_key", "request_key",
@@ -183,6 +195,78 @@ fail:
         return r;
 }
 
+int security_seccomp_export(void *ctx, int fd) {
+        return seccomp_export_bpf(ctx, fd);
+}
+
+SeccompFilter *security_seccomp_filter_free(SeccompFilter *f) {
+        if (!f)
+                return NULL;
+        security_seccomp_free(f->ctx);
+        free(f->insns);
+        return mfree(f);
+}
+
+/* Only what root wrote and no one else could have changed: the program
+ * decides what every container may call. */
+static int seccomp_program_read(const char *path, struct sock_filter **ret, unsigned short *ret_n) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *data = NULL;
+        struct stat st;
+        size_t size;
+        int r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        r = read_fd_capped(fd, BPF_MAXINSNS * sizeof(struct sock_filter), READ_FILE_REGULAR, &data, &size);
+        if (r < 0)
+                return r;
+        if (size == 0 || size % sizeof(struct sock_filter) != 0)
+                return -EBADMSG;
+        /* read_fd_capped() NUL-terminates: the buffer is size + 1 bytes, and
+         * malloc's alignment suits struct sock_filter. */
+        *ret = (struct sock_filter *) (void *) TAKE_PTR(data);
+        *ret_n = (unsigned short) (size / sizeof(struct sock_filter));
+        return 0;
+}
+
+int security_seccomp_prepare(const char *path, SeccompFilter **ret, char **ret_error) {
+        _cleanup_(security_seccomp_filter_freep) SeccompFilter *f = NULL;
+        void *ctx = NULL;
+        int r;
+
+        f = calloc(1, sizeof *f);
+        if (!f)
+                return shim_error(ret_error, -ENOMEM, "seccomp filter");
+        if (path && seccomp_program_read(path, &f->insns, &f->n_insns) >= 0) {
+                *ret = TAKE_PTR(f);
+                return 1;
+        }
+        r = security_seccomp_build(&ctx, ret_error);
+        if (r < 0)
+                return r;
+        f->ctx = ctx;
+        *ret = TAKE_PTR(f);
+        return 0;
+}
+
+static int seccomp_filter_load(const SeccompFilter *f) {
+        if (f->ctx)
+                return seccomp_load(f->ctx);
+
+        /* What seccomp_load() does for a filter with libseccomp's default
+         * attributes (no TSYNC, no logging, no SSB flag): flags 0. */
+        struct sock_fprog prog = { .len = f->n_insns, .filter = f->insns };
+        return RET_NERRNO(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0));
+}
+
 static int drop_bounding_set(uint64_t keep) {
         for (unsigned long c = 0; c < 64; c++) {
                 if (keep & (UINT64_C(1) << c))
@@ -209,7 +293,7 @@ static int set_caps(uint64_t caps) {
         return RET_NERRNO((int) syscall(SYS_capset, &h, d));
 }
 
-int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error) {
+int security_apply(const UserIds *u, const SeccompFilter *filter, char **ret_error) {
         uint64_t caps = security_default_caps();
         int r;
 
@@ -240,7 +324,7 @@ int security_apply(const UserIds *u, void *seccomp_ctx, char **ret_error) {
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return shim_error(ret_error, -errno, "PR_SET_NO_NEW_PRIVS");
 
-        r = seccomp_load(seccomp_ctx);
+        r = seccomp_filter_load(filter);
         if (r < 0)
                 return shim_error(ret_error, r, "load seccomp filter");
         return 0;

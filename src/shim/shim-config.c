@@ -66,6 +66,7 @@ ShimConfig *shim_config_free(ShimConfig *c) {
         free(c->exit_file);
         free(c->attach_socket);
         free(c->exec_socket);
+        free(c->seccomp_filter);
         free(c->pid_file);
         free(c->resolv_conf);
         free(c->hosts);
@@ -219,6 +220,8 @@ int shim_config_verify(const ShimConfig *c, char **ret_error) {
                 return fail(ret_error, "attach_socket: not a canonical absolute path");
         if (c->exec_socket && !path_valid(c->exec_socket))
                 return fail(ret_error, "exec_socket: not a canonical absolute path");
+        if (c->seccomp_filter && !path_valid(c->seccomp_filter))
+                return fail(ret_error, "seccomp_filter: not a canonical absolute path");
         if (c->pid_file && !path_valid(c->pid_file))
                 return fail(ret_error, "pid_file: not a canonical absolute path");
         if (c->resolv_conf && !path_valid(c->resolv_conf))
@@ -467,6 +470,8 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
                 return get_path(j, x, k, &c->attach_socket);
         if (streq(k, "exec_socket"))
                 return get_path(j, x, k, &c->exec_socket);
+        if (streq(k, "seccomp_filter"))
+                return get_path(j, x, k, &c->seccomp_filter);
         if (streq(k, "pid_file"))
                 return get_path(j, x, k, &c->pid_file);
         if (streq(k, "resolv_conf"))
@@ -524,7 +529,7 @@ static int parse_one(JsonCtx *j, const char *k, yajl_val x, ShimConfig *c) {
 int shim_config_parse(const char *json, size_t len, ShimConfig **ret, char **ret_error) {
         static const char *const fields[] = {
                 "pod", "container", "rootfs", "argv", "env", "cwd", "user", "additional_gids",
-                "mounts", "network", "spec", "tty", "exit_file", "attach_socket", "exec_socket", "pid_file", "resolv_conf",
+                "mounts", "network", "spec", "tty", "exit_file", "attach_socket", "exec_socket", "seccomp_filter", "pid_file", "resolv_conf",
                 "hosts", "hostname_file", "notify_dir", "log", "log_identifier", "stop_signal",
                 "stop_timeout_sec", "user_namespace", "restart_count", "image", "image_digest", NULL };
         _cleanup_(shim_config_freep) ShimConfig *c = NULL;
@@ -676,6 +681,8 @@ int shim_config_serialize(const ShimConfig *c, char **ret_json) {
                 json_gen_kv_string(g, "attach_socket", c->attach_socket);
         if (c->exec_socket)
                 json_gen_kv_string(g, "exec_socket", c->exec_socket);
+        if (c->seccomp_filter)
+                json_gen_kv_string(g, "seccomp_filter", c->seccomp_filter);
         if (c->pid_file)
                 json_gen_kv_string(g, "pid_file", c->pid_file);
         if (c->resolv_conf)

@@ -80,6 +80,11 @@
  *   "exec_socket": "/run/tank/pods/web/app/exec",       // optional: tank-exec
  *                                               //   spawned by the shim
  *                                               //   (exec-protocol.h)
+ *   "seccomp_filter": "/run/tank/seccomp.bpf",  // optional: the default policy
+ *                                               //   as tankd compiled it at start
+ *                                               //   (security.h); without it, or
+ *                                               //   if refused, the shim and
+ *                                               //   tank-exec build it themselves
  *   "pid_file": "/run/tank/pods/web/app/pid",   // optional: the workload's pid,
  *                                               //   written once it runs
  *   "resolv_conf": "/path", "hosts": "/path",   // optional, bound read-only
@@ -201,6 +206,7 @@ typedef struct ShimConfig {
         char *exit_file;
         char *attach_socket;   /* NULL: none */
         char *exec_socket;     /* NULL: none */
+        char *seccomp_filter;  /* NULL: none, the shim builds the policy itself */
         char *pid_file;        /* NULL: none */
         char *resolv_conf;
         char *hosts;

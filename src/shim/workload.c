@@ -242,7 +242,6 @@ void workload_run(const WorkloadArgs *a) {
         _cleanup_free_ char *error = NULL, *passwd = NULL, *group = NULL, *msg = NULL;
         _cleanup_strv_free_ char **env = NULL;
         MountsResult mr = { .pty_master = -EBADF, .pty_slave = -EBADF };
-        void *filter = NULL;
         sigset_t all;
         int r;
 
@@ -319,12 +318,7 @@ void workload_run(const WorkloadArgs *a) {
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 
-        r = security_seccomp_build(&filter, &error);
-        if (r < 0) {
-                (void) shim_error(&error, r, "build seccomp filter");
-                fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
-        }
-        r = security_apply(&u, filter, &error);
+        r = security_apply(&u, a->seccomp, &error);
         if (r < 0)
                 fail(a->sock, SHIM_STATUS_SETUP_FAILED, error);
 

@@ -15,6 +15,7 @@ typedef struct WorkloadArgs {
         int oom_score_adj;   /* the value to restore (the monitor shields itself) */
         int userns_fd;       /* the container's user namespace, or -EBADF: host ids */
         int mntns_fd;        /* the mount namespace to copy ours from, or -EBADF: the host's */
+        const SeccompFilter *seccomp;  /* prepared by the monitor, while the host's files are reachable */
 } WorkloadArgs;
 
 _noreturn_ void workload_run(const WorkloadArgs *a);

@@ -84,6 +84,43 @@ assert_eq "$?" 4 "fallback exit status"
 assert_eq "$out" fallback "fallback stdout"
 mv "$sock.away" "$sock"
 
+# tankd compiles the containers' seccomp filter once at start
+# (daemon/seccomp-program.h) and names it in every container's config: the
+# shim and tank-exec load that program instead of building one each. Shown by
+# putting another program there, one that denies uname(2) only (ld nr; jeq
+# 63; ret ERRNO|EPERM; ret ALLOW): the next exec and the next container get it.
+# (busybox's uname ignores the error and prints an empty name.)
+bpf=/run/tank/seccomp.bpf
+[ -f "$bpf" ] || fail "no compiled seccomp filter at $bpf"
+assert_eq "$(stat -c '%u %a' "$bpf")" "0 644" "owner and mode of $bpf"
+size=$(stat -c %s "$bpf")
+[ "$size" -gt 8 ] && [ $((size % 8)) -eq 0 ] || fail "$bpf is not a BPF program: $size bytes"
+assert_eq "$(jq -r .seccomp_filter /run/tank/pods/web/app/config.json)" "$bpf" "the filter the container's config names"
+assert_eq "$(tankctl exec web -- uname)" Linux "uname under the default filter"
+cp -p "$bpf" /tmp/seccomp.bpf.saved
+install_program() {
+        printf '\x20\x00\x00\x00\x00\x00\x00\x00\x15\x00\x00\x01\x3f\x00\x00\x00' >"$bpf.new"
+        printf '\x06\x00\x00\x00\x01\x00\x05\x00\x06\x00\x00\x00\x00\x00\xff\x7f' >>"$bpf.new"
+        chmod "$1" "$bpf.new"
+        mv "$bpf.new" "$bpf"
+}
+install_program 0644
+[ "$(tankctl exec web -- uname)" != Linux ] || fail "exec did not load the program in $bpf: uname was allowed"
+tankctl exec web -- true || fail "exec of true under the uname-only program"
+tank_pod_json nouname always sh -c \
+        'if [ "$(uname)" = Linux ]; then echo allowed; else echo denied; fi >/tmp/uname; exec sleep infinity' >/tmp/nouname.json
+tankctl apply -f /tmp/nouname.json || fail "apply nouname"
+wait_phase nouname running 60
+npid=$(scope_pid nouname app)
+wait_for 10 test -s "/proc/$npid/root/tmp/uname" || fail "the workload did not try uname"
+assert_eq "$(cat "/proc/$npid/root/tmp/uname")" denied "uname in a workload started with the program in $bpf"
+# A program anyone else could have written is not read: the shim builds the policy.
+install_program 0666
+assert_eq "$(tankctl exec web -- uname)" Linux "uname with a world-writable program in $bpf"
+mv /tmp/seccomp.bpf.saved "$bpf"
+assert_eq "$(tankctl exec web -- uname)" Linux "uname with the compiled filter back"
+tankctl delete nouname || fail "delete nouname"
+
 # Without a tty: stdout and stderr apart, the status, a signal, binary data.
 out=$(tankctl exec web -- sh -c 'echo hi; echo oops >&2; exit 3' 2>/tmp/exec-err)
 assert_eq "$?" 3 "exit status"

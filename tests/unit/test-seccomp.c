@@ -2,13 +2,25 @@
 /* The default seccomp policy (src/shim/security.c): every syscall name in its
  * table is known to this machine's libseccomp, has a number on one of the
  * ABIs the filter covers, and the filter builds. A name libseccomp does not
- * know would otherwise be a rule missing from every container. */
+ * know would otherwise be a rule missing from every container. The program
+ * tankd compiles from it (security_seccomp_export()) is what a container gets
+ * when read back, and a file that anyone but root could have written, or that
+ * is not a whole program, is not read: the policy is built instead. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check-run.h"
+#include "container.h"
+#include "fs-util.h"
 #include "macro.h"
 #include "security.h"
 
@@ -69,12 +81,138 @@ START_TEST(test_filter_builds) {
 }
 END_TEST
 
+static char *tmpdir;
+
+static void setup(void) {
+        char t[] = "/tmp/test-seccomp-XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(t));
+        tmpdir = strdup(t);
+}
+
+static void teardown(void) {
+        (void) rm_rf_at(AT_FDCWD, tmpdir);
+        tmpdir = mfree(tmpdir);
+}
+
+static char *write_program(const char *name) {
+        _cleanup_free_ char *error = NULL;
+        char *path = NULL;
+        void *ctx = NULL;
+        int fd;
+
+        ck_assert_int_ge(asprintf(&path, "%s/%s", tmpdir, name), 0);
+        ck_assert_msg(security_seccomp_build(&ctx, &error) == 0, "%s", error ?: "?");
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(security_seccomp_export(ctx, fd), 0);
+        security_seccomp_free(ctx);
+        ck_assert_int_eq(fchmod(fd, 0644), 0);   /* not the umask's */
+        close(fd);
+        return path;
+}
+
+/* In a child: the prepared filter applied as a workload gets it, then a call
+ * the policy denies. unshare(0) changes nothing and succeeds unfiltered. */
+static int denied_errno_after_apply(const SeccompFilter *f) {
+        int status;
+        pid_t pid = fork();
+
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                UserIds u = { .uid = 0, .gid = 0 };
+                char *error = NULL;
+
+                if (security_apply(&u, f, &error) < 0)
+                        _exit(100);
+                _exit(unshare(0) < 0 ? errno : 0);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        return WEXITSTATUS(status);
+}
+
+START_TEST(test_program_round_trip) {
+        _cleanup_free_ char *path = write_program("seccomp.bpf"), *error = NULL;
+        SeccompFilter *f = NULL;
+
+        if (geteuid() != 0)
+                ck_abort_msg("needs root: the file must be root's, and the filter is applied as a workload's");
+        /* 1: the program was read from the file, not built. */
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 1);
+        ck_assert_int_eq(denied_errno_after_apply(f), EPERM);
+        security_seccomp_filter_free(f);
+
+        /* Unfiltered, the probe succeeds: the EPERM above is the filter's. */
+        ck_assert_int_eq(unshare(0), 0);
+}
+END_TEST
+
+START_TEST(test_refused_files_are_built_instead) {
+        _cleanup_free_ char *good = write_program("good.bpf"), *error = NULL, *data = NULL;
+        size_t size;
+        SeccompFilter *f = NULL;
+        char path[PATH_MAX];
+
+        ck_assert_int_eq(read_file_capped(AT_FDCWD, good, 1 << 20, 0, 0, &data, &size), 0);
+        ck_assert_uint_gt(size, 8);
+
+        /* Group- or world-writable, not root's, not a whole number of
+         * instructions, empty, a symlink, a FIFO, a directory, absent. */
+        snprintf(path, sizeof path, "%s/gw.bpf", tmpdir);
+        ck_assert_int_eq(write_file_atomic(path, data, size, 0664), 0);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        snprintf(path, sizeof path, "%s/ow.bpf", tmpdir);
+        ck_assert_int_eq(write_file_atomic(path, data, size, 0646), 0);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        snprintf(path, sizeof path, "%s/nobody.bpf", tmpdir);
+        ck_assert_int_eq(write_file_atomic(path, data, size, 0644), 0);
+        ck_assert_int_eq(chown(path, 65534, 65534), 0);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        snprintf(path, sizeof path, "%s/partial.bpf", tmpdir);
+        ck_assert_int_eq(write_file_atomic(path, data, size - 3, 0644), 0);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        snprintf(path, sizeof path, "%s/empty.bpf", tmpdir);
+        ck_assert_int_eq(write_file_atomic(path, "", 0, 0644), 0);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        snprintf(path, sizeof path, "%s/link.bpf", tmpdir);
+        ck_assert_int_eq(symlink(good, path), 0);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        snprintf(path, sizeof path, "%s/fifo.bpf", tmpdir);
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);   /* and does not hang */
+        f = security_seccomp_filter_free(f);
+        ck_assert_int_eq(security_seccomp_prepare(tmpdir, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        snprintf(path, sizeof path, "%s/absent.bpf", tmpdir);
+        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
+        /* What was built instead is the policy. */
+        if (geteuid() == 0)
+                ck_assert_int_eq(denied_errno_after_apply(f), EPERM);
+        f = security_seccomp_filter_free(f);
+        ck_assert_int_eq(security_seccomp_prepare(NULL, &f, &error), 0);
+        f = security_seccomp_filter_free(f);
+        ck_assert_ptr_null(error);
+}
+END_TEST
+
 static Suite *suite(void) {
         Suite *s = suite_create("seccomp");
         TCase *tc = tcase_create("core");
 
         tcase_add_test(tc, test_every_name_resolves);
         tcase_add_test(tc, test_filter_builds);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("program");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_program_round_trip);
+        tcase_add_test(tc, test_refused_files_are_built_instead);
         suite_add_tcase(s, tc);
         return s;
 }
