@@ -14,6 +14,13 @@ int bus_api_install(Manager *m);
 int bus_pod_install(Manager *m);
 void bus_pod_free_announced(Manager *m);
 
+/* What a pod's PropertiesChanged last said, kept per pod in *announced
+ * (name -> text): true if text (taken; NULL: could not be made) differs and
+ * so is to be announced, false if it was said already. The periodic resync
+ * and each step of a start change nothing some listeners have not heard
+ * (issue 15). On any failure: true. */
+bool bus_announcement_changed(Hashmap **announced, const char *pod, char *text);
+
 /* The store's first full list arrived: answer the calls that waited for it. */
 void bus_api_release_held(Manager *m);
 void bus_api_free_held(Manager *m);

@@ -218,6 +218,7 @@ static void on_pod_removed(Reconciler *rc, PodState *p, void *userdata) {
 
         pod_status_board_removed(m->pod_status, p->name);
         free(hashmap_remove(m->pod_announced, p->name));
+        free(hashmap_remove(m->rollout_announced, p->name));
         if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_object_removed(m->bus, path);
 }
@@ -252,23 +253,22 @@ static int pod_announcement(PodState *p, char **ret) {
         return 0;
 }
 
-/* True if what on_pod_changed() would announce differs from what it last
- * did (and then remembers it). The periodic resync passes every pod and most
- * change nothing: 1,000 identical PropertiesChanged a minute were most of an
- * idle tankd's CPU and every listener's (issue 15). On any failure: true. */
-static bool pod_announcement_changed(Manager *m, PodState *p) {
-        _cleanup_free_ char *now = NULL;
+/* The periodic resync passes every pod and most change nothing: 1,000
+ * identical PropertiesChanged a minute were most of an idle tankd's CPU and
+ * every listener's. */
+bool bus_announcement_changed(Hashmap **announced, const char *pod, char *text) {
+        _cleanup_free_ char *now = text;
         char *old = NULL;
 
-        if (!m->pod_announced && !(m->pod_announced = hashmap_new()))
+        if (!now)
                 return true;
-        if (pod_announcement(p, &now) < 0)
+        if (!*announced && !(*announced = hashmap_new()))
                 return true;
-        old = hashmap_get(m->pod_announced, p->name);
+        old = hashmap_get(*announced, pod);
         if (old && streq(old, now))
                 return false;
-        if (hashmap_replace(m->pod_announced, p->name, now, (void **) &old) < 0) {
-                free(hashmap_remove(m->pod_announced, p->name));
+        if (hashmap_replace(*announced, pod, now, (void **) &old) < 0) {
+                free(hashmap_remove(*announced, pod));
                 return true;
         }
         TAKE_PTR(now);
@@ -276,12 +276,25 @@ static bool pod_announcement_changed(Manager *m, PodState *p) {
         return true;
 }
 
-void bus_pod_free_announced(Manager *m) {
+static bool pod_announcement_changed(Manager *m, PodState *p) {
+        char *now = NULL;
+
+        if (pod_announcement(p, &now) < 0)
+                now = NULL;
+        return bus_announcement_changed(&m->pod_announced, p->name, now);
+}
+
+static void announcements_free(Hashmap **announced) {
         char *v;
 
-        HASHMAP_FOREACH(v, m->pod_announced)
+        HASHMAP_FOREACH(v, *announced)
                 free(v);
-        m->pod_announced = hashmap_free(m->pod_announced);
+        *announced = hashmap_free(*announced);
+}
+
+void bus_pod_free_announced(Manager *m) {
+        announcements_free(&m->pod_announced);
+        announcements_free(&m->rollout_announced);
 }
 
 static void on_pod_changed(Reconciler *rc, PodState *p, void *userdata) {

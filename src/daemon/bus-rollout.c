@@ -336,11 +336,27 @@ int bus_rollout_install(Manager *m) {
         return 0;
 }
 
+/* Every value bus_rollout_changed() announces, as one string; NULL on
+ * failure. A start reports its rollout's progress at each step, most of them
+ * without a change: five identical announcements per apply (issue 15). */
+static char *rollout_announcement(const PodState *p) {
+        const Rollout *r = pod_state_rollout(p);
+        char *s = NULL;
+
+        if (!r)
+                return strdup("");
+        if (asprintf(&s, "%" PRIi64 "\n%s\n%s\n%s\n%" PRIu64, r->revision, rollout_result_to_string(r->result),
+                     rollout_cause_to_string(r->cause), strempty(r->reason), r->params.min_healthy_usec) < 0)
+                return NULL;
+        return s;
+}
+
 void bus_rollout_changed(Reconciler *rc, PodState *p, void *userdata) {
         Manager *m = userdata;
         _cleanup_free_ char *path = NULL;
 
-        if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
+        if (m->bus && bus_announcement_changed(&m->rollout_announced, p->name, rollout_announcement(p)) &&
+            bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_properties_changed(m->bus, path, TANK_POD_INTERFACE, "RolloutRevision",
                                                       "RolloutCause", "RolloutResult", "RolloutReason",
                                                       "RolloutMinHealthyUSec", NULL);

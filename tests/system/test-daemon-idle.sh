@@ -7,6 +7,7 @@
 # listener's. With 10 pods running and 5 passes, busctl monitor must see no
 # pod's PropertiesChanged; then a workload killed must still be announced
 # (the monitor works, and a real change is not swallowed), for that pod only.
+# A start announces each change once.
 set -u
 . "$TANK_SRCDIR/tests/system/lib.sh"
 . "$TANK_SRCDIR/tests/system/registry-lib.sh"
@@ -48,5 +49,23 @@ echo "after kill -9 of idle3's workload: $n PropertiesChanged, $others of other 
 [ "$n" -ge 2 ] || fail "the restart of idle3 was not announced ($n PropertiesChanged)"
 assert_eq "$others" 0 "PropertiesChanged of pods that did not change"
 
-tankctl delete $(seq -f "idle%g" 1 $N) >/dev/null || fail "delete"
-echo "ok: an idle tankd sends no PropertiesChanged; a restart is announced for its pod only"
+# Nor does a start repeat itself: each step of it reports the pod and its
+# rollout, and a PropertiesChanged that says what the one before it with the
+# same properties said is noise (five identical Rollout* ones per apply were).
+busctl --system monitor --json=short --match "$pc_match" >/tmp/idle-start.json 2>/dev/null &
+monitor2=$!
+wait_for 20 sh -c 'grep -q "PropertiesChanged" /tmp/idle-start.json' || true   # nothing yet: idle
+sleep 1
+tank_pod_json fresh always | tankctl apply -f - --wait=running --timeout 60 >/dev/null || fail "apply fresh"
+sleep 1
+kill "$monitor2"
+stats=$(jq -s -c '[.[] | select(.member == "PropertiesChanged" and .path == "/org/tank/Tank1/pod/fresh")
+        | .payload.data[1]] | group_by(keys) | map({n: length,
+          repeats: ([range(1; length) as $i | select(.[$i] == .[$i - 1])] | length)})
+        | {announcements: (map(.n) | add), repeats: (map(.repeats) | add)}' /tmp/idle-start.json)
+echo "starting one pod: $stats"
+[ "$(echo "$stats" | jq .announcements)" -ge 2 ] || fail "the start of pod fresh was not announced: $stats"
+assert_eq "$(echo "$stats" | jq .repeats)" 0 "PropertiesChanged that repeated the one before"
+
+tankctl delete fresh $(seq -f "idle%g" 1 $N) >/dev/null || fail "delete"
+echo "ok: an idle tankd sends no PropertiesChanged; a restart is announced for its pod only; a start repeats nothing"
