@@ -219,6 +219,7 @@ static void on_pod_removed(Reconciler *rc, PodState *p, void *userdata) {
         pod_status_board_removed(m->pod_status, p->name);
         free(hashmap_remove(m->pod_announced, p->name));
         free(hashmap_remove(m->rollout_announced, p->name));
+        free(hashmap_remove(m->node_announced, p->name));
         if (m->bus && bus_pod_object_path(p->name, &path) >= 0)
                 (void) sd_bus_emit_object_removed(m->bus, path);
 }
@@ -295,6 +296,7 @@ static void announcements_free(Hashmap **announced) {
 void bus_pod_free_announced(Manager *m) {
         announcements_free(&m->pod_announced);
         announcements_free(&m->rollout_announced);
+        announcements_free(&m->node_announced);
 }
 
 static void on_pod_changed(Reconciler *rc, PodState *p, void *userdata) {

@@ -53,6 +53,7 @@ struct Manager {
         struct PodStatusBoard *pod_status; /* pods' status across the fleet (pod-status.h) */
         Hashmap *pod_announced;         /* pod -> what PropertiesChanged last said of it (bus-pod.c) */
         Hashmap *rollout_announced;     /* pod -> the same of its Rollout* properties (bus-rollout.c) */
+        Hashmap *node_announced;        /* pod -> the same of its Node property (scheduler.c) */
         sd_event_source *stop_timer;    /* a clean stop waits this long for the lease's revoke */
         Store *store;
         StoreWatch *watch;

@@ -122,7 +122,9 @@ void scheduler_pods_changed(Scheduler *s) {
                 scheduler_queue_pass(s);
 }
 
-/* The pod's placement may have changed: its pass, and its Node property. */
+/* The pod's placement may have changed: its pass, and its Node property,
+ * when that changed: an Apply's own binding is seen three times (its answer,
+ * then the bound and this node's views of the watch). */
 void scheduler_pod_placement_changed(Scheduler *s, const char *pod) {
         PodState *p = s->m->reconciler ? reconciler_get_pod(s->m->reconciler, pod) : NULL;
         _cleanup_free_ char *path = NULL;
@@ -130,7 +132,9 @@ void scheduler_pod_placement_changed(Scheduler *s, const char *pod) {
         if (!p)
                 return;
         reconciler_queue(p);
-        if (s->m->bus && bus_pod_object_path(pod, &path) >= 0)
+        if (s->m->bus &&
+            bus_announcement_changed(&s->m->node_announced, pod, strdup(strempty(scheduler_pod_node(s, pod)))) &&
+            bus_pod_object_path(pod, &path) >= 0)
                 (void) sd_bus_emit_properties_changed(s->m->bus, path, TANK_POD_INTERFACE, "Node", NULL);
 }
 

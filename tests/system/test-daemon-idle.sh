@@ -61,8 +61,9 @@ sleep 1
 kill "$monitor2"
 stats=$(jq -s -c '[.[] | select(.member == "PropertiesChanged" and .path == "/org/tank/Tank1/pod/fresh")
         | .payload.data[1]] | group_by(keys) | map({n: length,
-          repeats: ([range(1; length) as $i | select(.[$i] == .[$i - 1])] | length)})
-        | {announcements: (map(.n) | add), repeats: (map(.repeats) | add)}' /tmp/idle-start.json)
+          repeated: [range(1; length) as $i | select(.[$i] == .[$i - 1]) | .[$i] | keys | join(",")]})
+        | {announcements: (map(.n) | add), repeats: (map(.repeated | length) | add),
+           repeated: (map(.repeated[]) | unique)}' /tmp/idle-start.json)
 echo "starting one pod: $stats"
 [ "$(echo "$stats" | jq .announcements)" -ge 2 ] || fail "the start of pod fresh was not announced: $stats"
 assert_eq "$(echo "$stats" | jq .repeats)" 0 "PropertiesChanged that repeated the one before"
