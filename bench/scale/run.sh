@@ -5,7 +5,8 @@
 #
 #   - apply -> running, image cached, one at a time (tankctl apply --wait=running),
 #     RUNS times, beside `systemd-run --scope true` (the floor: a scope and
-#     nothing else), p50 and the ratio;
+#     nothing else), p50 and the ratio, and the CPU each costs tankd, systemd,
+#     dbus-daemon, etcd, journald and the whole machine;
 #   - exec: `tankctl exec POD -- true` beside `nsenter -t PID -a true`;
 #   - the floor for many at once: N `systemd-run --scope true` 8 at a time;
 #   - N pods applied as one array (one `tankctl apply`): time until all run
@@ -91,23 +92,54 @@ echo "bench/scale: N=$N pods, $(nproc) CPUs, $(uname -r)"
 # Warm the image cache.
 tank_pod_json warm always | tankctl apply -f - --wait=running --timeout 120 >/dev/null
 
+# Where an apply's CPU goes: the daemons' run time (schedstat, ns, every
+# thread) and the whole machine's busy time (/proc/stat, ticks), before and
+# after a loop. On this 2-core machine the path is CPU-bound: what anyone
+# spends is wall time.
+cpu_pids() {
+        echo "tankd=$(tankd_pid) systemd=1 dbus-daemon=$(pgrep -o -x dbus-daemon) etcd=$(pgrep -o -x etcd)" \
+                "journald=$(pgrep -o -x systemd-journal)"
+}
+cpu_snap() { # the run time of each of cpu_pids, then the machine's busy ns
+        local kv
+        for kv in $(cpu_pids); do
+                cat /proc/"${kv#*=}"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f ", s }'
+        done
+        awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8) * 1e9 / hz }' /proc/stat
+}
+cpu_report() { # cpu_report LABEL RUNS BEFORE AFTER: CPU ms per run
+        local -a b=($3) e=($4) names=()
+        local kv i=0 out=""
+        for kv in $(cpu_pids); do names+=("${kv%%=*}"); done
+        for kv in "${names[@]}" all; do
+                out+=$(awk -v n="$kv" -v d="$(( e[i] - b[i] ))" -v r="$2" 'BEGIN { printf " %s %.2f", n, d / r / 1e6 }')
+                i=$((i + 1))
+        done
+        echo "CPU ms per $1:$out"
+}
+
 echo "== one at a time, image cached ($RUNS runs each)"
 for i in $(seq 1 "$RUNS"); do tank_pod_json "o$i" always >"/tmp/o$i.json"; done
 : >/tmp/apply.ms
+c0=$(cpu_snap)
 for i in $(seq 1 "$RUNS"); do
         t0=$(ms)
         tankctl apply -f "/tmp/o$i.json" --wait=running --timeout 60 >/dev/null
         echo $(( $(ms) - t0 )) >>/tmp/apply.ms
 done
+c1=$(cpu_snap)
 : >/tmp/floor.ms
 for i in $(seq 1 "$RUNS"); do
         t0=$(ms)
         systemd-run --quiet --scope true
         echo $(( $(ms) - t0 )) >>/tmp/floor.ms
 done
+c2=$(cpu_snap)
 a=$(p50 </tmp/apply.ms) f=$(p50 </tmp/floor.ms)
 printf '%-44s p50 %6s ms\n' "tankctl apply --wait=running" "$a" "systemd-run --scope true (floor)" "$f"
 echo "apply/floor: $(ratio "$a" "$f")x   (target <= 1.2x)"
+cpu_report "apply" "$RUNS" "$c0" "$c1"
+cpu_report "floor run" "$RUNS" "$c1" "$c2"
 for i in $(seq 1 "$RUNS"); do tankctl delete "o$i" >/dev/null; done
 
 pid=$(scope_pid warm app)
