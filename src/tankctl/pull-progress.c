@@ -247,17 +247,21 @@ int pull_progress_new(sd_bus *bus, PullProgress **ret) {
                 return -ENOMEM;
         pp->bus = sd_bus_ref(bus);
         pp->tty = isatty(STDERR_FILENO);
-        /* Synchronous: installed before the call that starts the pull. */
-        r = sd_bus_add_match(bus, &pp->match,
-                             "type='signal',sender='" TANK_BUS_NAME "',interface='" TANK_PULL_INTERFACE "',"
-                             "path_namespace='" TANK_BUS_PULL_PREFIX "'",
-                             on_pull_signal, pp);
+        /* Asynchronous, without waiting for the answers (two round trips
+         * before every apply): the bus handles a connection's messages in
+         * order, so the matches are in place before the call that starts the
+         * pull is seen. A match the bus refuses ends the connection. */
+        r = sd_bus_add_match_async(bus, &pp->match,
+                                   "type='signal',sender='" TANK_BUS_NAME "',interface='" TANK_PULL_INTERFACE "',"
+                                   "path_namespace='" TANK_BUS_PULL_PREFIX "'",
+                                   on_pull_signal, NULL, pp);
         if (r < 0)
                 return r;
-        r = sd_bus_add_match(bus, &pp->owner_match,
-                             "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                             "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" TANK_BUS_NAME "'",
-                             on_owner_changed, pp);
+        r = sd_bus_add_match_async(bus, &pp->owner_match,
+                                   "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                   "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='"
+                                   TANK_BUS_NAME "'",
+                                   on_owner_changed, NULL, pp);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(pp);
