@@ -53,6 +53,22 @@ int config_state_origin(ParseState *s, char **origin);
 /* Parsers for one Key=Value. value is never NULL; "" means "reset". */
 typedef int (*ValueParser)(ParseState *s, const char *key, const char *value, void *data);
 
+/* Shared key parsers (config.c): an absolute normalized path ("" clears);
+ * a whitespace-separated list whose every word valid() accepts ("" clears). */
+int config_key_path(ParseState *s, const char *key, const char *value, void *data);
+int config_key_list(ParseState *s, const char *key, const char *value, char ***l,
+                    bool (*valid)(const char *), const char *what);
+/* An error about a conflict, named by where the key was set: -EINVAL. */
+_printf_(3, 4)
+int config_origin_error(ParseState *s, const char *origin, const char *format, ...);
+
+/* [Store] Endpoints=, Peers=, PeerCertFile=/PeerKeyFile=/PeerTrustedCAFile=
+ * (config-store.c), and their fit once every file was read. */
+int config_key_endpoints(ParseState *s, const char *key, const char *value, void *data);
+int config_key_peers(ParseState *s, const char *key, const char *value, void *data);
+int config_key_peer_tls(ParseState *s, const char *key, const char *value, void *data);
+int config_verify_store_peers(ParseState *s);
+
 int config_key_sec(ParseState *s, const char *key, const char *value, void *data);
 int config_key_pids(ParseState *s, const char *key, const char *value, void *data);
 int config_key_max_size(ParseState *s, const char *key, const char *value, void *data);

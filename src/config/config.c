@@ -116,7 +116,7 @@ int config_state_origin(ParseState *s, char **origin) {
 }
 
 
-static int parse_path(ParseState *s, const char *key, const char *value, void *data) {
+int config_key_path(ParseState *s, const char *key, const char *value, void *data) {
         char **p = data;
 
         if (isempty(value))
@@ -129,7 +129,7 @@ static int parse_path(ParseState *s, const char *key, const char *value, void *d
 static int parse_store_data_dir(ParseState *s, const char *key, const char *value, void *data) {
         int r;
 
-        r = parse_path(s, key, value, data);
+        r = config_key_path(s, key, value, data);
         if (r < 0)
                 return r;
         if (isempty(value)) {
@@ -143,7 +143,7 @@ static int parse_store_data_dir(ParseState *s, const char *key, const char *valu
 static int parse_key_file(ParseState *s, const char *key, const char *value, void *data) {
         int r;
 
-        r = parse_path(s, key, value, data);
+        r = config_key_path(s, key, value, data);
         if (r < 0)
                 return r;
         return config_state_origin(s, &s->key_file_origin);
@@ -170,8 +170,8 @@ int config_split_words(const char *value, char ***ret) {
 }
 
 /* Split a list value on whitespace, check each word, append; "" clears. */
-static int parse_list(ParseState *s, const char *key, const char *value, char ***l,
-                      bool (*valid)(const char *), const char *what) {
+int config_key_list(ParseState *s, const char *key, const char *value, char ***l,
+                    bool (*valid)(const char *), const char *what) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
@@ -190,82 +190,13 @@ static int parse_list(ParseState *s, const char *key, const char *value, char **
         return strv_extend_strv(l, words);
 }
 
-static bool endpoint_is_valid(const char *s) {
-        static const char * const schemes[] = { "http", "https", NULL };
-        const char *u = startswith(s, "unix://");
-
-        /* etcd's own unix socket form: unix://NAME:PORT, NAME relative or absolute */
-        if (u)
-                return !isempty(u) && !strpbrk(u, " \t");
-        return config_url_is_valid(s, schemes);
-}
-
-static int parse_endpoints(ParseState *s, const char *key, const char *value, void *data) {
-        int r;
-
-        r = parse_list(s, key, value, data, endpoint_is_valid,
-                       "an http://, https:// or unix:// endpoint URL");
-        if (r < 0)
-                return r;
-        if (isempty(value)) {
-                free(s->endpoints_origin);
-                s->endpoints_origin = NULL;
-                return 0;
-        }
-        return config_state_origin(s, &s->endpoints_origin);
-}
-
-/* NAME=URL: a node name and the member's peer URL (http:// or https://, a
- * host and a port: etcd listens on it, so it is an address of this host for
- * this node's own entry). */
-static bool peer_is_valid(const char *s) {
-        static const char * const schemes[] = { "http", "https", NULL };
-        _cleanup_free_ char *name = NULL;
-        const char *eq = strchr(s, '=');
-
-        if (!eq)
-                return false;
-        name = strndup(s, eq - s);
-        return name && config_node_name_is_valid(name) && config_url_is_valid(eq + 1, schemes);
-}
-
-static int parse_peers(ParseState *s, const char *key, const char *value, void *data) {
-        char ***l = data;
-        int r;
-
-        r = parse_list(s, key, value, l, peer_is_valid, "NAME=URL (a node name and an http:// or https:// peer URL)");
-        if (r < 0)
-                return r;
-        if (isempty(value)) {
-                free(s->peers_origin);
-                s->peers_origin = NULL;
-                return 0;
-        }
-        /* One member per name: etcd would refuse the cluster, and later. */
-        STRV_FOREACH(a, *l)
-                for (char * const *b = a + 1; *b; b++)
-                        if (strcspn(*a, "=") == strcspn(*b, "=") && strncmp(*a, *b, strcspn(*a, "=")) == 0)
-                                return config_state_error(s, "%s=: member \"%.*s\" is given twice", key,
-                                                          (int) strcspn(*a, "="), *a);
-        return config_state_origin(s, &s->peers_origin);
-}
-
-static int parse_peer_tls(ParseState *s, const char *key, const char *value, void *data) {
-        int r;
-
-        r = parse_path(s, key, value, data);
-        if (r < 0 || isempty(value))
-                return r;
-        return config_state_origin(s, &s->peer_tls_origin);
-}
-
 static int parse_dns(ParseState *s, const char *key, const char *value, void *data) {
-        return parse_list(s, key, value, data, config_ip_is_valid, "an IPv4 or IPv6 address");
+        return config_key_list(s, key, value, data, config_ip_is_valid, "an IPv4 or IPv6 address");
 }
 
 static int parse_insecure(ParseState *s, const char *key, const char *value, void *data) {
-        return parse_list(s, key, value, data, config_registry_is_valid,
-                          "a registry host[:port]");
+        return config_key_list(s, key, value, data, config_registry_is_valid,
+                               "a registry host[:port]");
 }
 
 static int parse_adapter(ParseState *s, const char *key, const char *value, void *data) {
@@ -346,22 +277,22 @@ static const struct {
         ValueParser parse;
         size_t offset;
 } config_keys[] = {
-        { "Tank",     "DataDirectory",  parse_path,           offsetof(TankConfig, data_dir) },
+        { "Tank",     "DataDirectory",  config_key_path,      offsetof(TankConfig, data_dir) },
         { "Store",    "DataDirectory",  parse_store_data_dir, offsetof(TankConfig, store_data_dir) },
-        { "Store",    "Endpoints",      parse_endpoints,      offsetof(TankConfig, store_endpoints) },
-        { "Store",    "CertFile",       parse_path,           offsetof(TankConfig, store_cert_file) },
+        { "Store",    "Endpoints",      config_key_endpoints, offsetof(TankConfig, store_endpoints) },
+        { "Store",    "CertFile",       config_key_path,      offsetof(TankConfig, store_cert_file) },
         { "Store",    "KeyFile",        parse_key_file,       offsetof(TankConfig, store_key_file) },
-        { "Store",    "TrustedCAFile",  parse_path,           offsetof(TankConfig, store_trusted_ca_file) },
-        { "Store",    "Peers",          parse_peers,          offsetof(TankConfig, store_peers) },
-        { "Store",    "PeerCertFile",   parse_peer_tls,       offsetof(TankConfig, store_peer_cert_file) },
-        { "Store",    "PeerKeyFile",    parse_peer_tls,       offsetof(TankConfig, store_peer_key_file) },
-        { "Store",    "PeerTrustedCAFile", parse_peer_tls,    offsetof(TankConfig, store_peer_trusted_ca_file) },
+        { "Store",    "TrustedCAFile",  config_key_path,      offsetof(TankConfig, store_trusted_ca_file) },
+        { "Store",    "Peers",          config_key_peers,     offsetof(TankConfig, store_peers) },
+        { "Store",    "PeerCertFile",   config_key_peer_tls,  offsetof(TankConfig, store_peer_cert_file) },
+        { "Store",    "PeerKeyFile",    config_key_peer_tls,  offsetof(TankConfig, store_peer_key_file) },
+        { "Store",    "PeerTrustedCAFile", config_key_peer_tls, offsetof(TankConfig, store_peer_trusted_ca_file) },
         { "Host",     "Adapter",        parse_adapter,        offsetof(TankConfig, host_adapter) },
         { "Host",     "Uplink",         parse_uplink,         offsetof(TankConfig, host_uplink) },
         { "Host",     "DNS",            parse_dns,            offsetof(TankConfig, host_dns) },
         { "Registry", "Mirror",         parse_mirror,         0 },
         { "Registry", "Insecure",       parse_insecure,       offsetof(TankConfig, insecure_registries) },
-        { "Registry", "AuthFile",       parse_path,           offsetof(TankConfig, auth_file) },
+        { "Registry", "AuthFile",       config_key_path,      offsetof(TankConfig, auth_file) },
         { "Restart",  "BackoffBaseSec", config_key_sec,       offsetof(TankConfig, backoff_base_usec) },
         { "Restart",  "BackoffCapSec",  config_key_sec,       offsetof(TankConfig, backoff_cap_usec) },
         { "Restart",  "StableSec",      config_key_sec,       offsetof(TankConfig, stable_usec) },
@@ -654,8 +585,7 @@ int config_new_default(TankConfig **ret) {
         return 0;
 }
 
-_printf_(3, 4)
-static int origin_error(ParseState *s, const char *origin, const char *format, ...) {
+int config_origin_error(ParseState *s, const char *origin, const char *format, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
 
@@ -674,49 +604,6 @@ static int origin_error(ParseState *s, const char *origin, const char *format, .
         return -EINVAL;
 }
 
-const char *config_peer_url(const TankConfig *c, const char *name) {
-        size_t n = strlen(name);
-
-        STRV_FOREACH(p, c->store_peers)
-                if (strncmp(*p, name, n) == 0 && (*p)[n] == '=')
-                        return *p + n + 1;
-        return NULL;
-}
-
-static int config_verify_peers(ParseState *s) {
-        TankConfig *c = s->config;
-        bool https = false, http = false;
-
-        if (c->store_endpoints)
-                return origin_error(s, s->peers_origin, "[Store] Peers= (this node runs a member of the fleet's "
-                                    "cluster) and Endpoints= (set at %s: a cluster run elsewhere) exclude each other",
-                                    s->endpoints_origin);
-        if (!config_peer_url(c, c->node_name))
-                return origin_error(s, s->peers_origin, "[Store] Peers= does not name this node (\"%s\", [Node] "
-                                    "Name=): give its member as %s=URL, or set Name= to the member it is",
-                                    c->node_name, c->node_name);
-        STRV_FOREACH(p, c->store_peers) {
-                const char *u = strchr(*p, '=') + 1;
-
-                if (startswith(u, "https://"))
-                        https = true;
-                else
-                        http = true;
-        }
-        if (https && http)
-                return origin_error(s, s->peers_origin, "[Store] Peers= mixes http:// and https:// members: "
-                                    "a cluster's peers speak one of them");
-        if (!!c->store_peer_cert_file != !!c->store_peer_key_file)
-                return origin_error(s, s->peer_tls_origin, "[Store] PeerCertFile= and PeerKeyFile= must be given together");
-        if (https && !c->store_peer_cert_file)
-                return origin_error(s, s->peers_origin, "[Store] Peers= with https:// members needs PeerCertFile= and "
-                                    "PeerKeyFile= (and PeerTrustedCAFile= to check the other members)");
-        if (http && (c->store_peer_cert_file || c->store_peer_trusted_ca_file))
-                return origin_error(s, s->peer_tls_origin, "[Store] PeerCertFile=/PeerTrustedCAFile= need https:// "
-                                    "members in Peers=");
-        return 0;
-}
-
 /* Conflicts between keys, found after every file was read. */
 static int config_verify(ParseState *s) {
         _cleanup_free_ char *msg = NULL;
@@ -724,31 +611,31 @@ static int config_verify(ParseState *s) {
         int r;
 
         if (c->store_endpoints && s->store_data_dir_origin)
-                return origin_error(s, s->endpoints_origin,
-                                    "[Store] Endpoints= (an external etcd) and DataDirectory= (set at %s) "
-                                    "exclude each other: Tank runs no etcd of its own with Endpoints=",
-                                    s->store_data_dir_origin);
+                return config_origin_error(s, s->endpoints_origin,
+                                           "[Store] Endpoints= (an external etcd) and DataDirectory= (set at %s) "
+                                           "exclude each other: Tank runs no etcd of its own with Endpoints=",
+                                           s->store_data_dir_origin);
         if (c->store_peers) {
-                r = config_verify_peers(s);
+                r = config_verify_store_peers(s);
                 if (r < 0)
                         return r;
         } else if (c->store_peer_cert_file || c->store_peer_key_file || c->store_peer_trusted_ca_file)
-                return origin_error(s, s->peer_tls_origin, "[Store] PeerCertFile=, PeerKeyFile= and "
-                                    "PeerTrustedCAFile= are for the members of Peers=, which is not set");
+                return config_origin_error(s, s->peer_tls_origin, "[Store] PeerCertFile=, PeerKeyFile= and "
+                                           "PeerTrustedCAFile= are for the members of Peers=, which is not set");
         /* Only an explicit Adapter=static insists: by default a host may run pods
          * without NICs, or NICs with explicit parents, and never set an uplink;
          * a NIC with parent "auto" is then refused at apply with the reason. */
         if (c->host_adapter == HOST_ADAPTER_STATIC && s->adapter_origin && !c->host_uplink)
-                return origin_error(s, s->adapter_origin, "[Host] Adapter=static needs Uplink=");
+                return config_origin_error(s, s->adapter_origin, "[Host] Adapter=static needs Uplink=");
         if (!!c->store_cert_file != !!c->store_key_file)
-                return origin_error(s, s->key_file_origin ?: "[Store]",
-                                    "CertFile= and KeyFile= must be given together");
+                return config_origin_error(s, s->key_file_origin ?: "[Store]",
+                                           "CertFile= and KeyFile= must be given together");
         if (c->backoff_cap_usec < c->backoff_base_usec)
-                return origin_error(s, s->cap_origin ?: s->base_origin ?: "[Restart]",
-                                    "[Restart] BackoffCapSec= is smaller than BackoffBaseSec=");
+                return config_origin_error(s, s->cap_origin ?: s->base_origin ?: "[Restart]",
+                                           "[Restart] BackoffCapSec= is smaller than BackoffBaseSec=");
         r = config_verify_node(c, &msg);
         if (r == -EINVAL)
-                return origin_error(s, s->node_origin ?: s->path ?: "tank.conf", "%s", msg);
+                return config_origin_error(s, s->node_origin ?: s->path ?: "tank.conf", "%s", msg);
         return r;
 }
 

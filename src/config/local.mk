@@ -8,6 +8,7 @@ libtank_la_SOURCES += \
 	src/config/config-internal.h \
 	src/config/config-numbers.c \
 	src/config/config-node.c \
+	src/config/config-store.c \
 	src/config/config-values.c
 
 check_PROGRAMS += tests/unit/test-config
