@@ -225,7 +225,7 @@ static int seccomp_program_read(const char *path, struct sock_filter **ret, unsi
                 return -EBADFD;
         if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
                 return -EPERM;
-        r = read_fd_capped(fd, BPF_MAXINSNS * sizeof(struct sock_filter), READ_FILE_REGULAR, &data, &size);
+        r = read_fd_capped(fd, BPF_MAXINSNS * sizeof(struct sock_filter), 0, &data, &size);   /* S_ISREG: above */
         if (r < 0)
                 return r;
         if (size == 0 || size % sizeof(struct sock_filter) != 0)

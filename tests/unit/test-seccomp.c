@@ -147,6 +147,27 @@ START_TEST(test_program_round_trip) {
 }
 END_TEST
 
+/* path is not read: the policy is built instead (0, not 1). */
+static void assert_built(const char *path) {
+        _cleanup_free_ char *error = NULL;
+        SeccompFilter *f = NULL;
+
+        ck_assert_msg(security_seccomp_prepare(path, &f, &error) == 0, "%s was read", strna(path));
+        ck_assert_ptr_null(error);
+        security_seccomp_filter_free(f);
+}
+
+/* The good program's bytes at tmpdir/name, with mode, and then owned by uid. */
+static char *write_copy(const char *name, const char *data, size_t size, mode_t mode, uid_t uid) {
+        char *path = NULL;
+
+        ck_assert_int_ge(asprintf(&path, "%s/%s", tmpdir, name), 0);
+        ck_assert_int_eq(write_file_atomic(path, data, size, mode), 0);
+        if (uid != 0)
+                ck_assert_int_eq(chown(path, uid, uid), 0);
+        return path;
+}
+
 START_TEST(test_refused_files_are_built_instead) {
         _cleanup_free_ char *good = write_program("good.bpf"), *error = NULL, *data = NULL;
         size_t size;
@@ -158,45 +179,37 @@ START_TEST(test_refused_files_are_built_instead) {
 
         /* Group- or world-writable, not root's, not a whole number of
          * instructions, empty, a symlink, a FIFO, a directory, absent. */
-        snprintf(path, sizeof path, "%s/gw.bpf", tmpdir);
-        ck_assert_int_eq(write_file_atomic(path, data, size, 0664), 0);
-        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
-        snprintf(path, sizeof path, "%s/ow.bpf", tmpdir);
-        ck_assert_int_eq(write_file_atomic(path, data, size, 0646), 0);
-        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
-        snprintf(path, sizeof path, "%s/nobody.bpf", tmpdir);
-        ck_assert_int_eq(write_file_atomic(path, data, size, 0644), 0);
-        ck_assert_int_eq(chown(path, 65534, 65534), 0);
-        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
-        snprintf(path, sizeof path, "%s/partial.bpf", tmpdir);
-        ck_assert_int_eq(write_file_atomic(path, data, size - 3, 0644), 0);
-        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
-        snprintf(path, sizeof path, "%s/empty.bpf", tmpdir);
-        ck_assert_int_eq(write_file_atomic(path, "", 0, 0644), 0);
-        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
+        const struct {
+                const char *name;
+                size_t size;
+                mode_t mode;
+                uid_t uid;
+        } copies[] = {
+                { "gw.bpf",      size,     0664, 0 },
+                { "ow.bpf",      size,     0646, 0 },
+                { "nobody.bpf",  size,     0644, 65534 },
+                { "partial.bpf", size - 3, 0644, 0 },
+                { "empty.bpf",   0,        0644, 0 },
+        };
+        FOREACH_ARRAY(c, copies, ELEMENTSOF(copies)) {
+                _cleanup_free_ char *p = write_copy(c->name, data, c->size, c->mode, c->uid);
+                assert_built(p);
+        }
         snprintf(path, sizeof path, "%s/link.bpf", tmpdir);
         ck_assert_int_eq(symlink(good, path), 0);
-        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
+        assert_built(path);
         snprintf(path, sizeof path, "%s/fifo.bpf", tmpdir);
         ck_assert_int_eq(mkfifo(path, 0600), 0);
-        ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);   /* and does not hang */
-        f = security_seccomp_filter_free(f);
-        ck_assert_int_eq(security_seccomp_prepare(tmpdir, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
+        assert_built(path);   /* and does not hang */
+        assert_built(tmpdir);
+        assert_built(NULL);
+
+        /* What was built instead is the policy. */
         snprintf(path, sizeof path, "%s/absent.bpf", tmpdir);
         ck_assert_int_eq(security_seccomp_prepare(path, &f, &error), 0);
-        /* What was built instead is the policy. */
         if (geteuid() == 0)
                 ck_assert_int_eq(denied_errno_after_apply(f), EPERM);
-        f = security_seccomp_filter_free(f);
-        ck_assert_int_eq(security_seccomp_prepare(NULL, &f, &error), 0);
-        f = security_seccomp_filter_free(f);
+        security_seccomp_filter_free(f);
         ck_assert_ptr_null(error);
 }
 END_TEST
