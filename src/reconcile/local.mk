@@ -33,6 +33,7 @@ libtank_la_SOURCES += \
 	src/reconcile/unpack.c \
 	src/reconcile/reconcile.h \
 	src/reconcile/reconcile.c \
+	src/reconcile/exits.c \
 	src/reconcile/steps.h \
 	src/reconcile/lifecycle.h \
 	src/reconcile/lifecycle.c \

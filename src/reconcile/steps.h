@@ -17,3 +17,11 @@ void container_feed(Reconciler *rc, ContainerState *c, LifecycleEvent ev);
 /* The scope is gone: read the exit and feed type (EXITED, or ADOPTED_VANISHED
  * when adoption finds it gone) with the exit and how long it ran. */
 void container_gone(Reconciler *rc, ContainerState *c, LifecycleEventType type);
+
+/* The container's message (NULL: none). */
+void container_set_message(ContainerState *c, const char *msg);
+/* exits.c: watch the run directory for the exit record and the pid file;
+ * ask systemd, without waiting, whether the scope is up, and end the
+ * container when it is not (after_stop: the question follows a stop). */
+void container_watch_exit(Reconciler *rc, ContainerState *c);
+void container_check_unit(Reconciler *rc, ContainerState *c, bool after_stop);
