@@ -93,29 +93,40 @@ move_leader() {
 # wait_takeover DEAD T0 LIMIT_MS: until the scheduler key names another
 # node than DEAD, polled every 50 ms inside a survivor (serializable reads of
 # its member: they answer while etcd elects); sets NEW (that node), MS (ms
-# from T0) and GONE_MS (when DEAD's node record, on the same lease as the
-# key, was first seen gone: the lease's end). Fails past LIMIT_MS, or if NEW
-# is not a survivor.
+# from T0), GONE_MS (when DEAD's node record, on the same lease as the key,
+# was first seen gone: the lease's end) and ELECTED_MS (when the member was
+# last seen in a new raft term, empty if never). Fails past LIMIT_MS, or if
+# NEW is not a survivor. An election restarts every lease at its full TTL
+# (etcd 3.4 keeps no lease checkpoints), whenever it comes: the limit then
+# runs from the election seen last, LeaseSec= + 1 s lease extension + 2 s.
 wait_takeover() {
-        local dead=$1 t0=$2 limit=$3 obs out t gone
+        local dead=$1 t0=$2 limit=$3 obs out t gone elected
         obs=$(survivors); obs=${obs%% *}
         out=$(fx "$obs" env ETCDCTL_API=3 sh -c '
                 e="etcdctl --endpoints=unix:///run/tank/etcd/etcd.sock:0 --command-timeout=1s"
-                gone=
+                term() { $e endpoint status -w json 2>/dev/null | grep -o "\"raft_term\":[0-9]*" | head -n 1; }
+                gone= elected= limit=$3 first=$(term)
                 while :; do
                         now=$(date +%s%3N)
                         [ -n "$gone" ] || [ -n "$($e get --consistency=s --keys-only "/tank/v1/nodes/$1" 2>/dev/null)" ] ||
                                 gone=$now
+                        t=$(term)
+                        if [ -n "$t" ] && [ "$t" != "$first" ]; then
+                                first=$t elected=$now
+                                [ $((now - $2 + $4)) -le "$limit" ] || limit=$((now - $2 + $4))
+                        fi
                         s=$($e get --consistency=s --print-value-only /tank/v1/scheduler 2>/dev/null)
-                        if [ -n "$s" ] && [ "$s" != "$1" ]; then echo "$s $now ${gone:-$now}"; exit 0; fi
-                        [ $((now - $2)) -le "$3" ] || { echo "${s:-nobody} $now ${gone:-never}"; exit 1; }
+                        if [ -n "$s" ] && [ "$s" != "$1" ]; then echo "$s $now ${gone:-$now} ${elected:--}"; exit 0; fi
+                        [ $((now - $2)) -le "$limit" ] || { echo "${s:-nobody} $now ${gone:-never} ${elected:--}"; exit 1; }
                         sleep 0.05
-                done' wait-takeover "$dead" "$t0" "$limit")
-        read -r NEW t gone <<<"$out"
+                done' wait-takeover "$dead" "$t0" "$limit" $((LEASE * 1000 + 3000)))
+        read -r NEW t gone elected <<<"$out"
         [ -n "${t:-}" ] || fail "cannot poll the scheduler key on $obs: '$out'"
         MS=$((t - t0)) GONE_MS=$([ "$gone" = never ] && echo never || echo $((gone - t0)))
+        ELECTED_MS=$([ "${elected:--}" = - ] || echo $((elected - t0)))
+        [ -z "$ELECTED_MS" ] || echo "  (etcd elected a leader while we waited: $obs's member was in a new term at +$ELECTED_MS ms)"
         [ "$NEW" != "$dead" ] && [ "$NEW" != nobody ] ||
-                fail "no survivor schedules $limit ms after $dead died: the key names $NEW; $dead's lease ended at +$GONE_MS ms"
+                fail "no survivor schedules $((t - t0)) ms after $dead died (limit $limit ms${ELECTED_MS:+, or $((LEASE * 1000 + 3000)) ms after the election}): the key names $NEW; $dead's lease ended at +$GONE_MS ms"
         case " $(survivors) " in *" $NEW "*) ;; *) fail "the scheduler key names '$NEW', neither $dead nor a survivor ($(survivors))" ;; esac
 }
 
