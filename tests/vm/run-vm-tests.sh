@@ -41,15 +41,17 @@ TIMEOUT=${TANK_VM_TIMEOUT:-3600}
 
 # The set that fits CI's time under emulation: the core of the daemon, limits
 # with OOM on cgroup v2, restarts, survival across tankd restarts, volumes, the
-# shim's hardening, exec and attach, networking, and user namespaces (idmapped
-# layers under the classic overlay of Linux 6.1).
+# shim's hardening, exec and attach, networking, user namespaces (idmapped
+# layers under the classic overlay of Linux 6.1), and a fleet of one (the
+# node's record on its lease, cordon, the [Node] refusals, bindings). The
+# three-node fleet tests need three sandboxes: too slow for CI under TCG.
 # test-daemon-survive, test-daemon-completed and test-probes (nearly 10
 # minutes under emulation together) run in both sandbox builds and stay
 # available here by name: adoption on this platform is test-daemon-restart's
 # and the reboot test's, the exec path test-exec's and test-notify's.
 default_tests="test-scope.sh test-daemon-basic.sh test-daemon-limits.sh test-daemon-restart.sh
 test-daemon-volumes.sh test-shim.sh test-exec.sh test-attach.sh test-net.sh test-examples-run.sh
-test-userns.sh test-notify.sh test-stats.sh"
+test-userns.sh test-notify.sh test-stats.sh test-nodes.sh test-bindings.sh"
 SYSTEM_TESTS=${TANK_VM_SYSTEM_TESTS-$default_tests}
 UNIT_TESTS=${TANK_VM_UNIT_TESTS-test-layer-rootfs test-extract test-net test-shared test-kernel-features}
 REBOOT=${TANK_VM_REBOOT:-1}
