@@ -44,6 +44,9 @@ static ssize_t name_index(PodWait *w, const char *name) {
 static int on_resync_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
 
+        if (!w)
+                return 0;   /* released (match_slot_release()) */
+
         w->resync = true;
         return 0;
 }
@@ -124,6 +127,9 @@ static int read_interface_phase(sd_bus_message *m, const char **ret_phase, PodCo
  * or one that invalidates instead of sending values, makes us ask again. */
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
+
+        if (!w)
+                return 0;   /* released (match_slot_release()) */
         _cleanup_free_ char *name = NULL;
         const char *phase = NULL;
         ssize_t i;
@@ -155,6 +161,9 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
  * comes and goes on a busy host. */
 static int on_object_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
+
+        if (!w)
+                return 0;   /* released (match_slot_release()) */
         _cleanup_free_ char *name = NULL;
         const char *path;
 
@@ -221,7 +230,7 @@ PodWait *pod_wait_free(PodWait *w) {
         if (!w)
                 return NULL;
         FOREACH_ARRAY(s, w->slots, ELEMENTSOF(w->slots))
-                sd_bus_slot_unref(*s);
+                match_slot_release(*s);
         pod_wait_reset(w);
         free(w);
         return NULL;

@@ -46,8 +46,8 @@ static void layer_done(Layer *l) {
 PullProgress *pull_progress_free(PullProgress *pp) {
         if (!pp)
                 return NULL;
-        sd_bus_slot_unref(pp->match);
-        sd_bus_slot_unref(pp->owner_match);
+        match_slot_release(pp->match);
+        match_slot_release(pp->owner_match);
         sd_bus_unref(pp->bus);
         free(pp->follow);
         strv_free(pp->images);
@@ -197,6 +197,9 @@ static bool path_wanted(PullProgress *pp, const char *path) {
 
 static int on_pull_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PullProgress *pp = userdata;
+
+        if (!pp)
+                return 0;   /* released (match_slot_release()) */
         const char *path = sd_bus_message_get_path(m);
         int r;
 
@@ -231,6 +234,9 @@ static int on_pull_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 
 static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PullProgress *pp = userdata;
+
+        if (!pp)
+                return 0;   /* released (match_slot_release()) */
         const char *name, *old, *new;
 
         if (sd_bus_message_read(m, "sss", &name, &old, &new) >= 0 && isempty(new))

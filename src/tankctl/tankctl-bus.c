@@ -39,6 +39,16 @@ int ctx_bus(Context *ctx, sd_bus **ret) {
         return 0;
 }
 
+sd_bus_slot *match_slot_release(sd_bus_slot *slot) {
+        if (!slot)
+                return NULL;
+        (void) sd_bus_slot_set_userdata(slot, NULL);
+        /* Floating, the slot is the bus's: freed with it, after it was
+         * closed, when no call can be sent any more. */
+        (void) sd_bus_slot_set_floating(slot, true);
+        return sd_bus_slot_unref(slot);
+}
+
 bool bus_error_is_unreachable(const sd_bus_error *e) {
         /* By name, never by message text: these all mean "nobody owns
          * org.tank.Tank1 and activation could not change that". */

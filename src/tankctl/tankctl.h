@@ -48,6 +48,14 @@ int usage_error(const char *verb, const char *format, ...) _printf_(2, 3);
 /* Connect on first use. Returns 0, or EXIT_FAILURE after printing why. */
 int ctx_bus(Context *ctx, sd_bus **ret);
 
+/* Drops a match of ours without a RemoveMatch call: the connection is closed
+ * when the verb returns, and dbus-daemon drops a closed connection's matches
+ * itself (a call and its reply per match saved at every exit). The bus keeps
+ * the slot until then, and its handler is called with NULL userdata should a
+ * signal still be dispatched: every handler given to it must return at once
+ * on NULL. Returns NULL. */
+sd_bus_slot *match_slot_release(sd_bus_slot *slot);
+
 /* Call a Manager method. On failure prints one line (mapping "tankd is not
  * there" errors to one fixed sentence) and returns EXIT_FAILURE; prefix, when
  * non-NULL, goes before the daemon's message ("web: ..."). */
