@@ -225,8 +225,8 @@ void events_container_step(Reconciler *rc, ContainerState *c, LifecycleEventType
         switch (ev) {
         case LIFECYCLE_EV_STARTED:
                 if (c->lifecycle.phase == CONTAINER_RUNNING)
-                        container_event(rc, c, TANK_EVENT_STARTED, "Container %s/%s started (pid %i, restart %u).",
-                                        c->pod->name, c->name, (int) c->pid, c->lifecycle.restarts);
+                        container_event(rc, c, TANK_EVENT_STARTED, "Container %s/%s started as %s (pid %i, restart %u).",
+                                        c->pod->name, c->name, c->unit, (int) c->pid, c->lifecycle.restarts);
                 break;
         case LIFECYCLE_EV_ADOPTED_RUNNING:
                 if (c->lifecycle.phase == CONTAINER_RUNNING)

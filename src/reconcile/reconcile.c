@@ -146,7 +146,8 @@ static void on_launched(ContainerState *c, int r, const char *message) {
         container_set_message(c, NULL);
         c->started_usec = now_monotonic_usec();
         c->started_realtime_usec = now_realtime_usec();
-        log_info("Container %s/%s running as %s (pid %d).", c->pod->name, c->name, c->unit, (int) c->pid);
+        /* Said once, at info, by the "started" event. */
+        log_debug("Container %s/%s running as %s (pid %d).", c->pod->name, c->name, c->unit, (int) c->pid);
         container_feed(c->pod->reconciler, c, (LifecycleEvent) { .type = LIFECYCLE_EV_STARTED });
 }
 
