@@ -70,10 +70,6 @@ static int read_containers_count(sd_bus_message *m, uint32_t *ret) {
         return 0;
 }
 
-/* One (s interface, a{sv} properties) pair, consumed: the Pod interface's
- * Phase in *ret_phase (pointing into m), or NULL for another interface or a
- * Pod without Phase among the properties; Ready and the number of Containers
- * into counts where they are among them. */
 /* An a{sv} of the Pod interface, consumed: Phase in *ret_phase (pointing into
  * m; NULL when it is not among the properties), Ready and the number of
  * Containers into counts where they are among them. */
@@ -156,9 +152,40 @@ static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error
         return 0;
 }
 
-/* InterfacesAdded(o, a{sa{sv}}) and InterfacesRemoved(o, as): list again only
- * when the object is one of the pods we wait for, not for every pod that
- * comes and goes on a busy host. */
+/* InterfacesAdded's a{sa{sv}}, consumed: the pod's properties as it was
+ * created, what a GetAll would have said then. 1 when the Pod interface was
+ * among them. */
+static int read_added(sd_bus_message *m, PodWait *w, size_t i) {
+        bool found = false;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+        while (r >= 0 && (r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+                PodCounts counts = {};
+                const char *phase = NULL;
+
+                r = read_interface_phase(m, &phase, &counts);
+                if (r >= 0 && phase) {
+                        found = true;
+                        w->counts[i] = counts;
+                        if (free_and_strdup(&w->phases[i], phase) < 0)
+                                r = -ENOMEM;
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : found;
+}
+
+/* InterfacesAdded(o, a{sa{sv}}) and InterfacesRemoved(o, as): only for the
+ * pods we wait for, not for every pod that comes and goes on a busy host.
+ * An added pod comes with its properties, so there is nothing to ask (the
+ * round trip through tankd, busy starting it, was every apply --wait's); a
+ * removed one, or one we cannot read, is listed again. Signals are
+ * dispatched in order, after any call's reply that overtook them: what the
+ * last of them says is what tankd says. */
 static int on_object_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
 
@@ -166,14 +193,20 @@ static int on_object_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 return 0;   /* released (match_slot_release()) */
         _cleanup_free_ char *name = NULL;
         const char *path;
-
+        ssize_t i;
         int r;
 
         r = sd_bus_message_read(m, "o", &path);
         if (r >= 0)
                 r = sd_bus_path_decode(path, TANK_BUS_PATH "/pod", &name);
         /* r == 0: another object (a pull) */
-        if (r < 0 || (r > 0 && name_index(w, name) >= 0))
+        if (r == 0 || (r > 0 && (i = name_index(w, name)) < 0))
+                return 0;
+        if (r > 0 && sd_bus_message_is_signal(m, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded") > 0)
+                r = read_added(m, w, (size_t) i);
+        else
+                r = -EAGAIN;
+        if (r <= 0)
                 w->resync = true;
         return 0;
 }
