@@ -6,13 +6,15 @@
 #   - apply -> running, image cached, one at a time (tankctl apply --wait=running),
 #     RUNS times, beside `systemd-run --scope true` (the floor: a scope and
 #     nothing else), p50 and the ratio, and the CPU each costs tankd, systemd,
-#     dbus-daemon, etcd, journald and the whole machine;
+#     dbus-daemon, etcd, journald and the whole machine, and how many context
+#     switches (sleeps and wakeups: latency on a VM whose idle vCPUs halt);
 #   - exec: `tankctl exec POD -- true` beside `nsenter -t PID -a true`;
 #   - the floor for many at once: N `systemd-run --scope true` 8 at a time;
 #   - N pods applied as one array (one `tankctl apply`): time until all run
 #     (one ListExtended call per poll), the store's revisions written meanwhile
 #     (the watch's events) and their rate;
-#   - with N pods: tankd's RSS, etcd's RSS and its database size, `tankctl
+#   - with N pods: tankd's RSS and its cgroup's memory (what the containers
+#     cost it before their scopes existed too), etcd's RSS and its database size, `tankctl
 #     list` p50 over 10 runs, tankd's CPU over IDLE s (default 60: one resync
 #     pass over every pod falls in it) idle;
 #   - adoption: kill -9 of tankd, time until the new one is READY (active) and
@@ -107,6 +109,27 @@ cpu_snap() { # the run time of each of cpu_pids, then the machine's busy ns
         done
         awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.0f\n", ($2 + $3 + $4 + $7 + $8) * 1e9 / hz }' /proc/stat
 }
+# And how often each slept and was woken (context switches, every thread;
+# the machine's from /proc/stat): on this VM a wakeup of the other, idle
+# vCPU costs ~25-40 us (no guest halt polling), so the count is latency.
+switch_snap() {
+        local kv
+        for kv in $(cpu_pids); do
+                cat /proc/"${kv#*=}"/task/*/status 2>/dev/null |
+                        awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { s += $2 } END { printf "%.0f ", s }'
+        done
+        awk '/^ctxt / { print $2 }' /proc/stat
+}
+switch_report() { # switch_report LABEL RUNS BEFORE AFTER: switches per run
+        local -a b=($3) e=($4) names=()
+        local kv i=0 out=""
+        for kv in $(cpu_pids); do names+=("${kv%%=*}"); done
+        for kv in "${names[@]}" all; do
+                out+=$(awk -v n="$kv" -v d="$(( e[i] - b[i] ))" -v r="$2" 'BEGIN { printf " %s %.0f", n, d / r }')
+                i=$((i + 1))
+        done
+        echo "context switches per $1:$out"
+}
 cpu_report() { # cpu_report LABEL RUNS BEFORE AFTER: CPU ms per run
         local -a b=($3) e=($4) names=()
         local kv i=0 out=""
@@ -121,25 +144,27 @@ cpu_report() { # cpu_report LABEL RUNS BEFORE AFTER: CPU ms per run
 echo "== one at a time, image cached ($RUNS runs each)"
 for i in $(seq 1 "$RUNS"); do tank_pod_json "o$i" always >"/tmp/o$i.json"; done
 : >/tmp/apply.ms
-c0=$(cpu_snap)
+c0=$(cpu_snap) s0=$(switch_snap)
 for i in $(seq 1 "$RUNS"); do
         t0=$(ms)
         tankctl apply -f "/tmp/o$i.json" --wait=running --timeout 60 >/dev/null
         echo $(( $(ms) - t0 )) >>/tmp/apply.ms
 done
-c1=$(cpu_snap)
+c1=$(cpu_snap) s1=$(switch_snap)
 : >/tmp/floor.ms
 for i in $(seq 1 "$RUNS"); do
         t0=$(ms)
         systemd-run --quiet --scope true
         echo $(( $(ms) - t0 )) >>/tmp/floor.ms
 done
-c2=$(cpu_snap)
+c2=$(cpu_snap) s2=$(switch_snap)
 a=$(p50 </tmp/apply.ms) f=$(p50 </tmp/floor.ms)
 printf '%-44s p50 %6s ms\n' "tankctl apply --wait=running" "$a" "systemd-run --scope true (floor)" "$f"
 echo "apply/floor: $(ratio "$a" "$f")x   (target <= 1.2x)"
 cpu_report "apply" "$RUNS" "$c0" "$c1"
 cpu_report "floor run" "$RUNS" "$c1" "$c2"
+switch_report "apply" "$RUNS" "$s0" "$s1"
+switch_report "floor run" "$RUNS" "$s1" "$s2"
 for i in $(seq 1 "$RUNS"); do tankctl delete "o$i" >/dev/null; done
 
 pid=$(scope_pid warm app)
@@ -173,6 +198,18 @@ echo "one apply of an array of $N: acknowledged after $t_applied ms, all running
 echo "store: $(( r1 - r0 )) revisions (watch events) in $t_all ms: $(awk -v n=$(( r1 - r0 )) -v t="$t_all" 'BEGIN { printf "%.0f", n * 1000 / t }')/s"
 sleep 2
 echo "tankd RSS with $N pods: $(rss "$(tankd_pid)")   (target < 48 MiB), open descriptors: $(ls "/proc/$(tankd_pid)/fd" | wc -l)"
+# And what its cgroup is charged: also what each container cost before its
+# scope existed (the network namespace, the shim's first pages).
+svcmem() {
+        local d
+        if [ "$CGROUP_LAYOUT" = unified ]; then
+                cat "$(cgroup_dir "" /system.slice/tankd.service)/memory.current"
+        else
+                d=$(cgroup_dir memory /system.slice/tankd.service)
+                cat "$d/memory.usage_in_bytes"
+        fi
+}
+echo "tankd.service memory (its cgroup) with $N pods: $(awk -v b="$(svcmem)" 'BEGIN { printf "%.1f MiB", b / 1048576 }')"
 echo "etcd RSS with $N pods: $(rss "$(systemctl show -P MainPID tank-etcd.service)"), database $(( $(dbsize) / 1024 )) KiB"
 : >/tmp/list.ms
 for i in $(seq 1 10); do
