@@ -9,7 +9,7 @@ typedef struct ServiceJob {
 
         /* a private copy of the request, to rebuild the call for the retry */
         char *working_directory, *restart;
-        char **exec_start, **exec_start_pre, **environment;
+        char **exec_start, **exec_start_pre;
         uint64_t restart_usec;
         bool no_start_limit, adopt_active;
         int umask;
@@ -22,7 +22,6 @@ static void service_job_free_fields(BusJob *b) {
         free(j->restart);
         strv_free(j->exec_start);
         strv_free(j->exec_start_pre);
-        strv_free(j->environment);
 }
 
 /* ("ExecStart", a(sasb) [(argv[0], argv, ignore_failure=false)]) */
@@ -72,21 +71,6 @@ static int append_properties(BusJob *b, sd_bus_message *m) {
         }
         if (j->umask >= 0) {
                 r = sd_bus_message_append(m, "(sv)", "UMask", "u", (uint32_t) j->umask);
-                if (r < 0)
-                        return r;
-        }
-        if (j->environment) {
-                r = sd_bus_message_open_container(m, 'r', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(m, "s", "Environment");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(m, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(m, j->environment);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(m);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(m);
                 if (r < 0)
                         return r;
         }
@@ -172,7 +156,6 @@ int service_start_async(SystemdJobs *q, const ServiceRequest *req, bus_job_handl
         j->exec_start = strv_copy(req->exec_start);
         if (!j->exec_start ||
             (req->exec_start_pre && !(j->exec_start_pre = strv_copy(req->exec_start_pre))) ||
-            (req->environment && !(j->environment = strv_copy(req->environment))) ||
             free_and_strdup(&b->description, req->description) < 0 ||
             free_and_strdup(&j->working_directory, req->working_directory) < 0 ||
             free_and_strdup(&j->restart, req->restart) < 0) {

@@ -32,7 +32,6 @@ typedef struct ServiceRequest {
         const char *description;        /* NULL: none */
         char **exec_start;              /* argv, required; argv[0] absolute */
         char **exec_start_pre;          /* NULL: none */
-        char **environment;             /* Environment=, "NAME=value" each; NULL: none */
         const char *working_directory;  /* NULL: systemd's default */
         const char *restart;            /* Restart=: NULL leaves systemd's "no" */
         uint64_t restart_usec;          /* RestartUSec=, with restart; 0: systemd's */

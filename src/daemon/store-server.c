@@ -91,7 +91,6 @@ int store_server_start(SystemdJobs *jobs, sd_event *event, const EtcdServerConfi
                 .description = s->unit->description,
                 .exec_start = s->unit->exec_start,
                 .exec_start_pre = s->unit->exec_start_pre,
-                .environment = s->unit->environment,
                 .working_directory = s->unit->working_directory,
                 .restart = s->unit->restart,
                 .restart_usec = s->unit->restart_usec,

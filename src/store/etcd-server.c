@@ -276,18 +276,6 @@ int etcd_server_unit_new(const EtcdServerConfig *c, EtcdServerUnit **ret) {
         r = c->peers ? append_member_args(c, &u->exec_start) : strv_extend_strv(&u->exec_start, single);
         if (r < 0)
                 return r;
-        if (!c->peers) {
-                /* One P for Go's scheduler: the single member serves this
-                 * host's tankd only, a few requests per pod change, and with
-                 * a second P an idle thread spins for work on every request
-                 * and wakes the other CPU. Measured in bench/scale: the CPU
-                 * of one apply, the whole machine's, 29 -> 21 ms. A fleet
-                 * member also serves its peers' raft traffic, which must
-                 * not queue behind a client's request: it keeps Go's default. */
-                r = strv_extend(&u->environment, "GOMAXPROCS=1");
-                if (r < 0)
-                        return r;
-        }
         *ret = TAKE_PTR(u);
         return 0;
 }
@@ -300,7 +288,6 @@ EtcdServerUnit *etcd_server_unit_free(EtcdServerUnit *u) {
         free(u->working_directory);
         strv_free(u->exec_start_pre);
         strv_free(u->exec_start);
-        strv_free(u->environment);
         free(u->endpoint);
         free(u->runtime_dir);
         free(u);

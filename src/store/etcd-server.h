@@ -59,7 +59,6 @@ typedef struct EtcdServerUnit {
         char *working_directory;        /* the socket directory */
         char **exec_start_pre;          /* removes sockets a killed etcd left behind */
         char **exec_start;
-        char **environment;             /* NULL: none */
         const char *restart;            /* "always" */
         uint64_t restart_usec;
         bool no_start_limit;
