@@ -417,7 +417,7 @@ int health_step(const HealthParams *params, HealthState *s, const HealthEvent *e
                 if (s->running)
                         return -EBUSY;
                 step_start(params, s, ev, ev->type == HEALTH_EV_CONTAINER_ADOPTED && ev->started_up,
-                           ev->type == HEALTH_EV_CONTAINER_ADOPTED && ev->ready_notified, &a);
+                           ev->ready_notified, &a);
                 break;
 
         case HEALTH_EV_CONTAINER_STOPPED:

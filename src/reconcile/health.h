@@ -149,7 +149,8 @@ typedef struct HealthEvent {
         const char *text;       /* PROBE_RESULT: a short reason ("http 503", "exec exit 1"); NOTIFY_STATUS;
                                  * borrowed, may be NULL */
         bool started_up;        /* ADOPTED: tankd had recorded that startup passed */
-        bool ready_notified;    /* ADOPTED: tankd had recorded READY=1 */
+        bool ready_notified;    /* ADOPTED: tankd had recorded READY=1; STARTED: READY=1 came
+                                 * before tankd saw the start (it may, at once after the exec) */
 } HealthEvent;
 
 typedef enum HealthActionType {

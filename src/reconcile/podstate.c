@@ -76,6 +76,7 @@ static ContainerState *container_state_free(ContainerState *c) {
         free(c->unit);
         free(c->message);
         free(c->image_digest);
+        free(c->early_status);
         free(c);
         return NULL;
 }

@@ -124,6 +124,11 @@ typedef struct ContainerState {
         ProbeRecord last_failure;       /* the newest failing result, with its output */
         bool adopt_started_up;          /* state.json's, for HEALTH_EV_CONTAINER_ADOPTED */
         bool adopt_ready_notified;
+        /* What the workload notified before tankd saw it run: its READY=1 and
+         * STATUS= may come at once after the exec, before the shim's
+         * "running" is read. Taken by the health machine's start. */
+        bool early_ready_notified;
+        char *early_status;
         struct NotifyListener *notify;  /* "notify": its NOTIFY_SOCKET, from before the start to the end */
 } ContainerState;
 

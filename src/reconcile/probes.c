@@ -312,10 +312,13 @@ void container_health_start(Reconciler *rc, ContainerState *c, bool adopted) {
         probe_record_done(&c->last_probe);
         health_feed(rc, c, (HealthEvent) {
                 .type = adopted ? HEALTH_EV_CONTAINER_ADOPTED : HEALTH_EV_CONTAINER_STARTED,
-                .started_up = c->adopt_started_up,
-                .ready_notified = c->adopt_ready_notified,
+                .started_up = adopted && c->adopt_started_up,
+                .ready_notified = adopted ? c->adopt_ready_notified : c->early_ready_notified,
         });
-        c->adopt_started_up = c->adopt_ready_notified = false;
+        c->adopt_started_up = c->adopt_ready_notified = c->early_ready_notified = false;
+        if (!adopted && c->early_status)
+                container_health_notify(rc, c, HEALTH_EV_NOTIFY_STATUS, c->early_status);
+        c->early_status = mfree(c->early_status);
 }
 
 void container_health_stop(Reconciler *rc, ContainerState *c) {
@@ -326,6 +329,16 @@ void container_health_stop(Reconciler *rc, ContainerState *c) {
 }
 
 void container_health_notify(Reconciler *rc, ContainerState *c, HealthEventType type, const char *text) {
+        if (!c->health.running && c->launch) {
+                /* Before "running" was read: kept for the start (podstate.h).
+                 * A WATCHDOG=1 now is covered: the watchdog is armed at the
+                 * start. */
+                if (type == HEALTH_EV_NOTIFY_READY)
+                        c->early_ready_notified = true;
+                else if (type == HEALTH_EV_NOTIFY_STATUS && free_and_strdup(&c->early_status, text) < 0)
+                        log_oom();
+                return;
+        }
         if (!c->health.running || !c->health_params.notify)
                 return;
         if (type != HEALTH_EV_NOTIFY_READY && type != HEALTH_EV_NOTIFY_STATUS && type != HEALTH_EV_NOTIFY_WATCHDOG)

@@ -297,8 +297,11 @@ static int container_launch(Reconciler *rc, ContainerState *c, const PodContaine
         _cleanup_free_ char *error = NULL;
         int r;
 
-        /* Listening before the workload exists: its first READY=1 may come at once. */
+        /* Listening before the workload exists: its first READY=1 may come
+         * at once, before tankd has seen it run (kept for the start). */
         c->notify = notify_listener_free(c->notify);
+        c->early_ready_notified = false;
+        c->early_status = mfree(c->early_status);
         if (spec->notify) {
                 r = container_notify_open(rc, c, &c->notify);
                 if (r < 0) {

@@ -406,6 +406,29 @@ START_TEST(test_notify_ready) {
 }
 END_TEST
 
+/* READY=1 before tankd saw the start (the workload sends it at once after
+ * the exec, the shim's "running" is read after it): the start takes it. */
+START_TEST(test_notify_ready_before_start) {
+        HealthParams p = { .notify = true };
+        HealthState s = {};
+        HealthActions a;
+
+        a = feed(&p, &s, (HealthEvent) { .type = HEALTH_EV_CONTAINER_STARTED, .now_usec = AT(0),
+                                         .ready_notified = true });
+        assert_actions(a, "ready-changed(1),health-changed(healthy:)");
+        ck_assert(s.notify_ready);
+
+        /* Without "notify" in the spec it stands for nothing: ready as any
+         * container without probes, not "healthy". */
+        p.notify = false;
+        s = (HealthState) {};
+        a = feed(&p, &s, (HealthEvent) { .type = HEALTH_EV_CONTAINER_STARTED, .now_usec = AT(0),
+                                         .ready_notified = true });
+        assert_actions(a, "ready-changed(1),health-changed(:)");
+        ck_assert(!s.notify_ready);
+}
+END_TEST
+
 START_TEST(test_notify_and_readiness) {
         HealthParams p = { .notify = true, .probe[PROBE_TYPE_READINESS] = probe(0, 10, 1, 3) };
         HealthState s = {};
@@ -567,6 +590,7 @@ int main(void) {
         tcase_add_test(tc, test_startup_gating);
         tcase_add_test(tc, test_startup_exhausted);
         tcase_add_test(tc, test_notify_ready);
+        tcase_add_test(tc, test_notify_ready_before_start);
         tcase_add_test(tc, test_notify_and_readiness);
         tcase_add_test(tc, test_watchdog);
         tcase_add_test(tc, test_adoption);
