@@ -120,26 +120,21 @@ switch_snap() {
         done
         awk '/^ctxt / { print $2 }' /proc/stat
 }
-switch_report() { # switch_report LABEL RUNS BEFORE AFTER: switches per run
+# per_run TITLE RUNS BEFORE AFTER SCALE FORMAT: each of cpu_pids' difference
+# (and the machine's), divided by RUNS and SCALE, printed with FORMAT.
+per_run() {
         local -a b=($3) e=($4) names=()
         local kv i=0 out=""
         for kv in $(cpu_pids); do names+=("${kv%%=*}"); done
         for kv in "${names[@]}" all; do
-                out+=$(awk -v n="$kv" -v d="$(( e[i] - b[i] ))" -v r="$2" 'BEGIN { printf " %s %.0f", n, d / r }')
+                out+=$(awk -v n="$kv" -v d="$(( e[i] - b[i] ))" -v r="$2" -v s="$5" -v f=" %s $6" \
+                        'BEGIN { printf f, n, d / r / s }')
                 i=$((i + 1))
         done
-        echo "context switches per $1:$out"
+        echo "$1:$out"
 }
-cpu_report() { # cpu_report LABEL RUNS BEFORE AFTER: CPU ms per run
-        local -a b=($3) e=($4) names=()
-        local kv i=0 out=""
-        for kv in $(cpu_pids); do names+=("${kv%%=*}"); done
-        for kv in "${names[@]}" all; do
-                out+=$(awk -v n="$kv" -v d="$(( e[i] - b[i] ))" -v r="$2" 'BEGIN { printf " %s %.2f", n, d / r / 1e6 }')
-                i=$((i + 1))
-        done
-        echo "CPU ms per $1:$out"
-}
+cpu_report() { per_run "CPU ms per $1" "$2" "$3" "$4" 1e6 %.2f; }        # LABEL RUNS BEFORE AFTER
+switch_report() { per_run "context switches per $1" "$2" "$3" "$4" 1 %.0f; }
 
 echo "== one at a time, image cached ($RUNS runs each)"
 for i in $(seq 1 "$RUNS"); do tank_pod_json "o$i" always >"/tmp/o$i.json"; done
