@@ -123,14 +123,13 @@ static int read_interface_phase(sd_bus_message *m, const char **ret_phase, PodCo
  * or one that invalidates instead of sending values, makes us ask again. */
 static int on_properties_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
-
-        if (!w)
-                return 0;   /* released (match_slot_release()) */
         _cleanup_free_ char *name = NULL;
         const char *phase = NULL;
         ssize_t i;
         int r;
 
+        if (!w)
+                return 0;   /* released (match_slot_release()) */
         r = sd_bus_path_decode(sd_bus_message_get_path(m), TANK_BUS_PATH "/pod", &name);
         if (r <= 0 || (i = name_index(w, name)) < 0)
                 return 0;
@@ -188,14 +187,13 @@ static int read_added(sd_bus_message *m, PodWait *w, size_t i) {
  * last of them says is what tankd says. */
 static int on_object_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PodWait *w = userdata;
-
-        if (!w)
-                return 0;   /* released (match_slot_release()) */
         _cleanup_free_ char *name = NULL;
         const char *path;
         ssize_t i;
         int r;
 
+        if (!w)
+                return 0;   /* released (match_slot_release()) */
         r = sd_bus_message_read(m, "o", &path);
         if (r >= 0)
                 r = sd_bus_path_decode(path, TANK_BUS_PATH "/pod", &name);

@@ -197,12 +197,11 @@ static bool path_wanted(PullProgress *pp, const char *path) {
 
 static int on_pull_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PullProgress *pp = userdata;
-
-        if (!pp)
-                return 0;   /* released (match_slot_release()) */
         const char *path = sd_bus_message_get_path(m);
         int r;
 
+        if (!pp)
+                return 0;   /* released (match_slot_release()) */
         if (!path || !path_wanted(pp, path))
                 return 0;
         if (sd_bus_message_is_signal(m, TANK_PULL_INTERFACE, "Progress")) {
@@ -234,11 +233,10 @@ static int on_pull_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 
 static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         PullProgress *pp = userdata;
+        const char *name, *old, *new;
 
         if (!pp)
                 return 0;   /* released (match_slot_release()) */
-        const char *name, *old, *new;
-
         if (sd_bus_message_read(m, "sss", &name, &old, &new) >= 0 && isempty(new))
                 pp->gone = true;
         return 0;

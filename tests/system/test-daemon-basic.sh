@@ -52,8 +52,8 @@ kill -0 "$pid" 2>/dev/null || fail "workload killed by a daemon-reload"
 assert_eq "$(tr '\0' ' ' <"/proc/$pid/cmdline")" "sleep infinity " "workload cmdline"
 procs=$(cgroup_value tank-web-app.scope procs) || fail "cannot read the scope's cgroup.procs"
 echo "$procs" | grep -qx "$pid" || fail "workload is not in its scope's cgroup: $(cat "/proc/$pid/cgroup")"
-# Its cgroup namespace is rooted at the scope (the shim creates it only once
-# systemd has moved the waiting workload in): it sees itself at the root, in
+# Its cgroup namespace is rooted at the scope (the shim creates the workload
+# only once systemd has moved the shim in): it sees itself at the root, in
 # every hierarchy.
 cgns=$(nsenter -t "$pid" -C cat "/proc/$pid/cgroup") || fail "cannot read the workload's cgroups in its namespace"
 echo "$cgns" | grep -qv ':/$' && fail "the workload's cgroup namespace is not rooted at its scope: $cgns"
